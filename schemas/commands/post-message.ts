@@ -1,0 +1,21 @@
+/** The command that asks the access layer to post a message. */
+import { z } from 'zod';
+import { defineMessage } from '../message-definition.ts';
+import { ForeignId, UrnString } from '../identifiers.ts';
+
+export const PostMessage = defineMessage({
+  intent: 'PostMessage',
+  area: 'commands',
+  description: 'Post a message to a channel, optionally as a reply or as an interaction follow-up.',
+  payload: z.object({
+    channel: z.object({ urn: UrnString.optional(), foreign_id: ForeignId }),
+    content: z.string().min(1),
+    reply_to: ForeignId.optional(),
+    /** Users the message may ping; everything else (everyone, here, roles) never pings. */
+    mention_users: z.array(ForeignId).max(100).default([]),
+    idempotency_key: z.string().min(1).max(300),
+    /** When set, the access layer answers through the interaction it holds the token for. */
+    interaction_urn: UrnString.optional(),
+    ephemeral: z.boolean().default(false),
+  }),
+});

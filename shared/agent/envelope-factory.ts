@@ -1,0 +1,94 @@
+/** Builds and parses envelopes; the only place ids and timestamps for new messages come from. */
+import { Envelope, type ModelRef, type TypedEnvelope } from '@promethean/schemas/envelope';
+import type { MessageDefinition, PayloadOf } from '@promethean/schemas/message-definition';
+import { findDefinition } from '@promethean/schemas/catalog';
+import type { z } from 'zod';
+import { topicFor } from '../platform/topics.ts';
+import { InvalidMessageError } from './agent-errors.ts';
+
+/** Where ids and time come from, so tests can make them deterministic. */
+export interface Clock {
+  now(): number;
+}
+export interface IdSource {
+  next(): string;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+export const randomIds: IdSource = { next: () => crypto.randomUUID() };
+
+/** Deterministic ids for golden tests: `<prefix>-0001`, `<prefix>-0002`, ... */
+export function sequentialIds(prefix = 'msg'): IdSource {
+  let n = 0;
+  return { next: () => `${prefix}-${String(++n).padStart(4, '0')}` };
+}
+
+export interface EnvelopeOptions {
+  src: string;
+  provider: string;
+  tenant: string;
+  corr?: string;
+  trace?: string;
+  models?: ModelRef[];
+  config_rev?: string;
+  build_sha?: string;
+  /** Overrides the generated id: deterministic outputs use their idempotency key here. */
+  id?: string;
+  clock?: Clock;
+  ids?: IdSource;
+}
+
+function issuesOf(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+}
+
+/** Validates the payload against its definition and wraps it; throws `InvalidMessageError`. */
+export function createEnvelope<D extends MessageDefinition>(
+  def: D,
+  payload: z.input<D['payload']>,
+  o: EnvelopeOptions,
+): TypedEnvelope<PayloadOf<D>> {
+  const parsed = def.payload.safeParse(payload);
+  if (!parsed.success) {
+    throw new InvalidMessageError(`invalid ${def.intent} payload`, issuesOf(parsed.error), {
+      agent: o.src,
+      provider: o.provider,
+      tenant: o.tenant,
+      intent: def.intent,
+    });
+  }
+  const env = {
+    id: o.id ?? (o.ids ?? randomIds).next(),
+    ts: new Date((o.clock ?? systemClock).now()).toISOString(),
+    src: o.src,
+    dst: topicFor(def, o.provider, o.tenant),
+    provider: o.provider,
+    tenant: o.tenant,
+    intent: def.intent,
+    payload: parsed.data,
+    ...(o.corr !== undefined && { corr: o.corr }),
+    ...(o.trace !== undefined && { trace: o.trace }),
+    ...(o.models !== undefined && { models: o.models }),
+    ...(o.config_rev !== undefined && { config_rev: o.config_rev }),
+    ...(o.build_sha !== undefined && { build_sha: o.build_sha }),
+  };
+  return env as TypedEnvelope<PayloadOf<D>>;
+}
+
+/** Parses unknown input as an envelope (not its payload); throws `InvalidMessageError`. */
+export function parseEnvelope(input: unknown): Envelope {
+  const r = Envelope.safeParse(input);
+  if (!r.success) throw new InvalidMessageError('invalid envelope', issuesOf(r.error));
+  return r.data;
+}
+
+/** Parses an envelope and then its payload against the definition named by its intent. */
+export function parseTypedEnvelope(input: unknown): TypedEnvelope<unknown> {
+  const env = parseEnvelope(input);
+  const def = findDefinition(env.intent);
+  const ctx = { provider: env.provider, tenant: env.tenant, topic: env.dst, intent: env.intent, corr: env.corr };
+  if (!def) throw new InvalidMessageError('unknown intent', [env.intent], ctx);
+  const r = def.payload.safeParse(env.payload);
+  if (!r.success) throw new InvalidMessageError(`invalid ${env.intent} payload`, issuesOf(r.error), ctx);
+  return { ...env, payload: r.data };
+}

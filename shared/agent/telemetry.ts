@@ -1,0 +1,68 @@
+/** Structured log lines, each tagged with the invocation's runtime id, agent, tenant, intent and corr. */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LogRecord {
+  level: LogLevel;
+  msg: string;
+  runtime_id: string;
+  agent: string;
+  provider: string;
+  tenant: string;
+  intent?: string;
+  corr?: string;
+  latency_ms?: number;
+  outcome?: 'ok' | 'error' | 'retry' | 'denied' | 'dead_lettered';
+  [field: string]: unknown;
+}
+
+export interface TelemetrySink {
+  write(record: LogRecord): void;
+}
+
+/** Writes one JSON object per line: what Workers Logs and `wrangler tail` index. */
+export const consoleSink: TelemetrySink = {
+  write(record) {
+    const line = JSON.stringify(record);
+    if (record.level === 'error') console.error(line);
+    else if (record.level === 'warn') console.warn(line);
+    else console.log(line);
+  },
+};
+
+/** Keeps records in memory for tests. */
+export class RecordingSink implements TelemetrySink {
+  readonly records: LogRecord[] = [];
+  write(record: LogRecord): void {
+    this.records.push(record);
+  }
+}
+
+export type TelemetryTags = Pick<LogRecord, 'runtime_id' | 'agent' | 'provider' | 'tenant' | 'intent' | 'corr'>;
+
+/** The telemetry target a handler receives; its tags cannot be changed after construction. */
+export class Telemetry {
+  readonly #sink: TelemetrySink;
+  readonly tags: Readonly<TelemetryTags>;
+
+  constructor(sink: TelemetrySink, tags: TelemetryTags) {
+    this.#sink = sink;
+    this.tags = Object.freeze({ ...tags });
+  }
+
+  log(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
+    this.#sink.write({ ...fields, ...this.tags, level, msg });
+  }
+
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.log('info', msg, fields);
+  }
+
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.log('warn', msg, fields);
+  }
+
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.log('error', msg, fields);
+  }
+}

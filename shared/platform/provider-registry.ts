@@ -1,0 +1,108 @@
+/** The provider registry: providers.yml parsed, validated and served as secret-free tenant views. */
+import type { TenantConfig } from '@promethean/schemas/providers-config';
+import { ProvidersConfig } from '@promethean/schemas/providers-config';
+import { parseDocument } from 'yaml';
+import { RegistryConfigError, UnknownProviderError, UnknownTenantError } from './registry-errors.ts';
+import { SecretAccessor, type SecretEnvironment } from './secret-accessor.ts';
+
+/** What any agent may know about a tenant: its settings, and only the names of its credential keys. */
+export interface TenantView {
+  readonly provider: string;
+  readonly adapter: string;
+  readonly tenant: string;
+  readonly config: Readonly<Omit<TenantConfig, 'credentials'>>;
+  readonly credential_keys: readonly string[];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function parseYaml(text: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const first = doc.errors[0];
+  if (first) {
+    const duplicate = first.code === 'DUPLICATE_KEY';
+    const where = first.linePos?.[0] ? ` at line ${first.linePos[0].line}` : '';
+    throw new RegistryConfigError(
+      duplicate ? `duplicate key${where} (a tenant or provider is declared twice)` : `${first.message}${where}`,
+      { cause: first },
+    );
+  }
+  return doc.toJS();
+}
+
+export class ProviderRegistry {
+  readonly #config: ProvidersConfig;
+  readonly #views = new Map<string, TenantView>();
+
+  private constructor(config: ProvidersConfig) {
+    this.#config = config;
+    for (const [provider, p] of Object.entries(config.providers)) {
+      for (const [tenant, t] of Object.entries(p.tenants)) {
+        const { credentials, ...rest } = t;
+        const view: TenantView = { provider, adapter: p.adapter, tenant, config: rest, credential_keys: Object.keys(credentials) };
+        this.#views.set(`${provider}/${tenant}`, deepFreeze(view));
+      }
+    }
+  }
+
+  /**
+   * Parses providers.yml. `knownAdapters`, when given, rejects providers whose adapter nobody serves.
+   * Throws `RegistryConfigError` with the path of the first problem.
+   */
+  static fromYaml(text: string, knownAdapters?: readonly string[]): ProviderRegistry {
+    const result = ProvidersConfig.safeParse(parseYaml(text));
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      throw new RegistryConfigError(`${issue.path.join('.') || '(root)'}: ${issue.message}`, { cause: result.error });
+    }
+    if (knownAdapters) {
+      for (const [name, p] of Object.entries(result.data.providers)) {
+        if (!knownAdapters.includes(p.adapter)) {
+          throw new RegistryConfigError(
+            `providers.${name}.adapter: unknown adapter "${p.adapter}"; known: ${knownAdapters.join(', ')}`,
+          );
+        }
+      }
+    }
+    return new ProviderRegistry(result.data);
+  }
+
+  providers(): string[] {
+    return Object.keys(this.#config.providers);
+  }
+
+  tenants(provider?: string): TenantView[] {
+    return [...this.#views.values()].filter((v) => provider === undefined || v.provider === provider);
+  }
+
+  /** The secret-free view of one tenant; throws `UnknownProviderError` / `UnknownTenantError`. */
+  tenant(provider: string, tenant: string): TenantView {
+    const p = this.#config.providers[provider];
+    if (!p) throw new UnknownProviderError(provider, this.providers());
+    const view = this.#views.get(`${provider}/${tenant}`);
+    if (!view) throw new UnknownTenantError(provider, tenant, Object.keys(p.tenants));
+    return view;
+  }
+
+  /**
+   * The accessor for a tenant's credentials. Only the runtime hands it out, and only to
+   * provider-access agents; nothing else in the codebase calls this.
+   */
+  secretsFor(provider: string, tenant: string, env: SecretEnvironment): SecretAccessor {
+    this.tenant(provider, tenant);
+    const refs = this.#config.providers[provider]!.tenants[tenant]!.credentials;
+    return new SecretAccessor(provider, tenant, refs, env);
+  }
+
+  toJSON(): { providers: Record<string, { tenants: string[] }> } {
+    const out: Record<string, { tenants: string[] }> = {};
+    for (const v of this.#views.values()) (out[v.provider] ??= { tenants: [] }).tenants.push(v.tenant);
+    return { providers: out };
+  }
+}

@@ -1,19 +1,39 @@
 /** Test projects: pure logic in Node, Worker integration inside workerd (one project per Worker). */
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { yamlText } from './scripts/vite-yaml-text.ts';
 
 export default defineConfig({
-  plugins: [yamlText()],
   test: {
+    reporters: ['default', './scripts/test-summary-reporter.ts'],
     projects: [
       {
         plugins: [yamlText()],
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['{schemas,shared,functions,durable-objects,voice-host,test,scripts}/**/*.test.ts'],
+          include: ['{schemas,shared,functions,durable-objects,voice-host,test,scripts,docs}/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'test/workers/**', 'test/chaos/**'],
           testTimeout: 20_000,
+        },
+      },
+      {
+        plugins: [yamlText(), cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        test: {
+          name: 'functions-worker',
+          include: ['test/workers/functions/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        plugins: [
+          yamlText(),
+          cloudflareTest({ wrangler: { configPath: './durable-objects/wrangler.toml' } }),
+        ],
+        test: {
+          name: 'access-worker',
+          include: ['test/workers/access/**/*.test.ts'],
+          testTimeout: 30_000,
         },
       },
     ],

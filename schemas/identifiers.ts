@@ -12,7 +12,10 @@ export const TenantName = SegmentName.describe('tenant name inside a provider, e
 /** `urn:<provider>:<kind>:<tenant>:<id>`; the id may itself contain colons. */
 export const UrnString = z
   .string()
-  .regex(/^urn:[a-z0-9][a-z0-9_-]*:[a-z][a-z0-9_.-]*:[a-z0-9][a-z0-9_-]*:\S+$/, 'must be urn:<provider>:<kind>:<tenant>:<id>');
+  .regex(
+    /^urn:[a-z0-9][a-z0-9_-]*:[a-z][a-z0-9_.-]*:[a-z0-9][a-z0-9_-]*:\S+$/,
+    'must be urn:<provider>:<kind>:<tenant>:<id>',
+  );
 
 export const IsoTimestamp = z.iso.datetime({ offset: true });
 

@@ -26,7 +26,10 @@ export type Capability = z.infer<typeof Capability>;
 /** A topic pattern over `promethean.p.<provider>.t.<tenant>.<area>.<name>`, with `*` segments allowed. */
 const TopicPattern = z
   .string()
-  .regex(/^promethean\.p\.[a-z0-9_*-]+\.t\.[a-z0-9_*-]+\.[a-z*]+\.[A-Za-z0-9_.*>-]+$/, 'must be a promethean topic pattern');
+  .regex(
+    /^promethean\.p\.[a-z0-9_*-]+\.t\.[a-z0-9_*-]+\.[a-z*]+\.[A-Za-z0-9_.*>-]+$/,
+    'must be a promethean topic pattern',
+  );
 
 export const ManifestPort = z.object({
   topic: TopicPattern,
@@ -67,7 +70,10 @@ export const AgentManifest = z
       })
       .prefault({}),
     limits: z
-      .object({ max_in_flight: z.number().int().positive().default(64), max_in_flight_per_tenant: z.number().int().positive().default(16) })
+      .object({
+        max_in_flight: z.number().int().positive().default(64),
+        max_in_flight_per_tenant: z.number().int().positive().default(16),
+      })
       .prefault({}),
     settings: z.record(z.string(), z.unknown()).default({}),
   })

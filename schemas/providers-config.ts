@@ -5,6 +5,7 @@ import { ProviderName, TenantName } from './identifiers.ts';
 /** A credential is never a literal: it names an environment variable, resolved only in the access layer. */
 export const SecretReference = z
   .string()
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the message shows the literal ${ENV_VAR} syntax users write.
   .regex(/^\$\{[A-Z][A-Z0-9_]*\}$/, 'credentials must be ${ENV_VAR} references, never literal values');
 
 export const TenantConfig = z
@@ -31,7 +32,9 @@ export const TenantConfig = z
       .prefault({}),
     gateway: z
       .object({
-        intents: z.array(z.string()).default(['GUILDS', 'GUILD_MESSAGES', 'MESSAGE_CONTENT', 'DIRECT_MESSAGES', 'GUILD_VOICE_STATES']),
+        intents: z
+          .array(z.string())
+          .default(['GUILDS', 'GUILD_MESSAGES', 'MESSAGE_CONTENT', 'DIRECT_MESSAGES', 'GUILD_VOICE_STATES']),
         shards: z.number().int().positive().default(1),
       })
       .prefault({}),
@@ -44,7 +47,9 @@ export type TenantConfig = z.infer<typeof TenantConfig>;
 export const ProviderConfig = z
   .object({
     adapter: z.string().min(1).describe('the access adapter that serves this provider'),
-    tenants: z.record(TenantName, TenantConfig).refine((t) => Object.keys(t).length > 0, 'needs at least one tenant'),
+    tenants: z
+      .record(TenantName, TenantConfig)
+      .refine((t) => Object.keys(t).length > 0, 'needs at least one tenant'),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 /** `npm run schemas:json` writes JSON Schema to schemas/json/; `--check` fails when it is stale. */
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonSchemaFiles } from '../schemas/json-schema-files.ts';

@@ -1,7 +1,7 @@
 /** The command that asks the access layer to post a message. */
 import { z } from 'zod';
-import { defineMessage } from '../message-definition.ts';
 import { ForeignId, UrnString } from '../identifiers.ts';
+import { defineMessage } from '../message-definition.ts';
 
 export const PostMessage = defineMessage({
   intent: 'PostMessage',

@@ -1,7 +1,7 @@
 /** Normalized message events: what every provider's chat message becomes on the bus. */
 import { z } from 'zod';
-import { defineMessage } from '../message-definition.ts';
 import { ForeignId, IsoTimestamp, UrnString } from '../identifiers.ts';
+import { defineMessage } from '../message-definition.ts';
 
 export const SocialRef = z.object({ urn: UrnString, foreign_id: ForeignId, name: z.string().optional() });
 export type SocialRef = z.infer<typeof SocialRef>;
@@ -91,6 +91,6 @@ export const ReplyMessage = defineMessage({
 export const RawProviderEvent = defineMessage({
   intent: 'raw.event',
   area: 'raw',
-  description: 'A provider event as received, before normalization (topic name is the provider event type).',
+  description: 'A provider event as received, before normalization; payload.type is the provider event name.',
   payload: z.object({ type: z.string().min(1), seq: z.number().int().optional(), data: z.unknown() }),
 });

@@ -1,7 +1,7 @@
 /** Backfill jobs: walk a channel's history page by page; the cursor travels with the messages. */
 import { z } from 'zod';
-import { defineMessage } from '../message-definition.ts';
 import { ForeignId, UrnString } from '../identifiers.ts';
+import { defineMessage } from '../message-definition.ts';
 
 const jobRef = {
   job_id: z.string().min(1),
@@ -45,5 +45,11 @@ export const BackfillError = defineMessage({
   intent: 'jobs.backfill.messages.error',
   area: 'jobs',
   description: 'A backfill stopped; retriable errors are retried before this is published.',
-  payload: z.object({ ...jobRef, ...counts, message: z.string(), retriable: z.boolean(), status: z.number().int().optional() }),
+  payload: z.object({
+    ...jobRef,
+    ...counts,
+    message: z.string(),
+    retriable: z.boolean(),
+    status: z.number().int().optional(),
+  }),
 });

@@ -23,6 +23,7 @@ export const ErrorCode = z.enum([
   'invalid_envelope',
   'invalid_payload',
   'unknown_intent',
+  'unknown_tenant',
   'policy_denied',
   'handler_failed',
   'overloaded',

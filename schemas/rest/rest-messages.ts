@@ -1,14 +1,15 @@
 /** Provider REST calls over the bus: a request and its response share a `corr`. */
 import { z } from 'zod';
-import { defineMessage } from '../message-definition.ts';
 import { UrnString } from '../identifiers.ts';
+import { defineMessage } from '../message-definition.ts';
 
 export const HttpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 export const RestRequest = defineMessage({
   intent: 'rest.request',
   area: 'rest',
-  description: 'Call a provider REST route through the tenant access layer; answered by rest.response on corr.',
+  description:
+    'Call a provider REST route through the tenant access layer; answered by rest.response on corr.',
   payload: z.object({
     method: HttpMethod,
     /** A route template from the provider's API, e.g. `/channels/{channel_id}/messages`. */

@@ -1,7 +1,7 @@
 /** The voice pipeline's messages, from the voice host's segments to playback. */
 import { z } from 'zod';
-import { defineMessage } from '../message-definition.ts';
 import { ForeignId } from '../identifiers.ts';
+import { defineMessage } from '../message-definition.ts';
 
 export const PcmFormat = z.object({
   encoding: z.literal('pcm_s16le'),
@@ -15,7 +15,11 @@ export const VoiceControlJoin = defineMessage({
   intent: 'voice.control.join',
   area: 'voice',
   description: 'Ask the voice host to join a voice channel.',
-  payload: z.object({ ...sessionRef, self_mute: z.boolean().default(false), self_deaf: z.boolean().default(false) }),
+  payload: z.object({
+    ...sessionRef,
+    self_mute: z.boolean().default(false),
+    self_deaf: z.boolean().default(false),
+  }),
 });
 
 export const VoiceControlLeave = defineMessage({
@@ -28,7 +32,8 @@ export const VoiceControlLeave = defineMessage({
 export const VoiceAudioSegment = defineMessage({
   intent: 'voice.audio.segment',
   area: 'voice',
-  description: 'One speaker utterance cut by VAD; the PCM lives in blob storage. Key: {session_id}:{segment_id}.',
+  description:
+    'One speaker utterance cut by VAD; the PCM lives in blob storage. Key: {session_id}:{segment_id}.',
   payload: z.object({
     session_id: z.string().min(1),
     user_id: ForeignId,
@@ -37,7 +42,12 @@ export const VoiceAudioSegment = defineMessage({
     ts_end: z.number().nonnegative(),
     format: PcmFormat,
     blob_key: z.string().min(1),
-    vad: z.object({ kind: z.string(), start_threshold: z.number(), stop_threshold: z.number(), hangover_ms: z.number() }),
+    vad: z.object({
+      kind: z.string(),
+      start_threshold: z.number(),
+      stop_threshold: z.number(),
+      hangover_ms: z.number(),
+    }),
   }),
 });
 

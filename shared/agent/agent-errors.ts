@@ -68,6 +68,8 @@ export class InvalidMessageError extends NonRetriableError {
     message: string,
     readonly issues: readonly string[],
     context: ErrorContext = {},
+    /** Which boundary check failed: the envelope shape, the intent name, or the payload. */
+    readonly code: 'invalid_envelope' | 'unknown_intent' | 'invalid_payload' = 'invalid_payload',
   ) {
     super(`${message}: ${issues.join('; ')}`, context);
   }

@@ -1,7 +1,8 @@
 /** Builds and parses envelopes; the only place ids and timestamps for new messages come from. */
+
+import { findDefinition } from '@promethean/schemas/catalog';
 import { Envelope, type ModelRef, type TypedEnvelope } from '@promethean/schemas/envelope';
 import type { MessageDefinition, PayloadOf } from '@promethean/schemas/message-definition';
-import { findDefinition } from '@promethean/schemas/catalog';
 import type { z } from 'zod';
 import { topicFor } from '../platform/topics.ts';
 import { InvalidMessageError } from './agent-errors.ts';
@@ -78,7 +79,8 @@ export function createEnvelope<D extends MessageDefinition>(
 /** Parses unknown input as an envelope (not its payload); throws `InvalidMessageError`. */
 export function parseEnvelope(input: unknown): Envelope {
   const r = Envelope.safeParse(input);
-  if (!r.success) throw new InvalidMessageError('invalid envelope', issuesOf(r.error));
+  if (!r.success)
+    throw new InvalidMessageError('invalid envelope', issuesOf(r.error), {}, 'invalid_envelope');
   return r.data;
 }
 
@@ -86,8 +88,14 @@ export function parseEnvelope(input: unknown): Envelope {
 export function parseTypedEnvelope(input: unknown): TypedEnvelope<unknown> {
   const env = parseEnvelope(input);
   const def = findDefinition(env.intent);
-  const ctx = { provider: env.provider, tenant: env.tenant, topic: env.dst, intent: env.intent, corr: env.corr };
-  if (!def) throw new InvalidMessageError('unknown intent', [env.intent], ctx);
+  const ctx = {
+    provider: env.provider,
+    tenant: env.tenant,
+    topic: env.dst,
+    intent: env.intent,
+    corr: env.corr,
+  };
+  if (!def) throw new InvalidMessageError('unknown intent', [env.intent], ctx, 'unknown_intent');
   const r = def.payload.safeParse(env.payload);
   if (!r.success) throw new InvalidMessageError(`invalid ${env.intent} payload`, issuesOf(r.error), ctx);
   return { ...env, payload: r.data };

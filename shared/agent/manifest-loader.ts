@@ -23,16 +23,23 @@ function checkPorts(source: string, m: AgentManifest): void {
   ] as const) {
     ports.forEach((port, i) => {
       const def = findDefinition(port.schema);
-      if (!def) throw new ManifestError(source, `${side}[${i}].schema "${port.schema}" is not in the schema catalog`);
+      if (!def)
+        throw new ManifestError(source, `${side}[${i}].schema "${port.schema}" is not in the schema catalog`);
       try {
         assertPattern(port.topic);
       } catch (e) {
         throw new ManifestError(source, `${side}[${i}].topic: ${(e as Error).message}`, { cause: e });
       }
       const example = `promethean.p.x.t.x.${def.area}.${def.topicName}`;
-      const shape = port.topic.split('.').map((s, idx) => (idx === 2 || idx === 4 ? '*' : s)).join('.');
+      const shape = port.topic
+        .split('.')
+        .map((s, idx) => (idx === 2 || idx === 4 ? '*' : s))
+        .join('.');
       if (!topicMatches(shape, example)) {
-        throw new ManifestError(source, `${side}[${i}] topic ${port.topic} cannot carry ${def.intent} (${def.area}.${def.topicName})`);
+        throw new ManifestError(
+          source,
+          `${side}[${i}] topic ${port.topic} cannot carry ${def.intent} (${def.area}.${def.topicName})`,
+        );
       }
     });
   }

@@ -16,10 +16,18 @@ export class Policy {
   readonly #manifest: AgentManifest;
   readonly #context: ErrorContext;
   readonly #calls: PolicyCall[] = [];
+  readonly #onCall: ((call: PolicyCall) => void) | undefined;
 
-  constructor(manifest: AgentManifest, context: ErrorContext) {
+  /** `onCall` sees every check as it happens (the runtime logs them for audits and golden tests). */
+  constructor(manifest: AgentManifest, context: ErrorContext, onCall?: (call: PolicyCall) => void) {
     this.#manifest = manifest;
     this.#context = context;
+    this.#onCall = onCall;
+  }
+
+  #record(call: PolicyCall): void {
+    this.#calls.push(call);
+    this.#onCall?.(call);
   }
 
   /** Throws `PolicyDeniedError` unless the manifest grants the capability. */
@@ -27,7 +35,7 @@ export class Policy {
     const granted = this.#manifest.capabilities.includes(capability);
     const providerOnly = capability.startsWith('provider.') && this.#manifest.kind !== 'provider-access';
     const allowed = granted && !providerOnly;
-    this.#calls.push({ capability, allowed, ...(detail !== undefined && { detail }) });
+    this.#record({ capability, allowed, ...(detail !== undefined && { detail }) });
     if (!allowed) {
       throw new PolicyDeniedError(
         capability,
@@ -41,9 +49,13 @@ export class Policy {
   requirePublish(topic: string): void {
     const patterns = [...this.#manifest.outputs.map((o) => o.topic), ...ALWAYS_PUBLISHABLE];
     const allowed = patterns.some((p) => topicMatches(p, topic));
-    this.#calls.push({ capability: 'bus.publish', allowed, detail: topic });
+    this.#record({ capability: 'bus.publish', allowed, detail: topic });
     if (!allowed) {
-      throw new PolicyDeniedError('bus.publish', { ...this.#context, topic }, `topic is not among agent.yml outputs`);
+      throw new PolicyDeniedError(
+        'bus.publish',
+        { ...this.#context, topic },
+        `topic is not among agent.yml outputs`,
+      );
     }
   }
 

@@ -20,15 +20,21 @@ export interface TelemetrySink {
   write(record: LogRecord): void;
 }
 
-/** Writes one JSON object per line: what Workers Logs and `wrangler tail` index. */
-export const consoleSink: TelemetrySink = {
-  write(record) {
-    const line = JSON.stringify(record);
-    if (record.level === 'error') console.error(line);
-    else if (record.level === 'warn') console.warn(line);
-    else console.log(line);
-  },
-};
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** Writes one JSON object per line (what Workers Logs and `wrangler tail` index), from `minLevel` up. */
+export function consoleSink(minLevel: LogLevel = 'info'): TelemetrySink {
+  const floor = LEVELS.indexOf(minLevel);
+  return {
+    write(record) {
+      if (LEVELS.indexOf(record.level) < floor) return;
+      const line = JSON.stringify(record);
+      if (record.level === 'error') console.error(line);
+      else if (record.level === 'warn') console.warn(line);
+      else console.log(line);
+    },
+  };
+}
 
 /** Keeps records in memory for tests. */
 export class RecordingSink implements TelemetrySink {
@@ -38,7 +44,10 @@ export class RecordingSink implements TelemetrySink {
   }
 }
 
-export type TelemetryTags = Pick<LogRecord, 'runtime_id' | 'agent' | 'provider' | 'tenant' | 'intent' | 'corr'>;
+export type TelemetryTags = Pick<
+  LogRecord,
+  'runtime_id' | 'agent' | 'provider' | 'tenant' | 'intent' | 'corr'
+>;
 
 /** The telemetry target a handler receives; its tags cannot be changed after construction. */
 export class Telemetry {

@@ -29,7 +29,9 @@ function parseYaml(text: string): unknown {
     const duplicate = first.code === 'DUPLICATE_KEY';
     const where = first.linePos?.[0] ? ` at line ${first.linePos[0].line}` : '';
     throw new RegistryConfigError(
-      duplicate ? `duplicate key${where} (a tenant or provider is declared twice)` : `${first.message}${where}`,
+      duplicate
+        ? `duplicate key${where} (a tenant or provider is declared twice)`
+        : `${first.message}${where}`,
       { cause: first },
     );
   }
@@ -45,7 +47,13 @@ export class ProviderRegistry {
     for (const [provider, p] of Object.entries(config.providers)) {
       for (const [tenant, t] of Object.entries(p.tenants)) {
         const { credentials, ...rest } = t;
-        const view: TenantView = { provider, adapter: p.adapter, tenant, config: rest, credential_keys: Object.keys(credentials) };
+        const view: TenantView = {
+          provider,
+          adapter: p.adapter,
+          tenant,
+          config: rest,
+          credential_keys: Object.keys(credentials),
+        };
         this.#views.set(`${provider}/${tenant}`, deepFreeze(view));
       }
     }
@@ -59,7 +67,9 @@ export class ProviderRegistry {
     const result = ProvidersConfig.safeParse(parseYaml(text));
     if (!result.success) {
       const issue = result.error.issues[0]!;
-      throw new RegistryConfigError(`${issue.path.join('.') || '(root)'}: ${issue.message}`, { cause: result.error });
+      throw new RegistryConfigError(`${issue.path.join('.') || '(root)'}: ${issue.message}`, {
+        cause: result.error,
+      });
     }
     if (knownAdapters) {
       for (const [name, p] of Object.entries(result.data.providers)) {
@@ -102,7 +112,10 @@ export class ProviderRegistry {
 
   toJSON(): { providers: Record<string, { tenants: string[] }> } {
     const out: Record<string, { tenants: string[] }> = {};
-    for (const v of this.#views.values()) (out[v.provider] ??= { tenants: [] }).tenants.push(v.tenant);
+    for (const v of this.#views.values()) {
+      out[v.provider] ??= { tenants: [] };
+      out[v.provider]!.tenants.push(v.tenant);
+    }
     return { providers: out };
   }
 }

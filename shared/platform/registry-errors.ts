@@ -14,7 +14,9 @@ export class UnknownTenantError extends Error {
     readonly tenant: string,
     known: readonly string[],
   ) {
-    super(`unknown ${provider === '' ? 'provider' : 'tenant'} ${provider}/${tenant}; known: ${known.join(', ') || 'none'}`);
+    super(
+      `unknown ${provider === '' ? 'provider' : 'tenant'} ${provider}/${tenant}; known: ${known.join(', ') || 'none'}`,
+    );
   }
 }
 
@@ -37,6 +39,8 @@ export class MissingSecretError extends Error {
     readonly key: string,
     readonly variable: string,
   ) {
-    super(`credential "${key}" of ${provider}/${tenant} needs environment variable ${variable}, which is not set`);
+    super(
+      `credential "${key}" of ${provider}/${tenant} needs environment variable ${variable}, which is not set`,
+    );
   }
 }

@@ -15,7 +15,12 @@ export class SecretAccessor {
   readonly #references: Readonly<Record<string, string>>;
   readonly #env: SecretEnvironment;
 
-  constructor(provider: string, tenant: string, references: Readonly<Record<string, string>>, env: SecretEnvironment) {
+  constructor(
+    provider: string,
+    tenant: string,
+    references: Readonly<Record<string, string>>,
+    env: SecretEnvironment,
+  ) {
     this.#provider = provider;
     this.#tenant = tenant;
     this.#references = references;
@@ -36,7 +41,8 @@ export class SecretAccessor {
   /** The credential's value; throws `MissingSecretError` naming the variable when it is unset or empty. */
   get(key: string): string {
     const variable = this.#variable(key);
-    if (variable === undefined) throw new MissingSecretError(this.#provider, this.#tenant, key, '(no reference declared)');
+    if (variable === undefined)
+      throw new MissingSecretError(this.#provider, this.#tenant, key, '(no reference declared)');
     const value = this.#env[variable];
     if (typeof value !== 'string' || value.length === 0) {
       throw new MissingSecretError(this.#provider, this.#tenant, key, variable);
@@ -55,7 +61,11 @@ export class SecretAccessor {
   }
 
   toJSON(): { provider: string; tenant: string; secrets: string[] } {
-    return { provider: this.#provider, tenant: this.#tenant, secrets: this.keys().map((k) => `${k}=[redacted]`) };
+    return {
+      provider: this.#provider,
+      tenant: this.#tenant,
+      secrets: this.keys().map((k) => `${k}=[redacted]`),
+    };
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {

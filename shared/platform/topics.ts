@@ -52,7 +52,8 @@ export function parseTopic(text: string): TopicParts {
     throw new TopicError(text, 'expected promethean.p.<provider>.t.<tenant>.<area>.<name>');
   }
   const parts = { provider: s[2]!, tenant: s[4]!, area: s[5] as TopicArea, name: s.slice(6).join('.') };
-  if (text.includes('*') || text.includes('>')) throw new TopicError(text, 'a concrete topic has no wildcards');
+  if (text.includes('*') || text.includes('>'))
+    throw new TopicError(text, 'a concrete topic has no wildcards');
   topic(parts);
   return parts;
 }

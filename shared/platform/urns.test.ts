@@ -21,6 +21,8 @@ describe('urns', () => {
   });
 
   it('refuses to build from malformed parts', () => {
-    expect(() => toUrn({ provider: 'dis.cord', kind: 'message', tenant: 'duck', id: '1' })).toThrow(/provider/);
+    expect(() => toUrn({ provider: 'dis.cord', kind: 'message', tenant: 'duck', id: '1' })).toThrow(
+      /provider/,
+    );
   });
 });

@@ -41,7 +41,13 @@ export function toUrn(parts: UrnParts): string {
 /** Parses a URN; `fromUrn(toUrn(x))` equals `x`. Throws `UrnError` on anything else. */
 export function fromUrn(text: string): UrnParts {
   const [scheme, provider, kind, tenant, ...rest] = text.split(':');
-  if (scheme !== 'urn' || provider === undefined || kind === undefined || tenant === undefined || rest.length === 0) {
+  if (
+    scheme !== 'urn' ||
+    provider === undefined ||
+    kind === undefined ||
+    tenant === undefined ||
+    rest.length === 0
+  ) {
     throw new UrnError(text, 'expected urn:<provider>:<kind>:<tenant>:<id>');
   }
   return check(text, { provider, kind, tenant, id: rest.join(':') });

@@ -1,0 +1,5 @@
+/** The provider-access agents this Worker runs. */
+import type { Agent } from '@promethean/shared/agent/agent-definition';
+import { echoAccess } from '../echo-access/handler.ts';
+
+export const ACCESS_AGENTS: readonly Agent[] = Object.freeze([echoAccess]);

@@ -1,0 +1,10 @@
+/** promethean-functions: wires the HTTP app and the queue consumer; holds no provider credential. */
+import { app } from './http-app.ts';
+import { consumeQueue } from './queue-consumer.ts';
+
+export { TenantDocuments } from '../storage/tenant-documents.ts';
+
+export default {
+  fetch: app.fetch,
+  queue: consumeQueue,
+} satisfies ExportedHandler<FunctionsEnv>;

@@ -1,0 +1,46 @@
+/** Builds the runtime an agent invocation gets from this Worker's bindings, fresh for every request or batch. */
+import { randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
+import type { ContextDependencies } from '@promethean/shared/agent/runtime-context';
+import { consoleSink } from '@promethean/shared/agent/telemetry';
+import type { QueueBody } from '@promethean/shared/broker/queue-body';
+import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import type { EffectPorts } from '@promethean/shared/effects/effect-ports';
+import type { TenantView } from '@promethean/shared/platform/provider-registry';
+import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
+import providersYml from '../../providers.yml';
+import { DurableObjectDocumentStore } from '../storage/durable-object-document-store.ts';
+
+export interface FunctionsRuntime {
+  broker: QueueBroker;
+  deps: ContextDependencies;
+}
+
+/** The storage adapters the tenant chose in providers.yml. */
+function tenantPorts(env: FunctionsEnv, tenant: TenantView): EffectPorts {
+  const documents =
+    tenant.config.storage.documents === 'sqlite'
+      ? new DurableObjectDocumentStore(env.TENANT_DOCUMENTS, tenant.provider, tenant.tenant)
+      : undefined;
+  return { ...(documents && { documents }), fetch: (input, init) => fetch(input, init) };
+}
+
+/** Parsing providers.yml is cheap next to a queue batch, and re-reading it per batch means no stale copy. */
+export function createFunctionsRuntime(env: FunctionsEnv): FunctionsRuntime {
+  const broker = new QueueBroker({
+    queues: {
+      BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
+      BUS_ACCESS: env.BUS_ACCESS as Queue<QueueBody>,
+    },
+  });
+  const deps: ContextDependencies = {
+    registry: ProviderRegistry.fromYaml(providersYml),
+    broker,
+    ports: (tenant) => tenantPorts(env, tenant),
+    sink: consoleSink(env.PROMETHEAN_ENV === 'development' ? 'info' : 'warn'),
+    clock: systemClock,
+    ids: randomIds,
+    runtimeIds: randomIds,
+    settings: { build_sha: env.BUILD_SHA },
+  };
+  return { broker, deps };
+}

@@ -1,0 +1,95 @@
+/**
+ * `npm run dev`: the whole system on this machine with no credentials — both Workers under one
+ * `wrangler dev` session (queues, Durable Objects, R2 simulated locally), on embedded defaults.
+ * Prints what runs where; Ctrl-C stops everything.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ManagedProcess, waitForHttp } from './dev/managed-process.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.PROMETHEAN_DEV_PORT ?? '8787' },
+    'state-dir': { type: 'string', default: join(root, '.wrangler', 'dev-state') },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+const port = Number(values.port);
+if (!Number.isInteger(port) || port <= 0 || port > 65_535) {
+  console.error(`--port must be a TCP port number, got "${values.port}"`);
+  process.exit(2);
+}
+
+const stateDir = values['state-dir']!;
+mkdirSync(stateDir, { recursive: true });
+const wranglerCli = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+const workers = new ManagedProcess({
+  name: 'workers',
+  command: process.execPath,
+  args: [
+    wranglerCli,
+    'dev',
+    '-c',
+    'wrangler.toml',
+    '-c',
+    'durable-objects/wrangler.toml',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    '0',
+    '--persist-to',
+    stateDir,
+    '--show-interactive-dev-session=false',
+  ],
+  cwd: root,
+  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+  stopSignal: 'SIGINT',
+  echo: !values.quiet,
+});
+
+let stopping = false;
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\nstopping the dev stack...');
+    await workers.stop();
+    console.log('dev stack stopped');
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+const base = `http://127.0.0.1:${port}`;
+try {
+  console.log(
+    `starting promethean-functions + promethean-access under wrangler dev (state in ${stateDir})...`,
+  );
+  await waitForHttp(`${base}/health`, workers, 120_000);
+} catch (e) {
+  console.error(String(e));
+  await stopAll(1);
+}
+console.log(
+  [
+    '',
+    'Promethean Edge dev stack is up:',
+    `  functions Worker   ${base}  (GET /health)`,
+    '  access Worker      bound to the functions Worker (echo provider, Durable Objects)',
+    `  echo input         POST ${base}/dev/echo/demo/messages  {"messages":[{"author":{"id":"ada","name":"Ada"},"content":"hi"}]}`,
+    `  state              ${stateDir}`,
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n'),
+);
+void workers.exited.then((code) => {
+  if (!stopping) {
+    console.error(`wrangler dev exited unexpectedly (code ${code})`);
+    void stopAll(1);
+  }
+});

@@ -1,0 +1,137 @@
+/** Runs one agent on one message: validate, build the context, handle, and classify the outcome. */
+
+import type { Envelope } from '@promethean/schemas/envelope';
+import type { ErrorCode } from '@promethean/schemas/ops/ops-messages';
+import { ErrorEvent } from '@promethean/schemas/ops/ops-messages';
+import { UnknownProviderError, UnknownTenantError } from '../platform/registry-errors.ts';
+import type { Agent } from './agent-definition.ts';
+import {
+  InvalidMessageError,
+  NonRetriableError,
+  PolicyDeniedError,
+  RetryAfterError,
+} from './agent-errors.ts';
+import { createEnvelope, parseTypedEnvelope } from './envelope-factory.ts';
+import { bindsTenant } from './manifest-loader.ts';
+import { type ContextDependencies, createRuntimeContext } from './runtime-context.ts';
+
+export type InvocationOutcome =
+  | { outcome: 'ok'; latencyMs: number }
+  | { outcome: 'skipped'; reason: string }
+  | { outcome: 'retry'; error: Error; delayMs?: number; latencyMs: number }
+  | { outcome: 'failed'; error: Error; code: ErrorCode; latencyMs: number };
+
+function classify(error: unknown): { retriable: boolean; code: ErrorCode; delayMs?: number } {
+  if (error instanceof PolicyDeniedError) return { retriable: false, code: 'policy_denied' };
+  if (error instanceof InvalidMessageError) return { retriable: false, code: error.code };
+  if (error instanceof UnknownProviderError || error instanceof UnknownTenantError) {
+    return { retriable: false, code: 'unknown_tenant' };
+  }
+  if (error instanceof NonRetriableError) return { retriable: false, code: 'handler_failed' };
+  if (error instanceof RetryAfterError) {
+    return {
+      retriable: true,
+      code: error.name === 'OverloadedError' ? 'overloaded' : 'handler_failed',
+      delayMs: error.retryAfterMs,
+    };
+  }
+  return { retriable: true, code: 'handler_failed' };
+}
+
+/** Publishes the `error` event for a message that will not be retried; never throws. */
+export async function publishErrorEvent(
+  deps: ContextDependencies,
+  agentId: string,
+  raw: Partial<Envelope>,
+  code: ErrorCode,
+  error: Error,
+  retriable: boolean,
+): Promise<void> {
+  const provider =
+    typeof raw.provider === 'string' && /^[a-z0-9][a-z0-9_-]*$/.test(raw.provider) ? raw.provider : 'unknown';
+  const tenant =
+    typeof raw.tenant === 'string' && /^[a-z0-9][a-z0-9_-]*$/.test(raw.tenant) ? raw.tenant : 'unknown';
+  try {
+    const env = createEnvelope(
+      ErrorEvent,
+      {
+        code,
+        message: error.message,
+        agent: agentId,
+        retriable,
+        ...(typeof raw.dst === 'string' && { topic: raw.dst }),
+        ...(typeof raw.intent === 'string' && { failed_intent: raw.intent }),
+        ...(typeof raw.id === 'string' && { failed_envelope_id: raw.id }),
+      },
+      {
+        src: agentId,
+        provider,
+        tenant,
+        clock: deps.clock,
+        ids: deps.ids,
+        ...(typeof raw.corr === 'string' && { corr: raw.corr }),
+      },
+    );
+    await deps.broker.publish(env);
+  } catch (publishFailure) {
+    // The error event is best effort: the message itself still goes to the dead letters.
+    deps.sink.write({
+      level: 'error',
+      msg: 'could not publish error event',
+      runtime_id: 'n/a',
+      agent: agentId,
+      provider,
+      tenant,
+      error: String(publishFailure),
+    });
+  }
+}
+
+/** Invokes `agent` on a raw message; never throws (every failure becomes an outcome). */
+export async function invokeAgent(
+  agent: Agent,
+  raw: unknown,
+  deps: ContextDependencies,
+): Promise<InvocationOutcome> {
+  const started = deps.clock.now();
+  const latency = () => deps.clock.now() - started;
+  let message: ReturnType<typeof parseTypedEnvelope>;
+  try {
+    message = parseTypedEnvelope(raw);
+  } catch (e) {
+    const error = e as Error;
+    const code = classify(error).code;
+    await publishErrorEvent(deps, agent.manifest.id, (raw ?? {}) as Partial<Envelope>, code, error, false);
+    return { outcome: 'failed', error, code, latencyMs: latency() };
+  }
+  if (!bindsTenant(agent.manifest, message.provider, message.tenant)) {
+    return {
+      outcome: 'skipped',
+      reason: `${agent.manifest.id} does not bind ${message.provider}/${message.tenant}`,
+    };
+  }
+  let telemetry: ReturnType<typeof createRuntimeContext>['telemetry'] | undefined;
+  try {
+    const ctx = createRuntimeContext(agent.manifest, message, deps);
+    telemetry = ctx.telemetry;
+    await agent.handle(message, ctx);
+    telemetry.info('handled', { latency_ms: latency(), outcome: 'ok' });
+    return { outcome: 'ok', latencyMs: latency() };
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    const c = classify(error);
+    const fields = { latency_ms: latency(), error: error.message, error_name: error.name };
+    if (c.retriable) {
+      telemetry?.warn('will retry', { ...fields, outcome: 'retry' });
+      return {
+        outcome: 'retry',
+        error,
+        latencyMs: latency(),
+        ...(c.delayMs !== undefined && { delayMs: c.delayMs }),
+      };
+    }
+    telemetry?.error('failed', { ...fields, outcome: c.code === 'policy_denied' ? 'denied' : 'error' });
+    await publishErrorEvent(deps, agent.manifest.id, message, c.code, error, false);
+    return { outcome: 'failed', error, code: c.code, latencyMs: latency() };
+  }
+}

@@ -1,0 +1,129 @@
+/** The immutable context one handler invocation receives: identity, tenant view, effects, settings, telemetry. */
+import type { Envelope } from '@promethean/schemas/envelope';
+import type { AgentManifest } from '@promethean/schemas/manifest';
+import type { BrokerClient } from '../broker/broker-client.ts';
+import type { EffectPorts } from '../effects/effect-ports.ts';
+import { createEffects, type Effects } from '../effects/policy-effects.ts';
+import type { ProviderRegistry, TenantView } from '../platform/provider-registry.ts';
+import type { SecretAccessor, SecretEnvironment } from '../platform/secret-accessor.ts';
+import { PolicyDeniedError } from './agent-errors.ts';
+import type { Clock, IdSource } from './envelope-factory.ts';
+import { idempotencyKey } from './idempotency-key.ts';
+import { Policy } from './policy.ts';
+import { Telemetry, type TelemetrySink } from './telemetry.ts';
+
+export interface RuntimeContext {
+  readonly runtimeId: string;
+  readonly agent: Readonly<Pick<AgentManifest, 'id' | 'kind' | 'version'>>;
+  readonly provider: string;
+  readonly tenant: string;
+  /** The tenant's registry entry without credentials. */
+  readonly tenantView: TenantView;
+  /** The message being handled. */
+  readonly message: Envelope;
+  /** The manifest's idempotency key evaluated for this message. */
+  readonly idempotencyKey: string;
+  readonly effects: Effects;
+  /** Manifest settings overlaid with tenant settings, copied and frozen when the context was built. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly telemetry: Telemetry;
+  readonly clock: Clock;
+  readonly policy: Policy;
+  /** Present only for provider-access agents holding provider.secrets.read. */
+  readonly secrets?: SecretAccessor;
+}
+
+export interface ContextDependencies {
+  registry: ProviderRegistry;
+  broker: BrokerClient;
+  /** The raw ports, or a function giving the ports scoped to one tenant (stores are tenant-scoped). */
+  ports: EffectPorts | ((scope: TenantView) => EffectPorts);
+  sink: TelemetrySink;
+  clock: Clock;
+  ids: IdSource;
+  /** Makes a fresh runtime id per invocation. */
+  runtimeIds: IdSource;
+  /** Only consulted for provider-access agents (credential values come from here). */
+  secretEnv?: SecretEnvironment;
+  /** Deployment-level settings (e.g. from Worker vars); snapshotted, never read live. */
+  settings?: Readonly<Record<string, unknown>>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function secretsFor(manifest: AgentManifest, message: Envelope, deps: ContextDependencies, policy: Policy) {
+  if (!manifest.capabilities.includes('provider.secrets.read')) return undefined;
+  policy.require('provider.secrets.read', 'context.secrets');
+  if (!deps.secretEnv) {
+    throw new PolicyDeniedError(
+      'provider.secrets.read',
+      { agent: manifest.id },
+      'this runtime holds no credentials',
+    );
+  }
+  return deps.registry.secretsFor(message.provider, message.tenant, deps.secretEnv);
+}
+
+/** Builds a frozen context; throws for an unknown tenant or an un-evaluable idempotency key. */
+export function createRuntimeContext(
+  manifest: AgentManifest,
+  message: Envelope,
+  deps: ContextDependencies,
+): RuntimeContext {
+  const tenantView = deps.registry.tenant(message.provider, message.tenant);
+  const runtimeId = deps.runtimeIds.next();
+  const errorContext = {
+    agent: manifest.id,
+    provider: message.provider,
+    tenant: message.tenant,
+    topic: message.dst,
+    intent: message.intent,
+    ...(message.corr !== undefined && { corr: message.corr }),
+  };
+  const telemetry = new Telemetry(deps.sink, {
+    runtime_id: runtimeId,
+    agent: manifest.id,
+    provider: message.provider,
+    tenant: message.tenant,
+    intent: message.intent,
+    ...(message.corr !== undefined && { corr: message.corr }),
+  });
+  const policy = new Policy(manifest, errorContext, (call) => telemetry.log('debug', 'policy', { call }));
+  const effects = createEffects({
+    policy,
+    ports: typeof deps.ports === 'function' ? deps.ports(tenantView) : deps.ports,
+    broker: deps.broker,
+    agentId: manifest.id,
+    provider: message.provider,
+    tenant: message.tenant,
+    ...(message.corr !== undefined && { corr: message.corr }),
+    clock: deps.clock,
+    ids: deps.ids,
+    context: errorContext,
+  });
+  const settings = deepFreeze(
+    structuredClone({ ...manifest.settings, ...(deps.settings ?? {}), ...tenantView.config.settings }),
+  );
+  const secrets = secretsFor(manifest, message, deps, policy);
+  return Object.freeze({
+    runtimeId,
+    agent: Object.freeze({ id: manifest.id, kind: manifest.kind, version: manifest.version }),
+    provider: message.provider,
+    tenant: message.tenant,
+    tenantView,
+    message: deepFreeze(structuredClone(message)),
+    idempotencyKey: idempotencyKey(manifest.idempotency_key, message),
+    effects,
+    settings,
+    telemetry,
+    clock: deps.clock,
+    policy,
+    ...(secrets !== undefined && { secrets }),
+  });
+}

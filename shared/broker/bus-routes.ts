@@ -1,0 +1,24 @@
+/** Which queue carries which topics: commands for the access layer go to its queue, the rest to the events queue. */
+import { topicMatches } from '../platform/topics.ts';
+
+export interface BusRoute {
+  pattern: string;
+  /** The producer binding name in the Worker's env. */
+  binding: string;
+}
+
+/** The first matching route wins; the last one catches everything. */
+export const BUS_ROUTES: readonly BusRoute[] = Object.freeze([
+  { pattern: 'promethean.p.*.t.*.commands.>', binding: 'BUS_ACCESS' },
+  { pattern: 'promethean.p.*.t.*.control.>', binding: 'BUS_ACCESS' },
+  { pattern: 'promethean.p.*.t.*.rest.request', binding: 'BUS_ACCESS' },
+  { pattern: 'promethean.p.*.t.*.voice.control.>', binding: 'BUS_ACCESS' },
+  { pattern: 'promethean.>', binding: 'BUS_EVENTS' },
+]);
+
+/** The binding that carries a topic. */
+export function routeFor(topic: string, routes: readonly BusRoute[] = BUS_ROUTES): BusRoute {
+  const route = routes.find((r) => topicMatches(r.pattern, topic));
+  if (!route) throw new Error(`no bus route carries topic ${topic}`);
+  return route;
+}

@@ -1,0 +1,26 @@
+/** What travels in a Cloudflare Queue message: the envelope plus, after fan-out, the one agent it is for. */
+import { z } from 'zod';
+
+export const QueueBody = z.object({
+  v: z.literal(1),
+  envelope: z.unknown(),
+  /** Set when the router fanned a message out: only this agent handles this copy. */
+  target: z.string().min(1).optional(),
+});
+export type QueueBody = z.infer<typeof QueueBody>;
+
+/** A message the bus gave up on, kept for inspection and replay. */
+export const DeadLetter = z.object({
+  v: z.literal(1),
+  queue: z.string(),
+  target: z.string().optional(),
+  reason: z.string(),
+  error: z.string(),
+  attempts: z.number().int().nonnegative(),
+  dead_lettered_at: z.iso.datetime(),
+  /** The queue body exactly as received (it may be the thing that was invalid). */
+  body: z.unknown(),
+  provider: z.string().optional(),
+  tenant: z.string().optional(),
+});
+export type DeadLetter = z.infer<typeof DeadLetter>;

@@ -1,0 +1,122 @@
+/** The BrokerClient on Cloudflare Queues: producers by topic route, in-process subscribers for the consumer. */
+import type { Envelope } from '@promethean/schemas/envelope';
+import { parseEnvelope } from '../agent/envelope-factory.ts';
+import { assertPattern, topicMatches } from '../platform/topics.ts';
+import {
+  type BrokerClient,
+  BrokerClosedError,
+  type MessageHandler,
+  type RequestOptions,
+  RequestTimeoutError,
+  type SubscribeOptions,
+  type Subscription,
+} from './broker-client.ts';
+import { BUS_ROUTES, type BusRoute, routeFor } from './bus-routes.ts';
+import type { QueueBody } from './queue-body.ts';
+
+/** Where request/response waits: a store the response's consumer can reach from any isolate. */
+export interface ReplyMailbox {
+  /** Resolves with the response for `corr`, or undefined after `timeoutMs`. */
+  awaitReply(corr: string, timeoutMs: number): Promise<Envelope | undefined>;
+  deliver(envelope: Envelope): Promise<void>;
+}
+
+export interface QueueBrokerOptions {
+  /** Producer bindings by name, e.g. `{ BUS_EVENTS: env.BUS_EVENTS, BUS_ACCESS: env.BUS_ACCESS }`. */
+  queues: Readonly<Record<string, Queue<QueueBody> | undefined>>;
+  routes?: readonly BusRoute[];
+  mailbox?: ReplyMailbox;
+}
+
+interface LocalSubscription extends Subscription {
+  handler: MessageHandler;
+}
+
+export class QueueBroker implements BrokerClient {
+  readonly #queues: QueueBrokerOptions['queues'];
+  readonly #routes: readonly BusRoute[];
+  readonly #mailbox: ReplyMailbox | undefined;
+  readonly #subscriptions = new Map<string, LocalSubscription>();
+  #nextId = 0;
+  #closed = false;
+
+  constructor(options: QueueBrokerOptions) {
+    this.#routes = options.routes ?? BUS_ROUTES;
+    this.#queues = options.queues;
+    this.#mailbox = options.mailbox;
+    for (const r of this.#routes) {
+      if (!options.queues[r.binding])
+        throw new Error(`QueueBroker: route ${r.pattern} needs queue binding ${r.binding}`);
+    }
+  }
+
+  /** The producer that carries a topic. */
+  queueFor(topic: string): Queue<QueueBody> {
+    return this.#queues[routeFor(topic, this.#routes).binding]!;
+  }
+
+  async publish(envelope: Envelope): Promise<void> {
+    if (this.#closed) throw new BrokerClosedError('publish');
+    const valid = parseEnvelope(envelope);
+    await this.queueFor(valid.dst).send({ v: 1, envelope: valid }, { contentType: 'json' });
+  }
+
+  /** Publishes several envelopes with one `sendBatch` per queue (fewer queue operations). */
+  async publishMany(envelopes: readonly Envelope[]): Promise<void> {
+    if (this.#closed) throw new BrokerClosedError('publish');
+    const byQueue = new Map<Queue<QueueBody>, QueueBody[]>();
+    for (const e of envelopes.map(parseEnvelope)) {
+      const q = this.queueFor(e.dst);
+      byQueue.set(q, [...(byQueue.get(q) ?? []), { v: 1, envelope: e }]);
+    }
+    for (const [q, bodies] of byQueue) {
+      for (let i = 0; i < bodies.length; i += 100) {
+        await q.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body, contentType: 'json' as const })));
+      }
+    }
+  }
+
+  /** In-process subscribers see every message this isolate's consumer handles on a matching topic. */
+  subscribe(pattern: string, handler: MessageHandler, options: SubscribeOptions = {}): Subscription {
+    if (this.#closed) throw new BrokerClosedError('subscribe');
+    assertPattern(pattern);
+    const id = `sub-${++this.#nextId}`;
+    const sub = { id, pattern, name: options.name ?? pattern, handler };
+    this.#subscriptions.set(id, sub);
+    return { id, pattern, name: sub.name };
+  }
+
+  unsubscribe(subscription: Subscription | string): void {
+    this.#subscriptions.delete(typeof subscription === 'string' ? subscription : subscription.id);
+  }
+
+  /** Called by the consumer router for each message it accepted. */
+  async notifyLocal(envelope: Envelope): Promise<void> {
+    for (const s of this.#subscriptions.values()) {
+      if (topicMatches(s.pattern, envelope.dst)) await s.handler(envelope);
+    }
+    if (this.#mailbox && envelope.corr !== undefined) await this.#mailbox.deliver(envelope);
+  }
+
+  /** Needs a mailbox: a queue consumer elsewhere delivers the response into it by corr. */
+  async request(envelope: Envelope, options: RequestOptions): Promise<Envelope> {
+    if (this.#closed) throw new BrokerClosedError('request');
+    if (envelope.corr === undefined) throw new Error('QueueBroker.request: the envelope needs a corr');
+    if (!this.#mailbox) {
+      throw new Error(
+        'QueueBroker.request needs a ReplyMailbox; stateless workers should continue on the response instead',
+      );
+    }
+    await this.publish(envelope);
+    const reply = await this.#mailbox.awaitReply(envelope.corr, options.timeoutMs);
+    if (!reply || !topicMatches(options.responsePattern, reply.dst)) {
+      throw new RequestTimeoutError(envelope.corr, options.responsePattern, options.timeoutMs);
+    }
+    return reply;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#subscriptions.clear();
+  }
+}

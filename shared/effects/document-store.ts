@@ -1,0 +1,83 @@
+/** The document store port: tenant-scoped records keyed by {provider, tenant, foreign_id}. */
+
+export type DocumentCollection = 'messages' | 'attachments' | 'jobs';
+
+/** One versioned part of a document; a merge keeps, per slot, the value with the greatest version. */
+export interface DocumentSlot {
+  /** Sortable as a string (ISO time, zero-padded counters); ties keep the stored value. */
+  version: string;
+  value: unknown;
+}
+
+/**
+ * A stored record. Documents are merged slot by slot (e.g. `created`, `edit`, `deleted`), so
+ * deliveries in any order and any number of times converge on the same document.
+ */
+export interface StoredDocument {
+  provider: string;
+  tenant: string;
+  foreign_id: string;
+  urn: string;
+  /** Plain fields used for filtering (channel id, author id); merged by last writer of the newest slot. */
+  index: Record<string, string>;
+  slots: Record<string, DocumentSlot>;
+}
+
+export interface UpsertResult {
+  /** Documents created or changed. */
+  written: number;
+  /** Documents that already held the same or newer slots (a redelivery). */
+  unchanged: number;
+}
+
+export interface FindOptions {
+  limit?: number;
+  /** Only documents whose foreign_id sorts before this one; results are newest first. */
+  before?: string;
+  /** Include documents that have a `deleted` slot. */
+  includeDeleted?: boolean;
+}
+
+/**
+ * Implementations: in-memory (tests), Durable Object SQLite (embedded default), MongoDB.
+ * `upsertMany` must merge atomically per document: concurrent writers never lose a slot.
+ */
+export interface DocumentStore {
+  upsertMany(collection: DocumentCollection, docs: readonly StoredDocument[]): Promise<UpsertResult>;
+  get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined>;
+  find(
+    collection: DocumentCollection,
+    index: Record<string, string>,
+    options?: FindOptions,
+  ): Promise<StoredDocument[]>;
+  count(collection: DocumentCollection, options?: { includeDeleted?: boolean }): Promise<number>;
+}
+
+/** Merges `incoming` into `existing` slot by slot; returns the result and whether anything changed. */
+export function mergeDocument(
+  existing: StoredDocument | undefined,
+  incoming: StoredDocument,
+): { doc: StoredDocument; changed: boolean } {
+  if (!existing) return { doc: structuredClone(incoming), changed: true };
+  const slots = { ...existing.slots };
+  let changed = false;
+  let indexFromIncoming = false;
+  for (const [name, slot] of Object.entries(incoming.slots)) {
+    const current = slots[name];
+    if (!current || slot.version > current.version) {
+      slots[name] = structuredClone(slot);
+      changed = true;
+      indexFromIncoming = true;
+    }
+  }
+  const index = indexFromIncoming
+    ? { ...existing.index, ...incoming.index }
+    : { ...incoming.index, ...existing.index };
+  return { doc: { ...existing, index, slots }, changed };
+}
+
+/** Snowflake-style ids compare numerically when both are digit strings. */
+export function compareForeignIds(a: string, b: string): number {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b) && a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}

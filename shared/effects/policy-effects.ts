@@ -1,0 +1,123 @@
+/** Wraps raw ports so every effect call is checked against the manifest before it can happen. */
+import type { ModelRef, TypedEnvelope } from '@promethean/schemas/envelope';
+import type { Capability } from '@promethean/schemas/manifest';
+import type { MessageDefinition, PayloadOf } from '@promethean/schemas/message-definition';
+import type { z } from 'zod';
+import { AgentError, type ErrorContext } from '../agent/agent-errors.ts';
+import { type Clock, createEnvelope, type IdSource } from '../agent/envelope-factory.ts';
+import type { Policy } from '../agent/policy.ts';
+import type { BrokerClient } from '../broker/broker-client.ts';
+import type { DocumentStore } from './document-store.ts';
+import type {
+  BlobStore,
+  EffectPorts,
+  HttpFetch,
+  ModelPort,
+  ProviderPort,
+  VectorStore,
+} from './effect-ports.ts';
+
+/** The runtime has no adapter for an effect the agent is allowed to use. */
+export class EffectUnavailableError extends AgentError {
+  override readonly name = 'EffectUnavailableError';
+}
+
+export interface PublishOptions {
+  /** A deterministic id (derived from the idempotency key) so redelivery overwrites, never duplicates. */
+  id?: string;
+  corr?: string;
+  models?: ModelRef[];
+  config_rev?: string;
+  /** Publish for another tenant/provider than the invocation's (access agents only need this). */
+  provider?: string;
+  tenant?: string;
+}
+
+export interface Effects {
+  publish<D extends MessageDefinition>(
+    def: D,
+    payload: z.input<D['payload']>,
+    options?: PublishOptions,
+  ): Promise<TypedEnvelope<PayloadOf<D>>>;
+  readonly documents: DocumentStore;
+  readonly vectors: VectorStore;
+  readonly blobs: BlobStore;
+  readonly models: ModelPort;
+  readonly http: { fetch: HttpFetch };
+  readonly provider: ProviderPort;
+}
+
+export interface EffectsSetup {
+  policy: Policy;
+  ports: EffectPorts;
+  broker: BrokerClient;
+  agentId: string;
+  provider: string;
+  tenant: string;
+  /** The input's corr, inherited by outputs unless overridden. */
+  corr?: string;
+  clock: Clock;
+  ids: IdSource;
+  context: ErrorContext;
+}
+
+function unavailable(name: string, context: ErrorContext): never {
+  throw new EffectUnavailableError(`effect ${name} has no adapter in this runtime`, context);
+}
+
+/** Returns an object whose every method first asks the policy, then calls the port. */
+function guarded<T extends object>(
+  name: string,
+  port: T | undefined,
+  capability: Capability,
+  methods: readonly (keyof T & string)[],
+  s: EffectsSetup,
+): T {
+  const wrapper: Record<string, unknown> = {};
+  for (const method of methods) {
+    wrapper[method] = (...args: unknown[]) => {
+      s.policy.require(capability, `${name}.${method}`);
+      if (!port) unavailable(name, s.context);
+      return (port[method] as (...a: unknown[]) => unknown).apply(port, args);
+    };
+  }
+  return Object.freeze(wrapper) as T;
+}
+
+/** Builds the frozen, policy-wrapped effects one invocation receives. */
+export function createEffects(s: EffectsSetup): Effects {
+  const publish: Effects['publish'] = async (def, payload, o = {}) => {
+    const env = createEnvelope(def, payload, {
+      src: s.agentId,
+      provider: o.provider ?? s.provider,
+      tenant: o.tenant ?? s.tenant,
+      clock: s.clock,
+      ids: s.ids,
+      ...((o.corr ?? s.corr) !== undefined && { corr: o.corr ?? s.corr }),
+      ...(o.id !== undefined && { id: o.id }),
+      ...(o.models !== undefined && { models: o.models }),
+      ...(o.config_rev !== undefined && { config_rev: o.config_rev }),
+    });
+    s.policy.requirePublish(env.dst);
+    await s.broker.publish(env);
+    return env;
+  };
+  return Object.freeze({
+    publish,
+    documents: guarded(
+      'documents',
+      s.ports.documents,
+      'storage.documents',
+      ['upsertMany', 'get', 'find', 'count'],
+      s,
+    ),
+    vectors: guarded('vectors', s.ports.vectors, 'storage.vectors', ['upsert', 'query'], s),
+    blobs: guarded('blobs', s.ports.blobs, 'storage.blobs', ['put', 'get'], s),
+    models: Object.freeze({
+      complete: guarded('models', s.ports.models, 'llm.complete', ['complete'], s).complete,
+      embed: guarded('models', s.ports.models, 'embed.text', ['embed'], s).embed,
+    }),
+    provider: guarded('provider', s.ports.provider, 'provider.rest.call', ['postMessage'], s),
+    http: guarded('http', s.ports.fetch ? { fetch: s.ports.fetch } : undefined, 'http.fetch', ['fetch'], s),
+  });
+}

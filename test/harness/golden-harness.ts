@@ -1,0 +1,91 @@
+/**
+ * Golden tests: `fixtures/in/<case>.json` (seed state + one envelope) runs through an agent on a
+ * recording runtime and must produce exactly `fixtures/out/<case>.json` (outcome, published
+ * envelopes, policy calls, resulting documents). `UPDATE_GOLDEN=1` rewrites the out files.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Agent } from '@promethean/shared/agent/agent-definition';
+import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
+import type { DocumentCollection, StoredDocument } from '@promethean/shared/effects/document-store';
+import { recordingRuntime } from './recording-runtime.ts';
+
+export interface GoldenInput {
+  description: string;
+  /** Documents present before the envelope is handled. */
+  seed?: Partial<Record<DocumentCollection, StoredDocument[]>>;
+  /** Envelopes handled before the one under test (their outputs are not part of the result). */
+  before?: unknown[];
+  envelope: unknown;
+}
+
+export interface GoldenOutput {
+  outcome: string;
+  error_code?: string;
+  published: unknown[];
+  policy: unknown[];
+  documents: Partial<Record<DocumentCollection, StoredDocument[]>>;
+}
+
+const COLLECTIONS: DocumentCollection[] = ['messages', 'attachments', 'jobs'];
+
+/** The case names under `<dir>/fixtures/in`. */
+export function goldenCases(agentDir: string): string[] {
+  const dir = join(agentDir, 'fixtures', 'in');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+function startTime(envelope: unknown): number {
+  const ts = (envelope as { ts?: unknown } | null)?.ts;
+  return typeof ts === 'string' && !Number.isNaN(Date.parse(ts)) ? Date.parse(ts) : Date.UTC(2026, 0, 1);
+}
+
+/** Runs one case and returns what it produced. */
+export async function runGoldenCase(agent: Agent, input: GoldenInput): Promise<GoldenOutput> {
+  const rt = recordingRuntime(startTime(input.envelope));
+  for (const c of COLLECTIONS) await rt.documents.upsertMany(c, input.seed?.[c] ?? []);
+  for (const earlier of input.before ?? []) await invokeAgent(agent, earlier, rt.deps);
+  rt.recorder.published.length = 0;
+  const seen = new Set(rt.sink.records.map((r) => r.runtime_id));
+  const result = await invokeAgent(agent, input.envelope, rt.deps);
+  const documents: GoldenOutput['documents'] = {};
+  for (const c of COLLECTIONS) {
+    const docs = await rt.documents.find(c, {}, { includeDeleted: true });
+    if (docs.length > 0) documents[c] = docs;
+  }
+  const lastRuntime = rt.sink.records.map((r) => r.runtime_id).find((id) => !seen.has(id));
+  return {
+    outcome: result.outcome,
+    ...(result.outcome === 'failed' && { error_code: result.code }),
+    published: rt.recorder.published,
+    policy: policyCallsOf(rt, lastRuntime),
+    documents,
+  };
+}
+
+function policyCallsOf(rt: ReturnType<typeof recordingRuntime>, runtimeId: string | undefined): unknown[] {
+  return rt.sink.records.filter((r) => r.runtime_id === runtimeId && r.msg === 'policy').map((r) => r.call);
+}
+
+/** Reads a case's input and expected output; writes the output instead when UPDATE_GOLDEN=1. */
+export async function checkGoldenCase(
+  agent: Agent,
+  agentDir: string,
+  name: string,
+): Promise<{ actual: GoldenOutput; expected: GoldenOutput }> {
+  const input = JSON.parse(
+    readFileSync(join(agentDir, 'fixtures', 'in', `${name}.json`), 'utf8'),
+  ) as GoldenInput;
+  const actual = JSON.parse(JSON.stringify(await runGoldenCase(agent, input))) as GoldenOutput;
+  const outPath = join(agentDir, 'fixtures', 'out', `${name}.json`);
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(outPath)) {
+    if (process.env.CI)
+      throw new Error(`golden output ${outPath} is missing; run UPDATE_GOLDEN=1 locally and review it`);
+    writeFileSync(outPath, `${JSON.stringify(actual, null, 2)}\n`);
+  }
+  const expected = JSON.parse(readFileSync(outPath, 'utf8')) as GoldenOutput;
+  return { actual, expected };
+}

@@ -18,7 +18,19 @@ export default defineConfig({
         },
       },
       {
-        plugins: [yamlText(), cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        plugins: [
+          yamlText(),
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            // The access Worker runs beside this one only in the dev-stack test; here its binding answers 503.
+            miniflare: {
+              serviceBindings: {
+                ACCESS: () =>
+                  new Response('promethean-access is not part of this test project', { status: 503 }),
+              },
+            },
+          }),
+        ],
         test: {
           name: 'functions-worker',
           include: ['test/workers/functions/**/*.test.ts'],

@@ -9,6 +9,7 @@ import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
 import { DurableObjectDocumentStore } from '../storage/durable-object-document-store.ts';
+import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
 
 export interface FunctionsRuntime {
   broker: QueueBroker;
@@ -31,6 +32,7 @@ export function createFunctionsRuntime(env: FunctionsEnv): FunctionsRuntime {
       BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
       BUS_ACCESS: env.BUS_ACCESS as Queue<QueueBody>,
     },
+    mailbox: new DurableObjectReplyMailbox(env.REPLY_MAILBOX),
   });
   const deps: ContextDependencies = {
     registry: ProviderRegistry.fromYaml(providersYml),

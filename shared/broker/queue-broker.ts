@@ -26,6 +26,8 @@ export interface QueueBrokerOptions {
   queues: Readonly<Record<string, Queue<QueueBody> | undefined>>;
   routes?: readonly BusRoute[];
   mailbox?: ReplyMailbox;
+  /** Intents that answer a request; only these are delivered to the mailbox (default: rest.response). */
+  replyIntents?: readonly string[];
 }
 
 interface LocalSubscription extends Subscription {
@@ -36,6 +38,7 @@ export class QueueBroker implements BrokerClient {
   readonly #queues: QueueBrokerOptions['queues'];
   readonly #routes: readonly BusRoute[];
   readonly #mailbox: ReplyMailbox | undefined;
+  readonly #replyIntents: ReadonlySet<string>;
   readonly #subscriptions = new Map<string, LocalSubscription>();
   #nextId = 0;
   #closed = false;
@@ -44,6 +47,7 @@ export class QueueBroker implements BrokerClient {
     this.#routes = options.routes ?? BUS_ROUTES;
     this.#queues = options.queues;
     this.#mailbox = options.mailbox;
+    this.#replyIntents = new Set(options.replyIntents ?? ['rest.response']);
     for (const r of this.#routes) {
       if (!options.queues[r.binding])
         throw new Error(`QueueBroker: route ${r.pattern} needs queue binding ${r.binding}`);
@@ -95,7 +99,9 @@ export class QueueBroker implements BrokerClient {
     for (const s of this.#subscriptions.values()) {
       if (topicMatches(s.pattern, envelope.dst)) await s.handler(envelope);
     }
-    if (this.#mailbox && envelope.corr !== undefined) await this.#mailbox.deliver(envelope);
+    if (this.#mailbox && envelope.corr !== undefined && this.#replyIntents.has(envelope.intent)) {
+      await this.#mailbox.deliver(envelope);
+    }
   }
 
   /** Needs a mailbox: a queue consumer elsewhere delivers the response into it by corr. */

@@ -1,0 +1,74 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { RestRequest, RestResponse } from '@promethean/schemas/rest/rest-messages';
+import { createEnvelope } from '@promethean/shared/agent/envelope-factory';
+import { RequestTimeoutError } from '@promethean/shared/broker/broker-client';
+import type { QueueBody } from '@promethean/shared/broker/queue-body';
+import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import { describe, expect, it } from 'vitest';
+import worker from '../../../functions/src/index.ts';
+import { DurableObjectReplyMailbox } from '../../../functions/storage/durable-object-reply-mailbox.ts';
+
+function broker() {
+  return new QueueBroker({
+    queues: {
+      BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
+      BUS_ACCESS: env.BUS_ACCESS as Queue<QueueBody>,
+    },
+    mailbox: new DurableObjectReplyMailbox(env.REPLY_MAILBOX),
+  });
+}
+
+function request(corr: string) {
+  return createEnvelope(
+    RestRequest,
+    { method: 'GET', route: '/channels/{channel_id}/messages', params: { channel_id: '1' } },
+    { src: 'backfill', provider: 'discord', tenant: 'duck', corr },
+  );
+}
+
+function response(corr: string) {
+  return createEnvelope(
+    RestResponse,
+    { ok: true, status: 200, bucket: 'abc', retry_after_ms: null, data: [{ id: '9' }] },
+    { src: 'discord-rest', provider: 'discord', tenant: 'duck', corr },
+  );
+}
+
+describe('QueueBroker request/response across isolates', () => {
+  it('resolves with the response that the queue consumer delivers on the same corr', async () => {
+    const pending = broker().request(request('corr-ok'), {
+      responsePattern: 'promethean.p.discord.t.duck.rest.response',
+      timeoutMs: 5_000,
+    });
+    // The response travels the events queue and is consumed by the Worker's queue handler.
+    const batch = createMessageBatch('promethean-events', [
+      { id: 'r1', timestamp: new Date(), attempts: 1, body: { v: 1, envelope: response('corr-ok') } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    await getQueueResult(batch, ctx);
+    const reply = await pending;
+    expect(reply.intent).toBe('rest.response');
+    expect(reply.corr).toBe('corr-ok');
+    expect(reply.payload).toMatchObject({ ok: true, data: [{ id: '9' }] });
+  });
+
+  it('keeps a response that arrives before the request waits', async () => {
+    await new DurableObjectReplyMailbox(env.REPLY_MAILBOX).deliver(response('corr-early'));
+    const reply = await broker().request(request('corr-early'), {
+      responsePattern: 'promethean.p.discord.t.duck.rest.response',
+      timeoutMs: 1_000,
+    });
+    expect(reply.corr).toBe('corr-early');
+  });
+
+  it('times out with RequestTimeoutError naming the corr when nobody answers', async () => {
+    const pending = broker().request(request('corr-silent'), {
+      responsePattern: 'promethean.p.discord.t.duck.rest.response',
+      timeoutMs: 50,
+    });
+    await expect(pending).rejects.toBeInstanceOf(RequestTimeoutError);
+    await expect(pending).rejects.toThrow(/corr-silent/);
+  });
+});

@@ -37,17 +37,8 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
-      {
-        plugins: [
-          yamlText(),
-          cloudflareTest({ wrangler: { configPath: './durable-objects/wrangler.toml' } }),
-        ],
-        test: {
-          name: 'access-worker',
-          include: ['test/workers/access/**/*.test.ts'],
-          testTimeout: 30_000,
-        },
-      },
+      // The access Worker's project lives beside its wrangler.toml: only there may token bindings be named.
+      './durable-objects/vitest.config.ts',
     ],
   },
 });

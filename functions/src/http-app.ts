@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { FUNCTION_AGENTS } from './agents.ts';
 import { healthOf } from './isolate-health.ts';
-import { devEchoProxy } from './routes/dev-echo-proxy.ts';
+import { devProxy } from './routes/dev-proxy.ts';
 
 export const app = new Hono<{ Bindings: FunctionsEnv }>();
 
@@ -21,7 +21,7 @@ app.get('/health', (c) => {
   });
 });
 
-app.route('/dev/echo', devEchoProxy);
+app.route('/dev', devProxy);
 
 app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
 

@@ -20,8 +20,6 @@ export const RestRequest = defineMessage({
     idempotency_key: z.string().max(300).optional(),
     timeout_ms: z.number().int().positive().max(120_000).optional(),
     interaction_urn: UrnString.optional(),
-    /** The topic to answer on; defaults to the rest.response topic of the same tenant. */
-    reply_to: z.string().optional(),
   }),
 });
 

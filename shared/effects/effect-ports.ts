@@ -38,8 +38,36 @@ export interface ModelPort {
   ): Promise<{ vectors: number[][]; model: string; dimension: number; offline: boolean }>;
 }
 
+/** A provider REST call and its outcome, as carried by rest.request / rest.response. */
+export interface ProviderRestCall {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  route: string;
+  params: Record<string, string>;
+  query?: Record<string, string> | undefined;
+  body?: unknown;
+  idempotency_key?: string | undefined;
+  timeout_ms?: number | undefined;
+  interaction_urn?: string | undefined;
+}
+export interface ProviderRestResult {
+  ok: boolean;
+  status: number;
+  bucket: string | null;
+  retry_after_ms: number | null;
+  data: unknown;
+  error?: { code: string; message: string } | undefined;
+}
+
 /** A provider adapter's outbound operations; only provider-access agents get it (provider.rest.call). */
 export interface ProviderPort {
+  /** One REST call through the tenant's rate limits. */
+  restCall(call: ProviderRestCall): Promise<ProviderRestResult>;
+  /** Starts, stops or changes the presence of a realtime session (a gateway shard). */
+  gatewayControl(command: {
+    action: 'start' | 'stop' | 'presence';
+    shard: number;
+    presence?: { status: string; activity?: string | undefined } | undefined;
+  }): Promise<{ status: string }>;
   /** Posts a message (split as the provider requires); idempotent by the command's idempotency_key. */
   postMessage(command: {
     channel: { foreign_id: string };
@@ -47,6 +75,8 @@ export interface ProviderPort {
     reply_to?: string | undefined;
     mention_users: string[];
     idempotency_key: string;
+    interaction_urn?: string | undefined;
+    ephemeral?: boolean | undefined;
   }): Promise<{ foreign_ids: string[] }>;
 }
 

@@ -117,7 +117,10 @@ export function createEffects(s: EffectsSetup): Effects {
       complete: guarded('models', s.ports.models, 'llm.complete', ['complete'], s).complete,
       embed: guarded('models', s.ports.models, 'embed.text', ['embed'], s).embed,
     }),
-    provider: guarded('provider', s.ports.provider, 'provider.rest.call', ['postMessage'], s),
+    provider: Object.freeze({
+      ...guarded('provider', s.ports.provider, 'provider.rest.call', ['postMessage', 'restCall'], s),
+      ...guarded('provider', s.ports.provider, 'provider.gateway.connect', ['gatewayControl'], s),
+    }),
     http: guarded('http', s.ports.fetch ? { fetch: s.ports.fetch } : undefined, 'http.fetch', ['fetch'], s),
   });
 }

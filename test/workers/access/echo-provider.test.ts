@@ -3,7 +3,7 @@ import { env, exports } from 'cloudflare:workers';
 import { PostMessage } from '@promethean/schemas/commands/post-message';
 import { createEnvelope } from '@promethean/shared/agent/envelope-factory';
 import { describe, expect, it } from 'vitest';
-import worker from '../../../durable-objects/src/index.ts';
+import AccessWorker from '../../../durable-objects/src/index.ts';
 
 function postCommand(tenant: string, key: string, delivery: string, content = 'quack') {
   const envelope = createEnvelope(
@@ -16,7 +16,7 @@ function postCommand(tenant: string, key: string, delivery: string, content = 'q
 
 describe('echo provider access layer', () => {
   it('turns scripted lines into stored messages with sortable ids', async () => {
-    const res = await exports.default.fetch('http://access.test/echo/demo/messages', {
+    const res = await exports.default.fetch('http://access.test/dev/echo/demo/messages', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -30,7 +30,9 @@ describe('echo provider access layer', () => {
     const body = (await res.json()) as { accepted: number; foreign_ids: string[] };
     expect(body.accepted).toBe(2);
     expect(Number(body.foreign_ids[1])).toBeGreaterThan(Number(body.foreign_ids[0]));
-    const transcript = await (await exports.default.fetch('http://access.test/echo/demo/transcript')).json();
+    const transcript = await (
+      await exports.default.fetch('http://access.test/dev/echo/demo/transcript')
+    ).json();
     expect(transcript).toMatchObject({
       messages: [{ content: 'hello duck', direction: 'in' }, { content: 'quack?' }],
     });
@@ -39,12 +41,12 @@ describe('echo provider access layer', () => {
   it('rejects invalid scripts with a 400 that names the problem, storing nothing', async () => {
     const count = async () =>
       (
-        (await (await exports.default.fetch('http://access.test/echo/demo/transcript')).json()) as {
+        (await (await exports.default.fetch('http://access.test/dev/echo/demo/transcript')).json()) as {
           messages: unknown[];
         }
       ).messages.length;
     const before = await count();
-    const res = await exports.default.fetch('http://access.test/echo/demo/messages', {
+    const res = await exports.default.fetch('http://access.test/dev/echo/demo/messages', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ messages: [{ author: { id: 'Not Valid', name: '' }, content: '' }] }),
@@ -57,7 +59,7 @@ describe('echo provider access layer', () => {
   });
 
   it('answers 404 for a tenant that providers.yml does not declare', async () => {
-    const res = await exports.default.fetch('http://access.test/echo/ghost/transcript');
+    const res = await exports.default.fetch('http://access.test/dev/echo/ghost/transcript');
     expect(res.status).toBe(404);
   });
 
@@ -67,7 +69,7 @@ describe('echo provider access layer', () => {
       postCommand('demo', 'k1', 'b', 'quack-once'),
     ]);
     const ctx = createExecutionContext();
-    await worker.queue(batch, env, ctx);
+    await new AccessWorker(ctx, env).queue(batch);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks.sort()).toEqual(['q-a', 'q-b']);
     expect(result.retryMessages).toEqual([]);

@@ -1,0 +1,61 @@
+/**
+ * Publishes what the gateway dispatches: the raw event and, for messages, the normalized event.
+ * Envelope ids derive from (session, seq), so an event replayed after a RESUME overwrites instead of
+ * duplicating downstream.
+ */
+
+import type { Envelope } from '@promethean/schemas/envelope';
+import {
+  RawProviderEvent,
+  SocialMessageCreated,
+  SocialMessageDeleted,
+  SocialMessageUpdated,
+} from '@promethean/schemas/events/social-message';
+import { createEnvelope } from '@promethean/shared/agent/envelope-factory';
+import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import type { TenantView } from '@promethean/shared/platform/provider-registry';
+import { allowedByList, normalizeDispatch } from '@promethean/shared/providers/discord/normalize';
+
+const DEFINITIONS = { SocialMessageCreated, SocialMessageUpdated, SocialMessageDeleted } as const;
+
+/** Dispatches that only concern the session itself; they are not published. */
+const SESSION_EVENTS = new Set(['READY', 'RESUMED']);
+
+export interface PublishOutcome {
+  published: Envelope[];
+  dropped: 'allowlist' | 'session' | null;
+}
+
+export function dispatchEnvelopes(
+  tenant: TenantView,
+  sessionId: string,
+  seq: number,
+  type: string,
+  data: unknown,
+  botUserId: string,
+  receivedAt: string,
+): PublishOutcome {
+  if (SESSION_EVENTS.has(type)) return { published: [], dropped: 'session' };
+  if (
+    !allowedByList(data, tenant.config.allowlist) &&
+    (type.startsWith('MESSAGE_') || type.startsWith('TYPING_'))
+  ) {
+    return { published: [], dropped: 'allowlist' };
+  }
+  const base = { src: 'discord-gateway', provider: 'discord', tenant: tenant.tenant };
+  const idBase = `discord:${tenant.tenant}:${sessionId}:${seq}`;
+  const raw = createEnvelope(RawProviderEvent, { type, seq, data }, { ...base, id: `${idBase}:raw` });
+  const normalized = normalizeDispatch(type, data, { tenant: tenant.tenant, botUserId, receivedAt });
+  if (!normalized) return { published: [raw], dropped: null };
+  const def = DEFINITIONS[normalized.intent];
+  const event = createEnvelope(def, normalized.payload as never, {
+    ...base,
+    id: `${idBase}:${normalized.intent}`,
+  });
+  return { published: [raw, event], dropped: null };
+}
+
+/** Publishes in one queue batch; the caller persists the seq only after this resolves. */
+export async function publishDispatch(broker: QueueBroker, outcome: PublishOutcome): Promise<void> {
+  if (outcome.published.length > 0) await broker.publishMany(outcome.published);
+}

@@ -1,0 +1,448 @@
+/**
+ * GatewaySession: one Durable Object per Discord tenant and shard that owns the gateway WebSocket.
+ * session_id, seq and resume_gateway_url are persisted on every change and an alarm drives heartbeats
+ * and reconnects, so the session resumes after eviction, a deploy or a dropped socket.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { Health } from '@promethean/schemas/ops/ops-messages';
+import { createEnvelope, randomIds } from '@promethean/shared/agent/envelope-factory';
+import type { QueueBody } from '@promethean/shared/broker/queue-body';
+import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import { ProviderRegistry, type TenantView } from '@promethean/shared/platform/provider-registry';
+import providersYml from '../../providers.yml';
+import { dispatchEnvelopes, publishDispatch } from '../gateway/dispatch-publisher.ts';
+import { closeAction, GatewayPayload, intentBits, Op, upgradeUrl } from '../gateway/gateway-protocol.ts';
+import { SendLimiter } from '../gateway/send-limiter.ts';
+import type { RestResult } from '../rest/rest-executor.ts';
+
+export type GatewayStatus =
+  | 'idle'
+  | 'connecting'
+  | 'identifying'
+  | 'resuming'
+  | 'ready'
+  | 'reconnecting'
+  | 'waiting'
+  | 'stopped';
+
+export interface SessionRecord {
+  tenant: string;
+  shard: number;
+  shards: number;
+  desired: 'running' | 'stopped';
+  status: GatewayStatus;
+  reason?: string;
+  session_id?: string;
+  seq: number | null;
+  resume_gateway_url?: string;
+  bot_user_id?: string;
+  failures: number;
+  published: number;
+  dropped: number;
+}
+
+export interface GatewayHealth extends SessionRecord {
+  connected: boolean;
+  heartbeat_interval_ms: number | null;
+  ping_ms: number | null;
+  last_ack_at: number | null;
+}
+
+const RECONNECT_CLOSE = 4900;
+
+export class GatewaySession extends DurableObject<AccessEnv> {
+  #record: SessionRecord | undefined;
+  #ws: WebSocket | undefined;
+  #heartbeatMs: number | null = null;
+  #nextHeartbeatAt = 0;
+  #awaitingAck = false;
+  #lastHeartbeatAt = 0;
+  #lastAckAt: number | null = null;
+  #pingMs: number | null = null;
+  #limiter = new SendLimiter();
+  #tail: Promise<void> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: AccessEnv) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      this.#record = await ctx.storage.get<SessionRecord>('session');
+    });
+  }
+
+  /** Starts (or keeps running) the session for a tenant and shard; validates intents first. */
+  async start(tenant: string, shard = 0): Promise<GatewayHealth> {
+    const view = this.#tenantView(tenant);
+    intentBits(view.config.gateway.intents);
+    const r: SessionRecord = this.#record ?? {
+      tenant,
+      shard,
+      shards: view.config.gateway.shards,
+      desired: 'running',
+      status: 'idle',
+      seq: null,
+      failures: 0,
+      published: 0,
+      dropped: 0,
+    };
+    r.desired = 'running';
+    if (r.status === 'stopped') {
+      r.status = 'idle';
+      delete r.reason;
+    }
+    await this.#save(r);
+    await this.#drive();
+    return this.health();
+  }
+
+  /** Ends the session for good (close 1000 invalidates it at Discord too). */
+  async stop(reason = 'stopped by request'): Promise<GatewayHealth> {
+    const r = this.#required();
+    r.desired = 'stopped';
+    r.status = 'stopped';
+    r.reason = reason;
+    delete r.session_id;
+    r.seq = null;
+    this.#ws?.close(1000, reason);
+    this.#ws = undefined;
+    await this.ctx.storage.deleteAlarm();
+    await this.#save(r);
+    await this.#publishHealth();
+    return this.health();
+  }
+
+  /** Sends op 3 PRESENCE_UPDATE. */
+  async presence(status: string, activity?: string): Promise<boolean> {
+    const d = { since: null, status, afk: false, activities: activity ? [{ name: activity, type: 0 }] : [] };
+    return this.#send({ op: Op.PresenceUpdate, d });
+  }
+
+  /** Sends op 4 VOICE_STATE_UPDATE for the voice host (which never opens its own gateway session). */
+  async voiceStateUpdate(d: {
+    guild_id: string;
+    channel_id: string | null;
+    self_mute: boolean;
+    self_deaf: boolean;
+  }): Promise<boolean> {
+    return this.#send({ op: Op.VoiceStateUpdate, d });
+  }
+
+  async health(): Promise<GatewayHealth> {
+    const r = this.#record ?? {
+      tenant: '',
+      shard: 0,
+      shards: 1,
+      desired: 'stopped',
+      status: 'idle',
+      seq: null,
+      failures: 0,
+      published: 0,
+      dropped: 0,
+    };
+    return {
+      ...r,
+      connected: this.#ws !== undefined,
+      heartbeat_interval_ms: this.#heartbeatMs,
+      ping_ms: this.#pingMs,
+      last_ack_at: this.#lastAckAt,
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    await this.#drive();
+  }
+
+  /** One step of the loop: connect when there is no socket, else heartbeat (or detect a zombie). */
+  async #drive(): Promise<void> {
+    const r = this.#record;
+    if (!r || r.desired !== 'running' || r.status === 'stopped') return;
+    const now = Date.now();
+    if (!this.#ws) {
+      await this.#connect(r);
+    } else if (this.#heartbeatMs !== null && now >= this.#nextHeartbeatAt) {
+      if (this.#awaitingAck) {
+        this.#reconnect('zombie connection: no heartbeat ACK since the last heartbeat');
+        return;
+      }
+      this.#heartbeat();
+    }
+    await this.#armAlarm();
+  }
+
+  async #armAlarm(): Promise<void> {
+    const r = this.#record;
+    if (!r || r.desired !== 'running' || r.status === 'stopped') return;
+    const backoff = Math.min(60_000, 1000 * 2 ** Math.min(r.failures, 6));
+    const at =
+      this.#ws && this.#heartbeatMs !== null
+        ? this.#nextHeartbeatAt
+        : Date.now() + (this.#ws ? 5_000 : backoff);
+    await this.ctx.storage.setAlarm(Math.max(at, Date.now() + 10));
+  }
+
+  async #connect(r: SessionRecord): Promise<void> {
+    const resuming = r.session_id !== undefined && r.resume_gateway_url !== undefined;
+    try {
+      const url = resuming ? r.resume_gateway_url! : await this.#gatewayUrl(r);
+      if (url === undefined) return;
+      r.status = 'connecting';
+      await this.#save(r);
+      const response = await fetch(upgradeUrl(url), { headers: { Upgrade: 'websocket' } });
+      const ws = response.webSocket;
+      if (!ws) throw new Error(`gateway answered ${response.status} without a WebSocket`);
+      ws.accept();
+      this.#attach(ws);
+    } catch (e) {
+      r.failures++;
+      r.status = 'reconnecting';
+      r.reason = `connect failed: ${(e as Error).message}`;
+      await this.#save(r);
+    }
+  }
+
+  /** GET /gateway/bot through the tenant's RestBuckets; respects session_start_limit. */
+  async #gatewayUrl(r: SessionRecord): Promise<string | undefined> {
+    const rest = this.env.REST_BUCKETS.get(this.env.REST_BUCKETS.idFromName(r.tenant));
+    const res = (await rest.call(r.tenant, {
+      method: 'GET',
+      route: '/gateway/bot',
+      params: {},
+    })) as RestResult;
+    if (!res.ok) throw new Error(`GET /gateway/bot failed: ${res.status} ${res.error?.message ?? ''}`);
+    const data = res.data as {
+      url: string;
+      session_start_limit?: { remaining: number; reset_after: number };
+    };
+    if (data.session_start_limit && data.session_start_limit.remaining <= 0) {
+      r.status = 'waiting';
+      r.reason = `session_start_limit exhausted; resets in ${data.session_start_limit.reset_after} ms`;
+      await this.#save(r);
+      await this.ctx.storage.setAlarm(Date.now() + data.session_start_limit.reset_after);
+      return undefined;
+    }
+    return data.url;
+  }
+
+  #attach(ws: WebSocket): void {
+    this.#ws = ws;
+    this.#awaitingAck = false;
+    ws.addEventListener('message', (event) => {
+      this.#tail = this.#tail
+        .then(() => this.#onMessage(ws, event.data))
+        .catch((e) => this.#log('message handling failed', e));
+    });
+    ws.addEventListener('close', (event) => {
+      this.#tail = this.#tail.then(() => this.#onClose(ws, event.code, event.reason));
+    });
+    ws.addEventListener('error', () => {
+      this.#tail = this.#tail.then(() => this.#onClose(ws, 1006, 'socket error'));
+    });
+  }
+
+  async #onMessage(ws: WebSocket, raw: unknown): Promise<void> {
+    if (ws !== this.#ws || typeof raw !== 'string') return;
+    const parsed = GatewayPayload.safeParse(JSON.parse(raw));
+    if (!parsed.success) return;
+    const p = parsed.data;
+    const r = this.#required();
+    switch (p.op) {
+      case Op.Hello:
+        return this.#onHello(r, (p.d as { heartbeat_interval: number }).heartbeat_interval);
+      case Op.HeartbeatAck:
+        this.#awaitingAck = false;
+        this.#lastAckAt = Date.now();
+        this.#pingMs = this.#lastAckAt - this.#lastHeartbeatAt;
+        return;
+      case Op.Heartbeat:
+        return this.#heartbeat();
+      case Op.Reconnect:
+        return this.#reconnect('op 7 RECONNECT');
+      case Op.InvalidSession:
+        return this.#onInvalidSession(r, p.d === true);
+      case Op.Dispatch:
+        return this.#onDispatch(r, p.t ?? '', p.s ?? null, p.d);
+    }
+  }
+
+  async #onHello(r: SessionRecord, intervalMs: number): Promise<void> {
+    this.#heartbeatMs = intervalMs;
+    // Discord asks for a jittered first heartbeat so reconnect storms spread out.
+    this.#nextHeartbeatAt = Date.now() + Math.floor(intervalMs * Math.random());
+    const token = this.#token(r.tenant);
+    if (r.session_id !== undefined) {
+      r.status = 'resuming';
+      this.#send({ op: Op.Resume, d: { token, session_id: r.session_id, seq: r.seq } }, true);
+    } else {
+      r.status = 'identifying';
+      const view = this.#tenantView(r.tenant);
+      const d = {
+        token,
+        intents: intentBits(view.config.gateway.intents),
+        properties: { os: 'linux', browser: 'promethean-edge', device: 'promethean-edge' },
+        shard: [r.shard, r.shards],
+      };
+      this.#send({ op: Op.Identify, d }, true);
+    }
+    await this.#save(r);
+    await this.#armAlarm();
+  }
+
+  async #onDispatch(r: SessionRecord, type: string, seq: number | null, d: unknown): Promise<void> {
+    if (type === 'READY') {
+      const ready = d as { session_id: string; resume_gateway_url: string; user: { id: string } };
+      r.session_id = ready.session_id;
+      r.resume_gateway_url = ready.resume_gateway_url;
+      r.bot_user_id = ready.user.id;
+    }
+    if (type === 'READY' || type === 'RESUMED') {
+      r.status = 'ready';
+      r.failures = 0;
+      delete r.reason;
+      await this.#publishHealth();
+    }
+    if (seq !== null && r.session_id !== undefined) {
+      const outcome = dispatchEnvelopes(
+        this.#tenantView(r.tenant),
+        r.session_id,
+        seq,
+        type,
+        d,
+        r.bot_user_id ?? '',
+        new Date().toISOString(),
+      );
+      // Publish before saving seq: a crash in between replays the event, and its id makes that harmless.
+      await publishDispatch(this.#broker(), outcome);
+      r.published += outcome.published.length;
+      if (outcome.dropped === 'allowlist') r.dropped++;
+      r.seq = Math.max(r.seq ?? 0, seq);
+    }
+    await this.#save(r);
+  }
+
+  async #onInvalidSession(r: SessionRecord, resumable: boolean): Promise<void> {
+    if (!resumable) {
+      delete r.session_id;
+      r.seq = null;
+    }
+    r.reason = `op 9 INVALID_SESSION (${resumable ? 'resumable' : 'not resumable'})`;
+    await this.#save(r);
+    this.#reconnect(r.reason, 1_000 + Math.floor(Math.random() * 4_000));
+  }
+
+  async #onClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    if (ws !== this.#ws) return;
+    this.#ws = undefined;
+    this.#heartbeatMs = null;
+    const r = this.#required();
+    if (r.desired !== 'running') return;
+    const { action, reason: why } = closeAction(code);
+    r.reason = reason ? `${why} (${reason})` : why;
+    if (action === 'stop') {
+      r.status = 'stopped';
+      await this.ctx.storage.deleteAlarm();
+      await this.#save(r);
+      await this.#publishHealth();
+      return;
+    }
+    if (action === 'reidentify') {
+      delete r.session_id;
+      r.seq = null;
+    }
+    r.status = 'reconnecting';
+    r.failures++;
+    await this.#save(r);
+    await this.#armAlarm();
+  }
+
+  /** Closes with a non-1000 code so Discord keeps the session resumable, then reconnects. */
+  #reconnect(reason: string, delayMs = 0): void {
+    const r = this.#required();
+    const ws = this.#ws;
+    this.#ws = undefined;
+    this.#heartbeatMs = null;
+    r.status = 'reconnecting';
+    r.reason = reason;
+    try {
+      ws?.close(RECONNECT_CLOSE, reason.slice(0, 100));
+    } catch {
+      // Already closed.
+    }
+    this.ctx.waitUntil(
+      this.#save(r).then(() => this.ctx.storage.setAlarm(Date.now() + Math.max(10, delayMs))),
+    );
+  }
+
+  #heartbeat(): void {
+    const r = this.#required();
+    this.#send({ op: Op.Heartbeat, d: r.seq }, true);
+    this.#awaitingAck = true;
+    this.#lastHeartbeatAt = Date.now();
+    this.#nextHeartbeatAt = this.#lastHeartbeatAt + (this.#heartbeatMs ?? 41_250);
+  }
+
+  #send(payload: { op: number; d: unknown }, essential = false): boolean {
+    if (!this.#ws || !this.#limiter.tryTake(Date.now(), essential)) return false;
+    this.#ws.send(JSON.stringify(payload));
+    return true;
+  }
+
+  #token(tenant: string): string {
+    return ProviderRegistry.fromYaml(providersYml)
+      .secretsFor('discord', tenant, this.env as unknown as Record<string, unknown>)
+      .get('bot_token');
+  }
+
+  #tenantView(tenant: string): TenantView {
+    return ProviderRegistry.fromYaml(providersYml).tenant('discord', tenant);
+  }
+
+  #broker(): QueueBroker {
+    return new QueueBroker({
+      queues: { BUS_EVENTS: this.env.BUS_EVENTS as Queue<QueueBody> },
+      routes: [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }],
+    });
+  }
+
+  async #publishHealth(): Promise<void> {
+    const r = this.#required();
+    const state = r.status === 'ready' ? 'RUNNING' : r.status === 'stopped' ? 'STOPPED' : 'DEGRADED';
+    const payload = {
+      agent: 'discord-gateway',
+      state,
+      ready: r.status === 'ready',
+      live: r.status !== 'stopped',
+      ...(r.reason !== undefined && { reason: r.reason }),
+      details: { shard: r.shard, seq: r.seq, ping_ms: this.#pingMs, status: r.status },
+    } as const;
+    const env = createEnvelope(Health, payload, {
+      src: 'discord-gateway',
+      provider: 'discord',
+      tenant: r.tenant,
+      ids: randomIds,
+    });
+    await this.#broker()
+      .publish(env)
+      .catch((e) => this.#log('health publish failed', e));
+  }
+
+  #required(): SessionRecord {
+    if (!this.#record) throw new Error('GatewaySession has not been started');
+    return this.#record;
+  }
+
+  async #save(r: SessionRecord): Promise<void> {
+    this.#record = r;
+    await this.ctx.storage.put('session', r);
+  }
+
+  #log(msg: string, e: unknown): void {
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg,
+        agent: 'discord-gateway',
+        tenant: this.#record?.tenant,
+        error: String(e),
+      }),
+    );
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * Sends Discord REST calls under the bucket model: a route→bucket-hash table learned from headers,
+ * one queue per `bucket:majorParameter`, the global limit, bounded retries for 429 and 5xx, a
+ * timeout, idempotency, and the invalid-request circuit breaker.
+ */
+import { BucketQueue, type BucketQueue as BucketQueueType, type Sleeper } from './bucket-queue.ts';
+import { GlobalLimiter } from './global-limiter.ts';
+import { readRateLimit } from './rate-limit-headers.ts';
+import type { RestState } from './rest-state.ts';
+import { expandRoute, type RouteCall, routeKey } from './route-key.ts';
+
+export interface RestCall extends RouteCall {
+  query?: Readonly<Record<string, string>> | undefined;
+  body?: unknown;
+  idempotency_key?: string | undefined;
+  timeout_ms?: number | undefined;
+}
+
+export interface RestResult {
+  ok: boolean;
+  status: number;
+  bucket: string | null;
+  retry_after_ms: number | null;
+  data: unknown;
+  error?: { code: string; message: string };
+}
+
+export interface ExecutorOptions {
+  apiBase: string;
+  /** Read per call from the binding, never cached. */
+  token: () => string;
+  fetch: (request: Request) => Promise<Response>;
+  clock: Sleeper;
+  state: RestState;
+  invalidBudget: number;
+  invalidWindowS: number;
+  globalPerSecond: number;
+  idempotencyTtlMs?: number;
+  defaultTimeoutMs?: number;
+  maxServerErrorRetries?: number;
+  maxRateLimitRetries?: number;
+}
+
+const fail = (
+  status: number,
+  code: string,
+  message: string,
+  retryAfterMs: number | null = null,
+): RestResult => ({
+  ok: false,
+  status,
+  bucket: null,
+  retry_after_ms: retryAfterMs,
+  data: null,
+  error: { code, message },
+});
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class RestExecutor {
+  readonly #o: Required<ExecutorOptions>;
+  readonly #queues = new Map<string, BucketQueueType>();
+  readonly #hashes = new Map<string, string>();
+  readonly #global: GlobalLimiter;
+  readonly #inflight = new Map<string, Promise<RestResult>>();
+  sent = 0;
+  rateLimited = 0;
+
+  constructor(options: ExecutorOptions) {
+    this.#o = {
+      idempotencyTtlMs: 60 * 60_000,
+      defaultTimeoutMs: 15_000,
+      maxServerErrorRetries: 3,
+      maxRateLimitRetries: 3,
+      ...options,
+    };
+    this.#global = new GlobalLimiter(options.globalPerSecond, options.clock);
+  }
+
+  /** Executes a call once per idempotency key: concurrent and later duplicates get the same result. */
+  async execute(call: RestCall): Promise<RestResult> {
+    if (!call.idempotency_key) return this.#guarded(call);
+    const key = await sha256(
+      JSON.stringify([
+        call.method,
+        call.route,
+        call.params,
+        call.query ?? {},
+        call.body ?? null,
+        call.idempotency_key,
+      ]),
+    );
+    const stored = this.#o.state.storedResult(key, this.#o.clock.now());
+    if (stored) return JSON.parse(stored) as RestResult;
+    const running = this.#inflight.get(key);
+    if (running) return running;
+    const attempt = this.#guarded(call).then((result) => {
+      // Transient failures are not remembered, so a redelivery can still succeed.
+      if (result.ok || (result.status >= 400 && result.status < 500 && result.status !== 429)) {
+        this.#o.state.storeResult(
+          key,
+          JSON.stringify(result),
+          this.#o.clock.now() + this.#o.idempotencyTtlMs,
+        );
+      }
+      return result;
+    });
+    this.#inflight.set(key, attempt);
+    try {
+      return await attempt;
+    } finally {
+      this.#inflight.delete(key);
+    }
+  }
+
+  async #guarded(call: RestCall): Promise<RestResult> {
+    const now = this.#o.clock.now();
+    const disabled = this.#o.state.tokenDisabled();
+    if (disabled)
+      return fail(
+        401,
+        'token_disabled',
+        `the tenant's token is disabled (${disabled.reason}); an operator must re-enable it`,
+      );
+    const budget = this.#o.state.budget(now, this.#o.invalidBudget, this.#o.invalidWindowS);
+    if (budget.breaker_open) {
+      return fail(
+        0,
+        'circuit_open',
+        `${budget.invalid_in_window} invalid requests in ${budget.window_s}s (budget ${budget.budget})`,
+        budget.reopens_in_ms,
+      );
+    }
+    return this.#send(call, now + (call.timeout_ms ?? this.#o.defaultTimeoutMs));
+  }
+
+  #queueFor(call: RestCall): BucketQueueType {
+    const { routeId, major } = routeKey(call);
+    const id = `${this.#hashes.get(routeId) ?? routeId}:${major}`;
+    let queue = this.#queues.get(id);
+    if (!queue) {
+      queue = new BucketQueue(id, this.#o.clock);
+      this.#queues.set(id, queue);
+    }
+    return queue;
+  }
+
+  async #send(call: RestCall, deadline: number): Promise<RestResult> {
+    let serverErrors = 0;
+    let rateLimits = 0;
+    for (;;) {
+      const queue = this.#queueFor(call);
+      const wait = Math.max(queue.waitMs(), this.#global.waitMs());
+      if (this.#o.clock.now() + wait > deadline) {
+        return fail(
+          429,
+          'would_exceed_timeout',
+          `waiting ${wait} ms for the bucket would pass the timeout`,
+          wait,
+        );
+      }
+      const response = await queue.run(async () => {
+        await this.#global.acquire();
+        this.sent++;
+        return this.#o.fetch(this.#request(call)).catch((e: unknown) => e as Error);
+      });
+      if (response instanceof Error) {
+        if (++serverErrors > this.#o.maxServerErrorRetries) return fail(0, 'network_error', response.message);
+        await this.#o.clock.sleep(
+          Math.min(250 * 2 ** serverErrors, Math.max(0, deadline - this.#o.clock.now())),
+        );
+        continue;
+      }
+      const outcome = await this.#settle(call, queue, response);
+      if (outcome.kind === 'done') return outcome.result;
+      if (outcome.kind === 'rate_limited' && ++rateLimits > this.#o.maxRateLimitRetries)
+        return outcome.result;
+      if (outcome.kind === 'server_error' && ++serverErrors > this.#o.maxServerErrorRetries)
+        return outcome.result;
+      if (outcome.kind === 'server_error') {
+        await this.#o.clock.sleep(
+          Math.min(250 * 2 ** serverErrors, Math.max(0, deadline - this.#o.clock.now())),
+        );
+      }
+    }
+  }
+
+  #request(call: RestCall): Request {
+    const url = new URL(this.#o.apiBase.replace(/\/$/, '') + expandRoute(call));
+    for (const [k, v] of Object.entries(call.query ?? {})) url.searchParams.set(k, v);
+    const headers = new Headers({ 'user-agent': 'DiscordBot (https://github.com/promethean-edge, 0.1.0)' });
+    if (!/^\/(webhooks|interactions)\//.test(call.route))
+      headers.set('authorization', `Bot ${this.#o.token()}`);
+    const hasBody = call.body !== undefined && call.method !== 'GET';
+    if (hasBody) headers.set('content-type', 'application/json');
+    return new Request(url, {
+      method: call.method,
+      headers,
+      ...(hasBody && { body: JSON.stringify(call.body) }),
+    });
+  }
+
+  async #settle(
+    call: RestCall,
+    queue: BucketQueueType,
+    response: Response,
+  ): Promise<{ kind: 'done' | 'rate_limited' | 'server_error'; result: RestResult }> {
+    const now = this.#o.clock.now();
+    const isJson = (response.headers.get('content-type') ?? '').includes('application/json');
+    const data: unknown = isJson ? await response.json().catch(() => null) : await response.text();
+    const info = readRateLimit(response.headers, now, isJson ? data : undefined);
+    this.#learn(call, info.bucket);
+    queue.update(info.limit, info.remaining, info.resetAfterMs);
+    const base = { status: response.status, bucket: info.bucket, data: isJson ? data : null };
+    if (response.ok) return { kind: 'done', result: { ok: true, retry_after_ms: null, ...base } };
+    const route = `${call.method} ${call.route}`;
+    if (response.status === 429) return this.#rateLimited(queue, info, isJson, String(data), base, route);
+    if (response.status === 401 || response.status === 403)
+      this.#o.state.recordInvalid(now, response.status, route);
+    if (response.status === 401) this.#o.state.disableToken(now, `401 from ${route}`);
+    const error = {
+      code: `http_${response.status}`,
+      message: isJson ? JSON.stringify(data).slice(0, 500) : String(data).slice(0, 200),
+    };
+    const kind = response.status >= 500 ? 'server_error' : 'done';
+    return { kind, result: { ok: false, retry_after_ms: null, ...base, error } };
+  }
+
+  #rateLimited(
+    queue: BucketQueueType,
+    info: ReturnType<typeof readRateLimit>,
+    isJson: boolean,
+    text: string,
+    base: { status: number; bucket: string | null; data: unknown },
+    route: string,
+  ): { kind: 'done' | 'rate_limited'; result: RestResult } {
+    const now = this.#o.clock.now();
+    this.rateLimited++;
+    if (info.scope !== 'shared') this.#o.state.recordInvalid(now, 429, route);
+    if (!isJson) {
+      // Cloudflare's HTML ban page: stop every request of this tenant for a while; retrying makes it worse.
+      const ms = Math.max(info.retryAfterMs ?? 0, 60_000);
+      this.#global.block(ms);
+      return {
+        kind: 'done',
+        result: {
+          ...base,
+          ok: false,
+          retry_after_ms: ms,
+          error: { code: 'banned', message: text.slice(0, 200) },
+        },
+      };
+    }
+    const ms = info.retryAfterMs ?? 1000;
+    if (info.global) this.#global.block(ms);
+    else queue.block(ms);
+    return {
+      kind: 'rate_limited',
+      result: {
+        ...base,
+        ok: false,
+        retry_after_ms: ms,
+        error: { code: 'rate_limited', message: `429 on ${route}` },
+      },
+    };
+  }
+
+  #learn(call: RestCall, bucket: string | null): void {
+    if (!bucket) return;
+    const { routeId } = routeKey(call);
+    if (this.#hashes.get(routeId) !== bucket) this.#hashes.set(routeId, bucket);
+  }
+
+  /** Drops queues idle for longer than `idleMs` with nothing waiting (the sweeper). */
+  sweepIdle(idleMs: number): number {
+    const now = this.#o.clock.now();
+    let removed = 0;
+    for (const [id, q] of this.#queues) {
+      if (q.waiting === 0 && now - q.lastUsed > idleMs) {
+        this.#queues.delete(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  buckets(): ReturnType<BucketQueueType['state']>[] {
+    return [...this.#queues.values()].map((q) => q.state());
+  }
+}

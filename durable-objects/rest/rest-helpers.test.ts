@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { splitMessage } from './message-splitter.ts';
+import { postMessageCalls } from './post-message-calls.ts';
+import { readRateLimit } from './rate-limit-headers.ts';
+import { expandRoute, routeKey } from './route-key.ts';
+
+describe('routeKey', () => {
+  it('splits the same route by channel, guild or webhook', () => {
+    const a = routeKey({
+      method: 'post',
+      route: '/channels/{channel_id}/messages',
+      params: { channel_id: '1' },
+    });
+    const b = routeKey({
+      method: 'POST',
+      route: '/channels/{channel_id}/messages',
+      params: { channel_id: '2' },
+    });
+    expect(a.routeId).toBe(b.routeId);
+    expect([a.major, b.major]).toEqual(['1', '2']);
+    expect(routeKey({ method: 'GET', route: '/guilds/{guild_id}', params: { guild_id: '7' } }).major).toBe(
+      '7',
+    );
+    expect(
+      routeKey({
+        method: 'POST',
+        route: '/webhooks/{webhook_id}/{webhook_token}',
+        params: { webhook_id: 'w', webhook_token: 't' },
+      }).major,
+    ).toBe('w:t');
+    expect(routeKey({ method: 'GET', route: '/gateway/bot', params: {} }).major).toBe('global');
+  });
+
+  it('expands templates and refuses a missing parameter', () => {
+    expect(
+      expandRoute({ method: 'GET', route: '/channels/{channel_id}/messages', params: { channel_id: '5' } }),
+    ).toBe('/channels/5/messages');
+    expect(() => expandRoute({ method: 'GET', route: '/channels/{channel_id}', params: {} })).toThrow(
+      /channel_id/,
+    );
+  });
+});
+
+describe('readRateLimit', () => {
+  it('reads bucket headers', () => {
+    const h = new Headers({
+      'x-ratelimit-bucket': 'abcd',
+      'x-ratelimit-limit': '5',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset-after': '1.25',
+    });
+    expect(readRateLimit(h, 0)).toMatchObject({
+      bucket: 'abcd',
+      limit: 5,
+      remaining: 0,
+      resetAfterMs: 1250,
+      global: false,
+    });
+  });
+
+  it('reads a global 429 body and its scope', () => {
+    const h = new Headers({
+      'x-ratelimit-global': 'true',
+      'x-ratelimit-scope': 'global',
+      'retry-after': '3',
+    });
+    expect(readRateLimit(h, 0, { retry_after: 0.5, global: true })).toMatchObject({
+      global: true,
+      scope: 'global',
+      retryAfterMs: 500,
+    });
+  });
+
+  it('falls back to Retry-After when a 429 has no body and no bucket headers', () => {
+    expect(readRateLimit(new Headers({ 'retry-after': '2' }), 0)).toMatchObject({
+      bucket: null,
+      retryAfterMs: 2000,
+      resetAfterMs: null,
+    });
+  });
+});
+
+describe('splitMessage', () => {
+  it('keeps short messages whole', () => {
+    expect(splitMessage('quack')).toEqual(['quack']);
+  });
+
+  it('splits at 2,000 characters on a word boundary and loses nothing', () => {
+    const text = 'word '.repeat(1000);
+    const chunks = splitMessage(text);
+    expect(chunks.length).toBe(3);
+    expect(chunks.every((c) => c.length <= 2000)).toBe(true);
+    expect(chunks.join('')).toBe(text);
+    expect(chunks[0]!.endsWith(' ')).toBe(true);
+  });
+
+  it('cuts hard when there is no boundary', () => {
+    const chunks = splitMessage('x'.repeat(4500));
+    expect(chunks.map((c) => c.length)).toEqual([2000, 2000, 500]);
+  });
+});
+
+describe('postMessageCalls', () => {
+  it('never lets a message ping everyone, here or roles, and only names users it was told', () => {
+    const calls = postMessageCalls({
+      channel: { foreign_id: '42' },
+      content: '@everyone <@&1> <@2> hi',
+      mention_users: ['2', '2'],
+      idempotency_key: 'k',
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({
+      method: 'POST',
+      route: '/channels/{channel_id}/messages',
+      params: { channel_id: '42' },
+      idempotency_key: 'k#0',
+      body: { allowed_mentions: { parse: [], users: ['2'], replied_user: false } },
+    });
+  });
+
+  it('replies with message_reference on the first chunk only', () => {
+    const calls = postMessageCalls({
+      channel: { foreign_id: '42' },
+      content: 'y'.repeat(2500),
+      reply_to: '99',
+      mention_users: [],
+      idempotency_key: 'k',
+    });
+    expect(calls.map((c) => (c.body as { message_reference?: unknown }).message_reference)).toEqual([
+      { message_id: '99', fail_if_not_exists: false },
+      undefined,
+    ]);
+    expect(calls.map((c) => c.idempotency_key)).toEqual(['k#0', 'k#1']);
+  });
+
+  it('answers an interaction through its webhook, ephemeral when asked', () => {
+    const [call] = postMessageCalls({
+      channel: { foreign_id: '42' },
+      content: 'done',
+      mention_users: [],
+      idempotency_key: 'k',
+      interaction: { application_id: 'app', token: 'tok' },
+      ephemeral: true,
+    });
+    expect(call).toMatchObject({
+      route: '/webhooks/{webhook_id}/{webhook_token}',
+      params: { webhook_id: 'app', webhook_token: 'tok' },
+      body: { flags: 64 },
+    });
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * The access Worker's integration tests, inside workerd, against a fake Discord that a global setup
+ * starts in Node on a port chosen here (the Worker's DISCORD_API_BASE must be known before it starts).
+ */
+import { createServer } from 'node:net';
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineProject } from 'vitest/config';
+import { yamlText } from '../scripts/vite-yaml-text.ts';
+import { FAKE_BOT_CREDENTIALS } from '../test/workers/access/fake-bot-credentials.ts';
+import { credentialBindings } from './dev/credential-bindings.ts';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+const port = Number(process.env.PROMETHEAN_FAKE_DISCORD_PORT ?? (await freePort()));
+process.env.PROMETHEAN_FAKE_DISCORD_PORT = String(port);
+
+export default defineProject({
+  plugins: [
+    yamlText(),
+    cloudflareTest({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        bindings: {
+          DISCORD_API_BASE: `http://127.0.0.1:${port}/api/v10`,
+          ...credentialBindings({
+            discord: {
+              duck: { bot_token: FAKE_BOT_CREDENTIALS.duck },
+              goose: { bot_token: FAKE_BOT_CREDENTIALS.goose },
+            },
+          }),
+        },
+      },
+    }),
+  ],
+  test: {
+    name: 'access-worker',
+    root: '..',
+    include: ['test/workers/access/**/*.test.ts'],
+    globalSetup: ['test/workers/access/fake-discord-setup.ts'],
+    testTimeout: 30_000,
+  },
+});

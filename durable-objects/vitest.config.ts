@@ -3,6 +3,7 @@
  * starts in Node on a port chosen here (the Worker's DISCORD_API_BASE must be known before it starts).
  */
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineProject } from 'vitest/config';
 import { yamlText } from '../scripts/vite-yaml-text.ts';
@@ -27,7 +28,7 @@ export default defineProject({
   plugins: [
     yamlText(),
     cloudflareTest({
-      wrangler: { configPath: './wrangler.toml' },
+      wrangler: { configPath: join(import.meta.dirname, 'wrangler.toml') },
       miniflare: {
         bindings: {
           DISCORD_API_BASE: `http://127.0.0.1:${port}/api/v10`,
@@ -43,7 +44,7 @@ export default defineProject({
   ],
   test: {
     name: 'access-worker',
-    root: '..',
+    root: join(import.meta.dirname, '..'),
     include: ['test/workers/access/**/*.test.ts'],
     globalSetup: ['test/workers/access/fake-discord-setup.ts'],
     testTimeout: 30_000,

@@ -165,7 +165,10 @@ export class RestExecutor {
       const response = await queue.run(async () => {
         await this.#global.acquire();
         this.sent++;
-        return this.#o.fetch(this.#request(call)).catch((e: unknown) => e as Error);
+        const r = await this.#o.fetch(this.#request(call)).catch((e: unknown) => e as Error);
+        // Headers are applied before the queue lets the next request go, so it never races them.
+        if (!(r instanceof Error)) this.#applyHeaders(call, queue, r);
+        return r;
       });
       if (response instanceof Error) {
         if (++serverErrors > this.#o.maxServerErrorRetries) return fail(0, 'network_error', response.message);
@@ -209,15 +212,15 @@ export class RestExecutor {
     response: Response,
   ): Promise<{ kind: 'done' | 'rate_limited' | 'server_error'; result: RestResult }> {
     const now = this.#o.clock.now();
-    const isJson = (response.headers.get('content-type') ?? '').includes('application/json');
+    const contentType = response.headers.get('content-type') ?? '';
+    const isJson = contentType.includes('application/json');
     const data: unknown = isJson ? await response.json().catch(() => null) : await response.text();
     const info = readRateLimit(response.headers, now, isJson ? data : undefined);
-    this.#learn(call, info.bucket);
-    queue.update(info.limit, info.remaining, info.resetAfterMs);
     const base = { status: response.status, bucket: info.bucket, data: isJson ? data : null };
     if (response.ok) return { kind: 'done', result: { ok: true, retry_after_ms: null, ...base } };
     const route = `${call.method} ${call.route}`;
-    if (response.status === 429) return this.#rateLimited(queue, info, isJson, String(data), base, route);
+    if (response.status === 429)
+      return this.#rateLimited(queue, info, contentType.includes('text/html'), String(data), base, route);
     if (response.status === 401 || response.status === 403)
       this.#o.state.recordInvalid(now, response.status, route);
     if (response.status === 401) this.#o.state.disableToken(now, `401 from ${route}`);
@@ -232,7 +235,7 @@ export class RestExecutor {
   #rateLimited(
     queue: BucketQueueType,
     info: ReturnType<typeof readRateLimit>,
-    isJson: boolean,
+    isBanPage: boolean,
     text: string,
     base: { status: number; bucket: string | null; data: unknown },
     route: string,
@@ -240,7 +243,7 @@ export class RestExecutor {
     const now = this.#o.clock.now();
     this.rateLimited++;
     if (info.scope !== 'shared') this.#o.state.recordInvalid(now, 429, route);
-    if (!isJson) {
+    if (isBanPage) {
       // Cloudflare's HTML ban page: stop every request of this tenant for a while; retrying makes it worse.
       const ms = Math.max(info.retryAfterMs ?? 0, 60_000);
       this.#global.block(ms);
@@ -255,7 +258,8 @@ export class RestExecutor {
       };
     }
     const ms = info.retryAfterMs ?? 1000;
-    if (info.global) this.#global.block(ms);
+    // A 429 without any bucket header comes from in front of the API: treat it as global.
+    if (info.global || info.bucket === null) this.#global.block(ms);
     else queue.block(ms);
     return {
       kind: 'rate_limited',
@@ -268,17 +272,31 @@ export class RestExecutor {
     };
   }
 
-  #learn(call: RestCall, bucket: string | null): void {
+  /** Learns the bucket from a response's headers; a 429 blocks the queue at once, before its body is read. */
+  #applyHeaders(call: RestCall, queue: BucketQueueType, response: Response): void {
+    const info = readRateLimit(response.headers, this.#o.clock.now());
+    this.#learn(call, queue, info.bucket);
+    queue.update(info.limit, info.remaining, info.resetAfterMs);
+    if (response.status === 429 && !info.global && info.retryAfterMs !== null) queue.block(info.retryAfterMs);
+  }
+
+  /**
+   * Records the route's bucket hash. The queue that carried the request becomes the hash's queue for
+   * this major parameter, so requests already waiting in it and new ones never race each other.
+   */
+  #learn(call: RestCall, queue: BucketQueueType, bucket: string | null): void {
     if (!bucket) return;
-    const { routeId } = routeKey(call);
+    const { routeId, major } = routeKey(call);
     if (this.#hashes.get(routeId) !== bucket) this.#hashes.set(routeId, bucket);
+    const id = `${bucket}:${major}`;
+    if (!this.#queues.has(id)) this.#queues.set(id, queue);
   }
 
   /** Drops queues idle for longer than `idleMs` with nothing waiting (the sweeper). */
   sweepIdle(idleMs: number): number {
     const now = this.#o.clock.now();
     let removed = 0;
-    for (const [id, q] of this.#queues) {
+    for (const [id, q] of [...this.#queues]) {
       if (q.waiting === 0 && now - q.lastUsed > idleMs) {
         this.#queues.delete(id);
         removed++;
@@ -287,7 +305,10 @@ export class RestExecutor {
     return removed;
   }
 
+  /** Each live queue once, under the id it is known by (the bucket hash once learned). */
   buckets(): ReturnType<BucketQueueType['state']>[] {
-    return [...this.#queues.values()].map((q) => q.state());
+    const named = new Map<BucketQueueType, string>();
+    for (const [id, q] of this.#queues) if (!named.has(q) || !id.includes(' ')) named.set(q, id);
+    return [...named].map(([q, id]) => ({ ...q.state(), id }));
   }
 }

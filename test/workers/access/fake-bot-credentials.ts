@@ -4,3 +4,4 @@ export const FAKE_BOT_CREDENTIALS = {
   goose: 'fake-bot-credential-goose',
 } as const;
 export const FAKE_BOT_USERS = { duck: '900000000000000101', goose: '900000000000000102' } as const;
+export const FAKE_APPLICATIONS = { duck: '900000000000000001', goose: '900000000000000002' } as const;

@@ -52,16 +52,16 @@ describe('BucketQueue', () => {
 });
 
 describe('GlobalLimiter', () => {
-  it('allows the per-second budget, then waits for the next second', async () => {
+  it('allows the per-second budget in any one-second span, with a margin for clock skew', async () => {
     const clock = new ManualClock();
     const g = new GlobalLimiter(3, clock);
     for (let i = 0; i < 3; i++) await g.acquire();
-    expect(g.waitMs()).toBe(1_000);
+    expect(g.waitMs()).toBe(1_025);
     let fourth = false;
     const pending = g.acquire().then(() => {
       fourth = true;
     });
-    await clock.advance(999);
+    await clock.advance(1_024);
     expect(fourth).toBe(false);
     await clock.advance(1);
     await pending;

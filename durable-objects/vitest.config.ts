@@ -48,5 +48,7 @@ export default defineProject({
     include: ['test/workers/access/**/*.test.ts'],
     globalSetup: ['test/workers/access/fake-discord-setup.ts'],
     testTimeout: 30_000,
+    // One file at a time: the eviction test tears down every Durable Object instance of the project.
+    fileParallelism: false,
   },
 });

@@ -39,7 +39,13 @@ export interface SessionRecord {
   failures: number;
   published: number;
   dropped: number;
+  /** Sequence numbers of the last dispatches published (newest last), for the status page and audits. */
+  recent_seqs: number[];
+  /** Sockets opened so far: a rising count with a steady session_id means resumes. */
+  connections: number;
 }
+
+const RECENT_SEQS = 500;
 
 export interface GatewayHealth extends SessionRecord {
   connected: boolean;
@@ -83,6 +89,8 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       failures: 0,
       published: 0,
       dropped: 0,
+      recent_seqs: [],
+      connections: 0,
     };
     r.desired = 'running';
     if (r.status === 'stopped') {
@@ -127,7 +135,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   }
 
   async health(): Promise<GatewayHealth> {
-    const r = this.#record ?? {
+    const r: SessionRecord = this.#record ?? {
       tenant: '',
       shard: 0,
       shards: 1,
@@ -137,6 +145,8 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       failures: 0,
       published: 0,
       dropped: 0,
+      recent_seqs: [],
+      connections: 0,
     };
     return {
       ...r,
@@ -171,7 +181,8 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   async #armAlarm(): Promise<void> {
     const r = this.#record;
     if (!r || r.desired !== 'running' || r.status === 'stopped') return;
-    const backoff = Math.min(60_000, 1000 * 2 ** Math.min(r.failures, 6));
+    // The first reconnect is almost immediate (Discord's advice for resumable closes); then exponential.
+    const backoff = r.failures <= 1 ? 250 : Math.min(60_000, 1000 * 2 ** Math.min(r.failures - 2, 6));
     const at =
       this.#ws && this.#heartbeatMs !== null
         ? this.#nextHeartbeatAt
@@ -190,6 +201,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       const ws = response.webSocket;
       if (!ws) throw new Error(`gateway answered ${response.status} without a WebSocket`);
       ws.accept();
+      r.connections = (r.connections ?? 0) + 1;
       this.#attach(ws);
     } catch (e) {
       r.failures++;
@@ -313,6 +325,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       await publishDispatch(this.#broker(), outcome);
       r.published += outcome.published.length;
       if (outcome.dropped === 'allowlist') r.dropped++;
+      if (outcome.published.length > 0) r.recent_seqs = [...r.recent_seqs, seq].slice(-RECENT_SEQS);
       r.seq = Math.max(r.seq ?? 0, seq);
     }
     await this.#save(r);

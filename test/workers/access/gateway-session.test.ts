@@ -84,7 +84,8 @@ describe('GatewaySession against the fake gateway', () => {
       'DIRECT_MESSAGES',
       'GUILD_VOICE_STATES',
     ].reduce((b, i) => b | GATEWAY_INTENTS[i]!, 0);
-    expect((identify?.d as { intents: number }).intents).toBe(expected);
+    expect(identify).toBeDefined();
+    expect((identify!.d as { intents: number }).intents).toBe(expected);
     const seq = await dispatch(h.session_id!, 1);
     const after = await until('published', s.health, (x) => x.recent_seqs.includes(seq));
     expect(after.published).toBe(2);

@@ -1,5 +1,6 @@
 /** The BrokerClient on Cloudflare Queues: producers by topic route, in-process subscribers for the consumer. */
 import type { Envelope } from '@promethean/schemas/envelope';
+import { InvalidMessageError } from '../agent/agent-errors.ts';
 import { parseEnvelope } from '../agent/envelope-factory.ts';
 import { assertPattern, topicMatches } from '../platform/topics.ts';
 import {
@@ -97,7 +98,20 @@ export class QueueBroker implements BrokerClient {
   /** Called by the consumer router for each message it accepted. */
   async notifyLocal(envelope: Envelope): Promise<void> {
     for (const s of this.#subscriptions.values()) {
-      if (topicMatches(s.pattern, envelope.dst)) await s.handler(envelope);
+      if (!topicMatches(s.pattern, envelope.dst)) continue;
+      // One failing observer must not keep the others (or the reply mailbox) from seeing the message.
+      await Promise.resolve()
+        .then(() => s.handler(envelope))
+        .catch((e: unknown) =>
+          console.error(
+            JSON.stringify({
+              level: 'error',
+              msg: 'local subscriber failed',
+              subscriber: s.name,
+              error: String(e),
+            }),
+          ),
+        );
     }
     if (this.#mailbox && envelope.corr !== undefined && this.#replyIntents.has(envelope.intent)) {
       await this.#mailbox.deliver(envelope);
@@ -107,7 +121,16 @@ export class QueueBroker implements BrokerClient {
   /** Needs a mailbox: a queue consumer elsewhere delivers the response into it by corr. */
   async request(envelope: Envelope, options: RequestOptions): Promise<Envelope> {
     if (this.#closed) throw new BrokerClosedError('request');
-    if (envelope.corr === undefined) throw new Error('QueueBroker.request: the envelope needs a corr');
+    if (envelope.corr === undefined) {
+      throw new InvalidMessageError(
+        'QueueBroker.request needs a corr',
+        ['corr: required for request/response'],
+        {
+          topic: envelope.dst,
+          intent: envelope.intent,
+        },
+      );
+    }
     if (!this.#mailbox) {
       throw new Error(
         'QueueBroker.request needs a ReplyMailbox; stateless workers should continue on the response instead',

@@ -74,14 +74,15 @@ export function topicMatches(pattern: string, concrete: string): boolean {
   return p.length === t.length;
 }
 
-/** Checks a subscription pattern's shape (wildcards only as whole segments, `>` only last). */
+/** The fixed words of the grammar; `null` marks a segment that is a name or a wildcard. */
+const SKELETON = ['promethean', 'p', null, 't', null] as const;
+
+/**
+ * Checks a subscription pattern's shape: the fixed words in place, wildcards only as whole segments,
+ * `>` only last (it may cut the pattern short, as in `promethean.>`).
+ */
 export function assertPattern(pattern: string): void {
   const p = pattern.split('.');
-  if (p[0] !== 'promethean' || p[1] !== 'p' || p[3] !== 't' || p.length < 7) {
-    if (!(p.length >= 6 && p[p.length - 1] === '>' && p[0] === 'promethean')) {
-      throw new TopicError(pattern, 'expected promethean.p.<provider|*>.t.<tenant|*>.<area|*>.<name|*|>>');
-    }
-  }
   p.forEach((seg, i) => {
     if (seg.length === 0) throw new TopicError(pattern, 'empty segment');
     if ((seg.includes('*') && seg !== '*') || (seg.includes('>') && seg !== '>')) {
@@ -89,4 +90,13 @@ export function assertPattern(pattern: string): void {
     }
     if (seg === '>' && i !== p.length - 1) throw new TopicError(pattern, '">" may only be the last segment');
   });
+  const open = p[p.length - 1] === '>';
+  SKELETON.forEach((word, i) => {
+    const seg = p[i];
+    if (seg === undefined || seg === '>' || word === null) return;
+    if (seg !== word) throw new TopicError(pattern, `segment ${i + 1} must be "${word}", got "${seg}"`);
+  });
+  if (!open && p.length < 7) {
+    throw new TopicError(pattern, 'expected promethean.p.<provider|*>.t.<tenant|*>.<area|*>.<name|*|>>');
+  }
 }

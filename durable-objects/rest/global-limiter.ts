@@ -1,17 +1,21 @@
 /**
  * The per-bot global limit (50 requests/s by default) and global 429 blocks, shared by every bucket.
- * A sliding window: never more than the limit in ANY one-second span, so it holds whatever window
- * alignment Discord's side uses.
+ *
+ * Discord counts a request when it arrives, somewhere between our send and our response. So a
+ * request counts here from the moment it is sent until one second after its response: a new request
+ * goes out only when fewer than the limit are in flight or answered within the last second. That
+ * holds for any window alignment on Discord's side, however much the network delays a request.
  */
 import type { Sleeper } from './bucket-queue.ts';
 
-/** Room left between our window and Discord's clock, so a request near the edge is not early. */
-const EDGE_MARGIN_MS = 25;
+/** How often to look again when every counted request is still in flight. */
+const INFLIGHT_RECHECK_MS = 10;
 
 export class GlobalLimiter {
   readonly #perSecond: number;
   readonly #clock: Sleeper;
-  #sent: number[] = [];
+  #inFlight = 0;
+  #answered: number[] = [];
   #blockedUntil = 0;
 
   constructor(perSecond: number, clock: Sleeper) {
@@ -23,15 +27,23 @@ export class GlobalLimiter {
   waitMs(): number {
     const now = this.#clock.now();
     if (now < this.#blockedUntil) return this.#blockedUntil - now;
-    while (this.#sent.length > 0 && this.#sent[0]! <= now - 1000 - EDGE_MARGIN_MS) this.#sent.shift();
-    if (this.#sent.length < this.#perSecond) return 0;
-    return this.#sent[this.#sent.length - this.#perSecond]! + 1000 + EDGE_MARGIN_MS - now;
+    while (this.#answered.length > 0 && this.#answered[0]! <= now - 1000) this.#answered.shift();
+    const counted = this.#inFlight + this.#answered.length;
+    if (counted < this.#perSecond) return 0;
+    const oldest = this.#answered[counted - this.#perSecond];
+    return oldest === undefined ? INFLIGHT_RECHECK_MS : Math.max(1, oldest + 1000 - now);
   }
 
-  /** Waits for a global slot and takes it. */
+  /** Waits for a global slot and takes it; call `release()` when the response arrives. */
   async acquire(): Promise<void> {
     for (let wait = this.waitMs(); wait > 0; wait = this.waitMs()) await this.#clock.sleep(wait);
-    this.#sent.push(this.#clock.now());
+    this.#inFlight++;
+  }
+
+  /** The request taken by `acquire()` was answered (or failed) now. */
+  release(): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    this.#answered.push(this.#clock.now());
   }
 
   /** A global 429: every bucket stops until it passes. */

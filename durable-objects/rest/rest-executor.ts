@@ -137,14 +137,20 @@ export class RestExecutor {
     return this.#send(call, now + (call.timeout_ms ?? this.#o.defaultTimeoutMs));
   }
 
+  /**
+   * The queue for a call. Before the route's bucket hash is known its requests queue by route; once
+   * known, that same queue serves the hash, so requests that arrived before and after never race.
+   */
   #queueFor(call: RestCall): BucketQueueType {
     const { routeId, major } = routeKey(call);
-    const id = `${this.#hashes.get(routeId) ?? routeId}:${major}`;
-    let queue = this.#queues.get(id);
-    if (!queue) {
-      queue = new BucketQueue(id, this.#o.clock);
-      this.#queues.set(id, queue);
-    }
+    const hash = this.#hashes.get(routeId);
+    const byRoute = `${routeId}:${major}`;
+    const id = hash ? `${hash}:${major}` : byRoute;
+    const queue =
+      this.#queues.get(id) ??
+      (hash ? this.#queues.get(byRoute) : undefined) ??
+      new BucketQueue(id, this.#o.clock);
+    this.#queues.set(id, queue);
     return queue;
   }
 
@@ -166,6 +172,7 @@ export class RestExecutor {
         await this.#global.acquire();
         this.sent++;
         const r = await this.#o.fetch(this.#request(call)).catch((e: unknown) => e as Error);
+        this.#global.release();
         // Headers are applied before the queue lets the next request go, so it never races them.
         if (!(r instanceof Error)) this.#applyHeaders(call, queue, r);
         return r;

@@ -13,7 +13,8 @@ describe('docs/topics.md', () => {
         '.p.provider.t.tenant.',
         '.p.<provider>.t.<tenant>.',
       );
-      expect(doc).toContain(`| \`${intent}\` | \`${topic}\` |`);
+      const literal = (t: string) => t.replace(/[.*+?^${}()|[\]\\<>]/g, '\\$&');
+      expect(doc).toMatch(new RegExp(`\\|\\s*\`${literal(intent)}\`\\s*\\|\\s*\`${literal(topic)}\`\\s*\\|`));
     },
   );
 });

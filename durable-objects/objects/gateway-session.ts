@@ -164,7 +164,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   /** One step of the loop: connect when there is no socket, else heartbeat (or detect a zombie). */
   async #drive(): Promise<void> {
     const r = this.#record;
-    if (!r || r.desired !== 'running' || r.status === 'stopped') return;
+    if (r?.desired !== 'running' || r.status === 'stopped') return;
     const now = Date.now();
     if (!this.#ws) {
       await this.#connect(r);
@@ -180,7 +180,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
 
   async #armAlarm(): Promise<void> {
     const r = this.#record;
-    if (!r || r.desired !== 'running' || r.status === 'stopped') return;
+    if (r?.desired !== 'running' || r.status === 'stopped') return;
     // The first reconnect is almost immediate (Discord's advice for resumable closes); then exponential.
     const backoff = r.failures <= 1 ? 250 : Math.min(60_000, 1000 * 2 ** Math.min(r.failures - 2, 6));
     const at =

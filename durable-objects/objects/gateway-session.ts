@@ -43,7 +43,12 @@ export interface SessionRecord {
   recent_seqs: number[];
   /** Sockets opened so far: a rising count with a steady session_id means resumes. */
   connections: number;
+  /** When start() was last called: shards space their IDENTIFYs from here. */
+  started_at?: number;
 }
+
+/** Discord allows one IDENTIFY per 5 s per rate-limit key (shard_id % max_concurrency). */
+const IDENTIFY_SPACING_MS = 5_000;
 
 const RECENT_SEQS = 500;
 
@@ -93,6 +98,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       connections: 0,
     };
     r.desired = 'running';
+    r.started_at = Date.now();
     if (r.status === 'stopped') {
       r.status = 'idle';
       delete r.reason;
@@ -222,13 +228,22 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     if (!res.ok) throw new Error(`GET /gateway/bot failed: ${res.status} ${res.error?.message ?? ''}`);
     const data = res.data as {
       url: string;
-      session_start_limit?: { remaining: number; reset_after: number };
+      session_start_limit?: { remaining: number; reset_after: number; max_concurrency?: number };
     };
     if (data.session_start_limit && data.session_start_limit.remaining <= 0) {
       r.status = 'waiting';
       r.reason = `session_start_limit exhausted; resets in ${data.session_start_limit.reset_after} ms`;
       await this.#save(r);
       await this.ctx.storage.setAlarm(Date.now() + data.session_start_limit.reset_after);
+      return undefined;
+    }
+    const maxConcurrency = Math.max(1, data.session_start_limit?.max_concurrency ?? 1);
+    const slot = (r.started_at ?? 0) + Math.floor(r.shard / maxConcurrency) * IDENTIFY_SPACING_MS;
+    if (Date.now() < slot) {
+      r.status = 'waiting';
+      r.reason = `shard ${r.shard} waits for its IDENTIFY slot (max_concurrency ${maxConcurrency})`;
+      await this.#save(r);
+      await this.ctx.storage.setAlarm(slot);
       return undefined;
     }
     return data.url;

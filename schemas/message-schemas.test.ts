@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import { findDefinition, MESSAGE_DEFINITIONS } from './catalog.ts';
+import { Envelope } from './envelope.ts';
+import { AgentManifest } from './manifest.ts';
+
+const ref = (kind: string, id: string) => ({ urn: `urn:discord:${kind}:duck:${id}`, foreign_id: id });
+const pcm = { encoding: 'pcm_s16le', sample_rate: 48_000, channels: 1 };
+
+/** One valid payload per intent; each test also breaks it to prove the schema refuses. */
+const VALID: Record<string, unknown> = {
+  SocialMessageCreated: {
+    ...ref('message', '1'),
+    channel: ref('channel', '2'),
+    author: ref('user', '3'),
+    content: 'hi',
+    created_at: '2026-01-01T00:00:00.000Z',
+  },
+  SocialMessageUpdated: {
+    ...ref('message', '1'),
+    channel: ref('channel', '2'),
+    edited_at: '2026-01-01T00:00:00.000Z',
+  },
+  SocialMessageDeleted: {
+    ...ref('message', '1'),
+    channel: ref('channel', '2'),
+    deleted_at: '2026-01-01T00:00:00.000Z',
+  },
+  'reply.message': {
+    reply_id: 'r',
+    channel: ref('channel', '2'),
+    text: 'quack',
+    mode: 'text',
+    offline: true,
+  },
+  'raw.event': { type: 'MESSAGE_CREATE', seq: 1, data: {} },
+  PostMessage: { channel: { foreign_id: '2' }, content: 'hi', idempotency_key: 'k' },
+  'rest.request': { method: 'GET', route: '/gateway/bot' },
+  'rest.response': { ok: true, status: 200, bucket: null, retry_after_ms: null, data: {} },
+  'jobs.backfill.messages.enqueue': { job_id: 'j', channel: ref('channel', '2') },
+  'jobs.backfill.messages.progress': {
+    job_id: 'j',
+    channel: ref('channel', '2'),
+    pages: 1,
+    fetched: 100,
+    upserted: 100,
+  },
+  'jobs.backfill.messages.done': {
+    job_id: 'j',
+    channel: ref('channel', '2'),
+    pages: 1,
+    fetched: 1,
+    upserted: 1,
+  },
+  'jobs.backfill.messages.error': {
+    job_id: 'j',
+    channel: ref('channel', '2'),
+    pages: 0,
+    fetched: 0,
+    upserted: 0,
+    message: 'x',
+    retriable: false,
+  },
+  'voice.control.join': { session_id: 's', guild_id: '1', channel_id: '2' },
+  'voice.control.leave': { session_id: 's', guild_id: '1' },
+  'voice.audio.segment': {
+    session_id: 's',
+    user_id: '1',
+    segment_id: 'g',
+    ts_start: 0,
+    ts_end: 1,
+    format: pcm,
+    blob_key: 'b',
+    vad: { kind: 'energy', start_threshold: 1, stop_threshold: 0.5, hangover_ms: 300 },
+  },
+  'voice.audio.spectrogram': {
+    session_id: 's',
+    segment_id: 'g',
+    n_mels: 80,
+    hop_length: 160,
+    win_length: 400,
+    fmin: 0,
+    fmax: 8000,
+    frames: 10,
+    image_key: 'i',
+    matrix_key: 'm',
+  },
+  'transcript.segment': {
+    session_id: 's',
+    user_id: '1',
+    segment_id: 'g',
+    text: 'hi',
+    confidence: 0.9,
+    rtf: 0.1,
+    latency_ms: 5,
+    offline: false,
+  },
+  'voice.play.pcm': {
+    session_id: 's',
+    reply_id: 'r',
+    seq: 0,
+    last: true,
+    format: { ...pcm, sample_rate: 24_000 },
+    blob_key: 'b',
+    duration_ms: 100,
+  },
+  'voice.state.changed': { session_id: 's', guild_id: '1', channel_id: '2', status: 'ready' },
+  'voice.state.speaking': { session_id: 's', user_id: '1', speaking: true },
+  'voice.health': {
+    session_id: 's',
+    state: 'RUNNING',
+    speakers: 1,
+    jitter_ms: 1,
+    packet_loss: 0,
+    decrypt_failures: 0,
+    queue_depth: 0,
+    dropped_frames: 0,
+  },
+  health: { agent: 'a', state: 'RUNNING', ready: true, live: true },
+  error: { code: 'handler_failed', message: 'x', retriable: false },
+  'control.gateway': { action: 'start' },
+};
+
+describe('message schemas', () => {
+  it('has a valid example for every intent in the catalog', () => {
+    expect(Object.keys(VALID).sort()).toEqual(MESSAGE_DEFINITIONS.map((d) => d.intent).sort());
+  });
+
+  it.each(Object.entries(VALID))('%s accepts a valid payload and refuses a broken one', (intent, payload) => {
+    const def = findDefinition(intent)!;
+    expect(def.payload.safeParse(payload).success).toBe(true);
+    expect(
+      def.payload.safeParse({ ...(payload as object), [Object.keys(payload as object)[0]!]: 12345 }).success,
+    ).toBe(false);
+    expect(def.payload.safeParse(null).success).toBe(false);
+  });
+
+  it('derives the topic name from the intent and area', () => {
+    expect(findDefinition('jobs.backfill.messages.enqueue')).toMatchObject({
+      area: 'jobs',
+      topicName: 'backfill.messages.enqueue',
+    });
+    expect(findDefinition('SocialMessageCreated')).toMatchObject({
+      area: 'events',
+      topicName: 'SocialMessageCreated',
+    });
+    expect(findDefinition('nope')).toBeUndefined();
+  });
+});
+
+describe('Envelope', () => {
+  const valid = {
+    id: 'e1',
+    ts: '2026-01-01T00:00:00.000Z',
+    src: 'test',
+    dst: 'promethean.p.discord.t.duck.ops.health',
+    provider: 'discord',
+    tenant: 'duck',
+    intent: 'health',
+    payload: {},
+  };
+  it('accepts the required fields and the optional ones', () => {
+    expect(Envelope.safeParse(valid).success).toBe(true);
+    expect(
+      Envelope.safeParse({
+        ...valid,
+        corr: 'c',
+        trace: 't',
+        build_sha: 'abc',
+        config_rev: '1',
+        models: [{ role: 'llm', name: 'm' }],
+      }).success,
+    ).toBe(true);
+  });
+  it.each([
+    ['a missing id', { ...valid, id: undefined }],
+    ['a bad timestamp', { ...valid, ts: 'yesterday' }],
+    ['an uppercase provider', { ...valid, provider: 'Discord' }],
+    ['a tenant with a dot', { ...valid, tenant: 'du.ck' }],
+    ['an unknown field', { ...valid, token: 'x' }],
+  ])('refuses %s', (_, input) => {
+    expect(Envelope.safeParse(input).success).toBe(false);
+  });
+});
+
+describe('AgentManifest', () => {
+  const base = {
+    id: 'x-agent',
+    kind: 'stateless-worker',
+    version: '1.0.0',
+    description: 'd',
+    binds: { providers: ['*'], tenants: ['*'] },
+    idempotency_key: '{id}',
+  };
+  it('applies defaults', () => {
+    const m = AgentManifest.parse(base);
+    expect(m.retry).toEqual({ max_retries: 5, base_delay_s: 2, max_delay_s: 300 });
+    expect(m.health.interval_ms).toBe(30_000);
+  });
+  it('refuses provider capabilities for a stateless worker', () => {
+    const r = AgentManifest.safeParse({ ...base, capabilities: ['provider.rest.call'] });
+    expect(r.success).toBe(false);
+    expect(
+      AgentManifest.safeParse({ ...base, kind: 'provider-access', capabilities: ['provider.rest.call'] })
+        .success,
+    ).toBe(true);
+  });
+});

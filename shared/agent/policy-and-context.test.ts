@@ -1,0 +1,177 @@
+import { SocialMessageCreated } from '@promethean/schemas/events/social-message';
+import { CAPABILITIES, type Capability } from '@promethean/schemas/manifest';
+import { recordingRuntime } from '@promethean/test/harness/recording-runtime';
+import { describe, expect, it } from 'vitest';
+import { defineAgent } from './agent-definition.ts';
+import { PolicyDeniedError } from './agent-errors.ts';
+import { invokeAgent } from './agent-invocation.ts';
+import { createEnvelope, randomIds } from './envelope-factory.ts';
+import { loadManifest } from './manifest-loader.ts';
+import { Policy } from './policy.ts';
+import type { RuntimeContext } from './runtime-context.ts';
+
+function manifestText(capabilities: readonly string[], kind = 'stateless-worker', outputs = ''): string {
+  return `id: probe
+kind: ${kind}
+version: 1.0.0
+description: probe
+binds: { providers: ['*'], tenants: ['*'] }
+inputs:
+  - topic: promethean.p.*.t.*.events.SocialMessageCreated
+    schema: SocialMessageCreated
+${outputs}capabilities: [${capabilities.join(', ')}]
+settings: { reply_style: terse, limits: { max: 3 } }
+idempotency_key: '{provider}:{tenant}:{payload.foreign_id}'
+`;
+}
+
+const message = (id = '1') =>
+  createEnvelope(
+    SocialMessageCreated,
+    {
+      urn: `urn:echo:message:demo:${id}`,
+      foreign_id: id,
+      channel: { urn: 'urn:echo:channel:demo:general', foreign_id: 'general' },
+      author: { urn: 'urn:echo:user:demo:ada', foreign_id: 'ada' },
+      content: 'hi',
+      created_at: '2026-01-01T00:00:00.000Z',
+    },
+    { src: 'test', provider: 'echo', tenant: 'demo', corr: 'c1' },
+  );
+
+describe('Policy', () => {
+  const workerCapabilities = CAPABILITIES.filter((c) => !c.startsWith('provider.'));
+  it.each(workerCapabilities)('grants %s only when the manifest declares it', (cap) => {
+    const granted = new Policy(loadManifest(manifestText([cap]), 'x.yml'), {});
+    expect(() => granted.require(cap)).not.toThrow();
+    const denied = new Policy(loadManifest(manifestText([]), 'x.yml'), { tenant: 'demo' });
+    expect(() => denied.require(cap)).toThrow(PolicyDeniedError);
+  });
+
+  it.each(CAPABILITIES.filter((c) => c.startsWith('provider.')))(
+    'keeps %s for provider-access agents',
+    (cap) => {
+      const access = new Policy(loadManifest(manifestText([cap], 'provider-access'), 'x.yml'), {});
+      expect(() => access.require(cap)).not.toThrow();
+      // A stateless worker cannot even declare it; forced past the schema, the policy still refuses.
+      const forced = { ...loadManifest(manifestText([]), 'x.yml'), capabilities: [cap as Capability] };
+      expect(() => new Policy(forced, {}).require(cap)).toThrow(/only provider-access/);
+    },
+  );
+
+  it('allows publishing to declared outputs and to ops.health / ops.error only', () => {
+    const outputs = '  - topic: promethean.p.*.t.*.events.reply.message\n    schema: reply.message\n';
+    const p = new Policy(
+      loadManifest(manifestText([], 'stateless-worker', `outputs:\n${outputs}`), 'x.yml'),
+      {},
+    );
+    expect(() => p.requirePublish('promethean.p.echo.t.demo.events.reply.message')).not.toThrow();
+    expect(() => p.requirePublish('promethean.p.echo.t.demo.ops.error')).not.toThrow();
+    expect(() => p.requirePublish('promethean.p.echo.t.demo.commands.PostMessage')).toThrow(
+      PolicyDeniedError,
+    );
+    expect(p.calls().map((c) => c.allowed)).toEqual([true, true, false]);
+  });
+});
+
+describe('a policy denial', () => {
+  it('becomes an error event and the denied effect never runs', async () => {
+    const agent = defineAgent(manifestText([]), 'x.yml')
+      .on(SocialMessageCreated, async (_m, ctx) => {
+        await ctx.effects.documents.upsertMany('messages', []);
+      })
+      .build();
+    const rt = recordingRuntime(0);
+    let touched = false;
+    rt.deps.ports = {
+      documents: {
+        upsertMany: async () => {
+          touched = true;
+          return { written: 0, unchanged: 0 };
+        },
+        get: async () => undefined,
+        find: async () => [],
+        count: async () => 0,
+      },
+    };
+    const outcome = await invokeAgent(agent, message(), rt.deps);
+    expect(outcome).toMatchObject({ outcome: 'failed', code: 'policy_denied' });
+    expect(touched).toBe(false);
+    expect(rt.recorder.published).toMatchObject([
+      { intent: 'error', payload: { code: 'policy_denied', agent: 'probe' } },
+    ]);
+  });
+});
+
+describe('the runtime context', () => {
+  function capture() {
+    const contexts: RuntimeContext[] = [];
+    const agent = defineAgent(manifestText(['storage.documents']), 'x.yml')
+      .on(SocialMessageCreated, async (_m, ctx) => {
+        contexts.push(ctx);
+      })
+      .build();
+    return { agent, contexts };
+  }
+
+  it('is frozen all the way down, and mutation attempts throw', async () => {
+    const { agent, contexts } = capture();
+    const rt = recordingRuntime(0);
+    expect((await invokeAgent(agent, message(), rt.deps)).outcome).toBe('ok');
+    const ctx = contexts[0]!;
+    for (const part of [
+      ctx,
+      ctx.agent,
+      ctx.settings,
+      ctx.settings.limits,
+      ctx.message,
+      ctx.message.payload,
+      ctx.effects,
+      ctx.tenantView,
+    ]) {
+      expect(Object.isFrozen(part)).toBe(true);
+    }
+    expect(() => {
+      (ctx as { tenant: string }).tenant = 'other';
+    }).toThrow(TypeError);
+    expect(() => {
+      (ctx.settings as Record<string, unknown>).reply_style = 'loud';
+    }).toThrow(TypeError);
+  });
+
+  it('gives concurrent invocations distinct runtime ids and tags every log line with them', async () => {
+    const { agent, contexts } = capture();
+    const rt = recordingRuntime(0);
+    rt.deps.runtimeIds = randomIds;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => invokeAgent(agent, message(String(i)), rt.deps)));
+    expect(new Set(contexts.map((c) => c.runtimeId)).size).toBe(50);
+    const handled = rt.sink.records.filter((r) => r.msg === 'handled');
+    expect(handled).toHaveLength(50);
+    for (const r of handled) {
+      expect(r).toMatchObject({
+        agent: 'probe',
+        provider: 'echo',
+        tenant: 'demo',
+        intent: 'SocialMessageCreated',
+        corr: 'c1',
+        outcome: 'ok',
+      });
+      expect(typeof r.latency_ms).toBe('number');
+    }
+  });
+
+  it('snapshots settings without touching shared configuration', async () => {
+    const { agent, contexts } = capture();
+    const rt = recordingRuntime(0);
+    rt.deps.settings = { reply_style: 'deployment' };
+    await invokeAgent(agent, message(), rt.deps);
+    expect(contexts[0]!.settings).toMatchObject({
+      reply_style: 'deployment',
+      limits: { max: 3 },
+      bot_user_id: '100',
+    });
+    expect(agent.manifest.settings).toEqual({ reply_style: 'terse', limits: { max: 3 } });
+    expect(rt.deps.registry.tenant('echo', 'demo').config.settings).toEqual({ bot_user_id: '100' });
+    expect(contexts[0]!.secrets).toBeUndefined();
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * The fake Discord as `npm run dev` runs it: the dev tenants' local credentials, Discord's documented
+ * limits, and one seeded channel with history. Prints `{"baseUrl","restUrl","gatewayUrl"}` once listening.
+ */
+import { DEV_FAKE_BOTS, DEV_FAKE_CREDENTIALS } from '../../durable-objects/dev/dev-discord.ts';
+import { startFakeDiscord } from './fake-discord-rest.ts';
+
+const fake = await startFakeDiscord({
+  port: Number(process.argv[2] ?? 0),
+  tokens: {
+    [DEV_FAKE_CREDENTIALS.duck]: { ...DEV_FAKE_BOTS.duck, username: 'duck' },
+    [DEV_FAKE_CREDENTIALS.goose]: { ...DEV_FAKE_BOTS.goose, username: 'goose' },
+  },
+});
+fake.state.seedChannel('700000000000000001', {
+  guildId: '800000000000000001',
+  messages: 250,
+  name: 'general',
+});
+process.stdout.write(
+  `${JSON.stringify({ baseUrl: fake.baseUrl, restUrl: fake.restUrl, gatewayUrl: fake.gatewayUrl })}\n`,
+);
+// Open sockets from the Workers can keep a graceful close waiting; never outlive the dev stack for it.
+const stop = () => {
+  setTimeout(() => process.exit(0), 2_000).unref();
+  void fake.stop().then(() => process.exit(0));
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

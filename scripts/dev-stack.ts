@@ -13,6 +13,7 @@ import {
   writeFakeDevVars,
 } from '../durable-objects/dev/dev-discord.ts';
 import { ManagedProcess, waitForHttp } from './dev/managed-process.ts';
+import { startWranglerDev } from './dev/wrangler-dev.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -60,30 +61,11 @@ async function startDiscord(): Promise<{
 
 const discord = await startDiscord();
 if (discord.urls) writeFakeDevVars(discord.urls.restUrl);
-const wranglerCli = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
-const workers = new ManagedProcess({
-  name: 'workers',
-  command: process.execPath,
-  args: [
-    wranglerCli,
-    'dev',
-    '-c',
-    'wrangler.toml',
-    '-c',
-    'durable-objects/wrangler.toml',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--inspector-port',
-    '0',
-    '--persist-to',
-    stateDir,
-    '--show-interactive-dev-session=false',
-  ],
-  cwd: root,
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-  stopSignal: 'SIGINT',
+const workers = startWranglerDev({
+  root,
+  configs: ['wrangler.toml', 'durable-objects/wrangler.toml'],
+  port,
+  stateDir,
   echo: !values.quiet,
 });
 

@@ -61,6 +61,22 @@ export interface GatewayHealth extends SessionRecord {
 
 const RECONNECT_CLOSE = 4900;
 
+function newSessionRecord(tenant: string, shard: number, shards: number): SessionRecord {
+  return {
+    tenant,
+    shard,
+    shards,
+    desired: 'running',
+    status: 'idle',
+    seq: null,
+    failures: 0,
+    published: 0,
+    dropped: 0,
+    recent_seqs: [],
+    connections: 0,
+  };
+}
+
 export class GatewaySession extends DurableObject<AccessEnv> {
   #record: SessionRecord | undefined;
   #ws: WebSocket | undefined;
@@ -84,19 +100,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   async start(tenant: string, shard = 0): Promise<GatewayHealth> {
     const view = this.#tenantView(tenant);
     intentBits(view.config.gateway.intents);
-    const r: SessionRecord = this.#record ?? {
-      tenant,
-      shard,
-      shards: view.config.gateway.shards,
-      desired: 'running',
-      status: 'idle',
-      seq: null,
-      failures: 0,
-      published: 0,
-      dropped: 0,
-      recent_seqs: [],
-      connections: 0,
-    };
+    const r: SessionRecord = this.#record ?? newSessionRecord(tenant, shard, view.config.gateway.shards);
     r.desired = 'running';
     r.started_at = Date.now();
     if (r.status === 'stopped') {
@@ -141,19 +145,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   }
 
   async health(): Promise<GatewayHealth> {
-    const r: SessionRecord = this.#record ?? {
-      tenant: '',
-      shard: 0,
-      shards: 1,
-      desired: 'stopped',
-      status: 'idle',
-      seq: null,
-      failures: 0,
-      published: 0,
-      dropped: 0,
-      recent_seqs: [],
-      connections: 0,
-    };
+    const r: SessionRecord = this.#record ?? { ...newSessionRecord('', 0, 1), desired: 'stopped' };
     return {
       ...r,
       connected: this.#ws !== undefined,

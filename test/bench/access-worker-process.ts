@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentialBindings } from '../../durable-objects/dev/credential-bindings.ts';
-import { ManagedProcess, waitForHttp } from '../../scripts/dev/managed-process.ts';
+import { waitForHttp } from '../../scripts/dev/managed-process.ts';
+import { startWranglerDev } from '../../scripts/dev/wrangler-dev.ts';
 
 export interface AccessWorkerProcess {
   url: string;
@@ -24,29 +25,7 @@ export async function startAccessWorker(
       discord: Object.fromEntries(Object.entries(credentials).map(([t, c]) => [t, { bot_token: c }])),
     }),
   };
-  const worker = new ManagedProcess({
-    name: 'wrangler',
-    command: process.execPath,
-    args: [
-      join(root, 'node_modules/wrangler/bin/wrangler.js'),
-      'dev',
-      '-c',
-      'durable-objects/wrangler.toml',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--inspector-port',
-      '0',
-      '--persist-to',
-      stateDir,
-      '--show-interactive-dev-session=false',
-      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-    ],
-    cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-    stopSignal: 'SIGINT',
-  });
+  const worker = startWranglerDev({ root, configs: ['durable-objects/wrangler.toml'], port, stateDir, vars });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/health`, worker, 120_000);

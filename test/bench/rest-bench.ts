@@ -3,14 +3,10 @@
  * through our RestBuckets Durable Object (inside `wrangler dev`) and through @discordjs/rest (the
  * baseline), against one fake Discord with Discord's rate-limit behaviour. Prints one JSON line last.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REST } from '@discordjs/rest';
-import { credentialBindings } from '../../durable-objects/dev/credential-bindings.ts';
-import { ManagedProcess, waitForHttp } from '../../scripts/dev/managed-process.ts';
 import { startFakeDiscord } from '../fake-discord/fake-discord-rest.ts';
+import { startAccessWorker } from './access-worker-process.ts';
 import { runBounded, summarize } from './latency-stats.ts';
 
 const { values } = parseArgs({
@@ -24,7 +20,6 @@ const { values } = parseArgs({
 const total = Number(values.messages);
 const channelsPerTenant = Number(values.channels);
 const concurrency = Number(values.concurrency);
-const root = join(import.meta.dirname, '..', '..');
 const tenants = [
   { name: 'duck', credential: 'bench-credential-duck', bot: '900000000000000101', app: '900000000000000001' },
   {
@@ -61,43 +56,15 @@ async function fakeCounters(): Promise<{ rateLimited: number; invalid: number }>
 }
 
 async function runOurs(): Promise<ReturnType<typeof summarize>> {
-  const port = 18_000 + Math.floor(Math.random() * 2000);
-  const stateDir = mkdtempSync(join(tmpdir(), 'bench-rest-'));
-  const vars = {
-    DISCORD_API_BASE: fake.restUrl,
-    ...credentialBindings({
-      discord: Object.fromEntries(tenants.map((t) => [t.name, { bot_token: t.credential }])),
-    }),
-  };
-  const worker = new ManagedProcess({
-    name: 'wrangler',
-    command: process.execPath,
-    args: [
-      join(root, 'node_modules/wrangler/bin/wrangler.js'),
-      'dev',
-      '-c',
-      'durable-objects/wrangler.toml',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--inspector-port',
-      '0',
-      '--persist-to',
-      stateDir,
-      '--show-interactive-dev-session=false',
-      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-    ],
-    cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-    stopSignal: 'SIGINT',
-  });
+  log('starting the access Worker under wrangler dev...');
+  const worker = await startAccessWorker(
+    fake.restUrl,
+    Object.fromEntries(tenants.map((t) => [t.name, t.credential])),
+  );
   try {
-    log(`starting the access Worker under wrangler dev on :${port}...`);
-    await waitForHttp(`http://127.0.0.1:${port}/health`, worker, 120_000);
     const jobs = interleaved((t, i) => async () => {
       const w = workload(t, i);
-      const res = await fetch(`http://127.0.0.1:${port}/dev/discord/${t.name}/messages`, {
+      const res = await fetch(`${worker.url}/dev/discord/${t.name}/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ channel_id: w.channel, content: w.content, idempotency_key: w.key }),
@@ -111,7 +78,6 @@ async function runOurs(): Promise<ReturnType<typeof summarize>> {
     return summarize(latencies, failed, performance.now() - started);
   } finally {
     await worker.stop();
-    rmSync(stateDir, { recursive: true, force: true });
   }
 }
 

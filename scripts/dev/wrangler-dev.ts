@@ -1,0 +1,40 @@
+/** Starts `wrangler dev` for one or more Worker configs on 127.0.0.1, with local state in a chosen folder. */
+import { join } from 'node:path';
+import { ManagedProcess } from './managed-process.ts';
+
+export interface WranglerDevOptions {
+  root: string;
+  /** Config paths relative to `root`; the first is the Worker that serves HTTP. */
+  configs: readonly string[];
+  port: number;
+  stateDir: string;
+  /** `--var` bindings (they reach only the first config's Worker). */
+  vars?: Readonly<Record<string, string>>;
+  echo?: boolean;
+}
+
+export function startWranglerDev(o: WranglerDevOptions): ManagedProcess {
+  return new ManagedProcess({
+    name: 'wrangler',
+    command: process.execPath,
+    args: [
+      join(o.root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
+      'dev',
+      ...o.configs.flatMap((c) => ['-c', c]),
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(o.port),
+      '--inspector-port',
+      '0',
+      '--persist-to',
+      o.stateDir,
+      '--show-interactive-dev-session=false',
+      ...Object.entries(o.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+    ],
+    cwd: o.root,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+    stopSignal: 'SIGINT',
+    echo: o.echo ?? false,
+  });
+}

@@ -113,7 +113,7 @@ try {
     tenants: tenants.length,
     ours_rps: ours.rps,
     baseline_rps: baseline.rps,
-    ratio: Math.round((ours.rps / baseline.rps) * 100) / 100,
+    ratio: Math.round((ours.rps / baseline.rps) * 1000) / 1000,
     ours_429: oursCounters.rateLimited,
     baseline_429: baselineCounters.rateLimited,
     ours_invalid: oursCounters.invalid,

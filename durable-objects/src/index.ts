@@ -3,7 +3,10 @@
  * HTTP and the access queue, and offers typed RPC to the functions Worker's `ACCESS` service binding.
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
+import type { HealthReport } from '@promethean/shared/agent/agent-health';
+import { healthOf } from '@promethean/shared/agent/isolate-health';
 import { z } from 'zod';
+import { ACCESS_AGENTS } from './access-agents.ts';
 import { app } from './http-app.ts';
 import { consumeAccessQueue } from './queue-consumer.ts';
 
@@ -43,9 +46,8 @@ export default class AccessWorker extends WorkerEntrypoint<AccessEnv> {
     });
   }
 
-  /** Health of the access layer, for the functions Worker's /status and status page. */
-  async accessHealth(): Promise<{ worker: string; agents: string[] }> {
-    const { ACCESS_AGENTS } = await import('./access-agents.ts');
-    return { worker: 'promethean-access', agents: ACCESS_AGENTS.map((a) => a.manifest.id) };
+  /** Health of this isolate's access agents, for the functions Worker's /status and status page. */
+  accessHealth(): HealthReport[] {
+    return ACCESS_AGENTS.map((a) => healthOf(a).report());
   }
 }

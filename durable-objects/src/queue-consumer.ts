@@ -1,4 +1,6 @@
 /** The access Worker's queue handler: commands for providers go to the access agents. */
+
+import { recordBatchHealth } from '@promethean/shared/agent/isolate-health';
 import type { DeadLetter } from '@promethean/shared/broker/queue-body';
 import { QueueConsumerRouter } from '@promethean/shared/broker/queue-consumer-router';
 import { ACCESS_AGENTS } from './access-agents.ts';
@@ -21,5 +23,5 @@ export async function consumeAccessQueue(
     },
     name: 'promethean-access',
   });
-  await router.consume(batch);
+  recordBatchHealth(ACCESS_AGENTS, await router.consume(batch));
 }

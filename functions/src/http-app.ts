@@ -1,8 +1,9 @@
 /** The functions Worker's HTTP surface (Hono): health now; interactions, search and status join it. */
+
+import { healthOf } from '@promethean/shared/agent/isolate-health';
 import { jsonNotFound, jsonOnError } from '@promethean/shared/platform/json-http-errors';
 import { Hono } from 'hono';
 import { FUNCTION_AGENTS } from './agents.ts';
-import { healthOf } from './isolate-health.ts';
 import { devProxy } from './routes/dev-proxy.ts';
 
 export const app = new Hono<{ Bindings: FunctionsEnv }>();

@@ -80,3 +80,27 @@ describe('echo provider access layer', () => {
     expect(posted[0]).toMatchObject({ direction: 'out', author_id: '100' });
   });
 });
+
+describe('access Worker /health', () => {
+  it('reports each access agent from its manifest, with the work this isolate has seen', async () => {
+    const before = (await (await exports.default.fetch('http://access.test/health')).json()) as {
+      agents: Array<{ agent: string; state: string; handled: number }>;
+    };
+    expect(before.agents.map((a) => a.agent).sort()).toEqual([
+      'discord-gateway',
+      'discord-rest',
+      'echo-access',
+    ]);
+    const handledBefore = before.agents.find((a) => a.agent === 'echo-access')!.handled;
+    const batch = createMessageBatch('promethean-access-commands', [
+      postCommand('demo', 'health-1', 'h1', 'for health'),
+    ]);
+    const ctx = createExecutionContext();
+    await new AccessWorker(ctx, env).queue(batch);
+    await getQueueResult(batch, ctx);
+    const after = (await (await exports.default.fetch('http://access.test/health')).json()) as typeof before;
+    const echo = after.agents.find((a) => a.agent === 'echo-access')!;
+    expect(echo.state).toBe('RUNNING');
+    expect(echo.handled).toBeGreaterThan(handledBefore);
+  });
+});

@@ -7,6 +7,13 @@ import {
   SocialMessageDeleted,
   SocialMessageUpdated,
 } from './events/social-message.ts';
+import {
+  InteractionAsk,
+  InteractionBackfill,
+  InteractionSearch,
+  InteractionStatus,
+  InteractionVoice,
+} from './interactions/interaction-commands.ts';
 import { BackfillDone, BackfillEnqueue, BackfillError, BackfillProgress } from './jobs/backfill-messages.ts';
 import type { MessageDefinition } from './message-definition.ts';
 import { ErrorEvent, GatewayControl, Health } from './ops/ops-messages.ts';
@@ -48,6 +55,11 @@ export const MESSAGE_DEFINITIONS = [
   Health,
   ErrorEvent,
   GatewayControl,
+  InteractionAsk,
+  InteractionSearch,
+  InteractionBackfill,
+  InteractionVoice,
+  InteractionStatus,
 ] as const satisfies readonly MessageDefinition[];
 
 const byIntent = new Map<string, MessageDefinition>(MESSAGE_DEFINITIONS.map((d) => [d.intent, d]));

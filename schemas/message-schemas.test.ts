@@ -4,6 +4,12 @@ import { Envelope } from './envelope.ts';
 import { AgentManifest } from './manifest.ts';
 
 const ref = (kind: string, id: string) => ({ urn: `urn:discord:${kind}:duck:${id}`, foreign_id: id });
+const interaction = {
+  interaction_urn: 'urn:discord:interaction:duck:9',
+  user: ref('user', '3'),
+  channel: ref('channel', '2'),
+  received_at: '2026-01-01T00:00:00.000Z',
+};
 const pcm = { encoding: 'pcm_s16le', sample_rate: 48_000, channels: 1 };
 
 /** One valid payload per intent; each test also breaks it to prove the schema refuses. */
@@ -118,6 +124,11 @@ const VALID: Record<string, unknown> = {
   health: { agent: 'a', state: 'RUNNING', ready: true, live: true },
   error: { code: 'handler_failed', message: 'x', retriable: false },
   'control.gateway': { action: 'start' },
+  'interaction.ask': { ...interaction, question: 'what did ada say?' },
+  'interaction.search': { ...interaction, query: 'ducks' },
+  'interaction.backfill': { ...interaction, target_channel: ref('channel', '2') },
+  'interaction.voice': { ...interaction, action: 'join', voice_channel: ref('channel', '4') },
+  'interaction.status': { ...interaction },
 };
 
 describe('message schemas', () => {

@@ -1,41 +1,100 @@
 /** The raw capabilities a runtime can hand an agent, before policy wraps them. */
 import type { DocumentStore } from './document-store.ts';
 
-/** Vector store port (Chroma adapter arrives with the storage work). */
+/** A tenant's vector collections; adapters name them `<provider>__<tenant>__<collection>`. */
+export type VectorCollection = 'messages' | 'attachments';
+
 export interface VectorRecord {
+  /** Deterministic (the source's URN), so a redelivered write overwrites instead of duplicating. */
   id: string;
   embedding: readonly number[];
   document: string;
   metadata: Record<string, string | number | boolean>;
 }
-export interface VectorStore {
-  upsert(collection: 'messages' | 'attachments', records: readonly VectorRecord[]): Promise<void>;
-  query(
-    collection: 'messages' | 'attachments',
-    embedding: readonly number[],
-    k: number,
-  ): Promise<Array<VectorRecord & { distance: number }>>;
+
+export interface VectorMatch extends VectorRecord {
+  distance: number;
 }
 
-/** Blob storage port (R2 in Workers). */
+/** The embedding model a collection is pinned to; every write names it and adapters refuse a mismatch. */
+export interface EmbeddingSpec {
+  model: string;
+  dimension: number;
+}
+
+/**
+ * Vector store port (Chroma in production, in-memory in tests). A collection is pinned to the first
+ * `EmbeddingSpec` written to it; a write with another model or dimension fails with
+ * `VectorSchemaMismatchError` (a hard, non-retriable error).
+ */
+export interface VectorStore {
+  upsert(collection: VectorCollection, records: readonly VectorRecord[], spec: EmbeddingSpec): Promise<void>;
+  /** Nearest `k` records, optionally filtered by exact metadata values. */
+  query(
+    collection: VectorCollection,
+    embedding: readonly number[],
+    k: number,
+    where?: Record<string, string | number | boolean>,
+  ): Promise<VectorMatch[]>;
+  count(collection: VectorCollection): Promise<number>;
+  delete(collection: VectorCollection, ids: readonly string[]): Promise<void>;
+  /** The spec a collection is pinned to, or undefined before its first write. */
+  pinned(collection: VectorCollection): Promise<EmbeddingSpec | undefined>;
+}
+
+/** Blob storage port (R2 in Workers). Keys derive from idempotency keys, so a rewrite overwrites. */
 export interface BlobStore {
   put(key: string, body: ArrayBuffer | Uint8Array | string, contentType: string): Promise<void>;
   get(key: string): Promise<Uint8Array | undefined>;
 }
 
-/** Model calls (OpenAI-compatible in production, deterministic offline mode without a key). */
+/** Which model answered, and whether it was the offline stand-in (never a silent fake). */
+export interface ModelAnswer {
+  model: string;
+  offline: boolean;
+}
+
+export interface CompletionRequest {
+  system: string;
+  messages: Array<{ role: 'user' | 'assistant'; content: string }>;
+  max_tokens?: number;
+}
+
+export interface TranscriptionRequest {
+  /** A complete audio file (WAV, 16-bit PCM). */
+  audio: Uint8Array;
+  filename: string;
+  language?: string;
+}
+
+export interface SpeechRequest {
+  text: string;
+  voice?: string;
+}
+
+export interface PcmAudio {
+  /** Signed 16-bit little-endian samples. */
+  pcm: Uint8Array;
+  sample_rate: number;
+  channels: 1 | 2;
+}
+
+/**
+ * Model calls (an OpenAI-compatible server in production; a deterministic offline mode, which says
+ * so in every answer, when no key is configured).
+ */
 export interface ModelPort {
-  complete(request: {
-    system: string;
-    messages: Array<{ role: 'user' | 'assistant'; content: string }>;
-  }): Promise<{
-    text: string;
-    model: string;
-    offline: boolean;
-  }>;
-  embed(
-    texts: readonly string[],
-  ): Promise<{ vectors: number[][]; model: string; dimension: number; offline: boolean }>;
+  complete(request: CompletionRequest): Promise<ModelAnswer & { text: string }>;
+  embed(texts: readonly string[]): Promise<ModelAnswer & { vectors: number[][]; dimension: number }>;
+  transcribe(
+    request: TranscriptionRequest,
+  ): Promise<ModelAnswer & { text: string; language?: string; confidence: number }>;
+  synthesize(request: SpeechRequest): Promise<ModelAnswer & PcmAudio>;
+  /** A text description of an image, or undefined when the configured model cannot see images. */
+  describeImage(image: {
+    bytes: Uint8Array;
+    content_type: string;
+  }): Promise<(ModelAnswer & { text: string }) | undefined>;
 }
 
 /** A provider REST call and its outcome, as carried by rest.request / rest.response. */

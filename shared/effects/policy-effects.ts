@@ -111,11 +111,20 @@ export function createEffects(s: EffectsSetup): Effects {
       ['upsertMany', 'get', 'find', 'count'],
       s,
     ),
-    vectors: guarded('vectors', s.ports.vectors, 'storage.vectors', ['upsert', 'query'], s),
+    vectors: guarded(
+      'vectors',
+      s.ports.vectors,
+      'storage.vectors',
+      ['upsert', 'query', 'count', 'delete', 'pinned'],
+      s,
+    ),
     blobs: guarded('blobs', s.ports.blobs, 'storage.blobs', ['put', 'get'], s),
     models: Object.freeze({
       complete: guarded('models', s.ports.models, 'llm.complete', ['complete'], s).complete,
+      describeImage: guarded('models', s.ports.models, 'llm.complete', ['describeImage'], s).describeImage,
       embed: guarded('models', s.ports.models, 'embed.text', ['embed'], s).embed,
+      transcribe: guarded('models', s.ports.models, 'speech.transcribe', ['transcribe'], s).transcribe,
+      synthesize: guarded('models', s.ports.models, 'speech.synthesize', ['synthesize'], s).synthesize,
     }),
     provider: Object.freeze({
       ...guarded('provider', s.ports.provider, 'provider.rest.call', ['postMessage', 'restCall'], s),

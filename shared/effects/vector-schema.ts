@@ -1,0 +1,45 @@
+/** The pinned-embedding rule every vector store adapter enforces, and the error it raises. */
+import { NonRetriableError } from '../agent/agent-errors.ts';
+import type { EmbeddingSpec, VectorCollection, VectorRecord } from './effect-ports.ts';
+
+/**
+ * A write used another embedding model or dimension than the collection is pinned to. Mixing
+ * models makes every distance meaningless, so this is a hard error: re-embed into a new collection.
+ */
+export class VectorSchemaMismatchError extends NonRetriableError {
+  override readonly name = 'VectorSchemaMismatchError';
+  constructor(
+    readonly collection: string,
+    readonly pinned: EmbeddingSpec,
+    readonly attempted: EmbeddingSpec,
+  ) {
+    super(
+      `vector collection ${collection} is pinned to ${pinned.model}/${pinned.dimension} but the write used ` +
+        `${attempted.model}/${attempted.dimension}`,
+    );
+  }
+}
+
+/** The collection name every adapter uses: `<provider>__<tenant>__<collection>`. */
+export function vectorCollectionName(provider: string, tenant: string, collection: VectorCollection): string {
+  return `${provider}__${tenant}__${collection}`;
+}
+
+/** Throws unless `spec` equals the pin and every record's embedding has the pinned dimension. */
+export function assertMatchesPin(
+  name: string,
+  pinned: EmbeddingSpec,
+  spec: EmbeddingSpec,
+  records: readonly VectorRecord[],
+): void {
+  if (pinned.model !== spec.model || pinned.dimension !== spec.dimension) {
+    throw new VectorSchemaMismatchError(name, pinned, spec);
+  }
+  const wrong = records.find((r) => r.embedding.length !== pinned.dimension);
+  if (wrong) {
+    throw new VectorSchemaMismatchError(name, pinned, {
+      model: spec.model,
+      dimension: wrong.embedding.length,
+    });
+  }
+}

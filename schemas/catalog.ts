@@ -14,7 +14,13 @@ import {
   InteractionStatus,
   InteractionVoice,
 } from './interactions/interaction-commands.ts';
-import { BackfillDone, BackfillEnqueue, BackfillError, BackfillProgress } from './jobs/backfill-messages.ts';
+import {
+  BackfillDone,
+  BackfillEnqueue,
+  BackfillError,
+  BackfillProgress,
+  SocialMessagesBackfilled,
+} from './jobs/backfill-messages.ts';
 import type { MessageDefinition } from './message-definition.ts';
 import { ErrorEvent, GatewayControl, Health } from './ops/ops-messages.ts';
 import { RestRequest, RestResponse } from './rest/rest-messages.ts';
@@ -43,6 +49,7 @@ export const MESSAGE_DEFINITIONS = [
   BackfillProgress,
   BackfillDone,
   BackfillError,
+  SocialMessagesBackfilled,
   VoiceControlJoin,
   VoiceControlLeave,
   VoiceAudioSegment,

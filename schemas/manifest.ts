@@ -14,6 +14,7 @@ export const CAPABILITIES = [
   'speech.transcribe',
   'speech.synthesize',
   'publish.rest',
+  'coordination.leases',
   'provider.gateway.connect',
   'provider.rest.call',
   'provider.voice.connect',

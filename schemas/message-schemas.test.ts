@@ -124,6 +124,21 @@ const VALID: Record<string, unknown> = {
   health: { agent: 'a', state: 'RUNNING', ready: true, live: true },
   error: { code: 'handler_failed', message: 'x', retriable: false },
   'control.gateway': { action: 'start' },
+  SocialMessagesBackfilled: {
+    job_id: 'j',
+    channel: ref('channel', '2'),
+    page: 0,
+    part: 0,
+    messages: [
+      {
+        ...ref('message', '1'),
+        channel: ref('channel', '2'),
+        author: ref('user', '3'),
+        content: 'hi',
+        created_at: '2026-01-01T00:00:00.000Z',
+      },
+    ],
+  },
   'interaction.ask': { ...interaction, question: 'what did ada say?' },
   'interaction.search': { ...interaction, query: 'ducks' },
   'interaction.backfill': { ...interaction, target_channel: ref('channel', '2') },

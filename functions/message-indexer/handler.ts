@@ -4,6 +4,7 @@ import {
   SocialMessageDeleted,
   SocialMessageUpdated,
 } from '@promethean/schemas/events/social-message';
+import { SocialMessagesBackfilled } from '@promethean/schemas/jobs/backfill-messages';
 import { defineAgent } from '@promethean/shared/agent/agent-definition';
 import manifest from './agent.yml';
 import { createdDocument, deletedDocument, updatedDocument } from './message-document.ts';
@@ -17,5 +18,12 @@ export const messageIndexer = defineAgent(manifest, 'functions/message-indexer/a
   })
   .on(SocialMessageDeleted, async (msg, ctx) => {
     await ctx.effects.documents.upsertMany('messages', [deletedDocument(msg, msg.payload)]);
+  })
+  // A backfilled page takes the same path as live creates, in one bulk write.
+  .on(SocialMessagesBackfilled, async (msg, ctx) => {
+    await ctx.effects.documents.upsertMany(
+      'messages',
+      msg.payload.messages.map((m) => createdDocument(msg, m)),
+    );
   })
   .build();

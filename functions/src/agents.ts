@@ -1,5 +1,6 @@
 /** The queue-triggered agents this Worker runs; each is its folder's manifest plus handler. */
 import type { Agent } from '@promethean/shared/agent/agent-definition';
+import { backfill } from '../backfill/handler.ts';
 import { messageIndexer } from '../message-indexer/handler.ts';
 
-export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([messageIndexer]);
+export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([messageIndexer, backfill]);

@@ -4,6 +4,7 @@ import { consumeQueue } from './queue-consumer.ts';
 
 export { ReplyMailbox } from '../storage/reply-mailbox.ts';
 export { TenantDocuments } from '../storage/tenant-documents.ts';
+export { TenantLeases } from '../storage/tenant-leases.ts';
 
 export default {
   fetch: app.fetch,

@@ -9,6 +9,7 @@ import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
 import { DurableObjectDocumentStore } from '../storage/durable-object-document-store.ts';
+import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
 
 export interface FunctionsRuntime {
@@ -22,7 +23,11 @@ function tenantPorts(env: FunctionsEnv, tenant: TenantView): EffectPorts {
     tenant.config.storage.documents === 'sqlite'
       ? new DurableObjectDocumentStore(env.TENANT_DOCUMENTS, tenant.provider, tenant.tenant)
       : undefined;
-  return { ...(documents && { documents }), fetch: (input, init) => fetch(input, init) };
+  return {
+    ...(documents && { documents }),
+    leases: new DurableObjectLeases(env.TENANT_LEASES, tenant.provider, tenant.tenant),
+    fetch: (input, init) => fetch(input, init),
+  };
 }
 
 /** Parsing providers.yml is cheap next to a queue batch, and re-reading it per batch means no stale copy. */

@@ -1,5 +1,6 @@
 /** Backfill jobs: walk a channel's history page by page; the cursor travels with the messages. */
 import { z } from 'zod';
+import { SocialMessageCreated } from '../events/social-message.ts';
 import { ForeignId, UrnString } from '../identifiers.ts';
 import { defineMessage } from '../message-definition.ts';
 
@@ -24,6 +25,12 @@ export const BackfillEnqueue = defineMessage({
     page_size: z.number().int().min(1).max(100).default(100),
     before: ForeignId.optional(),
     progress: z.object(counts).optional(),
+    /** The space (guild) of the channel, when known; carried to the normalizer. */
+    space_id: ForeignId.optional(),
+    /** When the job was started by a slash command, its progress edits that interaction's answer. */
+    interaction_urn: UrnString.optional(),
+    /** Retries of this page after a failed answer; bounded by the backfill agent's settings. */
+    attempt: z.number().int().min(0).max(100).default(0),
   }),
 });
 
@@ -32,6 +39,19 @@ export const BackfillProgress = defineMessage({
   area: 'jobs',
   description: 'A page of a backfill was stored.',
   payload: z.object({ ...jobRef, ...counts, cursor: ForeignId.optional() }),
+});
+
+export const SocialMessagesBackfilled = defineMessage({
+  intent: 'SocialMessagesBackfilled',
+  area: 'events',
+  description:
+    'Part of a backfilled page of messages; indexed and embedded like live messages, in one batch per event.',
+  payload: z.object({
+    ...jobRef,
+    page: z.number().int().nonnegative(),
+    part: z.number().int().nonnegative(),
+    messages: z.array(SocialMessageCreated.payload).min(1).max(100),
+  }),
 });
 
 export const BackfillDone = defineMessage({

@@ -1,7 +1,24 @@
 /** Provider REST calls over the bus: a request and its response share a `corr`. */
 import { z } from 'zod';
-import { UrnString } from '../identifiers.ts';
+import { SocialMessageCreated } from '../events/social-message.ts';
+import { ForeignId, UrnString } from '../identifiers.ts';
 import { defineMessage } from '../message-definition.ts';
+
+/**
+ * Asks the access layer to also answer with the provider's result as normalized messages (workers may
+ * not parse provider shapes). The raw data is then left out, so a page fits in one queue message.
+ */
+export const NormalizeRequest = z.object({
+  kind: z.literal('messages'),
+  /** The space (guild) the channel belongs to; provider message lists often omit it. */
+  space_id: ForeignId.optional(),
+});
+
+/** A normalized answer: the listed messages as SocialMessageCreated payloads (no provider_payload). */
+export const NormalizedMessages = z.object({
+  kind: z.literal('messages'),
+  messages: z.array(SocialMessageCreated.payload).max(100),
+});
 
 export const HttpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -20,6 +37,7 @@ export const RestRequest = defineMessage({
     idempotency_key: z.string().max(300).optional(),
     timeout_ms: z.number().int().positive().max(120_000).optional(),
     interaction_urn: UrnString.optional(),
+    normalize: NormalizeRequest.optional(),
   }),
 });
 
@@ -34,5 +52,16 @@ export const RestResponse = defineMessage({
     retry_after_ms: z.number().nonnegative().nullable(),
     data: z.unknown(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
+    normalized: NormalizedMessages.optional(),
+    /** Set when one answer is split over several messages to stay under the queue's size limit. */
+    part: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional(),
+    /** The whole page a list answer covered (every part carries it): how many items, oldest and newest id. */
+    page: z
+      .object({
+        count: z.number().int().nonnegative(),
+        oldest_id: ForeignId.optional(),
+        newest_id: ForeignId.optional(),
+      })
+      .optional(),
   }),
 });

@@ -135,8 +135,28 @@ export interface ProviderPort {
     mention_users: string[];
     idempotency_key: string;
     interaction_urn?: string | undefined;
+    interaction_response?: 'edit_original' | 'followup' | undefined;
     ephemeral?: boolean | undefined;
   }): Promise<{ foreign_ids: string[] }>;
+}
+
+/** The outcome of asking for a lease: granted, or how long to wait before asking again. */
+export interface LeaseGrant {
+  granted: boolean;
+  /** How many holders the lease has now (including this one when granted). */
+  holders: number;
+  /** When not granted: the earliest moment a place may free up (an expiry), as a wait in ms. */
+  retry_after_ms: number;
+}
+
+/**
+ * Counting leases per tenant (a bounded semaphore with expiry): at most `limit` holders of `name` at
+ * once; a holder that stops renewing loses its place after `ttlMs`, so a crashed job never blocks others
+ * for long. Acquiring again with the same holder renews.
+ */
+export interface LeasePort {
+  acquire(name: string, holder: string, limit: number, ttlMs: number): Promise<LeaseGrant>;
+  release(name: string, holder: string): Promise<void>;
 }
 
 export type HttpFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -149,4 +169,5 @@ export interface EffectPorts {
   models?: ModelPort;
   fetch?: HttpFetch;
   provider?: ProviderPort;
+  leases?: LeasePort;
 }

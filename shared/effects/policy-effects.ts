@@ -12,6 +12,7 @@ import type {
   BlobStore,
   EffectPorts,
   HttpFetch,
+  LeasePort,
   ModelPort,
   ProviderPort,
   VectorStore,
@@ -45,6 +46,7 @@ export interface Effects {
   readonly models: ModelPort;
   readonly http: { fetch: HttpFetch };
   readonly provider: ProviderPort;
+  readonly leases: LeasePort;
 }
 
 export interface EffectsSetup {
@@ -130,6 +132,7 @@ export function createEffects(s: EffectsSetup): Effects {
       ...guarded('provider', s.ports.provider, 'provider.rest.call', ['postMessage', 'restCall'], s),
       ...guarded('provider', s.ports.provider, 'provider.gateway.connect', ['gatewayControl'], s),
     }),
+    leases: guarded('leases', s.ports.leases, 'coordination.leases', ['acquire', 'release'], s),
     http: guarded('http', s.ports.fetch ? { fetch: s.ports.fetch } : undefined, 'http.fetch', ['fetch'], s),
   });
 }

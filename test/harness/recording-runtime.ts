@@ -10,6 +10,7 @@ import {
 } from '@promethean/shared/broker/broker-client';
 import type { EffectPorts } from '@promethean/shared/effects/effect-ports';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
+import { MemoryLeases } from '@promethean/shared/effects/memory-leases';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from './test-providers.yml';
 
@@ -64,7 +65,7 @@ export function recordingRuntime(startMs: number, ports: EffectPorts = {}): Reco
   const deps: ContextDependencies = {
     registry: testRegistry(),
     broker: recorder,
-    ports: { documents, ...ports },
+    ports: { documents, leases: new MemoryLeases(clock), ...ports },
     sink,
     clock,
     ids: sequentialIds('out'),

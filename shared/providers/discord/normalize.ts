@@ -115,6 +115,24 @@ function deleted(raw: unknown, ctx: NormalizeContext): NormalizedEvent {
 }
 
 /**
+ * A message object from a REST list (`GET /channels/{channel_id}/messages`) as a SocialMessageCreated
+ * payload without `provider_payload` (so a page fits in one queue message). REST message objects carry
+ * no `guild_id`; the caller passes the channel's space when it knows it.
+ */
+export function normalizeListedMessage(
+  raw: unknown,
+  ctx: NormalizeContext & { spaceId?: string | undefined },
+): PayloadOf<typeof SocialMessageCreated> {
+  const withSpace =
+    ctx.spaceId !== undefined && typeof raw === 'object' && raw !== null && !('guild_id' in raw)
+      ? { ...raw, guild_id: ctx.spaceId }
+      : raw;
+  const event = created(withSpace, ctx);
+  const { provider_payload: _raw, ...payload } = event.payload as PayloadOf<typeof SocialMessageCreated>;
+  return payload;
+}
+
+/**
  * The normalized event for a dispatch, or undefined for dispatches that carry no message event.
  * Throws a ZodError (with the failing path) for a malformed payload.
  */

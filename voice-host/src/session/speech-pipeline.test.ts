@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { buildSpeechFixture } from '../../testing/speech-fixture.ts';
+import { encodeOpusFrames, layOutStream, type StreamPacket } from '../../testing/opus-packet-stream.ts';
+import type { AssembledSegment } from '../segments/segment-assembler.ts';
+import { DEFAULT_VAD, VadConfig } from '../vad/vad-config.ts';
+import { SpeechPipeline } from './speech-pipeline.ts';
+
+const fixture = buildSpeechFixture();
+const packets = encodeOpusFrames(fixture.stereo);
+const START = 1_700_000_000_000;
+
+function pipeline(vad = DEFAULT_VAD, capacity = 256) {
+  const segments: AssembledSegment[] = [];
+  const speaking: Array<[boolean, number]> = [];
+  const deferred: Array<() => void> = [];
+  const p = new SpeechPipeline({
+    receiver: { reorder: { depth: 3, maxWaitMs: 60 }, maxGapFillMs: 1_000, resyncMs: 2_000 },
+    vad,
+    packetQueueCapacity: capacity,
+    idleFlushMs: 80,
+    defer: (fn) => deferred.push(fn),
+    onSegment: (s) => segments.push(s),
+    onSpeaking: (_u, s, ts) => speaking.push([s, ts]),
+  });
+  return { p, segments, speaking, deferred };
+}
+
+/** Delivers packets in arrival order with a 10 ms tick between, like the host loop does. */
+function deliver(p: SpeechPipeline, stream: StreamPacket[], endMs: number): void {
+  let now = START;
+  for (const pkt of stream) {
+    while (now + 10 <= pkt.arrivalMs) {
+      now += 10;
+      p.tick(now);
+    }
+    p.onPacket('ada', pkt.opus, pkt.header, pkt.arrivalMs);
+    p.process();
+  }
+  for (; now <= endMs; now += 10) p.tick(now);
+}
+
+const exact = VadConfig.parse({ pre_roll_ms: 0, post_roll_ms: 0 });
+
+describe('SpeechPipeline on real Opus speech', () => {
+  it('cuts one segment per phrase within 60 ms of the known silences, despite loss and reordering', () => {
+    const drop = new Set([40, 41, 77, 130, 131, 132, 200]);
+    const swapWithNext = new Set([20, 60, 95, 150, 210]);
+    const stream = layOutStream(packets, { startMs: START, drop, swapWithNext, duplicate: new Set([33]), firstSeq: 65_500 });
+    const { p, segments } = pipeline(exact);
+    deliver(p, stream, START + fixture.durationMs + 1_000);
+
+    expect(segments).toHaveLength(fixture.speech.length);
+    segments.forEach((s, i) => {
+      const truth = fixture.speech[i]!;
+      expect(Math.abs(s.tsStart - START - truth.startMs)).toBeLessThanOrEqual(60);
+      expect(Math.abs(s.tsEnd - START - truth.endMs)).toBeLessThanOrEqual(60);
+      expect(s.pcm.length).toBe(((s.tsEnd - s.tsStart) * 48) | 0);
+    });
+    const stats = p.stats();
+    expect(stats.packetLoss).toBeGreaterThan(0);
+    expect(stats.decodeFailures).toBe(0);
+  });
+
+  it('keeps pre-roll and post-roll around the speech with the default config', () => {
+    const { p, segments } = pipeline(DEFAULT_VAD);
+    deliver(p, layOutStream(packets, { startMs: START }), START + fixture.durationMs + 1_000);
+    expect(segments).toHaveLength(fixture.speech.length);
+    segments.forEach((s, i) => {
+      const truth = fixture.speech[i]!;
+      expect(Math.abs(s.tsStart - START - (truth.startMs - DEFAULT_VAD.pre_roll_ms))).toBeLessThanOrEqual(60);
+      expect(Math.abs(s.tsEnd - START - (truth.endMs + DEFAULT_VAD.post_roll_ms))).toBeLessThanOrEqual(60);
+    });
+  });
+
+  it('closes segments by idle time when the speaker stops sending during silences', () => {
+    // A real client sends nothing while silent: drop every frame outside speech (plus a 100 ms margin).
+    const silent = new Set<number>();
+    packets.forEach((_, i) => {
+      const t = i * 20;
+      if (!fixture.speech.some((s) => t >= s.startMs - 100 && t <= s.endMs + 100)) silent.add(i);
+    });
+    const { p, segments, speaking } = pipeline(exact);
+    deliver(p, layOutStream(packets, { startMs: START, drop: silent }), START + fixture.durationMs + 1_000);
+    expect(segments).toHaveLength(fixture.speech.length);
+    segments.forEach((s, i) => {
+      expect(Math.abs(s.tsStart - START - fixture.speech[i]!.startMs)).toBeLessThanOrEqual(60);
+      expect(Math.abs(s.tsEnd - START - fixture.speech[i]!.endMs)).toBeLessThanOrEqual(60);
+    });
+    expect(speaking.map(([s]) => s)).toEqual([true, false, true, false, true, false]);
+    // Lost-packet accounting ignores the talk-spurt gaps' sequence continuity only when seq jumps: here the
+    // sequence numbers of unsent frames were skipped, so they count as lost — as they would for real loss.
+    expect(p.stats().speakers).toBe(1);
+  });
+
+  it('never blocks receive: a full queue drops the oldest packets and counts them', () => {
+    const { p } = pipeline(DEFAULT_VAD, 8);
+    const stream = layOutStream(packets.slice(0, 30), { startMs: START });
+    for (const pkt of stream) p.onPacket('ada', pkt.opus, pkt.header, pkt.arrivalMs);
+    expect(p.stats().queueDepth).toBe(8);
+    expect(p.stats().droppedFrames).toBe(22);
+    expect(p.process()).toBe(8);
+  });
+
+  it('counts a packet that is not Opus and recovers on the next one', () => {
+    const { p } = pipeline(DEFAULT_VAD);
+    const stream = layOutStream(packets.slice(0, 10), { startMs: START });
+    stream.forEach((pkt, i) => {
+      p.onPacket('ada', i === 4 ? Buffer.from([0xff, 0xff, 0xff]) : pkt.opus, pkt.header, pkt.arrivalMs);
+    });
+    p.process();
+    expect(p.stats().decodeFailures).toBe(1);
+    expect(p.stats().framesProcessed).toBeGreaterThanOrEqual(9);
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * A session's receive side: the receive callback only enqueues (bounded, drop-oldest); a deferred drain
+ * runs each speaker's receive path and segmenter and hands finished segments to the publisher.
+ */
+import type { MonoFrame } from '../audio/discord-pcm.ts';
+import { DropOldestQueue } from '../queue/drop-oldest-queue.ts';
+import type { RtpHeader } from '../receive/rtp-header.ts';
+import { SpeakerReceiver, type SpeakerReceiverOptions, type SpeakerStats } from '../receive/speaker-receiver.ts';
+import { type AssembledSegment, SegmentAssembler } from '../segments/segment-assembler.ts';
+import type { VadConfig } from '../vad/vad-config.ts';
+
+/** One received Opus packet waiting to be processed. */
+interface QueuedPacket {
+  readonly userId: string;
+  readonly opus: Uint8Array;
+  readonly header: RtpHeader | undefined;
+  readonly arrivalMs: number;
+}
+
+export interface SpeechPipelineOptions {
+  readonly receiver: SpeakerReceiverOptions;
+  readonly vad: VadConfig;
+  /** Packets waiting between receive and processing before the oldest is dropped. */
+  readonly packetQueueCapacity: number;
+  /** A speaker silent this long has its held packets and partial frame flushed (ms). */
+  readonly idleFlushMs: number;
+  /** Runs the drain later, off the receive callback (default: setImmediate). */
+  readonly defer?: (fn: () => void) => void;
+  readonly onSegment: (segment: AssembledSegment) => void;
+  readonly onSpeaking: (userId: string, speaking: boolean, ts: number) => void;
+}
+
+/** Receive-side health figures for one session. */
+export interface PipelineStats {
+  speakers: number;
+  jitterMs: number;
+  packetLoss: number;
+  decodeFailures: number;
+  decryptFailures: number;
+  queueDepth: number;
+  droppedFrames: number;
+  framesProcessed: number;
+}
+
+interface Speaker {
+  readonly receiver: SpeakerReceiver;
+  readonly assembler: SegmentAssembler;
+  flushed: boolean;
+}
+
+export class SpeechPipeline {
+  readonly #o: SpeechPipelineOptions;
+  readonly #queue: DropOldestQueue<QueuedPacket>;
+  readonly #speakers = new Map<string, Speaker>();
+  #scheduled = false;
+  #decryptFailures = 0;
+  #frames = 0;
+
+  constructor(options: SpeechPipelineOptions) {
+    this.#o = options;
+    this.#queue = new DropOldestQueue(options.packetQueueCapacity);
+  }
+
+  /** The receive callback: O(1), never blocks, never throws. */
+  onPacket(userId: string, opus: Uint8Array, header: RtpHeader | undefined, arrivalMs: number): void {
+    this.#queue.push({ userId, opus, header, arrivalMs });
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    (this.#o.defer ?? setImmediate)(() => {
+      this.#scheduled = false;
+      this.process();
+    });
+  }
+
+  /** A packet that could not be decrypted was skipped. */
+  countDecryptFailure(): void {
+    this.#decryptFailures++;
+  }
+
+  /** Processes everything queued; returns how many packets it took. */
+  process(): number {
+    let n = 0;
+    for (let p = this.#queue.shift(); p !== undefined; p = this.#queue.shift()) {
+      const speaker = this.#speaker(p.userId);
+      speaker.flushed = false;
+      this.#feed(speaker, speaker.receiver.receive(p.opus, p.header, p.arrivalMs));
+      n++;
+    }
+    return n;
+  }
+
+  /** Time-driven work: gaps that waited too long, quiet speakers, hangovers that ran out. */
+  tick(nowMs: number): void {
+    this.process();
+    for (const s of this.#speakers.values()) {
+      this.#feed(s, s.receiver.tick(nowMs));
+      if (!s.flushed && nowMs - s.receiver.lastArrivalMs >= this.#o.idleFlushMs) {
+        this.#feed(s, s.receiver.drain());
+        s.flushed = true;
+      }
+      s.assembler.idle(nowMs);
+    }
+  }
+
+  /** Flushes every speaker and closes open utterances (the session is ending). */
+  end(): void {
+    this.process();
+    for (const s of this.#speakers.values()) {
+      this.#feed(s, s.receiver.drain());
+      s.assembler.end();
+    }
+  }
+
+  /** Forgets a speaker who left (closing their utterance first). */
+  removeSpeaker(userId: string): void {
+    const s = this.#speakers.get(userId);
+    if (!s) return;
+    this.#feed(s, s.receiver.drain());
+    s.assembler.end();
+    this.#speakers.delete(userId);
+  }
+
+  /** Whether anyone is mid-utterance (the playback side ducks or stops for them). */
+  get anyoneSpeaking(): boolean {
+    for (const s of this.#speakers.values()) if (s.assembler.open) return true;
+    return false;
+  }
+
+  stats(): PipelineStats {
+    const all: SpeakerStats[] = [...this.#speakers.values()].map((s) => s.receiver.stats());
+    const lost = all.reduce((a, s) => a + s.lost, 0);
+    const delivered = all.reduce((a, s) => a + s.received - s.duplicates, 0);
+    return {
+      speakers: all.length,
+      jitterMs: all.length === 0 ? 0 : Math.max(...all.map((s) => s.jitterMs)),
+      packetLoss: lost + delivered === 0 ? 0 : lost / (lost + delivered),
+      decodeFailures: all.reduce((a, s) => a + s.decodeFailures, 0),
+      decryptFailures: this.#decryptFailures,
+      queueDepth: this.#queue.size,
+      droppedFrames: this.#queue.dropped,
+      framesProcessed: this.#frames,
+    };
+  }
+
+  #speaker(userId: string): Speaker {
+    let s = this.#speakers.get(userId);
+    if (!s) {
+      s = {
+        receiver: new SpeakerReceiver(userId, this.#o.receiver),
+        assembler: new SegmentAssembler(userId, this.#o.vad, {
+          segment: (seg) => this.#o.onSegment(seg),
+          speaking: (u, speaking, ts) => this.#o.onSpeaking(u, speaking, ts),
+        }),
+        flushed: false,
+      };
+      this.#speakers.set(userId, s);
+    }
+    return s;
+  }
+
+  #feed(s: Speaker, frames: MonoFrame[]): void {
+    for (const f of frames) s.assembler.frame(f);
+    this.#frames += frames.length;
+  }
+}

@@ -4,6 +4,7 @@ import { healthOf } from '@promethean/shared/agent/isolate-health';
 import { jsonNotFound, jsonOnError } from '@promethean/shared/platform/json-http-errors';
 import { Hono } from 'hono';
 import { FUNCTION_AGENTS } from './agents.ts';
+import { adminBackfill } from './routes/admin-backfill.ts';
 import { devProxy } from './routes/dev-proxy.ts';
 
 export const app = new Hono<{ Bindings: FunctionsEnv }>();
@@ -23,6 +24,7 @@ app.get('/health', (c) => {
 });
 
 app.route('/dev', devProxy);
+app.route('/admin', adminBackfill);
 
 app.notFound(jsonNotFound);
 app.onError(jsonOnError);

@@ -1,0 +1,94 @@
+/**
+ * `createModelPort(env)`: the online port when a model key is configured, the labelled offline port
+ * when not, and a port that fails loudly when the settings are invalid. Called per request or batch
+ * with the Worker's env; nothing about the configuration is cached at module scope.
+ */
+import type { ModelPort } from '@promethean/shared/effects/effect-ports';
+import { ModelConfigurationError } from './model-errors.ts';
+import { ModelSettingsError, readModelSettings } from './model-settings.ts';
+import { OFFLINE_MODELS, OfflineModelPort } from './offline-model-port.ts';
+import { type ModelScope, OpenAiModelPort } from './openai-model-port.ts';
+
+export interface CreateModelPortOptions {
+  /** The tenant the port serves; every error names it. */
+  scope?: ModelScope;
+  /** Where operator notices go (one JSON object per call); console.warn by default. */
+  notice?: (record: Record<string, unknown>) => void;
+  /** The fetch the openai client uses (the runtime's own by default). */
+  fetch?: typeof fetch;
+}
+
+/** What this isolate has already announced. Isolate state, not configuration: the env is re-read every call. */
+const announced = new Set<string>();
+
+function announceOnce(
+  key: string,
+  record: Record<string, unknown>,
+  notice: CreateModelPortOptions['notice'],
+): void {
+  if (announced.has(key)) return;
+  announced.add(key);
+  (notice ?? ((r) => console.warn(JSON.stringify(r))))(record);
+}
+
+/** Forgets the notices given (tests that check the once-per-isolate rule). */
+export function resetModelNotices(): void {
+  announced.clear();
+}
+
+const RETRY_CONFIG_MS = 300_000;
+
+/** Every call fails with the settings problem, so an operator sees it on the first message that needs a model. */
+class MisconfiguredModelPort implements ModelPort {
+  constructor(readonly problem: string) {}
+  #fail(): never {
+    throw new ModelConfigurationError(this.problem, RETRY_CONFIG_MS);
+  }
+  complete(): never {
+    return this.#fail();
+  }
+  embed(): never {
+    return this.#fail();
+  }
+  transcribe(): never {
+    return this.#fail();
+  }
+  synthesize(): never {
+    return this.#fail();
+  }
+  describeImage(): never {
+    return this.#fail();
+  }
+}
+
+/** Chooses the ModelPort for this request from the env (see docs/models.md). */
+export function createModelPort(
+  env: Readonly<Record<string, unknown>>,
+  options: CreateModelPortOptions = {},
+): ModelPort {
+  let settings: ReturnType<typeof readModelSettings>;
+  try {
+    settings = readModelSettings(env);
+  } catch (e) {
+    if (!(e instanceof ModelSettingsError)) throw e;
+    announceOnce(
+      `invalid:${e.message}`,
+      { level: 'error', msg: 'model settings invalid', problem: e.message },
+      options.notice,
+    );
+    return new MisconfiguredModelPort(e.message);
+  }
+  if (settings.mode === 'offline') {
+    announceOnce(
+      'offline',
+      {
+        level: 'warn',
+        msg: 'models are OFFLINE: no MODEL_API_KEY is configured; answers come from the deterministic offline stand-in',
+        models: OFFLINE_MODELS,
+      },
+      options.notice,
+    );
+    return new OfflineModelPort();
+  }
+  return new OpenAiModelPort(settings, options.scope ?? {}, options.fetch);
+}

@@ -1,0 +1,83 @@
+/** Model configuration read from the Worker's env (per request): endpoint, key, and pinned model names. */
+import { z } from 'zod';
+
+/** The pinned defaults: concrete model names, so a deployment never drifts to whatever "latest" means today. */
+export const DEFAULT_MODELS = Object.freeze({
+  base_url: 'https://api.openai.com/v1',
+  llm_model: 'gpt-4o-mini-2024-07-18',
+  embed_model: 'text-embedding-3-small',
+  embed_dimensions: 1536,
+  stt_model: 'whisper-1',
+  tts_model: 'tts-1',
+  tts_voice: 'alloy',
+  timeout_ms: 30_000,
+});
+
+/** Unset and empty variables both mean "use the default" (wrangler writes empty vars as ""). */
+const optionalText = z.preprocess(
+  (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+  z.string().trim().optional(),
+);
+const positiveInt = (max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().int().positive().max(max).optional(),
+  );
+
+/** The env variables models read; everything else in the env is ignored. */
+export const ModelEnvironment = z.object({
+  MODEL_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  MODEL_API_KEY: optionalText,
+  LLM_MODEL: optionalText,
+  EMBED_MODEL: optionalText,
+  EMBED_DIMENSIONS: positiveInt(16_384),
+  STT_MODEL: optionalText,
+  TTS_MODEL: optionalText,
+  TTS_VOICE: optionalText,
+  VISION_MODEL: optionalText,
+  MODEL_TIMEOUT_MS: positiveInt(600_000),
+});
+
+export interface ModelSettings {
+  /** `offline` when no API key is configured: an explicit, labelled stand-in answers. */
+  mode: 'online' | 'offline';
+  base_url: string;
+  api_key: string | undefined;
+  llm_model: string;
+  embed_model: string;
+  embed_dimensions: number;
+  stt_model: string;
+  tts_model: string;
+  tts_voice: string;
+  /** A model that accepts images; without one, `describeImage` answers undefined. */
+  vision_model: string | undefined;
+  timeout_ms: number;
+}
+
+/** The env could not be read as model settings (a typo in a var); an operator has to fix it. */
+export class ModelSettingsError extends Error {
+  override readonly name = 'ModelSettingsError';
+}
+
+/** Parses the env; throws `ModelSettingsError` naming every bad variable. */
+export function readModelSettings(env: Readonly<Record<string, unknown>>): ModelSettings {
+  const parsed = ModelEnvironment.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ModelSettingsError(`invalid model settings: ${issues.join('; ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    mode: e.MODEL_API_KEY ? 'online' : 'offline',
+    base_url: e.MODEL_BASE_URL ?? DEFAULT_MODELS.base_url,
+    api_key: e.MODEL_API_KEY,
+    llm_model: e.LLM_MODEL ?? DEFAULT_MODELS.llm_model,
+    embed_model: e.EMBED_MODEL ?? DEFAULT_MODELS.embed_model,
+    embed_dimensions: e.EMBED_DIMENSIONS ?? DEFAULT_MODELS.embed_dimensions,
+    stt_model: e.STT_MODEL ?? DEFAULT_MODELS.stt_model,
+    tts_model: e.TTS_MODEL ?? DEFAULT_MODELS.tts_model,
+    tts_voice: e.TTS_VOICE ?? DEFAULT_MODELS.tts_voice,
+    vision_model: e.VISION_MODEL,
+    timeout_ms: e.MODEL_TIMEOUT_MS ?? DEFAULT_MODELS.timeout_ms,
+  });
+}

@@ -1,4 +1,5 @@
 /** The raw capabilities a runtime can hand an agent, before policy wraps them. */
+import type { AttachmentEgress } from '../net/attachment-egress.ts';
 import type { DocumentStore } from './document-store.ts';
 
 /** A tenant's vector collections; adapters name them `<provider>__<tenant>__<collection>`. */
@@ -170,4 +171,6 @@ export interface EffectPorts {
   fetch?: HttpFetch;
   provider?: ProviderPort;
   leases?: LeasePort;
+  /** Attachment bytes through the SSRF guard (direct or via the container); `http.fetch` capability. */
+  egress?: AttachmentEgress;
 }

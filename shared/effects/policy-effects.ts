@@ -7,6 +7,7 @@ import { AgentError, type ErrorContext } from '../agent/agent-errors.ts';
 import { type Clock, createEnvelope, type IdSource } from '../agent/envelope-factory.ts';
 import type { Policy } from '../agent/policy.ts';
 import type { BrokerClient } from '../broker/broker-client.ts';
+import type { AttachmentEgress } from '../net/attachment-egress.ts';
 import type { DocumentStore } from './document-store.ts';
 import type {
   BlobStore,
@@ -44,7 +45,7 @@ export interface Effects {
   readonly vectors: VectorStore;
   readonly blobs: BlobStore;
   readonly models: ModelPort;
-  readonly http: { fetch: HttpFetch };
+  readonly http: { fetch: HttpFetch; fetchAttachment: AttachmentEgress['fetchAttachment'] };
   readonly provider: ProviderPort;
   readonly leases: LeasePort;
 }
@@ -133,6 +134,9 @@ export function createEffects(s: EffectsSetup): Effects {
       ...guarded('provider', s.ports.provider, 'provider.gateway.connect', ['gatewayControl'], s),
     }),
     leases: guarded('leases', s.ports.leases, 'coordination.leases', ['acquire', 'release'], s),
-    http: guarded('http', s.ports.fetch ? { fetch: s.ports.fetch } : undefined, 'http.fetch', ['fetch'], s),
+    http: Object.freeze({
+      ...guarded('http', s.ports.fetch ? { fetch: s.ports.fetch } : undefined, 'http.fetch', ['fetch'], s),
+      ...guarded('http', s.ports.egress, 'http.fetch', ['fetchAttachment'], s),
+    }),
   });
 }

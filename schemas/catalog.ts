@@ -1,5 +1,6 @@
 /** Every message definition on the bus, looked up by intent. */
 import { PostMessage } from './commands/post-message.ts';
+import { AttachmentIndexed } from './events/attachment-indexed.ts';
 import {
   RawProviderEvent,
   ReplyMessage,
@@ -67,6 +68,7 @@ export const MESSAGE_DEFINITIONS = [
   InteractionBackfill,
   InteractionVoice,
   InteractionStatus,
+  AttachmentIndexed,
 ] as const satisfies readonly MessageDefinition[];
 
 const byIntent = new Map<string, MessageDefinition>(MESSAGE_DEFINITIONS.map((d) => [d.intent, d]));

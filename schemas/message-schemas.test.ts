@@ -144,6 +144,22 @@ const VALID: Record<string, unknown> = {
   'interaction.backfill': { ...interaction, target_channel: ref('channel', '2') },
   'interaction.voice': { ...interaction, action: 'join', voice_channel: ref('channel', '4') },
   'interaction.status': { ...interaction },
+  'attachment.indexed': {
+    ...ref('attachment', '5'),
+    message: ref('message', '1'),
+    channel: ref('channel', '2'),
+    filename: 'duck.png',
+    declared_content_type: 'image/png',
+    declared_size: 1024,
+    posted_at: '2026-01-01T00:00:00.000Z',
+    status: 'stored',
+    stored: {
+      sha256: 'a'.repeat(64),
+      blob_key: `attachments/sha256/${'a'.repeat(64)}`,
+      content_type: 'image/png',
+      size: 1024,
+    },
+  },
 };
 
 describe('message schemas', () => {

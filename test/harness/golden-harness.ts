@@ -1,13 +1,22 @@
 /**
  * Golden tests: `fixtures/in/<case>.json` (seed state + one envelope) runs through an agent on a
  * recording runtime and must produce exactly `fixtures/out/<case>.json` (outcome, published
- * envelopes, policy calls, resulting documents). `UPDATE_GOLDEN=1` rewrites the out files.
+ * envelopes, policy calls, resulting documents, and — when an agent used them — the tenant's vectors
+ * and blobs). `UPDATE_GOLDEN=1` rewrites the out files.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Agent } from '@promethean/shared/agent/agent-definition';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
 import type { DocumentCollection, StoredDocument } from '@promethean/shared/effects/document-store';
+import type { VectorCollection } from '@promethean/shared/effects/effect-ports';
+import {
+  type FixtureResponse,
+  type GoldenBlobSnapshot,
+  GoldenPorts,
+  type GoldenVectorSnapshot,
+  type SeedVector,
+} from './golden-ports.ts';
 import { recordingRuntime } from './recording-runtime.ts';
 
 export interface GoldenInput {
@@ -17,6 +26,10 @@ export interface GoldenInput {
   /** Envelopes handled before the one under test (their outputs are not part of the result). */
   before?: unknown[];
   envelope: unknown;
+  /** Vectors present before, for the envelope's tenant; embedded with the run's (offline) model. */
+  seed_vectors?: Partial<Record<VectorCollection, SeedVector[]>>;
+  /** What the attachment egress's fetch answers, by exact URL (the SSRF guard still checks every URL). */
+  http?: Record<string, FixtureResponse>;
 }
 
 export interface GoldenOutput {
@@ -25,6 +38,10 @@ export interface GoldenOutput {
   published: unknown[];
   policy: unknown[];
   documents: Partial<Record<DocumentCollection, StoredDocument[]>>;
+  /** The envelope tenant's vector collections, when any was pinned or written. */
+  vectors?: Partial<Record<VectorCollection, GoldenVectorSnapshot>>;
+  /** The envelope tenant's blobs, when any was stored. */
+  blobs?: GoldenBlobSnapshot[];
 }
 
 const COLLECTIONS: DocumentCollection[] = ['messages', 'attachments', 'jobs'];
@@ -43,11 +60,23 @@ function startTime(envelope: unknown): number {
   return typeof ts === 'string' && !Number.isNaN(Date.parse(ts)) ? Date.parse(ts) : Date.UTC(2026, 0, 1);
 }
 
+/** The provider and tenant an envelope names, when it names them. */
+function scopeOf(envelope: unknown): { provider: string; tenant: string } | undefined {
+  const e = envelope as { provider?: unknown; tenant?: unknown } | null;
+  return typeof e?.provider === 'string' && typeof e.tenant === 'string'
+    ? { provider: e.provider, tenant: e.tenant }
+    : undefined;
+}
+
 /** Runs one case and returns what it produced. */
 export async function runGoldenCase(agent: Agent, input: GoldenInput): Promise<GoldenOutput> {
-  const rt = recordingRuntime(startTime(input.envelope));
+  const golden = new GoldenPorts(input.http);
+  const rt = recordingRuntime(startTime(input.envelope), (view) => golden.forTenant(view));
+  const scope = scopeOf(input.envelope);
   for (const c of COLLECTIONS) await rt.documents.upsertMany(c, input.seed?.[c] ?? []);
+  if (scope && input.seed_vectors) await golden.seed(scope.provider, scope.tenant, input.seed_vectors);
   for (const earlier of input.before ?? []) await invokeAgent(agent, earlier, rt.deps);
+  if (scope) golden.vectors(scope.provider, scope.tenant).writes.length = 0;
   rt.recorder.published.length = 0;
   const seen = new Set(rt.sink.records.map((r) => r.runtime_id));
   const result = await invokeAgent(agent, input.envelope, rt.deps);
@@ -57,12 +86,16 @@ export async function runGoldenCase(agent: Agent, input: GoldenInput): Promise<G
     if (docs.length > 0) documents[c] = docs;
   }
   const lastRuntime = rt.sink.records.map((r) => r.runtime_id).find((id) => !seen.has(id));
+  const vectors = scope ? await golden.vectorSnapshot(scope.provider, scope.tenant) : {};
+  const blobs = scope ? await golden.blobSnapshot(scope.provider, scope.tenant) : [];
   return {
     outcome: result.outcome,
     ...(result.outcome === 'failed' && { error_code: result.code }),
     published: rt.recorder.published,
     policy: policyCallsOf(rt, lastRuntime),
     documents,
+    ...(Object.keys(vectors).length > 0 && { vectors }),
+    ...(blobs.length > 0 && { blobs }),
   };
 }
 

@@ -11,7 +11,7 @@ import {
 import type { EffectPorts } from '@promethean/shared/effects/effect-ports';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { MemoryLeases } from '@promethean/shared/effects/memory-leases';
-import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
+import { ProviderRegistry, type TenantView } from '@promethean/shared/platform/provider-registry';
 import providersYml from './test-providers.yml';
 
 /** Captures publishes without delivering them: golden tests compare what a handler emitted. */
@@ -56,16 +56,23 @@ export interface RecordingRuntime {
   clock: FixedClock;
 }
 
-/** Builds deterministic dependencies; `ports` overrides the in-memory defaults. */
-export function recordingRuntime(startMs: number, ports: EffectPorts = {}): RecordingRuntime {
+/**
+ * Builds deterministic dependencies; `ports` overrides the in-memory defaults, either for every
+ * tenant or per tenant (a function of the tenant view, as the Workers build them).
+ */
+export function recordingRuntime(
+  startMs: number,
+  ports: EffectPorts | ((scope: TenantView) => EffectPorts) = {},
+): RecordingRuntime {
   const recorder = new PublishRecorder();
   const sink = new RecordingSink();
   const documents = new MemoryDocumentStore();
   const clock = new FixedClock(startMs);
+  const base: EffectPorts = { documents, leases: new MemoryLeases(clock) };
   const deps: ContextDependencies = {
     registry: testRegistry(),
     broker: recorder,
-    ports: { documents, leases: new MemoryLeases(clock), ...ports },
+    ports: typeof ports === 'function' ? (view) => ({ ...base, ...ports(view) }) : { ...base, ...ports },
     sink,
     clock,
     ids: sequentialIds('out'),

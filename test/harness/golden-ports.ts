@@ -1,0 +1,142 @@
+/**
+ * The model, vector, blob and egress ports golden runs get: the offline model (deterministic), an
+ * in-memory vector and blob store per tenant, and the direct egress (with the real SSRF guard) over
+ * fixture HTTP responses, plus snapshots of what they hold for the golden output.
+ */
+import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
+import type { EffectPorts, EmbeddingSpec, VectorCollection } from '@promethean/shared/effects/effect-ports';
+import { MemoryBlobStore } from '@promethean/shared/effects/memory-blob-store';
+import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
+import { DirectEgress } from '@promethean/shared/net/direct-egress';
+import { ssrfPolicy } from '@promethean/shared/net/ssrf-policy';
+import type { TenantView } from '@promethean/shared/platform/provider-registry';
+
+/** A canned answer for one URL; `body_base64` for bytes, `body_text` for text. */
+export interface FixtureResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  body_text?: string;
+  body_base64?: string;
+}
+
+/** A vector to seed: embedded with the run's model port before the envelope is handled. */
+export interface SeedVector {
+  id: string;
+  document: string;
+  metadata: Record<string, string | number | boolean>;
+}
+
+export interface GoldenVectorSnapshot {
+  pinned: EmbeddingSpec | undefined;
+  /** The ids of each upsert call, in order: shows batching (one write per batch). */
+  writes: string[][];
+  records: Array<{ id: string; document: string; metadata: Record<string, unknown>; dimension: number }>;
+}
+
+export interface GoldenBlobSnapshot {
+  key: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+}
+
+const VECTOR_COLLECTIONS: VectorCollection[] = ['messages', 'attachments'];
+
+/** A fetch over fixture responses; a URL without one fails like an unreachable host. */
+export function fixtureFetch(responses: Record<string, FixtureResponse>) {
+  return async (input: string | URL | Request): Promise<Response> => {
+    const url = input instanceof Request ? input.url : String(input);
+    const r = responses[url];
+    if (!r) throw new TypeError(`fetch failed: no fixture response for ${url}`);
+    const body = r.body_base64 !== undefined ? Buffer.from(r.body_base64, 'base64') : (r.body_text ?? null);
+    return new Response(body, { status: r.status ?? 200, headers: r.headers ?? {} });
+  };
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return Buffer.from(digest).toString('hex');
+}
+
+/** Per-tenant stores behind one set of golden ports. */
+export class GoldenPorts {
+  readonly models = new OfflineModelPort();
+  readonly #vectors = new Map<string, MemoryVectorStore>();
+  readonly #blobs = new Map<string, MemoryBlobStore>();
+  readonly #egress: DirectEgress;
+
+  constructor(http: Record<string, FixtureResponse> = {}) {
+    this.#egress = new DirectEgress({ fetch: fixtureFetch(http), policy: ssrfPolicy() });
+  }
+
+  vectors(provider: string, tenant: string): MemoryVectorStore {
+    const key = `${provider}/${tenant}`;
+    let store = this.#vectors.get(key);
+    if (!store) {
+      store = new MemoryVectorStore(provider, tenant);
+      this.#vectors.set(key, store);
+    }
+    return store;
+  }
+
+  blobs(provider: string, tenant: string): MemoryBlobStore {
+    const key = `${provider}/${tenant}`;
+    let store = this.#blobs.get(key);
+    if (!store) {
+      store = new MemoryBlobStore();
+      this.#blobs.set(key, store);
+    }
+    return store;
+  }
+
+  /** The ports one tenant's invocation gets. */
+  forTenant(view: Pick<TenantView, 'provider' | 'tenant'>): EffectPorts {
+    return {
+      models: this.models,
+      vectors: this.vectors(view.provider, view.tenant),
+      blobs: this.blobs(view.provider, view.tenant),
+      egress: this.#egress,
+    };
+  }
+
+  /** Embeds and writes seed vectors with the run's own embedding model (so queries match them). */
+  async seed(provider: string, tenant: string, seeds: Partial<Record<VectorCollection, SeedVector[]>>) {
+    for (const collection of VECTOR_COLLECTIONS) {
+      const list = seeds[collection] ?? [];
+      if (list.length === 0) continue;
+      const answer = await this.models.embed(list.map((s) => s.document));
+      const records = list.map((s, i) => ({ ...s, embedding: answer.vectors[i] ?? [] }));
+      const store = this.vectors(provider, tenant);
+      await store.upsert(collection, records, { model: answer.model, dimension: answer.dimension });
+      store.writes.length = 0;
+    }
+  }
+
+  async vectorSnapshot(provider: string, tenant: string) {
+    const store = this.vectors(provider, tenant);
+    const out: Partial<Record<VectorCollection, GoldenVectorSnapshot>> = {};
+    for (const collection of VECTOR_COLLECTIONS) {
+      const pinned = await store.pinned(collection);
+      const writes = store.writes.filter((w) => w.collection === collection).map((w) => w.ids);
+      if (!pinned && writes.length === 0) continue;
+      const all = pinned ? await store.query(collection, new Array(pinned.dimension).fill(0), 10_000) : [];
+      const records = all
+        .map((r) => ({ id: r.id, document: r.document, metadata: r.metadata, dimension: r.embedding.length }))
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      out[collection] = { pinned, writes, records };
+    }
+    return out;
+  }
+
+  async blobSnapshot(provider: string, tenant: string): Promise<GoldenBlobSnapshot[]> {
+    const entries = this.blobs(provider, tenant).entries();
+    return Promise.all(
+      entries.map(async ([key, blob]) => ({
+        key,
+        content_type: blob.content_type,
+        size: blob.bytes.byteLength,
+        sha256: await sha256Hex(blob.bytes),
+      })),
+    );
+  }
+}

@@ -35,6 +35,8 @@ export interface PipelineStats {
   speakers: number;
   jitterMs: number;
   packetLoss: number;
+  lostPackets: number;
+  receivedPackets: number;
   decodeFailures: number;
   decryptFailures: number;
   queueDepth: number;
@@ -134,6 +136,8 @@ export class SpeechPipeline {
       speakers: all.length,
       jitterMs: all.length === 0 ? 0 : Math.max(...all.map((s) => s.jitterMs)),
       packetLoss: lost + delivered === 0 ? 0 : lost / (lost + delivered),
+      lostPackets: lost,
+      receivedPackets: delivered,
       decodeFailures: all.reduce((a, s) => a + s.decodeFailures, 0),
       decryptFailures: this.#decryptFailures,
       queueDepth: this.#queue.size,

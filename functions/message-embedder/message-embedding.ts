@@ -1,0 +1,107 @@
+/**
+ * Embeds a batch of message events: merge them into the message documents (so the newest edit and
+ * any tombstone win, whatever the delivery order), then one embed request for every live message
+ * with text, one vector upsert, and one delete for deleted or emptied messages.
+ */
+import type {
+  SocialMessageCreated,
+  SocialMessageDeleted,
+  SocialMessageUpdated,
+} from '@promethean/schemas/events/social-message';
+import type { PayloadOf } from '@promethean/schemas/message-definition';
+import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
+import type { StoredDocument } from '@promethean/shared/effects/document-store';
+import type { VectorRecord } from '@promethean/shared/effects/effect-ports';
+import {
+  createdDocument,
+  deletedDocument,
+  type MessageView,
+  messageView,
+  updatedDocument,
+} from '../message-indexer/message-document.ts';
+
+export type MessageEvent =
+  | { kind: 'created'; payload: PayloadOf<typeof SocialMessageCreated> }
+  | { kind: 'updated'; payload: PayloadOf<typeof SocialMessageUpdated> }
+  | { kind: 'deleted'; payload: PayloadOf<typeof SocialMessageDeleted> };
+
+/** Embedding models take a few thousand tokens; chat messages are shorter, but a bound keeps it so. */
+const MAX_EMBED_CHARS = 8000;
+
+export interface EmbedSummary {
+  embedded: string[];
+  removed: string[];
+  skipped: Array<{ urn: string; reason: string }>;
+}
+
+function toDocument(scope: { provider: string; tenant: string }, e: MessageEvent): StoredDocument {
+  if (e.kind === 'created') return createdDocument(scope, e.payload);
+  if (e.kind === 'updated') return updatedDocument(scope, e.payload);
+  return deletedDocument(scope, e.payload);
+}
+
+/** What search filters on: channel, author, time; only defined values (vector stores refuse null). */
+function metadataOf(view: MessageView, doc: StoredDocument): VectorRecord['metadata'] {
+  return {
+    urn: view.urn,
+    channel_id: view.channel_id,
+    ...(doc.index.space_id !== undefined && { space_id: doc.index.space_id }),
+    ...(view.author && { author_id: view.author.foreign_id, author_bot: view.author.bot }),
+    ...(view.created_at !== undefined && { created_at: view.created_at }),
+    ...(view.edited_at !== undefined && { edited_at: view.edited_at }),
+  };
+}
+
+/** The merged documents for the batch, one per message, in first-seen order. */
+async function mergedDocuments(
+  ctx: RuntimeContext,
+  events: readonly MessageEvent[],
+): Promise<StoredDocument[]> {
+  const scope = { provider: ctx.provider, tenant: ctx.tenant };
+  await ctx.effects.documents.upsertMany(
+    'messages',
+    events.map((e) => toDocument(scope, e)),
+  );
+  const ids = [...new Set(events.map((e) => e.payload.foreign_id))];
+  const docs = await Promise.all(ids.map((id) => ctx.effects.documents.get('messages', id)));
+  return docs.filter((d): d is StoredDocument => d !== undefined);
+}
+
+/** Embeds the batch; see the file comment. Returns what happened to each message. */
+export async function embedMessages(
+  ctx: RuntimeContext,
+  events: readonly MessageEvent[],
+): Promise<EmbedSummary> {
+  const summary: EmbedSummary = { embedded: [], removed: [], skipped: [] };
+  if (ctx.tenantView.config.storage.vectors === 'none') {
+    for (const e of events) summary.skipped.push({ urn: e.payload.urn, reason: 'tenant stores no vectors' });
+    return summary;
+  }
+  const live: Array<{ view: MessageView; doc: StoredDocument; text: string }> = [];
+  for (const doc of await mergedDocuments(ctx, events)) {
+    const view = messageView(doc);
+    const text = (view.content ?? '').trim();
+    if (view.deleted) summary.removed.push(view.urn);
+    else if (text === '') {
+      // An edit can empty a message (only attachments left): its old vector must go too.
+      summary.removed.push(view.urn);
+      summary.skipped.push({ urn: view.urn, reason: 'empty content' });
+    } else live.push({ view, doc, text: text.slice(0, MAX_EMBED_CHARS) });
+  }
+  if (live.length > 0) {
+    const answer = await ctx.effects.models.embed(live.map((l) => l.text));
+    const records: VectorRecord[] = live.map((l, i) => ({
+      id: l.view.urn,
+      embedding: answer.vectors[i] ?? [],
+      document: l.text,
+      metadata: metadataOf(l.view, l.doc),
+    }));
+    await ctx.effects.vectors.upsert('messages', records, {
+      model: answer.model,
+      dimension: answer.dimension,
+    });
+    summary.embedded.push(...records.map((r) => r.id));
+  }
+  if (summary.removed.length > 0) await ctx.effects.vectors.delete('messages', summary.removed);
+  return summary;
+}

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineProject } from 'vitest/config';
+import { generateInteractionKeys } from '../scripts/dev/interaction-signer.ts';
 import { yamlText } from '../scripts/vite-yaml-text.ts';
 import { FAKE_BOT_CREDENTIALS } from '../test/workers/access/fake-bot-credentials.ts';
 import { credentialBindings } from './dev/credential-bindings.ts';
@@ -24,6 +25,17 @@ async function freePort(): Promise<number> {
 const port = Number(process.env.PROMETHEAN_FAKE_DISCORD_PORT ?? (await freePort()));
 process.env.PROMETHEAN_FAKE_DISCORD_PORT = String(port);
 
+// Interaction signing keys made for this run: public keys become the tenants' bindings, private keys
+// reach the tests through the global setup (test/workers/access/interaction-keys-setup.ts).
+process.env.PROMETHEAN_TEST_INTERACTION_KEYS ??= JSON.stringify({
+  duck: await generateInteractionKeys(),
+  demo: await generateInteractionKeys(),
+});
+const interactionKeys = JSON.parse(process.env.PROMETHEAN_TEST_INTERACTION_KEYS) as Record<
+  'duck' | 'demo',
+  { public_key_hex: string }
+>;
+
 export default defineProject({
   plugins: [
     yamlText(),
@@ -34,9 +46,10 @@ export default defineProject({
           DISCORD_API_BASE: `http://127.0.0.1:${port}/api/v10`,
           ...credentialBindings({
             discord: {
-              duck: { bot_token: FAKE_BOT_CREDENTIALS.duck },
+              duck: { bot_token: FAKE_BOT_CREDENTIALS.duck, public_key: interactionKeys.duck.public_key_hex },
               goose: { bot_token: FAKE_BOT_CREDENTIALS.goose },
             },
+            echo: { demo: { public_key: interactionKeys.demo.public_key_hex } },
           }),
         },
       },
@@ -46,7 +59,10 @@ export default defineProject({
     name: 'access-worker',
     root: join(import.meta.dirname, '..'),
     include: ['test/workers/access/**/*.test.ts'],
-    globalSetup: ['test/workers/access/fake-discord-setup.ts'],
+    globalSetup: [
+      'test/workers/access/fake-discord-setup.ts',
+      'test/workers/access/interaction-keys-setup.ts',
+    ],
     testTimeout: 30_000,
     // One file at a time: the eviction test tears down every Durable Object instance of the project.
     fileParallelism: false,

@@ -17,6 +17,7 @@ interface WantedRoute {
 const WANTED: WantedRoute[] = [
   { method: 'get', path: '/gateway/bot' },
   { method: 'get', path: '/users/@me' },
+  { method: 'get', path: '/applications/@me' },
   { method: 'get', path: '/channels/{channel_id}' },
   { method: 'patch', path: '/channels/{channel_id}' },
   { method: 'get', path: '/channels/{channel_id}/messages' },
@@ -28,7 +29,7 @@ const WANTED: WantedRoute[] = [
   { method: 'patch', path: '/webhooks/{webhook_id}/{webhook_token}/messages/@original' },
   { method: 'patch', path: '/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}' },
   { method: 'get', path: '/applications/{application_id}/commands' },
-  { method: 'put', path: '/applications/{application_id}/commands', depth: 2 },
+  { method: 'put', path: '/applications/{application_id}/commands', depth: 5 },
   { method: 'put', path: '/applications/{application_id}/guilds/{guild_id}/commands', depth: 2 },
 ];
 

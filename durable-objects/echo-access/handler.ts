@@ -11,6 +11,9 @@ export const echoAccess = defineAgent(manifest, 'durable-objects/echo-access/age
       reply_to: msg.payload.reply_to,
       mention_users: msg.payload.mention_users,
       idempotency_key: msg.payload.idempotency_key,
+      interaction_urn: msg.payload.interaction_urn,
+      interaction_response: msg.payload.interaction_response,
+      ephemeral: msg.payload.ephemeral,
     });
     ctx.telemetry.info('echo message recorded', { foreign_ids });
   })

@@ -1,7 +1,8 @@
 /**
  * EchoConversation: the echo provider's whole "network" for one tenant. Scripted lines come in and
  * leave as SocialMessageCreated; every PostMessage is recorded (once per idempotency key) and echoed
- * back as the bot's own message, as a real provider's gateway would.
+ * back as the bot's own message, as a real provider's gateway would. Slash-command interactions are
+ * recorded too: the command, a "thinking…" placeholder that the first answer replaces, follow-ups.
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { TypedEnvelope } from '@promethean/schemas/envelope';
@@ -24,7 +25,14 @@ const MIGRATIONS = [
      seq INTEGER PRIMARY KEY AUTOINCREMENT, foreign_id TEXT NOT NULL UNIQUE, channel_id TEXT NOT NULL,
      direction TEXT NOT NULL, author_id TEXT NOT NULL, content TEXT NOT NULL, created_at TEXT NOT NULL,
      reply_to TEXT, idempotency_key TEXT UNIQUE)`,
+  `ALTER TABLE messages ADD COLUMN interaction_urn TEXT;
+   ALTER TABLE messages ADD COLUMN ephemeral INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE interactions (urn TEXT PRIMARY KEY, channel_id TEXT NOT NULL, command_id TEXT NOT NULL,
+     original_id TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
 ];
+
+/** Like a Discord interaction token, an echo interaction can be answered for 15 minutes. */
+const INTERACTION_TTL_MS = 15 * 60_000;
 
 export interface EchoTranscriptLine {
   foreign_id: string;
@@ -34,6 +42,21 @@ export interface EchoTranscriptLine {
   content: string;
   created_at: string;
   reply_to: string | null;
+  /** Set on a slash command and on the bot's answers to it. */
+  interaction_urn: string | null;
+  /** 1 when only the user who asked sees the line. */
+  ephemeral: number;
+}
+
+/** A slash command the echo adapter accepted (and deferred). */
+export interface EchoInteractionOpening {
+  urn: string;
+  channel: string;
+  user: { id: string; name: string };
+  /** How the command reads, e.g. `/search query:ducks`. */
+  text: string;
+  ephemeral: boolean;
+  received_at: number;
 }
 
 type Created = PayloadOf<typeof SocialMessageCreated>;
@@ -50,6 +73,47 @@ export class EchoConversation extends DurableObject<AccessEnv> {
     const payloads = messages.map((line) => this.#store(tenant, line, botUserId));
     await this.#publish(tenant, payloads);
     return payloads.map((p) => p.foreign_id);
+  }
+
+  /**
+   * Records an accepted slash command and its deferred placeholder (idempotent by URN). Interaction
+   * lines stay out of the bus: a command is not a chat message, and answers are the app's own replies.
+   */
+  async openInteraction(opening: EchoInteractionOpening): Promise<void> {
+    const known = runSql(this.ctx.storage, 'SELECT 1 FROM interactions WHERE urn = ?', opening.urn);
+    if (known.length > 0) return;
+    this.ctx.storage.transactionSync(() => {
+      const at = new Date(opening.received_at).toISOString();
+      const commandId = this.#insertLine({
+        channel: opening.channel,
+        direction: 'in',
+        author: opening.user.id,
+        content: opening.text,
+        at,
+        replyTo: null,
+        interaction: opening.urn,
+        ephemeral: false,
+      });
+      const originalId = this.#insertLine({
+        channel: opening.channel,
+        direction: 'out',
+        author: 'app',
+        content: 'duck is thinking…',
+        at,
+        replyTo: commandId,
+        interaction: opening.urn,
+        ephemeral: opening.ephemeral,
+      });
+      runSql(
+        this.ctx.storage,
+        'INSERT INTO interactions (urn, channel_id, command_id, original_id, expires_at) VALUES (?, ?, ?, ?, ?)',
+        opening.urn,
+        opening.channel,
+        commandId,
+        originalId,
+        opening.received_at + INTERACTION_TTL_MS,
+      );
+    });
   }
 
   /** Records an outbound message once per idempotency key; a redelivered command returns the same ids. */
@@ -79,12 +143,101 @@ export class EchoConversation extends DurableObject<AccessEnv> {
 
   /** Every message in order, optionally for one channel. */
   async transcript(channel?: string): Promise<EchoTranscriptLine[]> {
-    const sql = `SELECT foreign_id, channel_id, direction, author_id, content, created_at, reply_to FROM messages
+    const sql = `SELECT foreign_id, channel_id, direction, author_id, content, created_at, reply_to,
+                        interaction_urn, ephemeral FROM messages
                  ${channel === undefined ? '' : 'WHERE channel_id = ?'} ORDER BY seq`;
     return runSql<EchoTranscriptLine & Record<string, string>>(
       this.ctx.storage,
       sql,
       ...(channel === undefined ? [] : [channel]),
+    );
+  }
+
+  /**
+   * Answers an interaction: `edit_original` (the default) replaces the placeholder (repeatable, like
+   * Discord's PATCH …/@original), `followup` adds a line once per idempotency key. Refused once the
+   * interaction expired (15 minutes), as Discord refuses an expired token.
+   */
+  async answerInteraction(
+    botUserId: string,
+    command: Parameters<ProviderPort['postMessage']>[0],
+  ): Promise<{ ok: true; foreign_id: string } | { ok: false; message: string }> {
+    const interaction = runSql<{ channel_id: string; command_id: string; original_id: string }>(
+      this.ctx.storage,
+      'SELECT channel_id, command_id, original_id FROM interactions WHERE urn = ? AND expires_at > ?',
+      command.interaction_urn ?? '',
+      systemClock.now(),
+    )[0];
+    if (!interaction) {
+      return {
+        ok: false,
+        message: `no live echo interaction ${command.interaction_urn} (expired after 15 minutes?)`,
+      };
+    }
+    if ((command.interaction_response ?? 'edit_original') === 'edit_original') {
+      runSql(
+        this.ctx.storage,
+        'UPDATE messages SET content = ?, author_id = ? WHERE foreign_id = ?',
+        command.content,
+        botUserId,
+        interaction.original_id,
+      );
+      return { ok: true, foreign_id: interaction.original_id };
+    }
+    const existing = runSql<{ foreign_id: string }>(
+      this.ctx.storage,
+      'SELECT foreign_id FROM messages WHERE idempotency_key = ?',
+      command.idempotency_key,
+    )[0];
+    if (existing) return { ok: true, foreign_id: existing.foreign_id };
+    const foreignId = this.#insertLine({
+      channel: interaction.channel_id,
+      direction: 'out',
+      author: botUserId,
+      content: command.content,
+      at: new Date(systemClock.now()).toISOString(),
+      replyTo: interaction.command_id,
+      interaction: command.interaction_urn ?? null,
+      ephemeral: command.ephemeral === true,
+      idempotencyKey: command.idempotency_key,
+    });
+    return { ok: true, foreign_id: foreignId };
+  }
+
+  #insertLine(l: {
+    channel: string;
+    direction: 'in' | 'out';
+    author: string;
+    content: string;
+    at: string;
+    replyTo: string | null;
+    interaction: string | null;
+    ephemeral: boolean;
+    idempotencyKey?: string;
+  }): string {
+    const foreignId = echoMessageId(this.#nextSeq());
+    runSql(
+      this.ctx.storage,
+      `INSERT INTO messages (foreign_id, channel_id, direction, author_id, content, created_at, reply_to,
+         idempotency_key, interaction_urn, ephemeral) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      foreignId,
+      l.channel,
+      l.direction,
+      l.author,
+      l.content,
+      l.at,
+      l.replyTo,
+      l.idempotencyKey ?? null,
+      l.interaction,
+      l.ephemeral ? 1 : 0,
+    );
+    return foreignId;
+  }
+
+  #nextSeq(): number {
+    return (
+      (runSql<{ n: number }>(this.ctx.storage, 'SELECT COALESCE(MAX(seq), 0) AS n FROM messages')[0]?.n ??
+        0) + 1
     );
   }
 
@@ -95,10 +248,7 @@ export class EchoConversation extends DurableObject<AccessEnv> {
         : runSql(this.ctx.storage, 'SELECT 1 FROM messages WHERE foreign_id = ?', line.id);
     const createdAt = new Date(systemClock.now()).toISOString();
     if (known.length > 0) return normalizeEchoLine(line, tenant, line.id!, createdAt, botUserId);
-    const seq =
-      (runSql<{ n: number }>(this.ctx.storage, 'SELECT COALESCE(MAX(seq), 0) AS n FROM messages')[0]?.n ??
-        0) + 1;
-    const foreignId = line.id ?? echoMessageId(seq);
+    const foreignId = line.id ?? echoMessageId(this.#nextSeq());
     runSql(
       this.ctx.storage,
       `INSERT INTO messages (foreign_id, channel_id, direction, author_id, content, created_at, reply_to, idempotency_key)

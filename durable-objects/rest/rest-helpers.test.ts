@@ -133,19 +133,51 @@ describe('postMessageCalls', () => {
     expect(calls.map((c) => c.idempotency_key)).toEqual(['k#0', 'k#1']);
   });
 
-  it('answers an interaction through its webhook, ephemeral when asked', () => {
-    const [call] = postMessageCalls({
+  it('answers an interaction by replacing its deferred response, further chunks as follow-ups', () => {
+    const calls = postMessageCalls({
       channel: { foreign_id: '42' },
-      content: 'done',
+      content: 'z'.repeat(2500),
+      reply_to: '99',
       mention_users: [],
       idempotency_key: 'k',
       interaction: { application_id: 'app', token: 'tok' },
       ephemeral: true,
     });
-    expect(call).toMatchObject({
-      route: '/webhooks/{webhook_id}/{webhook_token}',
-      params: { webhook_id: 'app', webhook_token: 'tok' },
-      body: { flags: 64 },
+    expect(calls.map((c) => [c.method, c.route])).toEqual([
+      ['PATCH', '/webhooks/{webhook_id}/{webhook_token}/messages/@original'],
+      ['POST', '/webhooks/{webhook_id}/{webhook_token}'],
+    ]);
+    expect(calls.every((c) => c.params.webhook_id === 'app' && c.params.webhook_token === 'tok')).toBe(true);
+    // The edit keeps the deferred response's own flags; a follow-up must say it is ephemeral itself.
+    expect(calls.map((c) => (c.body as { flags?: number }).flags)).toEqual([undefined, 64]);
+    expect(calls.map((c) => (c.body as { message_reference?: unknown }).message_reference)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('edits the same original again when asked (progress), and posts only follow-ups when asked', () => {
+    const base = {
+      channel: { foreign_id: '42' },
+      mention_users: [],
+      interaction: { application_id: 'app', token: 'tok' },
+    };
+    const progress = [1, 2].map(
+      (n) => postMessageCalls({ ...base, content: `page ${n}`, idempotency_key: `p${n}` })[0],
+    );
+    expect(progress.map((c) => c?.route)).toEqual([
+      '/webhooks/{webhook_id}/{webhook_token}/messages/@original',
+      '/webhooks/{webhook_id}/{webhook_token}/messages/@original',
+    ]);
+    const followups = postMessageCalls({
+      ...base,
+      content: 'x'.repeat(2100),
+      idempotency_key: 'f',
+      interaction_response: 'followup',
     });
+    expect(followups.map((c) => [c.method, c.route])).toEqual([
+      ['POST', '/webhooks/{webhook_id}/{webhook_token}'],
+      ['POST', '/webhooks/{webhook_id}/{webhook_token}'],
+    ]);
   });
 });

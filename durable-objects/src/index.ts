@@ -5,22 +5,25 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { HealthReport } from '@promethean/shared/agent/agent-health';
 import { healthOf } from '@promethean/shared/agent/isolate-health';
-import { z } from 'zod';
+import type {
+  CommandSyncFailure,
+  CommandSyncReport,
+  InteractionReply,
+} from '@promethean/shared/platform/interaction-intake';
+import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
+import providersYml from '../../providers.yml';
+import { syncCommands } from '../interactions/command-sync.ts';
+import { intakeDeps } from '../interactions/intake-runtime.ts';
+import { acceptInteraction } from '../interactions/interaction-intake.ts';
+import type { RestResult } from '../rest/rest-executor.ts';
 import { ACCESS_AGENTS } from './access-agents.ts';
 import { app } from './http-app.ts';
 import { consumeAccessQueue } from './queue-consumer.ts';
 
 export { EchoConversation } from '../objects/echo-conversation.ts';
 export { GatewaySession } from '../objects/gateway-session.ts';
+export { InteractionReceipts } from '../objects/interaction-receipts.ts';
 export { RestBuckets } from '../objects/rest-buckets.ts';
-
-const InteractionHandover = z.object({
-  tenant: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
-  urn: z.string().startsWith('urn:discord:interaction:'),
-  application_id: z.string().min(1),
-  token: z.string().min(1).max(500),
-  received_at: z.number().int().positive(),
-});
 
 export default class AccessWorker extends WorkerEntrypoint<AccessEnv> {
   override fetch(request: Request): Response | Promise<Response> {
@@ -32,17 +35,19 @@ export default class AccessWorker extends WorkerEntrypoint<AccessEnv> {
   }
 
   /**
-   * The functions Worker hands each interaction token straight here; the tenant's RestBuckets keeps
-   * it until Discord expires it, so only the interaction's URN ever travels on the bus.
+   * A signed interaction's raw bytes, from the functions Worker's public webhook: the provider's
+   * adapter verifies and answers it here, where its public key and its token may live. The token goes
+   * to the tenant's RestBuckets (after the answer, in waitUntil); only the interaction URN reaches the bus.
    */
-  async holdInteractionToken(input: unknown): Promise<void> {
-    const h = InteractionHandover.parse(input);
-    const rest = this.env.REST_BUCKETS.get(this.env.REST_BUCKETS.idFromName(h.tenant));
-    await rest.holdInteractionToken({
-      urn: h.urn,
-      application_id: h.application_id,
-      token: h.token,
-      received_at: h.received_at,
+  async acceptInteraction(input: unknown): Promise<InteractionReply> {
+    return acceptInteraction(input, intakeDeps(this.env, this.ctx));
+  }
+
+  /** Registers the tenant's slash commands (an idempotent bulk overwrite through its RestBuckets). */
+  async syncCommands(input: unknown): Promise<CommandSyncReport | CommandSyncFailure> {
+    return syncCommands(input, ProviderRegistry.fromYaml(providersYml), (tenant) => {
+      const stub = this.env.REST_BUCKETS.get(this.env.REST_BUCKETS.idFromName(tenant));
+      return { call: (t, call) => stub.call(t, call) as unknown as Promise<RestResult> };
     });
   }
 

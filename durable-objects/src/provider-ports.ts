@@ -7,7 +7,14 @@ function echoPort(env: AccessEnv, tenant: TenantView): ProviderPort {
   const stub = env.ECHO_CONVERSATION.get(env.ECHO_CONVERSATION.idFromName(tenant.tenant));
   const botUserId = String(tenant.config.settings.bot_user_id ?? '100');
   return {
-    postMessage: async (command) => ({ foreign_ids: await stub.post(tenant.tenant, botUserId, command) }),
+    postMessage: async (command) => {
+      if (command.interaction_urn === undefined)
+        return { foreign_ids: await stub.post(tenant.tenant, botUserId, command) };
+      const answered = await stub.answerInteraction(botUserId, command);
+      if (!answered.ok)
+        throw new NonRetriableError(answered.message, { provider: 'echo', tenant: tenant.tenant });
+      return { foreign_ids: [answered.foreign_id] };
+    },
     // The echo network has no realtime session and no REST API: say so instead of pretending.
     gatewayControl: async () => ({ status: 'not_applicable' }),
     restCall: async (call) => ({

@@ -2,5 +2,12 @@
 import type { Agent } from '@promethean/shared/agent/agent-definition';
 import { backfill } from '../backfill/handler.ts';
 import { messageIndexer } from '../message-indexer/handler.ts';
+import { search } from '../search/handler.ts';
+import { voiceCommands } from '../voice-commands/handler.ts';
 
-export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([messageIndexer, backfill]);
+export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
+  messageIndexer,
+  backfill,
+  search,
+  voiceCommands,
+]);

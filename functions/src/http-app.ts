@@ -6,6 +6,8 @@ import { Hono } from 'hono';
 import { FUNCTION_AGENTS } from './agents.ts';
 import { adminBackfill } from './routes/admin-backfill.ts';
 import { devProxy } from './routes/dev-proxy.ts';
+import { interactions } from './routes/interactions.ts';
+import { commandAdmin } from './routes/interactions-admin.ts';
 
 export const app = new Hono<{ Bindings: FunctionsEnv }>();
 
@@ -24,6 +26,8 @@ app.get('/health', (c) => {
 });
 
 app.route('/dev', devProxy);
+app.route('/interactions', interactions);
+app.route('/admin/commands', commandAdmin);
 app.route('/admin', adminBackfill);
 
 app.notFound(jsonNotFound);

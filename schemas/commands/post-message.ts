@@ -16,6 +16,12 @@ export const PostMessage = defineMessage({
     idempotency_key: z.string().min(1).max(300),
     /** When set, the access layer answers through the interaction it holds the token for. */
     interaction_urn: UrnString.optional(),
+    /**
+     * How an interaction answer lands: `edit_original` replaces the deferred "thinking…" response
+     * (repeatable, so progress can edit one message), later chunks following up; `followup` posts
+     * every chunk as a new follow-up message. Ignored without `interaction_urn`.
+     */
+    interaction_response: z.enum(['edit_original', 'followup']).default('edit_original'),
     ephemeral: z.boolean().default(false),
   }),
 });

@@ -1,4 +1,4 @@
-/** The bot's own resources: gateway info, its user, and its application commands. */
+/** The bot's own resources: gateway info, its user, its application, and its application commands. */
 import type { APIUser } from 'discord-api-types/v10';
 import { CommandRegistry } from './command-registry.ts';
 import { botUser } from './message-factory.ts';
@@ -26,6 +26,33 @@ const getMyUser: RestHandler = (ctx) => {
     locale: 'en-US',
     verified: true,
     email: null,
+  });
+};
+
+/** The bot's application (`GET /applications/@me`), with the fields the spec marks required. */
+const getMyApplication: RestHandler = (ctx) => {
+  const bot = botOf(ctx);
+  return json(200, {
+    id: bot.applicationId,
+    name: bot.username ?? `fake-app-${bot.applicationId.slice(-4)}`,
+    icon: null,
+    description: '',
+    type: null,
+    bot: botUser(bot),
+    // The fake does not sign interactions; a real application shows its Ed25519 public key here.
+    verify_key: '0'.repeat(64),
+    flags: 0,
+    flags_new: '0',
+    redirect_uris: [],
+    interactions_endpoint_url: null,
+    role_connections_verification_url: null,
+    owner: botUser(bot),
+    approximate_guild_count: 1,
+    approximate_user_install_count: 0,
+    approximate_user_authorization_count: 0,
+    explicit_content_filter: 0,
+    team: null,
+    eligible_oauth2_scopes: [],
   });
 };
 
@@ -67,6 +94,7 @@ function bulkOverwrite(ctx: RestContext, guildId: string | null): FakeResponse {
 export const applicationRoutes: Record<string, RestHandler> = {
   get_bot_gateway: getBotGateway,
   get_my_user: getMyUser,
+  get_my_application: getMyApplication,
   list_application_commands: listCommands,
   bulk_set_application_commands: (ctx) => bulkOverwrite(ctx, null),
   bulk_set_guild_application_commands: (ctx) => bulkOverwrite(ctx, ctx.params.guild_id ?? null),

@@ -182,4 +182,11 @@ describe('gateway info and the current user', () => {
   it('answers GET /users/@me with the bot user', async () => {
     expect((await call(fake, 'GET', '/users/@me')).body).toMatchObject({ id: TEST_BOT.botUserId, bot: true });
   });
+
+  it("answers GET /applications/@me with the bot's application", async () => {
+    expect((await call(fake, 'GET', '/applications/@me')).body).toMatchObject({
+      id: TEST_BOT.applicationId,
+      bot: { id: TEST_BOT.botUserId },
+    });
+  });
 });

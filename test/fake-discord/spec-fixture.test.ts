@@ -156,5 +156,7 @@ describe('the fake against the spec', () => {
     expect(shapeProblems(schemaOf('ApplicationCommandResponse'), command)).toEqual([]);
     const gateway = await call(fake, 'GET', '/gateway/bot');
     expect(shapeProblems(schemaOf('GatewayBotResponse'), gateway.body)).toEqual([]);
+    const application = await call(fake, 'GET', '/applications/@me');
+    expect(shapeProblems(schemaOf('PrivateApplicationResponse'), application.body)).toEqual([]);
   });
 });

@@ -199,7 +199,7 @@ describe('RestBuckets against the fake Discord', () => {
       expect(b.allowed_mentions).toEqual({ parse: [], users: ['42'], replied_user: false });
   });
 
-  it('answers an interaction follow-up with the token it holds, which never leaves the object', async () => {
+  it('answers an interaction with the token it holds (edit the original, then follow up)', async () => {
     const { stub, tenant } = restFor('duck');
     const urn = 'urn:discord:interaction:duck:123';
     // Discord only accepts follow-ups once the interaction was answered (the functions Worker defers it).
@@ -223,8 +223,21 @@ describe('RestBuckets against the fake Discord', () => {
       interaction_urn: urn,
     });
     expect(results[0]?.ok).toBe(true);
-    const followUps = (await fakeDiscord.requests()).filter((r) => r.path.startsWith('/webhooks/'));
-    expect(followUps.map((r) => r.path)).toEqual(['/webhooks/900000000000000001/interaction-tok']);
+    // The answer replaces the deferred "thinking…" response; a second answer follows up.
+    const second = await stub.postMessage(tenant, {
+      channel: { foreign_id: channel() },
+      content: 'and more',
+      mention_users: [],
+      idempotency_key: 'ix2',
+      interaction_urn: urn,
+      interaction_response: 'followup',
+    });
+    expect(second[0]?.ok).toBe(true);
+    const webhookCalls = (await fakeDiscord.requests()).filter((r) => r.path.startsWith('/webhooks/'));
+    expect(webhookCalls.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'PATCH /webhooks/900000000000000001/interaction-tok/messages/@original',
+      'POST /webhooks/900000000000000001/interaction-tok',
+    ]);
     const expired = await stub.postMessage(tenant, {
       channel: { foreign_id: '1' },
       content: 'late',

@@ -1,0 +1,51 @@
+/** Wires the interaction intake to the access Worker's bindings, read fresh for every request. */
+import type { QueueBody } from '@promethean/shared/broker/queue-body';
+import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
+import providersYml from '../../providers.yml';
+import { KNOWN_ADAPTERS } from '../src/runtime-dependencies.ts';
+import type { IntakeLog } from './interaction-handoff.ts';
+import type { IntakeDeps } from './interaction-intake.ts';
+import { DEFAULT_MAX_SKEW_S } from './interaction-signature.ts';
+import { DEFAULT_GUARD_DEADLINE_MS, durableReplayGuard } from './replay-guard.ts';
+
+/** A positive number from an optional string variable, else the default. */
+export function numberSetting(value: unknown, fallback: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** One JSON line per event, like the agents' telemetry; never given the interaction token. */
+export const intakeLog: IntakeLog = (level, msg, fields) => {
+  const line = JSON.stringify({ level, msg, agent: 'interactions-webhook', ...fields });
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.log(line);
+};
+
+/** The intake's dependencies for one request. */
+export function intakeDeps(env: AccessEnv, ctx: ExecutionContext): IntakeDeps {
+  const vars = env as unknown as Record<string, unknown>;
+  const maxSkewS = numberSetting(vars.INTERACTION_MAX_SKEW_S, DEFAULT_MAX_SKEW_S);
+  const broker = new QueueBroker({
+    queues: {
+      BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
+      BUS_ACCESS: env.BUS_ACCESS as Queue<QueueBody>,
+    },
+  });
+  return {
+    env,
+    registry: ProviderRegistry.fromYaml(providersYml, KNOWN_ADAPTERS),
+    secretEnv: vars,
+    guard: durableReplayGuard(
+      env.INTERACTION_RECEIPTS,
+      maxSkewS,
+      numberSetting(vars.INTERACTION_GUARD_DEADLINE_MS, DEFAULT_GUARD_DEADLINE_MS),
+    ),
+    now: () => Date.now(),
+    maxSkewS,
+    waitUntil: (work) => ctx.waitUntil(work),
+    publish: (envelope) => broker.publish(envelope),
+    log: intakeLog,
+  };
+}

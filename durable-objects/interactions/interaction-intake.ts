@@ -1,0 +1,148 @@
+/**
+ * The access side of `POST /interactions/<provider>/<tenant>`: everything between the raw signed bytes
+ * and the HTTP answer. Nothing slow is awaited before answering except the replay guard, which has a
+ * deadline; holding the token and publishing the event happen afterwards, in `waitUntil`.
+ */
+import type { Envelope } from '@promethean/schemas/envelope';
+import { InteractionIntake, type InteractionReply } from '@promethean/shared/platform/interaction-intake';
+import type { ProviderRegistry, TenantView } from '@promethean/shared/platform/provider-registry';
+import {
+  MissingSecretError,
+  UnknownProviderError,
+  UnknownTenantError,
+} from '@promethean/shared/platform/registry-errors';
+import type { SecretEnvironment } from '@promethean/shared/platform/secret-accessor';
+import { commandEvent } from './command-events.ts';
+import { discordInteractions } from './discord-interactions.ts';
+import { echoInteractions } from './echo-interactions.ts';
+import {
+  type InteractionAdapter,
+  type InteractionReading,
+  MalformedInteractionBodyError,
+} from './interaction-adapter.ts';
+import { handOff, type IntakeLog } from './interaction-handoff.ts';
+import { isPublicKeyHex, verifySignedRequest } from './interaction-signature.ts';
+import type { ReplayGuard } from './replay-guard.ts';
+
+/** Interaction adapters by providers.yml `adapter`. */
+export const INTERACTION_ADAPTERS: Readonly<Record<string, InteractionAdapter>> = {
+  discord: discordInteractions,
+  echo: echoInteractions,
+};
+
+export interface IntakeDeps {
+  env: AccessEnv;
+  registry: ProviderRegistry;
+  /** Where credential values are read from (the Worker's bindings), per request. */
+  secretEnv: SecretEnvironment;
+  guard: ReplayGuard;
+  now: () => number;
+  maxSkewS: number;
+  waitUntil: (work: Promise<unknown>) => void;
+  publish: (envelope: Envelope) => Promise<void>;
+  log: IntakeLog;
+  adapters?: Readonly<Record<string, InteractionAdapter>>;
+  /** Passed to the hand-off (tests make retries immediate). */
+  pause?: (ms: number) => Promise<void>;
+}
+
+const reply = (status: number, body: unknown): InteractionReply => ({ status, body });
+const refuse = (status: number, error: string, message: string) => reply(status, { error, message });
+
+function tenantOf(deps: IntakeDeps, provider: string, tenant: string): TenantView | undefined {
+  try {
+    return deps.registry.tenant(provider, tenant);
+  } catch (e) {
+    if (e instanceof UnknownProviderError || e instanceof UnknownTenantError) return undefined;
+    throw e;
+  }
+}
+
+function publicKeyOf(deps: IntakeDeps, view: TenantView, adapter: InteractionAdapter): string | undefined {
+  try {
+    const key = deps.registry
+      .secretsFor(view.provider, view.tenant, deps.secretEnv)
+      .get(adapter.publicKeyCredential);
+    return isPublicKeyHex(key) ? key : undefined;
+  } catch (e) {
+    if (e instanceof MissingSecretError) return undefined;
+    throw e;
+  }
+}
+
+function readBody(
+  adapter: InteractionAdapter,
+  body: Uint8Array,
+  tenant: string,
+): InteractionReading | InteractionReply {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body));
+  } catch {
+    return refuse(400, 'invalid_json', 'the interaction body is not JSON');
+  }
+  try {
+    return adapter.read(json, tenant);
+  } catch (e) {
+    if (e instanceof MalformedInteractionBodyError) return refuse(400, 'invalid_interaction', e.message);
+    throw e;
+  }
+}
+
+/** Verifies, dedupes and answers one interaction; starts the hand-off for a good command. */
+export async function acceptInteraction(input: unknown, deps: IntakeDeps): Promise<InteractionReply> {
+  const intake = InteractionIntake.safeParse(input);
+  if (!intake.success)
+    return refuse(400, 'invalid_intake', intake.error.issues.map((i) => i.message).join('; '));
+  const { provider, tenant, body, received_at } = intake.data;
+  const view = tenantOf(deps, provider, tenant);
+  const adapter = view && (deps.adapters ?? INTERACTION_ADAPTERS)[view.adapter];
+  if (!view || !adapter) return refuse(404, 'unknown_tenant', `no interactions for ${provider}/${tenant}`);
+  const fields = { provider, tenant };
+  const publicKey = publicKeyOf(deps, view, adapter);
+  if (publicKey === undefined) {
+    deps.log('error', 'interactions are not configured: the tenant has no valid public key credential', {
+      ...fields,
+      credential: adapter.publicKeyCredential,
+    });
+    return refuse(503, 'not_configured', `interactions are not configured for ${provider}/${tenant}`);
+  }
+  const verdict = await verifySignedRequest(intake.data, publicKey, deps.now(), deps.maxSkewS);
+  if (!verdict.ok) {
+    deps.log('warn', 'interaction refused', { ...fields, reason: verdict.reason });
+    return refuse(401, verdict.reason, verdict.message);
+  }
+  const reading = readBody(adapter, body, tenant);
+  if ('status' in reading) return reading;
+  const id = reading.kind === 'command' ? reading.call.interaction_id : reading.interaction_id;
+  const seen = await deps.guard.admit(provider, tenant, id, deps.now());
+  if (seen === 'replay') {
+    deps.log('warn', 'interaction refused', { ...fields, reason: 'replayed', interaction_id: id });
+    return refuse(401, 'replayed', 'this interaction was already received');
+  }
+  if (seen === 'timeout') {
+    deps.log('error', 'replay guard did not answer in time; interaction refused', {
+      ...fields,
+      interaction_id: id,
+    });
+    return refuse(503, 'replay_guard_unavailable', 'try again');
+  }
+  if (reading.kind === 'ping') return reply(200, adapter.responses.pong());
+  if (reading.kind === 'unsupported') return reply(200, adapter.responses.ephemeralMessage(reading.message));
+  const event = commandEvent(reading.call, received_at);
+  if (!event.ok) return reply(200, adapter.responses.ephemeralMessage(event.message));
+  deps.waitUntil(
+    handOff({
+      adapter,
+      env: deps.env,
+      tenant: view,
+      reading,
+      event: event.event,
+      receivedAt: received_at,
+      publish: deps.publish,
+      log: deps.log,
+      ...(deps.pause && { pause: deps.pause }),
+    }),
+  );
+  return reply(200, adapter.responses.deferred(event.event.ephemeral));
+}

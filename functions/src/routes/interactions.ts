@@ -1,0 +1,85 @@
+/**
+ * `POST /interactions/<provider>/<tenant>`: the public Interactions Endpoint URL. This Worker holds no
+ * provider credential, so it never reads the interaction: it caps and reads the raw bytes and hands
+ * them, with the signature headers, to the access Worker (typed RPC on the `ACCESS` binding), whose
+ * provider adapter verifies and answers. The answer is raced against a deadline so the response
+ * always leaves well inside Discord's 3 s.
+ */
+import { SegmentName } from '@promethean/schemas/identifiers';
+import {
+  type AccessInteractionsRpc,
+  type InteractionReply,
+  MAX_INTERACTION_BODY_BYTES,
+} from '@promethean/shared/platform/interaction-intake';
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { readCappedBody } from './interactions-body.ts';
+
+/** How long the access Worker may take (of Discord's 3,000 ms) before this Worker answers 503 itself. */
+export const DEFAULT_ACCESS_DEADLINE_MS = 2_500;
+
+export const interactions = new Hono<{ Bindings: FunctionsEnv }>();
+
+/** The access Worker's interaction RPC behind the `ACCESS` service binding. */
+export const accessRpc = (env: FunctionsEnv): AccessInteractionsRpc =>
+  env.ACCESS as unknown as AccessInteractionsRpc;
+
+function deadlineOf(env: FunctionsEnv): number {
+  const raw = (env as unknown as Record<string, unknown>).INTERACTION_ACCESS_DEADLINE_MS;
+  const n = typeof raw === 'string' ? Number(raw) : Number.NaN;
+  return Number.isFinite(n) && n > 0 ? n : DEFAULT_ACCESS_DEADLINE_MS;
+}
+
+const tooLarge = {
+  error: 'payload_too_large',
+  message: `interactions are at most ${MAX_INTERACTION_BODY_BYTES} bytes`,
+};
+
+async function answerWithin(work: Promise<InteractionReply>, ms: number): Promise<InteractionReply> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<InteractionReply>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          status: 503,
+          body: { error: 'access_timeout', message: 'the access layer did not answer in time' },
+        }),
+      ms,
+    );
+  });
+  const settled = work.catch((e: unknown): InteractionReply => {
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'access acceptInteraction failed', error: String(e) }),
+    );
+    return { status: 502, body: { error: 'access_unavailable', message: 'the access layer failed' } };
+  });
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interactions.post('/:provider/:tenant', async (c) => {
+  const provider = SegmentName.safeParse(c.req.param('provider'));
+  const tenant = SegmentName.safeParse(c.req.param('tenant'));
+  if (!provider.success || !tenant.success)
+    return c.json({ error: 'not_found', message: 'no such provider or tenant' }, 404);
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > MAX_INTERACTION_BODY_BYTES) return c.json(tooLarge, 413);
+  const received_at = Date.now();
+  const body = await readCappedBody(c.req.raw.body, MAX_INTERACTION_BODY_BYTES);
+  if (body === 'too_large') return c.json(tooLarge, 413);
+  const reply = await answerWithin(
+    accessRpc(c.env).acceptInteraction({
+      provider: provider.data,
+      tenant: tenant.data,
+      signature: c.req.header('x-signature-ed25519') ?? '',
+      timestamp: c.req.header('x-signature-timestamp') ?? '',
+      body,
+      received_at,
+    }),
+    deadlineOf(c.env),
+  );
+  return c.json(reply.body as object, reply.status as ContentfulStatusCode);
+});

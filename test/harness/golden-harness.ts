@@ -15,6 +15,7 @@ import {
   type GoldenBlobSnapshot,
   GoldenPorts,
   type GoldenVectorSnapshot,
+  type SeedBlob,
   type SeedVector,
 } from './golden-ports.ts';
 import { recordingRuntime } from './recording-runtime.ts';
@@ -30,6 +31,8 @@ export interface GoldenInput {
   seed_vectors?: Partial<Record<VectorCollection, SeedVector[]>>;
   /** What the attachment egress's fetch answers, by exact URL (the SSRF guard still checks every URL). */
   http?: Record<string, FixtureResponse>;
+  /** Blobs present before, for the envelope's tenant, by key. */
+  seed_blobs?: Record<string, SeedBlob>;
 }
 
 export interface GoldenOutput {
@@ -75,6 +78,7 @@ export async function runGoldenCase(agent: Agent, input: GoldenInput): Promise<G
   const scope = scopeOf(input.envelope);
   for (const c of COLLECTIONS) await rt.documents.upsertMany(c, input.seed?.[c] ?? []);
   if (scope && input.seed_vectors) await golden.seed(scope.provider, scope.tenant, input.seed_vectors);
+  if (scope && input.seed_blobs) await golden.seedBlobs(scope.provider, scope.tenant, input.seed_blobs);
   for (const earlier of input.before ?? []) await invokeAgent(agent, earlier, rt.deps);
   if (scope) golden.vectors(scope.provider, scope.tenant).writes.length = 0;
   rt.recorder.published.length = 0;

@@ -26,6 +26,13 @@ export interface SeedVector {
   metadata: Record<string, string | number | boolean>;
 }
 
+/** A blob to seed; `body_base64` for bytes, `body_text` for text. */
+export interface SeedBlob {
+  content_type: string;
+  body_text?: string;
+  body_base64?: string;
+}
+
 export interface GoldenVectorSnapshot {
   pinned: EmbeddingSpec | undefined;
   /** The ids of each upsert call, in order: shows batching (one write per batch). */
@@ -110,6 +117,16 @@ export class GoldenPorts {
       await store.upsert(collection, records, { model: answer.model, dimension: answer.dimension });
       store.writes.length = 0;
     }
+  }
+
+  async seedBlobs(provider: string, tenant: string, seeds: Record<string, SeedBlob>): Promise<void> {
+    const store = this.blobs(provider, tenant);
+    for (const [key, blob] of Object.entries(seeds)) {
+      const body =
+        blob.body_base64 !== undefined ? Buffer.from(blob.body_base64, 'base64') : (blob.body_text ?? '');
+      await store.put(key, body, blob.content_type);
+    }
+    store.puts.length = 0;
   }
 
   async vectorSnapshot(provider: string, tenant: string) {

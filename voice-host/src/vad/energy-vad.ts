@@ -31,7 +31,8 @@ const FLOOR_RISE = 0.01;
 export class EnergyVad {
   readonly #config: VadConfig;
   #voiced = false;
-  #floorDb = SILENCE_DB;
+  /** Unknown until the first non-voiced frame, which sets it directly. */
+  #floorDb: number | undefined;
 
   constructor(config: VadConfig) {
     this.#config = config;
@@ -39,21 +40,26 @@ export class EnergyVad {
 
   /** The current estimate of the background level (dBFS). */
   get noiseFloorDb(): number {
-    return this.#floorDb;
+    return this.#floorDb ?? SILENCE_DB;
   }
 
   /** Whether this frame is speech. */
   classify(samples: Int16Array): boolean {
     const db = frameDbfs(samples);
     const c = this.#config;
-    const adaptiveStart = c.adaptive ? Math.max(c.start_threshold_db, this.#floorDb + c.noise_margin_db) : c.start_threshold_db;
-    const adaptiveStop = c.adaptive ? Math.max(c.stop_threshold_db, this.#floorDb + c.noise_margin_db / 2) : c.stop_threshold_db;
+    const floor = c.adaptive ? this.noiseFloorDb : SILENCE_DB;
+    const adaptiveStart = Math.max(c.start_threshold_db, floor + c.noise_margin_db);
+    const adaptiveStop = Math.max(c.stop_threshold_db, floor + c.noise_margin_db / 2);
     this.#voiced = this.#voiced ? db >= adaptiveStop : db >= adaptiveStart;
     if (!this.#voiced) this.#trackFloor(db);
     return this.#voiced;
   }
 
   #trackFloor(db: number): void {
+    if (this.#floorDb === undefined) {
+      this.#floorDb = db;
+      return;
+    }
     const rate = db < this.#floorDb ? FLOOR_FALL : FLOOR_RISE;
     this.#floorDb += (db - this.#floorDb) * rate;
   }

@@ -1,0 +1,130 @@
+/**
+ * One reply, from question to PostMessage, exactly once per input: the reply is stored under a key
+ * derived from the input's URN before anything is published, the first stored text wins when
+ * deliveries race, and every delivery publishes that same text under the same ids and idempotency
+ * key (the access layer posts a key once). A redelivery after the reply was stored does not call
+ * the model again.
+ */
+import { PostMessage } from '@promethean/schemas/commands/post-message';
+import type { ModelRef } from '@promethean/schemas/envelope';
+import { ReplyMessage } from '@promethean/schemas/events/social-message';
+import { deterministicId } from '@promethean/shared/agent/deterministic-id';
+import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
+import type { StoredDocument } from '@promethean/shared/effects/document-store';
+import { type CephalonSettings, cephalonSettings, configRevision } from './cephalon-settings.ts';
+import { defuseMentions } from './mention-defuser.ts';
+import { gatherContext } from './reply-context.ts';
+import { buildPrompt } from './reply-prompt.ts';
+
+export interface ReplyRequest {
+  /** The message or interaction being answered; every output id derives from it. */
+  sourceUrn: string;
+  question: string;
+  askerName: string;
+  channel: { urn: string; foreign_id: string; name?: string | undefined };
+  /** The message to thread the reply under (not for interactions). */
+  replyTo?: string | undefined;
+  interactionUrn?: string | undefined;
+}
+
+interface StoredReply {
+  text: string;
+  offline: boolean;
+  models: ModelRef[];
+  config_rev: string;
+}
+
+const EMPTY_ANSWER = 'I have nothing useful to say to that.';
+
+/** The text that is posted: trimmed, labelled when offline, mentions defused, within the length limit. */
+export function finalText(raw: string, offline: boolean, maxChars: number): string {
+  let text = raw.trim() === '' ? EMPTY_ANSWER : raw.trim();
+  if (offline && !/offline/i.test(text)) text = `[offline] ${text}`;
+  text = defuseMentions(text);
+  return text.length <= maxChars ? text : `${text.slice(0, maxChars - 1)}…`;
+}
+
+async function writeReply(ctx: RuntimeContext, req: ReplyRequest, s: CephalonSettings): Promise<StoredReply> {
+  const context = await gatherContext(
+    ctx,
+    { question: req.question, channelId: req.channel.foreign_id, excludeUrn: req.sourceUrn },
+    s,
+  );
+  const prompt = buildPrompt({
+    question: req.question,
+    askerName: req.askerName,
+    context,
+    maxContextChars: s.reply_max_context_chars,
+    maxTokens: s.reply_max_tokens,
+  });
+  const answer = await ctx.effects.models.complete(prompt);
+  return {
+    text: finalText(answer.text, answer.offline, s.reply_max_chars),
+    offline: answer.offline,
+    models: [context.embedModel, { role: 'llm', name: answer.model, offline: answer.offline }],
+    config_rev: await configRevision(s),
+  };
+}
+
+function replyDocument(
+  ctx: RuntimeContext,
+  key: string,
+  req: ReplyRequest,
+  reply: StoredReply,
+): StoredDocument {
+  return {
+    provider: ctx.provider,
+    tenant: ctx.tenant,
+    foreign_id: key,
+    urn: req.sourceUrn,
+    index: { kind: 'reply', channel_id: req.channel.foreign_id },
+    // One constant version: the first reply stored wins every race, later ones are "unchanged".
+    slots: { reply: { version: '1', value: reply } },
+  };
+}
+
+/** Writes (or finds) the reply, then publishes reply.message and PostMessage with derived ids. */
+export async function replyOnce(ctx: RuntimeContext, req: ReplyRequest): Promise<void> {
+  const s = cephalonSettings(ctx);
+  const key = await deterministicId(['cephalon', req.sourceUrn]);
+  let doc = await ctx.effects.documents.get('jobs', key);
+  if (!doc?.slots.reply) {
+    const reply = await writeReply(ctx, req, s);
+    await ctx.effects.documents.upsertMany('jobs', [replyDocument(ctx, key, req, reply)]);
+    doc = await ctx.effects.documents.get('jobs', key);
+  } else {
+    ctx.telemetry.info('reply already written; publishing it again', { source: req.sourceUrn });
+  }
+  const reply = doc?.slots.reply?.value as StoredReply | undefined;
+  if (!reply) throw new Error(`reply ${key} was written but cannot be read back`);
+  const options = { models: reply.models, config_rev: reply.config_rev };
+  await ctx.effects.publish(
+    ReplyMessage,
+    {
+      reply_id: key,
+      in_reply_to: req.sourceUrn,
+      channel: {
+        urn: req.channel.urn,
+        foreign_id: req.channel.foreign_id,
+        ...(req.channel.name && { name: req.channel.name }),
+      },
+      text: reply.text,
+      mode: 'text',
+      offline: reply.offline,
+    },
+    { ...options, id: await deterministicId(['cephalon', 'reply.message', req.sourceUrn]) },
+  );
+  await ctx.effects.publish(
+    PostMessage,
+    {
+      channel: { urn: req.channel.urn, foreign_id: req.channel.foreign_id },
+      content: reply.text,
+      ...(req.replyTo !== undefined && { reply_to: req.replyTo }),
+      // Nobody is pinged: the access layer sends allowed_mentions {parse: [], users: []}.
+      mention_users: [],
+      idempotency_key: key,
+      ...(req.interactionUrn !== undefined && { interaction_urn: req.interactionUrn }),
+    },
+    { ...options, id: await deterministicId(['cephalon', 'PostMessage', req.sourceUrn]) },
+  );
+}

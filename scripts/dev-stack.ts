@@ -1,17 +1,23 @@
 /**
  * `npm run dev`: the whole system on this machine with no credentials — both Workers under one
- * `wrangler dev` session (queues, Durable Objects, R2 simulated locally), on embedded defaults.
- * Prints what runs where; Ctrl-C stops everything.
+ * `wrangler dev` session (queues, Durable Objects, R2 simulated locally), a local Chroma server, the
+ * embedded document store, the fake Discord (unless durable-objects/.dev.vars holds a real bot
+ * credential) and the echo provider, with interaction signing keys and an ADMIN_TOKEN made on first
+ * run. Prints what runs where; Ctrl-C stops everything.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  missingDevVars,
   realDiscordConfigured,
   removeFakeDevVars,
   writeFakeDevVars,
 } from '../durable-objects/dev/dev-discord.ts';
+import { type DevChroma, startDevChroma } from './dev/chroma-dev.ts';
+import { ensureDevKeys } from './dev/dev-keys.ts';
+import { interactionTenants, publicKeyBindings } from './dev/interaction-key-bindings.ts';
 import { ManagedProcess, waitForHttp } from './dev/managed-process.ts';
 import { startWranglerDev } from './dev/wrangler-dev.ts';
 
@@ -32,6 +38,7 @@ if (!Number.isInteger(port) || port <= 0 || port > 65_535) {
 const stateDir = values['state-dir']!;
 mkdirSync(stateDir, { recursive: true });
 const tsxCli = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const base = `http://127.0.0.1:${port}`;
 
 /** Starts the fake Discord unless .dev.vars holds a real bot credential; answers its URLs. */
 async function startDiscord(): Promise<{
@@ -59,23 +66,27 @@ async function startDiscord(): Promise<{
   return { process: fake, urls: JSON.parse(line) as { restUrl: string; gatewayUrl: string } };
 }
 
-const discord = await startDiscord();
-if (discord.urls) writeFakeDevVars(discord.urls.restUrl);
-const workers = startWranglerDev({
-  root,
-  configs: ['wrangler.toml', 'durable-objects/wrangler.toml'],
-  port,
-  stateDir,
-  echo: !values.quiet,
-});
+/** A model key in the functions Worker's own .dev.vars switches the models from offline to real. */
+function modelsLine(): string {
+  const devVars = join(root, '.dev.vars');
+  const text = existsSync(devVars) ? readFileSync(devVars, 'utf8') : '';
+  return /^\s*MODEL_API_KEY\s*=\s*\S+/m.test(text)
+    ? 'models             from MODEL_API_KEY / MODEL_BASE_URL in .dev.vars'
+    : 'models             offline (deterministic, and every answer says so): set MODEL_API_KEY in .dev.vars for real ones';
+}
 
 let stopping = false;
+let chroma: DevChroma | undefined;
+let discord: Awaited<ReturnType<typeof startDiscord>> = {};
+let workers: ManagedProcess | undefined;
+
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     console.log('\nstopping the dev stack...');
-    await workers.stop();
+    await workers?.stop();
     await discord.process?.stop();
+    await chroma?.process.stop();
     removeFakeDevVars();
     console.log('dev stack stopped');
   }
@@ -84,36 +95,78 @@ async function stopAll(code: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-const base = `http://127.0.0.1:${port}`;
 try {
+  const real = realDiscordConfigured();
+  // Echo tenants always get local keys; Discord tenants only when the fake Discord stands in for Discord.
+  const keyed = interactionTenants(real ? ['echo'] : ['echo', 'discord']);
+  const keys = await ensureDevKeys(stateDir, keyed);
+  const publicKeys = publicKeyBindings(keys, Object.keys(keyed));
+  chroma = await startDevChroma(stateDir);
+  discord = await startDiscord();
+  if (discord.urls) writeFakeDevVars(discord.urls.restUrl, publicKeys);
+  else {
+    const missing = missingDevVars(Object.keys(publicKeyBindings(keys, ['echo'])));
+    if (missing.length > 0) {
+      console.warn(
+        `durable-objects/.dev.vars is yours (real Discord), so the echo demo's key is not in it; add\n${missing
+          .map((name) => `  ${name}=${publicKeys[name]}`)
+          .join('\n')}\nto use npm run demo.`,
+      );
+    }
+  }
+  workers = startWranglerDev({
+    root,
+    configs: ['wrangler.toml', 'durable-objects/wrangler.toml'],
+    port,
+    stateDir,
+    // --var reaches only the first config's Worker: the functions Worker, which holds no provider secret.
+    vars: { ADMIN_TOKEN: keys.admin_token, CHROMA_URL: chroma.url },
+    echo: !values.quiet,
+  });
   console.log(
     `starting promethean-functions + promethean-access under wrangler dev (state in ${stateDir})...`,
   );
   await waitForHttp(`${base}/health`, workers, 120_000);
+  const tenants = Object.entries(keyed).flatMap(([p, ts]) => ts.map((t) => `${p}/${t}`));
+  console.log(
+    [
+      '',
+      'Promethean Edge dev stack is up:',
+      `  functions Worker   ${base}  (GET /health)`,
+      `  interactions       POST ${base}/interactions/<provider>/<tenant>  signed (Ed25519): ${tenants.join(', ')}`,
+      '  access Worker      bound to the functions Worker (echo provider, Durable Objects, interaction adapters)',
+      `  Chroma             ${chroma.url}  (vectors; data in ${chroma.dataDir})`,
+      '  documents          embedded SQLite (TenantDocuments Durable Objects)',
+      `  ${modelsLine()}`,
+      `  echo input         POST ${base}/dev/echo/demo/messages  {"messages":[{"author":{"id":"ada","name":"Ada"},"content":"hi"}]}`,
+      `  echo transcript    GET  ${base}/dev/echo/demo/transcript`,
+      discord.urls
+        ? `  Discord            fake Discord at ${discord.urls.restUrl} (no token in durable-objects/.dev.vars)`
+        : '  Discord            real Discord (credentials from durable-objects/.dev.vars)',
+      `  Discord REST       POST ${base}/dev/discord/duck/messages  {"channel_id":"700000000000000001","content":"quack","idempotency_key":"k1"}`,
+      `  Discord gateway    POST ${base}/dev/discord/duck/gateway/0/start`,
+      `  admin token        ADMIN_TOKEN=${keys.admin_token}  (Authorization: Bearer …; npm run commands:register reads it)`,
+      `  signing keys       ${join(stateDir, 'dev-keys.json')}  (echo${discord.urls ? ' and fake Discord' : ''} interaction keys)`,
+      `  state              ${stateDir}`,
+      '  try                npm run demo',
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
 } catch (e) {
-  console.error(String(e));
+  console.error(e instanceof Error ? e.message : String(e));
   await stopAll(1);
 }
-console.log(
-  [
-    '',
-    'Promethean Edge dev stack is up:',
-    `  functions Worker   ${base}  (GET /health)`,
-    '  access Worker      bound to the functions Worker (echo provider, Durable Objects)',
-    `  echo input         POST ${base}/dev/echo/demo/messages  {"messages":[{"author":{"id":"ada","name":"Ada"},"content":"hi"}]}`,
-    discord.urls
-      ? `  Discord            fake Discord at ${discord.urls.restUrl} (no token in durable-objects/.dev.vars)`
-      : '  Discord            real Discord (credentials from durable-objects/.dev.vars)',
-    `  Discord REST       POST ${base}/dev/discord/duck/messages  {"channel_id":"700000000000000001","content":"quack","idempotency_key":"k1"}`,
-    `  Discord gateway    POST ${base}/dev/discord/duck/gateway/0/start`,
-    `  state              ${stateDir}`,
-    'Press Ctrl-C to stop.',
-    '',
-  ].join('\n'),
-);
-void workers.exited.then((code) => {
+
+void workers?.exited.then((code) => {
   if (!stopping) {
     console.error(`wrangler dev exited unexpectedly (code ${code})`);
+    void stopAll(1);
+  }
+});
+void chroma?.process.exited.then(({ code }) => {
+  if (!stopping) {
+    console.error(`Chroma exited unexpectedly (code ${code}):\n${chroma?.process.output() ?? ''}`);
     void stopAll(1);
   }
 });

@@ -44,11 +44,24 @@ export function fakeDiscordVars(restUrl: string): Record<string, string> {
 
 /**
  * Writes the fake Discord's settings as durable-objects/.dev.vars (wrangler dev gives `--var` only to
- * the first Worker of a multi-config session). Never called when the user's own file exists.
+ * the first Worker of a multi-config session), plus `extra` bindings (e.g. the interaction public keys
+ * the dev stack generated). Never called when the user's own file exists.
  */
-export function writeFakeDevVars(restUrl: string, path = DEV_VARS): void {
-  const lines = Object.entries(fakeDiscordVars(restUrl)).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+export function writeFakeDevVars(
+  restUrl: string,
+  extra: Readonly<Record<string, string>> = {},
+  path = DEV_VARS,
+): void {
+  const lines = Object.entries({ ...fakeDiscordVars(restUrl), ...extra }).map(
+    ([k, v]) => `${k}=${JSON.stringify(v)}`,
+  );
   writeFileSync(path, `${GENERATED_MARKER}\n${lines.join('\n')}\n`);
+}
+
+/** Names from `names` that the user's own durable-objects/.dev.vars does not set. */
+export function missingDevVars(names: readonly string[], path = DEV_VARS): string[] {
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  return names.filter((name) => !new RegExp(`^\\s*${name}\\s*=\\s*\\S+`, 'm').test(text));
 }
 
 /** Removes the generated file (and only a generated one). */

@@ -5,6 +5,7 @@ import { jsonNotFound, jsonOnError } from '@promethean/shared/platform/json-http
 import { Hono } from 'hono';
 import { FUNCTION_AGENTS } from './agents.ts';
 import { adminBackfill } from './routes/admin-backfill.ts';
+import { devIndex } from './routes/dev-index.ts';
 import { devProxy } from './routes/dev-proxy.ts';
 import { interactions } from './routes/interactions.ts';
 import { commandAdmin } from './routes/interactions-admin.ts';
@@ -25,6 +26,7 @@ app.get('/health', (c) => {
   });
 });
 
+app.route('/dev/index', devIndex);
 app.route('/dev', devProxy);
 app.route('/interactions', interactions);
 app.route('/admin/commands', commandAdmin);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -11,7 +11,11 @@ const SECRET = 'process-secret-0123456789';
 /** Runs the real host process until it exits; returns its code and its JSON stderr lines. */
 async function runHost(env: Record<string, string>, onReady?: (port: number, stop: () => void) => void) {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { PATH: process.env.PATH ?? '', CONTROL_PORT: '0', ...env },
+    // Only what the test sets (the Workers' generated types make ProcessEnv demand their bindings).
+    env: { PATH: process.env.PATH ?? '', CONTROL_PORT: '0', ...env } as Record<
+      string,
+      string
+    > as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];
@@ -54,9 +58,16 @@ describe('the voice host process', () => {
   });
 
   it('exits 72 naming every bad variable', async () => {
-    const { code, exit } = await runHost({ VOICE_HOST_SECRET: SECRET, CONTROL_PORT: 'x', INTERRUPT_MODE: 'shout' });
+    const { code, exit } = await runHost({
+      VOICE_HOST_SECRET: SECRET,
+      CONTROL_PORT: 'x',
+      INTERRUPT_MODE: 'shout',
+    });
     expect(code).toBe(72);
-    expect(exit?.problems).toEqual([expect.stringMatching(/^CONTROL_PORT:/), expect.stringMatching(/^INTERRUPT_MODE:/)]);
+    expect(exit?.problems).toEqual([
+      expect.stringMatching(/^CONTROL_PORT:/),
+      expect.stringMatching(/^INTERRUPT_MODE:/),
+    ]);
   });
 
   it('exits 71 when the control connection cannot be re-established within the grace period', async () => {

@@ -50,7 +50,10 @@ function adapterRegistry(config: HostConfig, log: LogFn): RelayAdapterRegistry {
     return new RelayAdapterRegistry(undefined, log);
   }
   const relay = new VoiceRelayClient({ url, secret: config.secret });
-  return new RelayAdapterRegistry((provider, tenant, payload) => relay.send({ provider, tenant, payload }), log);
+  return new RelayAdapterRegistry(
+    (provider, tenant, payload) => relay.send({ provider, tenant, payload }),
+    log,
+  );
 }
 
 async function main(): Promise<void> {
@@ -85,13 +88,19 @@ async function main(): Promise<void> {
     egress:
       config.egressSecret === undefined
         ? undefined
-        : egressEndpoint({ secret: config.egressSecret, fetch: (i, init) => fetch(i, init), resolve: nodeDnsResolver }),
+        : egressEndpoint({
+            secret: config.egressSecret,
+            fetch: (i, init) => fetch(i, init),
+            resolve: nodeDnsResolver,
+          }),
   });
   let server: Awaited<ReturnType<typeof serveFetch>>;
   try {
     server = await serveFetch((r) => app.fetch(r), config.control.host, config.control.port);
   } catch (e) {
-    processExit(ExitCode.listenFailed, { detail: `cannot listen on ${config.control.host}:${config.control.port}: ${(e as Error).message}` });
+    processExit(ExitCode.listenFailed, {
+      detail: `cannot listen on ${config.control.host}:${config.control.port}: ${(e as Error).message}`,
+    });
     return;
   }
   host.start();

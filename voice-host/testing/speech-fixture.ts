@@ -52,9 +52,35 @@ function phrasePcm(dir: string, index: number, text: string): Int16Array {
     const trimmed = join(dir, `phrase-${index}.trimmed.wav`);
     execFileSync('espeak-ng', ['-v', VOICE, '-s', RATE_WPM, '-p', PITCH, '-w', wav, text]);
     // silence 1 … trims the start; reverse, trim again, reverse back trims the end.
-    execFileSync('sox', [wav, trimmed, 'silence', '1', '0.005', TRIM_LEVEL, 'reverse', 'silence', '1', '0.005', TRIM_LEVEL, 'reverse']);
+    execFileSync('sox', [
+      wav,
+      trimmed,
+      'silence',
+      '1',
+      '0.005',
+      TRIM_LEVEL,
+      'reverse',
+      'silence',
+      '1',
+      '0.005',
+      TRIM_LEVEL,
+      'reverse',
+    ]);
     const tmp = `${raw}.${process.pid}.tmp`;
-    execFileSync('sox', [trimmed, '-r', '48000', '-c', '2', '-b', '16', '-e', 'signed-integer', '-t', 'raw', tmp]);
+    execFileSync('sox', [
+      trimmed,
+      '-r',
+      '48000',
+      '-c',
+      '2',
+      '-b',
+      '16',
+      '-e',
+      'signed-integer',
+      '-t',
+      'raw',
+      tmp,
+    ]);
     renameSync(tmp, raw);
   }
   const bytes = readFileSync(raw);

@@ -28,6 +28,12 @@ export type ExitFn = (code: ExitCode, detail: Record<string, unknown>) => void;
 
 /** Logs one JSON reason line to stderr, then exits with the code. */
 export const processExit: ExitFn = (code, detail) => {
-  const line = { level: code === 0 ? 'info' : 'fatal', event: 'voice-host.exit', code, reason: EXIT_REASONS[code], ...detail };
+  const line = {
+    level: code === 0 ? 'info' : 'fatal',
+    event: 'voice-host.exit',
+    code,
+    reason: EXIT_REASONS[code],
+    ...detail,
+  };
   process.stderr.write(`${JSON.stringify(line)}\n`, () => process.exit(code));
 };

@@ -12,7 +12,12 @@ describe('loadHostConfig', () => {
 
   it('names every problem without echoing values', () => {
     try {
-      loadHostConfig({ VOICE_HOST_SECRET: 'short', ACCESS_CONTROL_URL: 'http://x', VAD_START_DB: '-60', VAD_STOP_DB: '-50' });
+      loadHostConfig({
+        VOICE_HOST_SECRET: 'short',
+        ACCESS_CONTROL_URL: 'http://x',
+        VAD_START_DB: '-60',
+        VAD_STOP_DB: '-50',
+      });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
@@ -24,11 +29,11 @@ describe('loadHostConfig', () => {
   });
 
   it('checks the VAD settings together', () => {
-    expect(() => loadHostConfig({ VOICE_HOST_SECRET: 's'.repeat(16), VAD_START_DB: '-60', VAD_STOP_DB: '-50' })).toThrow(
-      /stop_threshold_db must not exceed/,
-    );
-    expect(() => loadHostConfig({ VOICE_HOST_SECRET: 's'.repeat(16), VAD_HANGOVER_MS: '2000', MAX_GAP_FILL_MS: '500' })).toThrow(
-      /MAX_GAP_FILL_MS/,
-    );
+    expect(() =>
+      loadHostConfig({ VOICE_HOST_SECRET: 's'.repeat(16), VAD_START_DB: '-60', VAD_STOP_DB: '-50' }),
+    ).toThrow(/stop_threshold_db must not exceed/);
+    expect(() =>
+      loadHostConfig({ VOICE_HOST_SECRET: 's'.repeat(16), VAD_HANGOVER_MS: '2000', MAX_GAP_FILL_MS: '500' }),
+    ).toThrow(/MAX_GAP_FILL_MS/);
   });
 });

@@ -24,7 +24,9 @@ const list = z
 /** The environment variables, by name. */
 const Env = z.object({
   VOICE_HOST_SECRET: z
-    .string({ error: 'VOICE_HOST_SECRET is required (the shared secret for the control API, relay and ingest)' })
+    .string({
+      error: 'VOICE_HOST_SECRET is required (the shared secret for the control API, relay and ingest)',
+    })
     .min(16, 'VOICE_HOST_SECRET must be at least 16 characters'),
   VOICE_HOST_ID: z.string().min(1).default(hostname()),
   CONTROL_HOST: z.string().min(1).default('127.0.0.1'),
@@ -71,7 +73,12 @@ export interface HostConfig {
   readonly hostId: string;
   readonly control: { readonly host: string; readonly port: number };
   readonly access: { readonly controlUrl?: string; readonly relayUrl?: string };
-  readonly ingest: { readonly url?: string; readonly timeoutMs: number; readonly maxAttempts: number; readonly retryBaseMs: number };
+  readonly ingest: {
+    readonly url?: string;
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+    readonly retryBaseMs: number;
+  };
   readonly egressSecret?: string;
   readonly playback: {
     readonly fetchOrigins: readonly string[];
@@ -131,7 +138,9 @@ export function loadHostConfig(env: Record<string, string | undefined>): HostCon
   const e = r.data;
   const vad = vadFrom(e);
   if (e.MAX_GAP_FILL_MS < vad.hangover_ms) {
-    throw new ConfigError(['MAX_GAP_FILL_MS must be at least VAD_HANGOVER_MS (gaps inside speech must stay silence)']);
+    throw new ConfigError([
+      'MAX_GAP_FILL_MS must be at least VAD_HANGOVER_MS (gaps inside speech must stay silence)',
+    ]);
   }
   return {
     secret: e.VOICE_HOST_SECRET,
@@ -162,7 +171,11 @@ export function loadHostConfig(env: Record<string, string | undefined>): HostCon
     vad,
     tickMs: e.TICK_MS,
     health: { intervalMs: e.HEALTH_INTERVAL_MS, degradedWindowMs: e.DEGRADED_WINDOW_MS },
-    watchdog: { stallMs: e.WATCHDOG_STALL_MS, checkMs: e.WATCHDOG_CHECK_MS, controlGraceMs: e.CONTROL_GRACE_MS },
+    watchdog: {
+      stallMs: e.WATCHDOG_STALL_MS,
+      checkMs: e.WATCHDOG_CHECK_MS,
+      controlGraceMs: e.CONTROL_GRACE_MS,
+    },
     controlReconnectMaxMs: e.CONTROL_RECONNECT_MAX_MS,
     daveEncryption: e.DAVE_ENCRYPTION,
   };

@@ -1,5 +1,5 @@
-import { SystemScheduler } from '@promethean/shared/broker/scheduler';
 import type { VoiceStateCommand } from '@promethean/schemas/voice/voice-relay';
+import { SystemScheduler } from '@promethean/shared/broker/scheduler';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeControlChannel } from '../../testing/fake-control-channel.ts';
 import { loadHostConfig } from '../config/host-config.ts';
@@ -31,10 +31,13 @@ let base: string;
 beforeEach(async () => {
   relayed = [];
   const config = loadHostConfig({ VOICE_HOST_SECRET: SECRET, PLAYBACK_MAX_BYTES: '100000' });
-  const adapters = new RelayAdapterRegistry(async (_p, _t, command) => {
-    relayed.push(command);
-    return { ok: true };
-  }, () => {});
+  const adapters = new RelayAdapterRegistry(
+    async (_p, _t, command) => {
+      relayed.push(command);
+      return { ok: true };
+    },
+    () => {},
+  );
   host = new VoiceHost({
     config,
     scheduler: new SystemScheduler(),
@@ -45,7 +48,11 @@ beforeEach(async () => {
     log: () => {},
     exit: () => {},
   });
-  server = await serveFetch((r) => controlApi({ host, secret: SECRET, maxPcmBytes: 100_000 }).fetch(r), '127.0.0.1', 0);
+  server = await serveFetch(
+    (r) => controlApi({ host, secret: SECRET, maxPcmBytes: 100_000 }).fetch(r),
+    '127.0.0.1',
+    0,
+  );
   base = `http://127.0.0.1:${server.port}`;
 });
 
@@ -55,7 +62,11 @@ afterEach(async () => {
 });
 
 const post = (path: string, body: unknown, headers: Record<string, string> = auth) =>
-  fetch(`${base}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('control API over a real socket', () => {
   it('answers /health without a secret and without secrets or user content', async () => {
@@ -67,7 +78,12 @@ describe('control API over a real socket', () => {
   });
 
   it('refuses every other route without the right bearer secret', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-secret-000000000' }, { authorization: SECRET }]) {
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer wrong-secret-000000000' },
+      { authorization: SECRET },
+    ];
+    for (const headers of attempts) {
       const res = await post('/sessions', join, headers);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
@@ -91,8 +107,13 @@ describe('control API over a real socket', () => {
     expect(((await res.json()) as { session: { state: string } }).session.state).toBe('INIT');
     expect((await post('/sessions', join)).status).toBe(201);
     expect((await post('/sessions', { ...join, session_id: 'vs-2' })).status).toBe(409);
-    expect(relayed[0]).toEqual({ op: 4, d: { guild_id: '1001', channel_id: '2002', self_mute: false, self_deaf: false } });
-    const health = (await (await fetch(`${base}/health`)).json()) as { sessions: Array<{ session_id: string }> };
+    expect(relayed[0]).toEqual({
+      op: 4,
+      d: { guild_id: '1001', channel_id: '2002', self_mute: false, self_deaf: false },
+    });
+    const health = (await (await fetch(`${base}/health`)).json()) as {
+      sessions: Array<{ session_id: string }>;
+    };
     expect(health.sessions.map((s) => s.session_id)).toEqual(['vs-1']);
 
     expect((await fetch(`${base}/sessions/vs-1`, { method: 'DELETE', headers: auth })).status).toBe(200);
@@ -106,17 +127,32 @@ describe('control API over a real socket', () => {
     const ok = await post('/sessions/vs-1/play', { item, pcm_base64: pcm });
     expect(ok.status).toBe(202);
     expect(await ok.json()).toEqual({ result: 'queued' });
-    expect(await (await post('/sessions/vs-1/play', { item, pcm_base64: pcm })).json()).toEqual({ result: 'finished-reply' });
+    expect(await (await post('/sessions/vs-1/play', { item, pcm_base64: pcm })).json()).toEqual({
+      result: 'finished-reply',
+    });
 
-    const odd = await post('/sessions/vs-1/play', { item: { ...item, reply_id: 'r2' }, pcm_base64: Buffer.alloc(3).toString('base64') });
+    const odd = await post('/sessions/vs-1/play', {
+      item: { ...item, reply_id: 'r2' },
+      pcm_base64: Buffer.alloc(3).toString('base64'),
+    });
     expect(odd.status).toBe(400);
     const both = await post('/sessions/vs-1/play', { item, pcm_base64: pcm, url: 'https://blobs.example/x' });
     expect(both.status).toBe(400);
-    const foreign = await post('/sessions/vs-1/play', { item: { ...item, reply_id: 'r3' }, url: 'https://elsewhere.example/x.pcm' });
+    const foreign = await post('/sessions/vs-1/play', {
+      item: { ...item, reply_id: 'r3' },
+      url: 'https://elsewhere.example/x.pcm',
+    });
     expect(foreign.status).toBe(400);
-    expect(((await foreign.json()) as { error: { message: string } }).error.message).toMatch(/PLAYBACK_FETCH_ORIGINS/);
-    expect((await post('/sessions/nope/play', { item: { ...item, session_id: 'nope' }, pcm_base64: pcm })).status).toBe(404);
-    const tooLarge = await post('/sessions/vs-1/play', { item, pcm_base64: Buffer.alloc(200_000).toString('base64') });
+    expect(((await foreign.json()) as { error: { message: string } }).error.message).toMatch(
+      /PLAYBACK_FETCH_ORIGINS/,
+    );
+    expect(
+      (await post('/sessions/nope/play', { item: { ...item, session_id: 'nope' }, pcm_base64: pcm })).status,
+    ).toBe(404);
+    const tooLarge = await post('/sessions/vs-1/play', {
+      item,
+      pcm_base64: Buffer.alloc(200_000).toString('base64'),
+    });
     expect(tooLarge.status).toBe(413);
   });
 

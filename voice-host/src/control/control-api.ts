@@ -54,7 +54,8 @@ export function controlApi(o: ControlApiOptions): Hono {
       {
         error: {
           kind: 'not_implemented',
-          message: 'the attachment egress is off on this host: set EGRESS_SHARED_SECRET to enable it (docs/attachments.md)',
+          message:
+            'the attachment egress is off on this host: set EGRESS_SHARED_SECRET to enable it (docs/attachments.md)',
         },
       },
       501,
@@ -81,7 +82,8 @@ export function controlApi(o: ControlApiOptions): Hono {
     '/sessions/:id/play',
     bodyLimit({
       maxSize: playLimit,
-      onError: (c) => c.json({ error: { kind: 'too_large', message: `body exceeds ${playLimit} bytes` } }, 413),
+      onError: (c) =>
+        c.json({ error: { kind: 'too_large', message: `body exceeds ${playLimit} bytes` } }, 413),
     }),
     async (c) => {
       const body = await jsonBody(c.req.raw);
@@ -98,13 +100,18 @@ export function controlApi(o: ControlApiOptions): Hono {
     },
   );
 
-  app.notFound((c) => c.json({ error: { kind: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { kind: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
+  );
 
   app.onError((e, c) => {
     if (e instanceof HostRequestError) {
       return c.json({ error: { kind: 'rejected', message: e.message } }, e.status);
     }
-    return c.json({ error: { kind: 'internal', message: 'the voice host failed to handle the request' } }, 500);
+    return c.json(
+      { error: { kind: 'internal', message: 'the voice host failed to handle the request' } },
+      500,
+    );
   });
 
   return app;

@@ -69,9 +69,20 @@ describe('RelayAdapterRegistry', () => {
       adapterCreator: registry.creator('discord', 'duck', '1001'),
     });
     connection.on('error', () => {});
-    expect(registry.dispatch({ type: 'voice.server_update', provider: 'discord', tenant: 'other', d: { token: 't', guild_id: '1001', endpoint: 'x' } })).toBe(false);
+    expect(
+      registry.dispatch({
+        type: 'voice.server_update',
+        provider: 'discord',
+        tenant: 'other',
+        d: { token: 't', guild_id: '1001', endpoint: 'x' },
+      }),
+    ).toBe(false);
     expect(registry.dispatch({ type: 'ping', ts: 1 })).toBe(false);
-    control.deliver({ type: 'voice.server_update', tenant: 'duck', d: { token: 't', guild_id: '9999', endpoint: 'x' } });
+    control.deliver({
+      type: 'voice.server_update',
+      tenant: 'duck',
+      d: { token: 't', guild_id: '9999', endpoint: 'x' },
+    });
     expect(connection.state.status).toBe(VoiceConnectionStatus.Signalling);
     connection.destroy();
   });
@@ -86,7 +97,9 @@ describe('RelayAdapterRegistry', () => {
     });
     connection.on('error', () => {});
     await registry.settled();
-    expect(logs.some((l) => l.msg === 'voice state update not relayed' && l.reason === 'gateway not connected')).toBe(true);
+    expect(
+      logs.some((l) => l.msg === 'voice state update not relayed' && l.reason === 'gateway not connected'),
+    ).toBe(true);
     connection.destroy();
 
     const none = new RelayAdapterRegistry(undefined, () => {});

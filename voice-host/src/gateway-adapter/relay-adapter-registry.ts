@@ -3,13 +3,21 @@
  * layer's relay (HTTP), and the bot's VOICE_STATE_UPDATE / VOICE_SERVER_UPDATE come back over the control
  * connection. The host never opens a Discord gateway session of its own.
  */
-import { type ControlToHost, VoiceStateCommand } from '@promethean/schemas/voice/voice-relay';
+
 import type { DiscordGatewayAdapterCreator, DiscordGatewayAdapterLibraryMethods } from '@discordjs/voice';
-import type { GatewayVoiceServerUpdateDispatchData, GatewayVoiceStateUpdateDispatchData } from 'discord-api-types/v10';
+import { type ControlToHost, VoiceStateCommand } from '@promethean/schemas/voice/voice-relay';
+import type {
+  GatewayVoiceServerUpdateDispatchData,
+  GatewayVoiceStateUpdateDispatchData,
+} from 'discord-api-types/v10';
 import type { RelayOutcome } from './voice-relay-client.ts';
 
 /** Sends one gateway command through the access layer. */
-export type RelaySend = (provider: string, tenant: string, command: VoiceStateCommand) => Promise<RelayOutcome>;
+export type RelaySend = (
+  provider: string,
+  tenant: string,
+  command: VoiceStateCommand,
+) => Promise<RelayOutcome>;
 
 function keyOf(provider: string, tenant: string, guildId: string): string {
   return `${provider}:${tenant}:${guildId}`;
@@ -86,7 +94,8 @@ export class RelayAdapterRegistry {
       return false;
     }
     const call = this.#send(provider, tenant, command.data).then((outcome) => {
-      if (!outcome.ok) this.#log({ level: 'error', msg: 'voice state update not relayed', reason: outcome.reason, tenant });
+      if (!outcome.ok)
+        this.#log({ level: 'error', msg: 'voice state update not relayed', reason: outcome.reason, tenant });
     });
     this.#pending.add(call);
     void call.finally(() => this.#pending.delete(call));

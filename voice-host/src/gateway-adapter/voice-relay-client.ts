@@ -32,7 +32,10 @@ export class VoiceRelayClient {
       });
       const body = VoiceRelayResponse.safeParse(await response.json().catch(() => undefined));
       if (!response.ok || !body.success) {
-        return { ok: false, reason: `relay answered ${response.status}${body.success ? `: ${body.data.reason ?? ''}` : ''}` };
+        return {
+          ok: false,
+          reason: `relay answered ${response.status}${body.success ? `: ${body.data.reason ?? ''}` : ''}`,
+        };
       }
       return body.data;
     } catch (e) {

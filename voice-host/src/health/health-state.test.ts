@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DegradationTracker, hostState, sessionState } from './health-state.ts';
 
-const zero = { droppedFrames: 0, droppedSegments: 0, rejectedSegments: 0, lostPackets: 0, receivedPackets: 0 };
+const zero = {
+  droppedFrames: 0,
+  droppedSegments: 0,
+  rejectedSegments: 0,
+  lostPackets: 0,
+  receivedPackets: 0,
+};
 
 describe('health states', () => {
   it('degrades on dropped frames for the window, then recovers', () => {

@@ -36,7 +36,13 @@ export class DegradationTracker {
 
   /** Compares with the previous observation; returns whether the session is degraded at `nowMs`. */
   observe(c: LossCounters, nowMs: number): boolean {
-    const p = this.#last ?? { droppedFrames: 0, droppedSegments: 0, rejectedSegments: 0, lostPackets: 0, receivedPackets: 0 };
+    const p = this.#last ?? {
+      droppedFrames: 0,
+      droppedSegments: 0,
+      rejectedSegments: 0,
+      lostPackets: 0,
+      receivedPackets: 0,
+    };
     const lost = c.lostPackets - p.lostPackets;
     const got = c.receivedPackets - p.receivedPackets;
     const why =
@@ -73,6 +79,7 @@ export function hostState(
   stopping: boolean,
 ): HealthState {
   if (stopping) return 'STOPPED';
-  if (control === 'disconnected' || sessions.includes('DEGRADED') || sessions.includes('PAUSED')) return 'DEGRADED';
+  if (control === 'disconnected' || sessions.includes('DEGRADED') || sessions.includes('PAUSED'))
+    return 'DEGRADED';
   return 'RUNNING';
 }

@@ -24,10 +24,13 @@ function setup() {
     }),
     scheduler: clock,
     control,
-    adapters: new RelayAdapterRegistry(async (_p, _t, c) => {
-      relayed.push(c);
-      return { ok: true };
-    }, () => {}),
+    adapters: new RelayAdapterRegistry(
+      async (_p, _t, c) => {
+        relayed.push(c);
+        return { ok: true };
+      },
+      () => {},
+    ),
     sinkFor: () => new MemorySegmentSink(),
     fetcher: new PcmUrlFetcher({ origins: [], maxBytes: 1, timeoutMs: 1 }),
     log: () => {},
@@ -44,11 +47,21 @@ describe('VoiceHost', () => {
     expect(control.sent[0]).toEqual({ type: 'hello', host_id: 'vh-test', version: '0.1.0', sessions: [] });
     control.deliver({ type: 'ping', ts: 7 });
     expect(control.sent.at(-1)).toEqual({ type: 'pong', ts: 7 });
-    control.deliver({ type: 'session.join', tenant: 'duck', payload: { session_id: 'vs-1', guild_id: '1', channel_id: '2' } });
+    control.deliver({
+      type: 'session.join',
+      tenant: 'duck',
+      payload: { session_id: 'vs-1', guild_id: '1', channel_id: '2' },
+    });
     expect(host.health().sessions.map((s) => [s.session_id, s.state])).toEqual([['vs-1', 'INIT']]);
-    const changed = control.sent.filter((m) => m.type === 'event').map((m) => (m.type === 'event' ? m.envelope.intent : ''));
+    const changed = control.sent
+      .filter((m) => m.type === 'event')
+      .map((m) => (m.type === 'event' ? m.envelope.intent : ''));
     expect(changed).toContain('voice.state.changed');
-    control.deliver({ type: 'session.leave', tenant: 'duck', payload: { session_id: 'vs-1', guild_id: '1' } });
+    control.deliver({
+      type: 'session.leave',
+      tenant: 'duck',
+      payload: { session_id: 'vs-1', guild_id: '1' },
+    });
     expect(host.health().sessions).toEqual([]);
     await host.stop();
     expect(relayed).toHaveLength(2);
@@ -57,7 +70,15 @@ describe('VoiceHost', () => {
   it('sends a valid voice.health envelope per session every interval', async () => {
     const { clock, control, host } = setup();
     control.connect();
-    host.join({ session_id: 'vs-1', provider: 'discord', tenant: 'duck', guild_id: '1', channel_id: '2', self_mute: false, self_deaf: false });
+    host.join({
+      session_id: 'vs-1',
+      provider: 'discord',
+      tenant: 'duck',
+      guild_id: '1',
+      channel_id: '2',
+      self_mute: false,
+      self_deaf: false,
+    });
     clock.advance(1_000);
     const report = control.sent.find((m) => m.type === 'health');
     // A session still joining (INIT) does not degrade the host; one that lost its connection (PAUSED) would.
@@ -66,7 +87,11 @@ describe('VoiceHost', () => {
     expect(report.envelopes).toHaveLength(1);
     const env = report.envelopes[0]!;
     expect(env.dst).toBe('promethean.p.discord.t.duck.voice.health');
-    expect(VoiceHealth.payload.parse(env.payload)).toMatchObject({ session_id: 'vs-1', state: 'INIT', dropped_frames: 0 });
+    expect(VoiceHealth.payload.parse(env.payload)).toMatchObject({
+      session_id: 'vs-1',
+      state: 'INIT',
+      dropped_frames: 0,
+    });
     await host.stop();
   });
 

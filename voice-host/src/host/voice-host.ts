@@ -105,8 +105,16 @@ export class VoiceHost {
       throw new HostRequestError('session exists for another channel', 409, info.session_id);
     }
     for (const s of this.#sessions.values()) {
-      if (s.info.provider === info.provider && s.info.tenant === info.tenant && s.info.guild_id === info.guild_id) {
-        throw new HostRequestError(`tenant is already in a channel of this guild (session ${s.info.session_id})`, 409, info.session_id);
+      if (
+        s.info.provider === info.provider &&
+        s.info.tenant === info.tenant &&
+        s.info.guild_id === info.guild_id
+      ) {
+        throw new HostRequestError(
+          `tenant is already in a channel of this guild (session ${s.info.session_id})`,
+          409,
+          info.session_id,
+        );
       }
     }
     const session = new VoiceSession({
@@ -121,7 +129,12 @@ export class VoiceHost {
       onDestroyed: (i) => this.#sessions.delete(i.session_id),
     });
     this.#sessions.set(info.session_id, session);
-    this.#o.log({ level: 'info', msg: 'joining voice channel', session_id: info.session_id, tenant: info.tenant });
+    this.#o.log({
+      level: 'info',
+      msg: 'joining voice channel',
+      session_id: info.session_id,
+      tenant: info.tenant,
+    });
     return session.health(this.#o.scheduler.now());
   }
 
@@ -137,9 +150,14 @@ export class VoiceHost {
   play(sessionId: string, item: PlayItem, pcm: Uint8Array): AddResult {
     const s = this.#sessions.get(sessionId);
     if (!s) throw new HostRequestError('no such session', 404, sessionId);
-    if (item.session_id !== sessionId) throw new HostRequestError('item.session_id does not match the URL', 400, sessionId);
+    if (item.session_id !== sessionId)
+      throw new HostRequestError('item.session_id does not match the URL', 400, sessionId);
     if (pcm.byteLength % (2 * item.format.channels) !== 0) {
-      throw new HostRequestError(`PCM length ${pcm.byteLength} is not whole ${item.format.channels}-channel s16 frames`, 400, sessionId);
+      throw new HostRequestError(
+        `PCM length ${pcm.byteLength} is not whole ${item.format.channels}-channel s16 frames`,
+        400,
+        sessionId,
+      );
     }
     return s.core.play(item, pcm);
   }
@@ -150,7 +168,8 @@ export class VoiceHost {
     try {
       return this.play(sessionId, item, await this.#o.fetcher.fetch(url));
     } catch (e) {
-      if (e instanceof PcmFetchError) throw new HostRequestError(e.message, e.status, sessionId, { cause: e });
+      if (e instanceof PcmFetchError)
+        throw new HostRequestError(e.message, e.status, sessionId, { cause: e });
       throw e;
     }
   }
@@ -181,7 +200,12 @@ export class VoiceHost {
       try {
         s.tick(now);
       } catch (e) {
-        this.#o.log({ level: 'error', msg: 'session tick failed', session_id: s.info.session_id, error: String(e) });
+        this.#o.log({
+          level: 'error',
+          msg: 'session tick failed',
+          session_id: s.info.session_id,
+          error: String(e),
+        });
       }
     }
     this.#progress.tick(now);
@@ -202,7 +226,9 @@ export class VoiceHost {
   #reportHealth(): void {
     const now = this.#o.scheduler.now();
     const h = this.health();
-    const envelopes = [...this.#sessions.values()].map((s) => s.core.healthEnvelope(s.health(now), this.#o.scheduler));
+    const envelopes = [...this.#sessions.values()].map((s) =>
+      s.core.healthEnvelope(s.health(now), this.#o.scheduler),
+    );
     this.#o.control.send({ type: 'health', host_state: h.state, envelopes });
   }
 

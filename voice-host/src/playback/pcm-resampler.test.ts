@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { linearResampleMono, PcmResampler } from './pcm-resampler.ts';
 
 function sine(freq: number, rate: number, n: number, amp = 16_000): Int16Array {
-  return Int16Array.from({ length: n }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * freq * i) / rate)));
+  return Int16Array.from({ length: n }, (_, i) =>
+    Math.round(amp * Math.sin((2 * Math.PI * freq * i) / rate)),
+  );
 }
 
 /** SNR (dB) of `actual` against `ideal`, skipping `edge` samples at both ends. */
@@ -52,7 +54,11 @@ describe('PcmResampler', () => {
     for (const freq of [440, 3_000, 8_000]) {
       const input = sine(freq, 24_000, 24_000);
       const ideal = sine(freq, 48_000, 48_000);
-      const out = runChunked(new PcmResampler({ inRate: 24_000, outRate: 48_000, inChannels: 1, outChannels: 2 }), input, 480);
+      const out = runChunked(
+        new PcmResampler({ inRate: 24_000, outRate: 48_000, inChannels: 1, outChannels: 2 }),
+        input,
+        480,
+      );
       expect(out.length).toBe(96_000);
       const sinc = snr(ideal, left(out), 200);
       const linear = snr(ideal, linearResampleMono(input, 24_000, 48_000), 200);
@@ -63,7 +69,13 @@ describe('PcmResampler', () => {
 
   it('suppresses the image of an 8 kHz tone at 16 kHz by more than 50 dB', () => {
     const input = sine(8_000, 24_000, 24_000);
-    const out = left(runChunked(new PcmResampler({ inRate: 24_000, outRate: 48_000, inChannels: 1, outChannels: 2 }), input, 960));
+    const out = left(
+      runChunked(
+        new PcmResampler({ inRate: 24_000, outRate: 48_000, inChannels: 1, outChannels: 2 }),
+        input,
+        960,
+      ),
+    );
     const image = 10 * Math.log10(power(out, 8_000, 48_000) / power(out, 16_000, 48_000));
     expect(image).toBeGreaterThan(50);
   });
@@ -84,12 +96,18 @@ describe('PcmResampler', () => {
       stereo[2 * i] = v;
       stereo[2 * i + 1] = -v;
     });
-    const out = runChunked(new PcmResampler({ inRate: 48_000, outRate: 48_000, inChannels: 2, outChannels: 2 }), stereo, 960);
+    const out = runChunked(
+      new PcmResampler({ inRate: 48_000, outRate: 48_000, inChannels: 2, outChannels: 2 }),
+      stereo,
+      960,
+    );
     expect(out.length).toBe(stereo.length);
     expect(Math.max(...out.map((v, i) => Math.abs(v - stereo[i]!)))).toBeLessThanOrEqual(1);
   });
 
   it('rejects a zero sample rate', () => {
-    expect(() => new PcmResampler({ inRate: 0, outRate: 48_000, inChannels: 1, outChannels: 2 })).toThrow(RangeError);
+    expect(() => new PcmResampler({ inRate: 0, outRate: 48_000, inChannels: 1, outChannels: 2 })).toThrow(
+      RangeError,
+    );
   });
 });

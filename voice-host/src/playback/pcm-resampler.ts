@@ -46,7 +46,8 @@ export class PcmResampler {
 
   constructor(spec: ResamplerSpec) {
     for (const r of [spec.inRate, spec.outRate]) {
-      if (!Number.isInteger(r) || r <= 0) throw new RangeError(`sample rates must be positive integers, got ${r}`);
+      if (!Number.isInteger(r) || r <= 0)
+        throw new RangeError(`sample rates must be positive integers, got ${r}`);
     }
     this.#spec = spec;
     const g = gcd(spec.inRate, spec.outRate);
@@ -136,7 +137,7 @@ export class PcmResampler {
 
 function clamp16(v: number): number {
   const r = Math.round(v);
-  return r > 32767 ? 32767 : r < -32768 ? -32768 : r;
+  return Math.min(32767, Math.max(-32768, r));
 }
 
 /** The naive baseline the tests compare against: linear interpolation between neighbouring samples. */

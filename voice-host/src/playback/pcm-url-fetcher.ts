@@ -59,7 +59,8 @@ export class PcmUrlFetcher {
 
   async #readCapped(response: Response): Promise<Uint8Array> {
     const declared = Number(response.headers.get('content-length') ?? '0');
-    if (declared > this.#o.maxBytes) throw new PcmFetchError(`PCM is ${declared} bytes; at most ${this.#o.maxBytes}`, 413);
+    if (declared > this.#o.maxBytes)
+      throw new PcmFetchError(`PCM is ${declared} bytes; at most ${this.#o.maxBytes}`, 413);
     const chunks: Uint8Array[] = [];
     let total = 0;
     const reader = response.body?.getReader();

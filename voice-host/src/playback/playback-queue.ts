@@ -88,7 +88,8 @@ export class PlaybackQueue {
   /** Cancels the head reply if it has waited longer than the gap timeout; returns its id. */
   skipStalled(nowMs: number): string | undefined {
     const reply = this.#replies[0];
-    if (reply?.waitingSince === undefined || nowMs - reply.waitingSince < this.#gapTimeoutMs) return undefined;
+    if (reply?.waitingSince === undefined || nowMs - reply.waitingSince < this.#gapTimeoutMs)
+      return undefined;
     this.skipped++;
     this.#close(reply.id);
     return reply.id;

@@ -1,4 +1,4 @@
-import { createAudioPlayer, entersState, AudioPlayerStatus, NoSubscriberBehavior } from '@discordjs/voice';
+import { AudioPlayerStatus, createAudioPlayer, entersState, NoSubscriberBehavior } from '@discordjs/voice';
 import { describe, expect, it } from 'vitest';
 import { AudioPlayerOutput } from './audio-player-output.ts';
 import type { PcmOutput } from './pcm-output.ts';
@@ -53,7 +53,13 @@ const pcm = (ms: number) => new Uint8Array(ms * 24 * 2).fill(7);
 function setup(mode: InterruptMode = 'stop') {
   let now = 0;
   const output = new RecordingOutput();
-  const playback = new SessionPlayback({ output, interruptMode: mode, duckGain: 0.25, gapTimeoutMs: 2_000, now: () => now });
+  const playback = new SessionPlayback({
+    output,
+    interruptMode: mode,
+    duckGain: 0.25,
+    gapTimeoutMs: 2_000,
+    now: () => now,
+  });
   return { output, playback, advance: (ms: number) => (now += ms) };
 }
 

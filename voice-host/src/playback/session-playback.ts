@@ -4,9 +4,9 @@
  * stops (and the reply is dropped) or ducks, and the interrupted reply is reported.
  */
 import { DISCORD_CHANNELS, SAMPLE_RATE } from '../audio/discord-pcm.ts';
-import { PcmResampler } from './pcm-resampler.ts';
 import type { PcmOutput } from './pcm-output.ts';
-import { type AddResult, type PlayChunk, type PlayItem, PlaybackQueue } from './playback-queue.ts';
+import { PcmResampler } from './pcm-resampler.ts';
+import { type AddResult, PlaybackQueue, type PlayChunk, type PlayItem } from './playback-queue.ts';
 
 export type InterruptMode = 'stop' | 'duck';
 

@@ -3,7 +3,12 @@ import { ReorderBuffer } from './reorder-buffer.ts';
 import type { TimedPacket } from './timed-packet.ts';
 import { WrapUnwrapper } from './wrap-unwrapper.ts';
 
-const pkt = (seq: number, arrivalMs = seq * 20): TimedPacket => ({ seq, rtpTs: seq * 960, arrivalMs, opus: new Uint8Array([seq & 0xff]) });
+const pkt = (seq: number, arrivalMs = seq * 20): TimedPacket => ({
+  seq,
+  rtpTs: seq * 960,
+  arrivalMs,
+  opus: new Uint8Array([seq & 0xff]),
+});
 const seqs = (ps: TimedPacket[]) => ps.map((p) => p.seq);
 
 describe('ReorderBuffer', () => {
@@ -52,7 +57,9 @@ describe('ReorderBuffer', () => {
 describe('WrapUnwrapper', () => {
   it('extends 16-bit sequence numbers across the wrap, in either order', () => {
     const u = new WrapUnwrapper(16);
-    expect([65_534, 65_535, 1, 0, 2].map((s) => u.unwrap(s))).toEqual([65_534, 65_535, 65_537, 65_536, 65_538]);
+    expect([65_534, 65_535, 1, 0, 2].map((s) => u.unwrap(s))).toEqual([
+      65_534, 65_535, 65_537, 65_536, 65_538,
+    ]);
   });
 
   it('extends 32-bit timestamps across the wrap', () => {

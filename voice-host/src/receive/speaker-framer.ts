@@ -2,7 +2,7 @@
  * Turns one speaker's ordered Opus packets into exact 20 ms mono frames on a true timeline: RTP time is
  * anchored to arrival, gaps from lost packets become silence, long pauses become a time jump.
  */
-import { FRAME_SAMPLES, FRAME_MS, type MonoFrame, SAMPLES_PER_MS } from '../audio/discord-pcm.ts';
+import { FRAME_MS, FRAME_SAMPLES, type MonoFrame, SAMPLES_PER_MS } from '../audio/discord-pcm.ts';
 import type { OpusFrameDecoder } from './opus-frame-decoder.ts';
 import { downmixStereo } from './stereo-downmix.ts';
 import type { TimedPacket } from './timed-packet.ts';

@@ -101,7 +101,11 @@ export class SpeakerReceiver {
     const frames = prev === undefined ? 0 : Math.max(1, Math.round(elapsed / FRAME_SAMPLES));
     const rtpTs = prev === undefined ? 0 : prev.rtpTs + frames * FRAME_SAMPLES;
     const seq = prev === undefined ? 0 : prev.seq + 1;
-    this.#arrival = { seq, rtpTs, at: prev === undefined ? arrivalMs : prev.at + (frames * FRAME_SAMPLES) / SAMPLES_PER_MS };
+    this.#arrival = {
+      seq,
+      rtpTs,
+      at: prev === undefined ? arrivalMs : prev.at + (frames * FRAME_SAMPLES) / SAMPLES_PER_MS,
+    };
     return { seq, rtpTs, arrivalMs, opus };
   }
 }

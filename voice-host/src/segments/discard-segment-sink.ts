@@ -12,6 +12,11 @@ export class DiscardSegmentSink implements SegmentSink {
   async write(segment: SegmentWrite): Promise<void> {
     this.discarded++;
     const p = segment.envelope.payload;
-    this.#log({ level: 'info', msg: 'segment (no ingest configured)', id: segment.envelope.id, ms: p.ts_end - p.ts_start });
+    this.#log({
+      level: 'info',
+      msg: 'segment (no ingest configured)',
+      id: segment.envelope.id,
+      ms: p.ts_end - p.ts_start,
+    });
   }
 }

@@ -23,17 +23,25 @@ async function ingestRoute(fail: number[]) {
   const statuses = [...fail];
   server = await serveFetch(
     async (request) => {
-      if (request.headers.get('authorization') !== `Bearer ${SECRET}`) return new Response('no', { status: 401 });
+      if (request.headers.get('authorization') !== `Bearer ${SECRET}`)
+        return new Response('no', { status: 401 });
       const status = statuses.shift();
       if (status !== undefined) return new Response('try later', { status });
       const form = await request.formData();
-      const env = SegmentIngestEnvelope.safeParse(JSON.parse(String(form.get(SEGMENT_INGEST_FIELDS.envelope))));
+      const env = SegmentIngestEnvelope.safeParse(
+        JSON.parse(String(form.get(SEGMENT_INGEST_FIELDS.envelope))),
+      );
       const pcm = form.get(SEGMENT_INGEST_FIELDS.pcm);
       if (!env.success || !(pcm instanceof Blob)) return Response.json({ error: 'bad' }, { status: 400 });
       const problem = pcmLengthProblem(env.data, pcm.size);
       if (problem) return Response.json({ error: problem }, { status: 400 });
       stored.set(env.data.id, pcm.size);
-      return Response.json({ ok: true, id: env.data.id, blob_key: env.data.payload.blob_key, bytes: pcm.size });
+      return Response.json({
+        ok: true,
+        id: env.data.id,
+        blob_key: env.data.payload.blob_key,
+        bytes: pcm.size,
+      });
     },
     '127.0.0.1',
     0,

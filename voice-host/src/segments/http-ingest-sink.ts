@@ -32,7 +32,11 @@ export class HttpIngestSink implements SegmentSink {
     const form = new FormData();
     form.set(SEGMENT_INGEST_FIELDS.envelope, JSON.stringify(segment.envelope));
     const bytes = new Uint8Array(segment.pcm);
-    form.set(SEGMENT_INGEST_FIELDS.pcm, new Blob([bytes], { type: 'application/octet-stream' }), 'segment.pcm');
+    form.set(
+      SEGMENT_INGEST_FIELDS.pcm,
+      new Blob([bytes], { type: 'application/octet-stream' }),
+      'segment.pcm',
+    );
     const response = await (this.#o.fetch ?? fetch)(this.#o.url, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.#o.secret}` },

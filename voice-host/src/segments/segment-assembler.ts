@@ -101,8 +101,17 @@ export class SegmentAssembler {
   #fillShortJump(ts: number): void {
     const last = this.#frames.at(-1);
     if (last === undefined) return;
-    for (let t = last.ts + FRAME_MS; t < ts && ts - this.#gate.lastVoicedEnd < this.#config.hangover_ms; t += FRAME_MS) {
-      this.#frames.push({ userId: this.#userId, ts: t, samples: new Int16Array(FRAME_SAMPLES), filled: true });
+    for (
+      let t = last.ts + FRAME_MS;
+      t < ts && ts - this.#gate.lastVoicedEnd < this.#config.hangover_ms;
+      t += FRAME_MS
+    ) {
+      this.#frames.push({
+        userId: this.#userId,
+        ts: t,
+        samples: new Int16Array(FRAME_SAMPLES),
+        filled: true,
+      });
     }
   }
 
@@ -130,6 +139,13 @@ export class SegmentAssembler {
       pcm.set(f.samples, i * FRAME_SAMPLES);
     });
     this.#lastEmittedEnd = last.ts + FRAME_MS;
-    this.#listener.segment({ userId: this.#userId, tsStart: first.ts, tsEnd: last.ts + FRAME_MS, pcm, closedAt, split });
+    this.#listener.segment({
+      userId: this.#userId,
+      tsStart: first.ts,
+      tsEnd: last.ts + FRAME_MS,
+      pcm,
+      closedAt,
+      split,
+    });
   }
 }

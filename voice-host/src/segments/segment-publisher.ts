@@ -75,7 +75,12 @@ export class SegmentPublisher {
   enqueue(segment: AssembledSegment): void {
     const write = this.#toWrite(segment);
     const evicted = this.#queue.push({ write, closedAt: segment.closedAt, attempts: 0 });
-    if (evicted) this.#o.log?.({ level: 'warn', msg: 'segment queue full: dropped oldest', id: evicted.write.envelope.id });
+    if (evicted)
+      this.#o.log?.({
+        level: 'warn',
+        msg: 'segment queue full: dropped oldest',
+        id: evicted.write.envelope.id,
+      });
     this.#pump();
   }
 
@@ -141,7 +146,13 @@ export class SegmentPublisher {
     const id = p.write.envelope.id;
     if (e instanceof SegmentRejectedError || p.attempts >= this.#o.maxAttempts) {
       this.#stats.rejected++;
-      this.#o.log?.({ level: 'error', msg: 'segment not stored', id, attempts: p.attempts, error: String(e) });
+      this.#o.log?.({
+        level: 'error',
+        msg: 'segment not stored',
+        id,
+        attempts: p.attempts,
+        error: String(e),
+      });
       this.#busy = false;
       this.#pump();
       return;

@@ -1,5 +1,5 @@
-import { VoiceStateSpeaking } from '@promethean/schemas/voice/voice-messages';
 import type { Envelope } from '@promethean/schemas/envelope';
+import { VoiceStateSpeaking } from '@promethean/schemas/voice/voice-messages';
 import { FakeClock } from '@promethean/shared/broker/fake-clock';
 import { describe, expect, it } from 'vitest';
 import { encodeOpusFrames, layOutStream } from '../../testing/opus-packet-stream.ts';
@@ -34,7 +34,15 @@ function setup(env: Record<string, string> = {}) {
   const output = new SilentOutput();
   const deferred: Array<() => void> = [];
   const core = new SessionCore({
-    info: { session_id: 'vs-1', provider: 'discord', tenant: 'duck', guild_id: '1', channel_id: '2', self_mute: false, self_deaf: false },
+    info: {
+      session_id: 'vs-1',
+      provider: 'discord',
+      tenant: 'duck',
+      guild_id: '1',
+      channel_id: '2',
+      self_mute: false,
+      self_deaf: false,
+    },
     config,
     sink,
     scheduler: clock,
@@ -96,7 +104,12 @@ describe('SessionCore', () => {
     expect(output.log).toEqual(['begin reply-9']);
     await speak(core, clock, '77');
     const speaking = published.filter((e) => e.intent === VoiceStateSpeaking.intent).map((e) => e.payload);
-    expect(speaking[0]).toEqual({ session_id: 'vs-1', user_id: '77', speaking: true, interrupted_reply_id: 'reply-9' });
+    expect(speaking[0]).toEqual({
+      session_id: 'vs-1',
+      user_id: '77',
+      speaking: true,
+      interrupted_reply_id: 'reply-9',
+    });
     expect(speaking.filter((p) => (p as { speaking: boolean }).speaking)).toHaveLength(3);
     expect(speaking.slice(1).every((p) => !('interrupted_reply_id' in (p as object)))).toBe(true);
     expect(output.log).toEqual(['begin reply-9', 'stop']);

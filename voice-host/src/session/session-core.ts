@@ -8,7 +8,12 @@ import { createEnvelope } from '@promethean/shared/agent/envelope-factory';
 import type { Scheduler } from '@promethean/shared/broker/scheduler';
 import type { z } from 'zod';
 import type { HostConfig } from '../config/host-config.ts';
-import { type ConnectionStatus, DegradationTracker, type HealthState, sessionState } from '../health/health-state.ts';
+import {
+  type ConnectionStatus,
+  DegradationTracker,
+  type HealthState,
+  sessionState,
+} from '../health/health-state.ts';
 import type { PcmOutput } from '../playback/pcm-output.ts';
 import type { PlayItem } from '../playback/playback-queue.ts';
 import { SessionPlayback } from '../playback/session-playback.ts';
@@ -29,7 +34,13 @@ export interface SessionHealth extends VoiceHealthPayload {
   readonly dropped_segments: number;
   readonly segments_published: number;
   readonly segments_rejected: number;
-  readonly playback: { playing: boolean; queued: number; played: number; interrupted: number; skipped: number };
+  readonly playback: {
+    playing: boolean;
+    queued: number;
+    played: number;
+    interrupted: number;
+    skipped: number;
+  };
 }
 
 export interface SessionCoreOptions {
@@ -129,7 +140,8 @@ export class SessionCore {
       guild_id: this.info.guild_id,
       connection: status,
       state,
-      ...(this.#degradation.reason !== undefined && state === 'DEGRADED' && { reason: this.#degradation.reason }),
+      ...(this.#degradation.reason !== undefined &&
+        state === 'DEGRADED' && { reason: this.#degradation.reason }),
       speakers: p.speakers,
       jitter_ms: Math.round(p.jitterMs * 100) / 100,
       packet_loss: Math.round(p.packetLoss * 10_000) / 10_000,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildSpeechFixture } from '../../testing/speech-fixture.ts';
 import { encodeOpusFrames, layOutStream, type StreamPacket } from '../../testing/opus-packet-stream.ts';
+import { buildSpeechFixture } from '../../testing/speech-fixture.ts';
 import type { AssembledSegment } from '../segments/segment-assembler.ts';
 import { DEFAULT_VAD, VadConfig } from '../vad/vad-config.ts';
 import { SpeechPipeline } from './speech-pipeline.ts';
@@ -45,7 +45,13 @@ describe('SpeechPipeline on real Opus speech', () => {
   it('cuts one segment per phrase within 60 ms of the known silences, despite loss and reordering', () => {
     const drop = new Set([40, 41, 77, 130, 131, 132, 200]);
     const swapWithNext = new Set([20, 60, 95, 150, 210]);
-    const stream = layOutStream(packets, { startMs: START, drop, swapWithNext, duplicate: new Set([33]), firstSeq: 65_500 });
+    const stream = layOutStream(packets, {
+      startMs: START,
+      drop,
+      swapWithNext,
+      duplicate: new Set([33]),
+      firstSeq: 65_500,
+    });
     const { p, segments } = pipeline(exact);
     deliver(p, stream, START + fixture.durationMs + 1_000);
 

@@ -5,7 +5,11 @@
 import type { MonoFrame } from '../audio/discord-pcm.ts';
 import { DropOldestQueue } from '../queue/drop-oldest-queue.ts';
 import type { RtpHeader } from '../receive/rtp-header.ts';
-import { SpeakerReceiver, type SpeakerReceiverOptions, type SpeakerStats } from '../receive/speaker-receiver.ts';
+import {
+  SpeakerReceiver,
+  type SpeakerReceiverOptions,
+  type SpeakerStats,
+} from '../receive/speaker-receiver.ts';
 import { type AssembledSegment, SegmentAssembler } from '../segments/segment-assembler.ts';
 import type { VadConfig } from '../vad/vad-config.ts';
 

@@ -55,7 +55,14 @@ export class VoiceSession {
       adapterCreator: o.adapterCreator,
       daveEncryption: o.daveEncryption,
     });
-    this.#connection.on('error', (e) => o.log({ level: 'warn', msg: 'voice connection error', error: e.message, session_id: o.info.session_id }));
+    this.#connection.on('error', (e) =>
+      o.log({
+        level: 'warn',
+        msg: 'voice connection error',
+        error: e.message,
+        session_id: o.info.session_id,
+      }),
+    );
     this.#connection.subscribe(this.#player);
     this.#binding = new DiscordReceiveBinding(
       this.#connection,

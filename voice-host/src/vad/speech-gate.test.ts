@@ -14,7 +14,9 @@ describe('EnergyVad', () => {
   });
 
   it('starts at the start threshold and holds down to the stop threshold', () => {
-    const vad = new EnergyVad(VadConfig.parse({ start_threshold_db: -30, stop_threshold_db: -40, adaptive: false }));
+    const vad = new EnergyVad(
+      VadConfig.parse({ start_threshold_db: -30, stop_threshold_db: -40, adaptive: false }),
+    );
     expect(vad.classify(tone(400))).toBe(false); // about -41 dBFS
     expect(vad.classify(tone(1500))).toBe(true); // about -30 dBFS
     expect(vad.classify(tone(500))).toBe(true); // -39: still above the stop threshold
@@ -22,7 +24,9 @@ describe('EnergyVad', () => {
   });
 
   it('raises the start level over a steady noise floor when adaptive', () => {
-    const vad = new EnergyVad(VadConfig.parse({ start_threshold_db: -50, stop_threshold_db: -55, noise_margin_db: 12 }));
+    const vad = new EnergyVad(
+      VadConfig.parse({ start_threshold_db: -50, stop_threshold_db: -55, noise_margin_db: 12 }),
+    );
     for (let i = 0; i < 100; i++) vad.classify(tone(100)); // steady ~ -53 dBFS hum: below start at first
     expect(vad.noiseFloorDb).toBeGreaterThan(-60);
     expect(vad.classify(tone(300))).toBe(false); // -44 dBFS would pass -50, but not floor + 12
@@ -38,7 +42,9 @@ describe('SpeechGate', () => {
     expect(kinds(40, true)).toEqual(['confirmed']);
     expect(kinds(60, false)).toEqual([]);
     expect(kinds(80, false)).toEqual([]);
-    expect(g.frame(140, false)).toEqual([{ kind: 'close', lastVoicedEnd: 60, closedAt: 160, confirmed: true }]);
+    expect(g.frame(140, false)).toEqual([
+      { kind: 'close', lastVoicedEnd: 60, closedAt: 160, confirmed: true },
+    ]);
   });
 
   it('closes by idle time when frames stop coming, unconfirmed for a click', () => {

@@ -51,7 +51,8 @@ export class Watchdog {
     const late = this.#lastCheck === undefined ? 0 : nowMs - this.#lastCheck - this.#o.checkMs;
     this.#lastCheck = nowMs;
     if (late > this.#o.stallMs) {
-      return this.#exit(ExitCode.stalled, { detail: 'event loop blocked', blocked_ms: Math.round(late) });
+      this.#exit(ExitCode.stalled, { detail: 'event loop blocked', blocked_ms: Math.round(late) });
+      return;
     }
     this.#checkProgress(nowMs);
     if (!this.#fired) this.#checkControl(nowMs);

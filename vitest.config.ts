@@ -2,8 +2,16 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { yamlText } from './scripts/vite-yaml-text.ts';
+import { planStorageServers } from './test/servers/storage-server-plan.ts';
+import { poolDependencyOptimizer, requireNodeProcess } from './test/workers/pool-node-compat.ts';
+
+// Where the storage servers (MongoDB-wire, Chroma) will listen; the global setup starts them there.
+const storage = await planStorageServers();
+const STORAGE_SERVERS = 'test/servers/storage-servers-setup.ts';
 
 export default defineConfig({
+  // The workers pool resolves node_modules requires through the root server: see test/workers/pool-node-compat.ts.
+  plugins: [requireNodeProcess()],
   test: {
     reporters: ['default', './scripts/test-summary-reporter.ts'],
     projects: [
@@ -15,6 +23,7 @@ export default defineConfig({
           include: ['{schemas,shared,functions,durable-objects,voice-host,test,scripts,docs}/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'test/workers/**', 'test/chaos/**'],
           testTimeout: 20_000,
+          globalSetup: [STORAGE_SERVERS],
         },
       },
       {
@@ -24,6 +33,7 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             // The access Worker runs beside this one only in the dev-stack test; here its binding answers 503.
             miniflare: {
+              bindings: { MONGODB_URI: storage.mongoUri, CHROMA_URL: storage.chromaUrl },
               serviceBindings: {
                 ACCESS: () =>
                   new Response('promethean-access is not part of this test project', { status: 503 }),
@@ -35,6 +45,9 @@ export default defineConfig({
           name: 'functions-worker',
           include: ['test/workers/functions/**/*.test.ts'],
           testTimeout: 30_000,
+          globalSetup: [STORAGE_SERVERS],
+          // The mongodb driver is pre-bundled for workerd: see test/workers/pool-node-compat.ts.
+          deps: { optimizer: { ssr: poolDependencyOptimizer(['mongodb']) } },
         },
       },
       // The access Worker's project lives beside its wrangler.toml: only there may token bindings be named.

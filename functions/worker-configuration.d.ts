@@ -6,15 +6,18 @@ interface __BaseEnv_FunctionsEnv {
 	DEAD_LETTERS: Queue;
 	PROMETHEAN_ENV: "development";
 	BUILD_SHA: "dev";
+	CHROMA_URL: "http://127.0.0.1:8000";
+	DOCUMENT_STORE_OVERRIDE: "";
 	TENANT_DOCUMENTS: DurableObjectNamespace<import("./src/index").TenantDocuments>;
 	REPLY_MAILBOX: DurableObjectNamespace<import("./src/index").ReplyMailbox>;
 	TENANT_LEASES: DurableObjectNamespace<import("./src/index").TenantLeases>;
+	MONGO_DOCUMENTS: DurableObjectNamespace<import("./src/index").MongoDocuments>;
 	ACCESS: Fetcher /* promethean-access */;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./src/index");
-		durableNamespaces: "TenantDocuments" | "ReplyMailbox" | "TenantLeases";
+		durableNamespaces: "TenantDocuments" | "ReplyMailbox" | "TenantLeases" | "MongoDocuments";
 	}
 	interface Env extends __BaseEnv_FunctionsEnv {}
 }
@@ -23,7 +26,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "PROMETHEAN_ENV" | "BUILD_SHA">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "PROMETHEAN_ENV" | "BUILD_SHA" | "CHROMA_URL" | "DOCUMENT_STORE_OVERRIDE">> {}
 }
 declare module "*.yml" {
 	const value: string;

@@ -2,6 +2,7 @@
 import { app } from './http-app.ts';
 import { consumeQueue } from './queue-consumer.ts';
 
+export { MongoDocuments } from '../storage/mongo-documents.ts';
 export { ReplyMailbox } from '../storage/reply-mailbox.ts';
 export { TenantDocuments } from '../storage/tenant-documents.ts';
 export { TenantLeases } from '../storage/tenant-leases.ts';

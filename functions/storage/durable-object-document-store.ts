@@ -1,4 +1,10 @@
-/** The DocumentStore port over a tenant's `TenantDocuments` Durable Object (RPC per call). */
+/**
+ * The DocumentStore port over a tenant's document Durable Object — `TenantDocuments` (SQLite) or
+ * `MongoDocuments` (MongoDB): both serve the same RPC surface. Input is validated here first, so bad
+ * documents fail with a typed, non-retriable error before any RPC; failures of the call itself come back
+ * as a retriable `StoreUnavailableError` carrying the tenant.
+ */
+import { AgentError } from '@promethean/shared/agent/agent-errors';
 import type {
   DocumentCollection,
   DocumentStore,
@@ -6,29 +12,90 @@ import type {
   StoredDocument,
   UpsertResult,
 } from '@promethean/shared/effects/document-store';
+import {
+  type DocumentScope,
+  parseCollection,
+  parseCountOptions,
+  parseDocuments,
+  parseFind,
+  parseForeignId,
+} from '@promethean/shared/effects/document-validation';
+import { StoreUnavailableError } from '@promethean/shared/effects/storage-errors';
+import { documentObjectName } from './document-object-name.ts';
+import type { MongoDocuments } from './mongo-documents.ts';
 import type { TenantDocuments } from './tenant-documents.ts';
 
-export class DurableObjectDocumentStore implements DocumentStore {
-  readonly #stub: DurableObjectStub<TenantDocuments>;
+/** Either document Durable Object class; their RPC methods are identical. */
+export type DocumentObjectNamespace =
+  | DurableObjectNamespace<TenantDocuments>
+  | DurableObjectNamespace<MongoDocuments>;
 
-  constructor(namespace: DurableObjectNamespace<TenantDocuments>, provider: string, tenant: string) {
-    this.#stub = namespace.get(namespace.idFromName(`${provider}:${tenant}`));
-  }
-
-  upsertMany(collection: DocumentCollection, docs: readonly StoredDocument[]): Promise<UpsertResult> {
-    return this.#stub.upsertMany(collection, [...docs]);
-  }
-  get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined> {
-    return this.#stub.get(collection, foreignId) as Promise<StoredDocument | undefined>;
-  }
+/** The common RPC surface, as seen through a stub. */
+interface DocumentObjectStub {
+  upsertMany(collection: DocumentCollection, docs: StoredDocument[]): Promise<UpsertResult>;
+  get(collection: DocumentCollection, foreignId: string): Promise<unknown>;
   find(
     collection: DocumentCollection,
     index: Record<string, string>,
     options?: FindOptions,
-  ): Promise<StoredDocument[]> {
-    return this.#stub.find(collection, index, options) as Promise<StoredDocument[]>;
+  ): Promise<unknown>;
+  count(collection: DocumentCollection, options?: { includeDeleted?: boolean }): Promise<number>;
+}
+
+export class DurableObjectDocumentStore implements DocumentStore {
+  readonly #stub: DocumentObjectStub;
+  readonly #scope: DocumentScope;
+
+  constructor(namespace: DocumentObjectNamespace, provider: string, tenant: string) {
+    this.#scope = { provider, tenant };
+    const ns = namespace as DurableObjectNamespace<TenantDocuments>;
+    this.#stub = ns.get(ns.idFromName(documentObjectName(this.#scope))) as unknown as DocumentObjectStub;
   }
-  count(collection: DocumentCollection, options?: { includeDeleted?: boolean }): Promise<number> {
-    return this.#stub.count(collection, options);
+
+  async upsertMany(collection: DocumentCollection, docs: readonly StoredDocument[]): Promise<UpsertResult> {
+    const name = parseCollection(collection, this.#scope);
+    const valid = parseDocuments(docs, this.#scope);
+    return this.#call('upsertMany', () => this.#stub.upsertMany(name, valid));
+  }
+
+  async get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined> {
+    const name = parseCollection(collection, this.#scope);
+    const id = parseForeignId(foreignId, this.#scope);
+    return this.#call('get', () => this.#stub.get(name, id) as Promise<StoredDocument | undefined>);
+  }
+
+  async find(
+    collection: DocumentCollection,
+    index: Record<string, string>,
+    options?: FindOptions,
+  ): Promise<StoredDocument[]> {
+    const name = parseCollection(collection, this.#scope);
+    const query = parseFind(index, options, this.#scope);
+    return this.#call(
+      'find',
+      () => this.#stub.find(name, query.index, query.options) as Promise<StoredDocument[]>,
+    );
+  }
+
+  async count(collection: DocumentCollection, options?: { includeDeleted?: boolean }): Promise<number> {
+    const name = parseCollection(collection, this.#scope);
+    const o = parseCountOptions(options, this.#scope);
+    return this.#call('count', () => this.#stub.count(name, o));
+  }
+
+  /**
+   * Errors lose their class crossing RPC; what comes back is retried as "store unavailable" with the
+   * tenant attached (the object's own message, e.g. a missing MONGODB_URI, stays in the text).
+   */
+  async #call<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof AgentError) throw error;
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new StoreUnavailableError(`document store ${operation} failed: ${detail}`, this.#scope, {
+        cause: error,
+      });
+    }
   }
 }

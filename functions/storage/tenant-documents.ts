@@ -6,12 +6,23 @@
 import { DurableObject } from 'cloudflare:workers';
 import {
   type DocumentCollection,
+  documentSortKey,
+  FIND_DEFAULT_LIMIT,
   type FindOptions,
   mergeDocument,
   type StoredDocument,
   type UpsertResult,
 } from '@promethean/shared/effects/document-store';
+import {
+  type DocumentScope,
+  parseCollection,
+  parseCountOptions,
+  parseDocuments,
+  parseFind,
+  parseForeignId,
+} from '@promethean/shared/effects/document-validation';
 import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
+import { documentScopeOf } from './document-object-name.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE documents (
@@ -31,11 +42,6 @@ type Row = {
   slots_json: string;
 };
 
-/** Snowflakes sort numerically: left-pad digit ids so that string order is numeric order. */
-export function sortKey(foreignId: string): string {
-  return /^\d{1,30}$/.test(foreignId) ? foreignId.padStart(30, '0') : `~${foreignId}`;
-}
-
 function toDocument(row: Row): StoredDocument {
   return {
     provider: row.provider,
@@ -48,8 +54,12 @@ function toDocument(row: Row): StoredDocument {
 }
 
 export class TenantDocuments extends DurableObject<FunctionsEnv> {
+  /** The provider+tenant this object serves (from its name); documents of others are refused. */
+  readonly #scope: DocumentScope | undefined;
+
   constructor(ctx: DurableObjectState, env: FunctionsEnv) {
     super(ctx, env);
+    this.#scope = documentScopeOf(ctx.id);
     ctx.blockConcurrencyWhile(async () => ensureSchema(ctx.storage, MIGRATIONS));
   }
 
@@ -66,10 +76,12 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
   }
 
   async upsertMany(collection: DocumentCollection, docs: StoredDocument[]): Promise<UpsertResult> {
+    const name = parseCollection(collection, this.#scope);
+    const valid = parseDocuments(docs, this.#scope);
     let written = 0;
     this.ctx.storage.transactionSync(() => {
-      for (const incoming of docs) {
-        const { doc, changed } = mergeDocument(this.#read(collection, incoming), incoming);
+      for (const incoming of valid) {
+        const { doc, changed } = mergeDocument(this.#read(name, incoming), incoming);
         if (!changed) continue;
         written++;
         runSql(
@@ -78,11 +90,11 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (collection, provider, tenant, foreign_id) DO UPDATE SET
              urn = excluded.urn, index_json = excluded.index_json, slots_json = excluded.slots_json, deleted = excluded.deleted`,
-          collection,
+          name,
           doc.provider,
           doc.tenant,
           doc.foreign_id,
-          sortKey(doc.foreign_id),
+          documentSortKey(doc.foreign_id),
           doc.urn,
           JSON.stringify(doc.index),
           JSON.stringify(doc.slots),
@@ -90,15 +102,15 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
         );
       }
     });
-    return { written, unchanged: docs.length - written };
+    return { written, unchanged: valid.length - written };
   }
 
   async get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined> {
     const rows = runSql<Row>(
       this.ctx.storage,
       'SELECT * FROM documents WHERE collection = ? AND foreign_id = ? LIMIT 1',
-      collection,
-      foreignId,
+      parseCollection(collection, this.#scope),
+      parseForeignId(foreignId, this.#scope),
     );
     return rows[0] ? toDocument(rows[0]) : undefined;
   }
@@ -106,21 +118,22 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
   async find(
     collection: DocumentCollection,
     index: Record<string, string>,
-    o: FindOptions = {},
+    options: FindOptions = {},
   ): Promise<StoredDocument[]> {
+    const { index: fields, options: o } = parseFind(index, options, this.#scope);
     const where = ['collection = ?'];
-    const args: string[] = [collection];
+    const args: string[] = [parseCollection(collection, this.#scope)];
     if (!o.includeDeleted) where.push('deleted = 0');
     if (o.before !== undefined) {
       where.push('sort_key < ?');
-      args.push(sortKey(o.before));
+      args.push(documentSortKey(o.before));
     }
-    for (const [key, value] of Object.entries(index)) {
-      if (!/^[a-z_]+$/.test(key)) throw new Error(`find: index key "${key}" must be lowercase letters and _`);
+    // Keys passed IndexKey validation (lowercase identifiers), so they are safe inside the JSON path.
+    for (const [key, value] of Object.entries(fields)) {
       where.push(`json_extract(index_json, '$.${key}') = ?`);
       args.push(value);
     }
-    const limit = Math.max(1, Math.min(o.limit ?? 1000, 10_000));
+    const limit = o.limit ?? FIND_DEFAULT_LIMIT;
     const rows = runSql<Row>(
       this.ctx.storage,
       `SELECT * FROM documents WHERE ${where.join(' AND ')} ORDER BY sort_key DESC LIMIT ${limit}`,
@@ -129,8 +142,11 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
     return rows.map(toDocument);
   }
 
-  async count(collection: DocumentCollection, o: { includeDeleted?: boolean } = {}): Promise<number> {
+  async count(collection: DocumentCollection, options: { includeDeleted?: boolean } = {}): Promise<number> {
+    const o = parseCountOptions(options, this.#scope);
     const query = `SELECT COUNT(*) AS n FROM documents WHERE collection = ?${o.includeDeleted ? '' : ' AND deleted = 0'}`;
-    return runSql<{ n: number }>(this.ctx.storage, query, collection)[0]?.n ?? 0;
+    return (
+      runSql<{ n: number }>(this.ctx.storage, query, parseCollection(collection, this.#scope))[0]?.n ?? 0
+    );
   }
 }

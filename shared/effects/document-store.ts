@@ -30,7 +30,13 @@ export interface UpsertResult {
   unchanged: number;
 }
 
+/** `find` returns at most this many documents when no `limit` is given. */
+export const FIND_DEFAULT_LIMIT = 1000;
+/** The largest `limit` a `find` accepts. */
+export const FIND_MAX_LIMIT = 10_000;
+
 export interface FindOptions {
+  /** 1..`FIND_MAX_LIMIT`; `FIND_DEFAULT_LIMIT` when absent. */
   limit?: number;
   /** Only documents whose foreign_id sorts before this one; results are newest first. */
   before?: string;
@@ -74,6 +80,14 @@ export function mergeDocument(
     ? { ...existing.index, ...incoming.index }
     : { ...incoming.index, ...existing.index };
   return { doc: { ...existing, index, slots }, changed };
+}
+
+/**
+ * A string whose plain (byte) order is the order `compareForeignIds` gives for snowflakes: digit ids are
+ * left-padded, everything else sorts after them. Stores that sort in the database (SQLite, MongoDB) use it.
+ */
+export function documentSortKey(foreignId: string): string {
+  return /^\d{1,30}$/.test(foreignId) ? foreignId.padStart(30, '0') : `~${foreignId}`;
 }
 
 /** Snowflake-style ids compare numerically when both are digit strings. */

@@ -1,16 +1,36 @@
 /** An in-memory DocumentStore for tests and golden fixtures, with the same merge rule as real stores. */
 import {
-  compareForeignIds,
   type DocumentCollection,
   type DocumentStore,
+  documentSortKey,
+  FIND_DEFAULT_LIMIT,
   type FindOptions,
   mergeDocument,
   type StoredDocument,
   type UpsertResult,
 } from './document-store.ts';
+import {
+  type DocumentScope,
+  parseCollection,
+  parseCountOptions,
+  parseDocuments,
+  parseFind,
+  parseForeignId,
+} from './document-validation.ts';
+
+/** Values are kept as JSON, exactly as the SQLite and MongoDB adapters keep them. */
+function jsonCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
 
 export class MemoryDocumentStore implements DocumentStore {
   readonly #collections = new Map<DocumentCollection, Map<string, StoredDocument>>();
+  readonly #scope: DocumentScope | undefined;
+
+  /** With a scope, documents of any other provider or tenant are refused, as the real adapters do. */
+  constructor(scope?: DocumentScope) {
+    this.#scope = scope && { ...scope };
+  }
 
   #collection(name: DocumentCollection): Map<string, StoredDocument> {
     let c = this.#collections.get(name);
@@ -22,11 +42,11 @@ export class MemoryDocumentStore implements DocumentStore {
   }
 
   async upsertMany(collection: DocumentCollection, docs: readonly StoredDocument[]): Promise<UpsertResult> {
-    const c = this.#collection(collection);
+    const c = this.#collection(parseCollection(collection, this.#scope));
     let written = 0;
-    for (const incoming of docs) {
+    for (const incoming of parseDocuments(docs, this.#scope)) {
       const key = `${incoming.provider}/${incoming.tenant}/${incoming.foreign_id}`;
-      const { doc, changed } = mergeDocument(c.get(key), incoming);
+      const { doc, changed } = mergeDocument(c.get(key), jsonCopy(incoming));
       if (changed) {
         c.set(key, doc);
         written++;
@@ -36,8 +56,9 @@ export class MemoryDocumentStore implements DocumentStore {
   }
 
   async get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined> {
-    for (const doc of this.#collection(collection).values()) {
-      if (doc.foreign_id === foreignId) return structuredClone(doc);
+    const id = parseForeignId(foreignId, this.#scope);
+    for (const doc of this.#collection(parseCollection(collection, this.#scope)).values()) {
+      if (doc.foreign_id === id) return jsonCopy(doc);
     }
     return undefined;
   }
@@ -45,20 +66,26 @@ export class MemoryDocumentStore implements DocumentStore {
   async find(
     collection: DocumentCollection,
     index: Record<string, string>,
-    o: FindOptions = {},
+    options: FindOptions = {},
   ): Promise<StoredDocument[]> {
-    const matches = [...this.#collection(collection).values()].filter(
+    const { index: where, options: o } = parseFind(index, options, this.#scope);
+    const before = o.before === undefined ? undefined : documentSortKey(o.before);
+    const matches = [...this.#collection(parseCollection(collection, this.#scope)).values()].filter(
       (d) =>
         (o.includeDeleted || d.slots.deleted === undefined) &&
-        (o.before === undefined || compareForeignIds(d.foreign_id, o.before) < 0) &&
-        Object.entries(index).every(([k, v]) => d.index[k] === v),
+        (before === undefined || documentSortKey(d.foreign_id) < before) &&
+        Object.entries(where).every(([k, v]) => d.index[k] === v),
     );
-    matches.sort((a, b) => compareForeignIds(b.foreign_id, a.foreign_id));
-    return structuredClone(matches.slice(0, o.limit ?? matches.length));
+    matches.sort((a, b) => {
+      const [ka, kb] = [documentSortKey(a.foreign_id), documentSortKey(b.foreign_id)];
+      return ka < kb ? 1 : ka > kb ? -1 : 0;
+    });
+    return jsonCopy(matches.slice(0, o.limit ?? FIND_DEFAULT_LIMIT));
   }
 
-  async count(collection: DocumentCollection, o: { includeDeleted?: boolean } = {}): Promise<number> {
-    return [...this.#collection(collection).values()].filter(
+  async count(collection: DocumentCollection, options: { includeDeleted?: boolean } = {}): Promise<number> {
+    const o = parseCountOptions(options, this.#scope);
+    return [...this.#collection(parseCollection(collection, this.#scope)).values()].filter(
       (d) => o.includeDeleted || d.slots.deleted === undefined,
     ).length;
   }

@@ -6,7 +6,7 @@ import type {
   VectorRecord,
   VectorStore,
 } from './effect-ports.ts';
-import { assertMatchesPin, vectorCollectionName } from './vector-schema.ts';
+import { assertMatchesPin, VectorSchemaMismatchError, vectorCollectionName } from './vector-schema.ts';
 
 interface MemoryCollection {
   spec: EmbeddingSpec | undefined;
@@ -57,7 +57,8 @@ export class MemoryVectorStore implements VectorStore {
     const c = this.#collection(collection);
     const name = vectorCollectionName(this.#provider, this.#tenant, collection);
     assertMatchesPin(name, c.spec ?? spec, spec, records);
-    c.spec ??= { ...spec };
+    // Like Chroma, an empty write creates (and pins) nothing.
+    if (records.length > 0) c.spec ??= { ...spec };
     for (const r of records) c.records.set(r.id, structuredClone(r));
     this.writes.push({ collection, ids: records.map((r) => r.id) });
   }
@@ -68,7 +69,12 @@ export class MemoryVectorStore implements VectorStore {
     k: number,
     where: Record<string, string | number | boolean> = {},
   ): Promise<VectorMatch[]> {
-    const matches = [...this.#collection(collection).records.values()]
+    const c = this.#collection(collection);
+    if (c.spec && embedding.length !== c.spec.dimension) {
+      const name = vectorCollectionName(this.#provider, this.#tenant, collection);
+      throw new VectorSchemaMismatchError(name, c.spec, { model: c.spec.model, dimension: embedding.length });
+    }
+    const matches = [...c.records.values()]
       .filter((r) => Object.entries(where).every(([key, value]) => r.metadata[key] === value))
       .map((r) => ({ ...structuredClone(r), distance: cosineDistance(r.embedding, embedding) }));
     // Ties break by id so results are deterministic.

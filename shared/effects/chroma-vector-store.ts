@@ -1,0 +1,258 @@
+/**
+ * The VectorStore port over Chroma, through the `chromadb` client (it runs unchanged in Node and in
+ * workerd: it speaks HTTP with `fetch`). Collections `<provider>__<tenant>__<collection>`, cosine distance,
+ * explicit embeddings only (`embeddingFunction: null`), and the embedding model and dimension pinned in the
+ * collection's metadata when it is created and checked before every write and query.
+ */
+import {
+  ChromaClient,
+  ChromaConnectionError,
+  ChromaNotFoundError,
+  ChromaUniqueError,
+  type Collection,
+  type Metadata,
+  type Where,
+} from 'chromadb';
+import { z } from 'zod';
+import { AgentError, NonRetriableError } from '../agent/agent-errors.ts';
+import type { DocumentScope } from './document-validation.ts';
+import type {
+  EmbeddingSpec,
+  VectorCollection,
+  VectorMatch,
+  VectorRecord,
+  VectorStore,
+} from './effect-ports.ts';
+import { StoreUnavailableError } from './storage-errors.ts';
+import { assertMatchesPin, VectorSchemaMismatchError, vectorCollectionName } from './vector-schema.ts';
+
+/** Collection metadata keys holding the pin. */
+export const PIN_MODEL_KEY = 'promethean:embedding_model';
+export const PIN_DIMENSION_KEY = 'promethean:embedding_dimension';
+
+/** Chroma's own limit is larger (5461 on a local server); smaller requests keep Worker memory flat. */
+const UPSERT_CHUNK = 500;
+
+const Pin = z.object({
+  [PIN_MODEL_KEY]: z.string().min(1),
+  [PIN_DIMENSION_KEY]: z.number().int().positive(),
+});
+
+const RecordInput = z.object({
+  id: z.string().min(1),
+  embedding: z.array(z.number().refine(Number.isFinite, 'embedding values must be finite numbers')),
+  document: z.string(),
+  metadata: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])),
+});
+
+/** A collection exists in Chroma but carries no pin: it was not created by this adapter. */
+export class UnpinnedVectorCollectionError extends NonRetriableError {
+  override readonly name = 'UnpinnedVectorCollectionError';
+  constructor(
+    readonly collection: string,
+    scope: DocumentScope,
+  ) {
+    super(
+      `vector collection ${collection} has no embedding pin (${PIN_MODEL_KEY}, ${PIN_DIMENSION_KEY}); ` +
+        'it was not created by Promethean: re-embed into a new collection',
+      scope,
+    );
+  }
+}
+
+export interface ChromaVectorStoreOptions extends DocumentScope {
+  /** The Chroma server, e.g. `http://127.0.0.1:8000`. */
+  url: string;
+}
+
+/** Client arguments for a Chroma URL (`http[s]://host[:port]`). */
+export function chromaClientArgs(url: string): { host: string; port: number; ssl: boolean } {
+  const parsed = new URL(url);
+  const ssl = parsed.protocol === 'https:';
+  return { host: parsed.hostname, port: Number(parsed.port || (ssl ? 443 : 80)), ssl };
+}
+
+function toWhere(where: Record<string, string | number | boolean>): Where | undefined {
+  const clauses = Object.entries(where).map(([key, value]) => ({ [key]: value }) as Where);
+  if (clauses.length === 0) return undefined;
+  return clauses.length === 1 ? clauses[0] : { $and: clauses };
+}
+
+export class ChromaVectorStore implements VectorStore {
+  readonly #client: ChromaClient;
+  readonly #scope: DocumentScope;
+  readonly #collections = new Map<VectorCollection, Collection>();
+
+  constructor(options: ChromaVectorStoreOptions) {
+    this.#client = new ChromaClient(chromaClientArgs(options.url));
+    this.#scope = { provider: options.provider, tenant: options.tenant };
+  }
+
+  async upsert(
+    collection: VectorCollection,
+    records: readonly VectorRecord[],
+    spec: EmbeddingSpec,
+  ): Promise<void> {
+    const name = this.#name(collection);
+    const parsed = this.#parseRecords(name, records);
+    // Checked before creating the collection too, so a bad first write cannot pin a wrong spec.
+    assertMatchesPin(name, spec, spec, parsed);
+    if (parsed.length === 0) return;
+    const col = await this.#open(collection, spec);
+    assertMatchesPin(name, this.#pinOf(name, col), spec, parsed);
+    for (let start = 0; start < parsed.length; start += UPSERT_CHUNK) {
+      const chunk = parsed.slice(start, start + UPSERT_CHUNK);
+      await this.#dropStaleMetadata(name, col, chunk);
+      await this.#run('upsert', name, () =>
+        col.upsert({
+          ids: chunk.map((r) => r.id),
+          embeddings: chunk.map((r) => [...r.embedding]),
+          documents: chunk.map((r) => r.document),
+          // Chroma refuses an empty metadata object; null means "none".
+          metadatas: chunk.map((r) => (Object.keys(r.metadata).length > 0 ? r.metadata : null)) as Metadata[],
+        }),
+      );
+    }
+  }
+
+  async query(
+    collection: VectorCollection,
+    embedding: readonly number[],
+    k: number,
+    where: Record<string, string | number | boolean> = {},
+  ): Promise<VectorMatch[]> {
+    const name = this.#name(collection);
+    const col = await this.#open(collection);
+    if (!col || k < 1) return [];
+    const pin = this.#pinOf(name, col);
+    if (embedding.length !== pin.dimension) {
+      throw new VectorSchemaMismatchError(name, pin, { model: pin.model, dimension: embedding.length });
+    }
+    const result = await this.#run('query', name, () =>
+      col.query({
+        queryEmbeddings: [[...embedding]],
+        nResults: Math.floor(k),
+        where: toWhere(where),
+        include: ['documents', 'metadatas', 'distances', 'embeddings'],
+      }),
+    );
+    const ids = result.ids[0] ?? [];
+    return ids.map((id, i) => ({
+      id,
+      embedding: result.embeddings[0]?.[i] ?? [],
+      document: result.documents[0]?.[i] ?? '',
+      metadata: (result.metadatas[0]?.[i] ?? {}) as Record<string, string | number | boolean>,
+      distance: result.distances[0]?.[i] ?? Number.NaN,
+    }));
+  }
+
+  async count(collection: VectorCollection): Promise<number> {
+    const col = await this.#open(collection);
+    return col ? this.#run('count', this.#name(collection), () => col.count()) : 0;
+  }
+
+  async delete(collection: VectorCollection, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return; // Chroma refuses an empty id list; deleting nothing is a no-op.
+    const col = await this.#open(collection);
+    if (col) await this.#run('delete', this.#name(collection), () => col.delete({ ids: [...ids] }));
+  }
+
+  async pinned(collection: VectorCollection): Promise<EmbeddingSpec | undefined> {
+    const col = await this.#open(collection);
+    return col && this.#pinOf(this.#name(collection), col);
+  }
+
+  /**
+   * Chroma's upsert merges metadata into what a record had (and ignores nulls), so a rewrite that drops a
+   * key would keep the old value and still match filters on it. Records that would keep such a key are
+   * deleted first, so a redelivered or re-embedded record ends up exactly as written.
+   */
+  async #dropStaleMetadata(name: string, col: Collection, records: readonly VectorRecord[]): Promise<void> {
+    const existing = await this.#run('get', name, () =>
+      col.get({ ids: records.map((r) => r.id), include: ['metadatas'] }),
+    );
+    const incoming = new Map(records.map((r) => [r.id, r.metadata]));
+    const stale = existing.ids.filter((id, i) => {
+      const next = incoming.get(id) ?? {};
+      return Object.keys(existing.metadatas[i] ?? {}).some((key) => !(key in next));
+    });
+    if (stale.length > 0) await this.#run('delete', name, () => col.delete({ ids: stale }));
+  }
+
+  #name(collection: VectorCollection): string {
+    return vectorCollectionName(this.#scope.provider, this.#scope.tenant, collection);
+  }
+
+  #parseRecords(name: string, records: readonly VectorRecord[]): VectorRecord[] {
+    const result = z.array(RecordInput).safeParse(records);
+    if (!result.success) {
+      const issues = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      throw new NonRetriableError(`invalid vector records for ${name}: ${issues}`, this.#scope);
+    }
+    return result.data;
+  }
+
+  #pinOf(name: string, col: Collection): EmbeddingSpec {
+    const pin = Pin.safeParse(col.metadata ?? {});
+    if (!pin.success) throw new UnpinnedVectorCollectionError(name, this.#scope);
+    return { model: pin.data[PIN_MODEL_KEY], dimension: pin.data[PIN_DIMENSION_KEY] };
+  }
+
+  /** The collection; created (pinned to `createWith`) when absent and a spec is given, else undefined. */
+  async #open(collection: VectorCollection, createWith: EmbeddingSpec): Promise<Collection>;
+  async #open(collection: VectorCollection): Promise<Collection | undefined>;
+  async #open(collection: VectorCollection, createWith?: EmbeddingSpec): Promise<Collection | undefined> {
+    const cached = this.#collections.get(collection);
+    if (cached) return cached;
+    const name = this.#name(collection);
+    let col = await this.#get(name);
+    if (!col && createWith) col = await this.#create(name, createWith);
+    if (col) this.#collections.set(collection, col);
+    return col;
+  }
+
+  async #get(name: string): Promise<Collection | undefined> {
+    try {
+      return await this.#client.getCollection({ name });
+    } catch (error) {
+      if (error instanceof ChromaNotFoundError) return undefined;
+      throw this.#wrap('getCollection', name, error);
+    }
+  }
+
+  /** Creates the pinned collection; when another writer created it first, uses theirs (and its pin). */
+  async #create(name: string, spec: EmbeddingSpec): Promise<Collection> {
+    try {
+      return await this.#client.createCollection({
+        name,
+        embeddingFunction: null,
+        configuration: { hnsw: { space: 'cosine' } },
+        metadata: { [PIN_MODEL_KEY]: spec.model, [PIN_DIMENSION_KEY]: spec.dimension },
+      });
+    } catch (error) {
+      if (!(error instanceof ChromaUniqueError)) throw this.#wrap('createCollection', name, error);
+      const existing = await this.#get(name);
+      if (!existing) throw this.#wrap('createCollection', name, error);
+      return existing;
+    }
+  }
+
+  async #run<T>(operation: string, name: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw this.#wrap(operation, name, error);
+    }
+  }
+
+  #wrap(operation: string, name: string, error: unknown): Error {
+    if (error instanceof AgentError) return error;
+    const detail = `${name}: ${error instanceof Error ? error.message : String(error)}`;
+    if (error instanceof ChromaConnectionError || error instanceof TypeError) {
+      return new StoreUnavailableError(`Chroma unreachable during ${operation} on ${detail}`, this.#scope, {
+        cause: error,
+      });
+    }
+    return new AgentError(`Chroma ${operation} failed on ${detail}`, this.#scope, { cause: error });
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The zod rules every DocumentStore adapter applies to what it is given (and every storage Durable Object to
+ * its RPC input), so all adapters accept and refuse exactly the same documents and queries.
+ */
+import { ForeignId, SegmentName, UrnString } from '@promethean/schemas/identifiers';
+import { z } from 'zod';
+import {
+  type DocumentCollection,
+  FIND_MAX_LIMIT,
+  type FindOptions,
+  type StoredDocument,
+} from './document-store.ts';
+import { InvalidDocumentError } from './storage-errors.ts';
+
+/** Index keys become database field names and query paths: lowercase identifiers only. */
+export const IndexKey = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'index keys must be a-z, 0-9 or _, starting with a letter');
+
+export const DocumentCollectionName = z.enum(['messages', 'attachments', 'jobs']);
+
+/**
+ * Where `value` stops being plain JSON (what every store can keep exactly), or undefined when it is JSON.
+ * Object properties that are `undefined` are allowed: JSON drops them, as every store does.
+ */
+export function jsonProblem(value: unknown, path = 'value', depth = 0): string | undefined {
+  if (depth > 64) return `${path}: nested deeper than 64 levels`;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path}: ${value} is not JSON`;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      if (item === undefined) return `${path}[${i}]: undefined is not JSON`;
+      const problem = jsonProblem(item, `${path}[${i}]`, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [key, item] of Object.entries(value)) {
+      if (item === undefined) continue;
+      const problem = jsonProblem(item, `${path}.${key}`, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  return `${path}: a ${typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value} is not JSON`;
+}
+
+const JsonValue = z.unknown().superRefine((value, ctx) => {
+  const problem = jsonProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const DocumentSlotInput = z.object({ version: z.string(), value: JsonValue }).strict();
+
+export const StoredDocumentInput = z
+  .object({
+    provider: SegmentName,
+    tenant: SegmentName,
+    foreign_id: ForeignId,
+    urn: UrnString,
+    index: z.record(IndexKey, z.string()),
+    slots: z.record(z.string().min(1).max(128), DocumentSlotInput),
+  })
+  .strict();
+
+export const FindOptionsInput = z
+  .object({
+    limit: z.number().int().min(1).max(FIND_MAX_LIMIT).optional(),
+    before: ForeignId.optional(),
+    includeDeleted: z.boolean().optional(),
+  })
+  .strict();
+
+export const CountOptionsInput = z.object({ includeDeleted: z.boolean().optional() }).strict();
+
+/** The provider+tenant a store serves; documents of any other tenant are refused. */
+export interface DocumentScope {
+  provider: string;
+  tenant: string;
+}
+
+function issuesOf(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string, scope?: DocumentScope): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new InvalidDocumentError(`invalid ${what}`, issuesOf(result.error), scope);
+  return result.data;
+}
+
+/** Validates a collection name. */
+export function parseCollection(value: unknown, scope?: DocumentScope): DocumentCollection {
+  return parse(DocumentCollectionName, value, 'document collection', scope);
+}
+
+/** Validates documents for `upsertMany`; with a scope, also refuses documents of another provider or tenant. */
+export function parseDocuments(value: unknown, scope?: DocumentScope): StoredDocument[] {
+  const docs = parse(z.array(StoredDocumentInput), value, 'documents', scope) as StoredDocument[];
+  if (scope) {
+    const foreign = docs.filter((d) => d.provider !== scope.provider || d.tenant !== scope.tenant);
+    if (foreign.length > 0) {
+      throw new InvalidDocumentError(
+        'documents of another tenant',
+        foreign.slice(0, 5).map((d) => `${d.foreign_id} belongs to ${d.provider}/${d.tenant}`),
+        scope,
+      );
+    }
+  }
+  return docs;
+}
+
+/** Validates a `find` query: index keys and options. */
+export function parseFind(
+  index: unknown,
+  options: unknown,
+  scope?: DocumentScope,
+): { index: Record<string, string>; options: FindOptions } {
+  return {
+    index: parse(z.record(IndexKey, z.string()), index, 'find index', scope),
+    options: parse(FindOptionsInput, options ?? {}, 'find options', scope),
+  };
+}
+
+/** Validates `count` options. */
+export function parseCountOptions(value: unknown, scope?: DocumentScope): { includeDeleted?: boolean } {
+  return parse(CountOptionsInput, value ?? {}, 'count options', scope);
+}
+
+/** Validates a foreign id given to `get`. */
+export function parseForeignId(value: unknown, scope?: DocumentScope): string {
+  return parse(ForeignId, value, 'foreign id', scope);
+}

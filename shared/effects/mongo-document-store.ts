@@ -1,0 +1,319 @@
+/**
+ * The DocumentStore port over MongoDB (or any MongoDB-wire server such as FerretDB), through the official
+ * driver: database `promethean_<provider>_<tenant>`, collections `messages`, `attachments`, `jobs` (one
+ * record per document, unique on `{provider, tenant, foreign_id}`), each with a `<name>.slots` slot log.
+ *
+ * Concurrency, without lost slots on either server:
+ * 1. Every delivered slot version is inserted into the slot log (`mongo-slot-log.ts`) — insert-only, with
+ *    a deterministic `_id`, so racing writers never overwrite each other and redeliveries are duplicates.
+ * 2. The document record is then rebuilt from all of its slot records (`mergeDocument`, in arrival order)
+ *    and written back; then the log is read again, and if another writer added records meanwhile, the
+ *    record is rebuilt once more (bounded by `MAX_ROUNDS`). Whoever writes a record last has checked
+ *    afterwards that the log did not move, so at rest every record equals the merge of its whole log.
+ *
+ * Why not a conditional update: FerretDB v1.24 evaluates an update's filter, then replaces the document by
+ * `_id` without re-checking it (its SQLite handler does not run updates in a transaction; FerretDB issue
+ * #3040), so compare-and-set on a revision field, `$set` per slot and even `$inc` all lose writes under
+ * concurrency there; it also refuses update pipelines. Inserts against a unique `_id` are the one atomic
+ * primitive both servers share. A writer that dies between steps 1 and 2 leaves its slots in the log; the
+ * next write of that document, or the redelivery of the same message, rebuilds the record from them.
+ */
+import {
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Filter,
+  MongoBulkWriteError,
+  type MongoClient,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
+import { AgentError } from '../agent/agent-errors.ts';
+import {
+  type DocumentCollection,
+  type DocumentStore,
+  documentSortKey,
+  FIND_DEFAULT_LIMIT,
+  type FindOptions,
+  type StoredDocument,
+  type UpsertResult,
+} from './document-store.ts';
+import {
+  type DocumentScope,
+  parseCollection,
+  parseCountOptions,
+  parseDocuments,
+  parseFind,
+  parseForeignId,
+} from './document-validation.ts';
+import {
+  fromMongoRecord,
+  type MongoDocumentRecord,
+  mongoDatabaseName,
+  recordHolds,
+  toMongoRecord,
+} from './mongo-document-codec.ts';
+import { foldSlotRecords, type SlotRecord, slotRecordsOf } from './mongo-slot-log.ts';
+import { DocumentWriteConflictError, StoreUnavailableError } from './storage-errors.ts';
+
+/** How many rebuild rounds a document gets while other writers keep adding to its log. */
+export const MAX_ROUNDS = 16;
+
+/** The unique key of document records (the index every adapter's contract checks). */
+export const UNIQUE_KEY_INDEX = 'provider_1_tenant_1_foreign_id_1';
+const SORT_INDEX = 'provider_1_tenant_1_deleted_1_sort_key_-1';
+const DUPLICATE_KEY = 11000;
+
+/** Collections whose indexes a client has ensured (`<database>.<collection>` → done). */
+const indexedCollections = new WeakMap<MongoClient, Map<string, Promise<void>>>();
+
+interface Collections {
+  documents: Collection<MongoDocumentRecord>;
+  slots: Collection<SlotRecord>;
+}
+
+/** Errors that mean "the server is not reachable right now", as opposed to a refused operation. */
+function isUnavailable(error: unknown): boolean {
+  return (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoTopologyClosedError
+  );
+}
+
+/** The record ids a log read saw per document, to notice a log that moved. */
+function logSignature(records: readonly SlotRecord[]): string {
+  return records
+    .map((r) => r._id)
+    .sort()
+    .join('\n');
+}
+
+export class MongoDocumentStore implements DocumentStore {
+  readonly #client: MongoClient;
+  readonly #scope: DocumentScope;
+
+  /** `client` stays owned by the caller (a Durable Object keeps it warm across requests). */
+  constructor(client: MongoClient, scope: DocumentScope) {
+    this.#client = client;
+    this.#scope = { provider: scope.provider, tenant: scope.tenant };
+  }
+
+  /** The database this tenant's collections live in. */
+  get databaseName(): string {
+    return mongoDatabaseName(this.#scope.provider, this.#scope.tenant);
+  }
+
+  async upsertMany(collection: DocumentCollection, docs: readonly StoredDocument[]): Promise<UpsertResult> {
+    const name = parseCollection(collection, this.#scope);
+    const incoming = parseDocuments(docs, this.#scope);
+    if (incoming.length === 0) return { written: 0, unchanged: 0 };
+    const cols = await this.#collections(name);
+    const arrivedAt = Date.now();
+    const deliveries = incoming.map((doc, position) => slotRecordsOf(doc, arrivedAt, position));
+    const records = deliveries.flat();
+    const duplicates = await this.#bulkWrite(
+      'insert slot records',
+      cols.slots,
+      records.map((document) => ({ insertOne: { document } })),
+    );
+    const changed = await this.#rebuild(name, cols, [...new Set(incoming.map((d) => d.foreign_id))]);
+    // A delivery counts as written when a record it inserted itself (not a duplicate) changed its document.
+    let next = 0;
+    let written = 0;
+    for (const delivery of deliveries) {
+      const positions = delivery.map(() => next++);
+      if (positions.some((p) => !duplicates.has(p) && changed.has(records[p]!._id))) written++;
+    }
+    return { written, unchanged: incoming.length - written };
+  }
+
+  /**
+   * Folds the document from its slot log, the source of truth: exact even in the moment after a writer
+   * died between logging its slots and rewriting the record (`find` and `count` read records).
+   */
+  async get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined> {
+    const { slots } = await this.#collections(parseCollection(collection, this.#scope));
+    const id = parseForeignId(foreignId, this.#scope);
+    const logs = await this.#readLogs(slots, [id]);
+    return foldSlotRecords(logs.get(id) ?? []).doc;
+  }
+
+  async find(
+    collection: DocumentCollection,
+    index: Record<string, string>,
+    options: FindOptions = {},
+  ): Promise<StoredDocument[]> {
+    const { documents } = await this.#collections(parseCollection(collection, this.#scope));
+    const { index: where, options: o } = parseFind(index, options, this.#scope);
+    const filter: Filter<MongoDocumentRecord> = { ...this.#scope };
+    if (!o.includeDeleted) filter.deleted = false;
+    if (o.before !== undefined) filter.sort_key = { $lt: documentSortKey(o.before) };
+    for (const [key, value] of Object.entries(where)) {
+      (filter as Record<string, unknown>)[`index.${key}`] = value;
+    }
+    const records = await this.#run('find', () =>
+      documents
+        .find(filter, { projection: { _id: 0 } })
+        .sort({ sort_key: -1 })
+        .limit(o.limit ?? FIND_DEFAULT_LIMIT)
+        .toArray(),
+    );
+    return records.map(fromMongoRecord);
+  }
+
+  async count(collection: DocumentCollection, options: { includeDeleted?: boolean } = {}): Promise<number> {
+    const { documents } = await this.#collections(parseCollection(collection, this.#scope));
+    const o = parseCountOptions(options, this.#scope);
+    const filter: Filter<MongoDocumentRecord> = {
+      ...this.#scope,
+      ...(!o.includeDeleted && { deleted: false }),
+    };
+    return this.#run('count', () => documents.countDocuments(filter));
+  }
+
+  /**
+   * Rebuilds the records of `foreignIds` from their slot logs until a read after the write finds each log
+   * unchanged. Returns the slot record ids that changed their document in the final fold.
+   */
+  async #rebuild(
+    name: DocumentCollection,
+    cols: Collections,
+    foreignIds: readonly string[],
+  ): Promise<Set<string>> {
+    const changedBy = new Map<string, Set<string>>();
+    let pending = [...foreignIds];
+    let logs = await this.#readLogs(cols.slots, pending);
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > MAX_ROUNDS) throw new DocumentWriteConflictError(name, pending, MAX_ROUNDS, this.#scope);
+      const stored = await this.#readDocuments(cols.documents, pending);
+      const writes: AnyBulkWriteOperation<MongoDocumentRecord>[] = [];
+      const written: string[] = [];
+      for (const id of pending) {
+        const { doc, changed } = foldSlotRecords(logs.get(id) ?? []);
+        changedBy.set(id, changed);
+        const current = stored.get(id);
+        if (!doc || recordHolds(current, doc)) continue;
+        // By `_id`: FerretDB finds a document by `_id` in SQL, by any other field with a scan.
+        const record = toMongoRecord(doc);
+        writes.push(
+          current
+            ? { replaceOne: { filter: { _id: record._id }, replacement: record } }
+            : { insertOne: { document: record } },
+        );
+        written.push(id);
+      }
+      // Two first writes of one document race to insert its record: the loser rebuilds next round.
+      const raced = await this.#bulkWrite('write documents', cols.documents, writes);
+      const after = await this.#readLogs(cols.slots, written);
+      // Only a writer that wrote must check its write against the log; the others leave it to the last one.
+      pending = written.filter(
+        (id, i) => raced.has(i) || logSignature(after.get(id) ?? []) !== logSignature(logs.get(id) ?? []),
+      );
+      logs = after;
+    }
+    return new Set([...changedBy.values()].flatMap((ids) => [...ids]));
+  }
+
+  async #readLogs(
+    slots: Collection<SlotRecord>,
+    foreignIds: readonly string[],
+  ): Promise<Map<string, SlotRecord[]>> {
+    const records = await this.#run('read slot records', () =>
+      slots.find({ ...this.#scope, foreign_id: { $in: [...foreignIds] } }).toArray(),
+    );
+    const logs = new Map<string, SlotRecord[]>();
+    for (const record of records) {
+      const log = logs.get(record.foreign_id);
+      if (log) log.push(record);
+      else logs.set(record.foreign_id, [record]);
+    }
+    return logs;
+  }
+
+  async #readDocuments(
+    documents: Collection<MongoDocumentRecord>,
+    foreignIds: readonly string[],
+  ): Promise<Map<string, MongoDocumentRecord>> {
+    const records = await this.#run('read documents', () =>
+      documents.find({ ...this.#scope, foreign_id: { $in: [...foreignIds] } }).toArray(),
+    );
+    return new Map(records.map((r) => [r.foreign_id, r]));
+  }
+
+  /** Runs writes unordered; returns the positions refused as duplicate keys (any other failure throws). */
+  async #bulkWrite<T extends object>(
+    operation: string,
+    col: Collection<T>,
+    ops: readonly AnyBulkWriteOperation<T>[],
+  ): Promise<Set<number>> {
+    if (ops.length === 0) return new Set();
+    try {
+      await col.bulkWrite([...ops], { ordered: false });
+      return new Set();
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw this.#wrap(operation, error);
+      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== DUPLICATE_KEY)) {
+        throw this.#wrap(operation, error);
+      }
+      return new Set(writeErrors.map((w) => w.index));
+    }
+  }
+
+  /**
+   * The collection pair, after its indexes exist: ensured once per client and collection. One
+   * `createIndex` per index, not one `createIndexes` for all: FerretDB v1.24 panics in
+   * `validateIndexesForCreation` (and drops the connection) when two or more requested indexes exist.
+   */
+  async #collections(name: DocumentCollection): Promise<Collections> {
+    const db = this.#client.db(this.databaseName);
+    const cols: Collections = {
+      documents: db.collection<MongoDocumentRecord>(name),
+      slots: db.collection<SlotRecord>(`${name}.slots`),
+    };
+    let perClient = indexedCollections.get(this.#client);
+    if (!perClient) {
+      perClient = new Map();
+      indexedCollections.set(this.#client, perClient);
+    }
+    const key = `${this.databaseName}.${name}`;
+    let ready = perClient.get(key);
+    if (!ready) {
+      const byKey = { provider: 1, tenant: 1, foreign_id: 1 } as const;
+      ready = this.#run('createIndex', async () => {
+        await cols.documents.createIndex(byKey, { name: UNIQUE_KEY_INDEX, unique: true });
+        await cols.documents.createIndex(
+          { provider: 1, tenant: 1, deleted: 1, sort_key: -1 },
+          { name: SORT_INDEX },
+        );
+        await cols.slots.createIndex(byKey, { name: 'provider_1_tenant_1_foreign_id_1' });
+      });
+      perClient.set(key, ready);
+      ready.catch(() => perClient.delete(key));
+    }
+    await ready;
+    return cols;
+  }
+
+  async #run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw this.#wrap(operation, error);
+    }
+  }
+
+  #wrap(operation: string, error: unknown): Error {
+    if (error instanceof AgentError) return error;
+    const where = `${this.databaseName}: ${error instanceof Error ? error.message : String(error)}`;
+    if (isUnavailable(error)) {
+      return new StoreUnavailableError(`MongoDB unreachable during ${operation} on ${where}`, this.#scope, {
+        cause: error,
+      });
+    }
+    return new AgentError(`MongoDB ${operation} failed on ${where}`, this.#scope, { cause: error });
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * A real Chroma server for tests, benchmarks and chaos runs: `chroma run` from the `chromadb` package on
+ * 127.0.0.1, ready once `/api/v2/heartbeat` answers. `restart()` keeps the port and the data directory.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.ts';
+import { ServerProcess } from './server-process.ts';
+
+export interface ChromaServer {
+  /** e.g. `http://127.0.0.1:41235` */
+  url: string;
+  kind: 'chroma';
+  description: string;
+  /** Stops the server (waiting for it to exit: SIGTERM takes over a second) and removes its data. */
+  stop(): Promise<void>;
+  /** Stops and starts it again on the same port with the same data. */
+  restart(): Promise<void>;
+  /** Stops it without removing its data (a crash); `restart()` brings it back. */
+  kill(): Promise<void>;
+}
+
+export interface ChromaServerOptions {
+  port?: number;
+  log?: (line: string) => void;
+}
+
+const CHROMA_CLI = join(import.meta.dirname, '..', '..', 'node_modules', 'chromadb', 'dist', 'cli.mjs');
+
+/** Resolves true once Chroma's heartbeat answers 200 at `url`. */
+export async function chromaHeartbeat(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/api/v2/heartbeat`, { signal: AbortSignal.timeout(1_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a Chroma server with a fresh data directory. */
+export async function startChromaServer(options: ChromaServerOptions = {}): Promise<ChromaServer> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const port = options.port ?? (await freePort());
+  const dataDir = await mkdtemp(join(tmpdir(), 'promethean-chroma-'));
+  const url = `http://127.0.0.1:${port}`;
+  let proc: ServerProcess | undefined;
+  const launch = async () => {
+    proc = ServerProcess.start({
+      name: 'Chroma',
+      // The running Node (22), not whatever `node` the chroma script's shebang would find.
+      command: process.execPath,
+      args: [CHROMA_CLI, 'run', '--path', dataDir, '--host', '127.0.0.1', '--port', String(port)],
+    });
+    await proc.waitUntilReady(() => chromaHeartbeat(url));
+  };
+  await launch();
+  const description = `Chroma at ${url} (data in ${dataDir})`;
+  log(`[test servers] vectors: ${description}`);
+  return {
+    url,
+    kind: 'chroma',
+    description,
+    async kill() {
+      await proc?.stop();
+    },
+    async restart() {
+      await proc?.stop();
+      await launch();
+    },
+    async stop() {
+      await proc?.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

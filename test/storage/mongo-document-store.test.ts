@@ -1,0 +1,177 @@
+import type { StoredDocument } from '@promethean/shared/effects/document-store';
+import type { DocumentScope } from '@promethean/shared/effects/document-validation';
+import { type MongoDocumentRecord, mongoDatabaseName } from '@promethean/shared/effects/mongo-document-codec';
+import { MAX_ROUNDS, MongoDocumentStore } from '@promethean/shared/effects/mongo-document-store';
+import { type SlotRecord, slotRecordsOf } from '@promethean/shared/effects/mongo-slot-log';
+import { type Collection, MongoClient } from 'mongodb';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../servers/free-port.ts';
+import { describeDocumentStoreContract } from './document-store-contract.ts';
+
+const { mongoUri, mongoKind } = inject('storageServers');
+const client = new MongoClient(mongoUri, { ignoreUndefined: true });
+afterAll(() => client.close());
+
+async function uniqueIndexes(scope: DocumentScope, collection: string): Promise<string[][]> {
+  const indexes = await client
+    .db(mongoDatabaseName(scope.provider, scope.tenant))
+    .collection(collection)
+    .indexes();
+  return indexes.filter((i) => i.unique).map((i) => Object.keys(i.key));
+}
+
+describeDocumentStoreContract(`MongoDB adapter from Node (${mongoKind})`, {
+  store: (scope) => new MongoDocumentStore(client, scope),
+  uniqueIndexes,
+});
+
+const run = Math.random().toString(36).slice(2, 8);
+const scopeFor = (label: string): DocumentScope => ({
+  provider: 'contract',
+  tenant: `mongo-${label}-${run}`,
+});
+
+function jobDoc(scope: DocumentScope, slot: string): StoredDocument {
+  return {
+    ...scope,
+    foreign_id: 'backfill:1',
+    urn: `urn:contract:job:${scope.tenant}:backfill:1`,
+    index: { kind: 'backfill' },
+    slots: { [slot]: { version: '1', value: { slot } } },
+  };
+}
+
+/**
+ * A client on which a rival writer logs a slot of its own right before each of our document writes and
+ * then vanishes without rewriting the document (as a writer killed mid-merge would): our write is then
+ * stale, and only the check after it can notice.
+ */
+function clientWithRival(rivalRounds: number): MongoClient {
+  let rounds = 0;
+  const wrap = (col: Collection<MongoDocumentRecord>, log: Collection<SlotRecord>, scope: DocumentScope) =>
+    new Proxy(col, {
+      get(target, prop) {
+        if (prop === 'bulkWrite') {
+          return async (...args: Parameters<typeof target.bulkWrite>) => {
+            if (rounds < rivalRounds) {
+              rounds++;
+              await log.insertMany(slotRecordsOf(jobDoc(scope, `rival.${rounds}`), Date.now(), 0));
+            }
+            return target.bulkWrite(...args);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  return {
+    db: (name: string) => {
+      const db = client.db(name);
+      return {
+        collection: (c: string) => {
+          if (c.endsWith('.slots')) return db.collection(c);
+          const [provider, tenant] = ['contract', name.replace('promethean_contract_', '')];
+          return wrap(db.collection<MongoDocumentRecord>(c), db.collection<SlotRecord>(`${c}.slots`), {
+            provider,
+            tenant,
+          });
+        },
+      };
+    },
+  } as unknown as MongoClient;
+}
+
+describe('MongoDocumentStore specifics', () => {
+  it('keeps each tenant in promethean_<provider>_<tenant>: one record per document, every slot in the log', async () => {
+    const scope = scopeFor('layout');
+    const store = new MongoDocumentStore(client, scope);
+    await store.upsertMany('jobs', [jobDoc(scope, 'request.000001')]);
+    expect(store.databaseName).toBe(`promethean_contract_${scope.tenant}`);
+    const db = client.db(store.databaseName);
+    expect(await db.collection('jobs').findOne({}, { projection: { _id: 0 } })).toEqual({
+      ...scope,
+      foreign_id: 'backfill:1',
+      urn: `urn:contract:job:${scope.tenant}:backfill:1`,
+      sort_key: '~backfill:1',
+      index: { kind: 'backfill' },
+      slots_json: JSON.stringify({ 'request.000001': { version: '1', value: { slot: 'request.000001' } } }),
+      deleted: false,
+    });
+    const logged = await db.collection<SlotRecord>('jobs.slots').find({}).toArray();
+    expect(logged.map((r) => [r._id, r.slot, r.version, r.value_json])).toEqual([
+      [
+        JSON.stringify(['contract', scope.tenant, 'backfill:1', 'request.000001', '1']),
+        'request.000001',
+        '1',
+        JSON.stringify({ slot: 'request.000001' }),
+      ],
+    ]);
+  });
+
+  it('cuts database names that MongoDB would refuse and keeps them distinct', () => {
+    const long = 'p'.repeat(63);
+    const a = mongoDatabaseName(long, 'tenant-a'.padEnd(63, 'x'));
+    const b = mongoDatabaseName(long, 'tenant-b'.padEnd(63, 'x'));
+    expect(a.length).toBeLessThanOrEqual(63);
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^promethean_p+_[0-9a-f]{8}$/);
+  });
+
+  it('rebuilds a document whose log moved while it was being written, keeping every writer’s slots', async () => {
+    const scope = scopeFor('race');
+    await new MongoDocumentStore(client, scope).upsertMany('jobs', [jobDoc(scope, 'job')]);
+    const racing = new MongoDocumentStore(clientWithRival(1), scope);
+    expect(await racing.upsertMany('jobs', [jobDoc(scope, 'mine')])).toEqual({ written: 1, unchanged: 0 });
+    const record = await client
+      .db(mongoDatabaseName(scope.provider, scope.tenant))
+      .collection('jobs')
+      .findOne({});
+    expect(Object.keys(JSON.parse(String(record?.slots_json))).sort()).toEqual(['job', 'mine', 'rival.1']);
+  });
+
+  it(`gives up after ${MAX_ROUNDS} rounds of a moving log with a retriable error, losing nothing`, async () => {
+    const scope = scopeFor('starved');
+    await new MongoDocumentStore(client, scope).upsertMany('jobs', [jobDoc(scope, 'job')]);
+    const racing = new MongoDocumentStore(clientWithRival(Number.POSITIVE_INFINITY), scope);
+    await expect(racing.upsertMany('jobs', [jobDoc(scope, 'mine')])).rejects.toMatchObject({
+      name: 'DocumentWriteConflictError',
+      retryAfterMs: expect.any(Number),
+    });
+    const calm = new MongoDocumentStore(client, scope);
+    const slots = Object.keys((await calm.get('jobs', 'backfill:1'))?.slots ?? {});
+    expect(slots).toEqual(expect.arrayContaining(['job', 'mine']));
+    expect(slots.filter((s) => s.startsWith('rival.'))).toHaveLength(MAX_ROUNDS);
+    // The redelivery the retriable error asks for brings the record up to date.
+    expect(await calm.upsertMany('jobs', [jobDoc(scope, 'mine')])).toEqual({ written: 0, unchanged: 1 });
+    expect(await calm.find('jobs', { kind: 'backfill' })).toEqual([await calm.get('jobs', 'backfill:1')]);
+  });
+
+  it('answers get from the log even before a writer that died had rewritten the record', async () => {
+    const scope = scopeFor('orphan');
+    const store = new MongoDocumentStore(client, scope);
+    await store.upsertMany('jobs', [jobDoc(scope, 'job')]);
+    const db = client.db(mongoDatabaseName(scope.provider, scope.tenant));
+    await db
+      .collection<SlotRecord>('jobs.slots')
+      .insertMany(slotRecordsOf(jobDoc(scope, 'orphan'), Date.now(), 0));
+    expect(Object.keys((await store.get('jobs', 'backfill:1'))?.slots ?? {}).sort()).toEqual([
+      'job',
+      'orphan',
+    ]);
+  });
+
+  it('reports an unreachable server as StoreUnavailableError (retriable), naming the database', async () => {
+    const down = new MongoClient(`mongodb://127.0.0.1:${await freePort()}/`, {
+      serverSelectionTimeoutMS: 300,
+    });
+    try {
+      const store = new MongoDocumentStore(down, scopeFor('down'));
+      await expect(store.count('messages')).rejects.toMatchObject({
+        name: 'StoreUnavailableError',
+        message: expect.stringContaining('promethean_contract_mongo-down'),
+      });
+    } finally {
+      await down.close();
+    }
+  });
+});

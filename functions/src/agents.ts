@@ -1,6 +1,10 @@
 /** The queue-triggered agents this Worker runs; each is its folder's manifest plus handler. */
 import type { Agent } from '@promethean/shared/agent/agent-definition';
+import { attachmentEmbedder } from '../attachment-embedder/handler.ts';
+import { attachmentIndexer } from '../attachment-indexer/handler.ts';
 import { backfill } from '../backfill/handler.ts';
+import { cephalon } from '../cephalon/handler.ts';
+import { messageEmbedder } from '../message-embedder/handler.ts';
 import { messageIndexer } from '../message-indexer/handler.ts';
 import { search } from '../search/handler.ts';
 import { voiceCommands } from '../voice-commands/handler.ts';
@@ -10,4 +14,8 @@ export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   backfill,
   search,
   voiceCommands,
+  messageEmbedder,
+  attachmentIndexer,
+  attachmentEmbedder,
+  cephalon,
 ]);

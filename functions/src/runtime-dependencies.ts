@@ -8,9 +8,9 @@ import type { EffectPorts } from '@promethean/shared/effects/effect-ports';
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
-import { DurableObjectDocumentStore } from '../storage/durable-object-document-store.ts';
 import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
+import { tenantStoragePorts } from '../storage/tenant-storage-ports.ts';
 import { tenantEffectPorts } from './tenant-effect-ports.ts';
 
 export interface FunctionsRuntime {
@@ -18,14 +18,10 @@ export interface FunctionsRuntime {
   deps: ContextDependencies;
 }
 
-/** The storage adapters the tenant chose in providers.yml. */
+/** The storage adapters the tenant chose in providers.yml (see tenant-storage-ports.ts), plus the rest. */
 function tenantPorts(env: FunctionsEnv, tenant: TenantView): EffectPorts {
-  const documents =
-    tenant.config.storage.documents === 'sqlite'
-      ? new DurableObjectDocumentStore(env.TENANT_DOCUMENTS, tenant.provider, tenant.tenant)
-      : undefined;
   return {
-    ...(documents && { documents }),
+    ...tenantStoragePorts(env, tenant),
     leases: new DurableObjectLeases(env.TENANT_LEASES, tenant.provider, tenant.tenant),
     // Models, blobs, the SSRF-guarded fetch and the attachment egress (see tenant-effect-ports.ts).
     ...tenantEffectPorts(env, tenant),

@@ -34,9 +34,14 @@ export interface SpeechScript {
   readonly silencesMs: readonly number[];
 }
 
+/** The tools' versions are part of the cache key: another espeak-ng or sox may make other audio. */
+function toolVersions(): string {
+  return [execFileSync('espeak-ng', ['--version']), execFileSync('sox', ['--version'])].join('|');
+}
+
 function cacheDir(script: SpeechScript): string {
   const key = createHash('sha256')
-    .update(JSON.stringify({ script, VOICE, RATE_WPM, PITCH, TRIM_LEVEL }))
+    .update(JSON.stringify({ script, VOICE, RATE_WPM, PITCH, TRIM_LEVEL, tools: toolVersions() }))
     .digest('hex')
     .slice(0, 16);
   const dir = join(tmpdir(), 'promethean-voice-fixtures', key);

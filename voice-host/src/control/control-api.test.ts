@@ -1,5 +1,6 @@
 import type { VoiceStateCommand } from '@promethean/schemas/voice/voice-relay';
 import { SystemScheduler } from '@promethean/shared/broker/scheduler';
+import { egressEndpoint } from '@promethean/shared/net/egress-endpoint';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeControlChannel } from '../../testing/fake-control-channel.ts';
 import { loadHostConfig } from '../config/host-config.ts';
@@ -164,5 +165,52 @@ describe('control API over a real socket', () => {
 
   it('answers 404 for an unknown route', async () => {
     expect((await fetch(`${base}/nope`, { headers: auth })).status).toBe(404);
+  });
+});
+
+describe('POST /egress/fetch when the egress is on', () => {
+  const EGRESS = 'egress-secret-0123456789';
+
+  it('is served by the shared egress endpoint with its own secret, not the host secret', async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const origin = await serveFetch(
+      () => new Response(png, { headers: { 'content-type': 'image/png' } }),
+      '127.0.0.1',
+      0,
+    );
+    const originUrl = `http://127.0.0.1:${origin.port}`;
+    const api = controlApi({
+      host,
+      secret: SECRET,
+      maxPcmBytes: 1_000,
+      egress: egressEndpoint({
+        secret: EGRESS,
+        fetch: (i, init) => fetch(i, init),
+        trusted_origins: [originUrl],
+      }),
+    });
+    const egress = await serveFetch((r) => api.fetch(r), '127.0.0.1', 0);
+    try {
+      const body = {
+        url: `${originUrl}/a.png`,
+        max_bytes: 1_000,
+        allowed_content_types: ['image/*'],
+        timeout_ms: 2_000,
+        max_redirects: 0,
+      };
+      const url = `http://127.0.0.1:${egress.port}/egress/fetch`;
+      const ok = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${EGRESS}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(ok.status).toBe(200);
+      expect(new Uint8Array(await ok.arrayBuffer())).toEqual(png);
+      const hostSecret = await fetch(url, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+      expect(hostSecret.status).toBe(401);
+    } finally {
+      await egress.close();
+      await origin.close();
+    }
   });
 });

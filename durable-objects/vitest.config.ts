@@ -9,6 +9,7 @@ import { defineProject } from 'vitest/config';
 import { generateInteractionKeys } from '../scripts/dev/interaction-signer.ts';
 import { yamlText } from '../scripts/vite-yaml-text.ts';
 import { FAKE_BOT_CREDENTIALS } from '../test/workers/access/fake-bot-credentials.ts';
+import { opsLedgerStandIn } from '../test/workers/access/ops-ledger-stand-in.ts';
 import { credentialBindings } from './dev/credential-bindings.ts';
 
 async function freePort(): Promise<number> {
@@ -52,6 +53,8 @@ export default defineProject({
             echo: { demo: { public_key: interactionKeys.demo.public_key_hex } },
           }),
         },
+        // OPS_LEDGER is a cross-script binding to promethean-functions, which this project does not run.
+        workers: [opsLedgerStandIn],
       },
     }),
   ],

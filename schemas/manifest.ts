@@ -15,6 +15,7 @@ export const CAPABILITIES = [
   'speech.synthesize',
   'publish.rest',
   'coordination.leases',
+  'ops.read',
   'provider.gateway.connect',
   'provider.rest.call',
   'provider.voice.connect',

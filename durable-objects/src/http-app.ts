@@ -1,22 +1,39 @@
-/** The access Worker's HTTP surface: health, and development-only routes for the echo and Discord adapters. */
+/** The access Worker's HTTP surface: health and readiness, and development-only routes for the echo and Discord adapters. */
 
-import { healthOf } from '@promethean/shared/agent/isolate-health';
 import { jsonNotFound, jsonOnError } from '@promethean/shared/platform/json-http-errors';
 import { Hono } from 'hono';
-import { ACCESS_AGENTS } from './access-agents.ts';
+import { accessChecks, accessOps, countedAccessEnv } from './access-ops.ts';
 import { devDiscord } from './routes/dev-discord.ts';
 import { devEcho } from './routes/dev-echo.ts';
 import { developmentOnly } from './routes/dev-guard.ts';
 
 export const app = new Hono<{ Bindings: AccessEnv }>();
 
+/** Liveness: 503 when an agent has work stuck past its liveness_timeout_ms. */
 app.get('/health', (c) => {
-  const agents = ACCESS_AGENTS.map((a) => healthOf(a).report());
-  return c.json({
-    worker: 'promethean-access',
-    status: agents.every((a) => a.state === 'RUNNING') ? 'RUNNING' : 'DEGRADED',
-    agents,
-  });
+  accessOps().recorder.invocation();
+  const agents = accessOps().healthReports();
+  const live = agents.every((a) => a.live);
+  return c.json(
+    {
+      worker: 'promethean-access',
+      isolate: accessOps().isolate,
+      live,
+      status: agents.every((a) => a.state === 'RUNNING') ? 'RUNNING' : 'DEGRADED',
+      agents,
+    },
+    live ? 200 : 503,
+  );
+});
+
+/** Readiness: each agent's access objects answer (and its tenants' tokens are enabled); 503 otherwise. */
+app.get('/ready', async (c) => {
+  const ops = accessOps();
+  ops.recorder.invocation();
+  const env = countedAccessEnv(c.env, ops);
+  const results = await ops.checkReadiness((agent) => accessChecks(env, agent));
+  const ready = results.every((r) => r.ready);
+  return c.json({ worker: 'promethean-access', ready, agents: results }, ready ? 200 : 503);
 });
 
 app.use('/dev/*', developmentOnly());

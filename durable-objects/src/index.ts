@@ -4,7 +4,7 @@
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { HealthReport } from '@promethean/shared/agent/agent-health';
-import { healthOf } from '@promethean/shared/agent/isolate-health';
+import type { AccessStatus } from '@promethean/shared/ops/access-status';
 import type {
   CommandSyncFailure,
   CommandSyncReport,
@@ -16,9 +16,10 @@ import { syncCommands } from '../interactions/command-sync.ts';
 import { intakeDeps } from '../interactions/intake-runtime.ts';
 import { acceptInteraction } from '../interactions/interaction-intake.ts';
 import type { RestResult } from '../rest/rest-executor.ts';
-import { ACCESS_AGENTS } from './access-agents.ts';
+import { accessChecks, accessLedger, accessOps, accessStatus, countedAccessEnv } from './access-ops.ts';
 import { app } from './http-app.ts';
 import { consumeAccessQueue } from './queue-consumer.ts';
+import { createAccessRuntime } from './runtime-dependencies.ts';
 
 export { EchoConversation } from '../objects/echo-conversation.ts';
 export { GatewaySession } from '../objects/gateway-session.ts';
@@ -53,6 +54,25 @@ export default class AccessWorker extends WorkerEntrypoint<AccessEnv> {
 
   /** Health of this isolate's access agents, for the functions Worker's /status and status page. */
   accessHealth(): HealthReport[] {
-    return ACCESS_AGENTS.map((a) => healthOf(a).report());
+    return accessOps().healthReports();
+  }
+
+  /**
+   * Every tenant's access state (REST buckets and invalid-request budget, realtime sessions) and this
+   * isolate's agent health, for the functions Worker's status snapshot and /metrics.
+   */
+  async accessStatus(): Promise<AccessStatus> {
+    return accessStatus(countedAccessEnv(this.env, accessOps()), accessOps());
+  }
+
+  /** The cron tick: readiness checks, every agent's health event, one flush to the ops ledger. */
+  override async scheduled(_controller: ScheduledController): Promise<void> {
+    const ops = accessOps();
+    ops.recorder.invocation();
+    const env = countedAccessEnv(this.env, ops);
+    await ops.checkReadiness((agent) => accessChecks(env, agent));
+    await ops.publishHealth(createAccessRuntime(env).broker, true);
+    const ledger = accessLedger(this.env);
+    if (ledger) await ops.flush(ledger);
   }
 }

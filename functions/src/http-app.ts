@@ -1,36 +1,42 @@
-/** The functions Worker's HTTP surface (Hono): health now; interactions, search and status join it. */
+/** The functions Worker's HTTP surface (Hono): health and metrics, interactions, admin; search and status join it. */
 
-import { healthOf } from '@promethean/shared/agent/isolate-health';
 import { jsonNotFound, jsonOnError } from '@promethean/shared/platform/json-http-errors';
 import { Hono } from 'hono';
-import { FUNCTION_AGENTS } from './agents.ts';
+import { adminDeadLetters } from '../ops/dead-letter-routes.ts';
+import { adminOps, countInvocations, opsRoutes } from '../ops/ops-routes.ts';
+import { loadShedding } from './middleware/load-shedding.ts';
 import { adminBackfill } from './routes/admin-backfill.ts';
 import { devIndex } from './routes/dev-index.ts';
 import { devProxy } from './routes/dev-proxy.ts';
 import { interactions } from './routes/interactions.ts';
 import { commandAdmin } from './routes/interactions-admin.ts';
 
+/** Requests in flight per isolate before 503, and per client before 429 (the webhook is exempt). */
+const HTTP_MAX_IN_FLIGHT = 64;
+const HTTP_MAX_IN_FLIGHT_PER_CLIENT = 8;
+
 export const app = new Hono<{ Bindings: FunctionsEnv }>();
 
-app.get('/health', (c) => {
-  const agents = FUNCTION_AGENTS.map((a) => ({
-    ...healthOf(a).report(),
-    inputs: a.manifest.inputs.map((i) => i.topic),
-  }));
-  const degraded = agents.some((a) => a.state !== 'RUNNING');
-  return c.json({
-    worker: 'promethean-functions',
-    build_sha: c.env.BUILD_SHA,
-    status: degraded ? 'DEGRADED' : 'RUNNING',
-    agents,
-  });
-});
+// Before every route: count the invocation, and shed load at once instead of queueing requests. The
+// interactions webhook and the health probes are never shed (docs/operations.md, "Admission control").
+app.use('*', countInvocations());
+app.use(
+  '*',
+  loadShedding({
+    maxInFlight: HTTP_MAX_IN_FLIGHT,
+    maxInFlightPerClient: HTTP_MAX_IN_FLIGHT_PER_CLIENT,
+    exempt: ['/interactions', '/health', '/ready'],
+  }),
+);
 
+app.route('/', opsRoutes);
 app.route('/dev/index', devIndex);
 app.route('/dev', devProxy);
 app.route('/interactions', interactions);
 app.route('/admin/commands', commandAdmin);
 app.route('/admin', adminBackfill);
+app.route('/admin/dead-letters', adminDeadLetters);
+app.route('/admin', adminOps);
 
 app.notFound(jsonNotFound);
 app.onError(jsonOnError);

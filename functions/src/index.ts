@@ -1,6 +1,10 @@
-/** promethean-functions: wires the HTTP app and the queue consumer; holds no provider credential. */
+/** promethean-functions: wires the HTTP app, the queue consumer and the cron tick; holds no provider credential. */
+import { scheduledHealth } from '../ops/functions-ops.ts';
 import { app } from './http-app.ts';
 import { consumeQueue } from './queue-consumer.ts';
+
+export { DeadLetterArchive } from '../ops/dead-letter-archive.ts';
+export { OpsLedger } from '../ops/ops-ledger.ts';
 
 export { MongoDocuments } from '../storage/mongo-documents.ts';
 export { ReplyMailbox } from '../storage/reply-mailbox.ts';
@@ -10,4 +14,5 @@ export { TenantLeases } from '../storage/tenant-leases.ts';
 export default {
   fetch: app.fetch,
   queue: consumeQueue,
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(scheduledHealth(env)),
 } satisfies ExportedHandler<FunctionsEnv>;

@@ -1,28 +1,52 @@
-/** The functions Worker's queue handler: routes each message to the agents that subscribe to it. */
-
-import { recordBatchHealth } from '@promethean/shared/agent/isolate-health';
+/**
+ * The functions Worker's queue handler: the dead-letter queue goes to the archives; every other queue
+ * is routed to the agents that subscribe to it, under admission control and operator controls, with
+ * the platform operations counted and flushed to the ops ledger once per batch.
+ */
+import { DEAD_LETTER_QUEUE } from '@promethean/shared/broker/bus-routes';
 import type { DeadLetter } from '@promethean/shared/broker/queue-body';
 import { QueueConsumerRouter } from '@promethean/shared/broker/queue-consumer-router';
+import { consumeDeadLetters } from '../ops/dead-letter-consumer.ts';
+import { afterBatch, countedRuntime, functionsOps } from '../ops/functions-ops.ts';
+import { ledgerPort } from '../ops/ops-bindings.ts';
 import { FUNCTION_AGENTS } from './agents.ts';
 
-import { createFunctionsRuntime } from './runtime-dependencies.ts';
+/** The platform's backlog figure for the queue, when the batch carries one. */
+function backlogOf(batch: MessageBatch<unknown>): { messages: number; at: number } | undefined {
+  const count = batch.metadata?.metrics?.backlogCount;
+  return typeof count === 'number' ? { messages: count, at: Date.now() } : undefined;
+}
 
 export async function consumeQueue(
   batch: MessageBatch<unknown>,
   env: FunctionsEnv,
-  _ctx: ExecutionContext,
+  ctx: ExecutionContext,
 ): Promise<void> {
-  const { broker, deps } = createFunctionsRuntime(env);
+  const ops = functionsOps();
+  ops.recorder.invocation();
+  ops.recorder.queueRead(batch.queue, batch.messages.length, backlogOf(batch));
+  const runtime = countedRuntime(env, ops);
+  if (batch.queue === DEAD_LETTER_QUEUE) {
+    await consumeDeadLetters(batch, runtime.env, ops);
+    ctx.waitUntil(ops.flush(ledgerPort(env)));
+    return;
+  }
+  await ops.refreshControls(ledgerPort(env));
   const router = new QueueConsumerRouter({
     agents: FUNCTION_AGENTS,
-    broker,
-    deps,
+    broker: runtime.broker,
+    deps: runtime.deps,
     deadLetters: {
       send: async (letter: DeadLetter) => {
-        await env.DEAD_LETTERS.send(letter, { contentType: 'json' });
+        await runtime.env.DEAD_LETTERS.send(letter, { contentType: 'json' });
       },
     },
     name: 'promethean-functions',
+    admission: ops.admission,
+    controls: ops,
+    observer: ops.observer(),
   });
-  recordBatchHealth(FUNCTION_AGENTS, await router.consume(batch));
+  await router.consume(batch);
+  // The messages are settled; reporting must not hold the batch open.
+  ctx.waitUntil(afterBatch(env, ops, runtime));
 }

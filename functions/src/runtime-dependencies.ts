@@ -28,8 +28,14 @@ function tenantPorts(env: FunctionsEnv, tenant: TenantView): EffectPorts {
   };
 }
 
-/** Parsing providers.yml is cheap next to a queue batch, and re-reading it per batch means no stale copy. */
-export function createFunctionsRuntime(env: FunctionsEnv): FunctionsRuntime {
+/**
+ * Parsing providers.yml is cheap next to a queue batch, and re-reading it per batch means no stale copy.
+ * `decorate` wraps every tenant's ports (the ops layer counts store writes and adds the status port).
+ */
+export function createFunctionsRuntime(
+  env: FunctionsEnv,
+  decorate?: (ports: EffectPorts) => EffectPorts,
+): FunctionsRuntime {
   const broker = new QueueBroker({
     queues: {
       BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
@@ -40,7 +46,7 @@ export function createFunctionsRuntime(env: FunctionsEnv): FunctionsRuntime {
   const deps: ContextDependencies = {
     registry: ProviderRegistry.fromYaml(providersYml),
     broker,
-    ports: (tenant) => tenantPorts(env, tenant),
+    ports: (tenant) => (decorate ? decorate(tenantPorts(env, tenant)) : tenantPorts(env, tenant)),
     sink: consoleSink(env.PROMETHEAN_ENV === 'development' ? 'info' : 'warn'),
     clock: systemClock,
     ids: randomIds,

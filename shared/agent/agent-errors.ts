@@ -74,3 +74,15 @@ export class InvalidMessageError extends NonRetriableError {
     super(`${message}: ${issues.join('; ')}`, context);
   }
 }
+
+/** An effect (a store, a model, a provider call) did not answer within its time bound; retried later. */
+export class EffectTimeoutError extends RetryAfterError {
+  override readonly name = 'EffectTimeoutError';
+  constructor(
+    readonly effect: string,
+    readonly timeoutMs: number,
+    context: ErrorContext = {},
+  ) {
+    super(`effect ${effect} did not answer within ${timeoutMs} ms`, Math.max(1_000, timeoutMs), context);
+  }
+}

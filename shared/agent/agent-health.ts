@@ -1,6 +1,6 @@
 /**
  * An agent's health from its manifest's settings: a state machine (INIT, RUNNING, DEGRADED, PAUSED,
- * STOPPED), liveness (the progress ticker moved recently) kept apart from readiness (dependencies answer).
+ * STOPPED), liveness (work in hand makes progress) kept apart from readiness (dependencies answer).
  */
 import type { AgentManifest } from '@promethean/schemas/manifest';
 import type { HealthState } from '@promethean/schemas/ops/ops-messages';
@@ -22,6 +22,9 @@ export class HealthTransitionError extends Error {
   }
 }
 
+/** What an operator asked of an agent: hold its messages (`paused`), take it out of service (`stopped`). */
+export type AgentControlState = 'paused' | 'stopped';
+
 export interface HealthReport {
   agent: string;
   kind: AgentManifest['kind'];
@@ -33,7 +36,10 @@ export interface HealthReport {
   last_progress_at: string | null;
   handled: number;
   errors: number;
+  /** Work started and not finished in this isolate. */
+  in_flight: number;
   interval_ms: number;
+  liveness_timeout_ms: number;
 }
 
 export class AgentHealth {
@@ -46,6 +52,8 @@ export class AgentHealth {
   #handled = 0;
   #errors = 0;
   #recentFailures = 0;
+  #inFlight = 0;
+  #busySince: number | null = null;
 
   constructor(manifest: AgentManifest, clock: Clock) {
     this.#manifest = manifest;
@@ -66,6 +74,38 @@ export class AgentHealth {
       throw new HealthTransitionError(this.#manifest.id, this.#state, to);
     this.#state = to;
     this.#reason = reason;
+  }
+
+  /** Work began: from now until it finishes, the ticker must keep moving for the agent to be live. */
+  startWork(): void {
+    if (this.#inFlight === 0) this.#busySince = this.#clock.now();
+    this.#inFlight++;
+  }
+
+  /** Work begun with `startWork` finished (successfully or not): records its outcome. */
+  finishWork(ok: boolean): void {
+    if (this.#inFlight > 0) this.#inFlight--;
+    if (this.#inFlight === 0) this.#busySince = null;
+    this.recordOutcome(ok);
+  }
+
+  /**
+   * Applies an operator's control: `paused` → PAUSED, `stopped` → STOPPED, `undefined` (resumed or
+   * started) → RUNNING from PAUSED, INIT from STOPPED (RUNNING again on the next success).
+   */
+  applyControl(control: AgentControlState | undefined, reason?: string): void {
+    if (control === 'paused') {
+      if (this.#state === 'STOPPED') this.transition('INIT');
+      if (this.#state === 'INIT') this.transition('RUNNING');
+      this.transition('PAUSED', reason ?? 'paused by an operator');
+    } else if (control === 'stopped') {
+      this.transition('STOPPED', reason ?? 'stopped by an operator');
+    } else if (this.#state === 'PAUSED') {
+      this.transition('RUNNING', reason);
+      if (!this.#ready) this.transition('DEGRADED', 'dependencies not ready');
+    } else if (this.#state === 'STOPPED') {
+      this.transition('INIT', reason);
+    }
   }
 
   /** Records a handled message: the progress ticker moves, and repeated failures degrade the agent. */
@@ -91,11 +131,20 @@ export class AgentHealth {
     if (ready && this.#state === 'DEGRADED' && this.#recentFailures === 0) this.transition('RUNNING');
   }
 
-  /** Live unless work was seen and the ticker then stood still longer than the manifest allows. */
+  /**
+   * Live unless work is in hand and the ticker stood still longer than `liveness_timeout_ms` since the
+   * later of the last progress and the moment the agent became busy. An idle agent is live: a queue
+   * worker with nothing to do is waiting, not stuck.
+   */
   isLive(): boolean {
     if (this.#state === 'STOPPED') return false;
-    if (this.#lastProgress === null) return true;
-    return this.#clock.now() - this.#lastProgress <= this.#manifest.health.liveness_timeout_ms;
+    if (this.#inFlight === 0 || this.#busySince === null) return true;
+    const moved = Math.max(this.#busySince, this.#lastProgress ?? this.#busySince);
+    return this.#clock.now() - moved <= this.#manifest.health.liveness_timeout_ms;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
   }
 
   report(): HealthReport {
@@ -110,7 +159,9 @@ export class AgentHealth {
       last_progress_at: this.#lastProgress === null ? null : new Date(this.#lastProgress).toISOString(),
       handled: this.#handled,
       errors: this.#errors,
+      in_flight: this.#inFlight,
       interval_ms: this.#manifest.health.interval_ms,
+      liveness_timeout_ms: this.#manifest.health.liveness_timeout_ms,
     };
   }
 }

@@ -18,7 +18,7 @@ import { type ContextDependencies, createRuntimeContext } from './runtime-contex
 export type InvocationOutcome =
   | { outcome: 'ok'; latencyMs: number }
   | { outcome: 'skipped'; reason: string }
-  | { outcome: 'retry'; error: Error; delayMs?: number; latencyMs: number }
+  | { outcome: 'retry'; error: Error; code: ErrorCode; delayMs?: number; latencyMs: number }
   | { outcome: 'failed'; error: Error; code: ErrorCode; latencyMs: number };
 
 function classify(error: unknown): { retriable: boolean; code: ErrorCode; delayMs?: number } {
@@ -29,11 +29,13 @@ function classify(error: unknown): { retriable: boolean; code: ErrorCode; delayM
   }
   if (error instanceof NonRetriableError) return { retriable: false, code: 'handler_failed' };
   if (error instanceof RetryAfterError) {
-    return {
-      retriable: true,
-      code: error.name === 'OverloadedError' ? 'overloaded' : 'handler_failed',
-      delayMs: error.retryAfterMs,
-    };
+    const code: ErrorCode =
+      error.name === 'OverloadedError'
+        ? 'overloaded'
+        : error.name === 'EffectTimeoutError'
+          ? 'timeout'
+          : 'handler_failed';
+    return { retriable: true, code, delayMs: error.retryAfterMs };
   }
   return { retriable: true, code: 'handler_failed' };
 }
@@ -126,6 +128,7 @@ export async function invokeAgent(
       return {
         outcome: 'retry',
         error,
+        code: c.code,
         latencyMs: latency(),
         ...(c.delayMs !== undefined && { delayMs: c.delayMs }),
       };

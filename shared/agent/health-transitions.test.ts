@@ -84,19 +84,74 @@ describe('AgentHealth transitions', () => {
     expect(() => h.transition(to)).toThrow(HealthTransitionError);
   });
 
-  it('is live until the progress ticker stands still longer than the manifest allows', () => {
+  it('is live while idle, and while busy only as long as the ticker moves within liveness_timeout_ms', () => {
     const { h, clock } = fresh();
     expect(h.isLive()).toBe(true);
     h.recordOutcome(true);
-    clock.set(5_000);
+    clock.set(60_000);
+    // Idle for a minute: waiting for work is not being stuck.
     expect(h.isLive()).toBe(true);
-    clock.set(5_001);
-    expect(h.isLive()).toBe(false);
+    h.startWork();
+    h.startWork();
+    clock.set(65_000);
+    expect(h.isLive()).toBe(true);
+    h.finishWork(true); // progress at 65 000 while one unit of work is still in hand
+    clock.set(70_000);
+    expect(h.isLive()).toBe(true);
+    clock.set(70_001);
     expect(h.report()).toMatchObject({
       live: false,
-      last_progress_at: '1970-01-01T00:00:00.000Z',
+      in_flight: 1,
+      last_progress_at: '1970-01-01T00:01:05.000Z',
       interval_ms: 1000,
+      liveness_timeout_ms: 5000,
     });
+    h.finishWork(false);
+    expect(h.isLive()).toBe(true);
+  });
+
+  it('keeps readiness and liveness apart: not ready but live, live but not ready', () => {
+    const { h, clock } = fresh();
+    h.recordOutcome(true);
+    h.setReady(false, 'vector store unreachable');
+    expect(h.report()).toMatchObject({ state: 'DEGRADED', ready: false, live: true });
+    h.setReady(true);
+    h.startWork();
+    clock.set(10_000);
+    expect(h.report()).toMatchObject({ state: 'RUNNING', ready: true, live: false });
+  });
+
+  it('applies operator controls: pause, resume, stop, start', () => {
+    const { h } = fresh();
+    h.applyControl('paused', 'maintenance');
+    expect(h.report()).toMatchObject({ state: 'PAUSED', reason: 'maintenance', live: true });
+    h.recordOutcome(true);
+    expect(h.state).toBe('PAUSED');
+    h.applyControl(undefined);
+    expect(h.state).toBe('RUNNING');
+    h.applyControl('stopped');
+    expect(h.report()).toMatchObject({ state: 'STOPPED', reason: 'stopped by an operator', live: false });
+    h.applyControl(undefined);
+    expect(h.state).toBe('INIT');
+    h.recordOutcome(true);
+    expect(h.state).toBe('RUNNING');
+  });
+
+  it('resumes a paused agent into DEGRADED when its dependencies still do not answer', () => {
+    const { h } = fresh();
+    h.recordOutcome(true);
+    h.applyControl('paused');
+    h.setReady(false, 'document store unreachable');
+    expect(h.state).toBe('PAUSED');
+    h.applyControl(undefined);
+    expect(h.state).toBe('DEGRADED');
+  });
+
+  it('pauses a stopped agent by starting it first', () => {
+    const { h } = fresh();
+    h.applyControl('stopped');
+    h.applyControl('paused');
+    expect(h.state).toBe('PAUSED');
   });
 });
 

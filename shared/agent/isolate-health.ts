@@ -1,8 +1,7 @@
 /**
  * Health of this isolate's agents. It is per-isolate on purpose: each Worker isolate reports what it
- * has seen itself; the status page aggregates across isolates from the bus's health events.
+ * has seen itself; the ops ledger aggregates across isolates (per-batch flushes and bus health events).
  */
-import type { SettlementRecord } from '../broker/queue-consumer-router.ts';
 import type { Agent } from './agent-definition.ts';
 import { AgentHealth } from './agent-health.ts';
 import { systemClock } from './envelope-factory.ts';
@@ -18,13 +17,4 @@ export function healthOf(agent: Agent): AgentHealth {
     trackers.set(agent.manifest.id, tracker);
   }
   return tracker;
-}
-
-/** Feeds a consumed batch's outcomes into the trackers of the agents that handled it. */
-export function recordBatchHealth(agents: readonly Agent[], report: Map<string, SettlementRecord>): void {
-  const failures = [...report.values()].filter((s) => s.settlement === 'dead_letter').length;
-  for (const agent of agents) {
-    for (let i = 0; i < failures; i++) healthOf(agent).recordOutcome(false);
-    if (failures < report.size) healthOf(agent).recordOutcome(true);
-  }
 }

@@ -3,6 +3,7 @@ import type { Envelope } from '@promethean/schemas/envelope';
 import type { AgentManifest } from '@promethean/schemas/manifest';
 import type { BrokerClient } from '../broker/broker-client.ts';
 import type { EffectPorts } from '../effects/effect-ports.ts';
+import type { EffectTimeouts } from '../effects/effect-timeouts.ts';
 import { createEffects, type Effects } from '../effects/policy-effects.ts';
 import type { ProviderRegistry, TenantView } from '../platform/provider-registry.ts';
 import type { SecretAccessor, SecretEnvironment } from '../platform/secret-accessor.ts';
@@ -47,6 +48,8 @@ export interface ContextDependencies {
   secretEnv?: SecretEnvironment;
   /** Deployment-level settings (e.g. from Worker vars); snapshotted, never read live. */
   settings?: Readonly<Record<string, unknown>>;
+  /** Time bounds on effects (defaults: `DEFAULT_EFFECT_TIMEOUTS_MS`) and the timers they run on. */
+  effectTimeouts?: EffectTimeouts;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -106,6 +109,7 @@ export function createRuntimeContext(
     clock: deps.clock,
     ids: deps.ids,
     context: errorContext,
+    ...(deps.effectTimeouts !== undefined && { timeouts: deps.effectTimeouts }),
   });
   const settings = deepFreeze(
     structuredClone({ ...manifest.settings, ...(deps.settings ?? {}), ...tenantView.config.settings }),

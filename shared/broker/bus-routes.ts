@@ -22,3 +22,18 @@ export function routeFor(topic: string, routes: readonly BusRoute[] = BUS_ROUTES
   if (!route) throw new Error(`no bus route carries topic ${topic}`);
   return route;
 }
+
+/** The Cloudflare queue behind each producer binding (the same in both Workers' wrangler.toml). */
+export const QUEUE_NAMES: Readonly<Record<string, string>> = Object.freeze({
+  BUS_EVENTS: 'promethean-events',
+  BUS_ACCESS: 'promethean-access-commands',
+  DEAD_LETTERS: 'promethean-dead-letters',
+});
+
+/** The queue that keeps messages the bus gave up on. */
+export const DEAD_LETTER_QUEUE = 'promethean-dead-letters';
+
+/** The producer binding that writes to a queue, by the queue's name. */
+export function bindingOfQueue(queue: string): string | undefined {
+  return Object.entries(QUEUE_NAMES).find(([, name]) => name === queue)?.[0];
+}

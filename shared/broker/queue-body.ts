@@ -6,6 +6,12 @@ export const QueueBody = z.object({
   envelope: z.unknown(),
   /** Set when the router fanned a message out: only this agent handles this copy. */
   target: z.string().min(1).optional(),
+  /**
+   * Failed attempts of earlier copies of this message. A copy re-sent because its agent was overloaded
+   * or paused starts the queue's `attempts` again; this keeps the agent's `max_retries` counting only
+   * real failures across copies.
+   */
+  failed_attempts: z.number().int().nonnegative().optional(),
 });
 export type QueueBody = z.infer<typeof QueueBody>;
 

@@ -2,11 +2,16 @@
  * Dispatches each queue message by topic to the agents whose manifests subscribe to it, and settles
  * every message on its own: ack on success or a non-retriable failure, retry with backoff, dead-letter
  * after `max_retries`. A message for several agents is fanned out into one copy per agent first, so
- * one agent failing never re-runs another agent's side effects.
+ * one agent failing never re-runs another agent's side effects. A message for an agent that is
+ * overloaded, paused or stopped is deferred: re-sent with a delay, never dead-lettered, never counted
+ * as a failure.
  */
 import type { Envelope } from '@promethean/schemas/envelope';
 import type { ErrorCode } from '@promethean/schemas/ops/ops-messages';
+import type { AdmissionController, Permit } from '../agent/admission-control.ts';
 import type { Agent } from '../agent/agent-definition.ts';
+import { OverloadedError } from '../agent/agent-errors.ts';
+import type { AgentControlState } from '../agent/agent-health.ts';
 import { invokeAgent, publishErrorEvent } from '../agent/agent-invocation.ts';
 import { parseEnvelope } from '../agent/envelope-factory.ts';
 import { bindsTenant } from '../agent/manifest-loader.ts';
@@ -20,13 +25,48 @@ export interface DeadLetterSink {
   send(letter: DeadLetter): Promise<void>;
 }
 
-export type Settlement = 'ack' | 'retry' | 'fanout' | 'dead_letter' | 'no_subscriber';
+export type Settlement = 'ack' | 'retry' | 'fanout' | 'dead_letter' | 'no_subscriber' | 'deferred';
 
-/** What happened to one message; `delaySeconds` is set for retries. */
+/** What happened to one message; `delaySeconds` is set for retries and deferrals. */
 export interface SettlementRecord {
   settlement: Settlement;
   delaySeconds?: number;
 }
+
+/** Why a message reached (or did not reach) its agent, for metrics and health. */
+export type SettledOutcome = 'ok' | 'skipped' | 'retry' | 'failed' | 'overloaded' | 'paused' | 'stopped';
+
+/** Everything the router knows about one settled message; observers turn this into metrics. */
+export interface SettledMessage extends SettlementRecord {
+  queue: string;
+  agent?: string;
+  intent?: string;
+  provider?: string;
+  tenant?: string;
+  outcome?: SettledOutcome;
+  code?: ErrorCode;
+  /** Handler time by the runtime's clock, for messages an agent ran. */
+  latencyMs?: number;
+}
+
+/** Sees each invocation start and each message settle (health trackers, metrics recorders). */
+export interface RouterObserver {
+  started?(agent: Agent, envelope: Envelope): void;
+  settled?(message: SettledMessage): void;
+}
+
+/** Operators' controls over agents, as this isolate last saw them. */
+export interface AgentControls {
+  control(agentId: string): AgentControlState | undefined;
+}
+
+/** How long deferred messages wait before they are offered again, in seconds. */
+export interface DeferralDelays {
+  paused: number;
+  stopped: number;
+}
+
+export const DEFAULT_DEFERRAL_DELAYS: DeferralDelays = Object.freeze({ paused: 60, stopped: 600 });
 
 export interface RouterOptions {
   agents: readonly Agent[];
@@ -35,6 +75,12 @@ export interface RouterOptions {
   deps: ContextDependencies;
   /** The router's own name in error events. */
   name?: string;
+  /** Bounded in-flight work per agent and tenant; without it nothing is refused. */
+  admission?: AdmissionController;
+  /** Paused or stopped agents get no work: their messages are deferred. */
+  controls?: AgentControls;
+  observer?: RouterObserver;
+  deferralDelays?: DeferralDelays;
 }
 
 /** The agents that subscribe to an envelope's topic and bind its tenant. */
@@ -65,6 +111,17 @@ export class QueueConsumerRouter {
   }
 
   async #settle(queue: string, message: Message<unknown>): Promise<SettlementRecord> {
+    const detail = await this.#settleWithDetail(queue, message);
+    try {
+      this.#o.observer?.settled?.({ queue, ...detail });
+    } catch {
+      // Observers count; they never change what happens to a message.
+    }
+    const { settlement, delaySeconds } = detail;
+    return { settlement, ...(delaySeconds !== undefined && { delaySeconds }) };
+  }
+
+  async #settleWithDetail(queue: string, message: Message<unknown>): Promise<Omit<SettledMessage, 'queue'>> {
     const body = QueueBody.safeParse(message.body);
     if (!body.success) {
       return this.#deadLetter(
@@ -99,7 +156,7 @@ export class QueueConsumerRouter {
       return { settlement: 'no_subscriber' };
     }
     if (targets.length > 1) return this.#fanOut(message, envelope, targets);
-    return this.#invoke(queue, message, body.data, targets[0]!);
+    return this.#invoke(queue, message, body.data, envelope, targets[0]!);
   }
 
   async #fanOut(message: Message<unknown>, envelope: Envelope, targets: Agent[]): Promise<SettlementRecord> {
@@ -123,38 +180,121 @@ export class QueueConsumerRouter {
     queue: string,
     message: Message<unknown>,
     body: QueueBody,
+    envelope: Envelope,
     agent: Agent,
-  ): Promise<SettlementRecord> {
-    const result = await invokeAgent(agent, body.envelope, this.#o.deps);
+  ): Promise<Omit<SettledMessage, 'queue'>> {
+    const about = {
+      agent: agent.manifest.id,
+      intent: envelope.intent,
+      provider: envelope.provider,
+      tenant: envelope.tenant,
+    };
+    const control = this.#o.controls?.control(agent.manifest.id);
+    if (control) {
+      const delays = this.#o.deferralDelays ?? DEFAULT_DEFERRAL_DELAYS;
+      return {
+        ...about,
+        outcome: control,
+        ...(await this.#defer(message, body, envelope, agent, delays[control])),
+      };
+    }
+    let permit: Permit | undefined;
+    try {
+      permit = this.#o.admission?.admit(agent.manifest, `${envelope.provider}/${envelope.tenant}`);
+    } catch (e) {
+      if (!(e instanceof OverloadedError)) throw e;
+      const delay = Math.ceil(e.retryAfterMs / 1000);
+      return {
+        ...about,
+        outcome: 'overloaded',
+        code: 'overloaded',
+        ...(await this.#defer(message, body, envelope, agent, delay)),
+      };
+    }
+    this.#o.observer?.started?.(agent, envelope);
+    let result: Awaited<ReturnType<typeof invokeAgent>> | undefined;
+    try {
+      result = await invokeAgent(agent, body.envelope, this.#o.deps);
+    } finally {
+      permit?.release(result && result.outcome !== 'skipped' ? result.latencyMs : undefined);
+    }
+    const latencyMs = result.outcome === 'skipped' ? undefined : result.latencyMs;
+    const ran = { ...about, outcome: result.outcome, ...(latencyMs !== undefined && { latencyMs }) };
     switch (result.outcome) {
       case 'ok':
       case 'skipped':
         message.ack();
-        return { settlement: 'ack' };
+        return { ...ran, settlement: 'ack' };
       case 'failed':
-        return this.#deadLetter(
-          queue,
-          message,
-          { ...body, target: agent.manifest.id },
-          result.code,
-          result.error,
-          false,
-        );
-      case 'retry': {
-        if (message.attempts > agent.manifest.retry.max_retries) {
-          return this.#deadLetter(
+        return {
+          ...ran,
+          code: result.code,
+          ...(await this.#deadLetter(
             queue,
             message,
             { ...body, target: agent.manifest.id },
-            'dead_lettered',
+            result.code,
             result.error,
-          );
+            false,
+          )),
+        };
+      case 'retry': {
+        if (result.code === 'overloaded') {
+          // A dependency said it is overloaded: like admission, that is not the message's fault.
+          const delay = Math.ceil((result.delayMs ?? 1_000) / 1000);
+          return {
+            ...ran,
+            code: 'overloaded',
+            ...(await this.#defer(message, body, envelope, agent, delay)),
+          };
         }
-        const delaySeconds = retryDelaySeconds(agent.manifest.retry, message.attempts, result.delayMs);
+        const failures = (body.failed_attempts ?? 0) + message.attempts;
+        if (failures > agent.manifest.retry.max_retries) {
+          return {
+            ...ran,
+            code: 'dead_lettered',
+            ...(await this.#deadLetter(
+              queue,
+              message,
+              { ...body, target: agent.manifest.id },
+              'dead_lettered',
+              result.error,
+            )),
+          };
+        }
+        const delaySeconds = retryDelaySeconds(agent.manifest.retry, failures, result.delayMs);
         message.retry({ delaySeconds });
-        return { settlement: 'retry', delaySeconds };
+        return { ...ran, code: result.code, settlement: 'retry', delaySeconds };
       }
     }
+  }
+
+  /**
+   * Sends a fresh copy (same envelope, so the same id and idempotency key) with a delay and acks this
+   * one. The copy's queue `attempts` starts again, so deferrals can never exhaust a retry budget; the
+   * real failures so far travel in `failed_attempts`. If the send fails, the message is retried instead.
+   */
+  async #defer(
+    message: Message<unknown>,
+    body: QueueBody,
+    envelope: Envelope,
+    agent: Agent,
+    delaySeconds: number,
+  ): Promise<SettlementRecord> {
+    const delay = Math.min(43_200, Math.max(1, delaySeconds));
+    const copy: QueueBody = {
+      ...body,
+      target: agent.manifest.id,
+      failed_attempts: (body.failed_attempts ?? 0) + Math.max(0, message.attempts - 1),
+    };
+    try {
+      await this.#o.broker.queueFor(envelope.dst).send(copy, { contentType: 'json', delaySeconds: delay });
+    } catch {
+      message.retry({ delaySeconds: delay });
+      return { settlement: 'retry', delaySeconds: delay };
+    }
+    message.ack();
+    return { settlement: 'deferred', delaySeconds: delay };
   }
 
   /** Keeps the message in the dead letters, reports it, then acks; if the dead-letter write fails, retries. */

@@ -1,5 +1,7 @@
 /** The raw capabilities a runtime can hand an agent, before policy wraps them. */
+
 import type { AttachmentEgress } from '../net/attachment-egress.ts';
+import type { TenantStatusSummary } from '../ops/status-snapshot.ts';
 import type { DocumentStore } from './document-store.ts';
 
 /** A tenant's vector collections; adapters name them `<provider>__<tenant>__<collection>`. */
@@ -160,6 +162,11 @@ export interface LeasePort {
   release(name: string, holder: string): Promise<void>;
 }
 
+/** Read-only operational status of one tenant (gateway, REST budget, queue and dead-letter depths). */
+export interface StatusPort {
+  tenantStatus(scope: { provider: string; tenant: string }): Promise<TenantStatusSummary>;
+}
+
 export type HttpFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /** Everything optional: an effect whose port is not configured fails with `EffectUnavailableError`. */
@@ -173,4 +180,6 @@ export interface EffectPorts {
   leases?: LeasePort;
   /** Attachment bytes through the SSRF guard (direct or via the container); `http.fetch` capability. */
   egress?: AttachmentEgress;
+  /** Read-only operational status (`ops.read` capability). */
+  status?: StatusPort;
 }

@@ -16,8 +16,10 @@ import type {
   LeasePort,
   ModelPort,
   ProviderPort,
+  StatusPort,
   VectorStore,
 } from './effect-ports.ts';
+import { bounded, type EffectName, type EffectTimeouts } from './effect-timeouts.ts';
 
 /** The runtime has no adapter for an effect the agent is allowed to use. */
 export class EffectUnavailableError extends AgentError {
@@ -48,6 +50,7 @@ export interface Effects {
   readonly http: { fetch: HttpFetch; fetchAttachment: AttachmentEgress['fetchAttachment'] };
   readonly provider: ProviderPort;
   readonly leases: LeasePort;
+  readonly status: StatusPort;
 }
 
 export interface EffectsSetup {
@@ -62,6 +65,8 @@ export interface EffectsSetup {
   clock: Clock;
   ids: IdSource;
   context: ErrorContext;
+  /** Time bounds per effect family (defaults in effect-timeouts.ts). */
+  timeouts?: EffectTimeouts;
 }
 
 function unavailable(name: string, context: ErrorContext): never {
@@ -70,7 +75,7 @@ function unavailable(name: string, context: ErrorContext): never {
 
 /** Returns an object whose every method first asks the policy, then calls the port. */
 function guarded<T extends object>(
-  name: string,
+  name: EffectName,
   port: T | undefined,
   capability: Capability,
   methods: readonly (keyof T & string)[],
@@ -81,7 +86,8 @@ function guarded<T extends object>(
     wrapper[method] = (...args: unknown[]) => {
       s.policy.require(capability, `${name}.${method}`);
       if (!port) unavailable(name, s.context);
-      return (port[method] as (...a: unknown[]) => unknown).apply(port, args);
+      const result = (port[method] as (...a: unknown[]) => unknown).apply(port, args);
+      return bounded(name, `${name}.${method}`, result, s.context, s.timeouts);
     };
   }
   return Object.freeze(wrapper) as T;
@@ -102,7 +108,7 @@ export function createEffects(s: EffectsSetup): Effects {
       ...(o.config_rev !== undefined && { config_rev: o.config_rev }),
     });
     s.policy.requirePublish(env.dst);
-    await s.broker.publish(env);
+    await bounded('publish', `publish ${env.intent}`, s.broker.publish(env), s.context, s.timeouts);
     return env;
   };
   return Object.freeze({
@@ -134,6 +140,7 @@ export function createEffects(s: EffectsSetup): Effects {
       ...guarded('provider', s.ports.provider, 'provider.gateway.connect', ['gatewayControl'], s),
     }),
     leases: guarded('leases', s.ports.leases, 'coordination.leases', ['acquire', 'release'], s),
+    status: guarded('status', s.ports.status, 'ops.read', ['tenantStatus'], s),
     http: Object.freeze({
       ...guarded('http', s.ports.fetch ? { fetch: s.ports.fetch } : undefined, 'http.fetch', ['fetch'], s),
       ...guarded('http', s.ports.egress, 'http.fetch', ['fetchAttachment'], s),

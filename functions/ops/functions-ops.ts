@@ -1,0 +1,66 @@
+/**
+ * The functions Worker's operations wiring: this isolate's `IsolateOps`, a runtime whose queues,
+ * Durable Objects and stores are counted and whose agents get the status port, and what happens after
+ * each batch and on each cron tick (health events when due, one flush to the ops ledger).
+ */
+import { QUEUE_NAMES } from '@promethean/shared/broker/bus-routes';
+import type { StatusPort } from '@promethean/shared/effects/effect-ports';
+import { type IsolateOps, isolateOps } from '@promethean/shared/ops/isolate-ops';
+import { countedEnv, countedPorts } from '@promethean/shared/ops/platform-instrumentation';
+import { storeChecks } from '@promethean/shared/ops/readiness-probes';
+import { tenantStatus } from '@promethean/shared/ops/status-snapshot';
+import type { TenantView } from '@promethean/shared/platform/provider-registry';
+import { FUNCTION_AGENTS } from '../src/agents.ts';
+import { createFunctionsRuntime, type FunctionsRuntime } from '../src/runtime-dependencies.ts';
+import { ledgerPort } from './ops-bindings.ts';
+import { gatherStatus } from './status-source.ts';
+
+/** Health events about agents, wherever they come from, feed the ledger through this subscription. */
+const HEALTH_TOPICS = 'promethean.p.*.t.*.ops.health';
+
+export function functionsOps(): IsolateOps {
+  return isolateOps('functions', FUNCTION_AGENTS);
+}
+
+/** The read-only status port agents holding `ops.read` get. */
+export function statusPort(env: FunctionsEnv, ops: IsolateOps): StatusPort {
+  return {
+    tenantStatus: async ({ provider, tenant }) =>
+      tenantStatus(await gatherStatus(env, ops), provider, tenant),
+  };
+}
+
+/** A runtime whose every queue write, Durable Object call and store write is counted in `ops`. */
+export function countedRuntime(env: FunctionsEnv, ops: IsolateOps): FunctionsRuntime & { env: FunctionsEnv } {
+  const counted = countedEnv(env, ops.recorder, QUEUE_NAMES);
+  const status = statusPort(counted, ops);
+  const runtime = createFunctionsRuntime(counted, (ports) => ({
+    ...countedPorts(ports, ops.recorder),
+    status,
+  }));
+  runtime.broker.subscribe(HEALTH_TOPICS, (e) => ops.recorder.busHealth(e), { name: 'ops-health' });
+  return { ...runtime, env: counted };
+}
+
+/** After a batch: health events if an agent's interval elapsed, then one flush. Never throws. */
+export async function afterBatch(
+  env: FunctionsEnv,
+  ops: IsolateOps,
+  runtime: FunctionsRuntime,
+): Promise<void> {
+  await ops.publishHealth(runtime.broker);
+  await ops.flush(ledgerPort(env));
+}
+
+/** The cron tick: readiness checks, every agent's health event, one flush. */
+export async function scheduledHealth(env: FunctionsEnv): Promise<void> {
+  const ops = functionsOps();
+  ops.recorder.invocation();
+  const runtime = countedRuntime(env, ops);
+  const { deps } = runtime;
+  const portsFor = (tenant: TenantView) =>
+    typeof deps.ports === 'function' ? deps.ports(tenant) : deps.ports;
+  await ops.checkReadiness((agent) => storeChecks(agent, deps.registry, portsFor));
+  await ops.publishHealth(runtime.broker, true);
+  await ops.flush(ledgerPort(env));
+}

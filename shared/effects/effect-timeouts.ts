@@ -1,0 +1,58 @@
+/**
+ * Every effect an agent calls is bounded in time: a store, model or provider that does not answer
+ * within its limit fails the call with `EffectTimeoutError` (retriable), so a handler never hangs on a
+ * dependency and its queue message is retried later instead of holding the consumer.
+ */
+import { EffectTimeoutError, type ErrorContext } from '../agent/agent-errors.ts';
+import type { Scheduler } from '../broker/scheduler.ts';
+import { within } from '../ops/bounded-wait.ts';
+
+/** Effect families, as named in `ctx.effects`. */
+export type EffectName =
+  | 'publish'
+  | 'documents'
+  | 'vectors'
+  | 'blobs'
+  | 'models'
+  | 'http'
+  | 'provider'
+  | 'leases'
+  | 'status';
+
+/** Defaults in ms: generous for model calls (speech and long completions), tight for small reads. */
+export const DEFAULT_EFFECT_TIMEOUTS_MS: Readonly<Record<EffectName, number>> = Object.freeze({
+  publish: 10_000,
+  documents: 15_000,
+  vectors: 15_000,
+  blobs: 30_000,
+  models: 120_000,
+  http: 60_000,
+  provider: 30_000,
+  leases: 10_000,
+  status: 10_000,
+});
+
+export interface EffectTimeouts {
+  /** Overrides per effect family. */
+  timeoutsMs?: Partial<Record<EffectName, number>>;
+  /** Real timers by default; a FakeClock in tests. */
+  scheduler?: Scheduler;
+}
+
+/** The limit for one effect family. */
+export function effectTimeoutMs(name: EffectName, o: EffectTimeouts = {}): number {
+  return o.timeoutsMs?.[name] ?? DEFAULT_EFFECT_TIMEOUTS_MS[name];
+}
+
+/** Bounds `result` (what the port returned) by the family's limit; non-promises pass through. */
+export function bounded<T>(
+  name: EffectName,
+  call: string,
+  result: T,
+  context: ErrorContext,
+  o: EffectTimeouts = {},
+): T {
+  if (!(result instanceof Promise)) return result;
+  const ms = effectTimeoutMs(name, o);
+  return within(result, ms, () => new EffectTimeoutError(call, ms, context), o.scheduler) as T;
+}

@@ -1,0 +1,306 @@
+/**
+ * The status snapshot as Prometheus metric families: names, help text and labels in one place (the
+ * table in docs/operations.md is written from this file). Counters are the ledger's lifetime totals;
+ * gauges are current values; latency is a summary (p50/p95 from the mergeable sketch, with _sum/_count).
+ */
+import { HealthState } from '@promethean/schemas/ops/ops-messages';
+import type { AccessTenantStatus } from './access-status.ts';
+import type { MetricFamily, Sample } from './prometheus-text.ts';
+import type { StatusSnapshot } from './status-snapshot.ts';
+
+const OPERATIONS = [
+  'worker_invocations',
+  'queue_writes',
+  'queue_reads',
+  'durable_object_requests',
+  'store_writes',
+] as const;
+
+function family(name: string, type: MetricFamily['type'], help: string, samples: Sample[]): MetricFamily {
+  return { name, type, help, samples };
+}
+
+function agentFamilies(s: StatusSnapshot): MetricFamily[] {
+  const stats = s.ledger?.agents ?? [];
+  const labels = (a: { agent: string; intent: string }) => ({ agent: a.agent, intent: a.intent });
+  const counter = (name: string, help: string, pick: (a: (typeof stats)[number]) => number) =>
+    family(
+      name,
+      'counter',
+      help,
+      stats.map((a) => ({ labels: labels(a), value: pick(a) })),
+    );
+  const quantiles = (pick: (a: (typeof stats)[number]) => { p50_ms: number | null; p95_ms: number | null }) =>
+    stats.flatMap((a) =>
+      (
+        [
+          ['0.5', pick(a).p50_ms],
+          ['0.95', pick(a).p95_ms],
+        ] as const
+      )
+        .filter(([, v]) => v !== null)
+        .map(([q, v]) => ({ labels: { ...labels(a), quantile: q }, value: v as number })),
+    );
+  const health = s.ledger?.health ?? [];
+  return [
+    counter(
+      'promethean_agent_invocations_total',
+      'Handler runs per agent and intent (any outcome).',
+      (a) => a.count,
+    ),
+    counter('promethean_agent_errors_total', 'Handler runs that failed or will be retried.', (a) => a.errors),
+    counter('promethean_agent_retries_total', 'Messages retried after a failure.', (a) => a.retries),
+    counter(
+      'promethean_agent_dead_letters_total',
+      'Messages dead-lettered by the agent.',
+      (a) => a.dead_lettered,
+    ),
+    counter(
+      'promethean_agent_deferred_total',
+      'Messages held back and re-sent later (overloaded, paused or stopped agent).',
+      (a) => a.deferred,
+    ),
+    counter(
+      'promethean_agent_overloaded_total',
+      'Messages refused by admission control.',
+      (a) => a.overloaded,
+    ),
+    family('promethean_agent_latency_ms', 'summary', 'Handler latency since the ledger began (ms).', [
+      ...quantiles((a) => a.latency),
+      ...stats.flatMap((a) => [
+        { labels: labels(a), suffix: '_sum' as const, value: a.latency.sum_ms },
+        { labels: labels(a), suffix: '_count' as const, value: a.latency.count },
+      ]),
+    ]),
+    family(
+      'promethean_agent_recent_latency_ms',
+      'gauge',
+      `Handler latency quantiles over the last ${s.ledger?.window_minutes ?? 5} minutes (ms).`,
+      quantiles((a) => a.recent.latency),
+    ),
+    family(
+      'promethean_agent_in_flight',
+      'gauge',
+      'Work in flight per agent, summed over isolates heard from recently.',
+      health.map((h) => ({ labels: { agent: h.agent, worker: h.worker }, value: h.in_flight })),
+    ),
+    family(
+      'promethean_agent_state',
+      'gauge',
+      'Agent health state (1 for the current state).',
+      health.flatMap((h) =>
+        HealthState.options.map((state) => ({
+          labels: { agent: h.agent, worker: h.worker, state },
+          value: h.state === state ? 1 : 0,
+        })),
+      ),
+    ),
+    family(
+      'promethean_agent_ready',
+      'gauge',
+      'Readiness: 1 when every recent isolate found the dependencies answering.',
+      health.map((h) => ({ labels: { agent: h.agent }, value: h.ready ? 1 : 0 })),
+    ),
+    family(
+      'promethean_agent_live',
+      'gauge',
+      'Liveness: 1 when no recent isolate has work stuck past liveness_timeout_ms.',
+      health.map((h) => ({ labels: { agent: h.agent }, value: h.live ? 1 : 0 })),
+    ),
+  ];
+}
+
+function queueFamilies(s: StatusSnapshot): MetricFamily[] {
+  const queues = s.ledger?.queues ?? [];
+  const counter = (name: string, help: string, pick: (q: (typeof queues)[number]) => number) =>
+    family(
+      name,
+      'counter',
+      help,
+      queues.map((q) => ({ labels: { queue: q.queue }, value: pick(q) })),
+    );
+  return [
+    counter(
+      'promethean_queue_produced_total',
+      'Messages written to the queue by instrumented producers.',
+      (q) => q.produced,
+    ),
+    counter(
+      'promethean_queue_read_total',
+      'Messages delivered to consumers (retries count again).',
+      (q) => q.read,
+    ),
+    counter(
+      'promethean_queue_settled_total',
+      'Messages that left the queue (acked, dead-lettered, deferred).',
+      (q) => q.settled,
+    ),
+    counter(
+      'promethean_queue_retried_total',
+      'Messages handed back to the queue for a retry.',
+      (q) => q.retried,
+    ),
+    counter('promethean_queue_deferred_total', 'Messages re-sent later as a new message.', (q) => q.deferred),
+    counter(
+      'promethean_queue_dead_lettered_total',
+      'Messages sent to the dead letters.',
+      (q) => q.dead_lettered,
+    ),
+    family(
+      'promethean_queue_depth',
+      'gauge',
+      'Messages waiting: the platform backlog when reported in the last 5 minutes (source="platform"), else produced minus settled (source="estimate").',
+      queues.map((q) => ({ labels: { queue: q.queue, source: q.depth_source }, value: q.depth })),
+    ),
+    family(
+      'promethean_queue_backlog_messages',
+      'gauge',
+      'The backlog the platform last reported for the queue (consumer batch or send metadata).',
+      queues
+        .filter((q) => q.backlog)
+        .map((q) => ({ labels: { queue: q.queue }, value: q.backlog!.messages })),
+    ),
+    family(
+      'promethean_dead_letters',
+      'gauge',
+      'Dead letters waiting (not yet replayed) per provider and tenant.',
+      (s.ledger?.dead_letters ?? []).map((d) => ({
+        labels: { provider: d.provider, tenant: d.tenant },
+        value: d.depth,
+      })),
+    ),
+  ];
+}
+
+function platformFamilies(s: StatusSnapshot): MetricFamily[] {
+  const ops = s.ledger?.platform_ops;
+  const perMessage = ops?.per_message;
+  return [
+    family(
+      'promethean_platform_operations_total',
+      'counter',
+      'Cloudflare operations caused, per Worker: invocations, queue writes/reads, Durable Object requests, store writes.',
+      (ops?.by_worker ?? []).flatMap((w) =>
+        OPERATIONS.map((operation) => ({ labels: { worker: w.worker, operation }, value: w[operation] })),
+      ),
+    ),
+    family(
+      'promethean_messages_processed_total',
+      'counter',
+      'Queue messages settled by the consumers, per Worker.',
+      (ops?.by_worker ?? []).map((w) => ({ labels: { worker: w.worker }, value: w.messages_processed })),
+    ),
+    family(
+      'promethean_platform_operations_per_message',
+      'gauge',
+      'Cloudflare operations per processed message, over all Workers since the ledger began.',
+      perMessage
+        ? OPERATIONS.map((operation) => ({ labels: { operation }, value: perMessage[operation] }))
+        : [],
+    ),
+  ];
+}
+
+function accessFamilies(tenants: readonly AccessTenantStatus[]): MetricFamily[] {
+  const withRest = tenants.filter((t) => t.rest !== null);
+  const t = (x: AccessTenantStatus) => ({ provider: x.provider, tenant: x.tenant });
+  const gauge = (name: string, help: string, pick: (r: NonNullable<AccessTenantStatus['rest']>) => number) =>
+    family(
+      name,
+      'gauge',
+      help,
+      withRest.map((x) => ({ labels: t(x), value: pick(x.rest!) })),
+    );
+  const sessions = tenants.flatMap((x) => x.realtime.map((r) => ({ x, r })));
+  const shard = (x: AccessTenantStatus, shardNo: number) => ({ ...t(x), shard: shardNo });
+  return [
+    gauge(
+      'promethean_rest_buckets',
+      'Rate-limit buckets the tenant REST client tracks.',
+      (r) => r.buckets.length,
+    ),
+    gauge(
+      'promethean_rest_buckets_exhausted',
+      'Buckets with nothing remaining until their reset.',
+      (r) => r.buckets.filter((b) => b.remaining === 0 && b.reset_in_ms > 0).length,
+    ),
+    family(
+      'promethean_rest_bucket_remaining',
+      'gauge',
+      'Requests remaining in each rate-limit bucket.',
+      withRest.flatMap((x) =>
+        x.rest!.buckets.map((b) => ({ labels: { ...t(x), bucket: b.id }, value: b.remaining })),
+      ),
+    ),
+    gauge(
+      'promethean_rest_invalid_requests',
+      'Invalid (401/403/429) responses in the current window.',
+      (r) => r.budget.invalid_in_window,
+    ),
+    gauge(
+      'promethean_rest_invalid_request_budget',
+      'Invalid responses allowed per window before the breaker opens.',
+      (r) => r.budget.budget,
+    ),
+    gauge('promethean_rest_breaker_open', '1 while the invalid-request circuit breaker is open.', (r) =>
+      r.budget.breaker_open ? 1 : 0,
+    ),
+    gauge(
+      'promethean_rest_token_disabled',
+      '1 after a 401 disabled the tenant token until an operator acts.',
+      (r) => (r.token_disabled ? 1 : 0),
+    ),
+    family(
+      'promethean_rest_requests_sent_total',
+      'counter',
+      'REST requests sent since the tenant REST object started.',
+      withRest.map((x) => ({ labels: t(x), value: x.rest!.sent })),
+    ),
+    family(
+      'promethean_rest_rate_limited_total',
+      'counter',
+      '429 answers received since the tenant REST object started.',
+      withRest.map((x) => ({ labels: t(x), value: x.rest!.rate_limited })),
+    ),
+    family(
+      'promethean_gateway_connected',
+      'gauge',
+      '1 while the realtime session (gateway shard) has an open socket.',
+      sessions.map(({ x, r }) => ({ labels: shard(x, r.shard), value: r.connected ? 1 : 0 })),
+    ),
+    family(
+      'promethean_gateway_status',
+      'gauge',
+      'Realtime session status (1 for the current status).',
+      sessions.map(({ x, r }) => ({ labels: { ...shard(x, r.shard), status: r.status }, value: 1 })),
+    ),
+    family(
+      'promethean_gateway_ping_ms',
+      'gauge',
+      'Heartbeat round trip of the realtime session (ms).',
+      sessions
+        .filter(({ r }) => r.ping_ms !== null)
+        .map(({ x, r }) => ({ labels: shard(x, r.shard), value: r.ping_ms! })),
+    ),
+    family(
+      'promethean_gateway_events_published_total',
+      'counter',
+      'Events the realtime session published onto the bus.',
+      sessions.map(({ x, r }) => ({ labels: shard(x, r.shard), value: r.published })),
+    ),
+  ];
+}
+
+/** Every family, in a stable order; sources that could not be read are reported by `promethean_status_source_up`. */
+export function metricFamilies(s: StatusSnapshot): MetricFamily[] {
+  return [
+    family('promethean_status_source_up', 'gauge', '1 when the source answered for this scrape.', [
+      { labels: { source: 'ledger' }, value: s.ledger ? 1 : 0 },
+      { labels: { source: 'access' }, value: s.access ? 1 : 0 },
+    ]),
+    ...agentFamilies(s),
+    ...queueFamilies(s),
+    ...platformFamilies(s),
+    ...accessFamilies(s.access?.tenants ?? []),
+  ];
+}

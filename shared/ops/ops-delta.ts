@@ -1,0 +1,123 @@
+/**
+ * What an isolate sends the ops ledger once per batch (and on each cron tick): counters since its last
+ * flush, its agents' health, and health events it saw on the bus. Validated at the ledger's RPC boundary.
+ */
+import { HealthState } from '@promethean/schemas/ops/ops-messages';
+import { z } from 'zod';
+
+const count = z.number().int().nonnegative();
+
+export const SketchDataSchema = z.object({
+  zero: count,
+  buckets: z.record(z.string().regex(/^-?\d+$/), count),
+  count,
+  sum: z.number().nonnegative(),
+  max: z.number().nonnegative(),
+});
+
+/** Per agent and intent: what its invocations did since the last flush. */
+export const AgentIntentDelta = z.object({
+  agent: z.string().min(1),
+  intent: z.string().min(1),
+  /** Invocations that ran the handler (any outcome). */
+  count,
+  /** Invocations that failed (dead-lettered at once) or will be retried. */
+  errors: count,
+  retries: count,
+  dead_lettered: count,
+  /** Messages held back without running: overloaded, paused or stopped. */
+  deferred: count,
+  overloaded: count,
+  latency: SketchDataSchema,
+});
+export type AgentIntentDelta = z.infer<typeof AgentIntentDelta>;
+
+/** Per queue: messages written (produced) and what consumers did with the ones they read. */
+export const QueueDelta = z.object({
+  queue: z.string().min(1),
+  produced: count,
+  read: count,
+  acked: count,
+  retried: count,
+  deferred: count,
+  dead_lettered: count,
+  /** The platform's own backlog figure (batch or send metadata) when it reported one. */
+  backlog: z.object({ messages: count, at: z.number().int().nonnegative() }).optional(),
+});
+export type QueueDelta = z.infer<typeof QueueDelta>;
+
+/** Cloudflare operations this isolate caused; what each processed message costs is derived from these. */
+export const PlatformOpsDelta = z.object({
+  worker_invocations: count,
+  queue_writes: count,
+  queue_reads: count,
+  durable_object_requests: count,
+  store_writes: count,
+  messages_processed: count,
+});
+export type PlatformOpsDelta = z.infer<typeof PlatformOpsDelta>;
+
+/** One agent's health as this isolate sees it (see `AgentHealth.report()`). */
+export const AgentHealthReport = z.object({
+  agent: z.string().min(1),
+  kind: z.enum(['provider-access', 'stateless-worker']),
+  version: z.string(),
+  state: HealthState,
+  ready: z.boolean(),
+  live: z.boolean(),
+  reason: z.string().optional(),
+  last_progress_at: z.string().nullable(),
+  handled: count,
+  errors: count,
+  in_flight: count,
+  interval_ms: z.number().int().positive(),
+  liveness_timeout_ms: z.number().int().positive(),
+});
+export type AgentHealthReport = z.infer<typeof AgentHealthReport>;
+
+/** A `health` event seen on the bus (from any agent or Durable Object, any tenant). */
+export const BusHealthEntry = z.object({
+  agent: z.string().min(1),
+  src: z.string().min(1),
+  provider: z.string().min(1),
+  tenant: z.string().min(1),
+  state: HealthState,
+  ready: z.boolean(),
+  live: z.boolean(),
+  reason: z.string().optional(),
+  details: z.record(z.string(), z.unknown()),
+  ts: z.string(),
+});
+export type BusHealthEntry = z.infer<typeof BusHealthEntry>;
+
+export const DeadLetterDepth = z.object({
+  provider: z.string().min(1),
+  tenant: z.string().min(1),
+  depth: count,
+});
+export type DeadLetterDepth = z.infer<typeof DeadLetterDepth>;
+
+export const OpsDelta = z.object({
+  v: z.literal(1),
+  worker: z.string().min(1),
+  isolate: z.string().min(1),
+  /** When the delta was taken (ms since epoch); the ledger files it under this minute. */
+  at: z.number().int().nonnegative(),
+  agents: z.array(AgentIntentDelta),
+  queues: z.array(QueueDelta),
+  ops: PlatformOpsDelta,
+  health: z.array(AgentHealthReport),
+  bus_health: z.array(BusHealthEntry),
+  /** Absolute depths (gauges) of dead-letter archives touched since the last flush. */
+  dead_letters: z.array(DeadLetterDepth),
+});
+export type OpsDelta = z.infer<typeof OpsDelta>;
+
+/** An operator's control over an agent, held by the ledger and cached by every isolate. */
+export const AgentControl = z.object({
+  agent: z.string().min(1),
+  state: z.enum(['paused', 'stopped']),
+  reason: z.string().optional(),
+  at: z.number().int().nonnegative(),
+});
+export type AgentControl = z.infer<typeof AgentControl>;

@@ -1,0 +1,222 @@
+/**
+ * One isolate's counters since its last flush: per agent and intent (count, errors, latency sketch),
+ * per queue (produced, read, settled, platform backlog), the platform operations it caused, health events
+ * it saw on the bus and dead-letter depths it learned. `takeDelta()` hands them over and starts afresh;
+ * `restore()` puts a delta back when its flush failed, so nothing counted is lost.
+ */
+import type { Envelope } from '@promethean/schemas/envelope';
+import { Health } from '@promethean/schemas/ops/ops-messages';
+import type { SettledMessage } from '../broker/queue-consumer-router.ts';
+import { LatencySketch } from './latency-sketch.ts';
+import type {
+  AgentHealthReport,
+  AgentIntentDelta,
+  BusHealthEntry,
+  DeadLetterDepth,
+  OpsDelta,
+  PlatformOpsDelta,
+  QueueDelta,
+} from './ops-delta.ts';
+
+type AgentIntentCounts = Omit<AgentIntentDelta, 'latency'> & { latency: LatencySketch };
+type QueueCounts = QueueDelta;
+
+const zeroOps = (): PlatformOpsDelta => ({
+  worker_invocations: 0,
+  queue_writes: 0,
+  queue_reads: 0,
+  durable_object_requests: 0,
+  store_writes: 0,
+  messages_processed: 0,
+});
+
+/** Settlements after which the message is gone from its queue (a delete in the platform's terms). */
+const LEAVES_QUEUE = new Set(['ack', 'dead_letter', 'deferred', 'fanout', 'no_subscriber']);
+
+export class OpsRecorder {
+  #agents = new Map<string, AgentIntentCounts>();
+  #queues = new Map<string, QueueCounts>();
+  #ops = zeroOps();
+  #busHealth = new Map<string, BusHealthEntry>();
+  #deadLetters = new Map<string, DeadLetterDepth>();
+
+  /** A Worker entry point ran (queue batch, HTTP request, cron tick). */
+  invocation(): void {
+    this.#ops.worker_invocations++;
+  }
+
+  /** A consumer received `n` messages from `queue`; `backlog` is the platform's figure if it gave one. */
+  queueRead(queue: string, n: number, backlog?: { messages: number; at: number }): void {
+    this.#ops.queue_reads += n;
+    const q = this.#queue(queue);
+    q.read += n;
+    if (backlog) q.backlog = backlog;
+  }
+
+  /** A producer wrote `n` messages to `queue`. */
+  queueWrite(queue: string, n: number, backlog?: { messages: number; at: number }): void {
+    this.#ops.queue_writes += n;
+    const q = this.#queue(queue);
+    q.produced += n;
+    if (backlog) q.backlog = backlog;
+  }
+
+  durableObjectRequest(n = 1): void {
+    this.#ops.durable_object_requests += n;
+  }
+
+  /** Records (documents, vectors, blobs) written to a store. */
+  storeWrite(n: number): void {
+    this.#ops.store_writes += n;
+  }
+
+  /** Counts one message the router settled: queue outcome, and for agents that ran, count/errors/latency. */
+  settled(m: SettledMessage): void {
+    this.#ops.messages_processed++;
+    const q = this.#queue(m.queue);
+    if (m.settlement === 'retry') q.retried++;
+    if (m.settlement === 'dead_letter') q.dead_lettered++;
+    if (m.settlement === 'deferred') q.deferred++;
+    if (LEAVES_QUEUE.has(m.settlement)) q.acked++;
+    if (m.agent === undefined || m.intent === undefined || m.outcome === undefined) return;
+    if (m.outcome === 'skipped') return;
+    const a = this.#agentIntent(m.agent, m.intent);
+    const heldBack = m.outcome === 'overloaded' || m.outcome === 'paused' || m.outcome === 'stopped';
+    if (!heldBack) {
+      // The handler ran: it counts, with its latency, whatever came of it.
+      a.count++;
+      if (m.latencyMs !== undefined) a.latency.record(m.latencyMs);
+      if (m.outcome === 'failed' || m.outcome === 'retry') a.errors++;
+      if (m.settlement === 'retry') a.retries++;
+      if (m.settlement === 'dead_letter') a.dead_lettered++;
+    }
+    if (m.settlement === 'deferred') a.deferred++;
+    if (m.code === 'overloaded') a.overloaded++;
+  }
+
+  /** Keeps the newest `health` event per agent, provider and tenant seen on the bus. */
+  busHealth(envelope: Envelope): void {
+    if (envelope.intent !== Health.intent) return;
+    const parsed = Health.payload.safeParse(envelope.payload);
+    if (!parsed.success) return;
+    const p = parsed.data;
+    const shard = typeof p.details.shard === 'number' ? `:${p.details.shard}` : '';
+    const key = `${p.agent}:${envelope.provider}:${envelope.tenant}${shard}`;
+    const previous = this.#busHealth.get(key);
+    if (previous && previous.ts > envelope.ts) return;
+    this.#busHealth.set(key, {
+      agent: p.agent,
+      src: envelope.src,
+      provider: envelope.provider,
+      tenant: envelope.tenant,
+      state: p.state,
+      ready: p.ready,
+      live: p.live,
+      ...(p.reason !== undefined && { reason: p.reason }),
+      details: p.details,
+      ts: envelope.ts,
+    });
+  }
+
+  /** The current number of letters in one tenant's dead-letter archive. */
+  deadLetterDepth(provider: string, tenant: string, depth: number): void {
+    this.#deadLetters.set(`${provider}/${tenant}`, { provider, tenant, depth });
+  }
+
+  /** True when nothing was counted since the last `takeDelta()`. */
+  isEmpty(): boolean {
+    return (
+      this.#agents.size === 0 &&
+      this.#queues.size === 0 &&
+      this.#busHealth.size === 0 &&
+      this.#deadLetters.size === 0 &&
+      Object.values(this.#ops).every((n) => n === 0)
+    );
+  }
+
+  /** Hands over everything counted so far (plus the given health reports) and starts from zero. */
+  takeDelta(o: { worker: string; isolate: string; at: number; health: AgentHealthReport[] }): OpsDelta {
+    const delta: OpsDelta = {
+      v: 1,
+      worker: o.worker,
+      isolate: o.isolate,
+      at: o.at,
+      agents: [...this.#agents.values()].map((a) => ({ ...a, latency: a.latency.toJSON() })),
+      queues: [...this.#queues.values()].map((q) => ({ ...q })),
+      ops: { ...this.#ops },
+      health: o.health,
+      bus_health: [...this.#busHealth.values()],
+      dead_letters: [...this.#deadLetters.values()],
+    };
+    this.#agents = new Map();
+    this.#queues = new Map();
+    this.#ops = zeroOps();
+    this.#busHealth = new Map();
+    this.#deadLetters = new Map();
+    return delta;
+  }
+
+  /** Adds a delta whose flush failed back in, so the next flush carries it. */
+  restore(delta: OpsDelta): void {
+    for (const d of delta.agents) {
+      const a = this.#agentIntent(d.agent, d.intent);
+      a.count += d.count;
+      a.errors += d.errors;
+      a.retries += d.retries;
+      a.dead_lettered += d.dead_lettered;
+      a.deferred += d.deferred;
+      a.overloaded += d.overloaded;
+      a.latency.merge(d.latency);
+    }
+    for (const d of delta.queues) {
+      const q = this.#queue(d.queue);
+      q.produced += d.produced;
+      q.read += d.read;
+      q.acked += d.acked;
+      q.retried += d.retried;
+      q.deferred += d.deferred;
+      q.dead_lettered += d.dead_lettered;
+      if (d.backlog && (!q.backlog || q.backlog.at < d.backlog.at)) q.backlog = d.backlog;
+    }
+    for (const [k, v] of Object.entries(delta.ops) as Array<[keyof PlatformOpsDelta, number]>)
+      this.#ops[k] += v;
+    for (const h of delta.bus_health) {
+      const shard = typeof h.details.shard === 'number' ? `:${h.details.shard}` : '';
+      const key = `${h.agent}:${h.provider}:${h.tenant}${shard}`;
+      if (!this.#busHealth.has(key)) this.#busHealth.set(key, h);
+    }
+    for (const d of delta.dead_letters) {
+      const key = `${d.provider}/${d.tenant}`;
+      if (!this.#deadLetters.has(key)) this.#deadLetters.set(key, d);
+    }
+  }
+
+  #agentIntent(agent: string, intent: string): AgentIntentCounts {
+    const key = `${agent}\u0000${intent}`;
+    let a = this.#agents.get(key);
+    if (!a) {
+      a = {
+        agent,
+        intent,
+        count: 0,
+        errors: 0,
+        retries: 0,
+        dead_lettered: 0,
+        deferred: 0,
+        overloaded: 0,
+        latency: new LatencySketch(),
+      };
+      this.#agents.set(key, a);
+    }
+    return a;
+  }
+
+  #queue(queue: string): QueueCounts {
+    let q = this.#queues.get(queue);
+    if (!q) {
+      q = { queue, produced: 0, read: 0, acked: 0, retried: 0, deferred: 0, dead_lettered: 0 };
+      this.#queues.set(queue, q);
+    }
+    return q;
+  }
+}

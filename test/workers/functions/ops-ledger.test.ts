@@ -1,0 +1,201 @@
+/**
+ * The ops ledger in workerd: deltas from several isolates and both Workers merge into one snapshot
+ * (counts, sketches, health, queue depths, operations per message), controls round-trip, and /metrics
+ * serves it as Prometheus text and JSON behind the admin token.
+ */
+import { env } from 'cloudflare:workers';
+import { LatencySketch } from '@promethean/shared/ops/latency-sketch';
+import type { AgentHealthReport, OpsDelta } from '@promethean/shared/ops/ops-delta';
+import { describe, expect, it } from 'vitest';
+import { ledgerSnapshot, opsLedger } from '../../../functions/ops/ops-bindings.ts';
+import { app } from '../../../functions/src/http-app.ts';
+
+const ADMIN = 'ops-test-admin-token';
+const adminEnv = { ...env, ADMIN_TOKEN: ADMIN } as FunctionsEnv;
+const bearer = { authorization: `Bearer ${ADMIN}` };
+
+function health(agent: string, over: Partial<AgentHealthReport> = {}): AgentHealthReport {
+  return {
+    agent,
+    kind: 'stateless-worker',
+    version: '1.0.0',
+    state: 'RUNNING',
+    ready: true,
+    live: true,
+    last_progress_at: null,
+    handled: 0,
+    errors: 0,
+    in_flight: 0,
+    interval_ms: 30_000,
+    liveness_timeout_ms: 300_000,
+    ...over,
+  };
+}
+
+function delta(worker: string, isolate: string, latencies: number[], over: Partial<OpsDelta> = {}): OpsDelta {
+  const sketch = new LatencySketch();
+  for (const l of latencies) sketch.record(l);
+  return {
+    v: 1,
+    worker,
+    isolate,
+    at: Date.now(),
+    agents: [
+      {
+        agent: 'ledger-probe',
+        intent: 'SocialMessageCreated',
+        count: latencies.length,
+        errors: 1,
+        retries: 1,
+        dead_lettered: 0,
+        deferred: 2,
+        overloaded: 2,
+        latency: sketch.toJSON(),
+      },
+    ],
+    queues: [
+      {
+        queue: 'ledger-probe-queue',
+        produced: 10,
+        read: 8,
+        acked: 6,
+        retried: 1,
+        deferred: 0,
+        dead_lettered: 0,
+      },
+    ],
+    ops: {
+      worker_invocations: 2,
+      queue_writes: 10,
+      queue_reads: 8,
+      durable_object_requests: 4,
+      store_writes: 6,
+      messages_processed: 8,
+    },
+    health: [health('ledger-probe', { in_flight: 3 })],
+    bus_health: [],
+    dead_letters: [{ provider: 'echo', tenant: 'ledger', depth: 4 }],
+    ...over,
+  };
+}
+
+describe('OpsLedger', () => {
+  it('merges deltas from two isolates into one snapshot', async () => {
+    const ledger = opsLedger(env);
+    await ledger.record(delta('functions', 'iso-a', [10, 20, 30, 40, 50]));
+    await ledger.record(
+      delta('functions', 'iso-b', [60, 70, 80, 90, 1000], {
+        health: [
+          health('ledger-probe', { in_flight: 2, state: 'DEGRADED', ready: false, reason: 'store down' }),
+        ],
+      }),
+    );
+    const s = await ledgerSnapshot(env);
+    const stats = s.agents.find((a) => a.agent === 'ledger-probe')!;
+    expect(stats).toMatchObject({ count: 10, errors: 2, retries: 2, deferred: 4, overloaded: 4 });
+    expect(stats.latency.count).toBe(10);
+    // Nearest rank over 10..90 and 1000: p50 = 50, p95 = 1000 (within the sketch's 2 %).
+    expect(stats.latency.p50_ms! / 50).toBeCloseTo(1, 1);
+    expect(stats.latency.p95_ms! / 1000).toBeCloseTo(1, 1);
+    expect(stats.recent.count).toBe(10);
+    const h = s.health.find((x) => x.agent === 'ledger-probe')!;
+    expect(h).toMatchObject({
+      state: 'DEGRADED',
+      ready: false,
+      in_flight: 5,
+      isolates: 2,
+      reason: 'store down',
+    });
+    expect(s.queues.find((q) => q.queue === 'ledger-probe-queue')).toMatchObject({
+      produced: 20,
+      settled: 12,
+      depth_estimate: 8,
+      depth: 8,
+      depth_source: 'estimate',
+    });
+    expect(s.dead_letters).toContainEqual(
+      expect.objectContaining({ provider: 'echo', tenant: 'ledger', depth: 4 }),
+    );
+    const fn = s.platform_ops.by_worker.find((w) => w.worker === 'functions')!;
+    expect(fn.messages_processed).toBeGreaterThanOrEqual(16);
+    expect(s.series.some((p) => p.agent === 'ledger-probe' && p.count === 10)).toBe(true);
+  });
+
+  it('prefers a fresh platform backlog figure over the counter estimate', async () => {
+    await opsLedger(env).record(
+      delta('access', 'iso-c', [], {
+        agents: [],
+        queues: [
+          {
+            queue: 'backlog-probe',
+            produced: 5,
+            read: 0,
+            acked: 0,
+            retried: 0,
+            deferred: 0,
+            dead_lettered: 0,
+            backlog: { messages: 42, at: Date.now() },
+          },
+        ],
+      }),
+    );
+    const q = (await ledgerSnapshot(env)).queues.find((x) => x.queue === 'backlog-probe');
+    expect(q).toMatchObject({ depth: 42, depth_source: 'platform', depth_estimate: 5 });
+  });
+
+  it('keeps operator controls and answers every flush with them', async () => {
+    const ledger = opsLedger(env);
+    await ledger.setControl({ agent: 'ledger-probe', state: 'paused', reason: 'maintenance' });
+    const answer = await ledger.record(delta('functions', 'iso-a', [5]));
+    expect('controls' in answer && answer.controls).toEqual([
+      expect.objectContaining({ agent: 'ledger-probe', state: 'paused' }),
+    ]);
+    expect((await ledgerSnapshot(env)).health.find((h) => h.agent === 'ledger-probe')?.state).toBe('PAUSED');
+    await ledger.setControl({ agent: 'ledger-probe', state: 'running' });
+    expect(await ledger.controls()).toEqual([]);
+  });
+
+  it('refuses a malformed delta at its RPC boundary, saying what is wrong', async () => {
+    const answer = await opsLedger(env).record({ v: 1, worker: 'x' });
+    expect(answer).toMatchObject({ refused: expect.stringMatching(/invalid ops delta: isolate/) });
+  });
+});
+
+describe('GET /metrics', () => {
+  it('refuses without the admin token', async () => {
+    expect((await app.request('/metrics', {}, adminEnv)).status).toBe(401);
+  });
+
+  it('serves Prometheus text with HELP and TYPE for every family', async () => {
+    await opsLedger(env).record(delta('functions', 'iso-m', [15, 25]));
+    const res = await app.request('/metrics', { headers: bearer }, adminEnv);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await res.text();
+    const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => m[1]);
+    for (const name of families) expect(text).toMatch(new RegExp(`^# HELP ${name} .+$`, 'm'));
+    expect(new Set(families).size).toBe(families.length);
+    expect(text).toMatch(
+      /^promethean_agent_invocations_total\{agent="ledger-probe",intent="SocialMessageCreated"\} \d+$/m,
+    );
+    expect(text).toMatch(
+      /^promethean_agent_latency_ms\{agent="ledger-probe",intent="SocialMessageCreated",quantile="0.95"\} [\d.]+$/m,
+    );
+    expect(text).toMatch(/^promethean_platform_operations_per_message\{operation="queue_reads"\} [\d.]+$/m);
+    expect(text).toContain('promethean_status_source_up{source="ledger"} 1');
+    // The access Worker is not part of this test project: the scrape says so instead of failing.
+    expect(text).toContain('promethean_status_source_up{source="access"} 0');
+    for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) {
+      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? (-?[\d.e+-]+|NaN|[+-]Inf)$/);
+    }
+  });
+
+  it('serves the same snapshot as JSON with ?format=json', async () => {
+    const res = await app.request('/metrics?format=json', { headers: bearer }, adminEnv);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { ledger: { agents: unknown[] }; access_error?: string };
+    expect(body.ledger.agents.length).toBeGreaterThan(0);
+    expect(body.access_error).toBeTruthy();
+    expect((await app.request('/metrics?format=xml', { headers: bearer }, adminEnv)).status).toBe(400);
+  });
+});

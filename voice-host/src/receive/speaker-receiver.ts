@@ -36,6 +36,9 @@ export class SpeakerReceiver {
   readonly #framer: SpeakerFramer;
   readonly #jitter = new InterarrivalJitter();
   #arrival: { seq: number; rtpTs: number; at: number } | undefined;
+  #lastHeader: RtpHeader | undefined;
+  /** Packets that came without an RTP header after the stream had headers (placed right after the last). */
+  headerless = 0;
   /** Last time a packet arrived (ms), for idle detection. */
   lastArrivalMs = 0;
 
@@ -48,7 +51,10 @@ export class SpeakerReceiver {
   /** Takes one Opus packet; returns the frames that became complete. */
   receive(opus: Uint8Array, header: RtpHeader | undefined, arrivalMs: number): MonoFrame[] {
     this.lastArrivalMs = arrivalMs;
-    const packet = header ? this.#fromRtp(opus, header, arrivalMs) : this.#fromArrival(opus, arrivalMs);
+    // Once a stream has RTP headers it keeps RTP numbering: a packet without one follows the last.
+    const h = header ?? this.#continueRtp();
+    if (h) this.#lastHeader = h;
+    const packet = h ? this.#fromRtp(opus, h, arrivalMs) : this.#fromArrival(opus, arrivalMs);
     this.#jitter.observe(packet.rtpTs, arrivalMs);
     return this.#frame(this.#reorder.push(packet));
   }
@@ -88,6 +94,17 @@ export class SpeakerReceiver {
 
   #frame(packets: TimedPacket[]): MonoFrame[] {
     return packets.flatMap((p) => this.#framer.push(p));
+  }
+
+  #continueRtp(): RtpHeader | undefined {
+    const last = this.#lastHeader;
+    if (last === undefined) return undefined;
+    this.headerless++;
+    return {
+      ...last,
+      sequence: (last.sequence + 1) & 0xffff,
+      timestamp: (last.timestamp + FRAME_SAMPLES) >>> 0,
+    };
   }
 
   #fromRtp(opus: Uint8Array, h: RtpHeader, arrivalMs: number): TimedPacket {

@@ -111,6 +111,40 @@ describe('direct egress', () => {
     expect(origin.hits.slice(before)).toEqual(['GET /redirect']);
   });
 
+  it.each([
+    'http://10.1.2.3/',
+    'http://172.16.5.4/',
+    'http://192.168.0.1/',
+    'http://100.64.0.1/',
+    'http://169.254.1.1/',
+    'http://0.0.0.0/',
+    'http://0x7f000001/',
+    'http://0x7f.0x0.0x0.0x1/',
+    'http://0177.0.0.1/',
+    'http://127.1/',
+    'http://127.0.0.1./',
+    'http://[::1]/',
+    'http://[::]/',
+    'http://[::ffff:7f00:1]/',
+    'http://[64:ff9b::a9fe:a9fe]/',
+    'http://[fd00:ec2::254]/latest/',
+    'http://[fe80::1]/',
+    'http://[fc00::1]/',
+    'http://224.0.0.1/',
+    'http://255.255.255.255/',
+    'http://169.254.169.254.nip.io/',
+    'http://localhost./',
+  ])('refuses a redirect to %s without connecting to it', async (target) => {
+    redirectTarget = target;
+    const before = origin.hits.length;
+    const error = await direct([origin.origin])
+      .fetchAttachment(`${origin.origin}/redirect`, limits)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SsrfRefusedError);
+    expect(['blocked_address', 'blocked_name']).toContain((error as SsrfRefusedError).reason);
+    expect(origin.hits.slice(before)).toEqual(['GET /redirect']);
+  });
+
   it('stops after max_redirects hops', async () => {
     const before = origin.hits.length;
     await expect(

@@ -49,6 +49,7 @@ beforeEach(async () => {
     log: () => {},
     exit: () => {},
   });
+  host.start();
   server = await serveFetch(
     (r) => controlApi({ host, secret: SECRET, maxPcmBytes: 100_000 }).fetch(r),
     '127.0.0.1',

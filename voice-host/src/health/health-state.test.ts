@@ -34,9 +34,15 @@ describe('health states', () => {
     expect(sessionState('destroyed', true, false)).toBe('STOPPED');
   });
 
-  it('reports the host degraded while the control connection is down', () => {
-    expect(hostState(['RUNNING'], 'disconnected', false)).toBe('DEGRADED');
-    expect(hostState([], 'disabled', false)).toBe('RUNNING');
-    expect(hostState(['RUNNING'], 'connected', true)).toBe('STOPPED');
+  it('derives the host state from its sessions and its control connection', () => {
+    const up = { started: true, stopping: false, control: 'connected', controlEverConnected: true } as const;
+    expect(hostState(['RUNNING'], { ...up, started: false })).toBe('INIT');
+    expect(hostState([], { ...up, control: 'disconnected', controlEverConnected: false })).toBe('INIT');
+    expect(hostState(['RUNNING'], { ...up, control: 'disconnected' })).toBe('DEGRADED');
+    expect(hostState([], { ...up, control: 'disabled' })).toBe('RUNNING');
+    expect(hostState(['PAUSED', 'PAUSED'], up)).toBe('PAUSED');
+    expect(hostState(['PAUSED', 'RUNNING'], up)).toBe('DEGRADED');
+    expect(hostState(['INIT', 'RUNNING'], up)).toBe('RUNNING');
+    expect(hostState(['RUNNING'], { ...up, stopping: true })).toBe('STOPPED');
   });
 });

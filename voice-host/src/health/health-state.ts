@@ -72,14 +72,26 @@ export function sessionState(status: ConnectionStatus, everReady: boolean, degra
   return degraded ? 'DEGRADED' : 'RUNNING';
 }
 
-/** The host's state: the worst of its parts (a missing control connection degrades it). */
-export function hostState(
-  sessions: readonly HealthState[],
-  control: 'connected' | 'disconnected' | 'disabled',
-  stopping: boolean,
-): HealthState {
-  if (stopping) return 'STOPPED';
-  if (control === 'disconnected' || sessions.includes('DEGRADED') || sessions.includes('PAUSED'))
+/** What the host's own state depends on besides its sessions. */
+export interface HostFacts {
+  readonly started: boolean;
+  readonly stopping: boolean;
+  readonly control: 'connected' | 'disconnected' | 'disabled';
+  /** The control connection has been open at least once. */
+  readonly controlEverConnected: boolean;
+}
+
+/**
+ * The host's state: INIT until started and (when configured) first connected to the access layer;
+ * PAUSED when every session is paused; otherwise the worst of its parts (a lost control connection or
+ * any degraded or paused session degrades it).
+ */
+export function hostState(sessions: readonly HealthState[], f: HostFacts): HealthState {
+  if (f.stopping) return 'STOPPED';
+  if (!f.started || (f.control === 'disconnected' && !f.controlEverConnected)) return 'INIT';
+  if (sessions.length > 0 && sessions.every((s) => s === 'PAUSED')) return 'PAUSED';
+  if (f.control === 'disconnected' || sessions.includes('DEGRADED') || sessions.includes('PAUSED')) {
     return 'DEGRADED';
+  }
   return 'RUNNING';
 }

@@ -53,7 +53,9 @@ export class VoiceHost {
   readonly #startedAt: number;
   #loop: TimerHandle | undefined;
   #healthTimer: TimerHandle | undefined;
+  #started = false;
   #stopping = false;
+  #controlEverConnected = false;
   #eventsDropped = 0;
 
   constructor(o: VoiceHostOptions) {
@@ -71,11 +73,15 @@ export class VoiceHost {
       exit: o.exit,
     });
     o.control.onMessage((m) => void this.#onControl(m));
-    o.control.onConnected(() => this.#hello());
+    o.control.onConnected(() => {
+      this.#controlEverConnected = true;
+      this.#hello();
+    });
   }
 
   /** Starts the loop, the health reports and the watchdog. */
   start(): void {
+    this.#started = true;
     this.#scheduleLoop();
     this.#scheduleHealth();
     this.#watchdog.start();
@@ -180,8 +186,12 @@ export class VoiceHost {
     return {
       state: hostState(
         sessions.map((s) => s.state),
-        this.#o.control.status,
-        this.#stopping,
+        {
+          started: this.#started,
+          stopping: this.#stopping,
+          control: this.#o.control.status,
+          controlEverConnected: this.#controlEverConnected,
+        },
       ),
       host_id: this.#o.config.hostId,
       version: HOST_VERSION,

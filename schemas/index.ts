@@ -11,3 +11,5 @@ export * from './ops/ops-messages.ts';
 export * from './providers-config.ts';
 export * from './rest/rest-messages.ts';
 export * from './voice/voice-messages.ts';
+export * from './voice/voice-relay.ts';
+export * from './voice/voice-segment-ingest.ts';

@@ -164,6 +164,12 @@ describe('control API over a real socket', () => {
     expect((await post('/egress/fetch', {}, {})).status).toBe(401);
   });
 
+  it('refuses a provider this host does not speak', async () => {
+    const res = await post('/sessions', { ...join, provider: 'echo' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/Discord only/);
+  });
+
   it('answers 404 for an unknown route', async () => {
     expect((await fetch(`${base}/nope`, { headers: auth })).status).toBe(404);
   });

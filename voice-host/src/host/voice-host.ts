@@ -103,6 +103,13 @@ export class VoiceHost {
   /** Joins a voice channel; joining the same session again is a no-op. */
   join(info: SessionInfo): SessionHealth {
     if (this.#stopping) throw new HostRequestError('the host is shutting down', 503, info.session_id);
+    if (info.provider !== 'discord') {
+      throw new HostRequestError(
+        `this voice host speaks Discord only, not ${info.provider}`,
+        400,
+        info.session_id,
+      );
+    }
     const existing = this.#sessions.get(info.session_id);
     if (existing) {
       if (existing.info.guild_id === info.guild_id && existing.info.channel_id === info.channel_id) {

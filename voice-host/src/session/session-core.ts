@@ -99,6 +99,7 @@ export class SessionCore {
       defer: o.defer,
       onSegment: (s) => this.publisher.enqueue(s),
       onSpeaking: (userId, speaking) => this.#onSpeaking(userId, speaking),
+      onError: (e) => o.log({ level: 'error', msg: 'speech pipeline failed on a packet', error: String(e) }),
     });
   }
 

@@ -32,6 +32,8 @@ export interface SpeechPipelineOptions {
   readonly defer?: (fn: () => void) => void;
   readonly onSegment: (segment: AssembledSegment) => void;
   readonly onSpeaking: (userId: string, speaking: boolean, ts: number) => void;
+  /** A bug in processing: reported, and the pipeline carries on with the next packet. */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** Receive-side health figures for one session. */
@@ -74,7 +76,12 @@ export class SpeechPipeline {
     this.#scheduled = true;
     (this.#o.defer ?? setImmediate)(() => {
       this.#scheduled = false;
-      this.process();
+      try {
+        this.process();
+      } catch (e) {
+        // Off the receive callback nobody else would catch it; the failing packet is already dequeued.
+        this.#o.onError?.(e);
+      }
     });
   }
 

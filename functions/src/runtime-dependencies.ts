@@ -1,4 +1,5 @@
 /** Builds the runtime an agent invocation gets from this Worker's bindings, fresh for every request or batch. */
+import { parseAgentSettings } from '@promethean/shared/agent/agent-settings-override';
 import { randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import type { ContextDependencies } from '@promethean/shared/agent/runtime-context';
 import { consoleSink } from '@promethean/shared/agent/telemetry';
@@ -52,6 +53,7 @@ export function createFunctionsRuntime(
     ids: randomIds,
     runtimeIds: randomIds,
     settings: { build_sha: env.BUILD_SHA },
+    agentSettings: parseAgentSettings(env.AGENT_SETTINGS),
   };
   return { broker, deps };
 }

@@ -48,6 +48,8 @@ export interface ContextDependencies {
   secretEnv?: SecretEnvironment;
   /** Deployment-level settings (e.g. from Worker vars); snapshotted, never read live. */
   settings?: Readonly<Record<string, unknown>>;
+  /** Deployment-level settings for one agent by id (the `AGENT_SETTINGS` var), above `settings`. */
+  agentSettings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Time bounds on effects (defaults: `DEFAULT_EFFECT_TIMEOUTS_MS`) and the timers they run on. */
   effectTimeouts?: EffectTimeouts;
 }
@@ -112,7 +114,12 @@ export function createRuntimeContext(
     ...(deps.effectTimeouts !== undefined && { timeouts: deps.effectTimeouts }),
   });
   const settings = deepFreeze(
-    structuredClone({ ...manifest.settings, ...(deps.settings ?? {}), ...tenantView.config.settings }),
+    structuredClone({
+      ...manifest.settings,
+      ...(deps.settings ?? {}),
+      ...(deps.agentSettings?.[manifest.id] ?? {}),
+      ...tenantView.config.settings,
+    }),
   );
   const secrets = secretsFor(manifest, message, deps, policy);
   return Object.freeze({

@@ -39,6 +39,7 @@ function controlChannel(config: HostConfig, log: LogFn): ControlChannel & { conn
     secret: config.secret,
     hostId: config.hostId,
     reconnectMaxMs: config.controlReconnectMaxMs,
+    pingIntervalMs: config.controlPingMs,
     log,
   });
 }

@@ -55,6 +55,7 @@ const Env = z.object({
   WATCHDOG_CHECK_MS: int(1_000, 10, 60_000),
   CONTROL_GRACE_MS: int(30_000, 100, 3_600_000),
   CONTROL_RECONNECT_MAX_MS: int(5_000, 10, 600_000),
+  CONTROL_PING_MS: int(15_000, 10, 600_000),
   VAD_START_DB: z.coerce.number().optional(),
   VAD_STOP_DB: z.coerce.number().optional(),
   VAD_HANGOVER_MS: z.coerce.number().optional(),
@@ -99,6 +100,7 @@ export interface HostConfig {
   readonly health: { readonly intervalMs: number; readonly degradedWindowMs: number };
   readonly watchdog: { readonly stallMs: number; readonly checkMs: number; readonly controlGraceMs: number };
   readonly controlReconnectMaxMs: number;
+  readonly controlPingMs: number;
   readonly daveEncryption: boolean;
 }
 
@@ -177,6 +179,7 @@ export function loadHostConfig(env: Record<string, string | undefined>): HostCon
       controlGraceMs: e.CONTROL_GRACE_MS,
     },
     controlReconnectMaxMs: e.CONTROL_RECONNECT_MAX_MS,
+    controlPingMs: e.CONTROL_PING_MS,
     daveEncryption: e.DAVE_ENCRYPTION,
   };
 }

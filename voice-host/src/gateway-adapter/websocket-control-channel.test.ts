@@ -17,8 +17,8 @@ afterEach(async () => {
   }
 });
 
-async function start() {
-  server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+async function start(autoPong = true) {
+  server = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong });
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   const auths: string[] = [];
@@ -34,6 +34,7 @@ async function start() {
     secret: SECRET,
     hostId: 'h1',
     reconnectMaxMs: 50,
+    pingIntervalMs: 40,
     log: (l) => logs.push(l),
   });
   channel.onMessage((m) => received.push(m));
@@ -81,5 +82,18 @@ describe('WebSocketControlChannel', () => {
     expect(channel.send({ type: 'pong', ts: 1 })).toBe(false);
     await until(() => connects === 2);
     expect(channel.status).toBe('connected');
+  });
+});
+
+describe('WebSocketControlChannel liveness', () => {
+  it('drops and reopens a connection whose peer stopped answering pings', async () => {
+    const { channel, logs } = await start(false);
+    let connects = 0;
+    channel.onConnected(() => connects++);
+    channel.connect();
+    await until(() => connects === 2);
+    expect(logs.some((l) => l.msg === 'control connection lost' && l.reason === 'no answer to ping')).toBe(
+      true,
+    );
   });
 });

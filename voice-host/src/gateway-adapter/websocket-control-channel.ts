@@ -12,6 +12,11 @@ export interface WebSocketControlOptions {
   readonly hostId: string;
   /** Longest wait between reconnect attempts. */
   readonly reconnectMaxMs: number;
+  /**
+   * A WebSocket ping goes out this often; a connection that answered nothing (no pong, no message) for a
+   * whole interval is treated as dead, so a silently vanished peer cannot look connected forever.
+   */
+  readonly pingIntervalMs?: number;
   readonly log: (line: Record<string, unknown>) => void;
 }
 
@@ -23,6 +28,8 @@ export class WebSocketControlChannel implements ControlChannel {
   #status: ControlStatus = 'disconnected';
   #attempt = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
+  #ping: ReturnType<typeof setInterval> | undefined;
+  #heardFrom = false;
   #closed = false;
 
   constructor(options: WebSocketControlOptions) {
@@ -44,11 +51,16 @@ export class WebSocketControlChannel implements ControlChannel {
     ws.on('open', () => {
       this.#status = 'connected';
       this.#attempt = 0;
+      this.#startPinging(ws);
       this.#o.log({ level: 'info', msg: 'control connection open' });
       for (const l of this.#connectedListeners) l();
     });
     ws.on('message', (data, isBinary) => {
+      this.#heardFrom = true;
       if (!isBinary) this.#onText(data.toString());
+    });
+    ws.on('pong', () => {
+      this.#heardFrom = true;
     });
     ws.on('close', (code) => this.#onClose(ws, `closed ${code}`));
     ws.on('error', (e) => this.#onClose(ws, e.message));
@@ -71,6 +83,7 @@ export class WebSocketControlChannel implements ControlChannel {
   close(): void {
     this.#closed = true;
     if (this.#retry) clearTimeout(this.#retry);
+    if (this.#ping) clearInterval(this.#ping);
     this.#ws?.close(1000, 'voice host shutting down');
     this.#ws = undefined;
     this.#status = 'disconnected';
@@ -93,9 +106,24 @@ export class WebSocketControlChannel implements ControlChannel {
     for (const l of this.#messageListeners) l(parsed.data);
   }
 
+  #startPinging(ws: WebSocket): void {
+    if (this.#ping) clearInterval(this.#ping);
+    this.#heardFrom = true;
+    this.#ping = setInterval(() => {
+      if (!this.#heardFrom) {
+        this.#onClose(ws, 'no answer to ping');
+        return;
+      }
+      this.#heardFrom = false;
+      ws.ping();
+    }, this.#o.pingIntervalMs ?? 15_000);
+  }
+
   #onClose(ws: WebSocket, why: string): void {
     if (ws !== this.#ws) return;
     this.#ws = undefined;
+    if (this.#ping) clearInterval(this.#ping);
+    this.#ping = undefined;
     ws.removeAllListeners();
     ws.on('error', () => {});
     ws.terminate();

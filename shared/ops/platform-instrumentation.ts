@@ -76,14 +76,22 @@ export function countedNamespace<T extends DurableObjectNamespace>(namespace: T,
   });
 }
 
+/**
+ * A service binding or other RPC stub answers every property name with a callable, so it would pass for
+ * a queue or a namespace by shape; a name no binding has tells them apart.
+ */
+function isRpcStub(value: unknown): boolean {
+  return typeof (value as Record<string, unknown>)['__promethean_no_such_method__'] === 'function';
+}
+
 function isQueue(value: unknown): value is Queue {
   const v = value as { send?: unknown; sendBatch?: unknown } | null;
-  return typeof v?.send === 'function' && typeof v.sendBatch === 'function';
+  return typeof v?.send === 'function' && typeof v.sendBatch === 'function' && !isRpcStub(v);
 }
 
 function isNamespace(value: unknown): value is DurableObjectNamespace {
   const v = value as { idFromName?: unknown; get?: unknown } | null;
-  return typeof v?.idFromName === 'function' && typeof v.get === 'function';
+  return typeof v?.idFromName === 'function' && typeof v.get === 'function' && !isRpcStub(v);
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Agent } from '@promethean/shared/agent/agent-definition';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
 import type { DocumentCollection, StoredDocument } from '@promethean/shared/effects/document-store';
 import type { VectorCollection } from '@promethean/shared/effects/effect-ports';
+import type { TenantStatusSummary } from '@promethean/shared/ops/status-snapshot';
 import {
   type FixtureResponse,
   type GoldenBlobSnapshot,
@@ -33,6 +34,8 @@ export interface GoldenInput {
   http?: Record<string, FixtureResponse>;
   /** Blobs present before, for the envelope's tenant, by key. */
   seed_blobs?: Record<string, SeedBlob>;
+  /** What the status port (`ops.read`) answers for the envelope's tenant. */
+  status?: TenantStatusSummary;
 }
 
 export interface GoldenOutput {
@@ -74,7 +77,11 @@ function scopeOf(envelope: unknown): { provider: string; tenant: string } | unde
 /** Runs one case and returns what it produced. */
 export async function runGoldenCase(agent: Agent, input: GoldenInput): Promise<GoldenOutput> {
   const golden = new GoldenPorts(input.http);
-  const rt = recordingRuntime(startTime(input.envelope), (view) => golden.forTenant(view));
+  const status = input.status;
+  const rt = recordingRuntime(startTime(input.envelope), (view) => ({
+    ...golden.forTenant(view),
+    ...(status && { status: { tenantStatus: async () => structuredClone(status) } }),
+  }));
   const scope = scopeOf(input.envelope);
   for (const c of COLLECTIONS) await rt.documents.upsertMany(c, input.seed?.[c] ?? []);
   if (scope && input.seed_vectors) await golden.seed(scope.provider, scope.tenant, input.seed_vectors);

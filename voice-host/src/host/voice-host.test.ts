@@ -1,12 +1,13 @@
 import { VoiceHealth } from '@promethean/schemas/voice/voice-messages';
 import { FakeClock } from '@promethean/shared/broker/fake-clock';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FakeControlChannel } from '../../testing/fake-control-channel.ts';
 import type { ExitCode } from '../config/exit-codes.ts';
 import { loadHostConfig } from '../config/host-config.ts';
 import { RelayAdapterRegistry } from '../gateway-adapter/relay-adapter-registry.ts';
 import { PcmUrlFetcher } from '../playback/pcm-url-fetcher.ts';
 import { MemorySegmentSink } from '../segments/memory-segment-sink.ts';
+import { VoiceSession } from '../session/voice-session.ts';
 import { VoiceHost } from './voice-host.ts';
 
 function setup() {
@@ -103,5 +104,32 @@ describe('VoiceHost', () => {
     clock.advance(2_000);
     expect(exits).toEqual([71]);
     await host.stop();
+  });
+
+  it('exits 70 when a session fails on every pass of the loop', async () => {
+    const { clock, control, exits, host } = setup();
+    control.connect();
+    const broken = vi.spyOn(VoiceSession.prototype, 'tick').mockImplementation(() => {
+      throw new Error('broken session');
+    });
+    try {
+      host.join({
+        session_id: 'vs-1',
+        provider: 'discord',
+        tenant: 'duck',
+        guild_id: '1',
+        channel_id: '2',
+        self_mute: false,
+        self_deaf: false,
+      });
+      // Active from the first check (1 s); no progress since: the 10 s stall limit passes at 11 s.
+      clock.advance(11_000);
+      expect(exits).toEqual([]);
+      clock.advance(1_000);
+      expect(exits).toEqual([70]);
+    } finally {
+      broken.mockRestore();
+      await host.stop();
+    }
   });
 });

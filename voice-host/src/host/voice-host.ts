@@ -57,6 +57,7 @@ export class VoiceHost {
   #stopping = false;
   #controlEverConnected = false;
   #eventsDropped = 0;
+  #failingPasses = 0;
 
   constructor(o: VoiceHostOptions) {
     this.#o = o;
@@ -213,19 +214,28 @@ export class VoiceHost {
   /** One pass of the loop: every session's time-driven work, then a progress tick for the watchdog. */
   #pass(): void {
     const now = this.#o.scheduler.now();
+    let healthy = true;
     for (const s of this.#sessions.values()) {
       try {
         s.tick(now);
       } catch (e) {
-        this.#o.log({
-          level: 'error',
-          msg: 'session tick failed',
-          session_id: s.info.session_id,
-          error: String(e),
-        });
+        healthy = false;
+        // Once per failure streak: a broken session would otherwise log 100 lines a second.
+        if (this.#failingPasses++ === 0) {
+          this.#o.log({
+            level: 'error',
+            msg: 'session tick failed',
+            session_id: s.info.session_id,
+            error: String(e),
+          });
+        }
       }
     }
-    this.#progress.tick(now);
+    // A pass that failed is not progress: a session failing on every pass ends in the watchdog's exit 70.
+    if (healthy) {
+      this.#failingPasses = 0;
+      this.#progress.tick(now);
+    }
     this.#scheduleLoop();
   }
 

@@ -254,6 +254,19 @@ describe('command registration', () => {
     expect(puts[0]?.status).toBe(200);
   });
 
+  it("answers 502 with Discord's refusal when the overwrite is refused, writing nothing", async () => {
+    await fakeDiscord.addFault({ kind: 'missing-access', route: 'bulk_set_application_commands', count: 1 });
+    const { w } = worker();
+    const failed = await w.syncCommands({ tenant: 'duck' });
+    expect(failed).toMatchObject({ status: 502, error: 'discord_refused' });
+    expect((failed as { message: string }).message).toMatch(/PUT .*403 .*Missing Access/);
+    expect(
+      ((await w.syncCommands({ tenant: 'duck', dry_run: true })) as CommandSyncReport).changes.map(
+        (c) => c.change,
+      ),
+    ).toEqual(Array(5).fill('added'));
+  });
+
   it('answers 404 for an unknown tenant and 400 for a provider without commands', async () => {
     const { w } = worker();
     expect(await w.syncCommands({ tenant: 'ghost' })).toMatchObject({ status: 404 });

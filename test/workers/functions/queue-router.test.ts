@@ -212,11 +212,14 @@ describe('QueueConsumerRouter in workerd', () => {
 describe('functions Worker queue handler end to end', () => {
   it('indexes a SocialMessageCreated into the tenant document store, once under redelivery', async () => {
     const { default: worker } = await import('../../../functions/src/index.ts');
-    const message = queued('e1', SocialMessageCreated, {
-      ...created,
-      foreign_id: '777',
-      urn: 'urn:echo:message:demo:777',
-    });
+    // Several agents take SocialMessageCreated, so a fresh one is fanned out; this is the indexer's copy.
+    const message = queued(
+      'e1',
+      SocialMessageCreated,
+      { ...created, foreign_id: '777', urn: 'urn:echo:message:demo:777' },
+      1,
+      'message-indexer',
+    );
     for (const attempt of [1, 2]) {
       const batch = createMessageBatch('promethean-events', [
         { ...message, id: `e1-${attempt}`, attempts: attempt },

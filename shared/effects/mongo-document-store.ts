@@ -26,6 +26,8 @@ import {
   type MongoClient,
   MongoNetworkError,
   MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerClosedError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
 } from 'mongodb';
@@ -79,8 +81,17 @@ function isUnavailable(error: unknown): boolean {
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNotConnectedError ||
-    error instanceof MongoTopologyClosedError
+    error instanceof MongoTopologyClosedError ||
+    error instanceof MongoServerClosedError ||
+    error instanceof MongoOperationTimeoutError ||
+    // The driver reports a batch that failed for a reason of its own (the connection, not the data) as a
+    // bulk error without write errors; writes are idempotent here, so retrying it is always safe.
+    (error instanceof MongoBulkWriteError && !hasWriteErrors(error) && error.err === undefined)
   );
+}
+
+function hasWriteErrors(error: MongoBulkWriteError): boolean {
+  return Array.isArray(error.writeErrors) ? error.writeErrors.length > 0 : error.writeErrors !== undefined;
 }
 
 /** The record ids a log read saw per document, to notice a log that moved. */
@@ -255,8 +266,9 @@ export class MongoDocumentStore implements DocumentStore {
       return new Set();
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) throw this.#wrap(operation, error);
+      if (!hasWriteErrors(error)) throw this.#wrap(operation, error);
       const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== DUPLICATE_KEY)) {
+      if (writeErrors.some((w) => w.code !== DUPLICATE_KEY)) {
         throw this.#wrap(operation, error);
       }
       return new Set(writeErrors.map((w) => w.index));

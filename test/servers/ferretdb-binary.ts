@@ -113,12 +113,17 @@ export async function ensureFerretDbBinary(root: string, log: (line: string) => 
     await writeFile(join(copy, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
     await mkdir(binDir, { recursive: true });
     const staged = join(binDir, `ferretdb.build-${process.pid}`);
-    log(`go build ./cmd/ferretdb (from ${source})`);
+    log(`go build ./cmd/ferretdb (from ${source}); a cold Go cache takes a few minutes`);
+    const started = Date.now();
+    const heartbeat = setInterval(
+      () => log(`still building (${Math.round((Date.now() - started) / 1000)} s)`),
+      15_000,
+    );
     const build = await run('go', ['build', '-trimpath', '-buildvcs=false', '-o', staged, './cmd/ferretdb'], {
       cwd: copy,
       env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
       onLine: (line) => log(`go: ${line}`),
-    });
+    }).finally(() => clearInterval(heartbeat));
     if (build.code !== 0) {
       throw new TestServerError(`building FerretDB failed (exit ${build.code}):\n${build.stderr}`);
     }

@@ -93,6 +93,35 @@ describe('the voice host process', () => {
     expect(exit?.reason).toBe('listen_failed');
   });
 
+  it('mounts the guarded attachment egress when EGRESS_SHARED_SECRET is set', async () => {
+    const egressSecret = 'egress-secret-0123456789';
+    let answer: { status: number; body: unknown } | undefined;
+    const { code } = await runHost(
+      { VOICE_HOST_SECRET: SECRET, EGRESS_SHARED_SECRET: egressSecret },
+      (port, stop) => {
+        const body = {
+          url: 'http://127.0.0.1:9/private',
+          max_bytes: 1_000,
+          allowed_content_types: ['image/*'],
+          timeout_ms: 1_000,
+          max_redirects: 0,
+        };
+        void fetch(`http://127.0.0.1:${port}/egress/fetch`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${egressSecret}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+          .then(async (r) => {
+            answer = { status: r.status, body: await r.json() };
+          })
+          .finally(stop);
+      },
+    );
+    expect(code).toBe(0);
+    expect(answer?.status).toBe(422);
+    expect(answer?.body).toMatchObject({ error: { kind: 'refused', reason: 'blocked_address' } });
+  });
+
   it('serves /health and exits 0 on SIGTERM', async () => {
     let health: unknown;
     const { code, exit } = await runHost({ VOICE_HOST_SECRET: SECRET }, (port, stop) => {

@@ -5,6 +5,7 @@
 import { SystemScheduler } from '@promethean/shared/broker/scheduler';
 import { egressEndpoint } from '@promethean/shared/net/egress-endpoint';
 import { nodeDnsResolver } from '@promethean/shared/net/node-dns-resolver';
+import { nodeGuardedFetch } from '@promethean/shared/net/node-guarded-fetch';
 import { ExitCode, processExit } from './config/exit-codes.ts';
 import { ConfigError, type HostConfig, loadHostConfig } from './config/host-config.ts';
 import { controlApi } from './control/control-api.ts';
@@ -91,7 +92,8 @@ async function main(): Promise<void> {
         ? undefined
         : egressEndpoint({
             secret: config.egressSecret,
-            fetch: (i, init) => fetch(i, init),
+            // Sockets connect only through the guarded lookup: no DNS rebinding between check and connect.
+            fetch: nodeGuardedFetch,
             resolve: nodeDnsResolver,
           }),
   });

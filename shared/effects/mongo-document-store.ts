@@ -65,6 +65,7 @@ export const MAX_ROUNDS = 16;
 /** The unique key of document records (the index every adapter's contract checks). */
 export const UNIQUE_KEY_INDEX = 'provider_1_tenant_1_foreign_id_1';
 const SORT_INDEX = 'provider_1_tenant_1_deleted_1_sort_key_-1';
+const CHANNEL_INDEX = 'provider_1_tenant_1_index.channel_id_1_sort_key_-1';
 const DUPLICATE_KEY = 11000;
 
 /** Collections whose indexes a client has ensured (`<database>.<collection>` → done). */
@@ -300,6 +301,11 @@ export class MongoDocumentStore implements DocumentStore {
         await cols.documents.createIndex(
           { provider: 1, tenant: 1, deleted: 1, sort_key: -1 },
           { name: SORT_INDEX },
+        );
+        // Readers page through one channel at a time (cephalon's context, the admin message list).
+        await cols.documents.createIndex(
+          { provider: 1, tenant: 1, 'index.channel_id': 1, sort_key: -1 },
+          { name: CHANNEL_INDEX },
         );
         await cols.slots.createIndex(byKey, { name: 'provider_1_tenant_1_foreign_id_1' });
       });

@@ -183,6 +183,9 @@ describe('GET /metrics', () => {
     );
     expect(text).toMatch(/^promethean_platform_operations_per_message\{operation="queue_reads"\} [\d.]+$/m);
     expect(text).toContain('promethean_status_source_up{source="ledger"} 1');
+    // The queues this Worker produces to report their backlog live (Queue.metrics()) at scrape time.
+    expect(text).toMatch(/^promethean_queue_depth\{queue="promethean-events",source="platform"\} \d+$/m);
+    expect(text).toMatch(/^promethean_queue_backlog_messages\{queue="promethean-dead-letters"\} \d+$/m);
     // The access Worker is not part of this test project: the scrape says so instead of failing.
     expect(text).toContain('promethean_status_source_up{source="access"} 0');
     for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) {

@@ -189,34 +189,14 @@ export class QueueConsumerRouter {
       provider: envelope.provider,
       tenant: envelope.tenant,
     };
-    const control = this.#o.controls?.control(agent.manifest.id);
-    if (control) {
-      const delays = this.#o.deferralDelays ?? DEFAULT_DEFERRAL_DELAYS;
-      return {
-        ...about,
-        outcome: control,
-        ...(await this.#defer(message, body, envelope, agent, delays[control])),
-      };
-    }
-    let permit: Permit | undefined;
-    try {
-      permit = this.#o.admission?.admit(agent.manifest, `${envelope.provider}/${envelope.tenant}`);
-    } catch (e) {
-      if (!(e instanceof OverloadedError)) throw e;
-      const delay = Math.ceil(e.retryAfterMs / 1000);
-      return {
-        ...about,
-        outcome: 'overloaded',
-        code: 'overloaded',
-        ...(await this.#defer(message, body, envelope, agent, delay)),
-      };
-    }
+    const admitted = await this.#admit(message, body, envelope, agent);
+    if ('settlement' in admitted) return { ...about, ...admitted };
     this.#o.observer?.started?.(agent, envelope);
     let result: Awaited<ReturnType<typeof invokeAgent>> | undefined;
     try {
       result = await invokeAgent(agent, body.envelope, this.#o.deps);
     } finally {
-      permit?.release(result && result.outcome !== 'skipped' ? result.latencyMs : undefined);
+      admitted.permit?.release(result && result.outcome !== 'skipped' ? result.latencyMs : undefined);
     }
     const latencyMs = result.outcome === 'skipped' ? undefined : result.latencyMs;
     const ran = { ...about, outcome: result.outcome, ...(latencyMs !== undefined && { latencyMs }) };
@@ -225,48 +205,67 @@ export class QueueConsumerRouter {
       case 'skipped':
         message.ack();
         return { ...ran, settlement: 'ack' };
-      case 'failed':
-        return {
-          ...ran,
-          code: result.code,
-          ...(await this.#deadLetter(
-            queue,
-            message,
-            { ...body, target: agent.manifest.id },
-            result.code,
-            result.error,
-            false,
-          )),
-        };
-      case 'retry': {
-        if (result.code === 'overloaded') {
-          // A dependency said it is overloaded: like admission, that is not the message's fault.
-          const delay = Math.ceil((result.delayMs ?? 1_000) / 1000);
-          return {
-            ...ran,
-            code: 'overloaded',
-            ...(await this.#defer(message, body, envelope, agent, delay)),
-          };
-        }
-        const failures = (body.failed_attempts ?? 0) + message.attempts;
-        if (failures > agent.manifest.retry.max_retries) {
-          return {
-            ...ran,
-            code: 'dead_lettered',
-            ...(await this.#deadLetter(
-              queue,
-              message,
-              { ...body, target: agent.manifest.id },
-              'dead_lettered',
-              result.error,
-            )),
-          };
-        }
-        const delaySeconds = retryDelaySeconds(agent.manifest.retry, failures, result.delayMs);
-        message.retry({ delaySeconds });
-        return { ...ran, code: result.code, settlement: 'retry', delaySeconds };
+      case 'failed': {
+        const targeted = { ...body, target: agent.manifest.id };
+        const settled = await this.#deadLetter(queue, message, targeted, result.code, result.error, false);
+        return { ...ran, code: result.code, ...settled };
       }
+      case 'retry':
+        return { ...ran, ...(await this.#retryOrGiveUp(queue, message, body, envelope, agent, result)) };
     }
+  }
+
+  /**
+   * Holds the message back when an operator paused or stopped the agent, or when admission control
+   * refuses it (deferred either way); otherwise answers with the slot the invocation holds.
+   */
+  async #admit(
+    message: Message<unknown>,
+    body: QueueBody,
+    envelope: Envelope,
+    agent: Agent,
+  ): Promise<{ permit: Permit | undefined } | (SettlementRecord & Pick<SettledMessage, 'outcome' | 'code'>)> {
+    const control = this.#o.controls?.control(agent.manifest.id);
+    if (control) {
+      const delay = (this.#o.deferralDelays ?? DEFAULT_DEFERRAL_DELAYS)[control];
+      return { outcome: control, ...(await this.#defer(message, body, envelope, agent, delay)) };
+    }
+    try {
+      return { permit: this.#o.admission?.admit(agent.manifest, `${envelope.provider}/${envelope.tenant}`) };
+    } catch (e) {
+      if (!(e instanceof OverloadedError)) throw e;
+      const delay = Math.ceil(e.retryAfterMs / 1000);
+      return {
+        outcome: 'overloaded',
+        code: 'overloaded',
+        ...(await this.#defer(message, body, envelope, agent, delay)),
+      };
+    }
+  }
+
+  /** A retriable failure: deferred when a dependency is overloaded, else retried or, past max_retries, dead-lettered. */
+  async #retryOrGiveUp(
+    queue: string,
+    message: Message<unknown>,
+    body: QueueBody,
+    envelope: Envelope,
+    agent: Agent,
+    result: Extract<Awaited<ReturnType<typeof invokeAgent>>, { outcome: 'retry' }>,
+  ): Promise<SettlementRecord & Pick<SettledMessage, 'code'>> {
+    if (result.code === 'overloaded') {
+      // A dependency said it is overloaded: like admission, that is not the message's fault.
+      const delay = Math.ceil((result.delayMs ?? 1_000) / 1000);
+      return { code: 'overloaded', ...(await this.#defer(message, body, envelope, agent, delay)) };
+    }
+    const failures = (body.failed_attempts ?? 0) + message.attempts;
+    if (failures > agent.manifest.retry.max_retries) {
+      const targeted = { ...body, target: agent.manifest.id };
+      const settled = await this.#deadLetter(queue, message, targeted, 'dead_lettered', result.error);
+      return { code: 'dead_lettered', ...settled };
+    }
+    const delaySeconds = retryDelaySeconds(agent.manifest.retry, failures, result.delayMs);
+    message.retry({ delaySeconds });
+    return { code: result.code, settlement: 'retry', delaySeconds };
   }
 
   /**

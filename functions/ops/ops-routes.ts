@@ -25,6 +25,9 @@ export const countInvocations = (): MiddlewareHandler =>
     await next();
   };
 
+/** `/ready` is open (probes need no token), so its store probes run at most this often per isolate. */
+const READY_CACHE_MS = 5_000;
+
 export const opsRoutes = new Hono<{ Bindings: FunctionsEnv }>();
 
 opsRoutes.get('/health', (c) => {
@@ -53,7 +56,9 @@ opsRoutes.get('/ready', async (c) => {
   const { deps } = countedRuntime(c.env, ops);
   const portsFor = (tenant: TenantView) =>
     typeof deps.ports === 'function' ? deps.ports(tenant) : deps.ports;
-  const results = await ops.checkReadiness((agent) => storeChecks(agent, deps.registry, portsFor));
+  const results = await ops.checkReadiness((agent) => storeChecks(agent, deps.registry, portsFor), {
+    maxAgeMs: READY_CACHE_MS,
+  });
   const ready = results.every((r) => r.ready);
   return c.json({ worker: 'promethean-functions', ready, agents: results }, ready ? 200 : 503);
 });

@@ -123,7 +123,7 @@ describe('IsolateOps readiness', () => {
     const { clock, ops, tracker } = setup();
     let store: DocumentStore = { count: () => new Promise<number>(() => {}) } as unknown as DocumentStore;
     const checks = () => storeChecks(agent, testRegistry(), () => ({ documents: store }));
-    const pending = ops.checkReadiness(checks, 2_000, clock);
+    const pending = ops.checkReadiness(checks, { timeoutMs: 2_000, scheduler: clock });
     await Promise.resolve();
     clock.advance(2_000);
     const [hung] = await pending;
@@ -135,9 +135,22 @@ describe('IsolateOps readiness', () => {
     });
     expect(tracker.report()).toMatchObject({ state: 'DEGRADED', ready: false, live: true });
     store = new MemoryDocumentStore();
-    const [answered] = await ops.checkReadiness(checks, 2_000, clock);
+    const [answered] = await ops.checkReadiness(checks, { timeoutMs: 2_000, scheduler: clock });
     expect(answered).toMatchObject({ ready: true, checked: 1 });
     expect(tracker.state).toBe('RUNNING');
+  });
+
+  it('answers recent results again without probing when asked for a maximum age', async () => {
+    const { clock, ops } = setup();
+    let probes = 0;
+    const checks = () => [{ name: 'counted', probe: async () => void probes++ }];
+    await ops.checkReadiness(checks, { maxAgeMs: 10_000 });
+    await ops.checkReadiness(checks, { maxAgeMs: 10_000 });
+    expect(probes).toBe(1);
+    clock.advance(10_000);
+    await ops.checkReadiness(checks, { maxAgeMs: 10_000 });
+    await ops.checkReadiness(checks); // the cron tick always probes
+    expect(probes).toBe(3);
   });
 
   it('counts a capability without an adapter as not ready', async () => {

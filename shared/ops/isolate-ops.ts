@@ -74,6 +74,7 @@ export class IsolateOps implements AgentControls {
   #controlsAt: number | undefined;
   readonly #applied = new Map<string, AgentControl['state'] | undefined>();
   readonly #lastHealthEvent = new Map<string, number>();
+  #readiness: { at: number; results: ReadinessResult[] } | undefined;
 
   constructor(o: IsolateOpsOptions) {
     this.worker = o.worker;
@@ -230,19 +231,33 @@ export class IsolateOps implements AgentControls {
     }
   }
 
-  /** Runs every agent's readiness checks and records the outcome in its health. */
+  /**
+   * Runs every agent's readiness checks and records the outcome in its health. With `maxAgeMs`, results
+   * younger than that are answered again without probing: an open `/ready` then costs the stores at most
+   * one round of probes per isolate per `maxAgeMs`, however often it is called.
+   */
   async checkReadiness(
     checksFor: (agent: Agent) => readonly ReadinessCheck[],
-    timeoutMs = 2_000,
-    scheduler?: Scheduler,
+    o: { timeoutMs?: number; scheduler?: Scheduler; maxAgeMs?: number } = {},
   ): Promise<ReadinessResult[]> {
-    return Promise.all(
+    const now = this.#clock.now();
+    if (this.#readiness && o.maxAgeMs !== undefined && now - this.#readiness.at < o.maxAgeMs) {
+      return this.#readiness.results;
+    }
+    const results = await Promise.all(
       this.agents.map(async (agent) => {
-        const result = await runReadiness(agent.manifest.id, checksFor(agent), timeoutMs, scheduler);
+        const result = await runReadiness(
+          agent.manifest.id,
+          checksFor(agent),
+          o.timeoutMs ?? 2_000,
+          o.scheduler,
+        );
         this.#health(agent).setReady(result.ready, result.reason);
         return result;
       }),
     );
+    this.#readiness = { at: now, results };
+    return results;
   }
 }
 

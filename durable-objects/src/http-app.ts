@@ -2,7 +2,7 @@
 
 import { jsonNotFound, jsonOnError } from '@promethean/shared/platform/json-http-errors';
 import { Hono } from 'hono';
-import { accessChecks, accessOps, countedAccessEnv } from './access-ops.ts';
+import { accessChecks, accessLedger, accessOps, countedAccessEnv } from './access-ops.ts';
 import { devDiscord } from './routes/dev-discord.ts';
 import { devEcho } from './routes/dev-echo.ts';
 import { developmentOnly } from './routes/dev-guard.ts';
@@ -10,8 +10,10 @@ import { developmentOnly } from './routes/dev-guard.ts';
 export const app = new Hono<{ Bindings: AccessEnv }>();
 
 /** Liveness: 503 when an agent has work stuck past its liveness_timeout_ms. */
-app.get('/health', (c) => {
+app.get('/health', async (c) => {
   accessOps().recorder.invocation();
+  const ledger = accessLedger(c.env);
+  if (ledger) await accessOps().refreshControls(ledger); // at most once per controls TTL
   const agents = accessOps().healthReports();
   const live = agents.every((a) => a.live);
   return c.json(

@@ -30,8 +30,9 @@ const READY_CACHE_MS = 5_000;
 
 export const opsRoutes = new Hono<{ Bindings: FunctionsEnv }>();
 
-opsRoutes.get('/health', (c) => {
+opsRoutes.get('/health', async (c) => {
   const ops = functionsOps();
+  await ops.refreshControls(ledgerPort(c.env)); // at most once per controls TTL: PAUSED/STOPPED show here too
   const agents = FUNCTION_AGENTS.map((a) => ({
     ...ops.health(a).report(),
     inputs: a.manifest.inputs.map((i) => i.topic),

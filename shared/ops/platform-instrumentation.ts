@@ -81,7 +81,7 @@ export function countedNamespace<T extends DurableObjectNamespace>(namespace: T,
  * a queue or a namespace by shape; a name no binding has tells them apart.
  */
 function isRpcStub(value: unknown): boolean {
-  return typeof (value as Record<string, unknown>)['__promethean_no_such_method__'] === 'function';
+  return typeof (value as Record<string, unknown>).__promethean_no_such_method__ === 'function';
 }
 
 function isQueue(value: unknown): value is Queue {

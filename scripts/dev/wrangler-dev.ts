@@ -10,6 +10,8 @@ export interface WranglerDevOptions {
   stateDir: string;
   /** `--var` bindings (they reach only the first config's Worker). */
   vars?: Readonly<Record<string, string>>;
+  /** A dotenv file whose bindings reach every Worker of the session (unlike `vars`). */
+  envFile?: string;
   echo?: boolean;
 }
 
@@ -26,11 +28,13 @@ export function startWranglerDev(o: WranglerDevOptions): ManagedProcess {
       '--port',
       String(o.port),
       '--inspector-port',
-      '0',
+      // A fixed port lets a profiler attach (WRANGLER_INSPECTOR_PORT); 0 picks a free one.
+      process.env.WRANGLER_INSPECTOR_PORT ?? '0',
       '--persist-to',
       o.stateDir,
       '--show-interactive-dev-session=false',
       ...Object.entries(o.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+      ...(o.envFile === undefined ? [] : ['--env-file', o.envFile]),
     ],
     cwd: o.root,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },

@@ -23,7 +23,12 @@ export function parseAgentSettings(raw: unknown): Record<string, Record<string, 
     try {
       value = JSON.parse(raw);
     } catch (cause) {
-      throw new AgentSettingsError(`AGENT_SETTINGS is not JSON: ${String(cause)}`, { cause });
+      throw new AgentSettingsError(
+        `AGENT_SETTINGS is not JSON (${JSON.stringify(raw.slice(0, 60))}): ${String(cause)}`,
+        {
+          cause,
+        },
+      );
     }
   }
   const parsed = AgentSettings.safeParse(value);

@@ -1,0 +1,281 @@
+/**
+ * `npm run bench:index -- --json`: backfills a tenant's channels from the fake Discord through the whole
+ * pipeline (both Workers under wrangler dev: backfill → rest.request → RestBuckets → fake Discord →
+ * rest.response → message-indexer + message-embedder → document store + Chroma, embeddings from the
+ * model double), once per document store, and checks every store against the channels' history.
+ * Baseline, measured in the same run: a plain client reading the same pages straight from a fake
+ * Discord with the same rate limits and the same concurrency ("fetch only").
+ */
+import { parseArgs } from 'node:util';
+import { ChromaClient } from 'chromadb';
+import { startFakeDiscord } from '../fake-discord/fake-discord-rest.ts';
+import { type ModelDouble, startModelDouble } from '../model-double/model-double.ts';
+import { type MongoWireServer, startMongoWireServer } from '../servers/mongo-wire-server.ts';
+import { STACK_BOT, startPipelineStack } from './pipeline-stack.ts';
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '20000' },
+    channels: { type: 'string', default: '40' },
+    stores: { type: 'string', default: 'sqlite,mongodb' },
+    'timeout-s': { type: 'string', default: '600' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const MESSAGES = Number(values.messages);
+const CHANNELS = Number(values.channels);
+const TIMEOUT_MS = Number(values['timeout-s']) * 1000;
+const STORES = values.stores!.split(',').map((s) => s.trim()) as Array<'sqlite' | 'mongodb'>;
+for (const s of STORES)
+  if (s !== 'sqlite' && s !== 'mongodb') throw new Error(`--stores: unknown store ${s}`);
+if (!Number.isInteger(MESSAGES) || MESSAGES < CHANNELS || !Number.isInteger(CHANNELS) || CHANNELS < 1) {
+  throw new Error('--messages and --channels must be integers with messages >= channels >= 1');
+}
+
+const GUILD = '800000000000000001';
+const log = (line: string) => console.error(line);
+const channelIds = Array.from({ length: CHANNELS }, (_, i) => String(700000000000001000n + BigInt(i)));
+const perChannel = (i: number) => Math.floor(MESSAGES / CHANNELS) + (i < MESSAGES % CHANNELS ? 1 : 0);
+
+/** Seeds the same history into any fake (seeded ids and times, so every fake agrees). */
+function seed(fake: Awaited<ReturnType<typeof startFakeDiscord>>): Map<string, string[]> {
+  const history = new Map<string, string[]>();
+  channelIds.forEach((id, i) => {
+    history.set(
+      id,
+      fake.state.seedChannel(id, { guildId: GUILD, messages: perChannel(i) }).map((m) => m.id),
+    );
+  });
+  return history;
+}
+
+/** The baseline: read every page of every channel directly, all channels at once, waiting out 429s. */
+async function fetchOnlyBaseline(): Promise<{ msgs_per_s: number; seconds: number; requests: number }> {
+  const fake = await startFakeDiscord({
+    tokens: { [STACK_BOT.token]: { botUserId: STACK_BOT.botUserId, applicationId: STACK_BOT.applicationId } },
+    seed: 'pipeline-stack',
+  });
+  try {
+    seed(fake);
+    let requests = 0;
+    const started = performance.now();
+    const readChannel = async (channel: string) => {
+      let before: string | undefined;
+      for (;;) {
+        const url = new URL(`${fake.restUrl}/channels/${channel}/messages`);
+        url.searchParams.set('limit', '100');
+        if (before) url.searchParams.set('before', before);
+        requests++;
+        const r = await fetch(url, { headers: { authorization: `Bot ${STACK_BOT.token}` } });
+        if (r.status === 429) {
+          const body = (await r.json()) as { retry_after: number };
+          await new Promise((resolve) => setTimeout(resolve, body.retry_after * 1000));
+          continue;
+        }
+        const page = (await r.json()) as Array<{ id: string }>;
+        if (page.length === 0) return;
+        before = page.at(-1)!.id;
+        if (page.length < 100) return;
+      }
+    };
+    await Promise.all(channelIds.map(readChannel));
+    const seconds = (performance.now() - started) / 1000;
+    return { msgs_per_s: Math.round(MESSAGES / seconds), seconds: round(seconds), requests };
+  } finally {
+    await fake.stop();
+  }
+}
+
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+interface RunResult {
+  store: 'sqlite' | 'mongodb';
+  messages: number;
+  channels: number;
+  msgs_per_s: number;
+  seconds_to_documents: number;
+  seconds_to_vectors: number;
+  embed_requests: number;
+  embed_requests_per_100_msgs: number;
+  stored_documents: number;
+  stored_vectors: number;
+  duplicates: number;
+  missing: number;
+  extra: number;
+  jobs_failed: number;
+}
+
+async function storedDocumentIds(admin: (p: string) => Promise<Response>): Promise<string[]> {
+  const ids: string[] = [];
+  let before: string | undefined;
+  for (;;) {
+    const r = await admin(
+      `/admin/documents/discord/duck/messages?limit=1000${before ? `&before=${before}` : ''}`,
+    );
+    if (!r.ok) throw new Error(`listing documents failed: ${r.status} ${await r.text()}`);
+    const page = (await r.json()) as { messages: Array<{ foreign_id: string }>; next_before?: string };
+    ids.push(...page.messages.map((m) => m.foreign_id));
+    if (!page.next_before) return ids;
+    before = page.next_before;
+  }
+}
+
+async function storedVectorIds(chromaUrl: string): Promise<string[]> {
+  const url = new URL(chromaUrl);
+  const client = new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false });
+  const collection = await client
+    .getCollection({ name: 'discord__duck__messages', embeddingFunction: null as never })
+    .catch(() => undefined);
+  if (!collection) return [];
+  const ids: string[] = [];
+  for (let offset = 0; ; offset += 5_000) {
+    const page = await collection.get({ limit: 5_000, offset, include: [] });
+    ids.push(...page.ids);
+    if (page.ids.length < 5_000) return ids;
+  }
+}
+
+async function vectorCount(chromaUrl: string): Promise<number> {
+  const url = new URL(chromaUrl);
+  const client = new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false });
+  const collection = await client
+    .getCollection({ name: 'discord__duck__messages', embeddingFunction: null as never })
+    .catch(() => undefined);
+  return collection ? collection.count() : 0;
+}
+
+/** Counts ids seen more than once, ids missing from `stored`, and ids stored that history lacks. */
+function compare(history: Set<string>, stored: string[]) {
+  const seen = new Set<string>();
+  let duplicates = 0;
+  for (const id of stored) {
+    if (seen.has(id)) duplicates++;
+    seen.add(id);
+  }
+  const missing = [...history].filter((id) => !seen.has(id)).length;
+  const extra = [...seen].filter((id) => !history.has(id)).length;
+  return { duplicates, missing, extra };
+}
+
+async function runStore(
+  store: 'sqlite' | 'mongodb',
+  models: ModelDouble,
+  mongo: MongoWireServer | undefined,
+): Promise<RunResult> {
+  const stack = await startPipelineStack({
+    documents: store,
+    agentSettings: { backfill: { max_concurrent_jobs: CHANNELS } },
+    shared: { models, ...(mongo && { mongo }) },
+    log,
+  });
+  try {
+    const history = seed(stack.fake);
+    const all = new Set([...history.values()].flat());
+    models.requests.length = 0;
+    const started = performance.now();
+    for (const [i, channel] of channelIds.entries()) {
+      const r = await stack.admin('/admin/backfill/discord/duck', {
+        method: 'POST',
+        body: JSON.stringify({ channel_id: channel, space_id: GUILD, job_id: `bench-${store}-${i}` }),
+      });
+      if (r.status !== 202) throw new Error(`starting a backfill failed: ${r.status} ${await r.text()}`);
+    }
+    let docsAt: number | undefined;
+    let vectorsAt: number | undefined;
+    let lastReport = 0;
+    while (docsAt === undefined || vectorsAt === undefined) {
+      const elapsed = performance.now() - started;
+      if (elapsed > TIMEOUT_MS) break;
+      const docs = (await (await stack.admin('/admin/documents/discord/duck/messages?limit=1')).json()) as {
+        total: number;
+      };
+      const vectors = await vectorCount(stack.chroma.url);
+      if (docsAt === undefined && docs.total >= MESSAGES) docsAt = elapsed;
+      if (vectorsAt === undefined && vectors >= MESSAGES) vectorsAt = elapsed;
+      if (elapsed - lastReport > 2_000) {
+        lastReport = elapsed;
+        log(
+          `[bench:index ${store}] ${round(elapsed / 1000, 1)} s: ${docs.total} documents, ${vectors} vectors of ${MESSAGES}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    let jobsFailed = 0;
+    for (const [i] of channelIds.entries()) {
+      const r = await stack.admin(`/admin/backfill/discord/duck/bench-${store}-${i}`);
+      const job = r.ok ? ((await r.json()) as { state: string }) : { state: `unknown (${r.status})` };
+      if (job.state !== 'done') {
+        jobsFailed++;
+        if (jobsFailed === 1)
+          log(`[bench:index ${store}] job bench-${store}-${i} did not finish: ${JSON.stringify(job)}`);
+      }
+    }
+    const docIds = await storedDocumentIds(stack.admin);
+    const vectorIds = (await storedVectorIds(stack.chroma.url)).map((urn) => urn.split(':').at(-1)!);
+    const docs = compare(all, docIds);
+    const vectors = compare(all, vectorIds);
+    const embedRequests = models.requests.filter((r) => r.path.endsWith('/embeddings')).length;
+    const seconds = (docsAt ?? TIMEOUT_MS) / 1000;
+    return {
+      store,
+      messages: MESSAGES,
+      channels: CHANNELS,
+      msgs_per_s: Math.round(docIds.length / seconds),
+      seconds_to_documents: round(seconds),
+      seconds_to_vectors: round((vectorsAt ?? TIMEOUT_MS) / 1000),
+      embed_requests: embedRequests,
+      embed_requests_per_100_msgs: round((embedRequests / MESSAGES) * 100, 3),
+      stored_documents: docIds.length,
+      stored_vectors: vectorIds.length,
+      duplicates: docs.duplicates + vectors.duplicates,
+      missing: docs.missing + vectors.missing,
+      extra: docs.extra + vectors.extra,
+      jobs_failed: jobsFailed,
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  log(`[bench:index] ${MESSAGES} messages in ${CHANNELS} channels; stores: ${STORES.join(', ')}`);
+  const baseline = await fetchOnlyBaseline();
+  log(
+    `[bench:index] baseline (fetch only, no pipeline): ${baseline.msgs_per_s} msgs/s in ${baseline.seconds} s`,
+  );
+  const models = await startModelDouble({});
+  const mongo = STORES.includes('mongodb') ? await startMongoWireServer({ log }) : undefined;
+  const runs: RunResult[] = [];
+  try {
+    for (const store of STORES) runs.push(await runStore(store, models, mongo));
+  } finally {
+    await models.stop();
+    await mongo?.stop();
+  }
+  console.log(
+    '\nstore     msgs/s  ratio  docs s  vectors s  embed req/100  duplicates  missing  extra  failed jobs',
+  );
+  for (const r of runs) {
+    console.log(
+      `${r.store.padEnd(8)} ${String(r.msgs_per_s).padStart(7)} ${String(round(r.msgs_per_s / baseline.msgs_per_s, 3)).padStart(6)} ` +
+        `${String(r.seconds_to_documents).padStart(7)} ${String(r.seconds_to_vectors).padStart(10)} ` +
+        `${String(r.embed_requests_per_100_msgs).padStart(14)} ${String(r.duplicates).padStart(11)} ` +
+        `${String(r.missing).padStart(8)} ${String(r.extra).padStart(6)} ${String(r.jobs_failed).padStart(12)}`,
+    );
+  }
+  console.log(
+    `baseline: fetch only ${baseline.msgs_per_s} msgs/s (${baseline.requests} requests, ${baseline.seconds} s)`,
+  );
+  const primary = runs.find((r) => r.store === 'sqlite') ?? runs[0]!;
+  const summary = {
+    ...primary,
+    baseline: { name: 'fetch-only', ...baseline },
+    ratio_to_baseline: round(primary.msgs_per_s / baseline.msgs_per_s, 3),
+    runs: runs.map((r) => ({ ...r, ratio_to_baseline: round(r.msgs_per_s / baseline.msgs_per_s, 3) })),
+  };
+  if (values.json) console.log(JSON.stringify(summary));
+  const broken = runs.some((r) => r.missing > 0 || r.duplicates > 0 || r.extra > 0 || r.jobs_failed > 0);
+  process.exitCode = broken ? 1 : 0;
+}
+
+await main();

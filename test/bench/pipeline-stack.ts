@@ -1,0 +1,162 @@
+/**
+ * The whole system as benchmarks (and the chaos suite) run it: both Workers under one `wrangler dev`
+ * (real workerd, local queues, Durable Objects), the fake Discord, a real Chroma server, the model
+ * double, and a MongoDB-wire server when asked for. Everything binds 127.0.0.1 and `stop()` ends it all.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DEV_FAKE_BOTS,
+  DEV_FAKE_CREDENTIALS,
+  realDiscordConfigured,
+  removeFakeDevVars,
+  writeFakeDevVars,
+} from '../../durable-objects/dev/dev-discord.ts';
+import { waitForHttp } from '../../scripts/dev/managed-process.ts';
+import { startWranglerDev } from '../../scripts/dev/wrangler-dev.ts';
+import {
+  type FakeDiscord,
+  type FakeDiscordOptions,
+  startFakeDiscord,
+} from '../fake-discord/fake-discord-rest.ts';
+import { type ModelDouble, startModelDouble } from '../model-double/model-double.ts';
+import { type ChromaServer, startChromaServer } from '../servers/chroma-server.ts';
+import { freePort } from '../servers/free-port.ts';
+import { type MongoWireServer, startMongoWireServer } from '../servers/mongo-wire-server.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** The bot credential the fake Discord accepts for the `duck` tenant in these runs (local only). */
+export const STACK_BOT = { token: DEV_FAKE_CREDENTIALS.duck, ...DEV_FAKE_BOTS.duck };
+export const STACK_ADMIN_TOKEN = 'bench-local-admin-token';
+
+export interface PipelineStackOptions {
+  documents: 'sqlite' | 'mongodb';
+  /** Per-agent setting overrides (the AGENT_SETTINGS var). */
+  agentSettings?: Record<string, Record<string, unknown>>;
+  fakeDiscord?: Partial<FakeDiscordOptions>;
+  /** Reuse servers across runs (a benchmark comparing stores keeps one Chroma and one double). */
+  shared?: { chroma?: ChromaServer; models?: ModelDouble; mongo?: MongoWireServer };
+  log?: (line: string) => void;
+}
+
+export interface PipelineStack {
+  url: string;
+  fake: FakeDiscord;
+  chroma: ChromaServer;
+  models: ModelDouble;
+  mongo?: MongoWireServer;
+  /** An authenticated request to the functions Worker's admin API. */
+  admin(path: string, init?: RequestInit): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/** Starts everything; on a failure part-way, stops what already started before rethrowing. */
+export async function startPipelineStack(o: PipelineStackOptions): Promise<PipelineStack> {
+  const log = o.log ?? ((line: string) => console.error(line));
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    const fake = await startFakeDiscord({
+      tokens: {
+        [STACK_BOT.token]: { botUserId: STACK_BOT.botUserId, applicationId: STACK_BOT.applicationId },
+      },
+      seed: 'pipeline-stack',
+      ...o.fakeDiscord,
+    });
+    cleanups.push(() => fake.stop());
+    const chroma = o.shared?.chroma ?? (await startChromaServer({ log }));
+    if (!o.shared?.chroma) cleanups.push(() => chroma.stop());
+    const models = o.shared?.models ?? (await startModelDouble({}));
+    if (!o.shared?.models) cleanups.push(() => models.stop());
+    let mongo = o.shared?.mongo;
+    if (o.documents === 'mongodb' && !mongo) {
+      mongo = await startMongoWireServer({ log });
+      const started = mongo;
+      cleanups.push(() => started.stop());
+    }
+    const stateDir = mkdtempSync(join(tmpdir(), 'pipeline-stack-'));
+    cleanups.push(async () => rmSync(stateDir, { recursive: true, force: true }));
+    // wrangler dev gives --var and --env-file only to the first Worker: the access Worker reads its
+    // generated durable-objects/.dev.vars (the same file `npm run dev` manages; never the user's own).
+    if (realDiscordConfigured()) {
+      throw new Error(
+        'durable-objects/.dev.vars holds your own Discord credentials; move it aside to run against the fake Discord',
+      );
+    }
+    writeFakeDevVars(fake.restUrl);
+    cleanups.push(async () => removeFakeDevVars());
+    const envFile = join(stateDir, 'stack.env');
+    const vars: Record<string, string> = {
+      ADMIN_TOKEN: STACK_ADMIN_TOKEN,
+      CHROMA_URL: chroma.url,
+      MODEL_BASE_URL: models.baseUrl,
+      MODEL_API_KEY: 'model-double-key',
+      DOCUMENT_STORE_OVERRIDE: o.documents,
+      ...(mongo && { MONGODB_URI: mongo.uri }),
+      AGENT_SETTINGS: JSON.stringify(o.agentSettings ?? {}),
+    };
+    writeFileSync(
+      envFile,
+      Object.entries(vars)
+        .map(([k, v]) => `${k}=${dotenvValue(v)}`)
+        .join('\n'),
+    );
+    const port = await freePort();
+    const workers = startWranglerDev({
+      root: ROOT,
+      configs: ['wrangler.toml', 'durable-objects/wrangler.toml'],
+      port,
+      stateDir: join(stateDir, 'state'),
+      envFile,
+      // STACK_LOGS=1 shows the Workers' own output (wrangler dev), for finding out why a run failed.
+      echo: process.env.STACK_LOGS === '1',
+    });
+    cleanups.push(() => workers.stop());
+    stopOnSignals(() => runCleanups(cleanups));
+    const url = `http://127.0.0.1:${port}`;
+    log(`[stack] starting both Workers under wrangler dev at ${url} (documents: ${o.documents})...`);
+    await waitForHttp(`${url}/health`, workers, 180_000);
+    return {
+      url,
+      fake,
+      chroma,
+      models,
+      ...(mongo && { mongo }),
+      admin: (path, init = {}) =>
+        fetch(`${url}${path}`, {
+          ...init,
+          headers: {
+            authorization: `Bearer ${STACK_ADMIN_TOKEN}`,
+            'content-type': 'application/json',
+            ...init.headers,
+          },
+        }),
+      stop: () => runCleanups(cleanups),
+    };
+  } catch (e) {
+    await runCleanups(cleanups);
+    throw e;
+  }
+}
+
+/** dotenv keeps single-quoted values literally (double quotes would keep JSON's backslashes). */
+function dotenvValue(value: string): string {
+  if (value.includes("'") || value.includes('\n')) throw new Error(`cannot write ${value} to an env file`);
+  return `'${value}'`;
+}
+
+/** Ctrl-C or a `timeout` must not leave wrangler's workerd children running on their own. */
+function stopOnSignals(stop: () => Promise<void>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`[stack] ${signal}: stopping everything...`);
+      void stop().finally(() => process.exit(130));
+    });
+  }
+}
+
+async function runCleanups(cleanups: Array<() => Promise<void>>): Promise<void> {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  cleanups.length = 0;
+}

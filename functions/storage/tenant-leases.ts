@@ -68,7 +68,11 @@ export class TenantLeases extends DurableObject<FunctionsEnv> {
       Date.now(),
     );
     const out: Record<string, string[]> = {};
-    for (const row of rows) (out[row.name] ??= []).push(row.holder);
+    for (const row of rows) {
+      const list = out[row.name] ?? [];
+      list.push(row.holder);
+      out[row.name] = list;
+    }
     return out;
   }
 }

@@ -112,6 +112,8 @@ function traffic() {
     admission: ops.admission,
     controls: ops,
     observer: ops.observer(),
+    // The fake clock measures each handler's latency; one lane keeps those measurements apart.
+    concurrency: 1,
   });
   return { ops, router, clock, events, letters };
 }

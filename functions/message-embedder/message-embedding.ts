@@ -63,8 +63,11 @@ async function mergedDocuments(
     events.map((e) => toDocument(scope, e)),
   );
   const ids = [...new Set(events.map((e) => e.payload.foreign_id))];
-  const docs = await Promise.all(ids.map((id) => ctx.effects.documents.get('messages', id)));
-  return docs.filter((d): d is StoredDocument => d !== undefined);
+  const byId = new Map((await ctx.effects.documents.getMany('messages', ids)).map((d) => [d.foreign_id, d]));
+  return ids.flatMap((id) => {
+    const doc = byId.get(id);
+    return doc ? [doc] : [];
+  });
 }
 
 /** Embeds the batch; see the file comment. Returns what happened to each message. */

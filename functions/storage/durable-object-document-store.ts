@@ -19,6 +19,7 @@ import {
   parseDocuments,
   parseFind,
   parseForeignId,
+  parseForeignIds,
 } from '@promethean/shared/effects/document-validation';
 import { StoreUnavailableError } from '@promethean/shared/effects/storage-errors';
 import { documentObjectName } from './document-object-name.ts';
@@ -34,6 +35,7 @@ export type DocumentObjectNamespace =
 interface DocumentObjectStub {
   upsertMany(collection: DocumentCollection, docs: StoredDocument[]): Promise<UpsertResult>;
   get(collection: DocumentCollection, foreignId: string): Promise<unknown>;
+  getMany(collection: DocumentCollection, foreignIds: string[]): Promise<unknown>;
   find(
     collection: DocumentCollection,
     index: Record<string, string>,
@@ -62,6 +64,13 @@ export class DurableObjectDocumentStore implements DocumentStore {
     const name = parseCollection(collection, this.#scope);
     const id = parseForeignId(foreignId, this.#scope);
     return this.#call('get', () => this.#stub.get(name, id) as Promise<StoredDocument | undefined>);
+  }
+
+  async getMany(collection: DocumentCollection, foreignIds: readonly string[]): Promise<StoredDocument[]> {
+    const name = parseCollection(collection, this.#scope);
+    const ids = parseForeignIds(foreignIds, this.#scope);
+    if (ids.length === 0) return [];
+    return this.#call('getMany', () => this.#stub.getMany(name, ids) as Promise<StoredDocument[]>);
   }
 
   async find(

@@ -11,7 +11,7 @@ export function misconfiguredDocumentStore(error: Error): DocumentStore {
   const fail = async (): Promise<never> => {
     throw error;
   };
-  return { upsertMany: fail, get: fail, find: fail, count: fail };
+  return { upsertMany: fail, get: fail, getMany: fail, find: fail, count: fail };
 }
 
 /** A VectorStore whose every method rejects with `error`. */

@@ -83,6 +83,10 @@ export class MongoDocuments extends DurableObject<FunctionsEnv> {
     return this.#storeFor().get(collection, foreignId);
   }
 
+  async getMany(collection: DocumentCollection, foreignIds: string[]): Promise<StoredDocument[]> {
+    return this.#storeFor().getMany(collection, foreignIds);
+  }
+
   async find(
     collection: DocumentCollection,
     index: Record<string, string>,

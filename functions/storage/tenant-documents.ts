@@ -20,6 +20,7 @@ import {
   parseDocuments,
   parseFind,
   parseForeignId,
+  parseForeignIds,
 } from '@promethean/shared/effects/document-validation';
 import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
 import { documentScopeOf } from './document-object-name.ts';
@@ -31,7 +32,21 @@ const MIGRATIONS = [
      deleted INTEGER NOT NULL,
      PRIMARY KEY (collection, provider, tenant, foreign_id));
    CREATE INDEX documents_by_sort ON documents (collection, sort_key)`,
+  // Channel pages (recent messages, the status page, backfill checks) without scanning the collection.
+  `CREATE INDEX documents_by_channel ON documents (collection, json_extract(index_json, '$.channel_id'), sort_key)`,
 ];
+
+/** Durable Object SQLite binds at most 100 parameters per statement. */
+const IDS_PER_SELECT = 96;
+const ROWS_PER_INSERT = 11;
+const INSERT_COLUMNS =
+  '(collection, provider, tenant, foreign_id, sort_key, urn, index_json, slots_json, deleted)';
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
 
 type Row = {
   provider: string;
@@ -63,34 +78,33 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
     ctx.blockConcurrencyWhile(async () => ensureSchema(ctx.storage, MIGRATIONS));
   }
 
-  #read(collection: DocumentCollection, doc: Pick<StoredDocument, 'provider' | 'tenant' | 'foreign_id'>) {
-    const rows = runSql<Row>(
-      this.ctx.storage,
-      'SELECT * FROM documents WHERE collection = ? AND provider = ? AND tenant = ? AND foreign_id = ?',
-      collection,
-      doc.provider,
-      doc.tenant,
-      doc.foreign_id,
-    );
-    return rows[0] ? toDocument(rows[0]) : undefined;
+  /** The stored documents among `ids` of this object's scope, keyed by foreign id (a few statements per batch). */
+  #readMany(collection: DocumentCollection, scope: DocumentScope, ids: readonly string[]) {
+    const found = new Map<string, StoredDocument>();
+    for (const part of chunks(ids, IDS_PER_SELECT)) {
+      const rows = runSql<Row>(
+        this.ctx.storage,
+        `SELECT * FROM documents WHERE collection = ? AND provider = ? AND tenant = ?
+           AND foreign_id IN (${part.map(() => '?').join(', ')})`,
+        collection,
+        scope.provider,
+        scope.tenant,
+        ...part,
+      );
+      for (const row of rows) found.set(row.foreign_id, toDocument(row));
+    }
+    return found;
   }
 
-  async upsertMany(collection: DocumentCollection, docs: StoredDocument[]): Promise<UpsertResult> {
-    const name = parseCollection(collection, this.#scope);
-    const valid = parseDocuments(docs, this.#scope);
-    let written = 0;
-    this.ctx.storage.transactionSync(() => {
-      for (const incoming of valid) {
-        const { doc, changed } = mergeDocument(this.#read(name, incoming), incoming);
-        if (!changed) continue;
-        written++;
-        runSql(
-          this.ctx.storage,
-          `INSERT INTO documents (collection, provider, tenant, foreign_id, sort_key, urn, index_json, slots_json, deleted)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (collection, provider, tenant, foreign_id) DO UPDATE SET
-             urn = excluded.urn, index_json = excluded.index_json, slots_json = excluded.slots_json, deleted = excluded.deleted`,
-          name,
+  #writeMany(collection: DocumentCollection, docs: readonly StoredDocument[]): void {
+    for (const part of chunks(docs, ROWS_PER_INSERT)) {
+      runSql(
+        this.ctx.storage,
+        `INSERT INTO documents ${INSERT_COLUMNS} VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (collection, provider, tenant, foreign_id) DO UPDATE SET
+           urn = excluded.urn, index_json = excluded.index_json, slots_json = excluded.slots_json, deleted = excluded.deleted`,
+        ...part.flatMap((doc) => [
+          collection,
           doc.provider,
           doc.tenant,
           doc.foreign_id,
@@ -99,10 +113,57 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
           JSON.stringify(doc.index),
           JSON.stringify(doc.slots),
           doc.slots.deleted ? 1 : 0,
-        );
+        ]),
+      );
+    }
+  }
+
+  async upsertMany(collection: DocumentCollection, docs: StoredDocument[]): Promise<UpsertResult> {
+    const name = parseCollection(collection, this.#scope);
+    const valid = parseDocuments(docs, this.#scope);
+    let written = 0;
+    this.ctx.storage.transactionSync(() => {
+      // Documents of several scopes can only arrive when this object has no scope of its own (tests).
+      const byScope = new Map<string, StoredDocument[]>();
+      for (const d of valid) {
+        const key = `${d.provider}/${d.tenant}`;
+        byScope.set(key, [...(byScope.get(key) ?? []), d]);
+      }
+      for (const group of byScope.values()) {
+        const scope = { provider: group[0]!.provider, tenant: group[0]!.tenant };
+        const current = this.#readMany(name, scope, [...new Set(group.map((d) => d.foreign_id))]);
+        const changed: StoredDocument[] = [];
+        for (const incoming of group) {
+          const merged = mergeDocument(current.get(incoming.foreign_id), incoming);
+          if (!merged.changed) continue;
+          // A batch may carry one document twice: the second merges into the first's result.
+          current.set(incoming.foreign_id, merged.doc);
+          changed.push(merged.doc);
+          written++;
+        }
+        this.#writeMany(name, [...new Map(changed.map((d) => [d.foreign_id, d])).values()]);
       }
     });
     return { written, unchanged: valid.length - written };
+  }
+
+  async getMany(collection: DocumentCollection, foreignIds: string[]): Promise<StoredDocument[]> {
+    const name = parseCollection(collection, this.#scope);
+    const ids = parseForeignIds(foreignIds, this.#scope);
+    const found = new Map<string, StoredDocument>();
+    for (const part of chunks(ids, IDS_PER_SELECT)) {
+      const rows = runSql<Row>(
+        this.ctx.storage,
+        `SELECT * FROM documents WHERE collection = ? AND foreign_id IN (${part.map(() => '?').join(', ')})`,
+        name,
+        ...part,
+      );
+      for (const row of rows) found.set(row.foreign_id, toDocument(row));
+    }
+    return ids.flatMap((id) => {
+      const doc = found.get(id);
+      return doc ? [doc] : [];
+    });
   }
 
   async get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined> {

@@ -90,6 +90,7 @@ describe('a policy denial', () => {
           return { written: 0, unchanged: 0 };
         },
         get: async () => undefined,
+        getMany: async () => [],
         find: async () => [],
         count: async () => 0,
       },

@@ -1,6 +1,6 @@
 /** The document store port: tenant-scoped records keyed by {provider, tenant, foreign_id}. */
 
-export type DocumentCollection = 'messages' | 'attachments' | 'jobs';
+export type DocumentCollection = 'messages' | 'attachments' | 'jobs' | 'voice';
 
 /** One versioned part of a document; a merge keeps, per slot, the value with the greatest version. */
 export interface DocumentSlot {
@@ -51,6 +51,8 @@ export interface FindOptions {
 export interface DocumentStore {
   upsertMany(collection: DocumentCollection, docs: readonly StoredDocument[]): Promise<UpsertResult>;
   get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined>;
+  /** Several documents in one call (one round trip for a batch); missing ids are simply absent. */
+  getMany(collection: DocumentCollection, foreignIds: readonly string[]): Promise<StoredDocument[]>;
   find(
     collection: DocumentCollection,
     index: Record<string, string>,
@@ -58,6 +60,9 @@ export interface DocumentStore {
   ): Promise<StoredDocument[]>;
   count(collection: DocumentCollection, options?: { includeDeleted?: boolean }): Promise<number>;
 }
+
+/** The most ids one `getMany` call takes; callers with more split them. */
+export const GET_MANY_MAX = 1_000;
 
 /** Merges `incoming` into `existing` slot by slot; returns the result and whether anything changed. */
 export function mergeDocument(

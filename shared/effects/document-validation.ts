@@ -8,6 +8,7 @@ import {
   type DocumentCollection,
   FIND_MAX_LIMIT,
   type FindOptions,
+  GET_MANY_MAX,
   type StoredDocument,
 } from './document-store.ts';
 import { InvalidDocumentError } from './storage-errors.ts';
@@ -17,7 +18,7 @@ export const IndexKey = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,63}$/, 'index keys must be a-z, 0-9 or _, starting with a letter');
 
-export const DocumentCollectionName = z.enum(['messages', 'attachments', 'jobs']);
+export const DocumentCollectionName = z.enum(['messages', 'attachments', 'jobs', 'voice']);
 
 /**
  * Where `value` stops being plain JSON (what every store can keep exactly), or undefined when it is JSON.
@@ -126,6 +127,12 @@ export function parseFind(
 /** Validates `count` options. */
 export function parseCountOptions(value: unknown, scope?: DocumentScope): { includeDeleted?: boolean } {
   return parse(CountOptionsInput, value ?? {}, 'count options', scope);
+}
+
+/** The ids of a `getMany` call, each checked like `get`'s, deduplicated, at most GET_MANY_MAX. */
+export function parseForeignIds(values: unknown, scope?: DocumentScope): string[] {
+  const ids = parse(z.array(z.unknown()).max(GET_MANY_MAX), values, 'foreign id list', scope);
+  return [...new Set(ids.map((v) => parseForeignId(v, scope)))];
 }
 
 /** Validates a foreign id given to `get`. */

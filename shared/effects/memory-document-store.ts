@@ -16,6 +16,7 @@ import {
   parseDocuments,
   parseFind,
   parseForeignId,
+  parseForeignIds,
 } from './document-validation.ts';
 
 /** Values are kept as JSON, exactly as the SQLite and MongoDB adapters keep them. */
@@ -61,6 +62,13 @@ export class MemoryDocumentStore implements DocumentStore {
       if (doc.foreign_id === id) return jsonCopy(doc);
     }
     return undefined;
+  }
+
+  async getMany(collection: DocumentCollection, foreignIds: readonly string[]): Promise<StoredDocument[]> {
+    const wanted = new Set(parseForeignIds(foreignIds, this.#scope));
+    return [...this.#collection(parseCollection(collection, this.#scope)).values()]
+      .filter((doc) => wanted.has(doc.foreign_id))
+      .map(jsonCopy);
   }
 
   async find(

@@ -1,6 +1,6 @@
 /**
  * The DocumentStore port over MongoDB (or any MongoDB-wire server such as FerretDB), through the official
- * driver: database `promethean_<provider>_<tenant>`, collections `messages`, `attachments`, `jobs` (one
+ * driver: database `promethean_<provider>_<tenant>`, collections `messages`, `attachments`, `jobs`, `voice` (one
  * record per document, unique on `{provider, tenant, foreign_id}`), each with a `<name>.slots` slot log.
  *
  * Concurrency, without lost slots on either server:
@@ -48,6 +48,7 @@ import {
   parseDocuments,
   parseFind,
   parseForeignId,
+  parseForeignIds,
 } from './document-validation.ts';
 import {
   fromMongoRecord,
@@ -151,6 +152,18 @@ export class MongoDocumentStore implements DocumentStore {
     const id = parseForeignId(foreignId, this.#scope);
     const logs = await this.#readLogs(slots, [id]);
     return foldSlotRecords(logs.get(id) ?? []).doc;
+  }
+
+  /** Folds several documents from one read of their slot logs. */
+  async getMany(collection: DocumentCollection, foreignIds: readonly string[]): Promise<StoredDocument[]> {
+    const { slots } = await this.#collections(parseCollection(collection, this.#scope));
+    const ids = parseForeignIds(foreignIds, this.#scope);
+    if (ids.length === 0) return [];
+    const logs = await this.#readLogs(slots, ids);
+    return ids.flatMap((id) => {
+      const doc = foldSlotRecords(logs.get(id) ?? []).doc;
+      return doc ? [doc] : [];
+    });
   }
 
   async find(

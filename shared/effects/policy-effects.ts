@@ -15,6 +15,7 @@ import type {
   HttpFetch,
   LeasePort,
   ModelPort,
+  PlaybackPort,
   ProviderPort,
   StatusPort,
   VectorStore,
@@ -51,6 +52,7 @@ export interface Effects {
   readonly provider: ProviderPort;
   readonly leases: LeasePort;
   readonly status: StatusPort;
+  readonly playback: PlaybackPort;
 }
 
 export interface EffectsSetup {
@@ -93,6 +95,12 @@ function guarded<T extends object>(
   return Object.freeze(wrapper) as T;
 }
 
+/** The provider's voice control, when its adapter has one (otherwise the effect is unavailable). */
+function voiceControlOf(port: ProviderPort | undefined): Pick<ProviderPort, 'voiceControl'> | undefined {
+  const voiceControl = port?.voiceControl?.bind(port);
+  return voiceControl ? { voiceControl } : undefined;
+}
+
 /** Builds the frozen, policy-wrapped effects one invocation receives. */
 export function createEffects(s: EffectsSetup): Effects {
   const publish: Effects['publish'] = async (def, payload, o = {}) => {
@@ -117,7 +125,7 @@ export function createEffects(s: EffectsSetup): Effects {
       'documents',
       s.ports.documents,
       'storage.documents',
-      ['upsertMany', 'get', 'find', 'count'],
+      ['upsertMany', 'get', 'getMany', 'find', 'count'],
       s,
     ),
     vectors: guarded(
@@ -138,9 +146,11 @@ export function createEffects(s: EffectsSetup): Effects {
     provider: Object.freeze({
       ...guarded('provider', s.ports.provider, 'provider.rest.call', ['postMessage', 'restCall'], s),
       ...guarded('provider', s.ports.provider, 'provider.gateway.connect', ['gatewayControl'], s),
+      ...guarded('provider', voiceControlOf(s.ports.provider), 'provider.voice.connect', ['voiceControl'], s),
     }),
     leases: guarded('leases', s.ports.leases, 'coordination.leases', ['acquire', 'release'], s),
     status: guarded('status', s.ports.status, 'ops.read', ['tenantStatus'], s),
+    playback: guarded('playback', s.ports.playback, 'voice.playback', ['submit'], s),
     http: Object.freeze({
       ...guarded('http', s.ports.fetch ? { fetch: s.ports.fetch } : undefined, 'http.fetch', ['fetch'], s),
       ...guarded('http', s.ports.egress, 'http.fetch', ['fetchAttachment'], s),

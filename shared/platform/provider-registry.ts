@@ -38,6 +38,10 @@ function parseYaml(text: string): unknown {
   return doc.toJS();
 }
 
+/** Registries parsed from exact providers.yml texts (a handful at most: the bundled file, tests' files). */
+const PARSED = new Map<string, ProviderRegistry>();
+const MAX_PARSED = 16;
+
 export class ProviderRegistry {
   readonly #config: ProvidersConfig;
   readonly #views = new Map<string, TenantView>();
@@ -64,6 +68,18 @@ export class ProviderRegistry {
    * Throws `RegistryConfigError` with the path of the first problem.
    */
   static fromYaml(text: string, knownAdapters?: readonly string[]): ProviderRegistry {
+    // The same bundled text is parsed on every batch and request; a registry is immutable, so the parse
+    // of one exact text can be shared (a changed text is a new key: nothing stale is ever served).
+    const key = `${knownAdapters?.join(',') ?? '*'}\u0000${text}`;
+    const known = PARSED.get(key);
+    if (known) return known;
+    const registry = ProviderRegistry.#parse(text, knownAdapters);
+    if (PARSED.size >= MAX_PARSED) PARSED.clear();
+    PARSED.set(key, registry);
+    return registry;
+  }
+
+  static #parse(text: string, knownAdapters?: readonly string[]): ProviderRegistry {
     const result = ProvidersConfig.safeParse(parseYaml(text));
     if (!result.success) {
       const issue = result.error.issues[0]!;

@@ -127,6 +127,28 @@ export function describeDocumentStoreContract(adapter: string, options: Document
       expect(await stores[0]!.get('messages', '401')).toEqual(created(scope, '401'));
     });
 
+    it('reads many documents in one call: merged as get reads them, missing ids absent, no duplicates', async () => {
+      const scope = freshScope('getmany');
+      const store = await open(scope);
+      await store.upsertMany('messages', [
+        created(scope, '501'),
+        created(scope, '502'),
+        edited(scope, '501'),
+      ]);
+      await store.upsertMany('messages', [deleted(scope, '503')]);
+      const many = await store.getMany('messages', ['501', '502', '503', '599', '501']);
+      expect(many.map((d) => d.foreign_id).sort()).toEqual(['501', '502', '503']);
+      for (const doc of many) expect(doc).toEqual(await store.get('messages', doc.foreign_id));
+      expect(await store.getMany('attachments', ['501'])).toEqual([]);
+      expect(await store.getMany('messages', [])).toEqual([]);
+      const ids = Array.from({ length: 250 }, (_, i) => String(10_000 + i));
+      await store.upsertMany(
+        'messages',
+        ids.map((id) => created(scope, id)),
+      );
+      expect((await store.getMany('messages', ids)).length).toBe(250);
+    });
+
     it('loses no slot when concurrent writers change different slots of one document', async () => {
       const scope = freshScope('slots');
       const writers = 12;
@@ -191,6 +213,40 @@ export function describeDocumentStoreContract(adapter: string, options: Document
       expect(await store.find('attachments', {})).toEqual([]);
     });
 
+    it('keeps voice segment and session documents apart from the other collections, slot by slot', async () => {
+      const scope = freshScope('voice');
+      const store = await open(scope);
+      const segment = (slots: StoredDocument['slots']): StoredDocument => ({
+        ...scope,
+        foreign_id: 'vs-1:77-1000',
+        urn: `urn:${scope.provider}:voice-segment:${scope.tenant}:vs-1:77-1000`,
+        index: { session_id: 'vs-1', user_id: '77', kind: 'segment' },
+        slots,
+      });
+      const transcript = segment({ transcript: { version: '1', value: { text: 'hello duck' } } });
+      const stored = segment({ segment: { version: '1', value: { ts_start: 1000, ts_end: 1400 } } });
+      // Any order, any number of times: the slots of the agents that own them all survive.
+      for (const doc of [transcript, stored, transcript, stored]) await store.upsertMany('voice', [doc]);
+      await store.upsertMany('voice', [
+        {
+          ...scope,
+          foreign_id: 'session:vs-1',
+          urn: `urn:${scope.provider}:voice-session:${scope.tenant}:vs-1`,
+          index: { kind: 'session' },
+          slots: { join: { version: '1', value: { channel_id: '2' } } },
+        },
+      ]);
+      const doc = await store.get('voice', 'vs-1:77-1000');
+      expect(Object.keys(doc?.slots ?? {}).sort()).toEqual(['segment', 'transcript']);
+      const ids = (docs: StoredDocument[]) => docs.map((d) => d.foreign_id);
+      expect(ids(await store.find('voice', { session_id: 'vs-1', kind: 'segment' }))).toEqual([
+        'vs-1:77-1000',
+      ]);
+      expect(ids(await store.find('voice', { kind: 'session' }))).toEqual(['session:vs-1']);
+      expect(await store.count('voice')).toBe(2);
+      expect(await store.count('messages')).toBe(0);
+    });
+
     it('counts live documents per collection, and deleted ones on request', async () => {
       const scope = freshScope('count');
       const store = await open(scope);
@@ -238,6 +294,9 @@ export function describeDocumentStoreContract(adapter: string, options: Document
         name: 'InvalidDocumentError',
       });
       await expect(store.find('messages', {}, { limit: 0 })).rejects.toMatchObject({
+        name: 'InvalidDocumentError',
+      });
+      await expect(store.getMany('messages', Array(1_001).fill('1'))).rejects.toMatchObject({
         name: 'InvalidDocumentError',
       });
       expect(await store.count('messages', { includeDeleted: true })).toBe(0);

@@ -10,6 +10,7 @@ import { generateInteractionKeys } from '../scripts/dev/interaction-signer.ts';
 import { yamlText } from '../scripts/vite-yaml-text.ts';
 import { FAKE_BOT_CREDENTIALS } from '../test/workers/access/fake-bot-credentials.ts';
 import { opsLedgerStandIn } from '../test/workers/access/ops-ledger-stand-in.ts';
+import { VOICE_HOST_TEST_SECRET } from '../test/workers/access/voice-host-test-secret.ts';
 import { credentialBindings } from './dev/credential-bindings.ts';
 
 async function freePort(): Promise<number> {
@@ -45,6 +46,7 @@ export default defineProject({
       miniflare: {
         bindings: {
           DISCORD_API_BASE: `http://127.0.0.1:${port}/api/v10`,
+          VOICE_HOST_SECRET: VOICE_HOST_TEST_SECRET,
           ...credentialBindings({
             discord: {
               duck: { bot_token: FAKE_BOT_CREDENTIALS.duck, public_key: interactionKeys.duck.public_key_hex },

@@ -16,6 +16,7 @@ export const CAPABILITIES = [
   'publish.rest',
   'coordination.leases',
   'ops.read',
+  'voice.playback',
   'provider.gateway.connect',
   'provider.rest.call',
   'provider.voice.connect',

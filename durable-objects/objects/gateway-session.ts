@@ -13,6 +13,7 @@ import providersYml from '../../providers.yml';
 import { dispatchEnvelopes, publishDispatch } from '../gateway/dispatch-publisher.ts';
 import { closeAction, GatewayPayload, intentBits, Op, upgradeUrl } from '../gateway/gateway-protocol.ts';
 import { SendLimiter } from '../gateway/send-limiter.ts';
+import { selfVoiceUpdate } from '../gateway/voice-update-forwarding.ts';
 import type { RestResult } from '../rest/rest-executor.ts';
 
 export type GatewayStatus =
@@ -88,6 +89,8 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   #pingMs: number | null = null;
   #limiter = new SendLimiter();
   #tail: Promise<void> = Promise.resolve();
+  /** Voice updates reach the voice host link one after another, in the order the gateway sent them. */
+  #voiceTail: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: AccessEnv) {
     super(ctx, env);
@@ -335,7 +338,20 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       if (outcome.published.length > 0) r.recent_seqs = [...r.recent_seqs, seq].slice(-RECENT_SEQS);
       r.seq = Math.max(r.seq ?? 0, seq);
     }
+    this.#forwardVoice(r, type, d);
     await this.#save(r);
+  }
+
+  /** The bot's own voice updates go to the tenant's voice host link (the host never opens a gateway). */
+  #forwardVoice(r: SessionRecord, type: string, d: unknown): void {
+    const update = selfVoiceUpdate(type, d, r.bot_user_id);
+    if (!update) return;
+    const link = this.env.VOICE_HOST_LINK.get(this.env.VOICE_HOST_LINK.idFromName(`discord:${r.tenant}`));
+    this.#voiceTail = this.#voiceTail
+      .then(async () => {
+        await link.voiceUpdate({ provider: 'discord', tenant: r.tenant }, update);
+      })
+      .catch((e) => this.#log('voice update forwarding failed', e));
   }
 
   async #onInvalidSession(r: SessionRecord, resumable: boolean): Promise<void> {

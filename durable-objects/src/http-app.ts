@@ -6,6 +6,7 @@ import { accessChecks, accessLedger, accessOps, countedAccessEnv } from './acces
 import { devDiscord } from './routes/dev-discord.ts';
 import { devEcho } from './routes/dev-echo.ts';
 import { developmentOnly } from './routes/dev-guard.ts';
+import { voiceHost } from './routes/voice-host.ts';
 
 export const app = new Hono<{ Bindings: AccessEnv }>();
 
@@ -38,6 +39,9 @@ app.get('/ready', async (c) => {
   const ready = results.every((r) => r.ready);
   return c.json({ worker: 'promethean-access', ready, agents: results }, ready ? 200 : 503);
 });
+
+// The voice host's control connection and op 4 relay (docs/voice.md), behind VOICE_HOST_SECRET.
+app.route('/voice-host', voiceHost);
 
 app.use('/dev/*', developmentOnly());
 app.route('/dev/echo/:tenant', devEcho);

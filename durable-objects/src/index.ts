@@ -11,6 +11,7 @@ import type {
   InteractionReply,
 } from '@promethean/shared/platform/interaction-intake';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
+import { VoicePlayRequest } from '@promethean/shared/platform/voice-play-request';
 import providersYml from '../../providers.yml';
 import { syncCommands } from '../interactions/command-sync.ts';
 import { intakeDeps } from '../interactions/intake-runtime.ts';
@@ -25,6 +26,7 @@ export { EchoConversation } from '../objects/echo-conversation.ts';
 export { GatewaySession } from '../objects/gateway-session.ts';
 export { InteractionReceipts } from '../objects/interaction-receipts.ts';
 export { RestBuckets } from '../objects/rest-buckets.ts';
+export { VoiceHostLink } from '../objects/voice-host-link.ts';
 
 export default class AccessWorker extends WorkerEntrypoint<AccessEnv> {
   override fetch(request: Request): Response | Promise<Response> {
@@ -50,6 +52,18 @@ export default class AccessWorker extends WorkerEntrypoint<AccessEnv> {
       const stub = this.env.REST_BUCKETS.get(this.env.REST_BUCKETS.idFromName(tenant));
       return { call: (t, call) => stub.call(t, call) as unknown as Promise<RestResult> };
     });
+  }
+
+  /**
+   * A playback chunk from the functions Worker's voice-mixer, for the tenant's voice host: sent down the
+   * control connection of its VoiceHostLink (the host fetches the PCM from `url`).
+   */
+  async voicePlay(input: unknown): Promise<{ ok: boolean; reason?: string }> {
+    const parsed = VoicePlayRequest.safeParse(input);
+    if (!parsed.success) return { ok: false, reason: `invalid voice play request: ${parsed.error.message}` };
+    const { provider, tenant, item, url } = parsed.data;
+    const link = this.env.VOICE_HOST_LINK.get(this.env.VOICE_HOST_LINK.idFromName(`${provider}:${tenant}`));
+    return link.play(item, url);
   }
 
   /** Health of this isolate's access agents, for the functions Worker's /status and status page. */

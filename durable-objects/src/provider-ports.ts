@@ -53,6 +53,10 @@ function discordPort(env: AccessEnv, tenant: TenantView): ProviderPort {
       return { status: sent ? 'presence_sent' : 'presence_not_sent' };
     },
     restCall: async (call) => (await stub.call(tenant.tenant, call)) as ProviderRestResult,
+    voiceControl: async (command) => {
+      const link = env.VOICE_HOST_LINK.get(env.VOICE_HOST_LINK.idFromName(`${tenant.provider}:${tenant.tenant}`));
+      return link.control({ provider: tenant.provider, tenant: tenant.tenant }, command);
+    },
     postMessage: async (command) => {
       const results = (await stub.postMessage(tenant.tenant, command)) as ProviderRestResult[];
       const failed = results.find((r) => !r.ok);

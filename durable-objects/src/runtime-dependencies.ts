@@ -15,6 +15,7 @@ export function createAccessRuntime(env: AccessEnv): { broker: QueueBroker; deps
     queues: {
       BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
       BUS_ACCESS: env.BUS_ACCESS as Queue<QueueBody>,
+      BUS_VOICE: env.BUS_VOICE as Queue<QueueBody>,
     },
   });
   const deps: ContextDependencies = {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ForeignId, IsoTimestamp, UrnString } from '../identifiers.ts';
 import { defineMessage } from '../message-definition.ts';
+import { VoiceTiming } from '../voice/voice-messages.ts';
 
 export const SocialRef = z.object({ urn: UrnString, foreign_id: ForeignId, name: z.string().optional() });
 export type SocialRef = z.infer<typeof SocialRef>;
@@ -85,6 +86,8 @@ export const ReplyMessage = defineMessage({
     session_id: z.string().optional(),
     segment_id: z.string().optional(),
     offline: z.boolean(),
+    /** Voice replies: the utterance's end of speech and the time each hop took so far. */
+    timing: VoiceTiming.optional(),
   }),
 });
 

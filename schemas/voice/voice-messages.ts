@@ -11,6 +11,22 @@ export const PcmFormat = z.object({
 
 const sessionRef = { session_id: z.string().min(1), guild_id: ForeignId, channel_id: ForeignId };
 
+/** One hop of the voice path: how long the input waited on the bus, and how long the stage worked on it. */
+export const VoiceHop = z.object({
+  stage: z.string().min(1),
+  queued_ms: z.number().nonnegative(),
+  work_ms: z.number().nonnegative(),
+});
+
+/**
+ * The latency record a voice message carries from the utterance on: `speech_end` is the utterance's
+ * `ts_end` (epoch ms, the end of speech), and each stage appends its hop. Also the playback order key.
+ */
+export const VoiceTiming = z.object({
+  speech_end: z.number().nonnegative(),
+  hops: z.array(VoiceHop).max(16),
+});
+
 export const VoiceControlJoin = defineMessage({
   intent: 'voice.control.join',
   area: 'voice',
@@ -83,6 +99,10 @@ export const TranscriptSegment = defineMessage({
     rtf: z.number().nonnegative().describe('real-time factor: processing time / audio duration'),
     latency_ms: z.number().nonnegative(),
     offline: z.boolean(),
+    /** The utterance's span (epoch ms), copied from the segment. */
+    ts_start: z.number().nonnegative().optional(),
+    ts_end: z.number().nonnegative().optional(),
+    timing: VoiceTiming.optional(),
   }),
 });
 
@@ -98,6 +118,9 @@ export const VoicePlayPcm = defineMessage({
     format: PcmFormat,
     blob_key: z.string().min(1),
     duration_ms: z.number().nonnegative(),
+    /** The utterance this reply answers (voice replies), so the mixer can order replies by utterance. */
+    segment_id: z.string().min(1).optional(),
+    timing: VoiceTiming.optional(),
   }),
 });
 

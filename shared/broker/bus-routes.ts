@@ -5,6 +5,11 @@ export interface BusRoute {
   pattern: string;
   /** The producer binding name in the Worker's env. */
   binding: string;
+  /**
+   * A broker without this binding skips the route (the topic falls through to the next match): the
+   * voice queue is an addition that Workers and tests without it do not need.
+   */
+  optional?: boolean;
 }
 
 /** The first matching route wins; the last one catches everything. */
@@ -13,6 +18,9 @@ export const BUS_ROUTES: readonly BusRoute[] = Object.freeze([
   { pattern: 'promethean.p.*.t.*.control.>', binding: 'BUS_ACCESS' },
   { pattern: 'promethean.p.*.t.*.rest.request', binding: 'BUS_ACCESS' },
   { pattern: 'promethean.p.*.t.*.voice.control.>', binding: 'BUS_ACCESS' },
+  // The latency-critical voice path (docs/voice.md, "Latency"): its own queue, delivered without batching delay.
+  { pattern: 'promethean.p.*.t.*.voice.>', binding: 'BUS_VOICE', optional: true },
+  { pattern: 'promethean.p.*.t.*.events.reply.message', binding: 'BUS_VOICE', optional: true },
   { pattern: 'promethean.>', binding: 'BUS_EVENTS' },
 ]);
 
@@ -27,6 +35,7 @@ export function routeFor(topic: string, routes: readonly BusRoute[] = BUS_ROUTES
 export const QUEUE_NAMES: Readonly<Record<string, string>> = Object.freeze({
   BUS_EVENTS: 'promethean-events',
   BUS_ACCESS: 'promethean-access-commands',
+  BUS_VOICE: 'promethean-voice',
   DEAD_LETTERS: 'promethean-dead-letters',
 });
 

@@ -45,7 +45,8 @@ export class QueueBroker implements BrokerClient {
   #closed = false;
 
   constructor(options: QueueBrokerOptions) {
-    this.#routes = options.routes ?? BUS_ROUTES;
+    // An optional route whose binding this broker lacks is skipped: its topics fall through.
+    this.#routes = (options.routes ?? BUS_ROUTES).filter((r) => !r.optional || options.queues[r.binding]);
     this.#queues = options.queues;
     this.#mailbox = options.mailbox;
     this.#replyIntents = new Set(options.replyIntents ?? ['rest.response']);

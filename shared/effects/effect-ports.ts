@@ -1,5 +1,11 @@
 /** The raw capabilities a runtime can hand an agent, before policy wraps them. */
 
+import type { PayloadOf } from '@promethean/schemas/message-definition';
+import type {
+  VoiceControlJoin,
+  VoiceControlLeave,
+  VoicePlayPcm,
+} from '@promethean/schemas/voice/voice-messages';
 import type { AttachmentEgress } from '../net/attachment-egress.ts';
 import type { TenantStatusSummary } from '../ops/status-snapshot.ts';
 import type { DocumentStore } from './document-store.ts';
@@ -120,6 +126,11 @@ export interface ProviderRestResult {
   error?: { code: string; message: string } | undefined;
 }
 
+/** A join or leave for the tenant's voice host, with the `voice.control.*` payload. */
+export type VoiceControlCommand =
+  | { action: 'join'; payload: PayloadOf<typeof VoiceControlJoin> }
+  | { action: 'leave'; payload: PayloadOf<typeof VoiceControlLeave> };
+
 /** A provider adapter's outbound operations; only provider-access agents get it (provider.rest.call). */
 export interface ProviderPort {
   /** One REST call through the tenant's rate limits. */
@@ -130,6 +141,11 @@ export interface ProviderPort {
     shard: number;
     presence?: { status: string; activity?: string | undefined } | undefined;
   }): Promise<{ status: string }>;
+  /**
+   * Asks the tenant's voice host to join or leave a voice channel (`provider.voice.connect`); optional
+   * because only adapters with voice have it.
+   */
+  voiceControl?(command: VoiceControlCommand): Promise<{ status: string }>;
   /** Posts a message (split as the provider requires); idempotent by the command's idempotency_key. */
   postMessage(command: {
     channel: { foreign_id: string };
@@ -162,6 +178,39 @@ export interface LeasePort {
   release(name: string, holder: string): Promise<void>;
 }
 
+/** The voice-mixer's input: one event for a session's ordered playback stream. */
+export type PlaybackEvent =
+  | {
+      /** An utterance was transcribed: a reply may follow (`expects_reply`), ordered by `speech_end`. */
+      kind: 'utterance';
+      session_id: string;
+      segment_id: string;
+      speech_end: number;
+      expects_reply: boolean;
+    }
+  | { kind: 'chunk'; item: PayloadOf<typeof VoicePlayPcm> }
+  | { kind: 'interrupt'; session_id: string; reply_id: string }
+  | { kind: 'end'; session_id: string };
+
+/** What the stream did with an event. */
+export interface PlaybackReport {
+  accepted: boolean;
+  /** Why an event changed nothing (`duplicate`, `finished-reply`, `ended`). */
+  reason?: string | undefined;
+  /** Chunks handed to the voice host because of this event. */
+  delivered: number;
+  /** Chunks waiting for their turn. */
+  waiting: number;
+}
+
+/**
+ * One ordered playback stream per voice session (`voice.playback`): replies in the order of their
+ * utterances, chunks in `seq` order, never two replies overlapping; delivered to the voice host.
+ */
+export interface PlaybackPort {
+  submit(event: PlaybackEvent): Promise<PlaybackReport>;
+}
+
 /** Read-only operational status of one tenant (gateway, REST budget, queue and dead-letter depths). */
 export interface StatusPort {
   tenantStatus(scope: { provider: string; tenant: string }): Promise<TenantStatusSummary>;
@@ -182,4 +231,6 @@ export interface EffectPorts {
   egress?: AttachmentEgress;
   /** Read-only operational status (`ops.read` capability). */
   status?: StatusPort;
+  /** The voice sessions' ordered playback streams (`voice.playback` capability). */
+  playback?: PlaybackPort;
 }

@@ -17,7 +17,8 @@ export type EffectName =
   | 'http'
   | 'provider'
   | 'leases'
-  | 'status';
+  | 'status'
+  | 'playback';
 
 /** Defaults in ms: generous for model calls (speech and long completions), tight for small reads. */
 export const DEFAULT_EFFECT_TIMEOUTS_MS: Readonly<Record<EffectName, number>> = Object.freeze({
@@ -30,6 +31,7 @@ export const DEFAULT_EFFECT_TIMEOUTS_MS: Readonly<Record<EffectName, number>> = 
   provider: 30_000,
   leases: 10_000,
   status: 10_000,
+  playback: 10_000,
 });
 
 export interface EffectTimeouts {

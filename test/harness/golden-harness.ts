@@ -50,7 +50,7 @@ export interface GoldenOutput {
   blobs?: GoldenBlobSnapshot[];
 }
 
-const COLLECTIONS: DocumentCollection[] = ['messages', 'attachments', 'jobs'];
+const COLLECTIONS: DocumentCollection[] = ['messages', 'attachments', 'jobs', 'voice'];
 
 /** The case names under `<dir>/fixtures/in`. */
 export function goldenCases(agentDir: string): string[] {

@@ -89,6 +89,7 @@ describe('access Worker /health', () => {
     expect(before.agents.map((a) => a.agent).sort()).toEqual([
       'discord-gateway',
       'discord-rest',
+      'discord-voice',
       'echo-access',
     ]);
     const handledBefore = before.agents.find((a) => a.agent === 'echo-access')!.handled;

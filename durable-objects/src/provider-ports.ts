@@ -54,7 +54,9 @@ function discordPort(env: AccessEnv, tenant: TenantView): ProviderPort {
     },
     restCall: async (call) => (await stub.call(tenant.tenant, call)) as ProviderRestResult,
     voiceControl: async (command) => {
-      const link = env.VOICE_HOST_LINK.get(env.VOICE_HOST_LINK.idFromName(`${tenant.provider}:${tenant.tenant}`));
+      const link = env.VOICE_HOST_LINK.get(
+        env.VOICE_HOST_LINK.idFromName(`${tenant.provider}:${tenant.tenant}`),
+      );
       return link.control({ provider: tenant.provider, tenant: tenant.tenant }, command);
     },
     postMessage: async (command) => {

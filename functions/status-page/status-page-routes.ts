@@ -1,0 +1,161 @@
+/**
+ * The status page's routes under `/status`: the page (a sign-in page with 401 and no data without the admin
+ * token), sign-in and sign-out (the HttpOnly, SameSite=Strict `promethean_admin` cookie), the live panels
+ * and search results as HTML fragments, and segment spectrograms as PNG. Bearer tokens work everywhere.
+ */
+import { ForeignId, SegmentName } from '@promethean/schemas/identifiers';
+import { type Context, Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { HTTPException } from 'hono/http-exception';
+import { z } from 'zod';
+import { ADMIN_COOKIE, adminAuth, presentedToken, tokensMatch } from '../src/middleware/admin-auth.ts';
+import { html, type SafeHtml } from './html.ts';
+import { newNonce, pageHeaders } from './page-layout.ts';
+import { type SearchRequest, searchResults } from './search-section.ts';
+import { SEARCH_DEFAULT_K, SEARCH_MAX_K, searchMessages } from './semantic-search.ts';
+import { signInPage } from './sign-in-page.ts';
+import { statusPage, statusPanels } from './status-page.ts';
+import { gatherStatusPage, tenantWithPorts } from './status-page-data.ts';
+import { spectrogramKey, VOICE_COLLECTION } from './voice-sessions.ts';
+
+type Env = { Bindings: FunctionsEnv };
+
+/** How long a sign-in lasts. */
+const SESSION_SECONDS = 12 * 60 * 60;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+const SearchQuery = z.object({
+  tenant: z.string().regex(/^[^/]+\/[^/]+$/, 'tenant must be <provider>/<tenant>'),
+  q: z.string().trim().min(1, 'type something to search for').max(500),
+  k: z.coerce.number().int().min(1).max(SEARCH_MAX_K).default(SEARCH_DEFAULT_K),
+});
+const SignIn = z.object({ token: z.string().min(1).max(1024) });
+
+function expectedToken(env: unknown): string | undefined {
+  const value = (env as { ADMIN_TOKEN?: unknown } | undefined)?.ADMIN_TOKEN;
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** Whether the request may see the page: the same rule as `adminAuth`, answered instead of thrown. */
+async function pageAccess(c: Context<Env>): Promise<'ok' | 'disabled' | 'refused'> {
+  const expected = expectedToken(c.env);
+  if (expected === undefined) return 'disabled';
+  const presented = presentedToken(c.req.header('authorization'), getCookie(c, ADMIN_COOKIE));
+  return presented !== undefined && (await tokensMatch(presented, expected)) ? 'ok' : 'refused';
+}
+
+function page(c: Context<Env>, body: SafeHtml, status: 200 | 401 | 503, nonce: string) {
+  return c.body(body.toString(), status, pageHeaders(nonce));
+}
+
+function fragment(c: Context<Env>, body: SafeHtml, status: 200 | 400 | 404 = 200) {
+  return c.body(body.toString(), status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+}
+
+/** A search as the page asks for it; undefined with the reason when the parameters are unusable. */
+function parseSearch(query: Record<string, string>): {
+  request?: SearchRequest & { k: number };
+  problem?: string;
+} {
+  const parsed = SearchQuery.safeParse(query);
+  if (!parsed.success) return { problem: parsed.error.issues.map((i) => i.message).join('; ') };
+  const [provider = '', tenant = ''] = parsed.data.tenant.split('/');
+  return { request: { provider, tenant, query: parsed.data.q, k: parsed.data.k } };
+}
+
+async function runSearch(env: FunctionsEnv, request: SearchRequest & { k: number }): Promise<SafeHtml> {
+  const found = tenantWithPorts(env, request.provider, request.tenant);
+  if (!found) {
+    return html`<p class="problem">providers.yml has no tenant <code>${request.provider}/${request.tenant}</code>.</p>`;
+  }
+  return searchResults(request, await searchMessages(found.ports, request.query, request.k));
+}
+
+export const statusPageRoutes = new Hono<Env>();
+
+statusPageRoutes.get('/', async (c) => {
+  const nonce = newNonce();
+  const access = await pageAccess(c);
+  if (access === 'disabled') return page(c, signInPage({ nonce, disabled: true }), 503, nonce);
+  if (access === 'refused') {
+    c.header('WWW-Authenticate', 'Bearer realm="promethean-admin"');
+    return page(c, signInPage({ nonce }), 401, nonce);
+  }
+  const asked = c.req.query('q') !== undefined ? parseSearch(c.req.query()) : {};
+  const [data, results] = await Promise.all([
+    gatherStatusPage(c.env),
+    asked.request ? runSearch(c.env, asked.request) : Promise.resolve(undefined),
+  ]);
+  const search = asked.request && results ? { request: asked.request, results } : undefined;
+  return page(c, statusPage({ data, nonce, nowMs: Date.now(), ...(search && { search }) }), 200, nonce);
+});
+
+statusPageRoutes.post('/sign-in', async (c) => {
+  const nonce = newNonce();
+  const expected = expectedToken(c.env);
+  if (expected === undefined) return page(c, signInPage({ nonce, disabled: true }), 503, nonce);
+  const form = SignIn.safeParse(await c.req.parseBody().catch(() => ({})));
+  if (!form.success || !(await tokensMatch(form.data.token, expected))) {
+    return page(c, signInPage({ nonce, problem: 'That is not the admin token.' }), 401, nonce);
+  }
+  setCookie(c, ADMIN_COOKIE, form.data.token, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    path: '/',
+    secure: new URL(c.req.url).protocol === 'https:',
+    maxAge: SESSION_SECONDS,
+  });
+  return c.redirect('/status', 303);
+});
+
+statusPageRoutes.post('/sign-out', (c) => {
+  deleteCookie(c, ADMIN_COOKIE, { path: '/' });
+  return c.redirect('/status', 303);
+});
+
+statusPageRoutes.get('/panels', adminAuth(), async (c) => {
+  return fragment(c, statusPanels(await gatherStatusPage(c.env), Date.now()));
+});
+
+statusPageRoutes.get('/search', adminAuth(), async (c) => {
+  const asked = parseSearch(c.req.query());
+  if (!asked.request) throw new HTTPException(400, { message: `invalid search: ${asked.problem}` });
+  return fragment(c, await runSearch(c.env, asked.request));
+});
+
+/** A segment's spectrogram PNG, found through its voice document (never an arbitrary blob key). */
+statusPageRoutes.get('/voice/:provider/:tenant/spectrogram', adminAuth(), async (c) => {
+  const provider = SegmentName.safeParse(c.req.param('provider'));
+  const tenant = SegmentName.safeParse(c.req.param('tenant'));
+  const id = ForeignId.safeParse(c.req.query('id'));
+  if (!provider.success || !tenant.success || !id.success) {
+    throw new HTTPException(400, {
+      message: 'the path is /status/voice/<provider>/<tenant>/spectrogram?id=<segment id>',
+    });
+  }
+  const found = tenantWithPorts(c.env, provider.data, tenant.data);
+  if (!found) throw new HTTPException(404, { message: `no tenant ${provider.data}/${tenant.data}` });
+  const { documents, blobs } = found.ports;
+  if (!documents || !blobs)
+    throw new HTTPException(503, { message: 'this tenant has no document or blob store' });
+  const doc = await documents.get(VOICE_COLLECTION, id.data);
+  const key = doc ? spectrogramKey(doc) : undefined;
+  if (!key) throw new HTTPException(404, { message: `segment ${id.data} has no spectrogram` });
+  const bytes = await blobs.get(key);
+  if (!bytes)
+    throw new HTTPException(404, { message: `the spectrogram of ${id.data} is not in blob storage` });
+  if (!PNG_SIGNATURE.every((b, i) => bytes[i] === b)) {
+    throw new HTTPException(502, { message: `the spectrogram of ${id.data} is not a PNG image` });
+  }
+  return c.body(new Uint8Array(bytes), 200, {
+    'content-type': 'image/png',
+    // Keys derive from the segment's idempotency key: the image behind one never changes.
+    'cache-control': 'private, max-age=86400',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'",
+  });
+});

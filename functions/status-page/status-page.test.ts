@@ -1,0 +1,213 @@
+import type { LedgerSnapshot } from '@promethean/shared/ops/ledger-snapshot';
+import type { StatusSnapshot } from '@promethean/shared/ops/status-snapshot';
+import { describe, expect, it } from 'vitest';
+import { escapeHtml, html } from './html.ts';
+import { niceCeiling } from './latency-charts.ts';
+import { searchResults } from './search-section.ts';
+import { statusPage, statusPanels } from './status-page.ts';
+import type { StatusPageData, TenantPageData } from './status-page-data.ts';
+
+const NOW = Date.UTC(2026, 10, 20, 10, 30);
+const MINUTE = Math.floor(NOW / 60_000);
+const EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>';
+
+function ledger(overrides: Partial<LedgerSnapshot> = {}): LedgerSnapshot {
+  return {
+    generated_at: NOW,
+    window_minutes: 5,
+    agents: [],
+    health: [],
+    bus_health: [],
+    queues: [],
+    dead_letters: [],
+    platform_ops: {
+      by_worker: [],
+      total: {
+        worker_invocations: 0,
+        queue_writes: 0,
+        queue_reads: 0,
+        durable_object_requests: 0,
+        store_writes: 0,
+        messages_processed: 0,
+      },
+      per_message: null,
+    },
+    controls: [],
+    series: [],
+    ...overrides,
+  };
+}
+
+function snapshot(overrides: Partial<StatusSnapshot> = {}): StatusSnapshot {
+  return {
+    generated_at: new Date(NOW).toISOString(),
+    functions: { isolate: 'iso-1', health: [], in_flight: {}, rejected: {} },
+    ledger: ledger(),
+    access: { worker: 'promethean-access', isolate: 'iso-a', health: [], tenants: [] },
+    ...overrides,
+  };
+}
+
+function tenant(overrides: Partial<TenantPageData> = {}): TenantPageData {
+  return {
+    provider: 'echo',
+    tenant: 'demo',
+    display_name: 'Echo demo',
+    documents_backend: 'sqlite',
+    vectors_backend: 'chroma',
+    messages: { ok: true, value: { total: 0, recent: [] } },
+    voice: { ok: true, value: [] },
+    dead_letters: { ok: true, value: { pending: 0, total: 0, letters: [] } },
+    ...overrides,
+  };
+}
+
+describe('html', () => {
+  it('escapes every interpolated string and keeps nested markup', () => {
+    expect(escapeHtml(`<a href="x" title='y'>&\``)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&#96;',
+    );
+    expect(
+      html`<p title="${'"><b>'}">${html`<i>${EVIL}</i>`}${[1, 'a<', undefined, false]}</p>`.toString(),
+    ).toBe(
+      '<p title="&quot;&gt;&lt;b&gt;"><i>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;</i>1a&lt;</p>',
+    );
+  });
+});
+
+describe('the status page', () => {
+  it('shows clear empty states for an empty deployment', () => {
+    const page = statusPanels({ snapshot: snapshot(), tenants: [tenant()] }, NOW).toString();
+    expect(page).toContain('No messages stored for this tenant yet.');
+    expect(page).toContain('No voice sessions yet.');
+    expect(page).toContain('No dead letters.');
+    expect(page).toContain('The access layer reports nothing for this tenant.');
+    expect(page).toContain('No queue traffic recorded yet.');
+    expect(page).toContain('No agent has reported yet.');
+    expect(page).toContain('No handler latency recorded in the last hour.');
+    expect(statusPanels({ snapshot: snapshot(), tenants: [] }, NOW).toString()).toContain(
+      'No tenants in providers.yml.',
+    );
+  });
+
+  it('names every part that could not be read and still renders the rest', () => {
+    const data: StatusPageData = {
+      snapshot: snapshot({
+        ledger: null,
+        ledger_error: 'the ops ledger did not answer within 3000 ms',
+        access: null,
+        access_error: 'boom',
+      }),
+      tenants: [tenant({ messages: { ok: false, error: 'TenantDocuments is unreachable' } })],
+    };
+    const page = statusPanels(data, NOW).toString();
+    expect(page).toContain('Ops ledger: the ops ledger did not answer within 3000 ms');
+    expect(page).toContain('Access layer: boom');
+    expect(page).toContain('Messages could not be read: TenantDocuments is unreachable');
+    expect(page).toContain('The ops ledger did not answer.');
+    expect(page).toContain('id="tenants"');
+  });
+
+  it('escapes message text, author names, voice transcripts and dead-letter errors', () => {
+    const data: StatusPageData = {
+      snapshot: snapshot(),
+      tenants: [
+        tenant({
+          messages: {
+            ok: true,
+            value: {
+              total: 1,
+              recent: [
+                {
+                  urn: 'urn:echo:message:demo:1',
+                  foreign_id: '1',
+                  channel_id: 'general',
+                  author: { foreign_id: 'm', name: EVIL, bot: false },
+                  content: EVIL,
+                  created_at: '2026-11-20T10:00:00.000Z',
+                  deleted: false,
+                },
+              ],
+            },
+          },
+          voice: {
+            ok: true,
+            value: [
+              {
+                session_id: 's1',
+                details: [['state.status', EVIL]],
+                segment_count: 1,
+                segments: [
+                  {
+                    id: 's1:u1-1000',
+                    session_id: 's1',
+                    user_id: 'u1',
+                    ts_start: NOW - 2_000,
+                    ts_end: NOW - 500,
+                    transcript: { text: EVIL, confidence: 0.93, offline: true, latency_ms: 120 },
+                    has_spectrogram: true,
+                    reply: { reply_id: 'r1', text: EVIL },
+                  },
+                ],
+              },
+            ],
+          },
+        }),
+      ],
+    };
+    const page = statusPage({ data, nonce: 'n0nce', nowMs: NOW }).toString();
+    expect(page).not.toContain('<script>alert');
+    expect(page).not.toContain('<img src=x');
+    expect(page.match(/<script/g)).toHaveLength(1);
+    expect(page).toContain('<script nonce="n0nce">');
+    expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(page).toContain('[offline transcription]');
+    expect(page).toContain('confidence 0.93 · STT 120 ms');
+    expect(page).toContain('src="/status/voice/echo/demo/spectrogram?id=s1%3Au1-1000"');
+  });
+
+  it('draws a latency chart per agent and intent from the per-minute rows', () => {
+    const point = (minute: number, p95: number) => ({
+      minute,
+      agent: 'message-indexer',
+      intent: 'SocialMessageCreated',
+      count: 3,
+      errors: 0,
+      p50_ms: p95 / 2,
+      p95_ms: p95,
+    });
+    const series = [point(MINUTE - 3, 40), point(MINUTE - 2, 80), point(MINUTE, 20)];
+    const page = statusPanels(
+      { snapshot: snapshot({ ledger: ledger({ series }) }), tenants: [] },
+      NOW,
+    ).toString();
+    expect(page).toContain('data-chart="message-indexer:SocialMessageCreated"');
+    // Minute MINUTE-1 had no traffic: the p95 line breaks into two runs.
+    expect(page.match(/<polyline class="p95"/g)).toHaveLength(2);
+    expect(page.match(/<circle /g)).toHaveLength(3);
+    expect(page).toContain('>100 ms</text>');
+    expect(niceCeiling(0)).toBe(1);
+    expect(niceCeiling(130)).toBe(200);
+    expect(niceCeiling(4_800)).toBe(5_000);
+  });
+
+  it('renders search results and failures in words, escaping the query', () => {
+    const request = { provider: 'echo', tenant: 'demo', query: EVIL };
+    const down = searchResults(request, {
+      kind: 'unavailable',
+      part: 'vector store',
+      message: 'connect ECONNREFUSED',
+    });
+    expect(down.toString()).toContain(
+      'Search is unavailable: the vector store did not answer (connect ECONNREFUSED)',
+    );
+    const none = searchResults(request, {
+      kind: 'results',
+      model: 'offline-embed',
+      offline: true,
+      hits: [],
+    }).toString();
+    expect(none).toContain('Offline mode');
+    expect(none).not.toContain('<script>');
+  });
+});

@@ -4,6 +4,7 @@ import { jsonNotFound, jsonOnError } from '@promethean/shared/platform/json-http
 import { Hono } from 'hono';
 import { adminDeadLetters } from '../ops/dead-letter-routes.ts';
 import { adminOps, countInvocations, opsRoutes } from '../ops/ops-routes.ts';
+import { statusPageRoutes } from '../status-page/status-page-routes.ts';
 import { loadShedding } from './middleware/load-shedding.ts';
 import { adminBackfill } from './routes/admin-backfill.ts';
 import { devIndex } from './routes/dev-index.ts';
@@ -37,6 +38,7 @@ app.route('/admin/commands', commandAdmin);
 app.route('/admin', adminBackfill);
 app.route('/admin/dead-letters', adminDeadLetters);
 app.route('/admin', adminOps);
+app.route('/status', statusPageRoutes);
 
 app.notFound(jsonNotFound);
 app.onError(jsonOnError);

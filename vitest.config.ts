@@ -33,7 +33,12 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             // The access Worker runs beside this one only in the dev-stack test; here its binding answers 503.
             miniflare: {
-              bindings: { MONGODB_URI: storage.mongoUri, CHROMA_URL: storage.chromaUrl },
+              bindings: {
+                MONGODB_URI: storage.mongoUri,
+                CHROMA_URL: storage.chromaUrl,
+                // The voice host's secret as this Worker knows it (test/workers/functions/voice-ingest.test.ts).
+                VOICE_INGEST_SECRET: 'voice-ingest-test-secret-0123456789',
+              },
               serviceBindings: {
                 ACCESS: () =>
                   new Response('promethean-access is not part of this test project', { status: 503 }),

@@ -41,6 +41,7 @@ export function createFunctionsRuntime(
     queues: {
       BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
       BUS_ACCESS: env.BUS_ACCESS as Queue<QueueBody>,
+      BUS_VOICE: env.BUS_VOICE as Queue<QueueBody>,
     },
     mailbox: new DurableObjectReplyMailbox(env.REPLY_MAILBOX),
   });

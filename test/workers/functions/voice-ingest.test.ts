@@ -1,0 +1,138 @@
+/**
+ * The segment ingest route inside workerd (docs/voice.md, "Segment ingest"): the host's secret, the
+ * envelope and PCM checks, the PCM in R2 under the tenant's prefix, 200 again on redelivery, and the
+ * playback blob route that serves voice blobs (and nothing else) to the host.
+ */
+import { env, exports } from 'cloudflare:workers';
+import { segmentBlobKey } from '@promethean/schemas/voice/voice-segment-ingest';
+import { describe, expect, it } from 'vitest';
+
+const SECRET = 'voice-ingest-test-secret-0123456789';
+const auth = { authorization: `Bearer ${SECRET}` };
+
+let n = 0;
+function segment(overrides: { ts_end?: number; id?: string; tenant?: string } = {}) {
+  const session_id = `vs-ingest-${++n}`;
+  const p = {
+    session_id,
+    user_id: '300000000000000001',
+    segment_id: '300000000000000001-1000',
+    ts_start: 1_000,
+    ts_end: overrides.ts_end ?? 1_400,
+    format: { encoding: 'pcm_s16le', sample_rate: 48_000, channels: 1 },
+    blob_key: '',
+    vad: { kind: 'energy', start_threshold: -40, stop_threshold: -47, hangover_ms: 400 },
+  };
+  const tenant = overrides.tenant ?? 'duck';
+  p.blob_key = segmentBlobKey('discord', tenant, p);
+  return {
+    id: overrides.id ?? `${p.session_id}:${p.segment_id}`,
+    ts: '2026-11-25T10:00:00.000Z',
+    src: 'voice-host',
+    dst: `promethean.p.discord.t.${tenant}.voice.audio.segment`,
+    provider: 'discord',
+    tenant,
+    intent: 'voice.audio.segment',
+    payload: p,
+  };
+}
+
+/** 400 ms of 48 kHz mono s16le: a ramp, so the stored bytes are recognisable. */
+function pcm(bytes = 400 * 48 * 2): Uint8Array {
+  const out = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) out[i] = i % 251;
+  return out;
+}
+
+function post(envelope: unknown, body: Uint8Array, headers: Record<string, string> = auth) {
+  const form = new FormData();
+  form.set('envelope', JSON.stringify(envelope));
+  form.set('pcm', new Blob([body], { type: 'application/octet-stream' }), 'segment.pcm');
+  return exports.default.fetch('http://functions.test/voice/segments', {
+    method: 'POST',
+    headers,
+    body: form,
+  });
+}
+
+describe('POST /voice/segments', () => {
+  it('stores the PCM under the tenant prefix and answers with the id, the key and the size', async () => {
+    const env_ = segment();
+    const res = await post(env_, pcm());
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      ok: true,
+      id: env_.id,
+      blob_key: env_.payload.blob_key,
+      bytes: 38_400,
+    });
+    const object = await env.BLOBS.get(`discord/duck/${env_.payload.blob_key}`);
+    expect(object).not.toBeNull();
+    expect(new Uint8Array(await object!.arrayBuffer())).toEqual(pcm());
+  });
+
+  it('answers 200 again for a redelivered segment and keeps one object', async () => {
+    const env_ = segment();
+    expect((await post(env_, pcm())).status).toBe(200);
+    const again = await post(env_, pcm());
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { id: string }).id).toBe(env_.id);
+    const listed = await env.BLOBS.list({
+      prefix: `discord/duck/voice/discord/duck/${env_.payload.session_id}/`,
+    });
+    expect(listed.objects).toHaveLength(1);
+  });
+
+  it('refuses a missing or wrong secret with 401 and stores nothing', async () => {
+    const env_ = segment();
+    expect((await post(env_, pcm(), {})).status).toBe(401);
+    expect((await post(env_, pcm(), { authorization: 'Bearer wrong-secret-but-long-enough' })).status).toBe(
+      401,
+    );
+    expect(await env.BLOBS.get(`discord/duck/${env_.payload.blob_key}`)).toBeNull();
+  });
+
+  it('refuses an envelope whose id is not the idempotency key, with the reason', async () => {
+    const res = await post(segment({ id: 'made-up' }), pcm());
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(
+      /id: must equal \{session_id\}:\{segment_id\}/,
+    );
+  });
+
+  it('refuses PCM whose length does not match ts_end - ts_start', async () => {
+    const res = await post(segment(), pcm(1_000));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/pcm is 1000 bytes; .* needs 38400/);
+  });
+
+  it('refuses a tenant providers.yml does not have, and a body that is not multipart', async () => {
+    expect((await post(segment({ tenant: 'ghost' }), pcm())).status).toBe(400);
+    const json = await exports.default.fetch('http://functions.test/voice/segments', {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(json.status).toBe(400);
+  });
+});
+
+describe('GET /voice/blobs', () => {
+  it('serves a voice blob to the host with its secret, and nothing outside voice/', async () => {
+    const env_ = segment();
+    await post(env_, pcm());
+    const url = `http://functions.test/voice/blobs/discord/duck/${env_.payload.blob_key}`;
+    expect((await exports.default.fetch(url)).status).toBe(401);
+    const res = await exports.default.fetch(url, { headers: auth });
+    expect(res.status).toBe(200);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(pcm());
+    await env.BLOBS.put('discord/duck/attachments/sha256/abc', 'not yours');
+    const other = await exports.default.fetch(
+      'http://functions.test/voice/blobs/discord/duck/attachments/sha256/abc',
+      {
+        headers: auth,
+      },
+    );
+    expect(other.status).toBe(404);
+  });
+});

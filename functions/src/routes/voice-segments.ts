@@ -43,7 +43,7 @@ async function readForm(request: Request): Promise<FormData> {
   }
 }
 
-function parseEnvelope(field: FormDataEntryValue | null): SegmentIngestEnvelope {
+function parseEnvelope(field: ReturnType<FormData['get']>): SegmentIngestEnvelope {
   if (typeof field !== 'string') bad(`field ${SEGMENT_INGEST_FIELDS.envelope} must be JSON text`);
   let json: unknown;
   try {

@@ -7,6 +7,7 @@ import { cephalon } from '../cephalon/handler.ts';
 import { messageEmbedder } from '../message-embedder/handler.ts';
 import { messageIndexer } from '../message-indexer/handler.ts';
 import { search } from '../search/handler.ts';
+import { spectrogram } from '../spectrogram/handler.ts';
 import { statusReporter } from '../status-reporter/handler.ts';
 import { voiceCommands } from '../voice-commands/handler.ts';
 
@@ -20,4 +21,5 @@ export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   attachmentEmbedder,
   cephalon,
   statusReporter,
+  spectrogram,
 ]);

@@ -9,6 +9,7 @@ import { messageIndexer } from '../message-indexer/handler.ts';
 import { search } from '../search/handler.ts';
 import { spectrogram } from '../spectrogram/handler.ts';
 import { statusReporter } from '../status-reporter/handler.ts';
+import { stt } from '../stt/handler.ts';
 import { voiceCommands } from '../voice-commands/handler.ts';
 
 export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
@@ -22,4 +23,5 @@ export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   cephalon,
   statusReporter,
   spectrogram,
+  stt,
 ]);

@@ -1,12 +1,17 @@
-/** cephalon: the reply agent — answers mentions, direct messages and /ask, once each, pinging nobody. */
+/**
+ * cephalon: the reply agent — answers mentions, direct messages and /ask, once each, pinging nobody; and
+ * in voice channels, each utterance's transcript with a spoken reply (voice-reply.ts).
+ */
 import { SocialMessageCreated } from '@promethean/schemas/events/social-message';
 import { InteractionAsk } from '@promethean/schemas/interactions/interaction-commands';
 import type { PayloadOf } from '@promethean/schemas/message-definition';
+import { TranscriptSegment } from '@promethean/schemas/voice/voice-messages';
 import { defineAgent } from '@promethean/shared/agent/agent-definition';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
 import manifest from './agent.yml';
 import { cephalonSettings } from './cephalon-settings.ts';
 import { replyOnce } from './reply-flow.ts';
+import { replyToTranscript } from './voice-reply.ts';
 
 type Created = PayloadOf<typeof SocialMessageCreated>;
 
@@ -56,4 +61,5 @@ export const cephalon = defineAgent(manifest, 'functions/cephalon/agent.yml')
       interactionUrn: p.interaction_urn,
     });
   })
+  .on(TranscriptSegment, (msg, ctx) => replyToTranscript(ctx, msg.payload))
   .build();

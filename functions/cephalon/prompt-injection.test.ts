@@ -4,7 +4,7 @@ import { type ModelDouble, startModelDouble } from '@promethean/test/model-doubl
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chatRequests, doubleRuntime, mentionEnvelope } from './cephalon-test-kit.ts';
 import { cephalon } from './handler.ts';
-import { SYSTEM_PROMPT } from './system-prompt.ts';
+import { SYSTEM_PROMPT, VOICE_SYSTEM_PROMPT } from './system-prompt.ts';
 
 let double: ModelDouble;
 beforeAll(async () => {
@@ -82,6 +82,42 @@ describe('prompt injection', () => {
     for (const m of context) {
       expect(m.role).toBe('user');
       expect(m.content).toMatch(/^<<<BEGIN UNTRUSTED CONTEXT/);
+    }
+  });
+
+  it('keeps the voice system prompt constant and the spoken transcript in the question block', async () => {
+    for (const [i, text] of INJECTIONS.entries()) {
+      const rt = doubleRuntime(double);
+      const transcript = {
+        id: `stt-${i}`,
+        ts: '2026-11-20T10:00:00.000Z',
+        src: 'stt',
+        dst: 'promethean.p.echo.t.demo.voice.transcript.segment',
+        provider: 'echo',
+        tenant: 'demo',
+        intent: 'transcript.segment',
+        payload: {
+          session_id: 'vs-1',
+          user_id: '42',
+          segment_id: `42-${i}`,
+          text,
+          confidence: 0.9,
+          rtf: 0.2,
+          latency_ms: 300,
+          offline: false,
+        },
+      };
+      expect((await invokeAgent(cephalon, transcript, rt.deps)).outcome).toBe('ok');
+    }
+    const requests = chatRequests(double);
+    expect(requests).toHaveLength(INJECTIONS.length);
+    for (const [i, body] of requests.entries()) {
+      expect(body.messages.filter((m) => m.role === 'system')).toEqual([
+        { role: 'system', content: VOICE_SYSTEM_PROMPT },
+      ]);
+      const question = body.messages.at(-1)?.content ?? '';
+      expect(question).toMatch(/^<<<BEGIN UNTRUSTED QUESTION/);
+      expect(question).toContain((INJECTIONS[i] ?? '').slice(0, 20));
     }
   });
 });

@@ -27,7 +27,7 @@ export interface ReplyRequest {
   interactionUrn?: string | undefined;
 }
 
-interface StoredReply {
+export interface StoredReply {
   text: string;
   offline: boolean;
   models: ModelRef[];
@@ -44,7 +44,18 @@ export function finalText(raw: string, offline: boolean, maxChars: number): stri
   return text.length <= maxChars ? text : `${text.slice(0, maxChars - 1)}…`;
 }
 
-async function writeReply(ctx: RuntimeContext, req: ReplyRequest, s: CephalonSettings): Promise<StoredReply> {
+/** How a reply is worded: the text prompt by default; the voice binding speaks (voice-reply.ts). */
+export interface ReplyStyle {
+  system?: string;
+  maxChars?: number;
+}
+
+async function writeReply(
+  ctx: RuntimeContext,
+  req: ReplyRequest,
+  s: CephalonSettings,
+  style: ReplyStyle = {},
+): Promise<StoredReply> {
   const context = await gatherContext(
     ctx,
     { question: req.question, channelId: req.channel.foreign_id, excludeUrn: req.sourceUrn },
@@ -57,9 +68,11 @@ async function writeReply(ctx: RuntimeContext, req: ReplyRequest, s: CephalonSet
     maxContextChars: s.reply_max_context_chars,
     maxTokens: s.reply_max_tokens,
   });
-  const answer = await ctx.effects.models.complete(prompt);
+  const answer = await ctx.effects.models.complete(
+    style.system !== undefined ? { ...prompt, system: style.system } : prompt,
+  );
   return {
-    text: finalText(answer.text, answer.offline, s.reply_max_chars),
+    text: finalText(answer.text, answer.offline, style.maxChars ?? s.reply_max_chars),
     offline: answer.offline,
     models: [context.embedModel, { role: 'llm', name: answer.model, offline: answer.offline }],
     config_rev: await configRevision(s),
@@ -83,13 +96,20 @@ function replyDocument(
   };
 }
 
-/** Writes (or finds) the reply, then publishes reply.message and PostMessage with derived ids. */
-export async function replyOnce(ctx: RuntimeContext, req: ReplyRequest): Promise<void> {
+/**
+ * The reply to `req`, written once: a stored reply (from an earlier delivery) is returned as it is, so a
+ * redelivery never calls the model again and every delivery publishes the same text. `key` is the reply id.
+ */
+export async function storedReply(
+  ctx: RuntimeContext,
+  req: ReplyRequest,
+  style: ReplyStyle = {},
+): Promise<{ key: string; reply: StoredReply }> {
   const s = cephalonSettings(ctx);
   const key = await deterministicId(['cephalon', req.sourceUrn]);
   let doc = await ctx.effects.documents.get('jobs', key);
   if (!doc?.slots.reply) {
-    const reply = await writeReply(ctx, req, s);
+    const reply = await writeReply(ctx, req, s, style);
     await ctx.effects.documents.upsertMany('jobs', [replyDocument(ctx, key, req, reply)]);
     doc = await ctx.effects.documents.get('jobs', key);
   } else {
@@ -97,6 +117,12 @@ export async function replyOnce(ctx: RuntimeContext, req: ReplyRequest): Promise
   }
   const reply = doc?.slots.reply?.value as StoredReply | undefined;
   if (!reply) throw new Error(`reply ${key} was written but cannot be read back`);
+  return { key, reply };
+}
+
+/** Writes (or finds) the reply, then publishes reply.message and PostMessage with derived ids. */
+export async function replyOnce(ctx: RuntimeContext, req: ReplyRequest): Promise<void> {
+  const { key, reply } = await storedReply(ctx, req);
   const options = { models: reply.models, config_rev: reply.config_rev };
   await ctx.effects.publish(
     ReplyMessage,

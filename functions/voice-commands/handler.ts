@@ -9,6 +9,7 @@ import type { PayloadOf } from '@promethean/schemas/message-definition';
 import { VoiceControlJoin, VoiceControlLeave } from '@promethean/schemas/voice/voice-messages';
 import { defineAgent } from '@promethean/shared/agent/agent-definition';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
+import { sessionDocument } from '../voice/voice-documents.ts';
 import manifest from './agent.yml';
 
 type VoiceCommand = PayloadOf<typeof InteractionVoice>;
@@ -40,6 +41,13 @@ export const voiceCommands = defineAgent(manifest, 'functions/voice-commands/age
     }
     const session_id = voiceSessionId(msg.provider, msg.tenant, p.space.foreign_id);
     if (p.action === 'leave') {
+      // The session document (docs/voice.md, "Voice documents") records the request for the status page.
+      await ctx.effects.documents.upsertMany('voice', [
+        sessionDocument(ctx, session_id, 'leave', msg.ts, {
+          guild_id: p.space.foreign_id,
+          interaction_urn: p.interaction_urn,
+        }),
+      ]);
       await ctx.effects.publish(
         VoiceControlLeave,
         { session_id, guild_id: p.space.foreign_id },
@@ -52,6 +60,15 @@ export const voiceCommands = defineAgent(manifest, 'functions/voice-commands/age
       await answer(ctx, p, '/voice join needs a voice channel.');
       return;
     }
+    await ctx.effects.documents.upsertMany('voice', [
+      sessionDocument(ctx, session_id, 'join', msg.ts, {
+        guild_id: p.space.foreign_id,
+        channel_id: p.voice_channel.foreign_id,
+        channel_urn: p.voice_channel.urn,
+        ...(p.voice_channel.name !== undefined && { channel_name: p.voice_channel.name }),
+        interaction_urn: p.interaction_urn,
+      }),
+    ]);
     await ctx.effects.publish(
       VoiceControlJoin,
       {

@@ -10,6 +10,7 @@ import { search } from '../search/handler.ts';
 import { spectrogram } from '../spectrogram/handler.ts';
 import { statusReporter } from '../status-reporter/handler.ts';
 import { stt } from '../stt/handler.ts';
+import { tts } from '../tts/handler.ts';
 import { voiceCommands } from '../voice-commands/handler.ts';
 
 export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
@@ -24,4 +25,5 @@ export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   statusReporter,
   spectrogram,
   stt,
+  tts,
 ]);

@@ -3,6 +3,7 @@ import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { yamlText } from './scripts/vite-yaml-text.ts';
 import { planStorageServers } from './test/servers/storage-server-plan.ts';
+import { accessStandIn } from './test/workers/functions/access-stand-in.ts';
 import { poolDependencyOptimizer, requireNodeProcess } from './test/workers/pool-node-compat.ts';
 
 // Where the storage servers (MongoDB-wire, Chroma) will listen; the global setup starts them there.
@@ -39,10 +40,9 @@ export default defineConfig({
                 // The voice host's secret as this Worker knows it (test/workers/functions/voice-ingest.test.ts).
                 VOICE_INGEST_SECRET: 'voice-ingest-test-secret-0123456789',
               },
-              serviceBindings: {
-                ACCESS: () =>
-                  new Response('promethean-access is not part of this test project', { status: 503 }),
-              },
+              // fetch answers 503; the voice-mixer's voicePlay RPC is taken as a connected host would.
+              serviceBindings: { ACCESS: accessStandIn.name },
+              workers: [accessStandIn],
             },
           }),
         ],

@@ -12,6 +12,7 @@ import { statusReporter } from '../status-reporter/handler.ts';
 import { stt } from '../stt/handler.ts';
 import { tts } from '../tts/handler.ts';
 import { voiceCommands } from '../voice-commands/handler.ts';
+import { voiceMixer } from '../voice-mixer/handler.ts';
 
 export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   messageIndexer,
@@ -26,4 +27,5 @@ export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   spectrogram,
   stt,
   tts,
+  voiceMixer,
 ]);

@@ -10,6 +10,7 @@ export { MongoDocuments } from '../storage/mongo-documents.ts';
 export { ReplyMailbox } from '../storage/reply-mailbox.ts';
 export { TenantDocuments } from '../storage/tenant-documents.ts';
 export { TenantLeases } from '../storage/tenant-leases.ts';
+export { VoicePlayback } from '../voice-mixer/voice-playback.ts';
 
 export default {
   fetch: app.fetch,

@@ -12,6 +12,7 @@ import providersYml from '../../providers.yml';
 import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
 import { tenantStoragePorts } from '../storage/tenant-storage-ports.ts';
+import { DurableObjectPlayback } from '../voice-mixer/durable-object-playback.ts';
 import { tenantEffectPorts } from './tenant-effect-ports.ts';
 
 export interface FunctionsRuntime {
@@ -24,6 +25,8 @@ function tenantPorts(env: FunctionsEnv, tenant: TenantView): EffectPorts {
   return {
     ...tenantStoragePorts(env, tenant),
     leases: new DurableObjectLeases(env.TENANT_LEASES, tenant.provider, tenant.tenant),
+    // Each voice session's ordered playback stream (the voice-mixer; docs/voice.md).
+    playback: new DurableObjectPlayback(env.VOICE_PLAYBACK, tenant.provider, tenant.tenant),
     // Models, blobs, the SSRF-guarded fetch and the attachment egress (see tenant-effect-ports.ts).
     ...tenantEffectPorts(env, tenant),
   };

@@ -26,6 +26,13 @@ export interface SegmentSlots {
   transcript?: { text: string; confidence: number; offline: boolean; latency_ms: number; language?: string };
   spectrogram?: { image_key: string; matrix_key: string; frames: number; n_mels: number };
   reply?: { reply_id: string; text: string; offline: boolean };
+  /** When the reply's first chunk reached the voice host, and the hops from end of speech to then. */
+  playback?: {
+    reply_id: string;
+    first_chunk_at: number;
+    speech_to_first_chunk_ms: number;
+    hops: Array<{ stage: string; queued_ms: number; work_ms: number }>;
+  };
 }
 
 type Scope = Pick<RuntimeContext, 'provider' | 'tenant'>;

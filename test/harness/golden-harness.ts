@@ -6,6 +6,8 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MemoryPlayback } from '@promethean/functions/voice-mixer/memory-playback';
+import type { PlayItem } from '@promethean/functions/voice-mixer/playback-sequencer';
 import type { Agent } from '@promethean/shared/agent/agent-definition';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
 import type { DocumentCollection, StoredDocument } from '@promethean/shared/effects/document-store';
@@ -48,6 +50,8 @@ export interface GoldenOutput {
   vectors?: Partial<Record<VectorCollection, GoldenVectorSnapshot>>;
   /** The envelope tenant's blobs, when any was stored. */
   blobs?: GoldenBlobSnapshot[];
+  /** Chunks the voice playback port handed to the voice host, in order, when any was. */
+  playback?: PlayItem[];
 }
 
 const COLLECTIONS: DocumentCollection[] = ['messages', 'attachments', 'jobs', 'voice'];
@@ -78,8 +82,11 @@ function scopeOf(envelope: unknown): { provider: string; tenant: string } | unde
 export async function runGoldenCase(agent: Agent, input: GoldenInput): Promise<GoldenOutput> {
   const golden = new GoldenPorts(input.http);
   const status = input.status;
-  const rt = recordingRuntime(startTime(input.envelope), (view) => ({
+  const start = startTime(input.envelope);
+  const playback = new MemoryPlayback({ now: () => start });
+  const rt = recordingRuntime(start, (view) => ({
     ...golden.forTenant(view),
+    playback,
     ...(status && { status: { tenantStatus: async () => structuredClone(status) } }),
   }));
   const scope = scopeOf(input.envelope);
@@ -87,6 +94,7 @@ export async function runGoldenCase(agent: Agent, input: GoldenInput): Promise<G
   if (scope && input.seed_vectors) await golden.seed(scope.provider, scope.tenant, input.seed_vectors);
   if (scope && input.seed_blobs) await golden.seedBlobs(scope.provider, scope.tenant, input.seed_blobs);
   for (const earlier of input.before ?? []) await invokeAgent(agent, earlier, rt.deps);
+  const deliveredBefore = playback.delivered.length;
   if (scope) golden.vectors(scope.provider, scope.tenant).writes.length = 0;
   rt.recorder.published.length = 0;
   const seen = new Set(rt.sink.records.map((r) => r.runtime_id));
@@ -107,6 +115,9 @@ export async function runGoldenCase(agent: Agent, input: GoldenInput): Promise<G
     documents,
     ...(Object.keys(vectors).length > 0 && { vectors }),
     ...(blobs.length > 0 && { blobs }),
+    ...(playback.delivered.length > deliveredBefore && {
+      playback: playback.delivered.slice(deliveredBefore),
+    }),
   };
 }
 

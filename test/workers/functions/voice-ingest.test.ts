@@ -5,7 +5,10 @@
  */
 import { env, exports } from 'cloudflare:workers';
 import { segmentBlobKey } from '@promethean/schemas/voice/voice-segment-ingest';
+import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import { describe, expect, it } from 'vitest';
+import { tenantStoragePorts } from '../../../functions/storage/tenant-storage-ports.ts';
+import providersYml from '../../../providers.yml';
 
 const SECRET = 'voice-ingest-test-secret-0123456789';
 const auth = { authorization: `Bearer ${SECRET}` };
@@ -134,5 +137,43 @@ describe('GET /voice/blobs', () => {
       },
     );
     expect(other.status).toBe(404);
+  });
+});
+
+describe('a segment through the voice queue in workerd', () => {
+  it('is transcribed, drawn, answered, spoken and played: the segment document fills slot by slot', async () => {
+    const env_ = segment();
+    expect((await post(env_, pcm())).status).toBe(200);
+    const view = ProviderRegistry.fromYaml(providersYml).tenant('discord', 'duck');
+    const documents = tenantStoragePorts(env, view).documents!;
+    const id = `${env_.payload.session_id}:${env_.payload.segment_id}`;
+    const deadline = Date.now() + 20_000;
+    let slots: string[] = [];
+    while (Date.now() < deadline) {
+      slots = Object.keys((await documents.get('voice', id))?.slots ?? {}).sort();
+      if (['playback', 'reply', 'segment', 'spectrogram', 'transcript'].every((s) => slots.includes(s)))
+        break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(slots).toEqual(['playback', 'reply', 'segment', 'spectrogram', 'transcript']);
+    const doc = await documents.get('voice', id);
+    expect(doc?.index).toEqual({
+      session_id: env_.payload.session_id,
+      user_id: env_.payload.user_id,
+      kind: 'segment',
+    });
+    expect(doc?.slots.transcript?.value).toMatchObject({ offline: true });
+    const reply = doc?.slots.reply?.value as { text: string } | undefined;
+    const drawn = doc?.slots.spectrogram?.value as { image_key: string } | undefined;
+    expect(reply?.text).toMatch(/^\[offline\]/);
+    const image = await env.BLOBS.get(`discord/duck/${drawn?.image_key}`);
+    expect(image?.httpMetadata?.contentType).toBe('image/png');
+    // The first chunk reached the access layer (voicePlay) with every hop of the way timed.
+    const played = doc?.slots.playback?.value as {
+      hops: Array<{ stage: string }>;
+      speech_to_first_chunk_ms: number;
+    };
+    expect(played.hops.map((h) => h.stage)).toEqual(['stt', 'reply', 'tts']);
+    expect(played.speech_to_first_chunk_ms).toBeGreaterThan(0);
   });
 });

@@ -80,6 +80,16 @@ describe('PlaybackSequencer', () => {
     expect(take()).toEqual(['b0']);
   });
 
+  it('releases replies held behind an utterance whose transcript turned out to be noise', () => {
+    const { s, take } = sequencer();
+    s.apply(utterance('seg-a', 100), 900); // announced by its segment: a reply may come
+    s.apply({ kind: 'chunk', item: chunk('b', 0, true, 200) }, 1_000);
+    expect(take()).toEqual([]);
+    expect(s.apply(utterance('seg-a', 100, false), 1_100).accepted).toBe(true); // its transcript: noise
+    expect(take()).toEqual(['b0']);
+    expect(s.apply(utterance('seg-a', 100, false), 1_200).reason).toBe('duplicate');
+  });
+
   it('refuses redelivered and finished chunks', () => {
     const { s, take } = sequencer();
     expect(s.apply({ kind: 'chunk', item: chunk('a', 0, false, 100) }, 1_000).accepted).toBe(true);
@@ -116,7 +126,7 @@ describe('PlaybackSequencer', () => {
   it('records when each reply’s first chunk went out, and starts afresh at the end of a session', () => {
     const { s } = sequencer();
     s.apply({ kind: 'chunk', item: chunk('a', 0, true, 100) }, 1_234);
-    expect(s.takeOutbox().started).toEqual([{ reply_id: 'a', at: 1_234 }]);
+    expect(s.takeOutbox().started).toMatchObject([{ reply_id: 'a', at: 1_234, first: { seq: 0 } }]);
     s.apply({ kind: 'chunk', item: chunk('b', 0, false, 200) }, 1_300);
     s.apply({ kind: 'end', session_id: 's' }, 1_400);
     expect(s.state).toEqual(emptySequencerState());

@@ -44,8 +44,8 @@ export interface SequencerState {
   finished_segments: string[];
   /** Chunks ready for the host, in the order they must reach it. */
   outbox: PlayItem[];
-  /** Replies whose first chunk entered the outbox, with when (for the latency record). */
-  started: Array<{ reply_id: string; at: number }>;
+  /** Replies whose first chunk entered the outbox, with when and that chunk (for the latency record). */
+  started: Array<{ reply_id: string; at: number; first: PlayItem }>;
 }
 
 export interface SequencerOptions {
@@ -104,7 +104,13 @@ export class PlaybackSequencer {
   }
 
   #utterance(e: Extract<PlaybackEvent, { kind: 'utterance' }>, now: number): string | undefined {
-    if (this.state.utterances[e.segment_id]) return 'duplicate';
+    const known = this.state.utterances[e.segment_id];
+    if (known) {
+      // The segment announced it; its transcript may then say no reply will come (noise).
+      if (e.expects_reply || known.resolved) return 'duplicate';
+      known.resolved = true;
+      return undefined;
+    }
     const answered = Object.values(this.state.replies).some((r) => r.segment_id === e.segment_id);
     this.state.utterances[e.segment_id] = {
       speech_end: e.speech_end,
@@ -165,7 +171,7 @@ export class PlaybackSequencer {
     for (;;) {
       const chunk = reply.chunks[reply.next_seq];
       if (!chunk) break;
-      if (reply.next_seq === 0) this.state.started.push({ reply_id: id, at: now });
+      if (reply.next_seq === 0) this.state.started.push({ reply_id: id, at: now, first: chunk });
       this.state.outbox.push(chunk);
       delete reply.chunks[reply.next_seq];
       reply.next_seq++;

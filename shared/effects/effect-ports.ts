@@ -201,8 +201,8 @@ export interface PlaybackReport {
   delivered: number;
   /** Chunks waiting for their turn. */
   waiting: number;
-  /** Replies whose first chunk went to the voice host because of this event, and when. */
-  started?: Array<{ reply_id: string; at: number }> | undefined;
+  /** Replies whose first chunk went to the voice host because of this event, and when (with that chunk). */
+  started?: Array<{ reply_id: string; at: number; first: PayloadOf<typeof VoicePlayPcm> }> | undefined;
   /** Chunks that could not be handed to the host yet (kept in order and retried). */
   undelivered?: number | undefined;
 }

@@ -55,6 +55,16 @@ export default defineConfig({
           deps: { optimizer: { ssr: poolDependencyOptimizer(['mongodb']) } },
         },
       },
+      // The chaos suite, short: it starts (and stops, kills, restarts) its own servers, so no global setup.
+      {
+        plugins: [yamlText()],
+        test: {
+          name: 'chaos',
+          environment: 'node',
+          include: ['test/chaos/**/*.test.ts'],
+          testTimeout: 180_000,
+        },
+      },
       // The access Worker's project lives beside its wrangler.toml: only there may token bindings be named.
       './durable-objects/vitest.config.ts',
     ],

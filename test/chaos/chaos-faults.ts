@@ -93,35 +93,49 @@ export class FaultInjector {
   readonly #broker: InMemoryBroker;
   /** Copies of published envelopes to publish again, by the round they are due in. */
   readonly #duplicates = new Map<number, Envelope[]>();
+  /** Ids the silent-drop control dropped (their copies are dropped too). */
+  readonly #dropped = new Set<string>();
   #round = 0;
 
   constructor(seed: number, rates: FaultRates, broker: InMemoryBroker) {
     this.#rates = rates;
     this.#r = streams(seed);
     this.#broker = broker;
-    const hit = (r: SeededRandom, p: number) => p > 0 && r.next() < p;
     broker.addFault({
       pattern: 'promethean.>',
       action: 'error',
-      when: () => hit(this.#r.publishFailure, rates.publish_failure) && ++this.counts.publish_failures > 0,
+      when: () => this.#counted('publish_failures', this.#r.publishFailure, rates.publish_failure),
     });
     broker.addFault({
       pattern: 'promethean.>',
       action: 'delay',
       delayMs: PUBLISH_DELAY_MS,
-      when: () => hit(this.#r.publishDelay, rates.publish_delay) && ++this.counts.publish_delays > 0,
+      when: () => this.#counted('publish_delays', this.#r.publishDelay, rates.publish_delay),
     });
     if (rates.silent_drop > 0) {
-      // Only live creates, so the control's loss is easy to name: a message that never reached any agent.
+      // Only live creates, and every copy of one once it is dropped: the control's loss is then exactly
+      // the messages that never reached any agent.
       broker.addFault({
         pattern: 'promethean.p.*.t.*.events.SocialMessageCreated',
         action: 'drop',
-        when: (env) =>
-          env.src === 'discord-gateway' &&
-          hit(this.#r.silentDrop, rates.silent_drop) &&
-          ++this.counts.silent_drops > 0,
+        when: (env) => env.src === 'discord-gateway' && this.#dropsSilently(env.id),
       });
     }
+  }
+
+  /** Draws from `r`; on a hit, counts one `kind`. */
+  #counted(kind: keyof FaultCounts, r: SeededRandom, p: number): boolean {
+    if (!(p > 0 && r.next() < p)) return false;
+    this.counts[kind]++;
+    return true;
+  }
+
+  #dropsSilently(id: string): boolean {
+    if (this.#dropped.has(id)) return true;
+    if (this.#r.silentDrop.next() >= this.#rates.silent_drop) return false;
+    this.#dropped.add(id);
+    this.counts.silent_drops++;
+    return true;
   }
 
   /** The driver tells the injector which round it is in (duplicates are scheduled in rounds). */
@@ -156,7 +170,7 @@ export class FaultInjector {
 
   /** Keeps a copy of `envelope` for a later round (same id: a redelivery, not a new message). */
   maybeDuplicate(envelope: Envelope): void {
-    if (this.#r.duplicate.next() >= this.#rates.duplicate) return;
+    if (this.#r.duplicate.next() >= this.#rates.duplicate || this.#dropped.has(envelope.id)) return;
     const due = this.#round + this.#r.duplicateWhen.int(1, 15);
     this.#duplicates.set(due, [...(this.#duplicates.get(due) ?? []), structuredClone(envelope)]);
   }

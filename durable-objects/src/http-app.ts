@@ -6,6 +6,7 @@ import { accessChecks, accessLedger, accessOps, countedAccessEnv } from './acces
 import { devDiscord } from './routes/dev-discord.ts';
 import { devEcho } from './routes/dev-echo.ts';
 import { developmentOnly } from './routes/dev-guard.ts';
+import { devVoice } from './routes/dev-voice.ts';
 import { voiceHost } from './routes/voice-host.ts';
 
 export const app = new Hono<{ Bindings: AccessEnv }>();
@@ -46,6 +47,7 @@ app.route('/voice-host', voiceHost);
 app.use('/dev/*', developmentOnly());
 app.route('/dev/echo/:tenant', devEcho);
 app.route('/dev/discord/:tenant', devDiscord);
+app.route('/dev/discord/:tenant/voice', devVoice);
 
 app.notFound(jsonNotFound);
 app.onError(jsonOnError);

@@ -38,6 +38,10 @@ export interface PipelineStackOptions {
   fakeDiscord?: Partial<FakeDiscordOptions>;
   /** Reuse servers across runs (a benchmark comparing stores keeps one Chroma and one double). */
   shared?: { chroma?: ChromaServer; models?: ModelDouble; mongo?: MongoWireServer };
+  /** Extra variables for the access Worker (its generated .dev.vars), e.g. VOICE_HOST_SECRET. */
+  accessVars?: Record<string, string>;
+  /** Extra variables for the functions Worker, e.g. VOICE_INGEST_SECRET. */
+  functionsVars?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -84,8 +88,9 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
         'durable-objects/.dev.vars holds your own Discord credentials; move it aside to run against the fake Discord',
       );
     }
-    writeFakeDevVars(fake.restUrl);
+    writeFakeDevVars(fake.restUrl, o.accessVars ?? {});
     cleanups.push(async () => removeFakeDevVars());
+    const port = await freePort();
     const envFile = join(stateDir, 'stack.env');
     const vars: Record<string, string> = {
       ADMIN_TOKEN: STACK_ADMIN_TOKEN,
@@ -95,6 +100,9 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
       DOCUMENT_STORE_OVERRIDE: o.documents,
       ...(mongo && { MONGODB_URI: mongo.uri }),
       AGENT_SETTINGS: JSON.stringify(o.agentSettings ?? {}),
+      // The voice host fetches playback chunks from this Worker's own URL.
+      VOICE_PLAYBACK_BASE_URL: `http://127.0.0.1:${port}`,
+      ...o.functionsVars,
     };
     writeFileSync(
       envFile,
@@ -102,7 +110,6 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
         .map(([k, v]) => `${k}=${dotenvValue(v)}`)
         .join('\n'),
     );
-    const port = await freePort();
     const workers = startWranglerDev({
       root: ROOT,
       configs: ['wrangler.toml', 'durable-objects/wrangler.toml'],

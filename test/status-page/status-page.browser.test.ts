@@ -122,6 +122,19 @@ describe.skipIf(realDiscord)('the status page in Chromium', () => {
     await page.waitForSelector('#queues tr[data-queue="promethean-events"] td.depth', { timeout: 60_000 });
     await screenshot(page, '02-status');
 
+    // Live: a message posted now appears without reloading (the panels refresh themselves every 5 s).
+    const echo = new DemoClient(base, 'echo', 'demo');
+    const later = await echo.say([
+      { author: { id: 'ada', name: 'Ada' }, content: 'the lamp room is finished' },
+    ]);
+    expect(later.status).toBe(202);
+    const navigations: string[] = [];
+    page.on('framenavigated', (frame) => navigations.push(frame.url()));
+    await expect
+      .poll(() => messages.textContent(), { timeout: 60_000, interval: 500 })
+      .toContain('the lamp room is finished');
+    expect(navigations).toEqual([]);
+
     // The search box: results with channel, author, time and distance, labelled offline.
     await page.fill('#search-query', 'lighthouse paint');
     await page.click('#search button[type=submit]');

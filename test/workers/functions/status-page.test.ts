@@ -10,6 +10,7 @@ import type { StoredDocument } from '@promethean/shared/effects/document-store';
 import { describe, expect, it } from 'vitest';
 import { R2BlobStore } from '../../../functions/blobs/r2-blob-store.ts';
 import { createdDocument } from '../../../functions/message-indexer/message-document.ts';
+import { deadLetterArchive } from '../../../functions/ops/ops-bindings.ts';
 import { app } from '../../../functions/src/http-app.ts';
 import { tenantWithPorts } from '../../../functions/status-page/status-page-data.ts';
 import { DurableObjectDocumentStore } from '../../../functions/storage/durable-object-document-store.ts';
@@ -283,5 +284,40 @@ describe('voice sessions', () => {
     expect(new Uint8Array(await image.arrayBuffer())).toEqual(PNG);
     expect((await app.request(url('ada-5000'), { headers: bearer }, adminEnv)).status).toBe(502);
     expect((await app.request(url('nobody-1'), { headers: bearer }, adminEnv)).status).toBe(404);
+  });
+});
+
+describe('dead letters on the page', () => {
+  it('lists the tenant’s newest letters, escaped, with replay and purge wired to the admin API', async () => {
+    const scope = { provider: 'discord', tenant: 'duck' };
+    await deadLetterArchive(env, scope).store([
+      {
+        v: 1,
+        queue: 'promethean-events',
+        target: 'message-indexer',
+        reason: 'handler_failed',
+        error: `boom ${word} <script>alert(3)</script>`,
+        attempts: 9,
+        dead_lettered_at: '2026-11-20T10:00:00.000Z',
+        body: { v: 1, envelope: { id: `env-${word}`, intent: 'SocialMessageCreated' } },
+        ...scope,
+      },
+    ]);
+    const body = await (await app.request('/status', { headers: bearer }, adminEnv)).text();
+    const card = body.slice(
+      body.indexOf('id="tenant-discord-duck"'),
+      body.indexOf('id="tenant-discord-goose"'),
+    );
+    expect(card).toContain(`boom ${word} &lt;script&gt;alert(3)&lt;/script&gt;`);
+    expect(card).toContain('<code>SocialMessageCreated</code>');
+    const replay =
+      /data-letter-action="replay" data-url="(\/admin\/dead-letters\/discord\/duck\/dl_[0-9a-f]+\/replay)"/.exec(
+        card,
+      );
+    expect(replay).not.toBeNull();
+    expect(card).toContain(`data-url="${replay![1]!.replace(/\/replay$/, '')}"`);
+    // The buttons' URLs are the admin API's own, which takes the page's cookie.
+    const letter = await app.request(replay![1]!.replace(/\/replay$/, ''), { headers: bearer }, adminEnv);
+    expect(letter.status).toBe(200);
   });
 });

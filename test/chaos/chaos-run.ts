@@ -159,6 +159,32 @@ function backfillStart(clock: FakeClock): Envelope {
   ) as Envelope;
 }
 
+/** Stops and restarts the servers and evicts the Durable Object when the schedule says so. */
+async function serverFaults(
+  round: number,
+  schedule: ReturnType<typeof serverSchedule>,
+  servers: ChaosServers,
+  faults: FaultInjector,
+  workPending: boolean,
+): Promise<void> {
+  if (round === schedule.mongoDown) await servers.mongo.kill();
+  if (round === schedule.mongoUp) {
+    await servers.mongo.restart();
+    await mongoReachable(servers.mongoClient);
+    faults.counts.mongo_restarts++;
+  }
+  if (round === schedule.chromaDown) await servers.chroma.kill();
+  if (round === schedule.chromaUp) {
+    await servers.chroma.restart();
+    faults.counts.chroma_restarts++;
+  }
+  if (schedule.evictAt(round) && workPending) {
+    const goose = CHAOS_TENANTS.find((t) => t.documents === 'workerd')!;
+    await servers.workerd.evict({ provider: goose.provider, tenant: goose.tenant });
+    faults.counts.durable_object_evictions++;
+  }
+}
+
 /** Publishes like the gateway and the queue producers do: a refused publish is sent again. */
 async function publishUntilAccepted(broker: InMemoryBroker, envelope: Envelope): Promise<number> {
   for (let refused = 0; ; refused++) {
@@ -201,7 +227,6 @@ async function drive(o: ChaosOptions, servers: ChaosServers, workload: Workload)
     beforePublish: faults.beforePublish,
   }).start();
   const schedule = serverSchedule(o.seed, workload.waves.length);
-  const goose = CHAOS_TENANTS.find((t) => t.documents === 'workerd')!;
   const started = Date.now();
   let round = 0;
   let publishRetries = 0;
@@ -212,21 +237,7 @@ async function drive(o: ChaosOptions, servers: ChaosServers, workload: Workload)
       completed = false;
       break;
     }
-    if (round === schedule.mongoDown) await servers.mongo.kill();
-    if (round === schedule.mongoUp) {
-      await servers.mongo.restart();
-      await mongoReachable(servers.mongoClient);
-      faults.counts.mongo_restarts++;
-    }
-    if (round === schedule.chromaDown) await servers.chroma.kill();
-    if (round === schedule.chromaUp) {
-      await servers.chroma.restart();
-      faults.counts.chroma_restarts++;
-    }
-    if (schedule.evictAt(round) && broker.pending() > 0) {
-      await servers.workerd.evict({ provider: goose.provider, tenant: goose.tenant });
-      faults.counts.durable_object_evictions++;
-    }
+    await serverFaults(round, schedule, servers, faults, broker.pending() > 0);
     const wave = round / WAVE_GAP;
     if (Number.isInteger(wave) && wave < workload.waves.length) {
       const inputs = [...(wave === 0 ? [backfillStart(clock)] : []), ...workload.waves[wave]!];

@@ -1,7 +1,7 @@
 /** Builds the access agents' runtime from this Worker's bindings; the only runtime that carries secrets. */
 import { randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import type { ContextDependencies } from '@promethean/shared/agent/runtime-context';
-import { consoleSink } from '@promethean/shared/agent/telemetry';
+import { consoleSink, logLevelFor } from '@promethean/shared/agent/telemetry';
 import type { QueueBody } from '@promethean/shared/broker/queue-body';
 import { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
@@ -22,7 +22,7 @@ export function createAccessRuntime(env: AccessEnv): { broker: QueueBroker; deps
     registry: ProviderRegistry.fromYaml(providersYml, KNOWN_ADAPTERS),
     broker,
     ports: (tenant) => accessPorts(env, tenant),
-    sink: consoleSink(env.PROMETHEAN_ENV === 'development' ? 'info' : 'warn'),
+    sink: consoleSink(logLevelFor(env)),
     clock: systemClock,
     ids: randomIds,
     runtimeIds: randomIds,

@@ -49,20 +49,30 @@ function confidenceOf(segments: readonly { avg_logprob: number }[] | undefined):
 }
 
 export class OpenAiModelPort implements ModelPort {
-  readonly #client: OpenAI;
+  #openai: OpenAI | undefined;
   readonly #settings: ModelSettings;
   readonly #scope: ModelScope;
+  readonly #fetch: typeof fetch | undefined;
 
   constructor(settings: ModelSettings, scope: ModelScope = {}, fetchImpl?: typeof fetch) {
     this.#settings = settings;
     this.#scope = scope;
-    this.#client = new OpenAI({
-      apiKey: settings.api_key ?? '',
-      baseURL: settings.base_url,
-      timeout: settings.timeout_ms,
+    this.#fetch = fetchImpl;
+  }
+
+  /**
+   * Built on first use: every invocation gets a port, most never call a model, and constructing the
+   * client (all its resource objects) costs more than many handlers do.
+   */
+  get #client(): OpenAI {
+    this.#openai ??= new OpenAI({
+      apiKey: this.#settings.api_key ?? '',
+      baseURL: this.#settings.base_url,
+      timeout: this.#settings.timeout_ms,
       maxRetries: 0,
-      ...(fetchImpl && { fetch: fetchImpl }),
+      ...(this.#fetch && { fetch: this.#fetch }),
     });
+    return this.#openai;
   }
 
   async #call<T>(operation: ModelOperation, model: string, run: () => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@
 import { parseAgentSettings } from '@promethean/shared/agent/agent-settings-override';
 import { randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import type { ContextDependencies } from '@promethean/shared/agent/runtime-context';
-import { consoleSink } from '@promethean/shared/agent/telemetry';
+import { consoleSink, logLevelFor } from '@promethean/shared/agent/telemetry';
 import type { QueueBody } from '@promethean/shared/broker/queue-body';
 import { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import type { EffectPorts } from '@promethean/shared/effects/effect-ports';
@@ -52,7 +52,7 @@ export function createFunctionsRuntime(
     registry: ProviderRegistry.fromYaml(providersYml),
     broker,
     ports: (tenant) => (decorate ? decorate(tenantPorts(env, tenant)) : tenantPorts(env, tenant)),
-    sink: consoleSink(env.PROMETHEAN_ENV === 'development' ? 'info' : 'warn'),
+    sink: consoleSink(logLevelFor(env)),
     clock: systemClock,
     ids: randomIds,
     runtimeIds: randomIds,

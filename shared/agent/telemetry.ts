@@ -36,6 +36,16 @@ export function consoleSink(minLevel: LogLevel = 'info'): TelemetrySink {
   };
 }
 
+/**
+ * The log floor for a Worker: its `LOG_LEVEL` var when set (debug, info, warn, error), otherwise info in
+ * development and warn elsewhere. Invalid values fall back to the default rather than silencing errors.
+ */
+export function logLevelFor(env: { PROMETHEAN_ENV?: unknown; LOG_LEVEL?: unknown }): LogLevel {
+  const wanted = typeof env.LOG_LEVEL === 'string' ? env.LOG_LEVEL.trim() : '';
+  if ((LEVELS as readonly string[]).includes(wanted)) return wanted as LogLevel;
+  return env.PROMETHEAN_ENV === 'development' ? 'info' : 'warn';
+}
+
 /** Keeps records in memory for tests. */
 export class RecordingSink implements TelemetrySink {
   readonly records: LogRecord[] = [];

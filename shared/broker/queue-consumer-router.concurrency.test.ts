@@ -5,7 +5,7 @@ import { defineAgent } from '../agent/agent-definition.ts';
 import { sequentialIds } from '../agent/envelope-factory.ts';
 import { RecordingSink } from '../agent/telemetry.ts';
 import { FakeClock } from './fake-clock.ts';
-import { RecordingQueue, recordedBatch } from './queue-batch-double.ts';
+import { type RecordedMessage, RecordingQueue, recordedBatch } from './queue-batch-double.ts';
 import { QueueBroker } from './queue-broker.ts';
 import { QueueConsumerRouter } from './queue-consumer-router.ts';
 import { testEnvelopes } from './test-envelopes.ts';
@@ -79,7 +79,7 @@ describe('QueueConsumerRouter batch concurrency', () => {
     const report = await done;
     expect(peak).toBe(3);
     expect([...report.keys()]).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
-    expect(b.messages.map((m) => m.settled?.kind)).toEqual([
+    expect((b.messages as readonly RecordedMessage[]).map((m) => m.settled?.kind)).toEqual([
       'ack',
       'ack',
       'ack',

@@ -40,7 +40,10 @@ const Pin = z.object({
 
 const RecordInput = z.object({
   id: z.string().min(1),
-  embedding: z.array(z.number().refine(Number.isFinite, 'embedding values must be finite numbers')),
+  // One pass over the array instead of a refinement per element: vectors have thousands of values.
+  embedding: z
+    .array(z.number())
+    .check(z.refine((values) => values.every(Number.isFinite), 'embedding values must be finite numbers')),
   document: z.string(),
   metadata: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])),
 });

@@ -88,12 +88,15 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
         'durable-objects/.dev.vars holds your own Discord credentials; move it aside to run against the fake Discord',
       );
     }
-    writeFakeDevVars(fake.restUrl, o.accessVars ?? {});
+    // Per-message info logs cross from workerd to wrangler's console; runs keep warnings unless asked.
+    const logLevel = process.env.STACK_LOGS === '1' ? 'info' : 'warn';
+    writeFakeDevVars(fake.restUrl, { LOG_LEVEL: logLevel, ...o.accessVars });
     cleanups.push(async () => removeFakeDevVars());
     const port = await freePort();
     const envFile = join(stateDir, 'stack.env');
     const vars: Record<string, string> = {
       ADMIN_TOKEN: STACK_ADMIN_TOKEN,
+      LOG_LEVEL: logLevel,
       CHROMA_URL: chroma.url,
       MODEL_BASE_URL: models.baseUrl,
       MODEL_API_KEY: 'model-double-key',

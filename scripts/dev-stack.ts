@@ -103,7 +103,8 @@ try {
   const publicKeys = publicKeyBindings(keys, Object.keys(keyed));
   chroma = await startDevChroma(stateDir);
   discord = await startDiscord();
-  if (discord.urls) writeFakeDevVars(discord.urls.restUrl, publicKeys);
+  const voiceSecret = keys.voice_host_secret ?? '';
+  if (discord.urls) writeFakeDevVars(discord.urls.restUrl, { ...publicKeys, VOICE_HOST_SECRET: voiceSecret });
   else {
     const missing = missingDevVars(Object.keys(publicKeyBindings(keys, ['echo'])));
     if (missing.length > 0) {
@@ -120,7 +121,13 @@ try {
     port,
     stateDir,
     // --var reaches only the first config's Worker: the functions Worker, which holds no provider secret.
-    vars: { ADMIN_TOKEN: keys.admin_token, CHROMA_URL: chroma.url },
+    vars: {
+      ADMIN_TOKEN: keys.admin_token,
+      CHROMA_URL: chroma.url,
+      // The voice host's secret as this Worker knows it, and where the host fetches playback chunks.
+      VOICE_INGEST_SECRET: voiceSecret,
+      VOICE_PLAYBACK_BASE_URL: base,
+    },
     echo: !values.quiet,
   });
   console.log(
@@ -147,6 +154,9 @@ try {
       `  Discord gateway    POST ${base}/dev/discord/duck/gateway/0/start`,
       `  admin token        ADMIN_TOKEN=${keys.admin_token}  (Authorization: Bearer …; npm run commands:register reads it)`,
       `  signing keys       ${join(stateDir, 'dev-keys.json')}  (echo${discord.urls ? ' and fake Discord' : ''} interaction keys)`,
+      `  voice host         VOICE_HOST_SECRET=${voiceSecret} ACCESS_CONTROL_URL=${base.replace(/^http/, 'ws')}/voice-host/connect?tenant=duck \\`,
+      `                     ACCESS_RELAY_URL=${base}/voice-host/relay SEGMENT_INGEST_URL=${base}/voice/segments \\`,
+      `                     PLAYBACK_FETCH_ORIGINS=${base} CONTROL_PORT=8791 npm run voice-host   (docs/voice.md)`,
       `  state              ${stateDir}`,
       '  try                npm run demo',
       'Press Ctrl-C to stop.',

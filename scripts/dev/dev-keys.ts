@@ -1,7 +1,8 @@
 /**
  * The dev stack's local secrets, made on first run and kept in `<state dir>/dev-keys.json` (under the
  * git-ignored `.wrangler/`, mode 0600): an Ed25519 keypair per interaction tenant (the echo tenants,
- * and the fake Discord's applications), and the `ADMIN_TOKEN` for local admin routes. The public keys
+ * and the fake Discord's applications), the `ADMIN_TOKEN` for local admin routes, and the voice host's
+ * shared secret (docs/voice.md). The public keys
  * go into the access Worker's generated `.dev.vars`; `npm run demo` and `commands:register` read the rest.
  */
 import { randomBytes } from 'node:crypto';
@@ -19,6 +20,8 @@ const KeyPair = z.object({
 
 const DevKeysFile = z.object({
   admin_token: z.string().min(32),
+  /** The voice host's shared secret (VOICE_HOST_SECRET on the access Worker, VOICE_INGEST_SECRET here). */
+  voice_host_secret: z.string().min(32).optional(),
   /** provider → tenant → keypair */
   interaction_keys: z.record(z.string(), z.record(z.string(), KeyPair)),
 });
@@ -56,6 +59,10 @@ export async function ensureDevKeys(
     keys = { admin_token: randomBytes(32).toString('base64url'), interaction_keys: {} };
   }
   let changed = !existsSync(join(stateDir, DEV_KEYS_FILE));
+  if (keys.voice_host_secret === undefined) {
+    keys.voice_host_secret = randomBytes(24).toString('base64url');
+    changed = true;
+  }
   for (const [provider, names] of Object.entries(tenants)) {
     const byTenant: Record<string, InteractionKeyPair> = keys.interaction_keys[provider] ?? {};
     keys.interaction_keys[provider] = byTenant;

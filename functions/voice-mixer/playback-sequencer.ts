@@ -237,9 +237,10 @@ export class PlaybackSequencer {
     return deadlines.length > 0 ? Math.min(...deadlines) : undefined;
   }
 
-  /** Puts chunks the owner could not deliver back at the front of the outbox, in their order. */
-  requeue(items: readonly PlayItem[]): void {
+  /** Puts chunks the owner could not deliver (and their start records) back in front, in their order. */
+  requeue(items: readonly PlayItem[], started: SequencerState['started'] = []): void {
     this.state.outbox = [...items, ...this.state.outbox];
+    this.state.started = [...started, ...this.state.started];
   }
 
   /** Takes the outbox (the owner delivers it) and the start records. */

@@ -73,18 +73,27 @@ export class PlaybackStream {
     return items.length;
   }
 
+  /** Delivers the outbox in order; a reply counts as started once its first chunk was actually taken. */
   async #drain(): Promise<Pick<PlaybackReport, 'started' | 'undelivered'>> {
     const { items, started } = this.#sequencer.takeOutbox();
+    const isStart = (item: PlayItem) => (s: (typeof started)[number]) =>
+      s.reply_id === item.reply_id && item.seq === 0;
+    const reported: typeof started = [];
     for (const [i, item] of items.entries()) {
       const result = await this.#outlet
         .deliver(item)
         .catch((e: unknown) => ({ ok: false, reason: String(e) }));
       if (!result.ok) {
-        this.#sequencer.requeue(items.slice(i));
-        return { started, undelivered: items.length - i };
+        const rest = items.slice(i);
+        this.#sequencer.requeue(
+          rest,
+          started.filter((s) => rest.some((item_) => isStart(item_)(s))),
+        );
+        return { started: reported, undelivered: rest.length };
       }
+      reported.push(...started.filter(isStart(item)));
     }
-    return { started, undelivered: 0 };
+    return { started: reported, undelivered: 0 };
   }
 
   #exclusive<T>(work: () => Promise<T>): Promise<T> {

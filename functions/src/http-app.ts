@@ -11,6 +11,8 @@ import { devIndex } from './routes/dev-index.ts';
 import { devProxy } from './routes/dev-proxy.ts';
 import { interactions } from './routes/interactions.ts';
 import { commandAdmin } from './routes/interactions-admin.ts';
+import { voiceHostProxy } from './routes/voice-host-proxy.ts';
+import { voiceSegments } from './routes/voice-segments.ts';
 
 /** Requests in flight per isolate before 503, and per client before 429 (the webhook is exempt). */
 const HTTP_MAX_IN_FLIGHT = 64;
@@ -26,7 +28,7 @@ app.use(
   loadShedding({
     maxInFlight: HTTP_MAX_IN_FLIGHT,
     maxInFlightPerClient: HTTP_MAX_IN_FLIGHT_PER_CLIENT,
-    exempt: ['/interactions', '/health', '/ready'],
+    exempt: ['/interactions', '/health', '/ready', '/voice-host'],
   }),
 );
 
@@ -34,6 +36,9 @@ app.route('/', opsRoutes);
 app.route('/dev/index', devIndex);
 app.route('/dev', devProxy);
 app.route('/interactions', interactions);
+// The voice host (docs/voice.md): segment ingest and playback blobs here, control and relay in the access layer.
+app.route('/voice', voiceSegments);
+app.route('/voice-host', voiceHostProxy);
 app.route('/admin/commands', commandAdmin);
 app.route('/admin', adminBackfill);
 app.route('/admin/dead-letters', adminDeadLetters);

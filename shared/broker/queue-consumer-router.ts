@@ -1,8 +1,9 @@
 /**
  * Dispatches each queue message by topic to the agents whose manifests subscribe to it, and settles
  * every message on its own: ack on success or a non-retriable failure, retry with backoff, dead-letter
- * after `max_retries`. A message for several agents is fanned out into one copy per agent first, so
- * one agent failing never re-runs another agent's side effects. A message for an agent that is
+ * after `max_retries`. A message for several agents runs in all of them on the one delivery; an agent
+ * that has to retry (or is deferred) continues on its own targeted copy, so one agent failing never
+ * re-runs another agent's side effects. A message for an agent that is
  * overloaded, paused or stopped is deferred: re-sent with a delay, never dead-lettered, never counted
  * as a failure.
  */
@@ -47,6 +48,11 @@ export interface SettledMessage extends SettlementRecord {
   code?: ErrorCode;
   /** Handler time by the runtime's clock, for messages an agent ran. */
   latencyMs?: number;
+  /**
+   * One of several agents that ran on a single delivery: the agent's outcome only. The queue message's
+   * own fate is in the record without `shared` (settlement `fanout`, or `retry`).
+   */
+  shared?: boolean;
 }
 
 /** Sees each invocation start and each message settle (health trackers, metrics recorders). */
@@ -127,13 +133,17 @@ export class QueueConsumerRouter {
 
   async #settle(queue: string, message: Message<unknown>): Promise<SettlementRecord> {
     const detail = await this.#settleWithDetail(queue, message);
+    this.#observe({ queue, ...detail });
+    const { settlement, delaySeconds } = detail;
+    return { settlement, ...(delaySeconds !== undefined && { delaySeconds }) };
+  }
+
+  #observe(settled: SettledMessage): void {
     try {
-      this.#o.observer?.settled?.({ queue, ...detail });
+      this.#o.observer?.settled?.(settled);
     } catch {
       // Observers count; they never change what happens to a message.
     }
-    const { settlement, delaySeconds } = detail;
-    return { settlement, ...(delaySeconds !== undefined && { delaySeconds }) };
   }
 
   async #settleWithDetail(queue: string, message: Message<unknown>): Promise<Omit<SettledMessage, 'queue'>> {
@@ -170,25 +180,52 @@ export class QueueConsumerRouter {
       message.ack();
       return { settlement: 'no_subscriber' };
     }
-    if (targets.length > 1) return this.#fanOut(message, envelope, targets);
+    if (targets.length > 1) return this.#invokeEach(queue, message, body.data, envelope, targets);
     return this.#invoke(queue, message, body.data, envelope, targets[0]!);
   }
 
-  async #fanOut(message: Message<unknown>, envelope: Envelope, targets: Agent[]): Promise<SettlementRecord> {
-    try {
-      await this.#o.broker.queueFor(envelope.dst).sendBatch(
-        targets.map((a) => ({
-          body: { v: 1 as const, envelope, target: a.manifest.id },
-          contentType: 'json' as const,
-        })),
-      );
-      message.ack();
-      return { settlement: 'fanout' };
-    } catch {
-      // Nothing was handled yet, so retrying the original cannot duplicate a side effect.
-      message.retry({ delaySeconds: 1 });
-      return { settlement: 'retry', delaySeconds: 1 };
+  /**
+   * Runs every subscriber on this one delivery. An agent that did not finish (a retry, a deferral, a dead
+   * letter) continues on its own targeted copy, so no agent's retry ever re-runs another's side effects;
+   * then the original is acked. If a copy cannot be sent, the original is retried: agents that already
+   * finished run again, which their idempotency makes harmless.
+   */
+  async #invokeEach(
+    queue: string,
+    message: Message<unknown>,
+    body: QueueBody,
+    envelope: Envelope,
+    targets: Agent[],
+  ): Promise<Omit<SettledMessage, 'queue'>> {
+    const copies: MessageSendRequest<QueueBody>[] = [];
+    await Promise.all(
+      targets.map(async (agent) => {
+        const share = new SharedDelivery(message);
+        const detail = await this.#invoke(queue, share, body, envelope, agent);
+        this.#observe({ queue, ...detail, shared: true });
+        if (share.retryDelaySeconds !== undefined) {
+          copies.push({
+            body: {
+              ...body,
+              target: agent.manifest.id,
+              failed_attempts: (body.failed_attempts ?? 0) + message.attempts,
+            },
+            contentType: 'json',
+            delaySeconds: share.retryDelaySeconds,
+          });
+        }
+      }),
+    );
+    if (copies.length > 0) {
+      try {
+        await this.#o.broker.queueFor(envelope.dst).sendBatch(copies);
+      } catch {
+        message.retry({ delaySeconds: 1 });
+        return { settlement: 'retry', delaySeconds: 1 };
+      }
     }
+    message.ack();
+    return { settlement: 'fanout' };
   }
 
   async #invoke(
@@ -344,5 +381,37 @@ export class QueueConsumerRouter {
     }
     message.ack();
     return { settlement: 'dead_letter' };
+  }
+}
+
+/**
+ * One agent's view of a delivery shared by several agents: acking it means that agent is done; a retry
+ * it asks for is carried out by sending that agent a targeted copy with the delay.
+ */
+class SharedDelivery implements Message<unknown> {
+  readonly #message: Message<unknown>;
+  retryDelaySeconds: number | undefined;
+
+  constructor(message: Message<unknown>) {
+    this.#message = message;
+  }
+
+  get id(): string {
+    return this.#message.id;
+  }
+  get timestamp(): Date {
+    return this.#message.timestamp;
+  }
+  get body(): unknown {
+    return this.#message.body;
+  }
+  get attempts(): number {
+    return this.#message.attempts;
+  }
+  ack(): void {
+    this.retryDelaySeconds = undefined;
+  }
+  retry(options?: QueueRetryOptions): void {
+    this.retryDelaySeconds = Math.max(1, options?.delaySeconds ?? 1);
   }
 }

@@ -72,12 +72,15 @@ export class OpsRecorder {
 
   /** Counts one message the router settled: queue outcome, and for agents that ran, count/errors/latency. */
   settled(m: SettledMessage): void {
-    this.#ops.messages_processed++;
-    const q = this.#queue(m.queue);
-    if (m.settlement === 'retry') q.retried++;
-    if (m.settlement === 'dead_letter') q.dead_lettered++;
-    if (m.settlement === 'deferred') q.deferred++;
-    if (LEAVES_QUEUE.has(m.settlement)) q.acked++;
+    // One delivery several agents shared is one message for the queue: its own record counts it.
+    if (!m.shared) {
+      this.#ops.messages_processed++;
+      const q = this.#queue(m.queue);
+      if (m.settlement === 'retry') q.retried++;
+      if (m.settlement === 'dead_letter') q.dead_lettered++;
+      if (m.settlement === 'deferred') q.deferred++;
+      if (LEAVES_QUEUE.has(m.settlement)) q.acked++;
+    }
     if (m.agent === undefined || m.intent === undefined || m.outcome === undefined) return;
     if (m.outcome === 'skipped') return;
     const a = this.#agentIntent(m.agent, m.intent);

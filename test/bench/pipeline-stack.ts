@@ -100,6 +100,7 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
       CHROMA_URL: chroma.url,
       MODEL_BASE_URL: models.baseUrl,
       MODEL_API_KEY: 'model-double-key',
+      ...(process.env.EMBED_DIMENSIONS && { EMBED_DIMENSIONS: process.env.EMBED_DIMENSIONS }),
       DOCUMENT_STORE_OVERRIDE: o.documents,
       ...(mongo && { MONGODB_URI: mongo.uri }),
       AGENT_SETTINGS: JSON.stringify(o.agentSettings ?? {}),

@@ -36,11 +36,16 @@ retry: { max_retries: ${maxRetries}, base_delay_s: 2, max_delay_s: 30 }
 /** A producer that keeps what was sent, so fan-out copies can be inspected without being consumed. */
 class CapturingQueue {
   readonly sent: QueueBody[] = [];
-  async send(body: QueueBody) {
+  readonly delays: Array<number | undefined> = [];
+  async send(body: QueueBody, options?: QueueSendOptions) {
     this.sent.push(body);
+    this.delays.push(options?.delaySeconds);
   }
   async sendBatch(messages: Iterable<MessageSendRequest<QueueBody>>) {
-    for (const m of messages) this.sent.push(m.body);
+    for (const m of messages) {
+      this.sent.push(m.body);
+      this.delays.push(m.delaySeconds);
+    }
   }
 }
 
@@ -72,6 +77,12 @@ function setup() {
       .build(),
     defineAgent(manifest('recorder-b', SocialMessageCreated), 'b.yml')
       .on(SocialMessageCreated, async (m) => void handled.push(`b:${m.payload.foreign_id}`))
+      .build(),
+    defineAgent(manifest('picky', SocialMessageCreated), 'p.yml')
+      .on(SocialMessageCreated, async (m) => {
+        if (m.payload.foreign_id === '2') throw new RetryAfterError('not yet', 7_000);
+        handled.push(`p:${m.payload.foreign_id}`);
+      })
       .build(),
     defineAgent(manifest('flaky', SocialMessageUpdated), 'c.yml')
       .on(SocialMessageUpdated, async () => {
@@ -107,7 +118,7 @@ function queued(id: string, def: MessageDefinition, payload: unknown, attempts =
 }
 
 describe('QueueConsumerRouter in workerd', () => {
-  it('fans a message for two agents out into one copy per agent and acks the original', async () => {
+  it('runs every subscriber of a message on one delivery, then acks it without sending copies', async () => {
     const { router, events, handled } = setup();
     const batch = createMessageBatch('promethean-events', [queued('m1', SocialMessageCreated, created)]);
     const ctx = createExecutionContext();
@@ -115,8 +126,25 @@ describe('QueueConsumerRouter in workerd', () => {
     const result = await getQueueResult(batch, ctx);
     expect(report.get('m1')).toEqual({ settlement: 'fanout' });
     expect(result.explicitAcks).toEqual(['m1']);
-    expect(handled).toEqual([]);
-    expect(events.sent.map((b) => b.target).sort()).toEqual(['recorder-a', 'recorder-b']);
+    expect(handled.sort()).toEqual(['a:1', 'b:1', 'p:1']);
+    expect(events.sent).toEqual([]);
+  });
+
+  it('gives only the agent that must retry its own delayed copy; the others are done', async () => {
+    const { router, events, handled } = setup();
+    const batch = createMessageBatch('promethean-events', [
+      queued('m9', SocialMessageCreated, { ...created, foreign_id: '2', urn: 'urn:echo:message:demo:2' }, 2),
+    ]);
+    const ctx = createExecutionContext();
+    const report = await router.consume(batch);
+    const result = await getQueueResult(batch, ctx);
+    expect(report.get('m9')).toEqual({ settlement: 'fanout' });
+    expect(result.explicitAcks).toEqual(['m9']);
+    expect(handled.sort()).toEqual(['a:2', 'b:2']);
+    expect(events.sent.map((b) => ({ target: b.target, failed_attempts: b.failed_attempts }))).toEqual([
+      { target: 'picky', failed_attempts: 2 },
+    ]);
+    expect(events.delays[0]).toBeGreaterThanOrEqual(7);
   });
 
   it('runs a targeted copy only in its agent, so a retry never re-runs the other agent', async () => {

@@ -147,6 +147,7 @@ describe('the status page', () => {
                     transcript: { text: EVIL, confidence: 0.93, offline: true, latency_ms: 120 },
                     has_spectrogram: true,
                     reply: { reply_id: 'r1', text: EVIL },
+                    speech_to_first_chunk_ms: 700,
                   },
                 ],
               },

@@ -30,14 +30,14 @@ function segmentRow(t: TenantPageData, s: VoiceSegmentView): SafeHtml {
 <div>${image}</div>
 <div><div class="small">${utcTime(s.ts_start)} · ${span} · speaker <code>${s.user_id ?? '?'}</code></div>
 <div>${transcript(s)}</div>
-${s.reply ? html`<div><strong>Duck:</strong> <span class="msg">${s.reply.text}</span></div>` : ''}</div>
+${s.reply ? html`<div><strong>Duck:</strong> <span class="msg">${s.reply.text}</span>${s.reply.offline ? html` <span class="note">[offline reply]</span>` : ''}${s.speech_to_first_chunk_ms === undefined ? '' : html` <span class="small">first sound ${duration(s.speech_to_first_chunk_ms)} after the end of speech</span>`}</div>` : ''}</div>
 </div>`;
 }
 
 function sessionBlock(t: TenantPageData, v: VoiceSessionView): SafeHtml {
   return html`<div class="voice-session" data-session="${v.session_id}">
 <h4>session <code>${v.session_id}</code> <span class="small">${count(v.segment_count)} segments</span></h4>
-${v.details.length > 0 ? html`<div class="small">${v.details.map(([k, value]) => html`<span>${k}: <code>${value}</code></span> `)}</div>` : ''}
+${v.details.length > 0 ? html`<div class="small">${v.details.map(([k, value], i) => html`${i > 0 ? ' · ' : ''}<span>${k} <code>${value}</code></span>`)}</div>` : ''}
 ${v.segments.length === 0 ? html`<p class="empty">No segments yet.</p>` : v.segments.map((s) => segmentRow(t, s))}
 </div>`;
 }

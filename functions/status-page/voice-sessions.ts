@@ -30,7 +30,20 @@ const TranscriptSlot = z.object({
   latency_ms: z.number().optional(),
 });
 const SpectrogramSlot = z.object({ image_key: z.string(), matrix_key: z.string().optional() });
-const ReplySlot = z.object({ reply_id: z.string().optional(), text: z.string() });
+const ReplySlot = z.object({
+  reply_id: z.string().optional(),
+  text: z.string(),
+  offline: z.boolean().optional(),
+});
+const PlaybackSlot = z.object({ speech_to_first_chunk_ms: z.number() });
+/** Session slots (voice-commands writes `join` and `leave`, voice-mixer `state`); each carries `at`. */
+const JoinSlot = z.object({
+  channel_id: z.string().optional(),
+  channel_name: z.string().optional(),
+  at: Time.optional(),
+});
+const LeaveSlot = z.object({ at: Time.optional() });
+const StateSlot = z.object({ status: z.string(), reason: z.string().optional(), at: Time.optional() });
 
 export interface VoiceSegmentView {
   /** The document id, `{session_id}:{segment_id}`. */
@@ -42,6 +55,8 @@ export interface VoiceSegmentView {
   transcript: z.infer<typeof TranscriptSlot> | undefined;
   has_spectrogram: boolean;
   reply: z.infer<typeof ReplySlot> | undefined;
+  /** From the end of speech to Duck's first sound, when the reply was played. */
+  speech_to_first_chunk_ms: number | undefined;
 }
 
 export interface VoiceSessionView {
@@ -56,6 +71,11 @@ export interface VoiceSessionView {
 function slot<T>(doc: StoredDocument, name: string, schema: z.ZodType<T>): T | undefined {
   const parsed = schema.safeParse(doc.slots[name]?.value);
   return parsed.success ? parsed.data : undefined;
+}
+
+function timeText(t: number | string): string {
+  const ms = millis(t);
+  return ms === undefined ? String(t) : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 function millis(t: number | string | undefined): number | undefined {
@@ -76,6 +96,7 @@ export function segmentView(doc: StoredDocument): VoiceSegmentView {
     transcript: slot(doc, 'transcript', TranscriptSlot),
     has_spectrogram: slot(doc, 'spectrogram', SpectrogramSlot) !== undefined,
     reply: slot(doc, 'reply', ReplySlot),
+    speech_to_first_chunk_ms: slot(doc, 'playback', PlaybackSlot)?.speech_to_first_chunk_ms,
   };
 }
 
@@ -84,19 +105,28 @@ export function spectrogramKey(doc: StoredDocument): string | undefined {
   return slot(doc, 'spectrogram', SpectrogramSlot)?.image_key;
 }
 
-/** Scalar values of a session document's slots, flattened to `slot.field` labels. */
+/** What a session document says, in words: channel, connection state, when it joined and left. */
 function sessionDetails(doc: StoredDocument | undefined): Array<[string, string]> {
   if (!doc) return [];
-  const details: Array<[string, string]> = [];
-  for (const [name, s] of Object.entries(doc.slots)) {
-    const value = s.value;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [field, v] of Object.entries(value)) {
-        if (['string', 'number', 'boolean'].includes(typeof v)) details.push([`${name}.${field}`, String(v)]);
-      }
-    } else if (['string', 'number', 'boolean'].includes(typeof value)) details.push([name, String(value)]);
-  }
-  return details.slice(0, 12);
+  const join = slot(doc, 'join', JoinSlot);
+  const state = slot(doc, 'state', StateSlot);
+  const left = slot(doc, 'leave', LeaveSlot);
+  const details: Array<[string, string | undefined]> = [
+    ['channel', join?.channel_name ?? join?.channel_id],
+    ['state', state && `${state.status}${state.reason ? ` (${state.reason})` : ''}`],
+    ['joined', join?.at === undefined ? undefined : timeText(join.at)],
+    ['left', left?.at === undefined ? undefined : timeText(left.at)],
+  ];
+  return details.filter((d): d is [string, string] => d[1] !== undefined);
+}
+
+/** When the session last did something: its newest segment, join, state change or leave. */
+function lastActivity(doc: StoredDocument | undefined, segments: readonly VoiceSegmentView[]): number {
+  const times = [
+    ...segments.map((s) => s.ts_start ?? 0),
+    ...(doc ? ['join', 'state', 'leave'].map((name) => millis(slot(doc, name, LeaveSlot)?.at) ?? 0) : []),
+  ];
+  return Math.max(0, ...times);
 }
 
 const startOf = (s: VoiceSegmentView) => s.ts_start ?? 0;
@@ -115,7 +145,7 @@ export async function readVoiceSessions(documents: DocumentStore): Promise<Voice
     bySession.set(s.session_id, [...(bySession.get(s.session_id) ?? []), s]);
   const sessionDoc = new Map(sessionDocs.map((d) => [d.foreign_id.replace(/^session:/, ''), d]));
   const ids = new Set([...sessionDoc.keys(), ...bySession.keys()]);
-  const latest = (id: string) => Math.max(0, ...(bySession.get(id) ?? []).map(startOf));
+  const latest = (id: string) => lastActivity(sessionDoc.get(id), bySession.get(id) ?? []);
   return [...ids]
     .sort((a, b) => latest(b) - latest(a) || b.localeCompare(a))
     .slice(0, VOICE_SESSIONS_SHOWN)

@@ -247,7 +247,10 @@ describe('voice sessions', () => {
         foreign_id: `session:${session}`,
         urn: `urn:echo:voice-session:demo:${session}`,
         index: { kind: 'session' },
-        slots: { state: { version: v, value: { status: 'ready', channel_id: 'voice-1' } } },
+        slots: {
+          join: { version: v, value: { channel_id: 'voice-1', channel_name: 'Lounge', at: 1_000 } },
+          state: { version: v, value: { status: 'ready', channel_id: 'voice-1', at: 1_500 } },
+        },
       },
       segment('ada-1000', {
         segment: { version: v, value: { ts_start: 1_000, ts_end: 2_400, blob_key: 'pcm/x' } },
@@ -259,7 +262,8 @@ describe('voice sessions', () => {
           version: v,
           value: { image_key: `spectrograms/${session}/ada-1000.png`, matrix_key: 'm' },
         },
-        reply: { version: v, value: { reply_id: 'r-1', text: 'It is ready.' } },
+        reply: { version: v, value: { reply_id: 'r-1', text: 'It is ready.', offline: true } },
+        playback: { version: v, value: { reply_id: 'r-1', speech_to_first_chunk_ms: 640 } },
       }),
       segment('ada-5000', {
         segment: { version: v, value: { ts_start: 5_000, ts_end: 6_000 } },
@@ -272,7 +276,10 @@ describe('voice sessions', () => {
     expect(card).toContain(`is the ${word} ready &lt;b&gt;`);
     expect(card).toContain('[offline transcription]');
     expect(card).toContain('It is ready.');
-    expect(card).toContain('state.status: <code>ready</code>');
+    expect(card).toContain('channel <code>Lounge</code>');
+    expect(card).toContain('state <code>ready</code>');
+    expect(card).toContain('[offline reply]');
+    expect(card).toContain('first sound 640 ms after the end of speech');
     expect(card).toContain('not transcribed yet');
 
     const url = (id: string) =>

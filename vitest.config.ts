@@ -22,9 +22,27 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['{schemas,shared,functions,durable-objects,voice-host,test,scripts,docs}/**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'test/workers/**', 'test/chaos/**'],
+          exclude: [
+            '**/node_modules/**',
+            'test/workers/**',
+            'test/chaos/**',
+            'test/dev-stack/**',
+            'test/status-page/**',
+          ],
           testTimeout: 20_000,
           globalSetup: [STORAGE_SERVERS],
+        },
+      },
+      // Tests that start the whole dev stack (npm run dev) as a user would. One file at a time: every
+      // stack writes the access Worker's generated durable-objects/.dev.vars, which is one file.
+      {
+        plugins: [yamlText()],
+        test: {
+          name: 'stack',
+          environment: 'node',
+          include: ['test/dev-stack/**/*.test.ts', 'test/status-page/**/*.test.ts'],
+          testTimeout: 180_000,
+          fileParallelism: false,
         },
       },
       {

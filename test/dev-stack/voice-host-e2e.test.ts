@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_FAILED_CONNECTS } from '../../voice-host/src/session/voice-session.ts';
 import { type PipelineStack, startPipelineStack } from '../bench/pipeline-stack.ts';
 import { freePort } from '../servers/free-port.ts';
 
@@ -32,7 +33,9 @@ async function until<T>(
   let last = await probe();
   while (!ok(last)) {
     if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+      throw new Error(
+        `timed out waiting for ${what}; last: ${JSON.stringify(last)}\nvoice host log:\n${hostLog.slice(-40).join('\n')}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
     last = await probe();
   }
@@ -118,12 +121,21 @@ describe('the voice host process against the dev stack', () => {
       (l) => l.voice_updates >= 2,
     );
     expect(link.connected).toBe(true);
-    // With both updates in hand, @discordjs/voice leaves "signalling" for the voice server (which the fake lacks).
-    const after = await until('the host’s session past signalling', health, (h) =>
-      h.sessions.some((s) => s.session_id === join.session_id && s.connection !== 'signalling'),
+    // With both updates in hand, @discordjs/voice leaves "signalling" and dials the voice server the
+    // fake named (none listens there); each refusal makes it rejoin, so the host gives up after a few.
+    await until(
+      'the host to dial the voice server and then give up',
+      async () => hostLog.join('\n'),
+      (log) => log.includes('voice server unreachable'),
     );
-    expect(after.sessions.find((s) => s.session_id === join.session_id)?.connection).toMatch(
-      /connecting|disconnected/,
+    expect(hostLog.some((l) => l.includes('voice connection error') && l.includes('ECONNREFUSED'))).toBe(
+      true,
     );
+    const joins = stack.fake.gateway
+      .received()
+      .filter((p) => p.op === 4 && (p.d as { channel_id?: string | null }).channel_id === VOICE_CHANNEL);
+    // The first join plus at most MAX_FAILED_CONNECTS rejoins: the gateway's send budget is not spent.
+    expect(joins.length).toBeGreaterThanOrEqual(2);
+    expect(joins.length).toBeLessThanOrEqual(1 + MAX_FAILED_CONNECTS);
   }, 180_000);
 });

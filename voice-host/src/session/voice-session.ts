@@ -24,6 +24,12 @@ import type { SessionInfo } from './session-info.ts';
 
 /** How long a dropped connection may take to start reconnecting by itself before it is given up. */
 const RECONNECT_GRACE_MS = 5_000;
+/**
+ * @discordjs/voice rejoins at once whenever the voice server's socket fails, and every rejoin is an op 4
+ * through the tenant's gateway session (120 sends a minute for everything). A voice server that keeps
+ * refusing would spend that budget in seconds, so after this many failed connects in a row the host leaves.
+ */
+export const MAX_FAILED_CONNECTS = 5;
 
 export interface VoiceSessionOptions extends Omit<SessionCoreOptions, 'output'> {
   readonly adapterCreator: DiscordGatewayAdapterCreator;
@@ -40,6 +46,7 @@ export class VoiceSession {
   readonly #connection: VoiceConnection;
   readonly #binding: DiscordReceiveBinding;
   #everReady = false;
+  #failedConnects = 0;
 
   constructor(o: VoiceSessionOptions) {
     this.#o = o;
@@ -75,7 +82,23 @@ export class VoiceSession {
     );
     this.#connection.on('stateChange', (oldState, newState) => {
       if (oldState.status === newState.status) return;
-      if (newState.status === VoiceConnectionStatus.Ready) this.#everReady = true;
+      if (newState.status === VoiceConnectionStatus.Ready) {
+        this.#everReady = true;
+        this.#failedConnects = 0;
+      }
+      if (
+        oldState.status === VoiceConnectionStatus.Connecting &&
+        newState.status === VoiceConnectionStatus.Signalling &&
+        ++this.#failedConnects >= MAX_FAILED_CONNECTS
+      ) {
+        o.log({
+          level: 'error',
+          msg: 'voice server unreachable: leaving instead of rejoining again',
+          failed_connects: this.#failedConnects,
+          session_id: o.info.session_id,
+        });
+        queueMicrotask(() => this.leave());
+      }
       this.#publishState(newState.status as ConnectionStatus);
       if (newState.status === VoiceConnectionStatus.Disconnected) void this.#recoverOrLeave();
       if (newState.status === VoiceConnectionStatus.Destroyed) this.#destroyed();

@@ -19,6 +19,7 @@ const MongoUri = z
   .string()
   .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// connection string');
 const Override = z.enum(['', 'sqlite', 'mongodb']);
+const HttpUrl = z.url({ protocol: /^https?$/ });
 
 /** Parses the storage variables; a malformed value is a StorageConfigurationError naming the variable. */
 export function readStorageEnv(env: object): StorageEnv {
@@ -33,7 +34,7 @@ export function readStorageEnv(env: object): StorageEnv {
     );
   }
   const chroma = text('CHROMA_URL') || DEFAULT_CHROMA_URL;
-  if (!z.url({ protocol: /^https?$/ }).safeParse(chroma).success) {
+  if (!HttpUrl.safeParse(chroma).success) {
     throw new StorageConfigurationError(`CHROMA_URL "${chroma}" is not an http(s) URL`, 'CHROMA_URL');
   }
   const override = Override.safeParse(text('DOCUMENT_STORE_OVERRIDE'));

@@ -34,8 +34,8 @@ const MIGRATIONS = [
    CREATE INDEX documents_by_sort ON documents (collection, sort_key)`,
   // Channel pages (recent messages, the status page, backfill checks) without scanning the collection.
   `CREATE INDEX documents_by_channel ON documents (collection, json_extract(index_json, '$.channel_id'), sort_key)`,
-  // count() of live documents reads this index instead of every row.
-  `CREATE INDEX documents_live ON documents (collection, deleted)`,
+  // count() and newest-first listings of live documents read this index instead of every row.
+  `CREATE INDEX documents_live ON documents (collection, deleted, sort_key)`,
 ];
 
 /** Durable Object SQLite binds at most 100 parameters per statement. */

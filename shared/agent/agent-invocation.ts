@@ -1,6 +1,6 @@
 /** Runs one agent on one message: validate, build the context, handle, and classify the outcome. */
 
-import type { Envelope } from '@promethean/schemas/envelope';
+import type { Envelope, TypedEnvelope } from '@promethean/schemas/envelope';
 import type { ErrorCode } from '@promethean/schemas/ops/ops-messages';
 import { ErrorEvent } from '@promethean/schemas/ops/ops-messages';
 import { UnknownProviderError, UnknownTenantError } from '../platform/registry-errors.ts';
@@ -116,7 +116,8 @@ export async function invokeAgent(
   try {
     const ctx = createRuntimeContext(agent.manifest, message, deps);
     telemetry = ctx.telemetry;
-    await agent.handle(message, ctx);
+    // The handler sees the context's frozen copy: a parse may be shared by several agents of one delivery.
+    await agent.handle(ctx.message as TypedEnvelope<unknown>, ctx);
     telemetry.info('handled', { latency_ms: latency(), outcome: 'ok' });
     return { outcome: 'ok', latencyMs: latency() };
   } catch (e) {

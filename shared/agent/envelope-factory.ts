@@ -84,8 +84,24 @@ export function parseEnvelope(input: unknown): Envelope {
   return r.data;
 }
 
+/**
+ * Parses of raw queue bodies, by identity: when several agents run on one delivery they get the same
+ * raw object, and a payload of a hundred messages is worth parsing once. Parsing is pure, so a raw
+ * object that was parsed once parses the same way again.
+ */
+const parsedBodies = new WeakMap<object, TypedEnvelope<unknown>>();
+
 /** Parses an envelope and then its payload against the definition named by its intent. */
 export function parseTypedEnvelope(input: unknown): TypedEnvelope<unknown> {
+  if (typeof input !== 'object' || input === null) return parseTypedEnvelopeNow(input);
+  const known = parsedBodies.get(input);
+  if (known) return known;
+  const parsed = parseTypedEnvelopeNow(input);
+  parsedBodies.set(input, parsed);
+  return parsed;
+}
+
+function parseTypedEnvelopeNow(input: unknown): TypedEnvelope<unknown> {
   const env = parseEnvelope(input);
   const def = findDefinition(env.intent);
   const ctx = {

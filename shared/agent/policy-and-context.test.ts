@@ -176,3 +176,25 @@ describe('the runtime context', () => {
     expect(contexts[0]!.secrets).toBeUndefined();
   });
 });
+
+describe('one delivery shared by several agents', () => {
+  it('hands each handler a frozen copy, so no agent can change what another sees', async () => {
+    const raw = message('77');
+    const seen: string[] = [];
+    const mutator = defineAgent(manifestText([]), 'mutator.yml')
+      .on(SocialMessageCreated, async (msg) => {
+        expect(Object.isFrozen(msg.payload)).toBe(true);
+        expect(() => {
+          (msg.payload as { content: string }).content = 'changed';
+        }).toThrow(TypeError);
+      })
+      .build();
+    const reader = defineAgent(manifestText([]), 'reader.yml')
+      .on(SocialMessageCreated, async (msg) => void seen.push(msg.payload.content))
+      .build();
+    const rt = recordingRuntime(0);
+    expect((await invokeAgent(mutator, raw, rt.deps)).outcome).toBe('ok');
+    expect((await invokeAgent(reader, raw, rt.deps)).outcome).toBe('ok');
+    expect(seen).toEqual(['hi']);
+  });
+});

@@ -112,6 +112,9 @@ export function parseDocuments(value: unknown, scope?: DocumentScope): StoredDoc
   return docs;
 }
 
+const FindIndexInput = z.record(IndexKey, z.string());
+const ForeignIdList = z.array(z.unknown()).max(GET_MANY_MAX);
+
 /** Validates a `find` query: index keys and options. */
 export function parseFind(
   index: unknown,
@@ -119,7 +122,7 @@ export function parseFind(
   scope?: DocumentScope,
 ): { index: Record<string, string>; options: FindOptions } {
   return {
-    index: parse(z.record(IndexKey, z.string()), index, 'find index', scope),
+    index: parse(FindIndexInput, index, 'find index', scope),
     options: parse(FindOptionsInput, options ?? {}, 'find options', scope),
   };
 }
@@ -131,7 +134,7 @@ export function parseCountOptions(value: unknown, scope?: DocumentScope): { incl
 
 /** The ids of a `getMany` call, each checked like `get`'s, deduplicated, at most GET_MANY_MAX. */
 export function parseForeignIds(values: unknown, scope?: DocumentScope): string[] {
-  const ids = parse(z.array(z.unknown()).max(GET_MANY_MAX), values, 'foreign id list', scope);
+  const ids = parse(ForeignIdList, values, 'foreign id list', scope);
   return [...new Set(ids.map((v) => parseForeignId(v, scope)))];
 }
 

@@ -103,6 +103,27 @@ interface RunResult {
   missing: number;
   extra: number;
   jobs_failed: number;
+  /** What the run cost the platform, from the ops ledger (per processed queue message and in total). */
+  platform_operations?: unknown;
+}
+
+/** The ops ledger's platform-operation totals for the run, or undefined if the metrics route fails. */
+async function platformOperations(admin: (p: string) => Promise<Response>): Promise<object | undefined> {
+  const r = await admin('/metrics?format=json');
+  if (!r.ok) return undefined;
+  type Handler = { agent: string; intent: string; count: number; deferred?: number; p95_ms: number | null };
+  const body = (await r.json()) as { ledger?: { platform_ops?: unknown; agents?: Handler[] } };
+  const ledger = body.ledger ?? {};
+  return {
+    ...(ledger.platform_ops !== undefined && { totals: ledger.platform_ops }),
+    handlers: (ledger.agents ?? []).map((a) => ({
+      agent: a.agent,
+      intent: a.intent,
+      count: a.count,
+      p95_ms: a.p95_ms,
+      ...(a.deferred ? { deferred: a.deferred } : {}),
+    })),
+  };
 }
 
 /** Waits (within the timeout) until every job has finished; answers how many did not end `done`. */
@@ -230,6 +251,7 @@ async function runStore(
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     const jobsFailed = await waitForJobs(stack.admin, store, started);
+    const operations = await platformOperations(stack.admin);
     const docIds = await storedDocumentIds(stack.admin);
     const vectorIds = (await storedVectorIds(stack.chroma.url)).map((urn) => urn.split(':').at(-1)!);
     const docs = compare(all, docIds);
@@ -251,6 +273,7 @@ async function runStore(
       missing: docs.missing + vectors.missing,
       extra: docs.extra + vectors.extra,
       jobs_failed: jobsFailed,
+      ...(operations && { platform_operations: operations }),
     };
   } finally {
     await stack.stop();

@@ -59,8 +59,25 @@ export class ModelSettingsError extends Error {
   override readonly name = 'ModelSettingsError';
 }
 
+/**
+ * Settings already parsed, by the exact values of the variables they come from. The env is still read
+ * on every call; only the parse of values seen before is reused (a changed value is a new key).
+ */
+const parsedSettings = new Map<string, ModelSettings>();
+const MODEL_VARIABLES = Object.keys(ModelEnvironment.shape);
+
 /** Parses the env; throws `ModelSettingsError` naming every bad variable. */
 export function readModelSettings(env: Readonly<Record<string, unknown>>): ModelSettings {
+  const key = JSON.stringify(MODEL_VARIABLES.map((name) => env[name] ?? null));
+  const known = parsedSettings.get(key);
+  if (known) return known;
+  const settings = parseModelSettings(env);
+  if (parsedSettings.size >= 16) parsedSettings.clear();
+  parsedSettings.set(key, settings);
+  return settings;
+}
+
+function parseModelSettings(env: Readonly<Record<string, unknown>>): ModelSettings {
   const parsed = ModelEnvironment.safeParse(env);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

@@ -82,13 +82,20 @@ function toWhere(where: Record<string, string | number | boolean>): Where | unde
 }
 
 export class ChromaVectorStore implements VectorStore {
-  readonly #client: ChromaClient;
+  #chroma: ChromaClient | undefined;
+  readonly #url: string;
   readonly #scope: DocumentScope;
   readonly #collections = new Map<VectorCollection, Collection>();
 
   constructor(options: ChromaVectorStoreOptions) {
-    this.#client = new ChromaClient(chromaClientArgs(options.url));
+    this.#url = options.url;
     this.#scope = { provider: options.provider, tenant: options.tenant };
+  }
+
+  /** Built on first use: most invocations get a vector port and never touch it. */
+  get #client(): ChromaClient {
+    this.#chroma ??= new ChromaClient(chromaClientArgs(this.#url));
+    return this.#chroma;
   }
 
   async upsert(

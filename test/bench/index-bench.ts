@@ -248,7 +248,7 @@ async function runStore(
         );
       }
       // Polling runs in the same workerd as the pipeline: often enough to time the run, rarely enough not to slow it.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
     const jobsFailed = await waitForJobs(stack.admin, store, started);
     const operations = await platformOperations(stack.admin);

@@ -19,12 +19,17 @@ const { values } = parseArgs({
     channels: { type: 'string', default: '40' },
     stores: { type: 'string', default: 'sqlite,mongodb' },
     'timeout-s': { type: 'string', default: '600' },
+    'mongo-jobs': { type: 'string', default: '8' },
+    'mongo-timeout-s': { type: 'string', default: '2400' },
     json: { type: 'boolean', default: false },
   },
 });
 const MESSAGES = Number(values.messages);
 const CHANNELS = Number(values.channels);
 const TIMEOUT_MS = Number(values['timeout-s']) * 1000;
+const MONGO_JOBS = Number(values['mongo-jobs']);
+const MONGO_TIMEOUT_MS = Number(values['mongo-timeout-s']) * 1000;
+const timeoutFor = (store: 'sqlite' | 'mongodb') => (store === 'mongodb' ? MONGO_TIMEOUT_MS : TIMEOUT_MS);
 const STORES = values.stores!.split(',').map((s) => s.trim()) as Array<'sqlite' | 'mongodb'>;
 for (const s of STORES)
   if (s !== 'sqlite' && s !== 'mongodb') throw new Error(`--stores: unknown store ${s}`);
@@ -33,6 +38,15 @@ if (!Number.isInteger(MESSAGES) || MESSAGES < CHANNELS || !Number.isInteger(CHAN
 }
 
 const GUILD = '800000000000000001';
+
+/**
+ * Backfill jobs run at once per tenant (the backfill agent's lease limit). The embedded store takes every
+ * channel at once; FerretDB (the local MongoDB-wire server: SQLite underneath, one writer) times out
+ * connections when more than a few jobs write at once on this machine, so MongoDB runs get --mongo-jobs.
+ */
+function jobsFor(store: 'sqlite' | 'mongodb'): number {
+  return store === 'mongodb' ? Math.min(CHANNELS, MONGO_JOBS) : CHANNELS;
+}
 const log = (line: string) => console.error(line);
 const channelIds = Array.from({ length: CHANNELS }, (_, i) => String(700000000000001000n + BigInt(i)));
 const perChannel = (i: number) => Math.floor(MESSAGES / CHANNELS) + (i < MESSAGES % CHANNELS ? 1 : 0);
@@ -92,6 +106,8 @@ interface RunResult {
   store: 'sqlite' | 'mongodb';
   messages: number;
   channels: number;
+  /** Backfill jobs the tenant ran at once. */
+  concurrent_jobs: number;
   msgs_per_s: number;
   seconds_to_documents: number;
   seconds_to_vectors: number;
@@ -129,7 +145,7 @@ async function platformOperations(admin: (p: string) => Promise<Response>): Prom
 /** Waits (within the timeout) until every job has finished; answers how many did not end `done`. */
 async function waitForJobs(
   admin: (p: string) => Promise<Response>,
-  store: string,
+  store: 'sqlite' | 'mongodb',
   started: number,
 ): Promise<number> {
   for (;;) {
@@ -144,7 +160,7 @@ async function waitForJobs(
       );
     }
     const open = states.filter((s) => s.state === 'running');
-    if (open.length === 0 || performance.now() - started > TIMEOUT_MS) {
+    if (open.length === 0 || performance.now() - started > timeoutFor(store)) {
       const failed = states.filter((s) => s.state !== 'done');
       if (failed[0])
         log(`[bench:index ${store}] ${failed.length} jobs did not finish, e.g. ${JSON.stringify(failed[0])}`);
@@ -154,14 +170,23 @@ async function waitForJobs(
   }
 }
 
+/** A slow store (FerretDB under load) may time out a listing: ask again, a few times, then fail loudly. */
+async function withRetries(request: () => Promise<Response>): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await request();
+    if (r.ok) return r;
+    if (attempt >= 6) throw new Error(`listing documents failed: ${r.status} ${await r.text()}`);
+    await new Promise((resolve) => setTimeout(resolve, 2_000 * attempt));
+  }
+}
+
 async function storedDocumentIds(admin: (p: string) => Promise<Response>): Promise<string[]> {
   const ids: string[] = [];
   let before: string | undefined;
   for (;;) {
-    const r = await admin(
-      `/admin/documents/discord/duck/messages?limit=1000${before ? `&before=${before}` : ''}`,
+    const r = await withRetries(() =>
+      admin(`/admin/documents/discord/duck/messages?limit=1000${before ? `&before=${before}` : ''}`),
     );
-    if (!r.ok) throw new Error(`listing documents failed: ${r.status} ${await r.text()}`);
     const page = (await r.json()) as { messages: Array<{ foreign_id: string }>; next_before?: string };
     ids.push(...page.messages.map((m) => m.foreign_id));
     if (!page.next_before) return ids;
@@ -213,7 +238,7 @@ async function runStore(
 ): Promise<RunResult> {
   const stack = await startPipelineStack({
     documents: store,
-    agentSettings: { backfill: { max_concurrent_jobs: CHANNELS } },
+    agentSettings: { backfill: { max_concurrent_jobs: jobsFor(store) } },
     shared: { models, ...(mongo && { mongo }) },
     log,
   });
@@ -234,7 +259,7 @@ async function runStore(
     let lastReport = 0;
     while (docsAt === undefined || vectorsAt === undefined) {
       const elapsed = performance.now() - started;
-      if (elapsed > TIMEOUT_MS) break;
+      if (elapsed > timeoutFor(store)) break;
       const docs = (await (await stack.admin('/admin/documents/discord/duck/messages?limit=1')).json()) as {
         total: number;
       };
@@ -257,14 +282,15 @@ async function runStore(
     const docs = compare(all, docIds);
     const vectors = compare(all, vectorIds);
     const embedRequests = models.requests.filter((r) => r.path.endsWith('/embeddings')).length;
-    const seconds = (docsAt ?? TIMEOUT_MS) / 1000;
+    const seconds = (docsAt ?? timeoutFor(store)) / 1000;
     return {
       store,
       messages: MESSAGES,
       channels: CHANNELS,
+      concurrent_jobs: jobsFor(store),
       msgs_per_s: Math.round(docIds.length / seconds),
       seconds_to_documents: round(seconds),
-      seconds_to_vectors: round((vectorsAt ?? TIMEOUT_MS) / 1000),
+      seconds_to_vectors: round((vectorsAt ?? timeoutFor(store)) / 1000),
       embed_requests: embedRequests,
       embed_requests_per_100_msgs: round((embedRequests / MESSAGES) * 100, 3),
       stored_documents: docIds.length,

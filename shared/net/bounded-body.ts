@@ -1,4 +1,5 @@
 /** Reads a response body with a hard size cap enforced while streaming, whatever Content-Length claims. */
+import { readCappedStream } from './capped-stream.ts';
 import { SsrfRefusedError } from './egress-errors.ts';
 
 /**
@@ -18,31 +19,15 @@ export async function readBoundedBody(
     abort();
     throw new SsrfRefusedError('too_large', url, `Content-Length ${declared} exceeds ${maxBytes} bytes`);
   }
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      abort();
-      const claim = declared === null ? 'no Content-Length' : `Content-Length said ${declared}`;
-      throw new SsrfRefusedError(
-        'too_large',
-        url,
-        `body exceeded ${maxBytes} bytes while streaming (${claim})`,
-      );
-    }
-    chunks.push(value);
+  const body = await readCappedStream(response.body, maxBytes, 'body too large');
+  if (body === 'too_large') {
+    abort();
+    const claim = declared === null ? 'no Content-Length' : `Content-Length said ${declared}`;
+    throw new SsrfRefusedError(
+      'too_large',
+      url,
+      `body exceeded ${maxBytes} bytes while streaming (${claim})`,
+    );
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return body;
 }

@@ -15,6 +15,7 @@ import { pollUntil } from '../../scripts/dev/demo-client.ts';
 import { readDevKeys } from '../../scripts/dev/dev-keys.ts';
 import { signInteraction } from '../../scripts/dev/interaction-signer.ts';
 import { commandInteraction } from '../interactions/discord-interaction-payloads.ts';
+import { descendants } from './process-tree.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
@@ -27,25 +28,6 @@ async function freePort(): Promise<number> {
       s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
     });
   });
-}
-
-/** Process ids in a process group (the dev stack runs its servers in groups of their own). */
-function descendants(pid: number): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' });
-  const children = new Map<number, number[]>();
-  for (const line of out.trim().split('\n')) {
-    const [p, pp] = line.trim().split(/\s+/).map(Number) as [number, number];
-    children.set(pp, [...(children.get(pp) ?? []), p]);
-  }
-  const all: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      all.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return all;
 }
 
 const alive = (pid: number) => {

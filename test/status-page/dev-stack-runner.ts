@@ -3,11 +3,12 @@
  * state directory), the way `test/dev-stack/dev-stack.test.ts` does, and stops it with SIGINT, reporting
  * any process it left behind.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pollUntil } from '../../scripts/dev/demo-client.ts';
 import { readDevKeys } from '../../scripts/dev/dev-keys.ts';
+import { descendants } from '../dev-stack/process-tree.ts';
 import { freePort } from '../servers/free-port.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -23,25 +24,6 @@ export interface RunningDevStack {
   output(): string;
   /** SIGINT, wait for the exit; resolves with the exit code and the pids of processes still alive. */
   stop(): Promise<{ code: number | null; leftover: number[] }>;
-}
-
-/** Every descendant of `pid` (the dev stack runs its servers in process groups of their own). */
-function descendants(pid: number): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' });
-  const children = new Map<number, number[]>();
-  for (const line of out.trim().split('\n')) {
-    const [p, pp] = line.trim().split(/\s+/).map(Number) as [number, number];
-    children.set(pp, [...(children.get(pp) ?? []), p]);
-  }
-  const all: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      all.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return all;
 }
 
 function alive(pid: number): boolean {

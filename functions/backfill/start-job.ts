@@ -6,7 +6,7 @@ import type { InteractionBackfill } from '@promethean/schemas/interactions/inter
 import { BackfillEnqueue } from '@promethean/schemas/jobs/backfill-messages';
 import type { PayloadOf } from '@promethean/schemas/message-definition';
 import { RestRequest } from '@promethean/schemas/rest/rest-messages';
-import { RetryAfterError } from '@promethean/shared/agent/agent-errors';
+import { OverloadedError } from '@promethean/shared/agent/agent-errors';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
 import { fromUrn } from '@promethean/shared/platform/urns';
 import {
@@ -23,6 +23,7 @@ import {
 } from './backfill-job.ts';
 import { queuedText } from './job-replies.ts';
 import { leaseSettings } from './lease-settings.ts';
+import { leaseWaitMs } from './lease-wait.ts';
 
 type Enqueue = PayloadOf<typeof BackfillEnqueue>;
 
@@ -62,14 +63,18 @@ export async function startFromInteraction(
   );
 }
 
-/** Admits the job (or asks the queue to come back later) and renews its lease on every page. */
+/**
+ * Admits the job (or asks the queue to come back later) and renews its lease on every page. A job waiting
+ * for a slot is deferred, not failed: however long the queue of jobs ahead of it, waiting never uses up
+ * its retries (a failure would, and a long backfill queue would then dead-letter the jobs at its end).
+ */
 async function holdLease(ctx: RuntimeContext, jobId: string): Promise<void> {
   const { maxJobs, ttlMs } = leaseSettings(ctx);
   const grant = await ctx.effects.leases.acquire(BACKFILL_LEASE, jobId, maxJobs, ttlMs);
   if (!grant.granted) {
-    throw new RetryAfterError(
+    throw new OverloadedError(
       `backfill job ${jobId} waits: ${grant.holders} of ${maxJobs} backfill jobs are running`,
-      Math.min(grant.retry_after_ms, 30_000),
+      leaseWaitMs(grant.retry_after_ms),
       { tenant: ctx.tenant, agent: ctx.agent.id },
     );
   }

@@ -10,6 +10,9 @@
  *    and written back; then the log is read again, and if another writer added records meanwhile, the
  *    record is rebuilt once more (bounded by `MAX_ROUNDS`). Whoever writes a record last has checked
  *    afterwards that the log did not move, so at rest every record equals the merge of its whole log.
+ * Two shortcuts skip the reads of step 2 where they cannot change the outcome (FerretDB answers them by
+ * scanning the collection): a document with no record yet gets one inserted from this call's own records,
+ * and a pure redelivery whose slots the record already holds writes nothing (see each method).
  *
  * Why not a conditional update: FerretDB v1.24 evaluates an update's filter, then replaces the document by
  * `_id` without re-checking it (its SQLite handler does not run updates in a transaction; FerretDB issue
@@ -38,6 +41,7 @@ import {
   documentSortKey,
   FIND_DEFAULT_LIMIT,
   type FindOptions,
+  mergeDocument,
   type StoredDocument,
   type UpsertResult,
 } from './document-store.ts';
@@ -132,7 +136,13 @@ export class MongoDocumentStore implements DocumentStore {
       cols.slots,
       records.map((document) => ({ insertOne: { document } })),
     );
-    const changed = await this.#rebuild(name, cols, [...new Set(incoming.map((d) => d.foreign_id))]);
+    const firsts = await this.#insertFirstRecords(cols.documents, records, duplicates);
+    const redelivered = await this.#redeliveriesAlreadyHeld(cols.documents, incoming, records, duplicates);
+    const rest = [...new Set(incoming.map((d) => d.foreign_id))].filter(
+      (id) => !firsts.has(id) && !redelivered.has(id),
+    );
+    const changed = await this.#rebuild(name, cols, rest);
+    for (const ids of firsts.values()) for (const id of ids) changed.add(id);
     // A delivery counts as written when a record it inserted itself (not a duplicate) changed its document.
     let next = 0;
     let written = 0;
@@ -209,6 +219,7 @@ export class MongoDocumentStore implements DocumentStore {
     foreignIds: readonly string[],
   ): Promise<Set<string>> {
     const changedBy = new Map<string, Set<string>>();
+    if (foreignIds.length === 0) return new Set();
     let pending = [...foreignIds];
     let logs = await this.#readLogs(cols.slots, pending);
     for (let round = 1; pending.length > 0; round++) {
@@ -242,10 +253,78 @@ export class MongoDocumentStore implements DocumentStore {
     return new Set([...changedBy.values()].flatMap((ids) => [...ids]));
   }
 
+  /**
+   * The write path of a document nobody has written yet (every backfilled message): when every slot record
+   * this call delivered for a document is new, its record is inserted straight from those records, with no
+   * read of the log or of the records. The insert is only safe because it can only succeed first: any writer
+   * that delivers to the document later (or lost the race) finds the record and rebuilds it from the whole
+   * log (`#rebuild`), and a writer that died between logging and writing is redelivered and rebuilds too.
+   * Returns, per document inserted here, the record ids that changed it.
+   */
+  async #insertFirstRecords(
+    documents: Collection<MongoDocumentRecord>,
+    records: readonly SlotRecord[],
+    duplicates: ReadonlySet<number>,
+  ): Promise<Map<string, Set<string>>> {
+    const byDocument = new Map<string, SlotRecord[]>();
+    const refused = new Set<string>();
+    records.forEach((record, position) => {
+      if (duplicates.has(position)) refused.add(record.foreign_id);
+      const own = byDocument.get(record.foreign_id);
+      if (own) own.push(record);
+      else byDocument.set(record.foreign_id, [record]);
+    });
+    const candidates = [...byDocument].filter(([id]) => !refused.has(id));
+    const folds = candidates.flatMap(([id, own]) => {
+      const { doc, changed } = foldSlotRecords(own);
+      return doc ? [{ id, doc, changed }] : [];
+    });
+    const raced = await this.#bulkWrite(
+      'insert new documents',
+      documents,
+      folds.map(({ doc }) => ({ insertOne: { document: toMongoRecord(doc) } })),
+    );
+    return new Map(
+      folds.filter((_, position) => !raced.has(position)).map(({ id, changed }) => [id, changed]),
+    );
+  }
+
+  /**
+   * Documents this call only redelivered (every record it logged for them was already there) whose record
+   * already holds what the call delivered: nothing to write. A redelivery needs no read of the log because
+   * the records it found were logged by writers that either rebuild the document themselves or, if they
+   * died, are redelivered and land in `#rebuild` because their record did not hold their slots; and once a
+   * record holds a slot, every later writer folds that slot in (it checks the log after writing). This is
+   * what makes a second agent's write of the same page (indexer and embedder) one read instead of three.
+   */
+  async #redeliveriesAlreadyHeld(
+    documents: Collection<MongoDocumentRecord>,
+    incoming: readonly StoredDocument[],
+    records: readonly SlotRecord[],
+    duplicates: ReadonlySet<number>,
+  ): Promise<Set<string>> {
+    const logged = new Set(
+      records.filter((_, position) => !duplicates.has(position)).map((r) => r.foreign_id),
+    );
+    const onlyRedelivered = [...new Set(incoming.map((d) => d.foreign_id))].filter((id) => !logged.has(id));
+    const stored = await this.#readDocuments(documents, onlyRedelivered);
+    const held = new Set<string>();
+    for (const id of onlyRedelivered) {
+      const record = stored.get(id);
+      if (!record) continue;
+      let merged = fromMongoRecord(record);
+      for (const doc of incoming) if (doc.foreign_id === id) merged = mergeDocument(merged, doc).doc;
+      if (recordHolds(record, merged)) held.add(id);
+    }
+    return held;
+  }
+
   async #readLogs(
     slots: Collection<SlotRecord>,
     foreignIds: readonly string[],
   ): Promise<Map<string, SlotRecord[]>> {
+    // FerretDB scans the whole collection even for an empty `$in`.
+    if (foreignIds.length === 0) return new Map();
     const records = await this.#run('read slot records', () =>
       slots.find({ ...this.#scope, foreign_id: { $in: [...foreignIds] } }).toArray(),
     );
@@ -262,6 +341,7 @@ export class MongoDocumentStore implements DocumentStore {
     documents: Collection<MongoDocumentRecord>,
     foreignIds: readonly string[],
   ): Promise<Map<string, MongoDocumentRecord>> {
+    if (foreignIds.length === 0) return new Map();
     const records = await this.#run('read documents', () =>
       documents.find({ ...this.#scope, foreign_id: { $in: [...foreignIds] } }).toArray(),
     );

@@ -142,6 +142,18 @@ async function platformOperations(admin: (p: string) => Promise<Response>): Prom
   };
 }
 
+/** How often the run counts stored documents: FerretDB answers a count by scanning the collection. */
+function documentCountEveryMs(store: 'sqlite' | 'mongodb'): number {
+  return store === 'mongodb' ? 10_000 : 2_000;
+}
+
+/** The tenant's live message documents, or why they could not be counted (a slow store's timeout). */
+async function documentCount(admin: (p: string) => Promise<Response>): Promise<number | string> {
+  const r = await admin('/admin/documents/discord/duck/messages?limit=1');
+  if (!r.ok) return `(count failed: ${r.status})`;
+  return ((await r.json()) as { total: number }).total;
+}
+
 /** Waits (within the timeout) until every job has finished; answers how many did not end `done`. */
 async function waitForJobs(
   admin: (p: string) => Promise<Response>,
@@ -257,19 +269,27 @@ async function runStore(
     let docsAt: number | undefined;
     let vectorsAt: number | undefined;
     let lastReport = 0;
+    let lastDocumentCount = Number.NEGATIVE_INFINITY;
+    let documents: number | string = 'not yet counted';
     while (docsAt === undefined || vectorsAt === undefined) {
       const elapsed = performance.now() - started;
       if (elapsed > timeoutFor(store)) break;
-      const docs = (await (await stack.admin('/admin/documents/discord/duck/messages?limit=1')).json()) as {
-        total: number;
-      };
       const vectors = await vectorCount(stack.chroma.url);
-      if (docsAt === undefined && docs.total >= MESSAGES) docsAt = elapsed;
       if (vectorsAt === undefined && vectors >= MESSAGES) vectorsAt = elapsed;
+      // The embedder writes a page's documents before its vectors, so all vectors stored means all documents
+      // are too; counting in the store costs a scan of the collection on FerretDB, so it is done less often.
+      if (
+        docsAt === undefined &&
+        (vectorsAt !== undefined || elapsed - lastDocumentCount >= documentCountEveryMs(store))
+      ) {
+        lastDocumentCount = elapsed;
+        documents = await documentCount(stack.admin);
+        if (typeof documents === 'number' && documents >= MESSAGES) docsAt = elapsed;
+      }
       if (elapsed - lastReport > 2_000) {
         lastReport = elapsed;
         log(
-          `[bench:index ${store}] ${round(elapsed / 1000, 1)} s: ${docs.total} documents, ${vectors} vectors of ${MESSAGES}`,
+          `[bench:index ${store}] ${round(elapsed / 1000, 1)} s: ${documents} documents, ${vectors} vectors of ${MESSAGES}`,
         );
       }
       // Polling runs in the same workerd as the pipeline: often enough to time the run, rarely enough not to slow it.

@@ -43,6 +43,8 @@ export interface GoldenInput {
 export interface GoldenOutput {
   outcome: string;
   error_code?: string;
+  /** The delay a retry asked for, when it asked for one. */
+  retry_after_ms?: number;
   published: unknown[];
   policy: unknown[];
   documents: Partial<Record<DocumentCollection, StoredDocument[]>>;
@@ -110,6 +112,11 @@ export async function runGoldenCase(agent: Agent, input: GoldenInput): Promise<G
   return {
     outcome: result.outcome,
     ...(result.outcome === 'failed' && { error_code: result.code }),
+    // A retry's code says whether it counts against max_retries ('overloaded' is deferred, never counted).
+    ...(result.outcome === 'retry' && {
+      error_code: result.code,
+      ...(result.delayMs !== undefined && { retry_after_ms: result.delayMs }),
+    }),
     published: rt.recorder.published,
     policy: policyCallsOf(rt, lastRuntime),
     documents,

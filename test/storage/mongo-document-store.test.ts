@@ -81,6 +81,23 @@ function clientWithRival(rivalRounds: number): MongoClient {
   } as unknown as MongoClient;
 }
 
+/** A client that counts the `find` calls made on each collection (reads of logs and of records). */
+function clientCountingReads(): { client: MongoClient; reads: Map<string, number> } {
+  const reads = new Map<string, number>();
+  const counted = (name: string, col: Collection) =>
+    new Proxy(col, {
+      get(target, prop) {
+        if (prop === 'find') reads.set(name, (reads.get(name) ?? 0) + 1);
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  const wrapped = {
+    db: (name: string) => ({ collection: (c: string) => counted(c, client.db(name).collection(c)) }),
+  } as unknown as MongoClient;
+  return { client: wrapped, reads };
+}
+
 describe('MongoDocumentStore specifics', () => {
   it('keeps each tenant in promethean_<provider>_<tenant>: one record per document, every slot in the log', async () => {
     const scope = scopeFor('layout');
@@ -117,6 +134,41 @@ describe('MongoDocumentStore specifics', () => {
     expect(a).toMatch(/^promethean_p+_[0-9a-f]{8}$/);
   });
 
+  it('writes documents nobody has written yet without reading the log or the records', async () => {
+    const scope = scopeFor('fresh');
+    const { client: counting, reads } = clientCountingReads();
+    const store = new MongoDocumentStore(counting, scope);
+    const page = Array.from({ length: 100 }, (_, i) => ({
+      ...scope,
+      foreign_id: String(1_300_000_000_000_000_000n + BigInt(i)),
+      urn: `urn:contract:message:${scope.tenant}:${i}`,
+      index: { channel_id: 'c1' },
+      slots: { content: { version: '1', value: { text: `message ${i}` } } },
+    }));
+    expect(await store.upsertMany('messages', page)).toEqual({ written: 100, unchanged: 0 });
+    expect(Object.fromEntries(reads)).toEqual({});
+    // The second agent writing the same page (indexer and embedder) reads the records once, not the log.
+    expect(await store.upsertMany('messages', page)).toEqual({ written: 0, unchanged: 100 });
+    expect(Object.fromEntries(reads)).toEqual({ messages: 1 });
+    // A second delivery of an edit to half of them finds their records and goes through the full rebuild.
+    const edits = page
+      .slice(0, 50)
+      .map((d) => ({ ...d, slots: { content: { version: '2', value: { text: 'edited' } } } }));
+    expect(await store.upsertMany('messages', edits)).toEqual({ written: 50, unchanged: 0 });
+    expect(reads.get('messages.slots')).toBeGreaterThan(0);
+    const read = await new MongoDocumentStore(client, scope).getMany(
+      'messages',
+      page.map((d) => d.foreign_id),
+    );
+    expect(read.map((d) => d.slots.content?.value)).toEqual([
+      ...Array.from({ length: 50 }, () => ({ text: 'edited' })),
+      ...Array.from({ length: 50 }, (_, i) => ({ text: `message ${i + 50}` })),
+    ]);
+    expect(
+      await new MongoDocumentStore(client, scope).find('messages', { channel_id: 'c1' }, { limit: 200 }),
+    ).toHaveLength(100);
+  });
+
   it('rebuilds a document whose log moved while it was being written, keeping every writer’s slots', async () => {
     const scope = scopeFor('race');
     await new MongoDocumentStore(client, scope).upsertMany('jobs', [jobDoc(scope, 'job')]);
@@ -140,9 +192,14 @@ describe('MongoDocumentStore specifics', () => {
     const calm = new MongoDocumentStore(client, scope);
     const slots = Object.keys((await calm.get('jobs', 'backfill:1'))?.slots ?? {});
     expect(slots).toEqual(expect.arrayContaining(['job', 'mine']));
-    expect(slots.filter((s) => s.startsWith('rival.'))).toHaveLength(MAX_ROUNDS);
-    // The redelivery the retriable error asks for brings the record up to date.
+    // One rival for the first-record insert (which finds the record there), then one per rebuild round.
+    expect(slots.filter((s) => s.startsWith('rival.'))).toHaveLength(MAX_ROUNDS + 1);
+    // The redelivery the retriable error asks for finds its slot in the record: nothing left to do.
     expect(await calm.upsertMany('jobs', [jobDoc(scope, 'mine')])).toEqual({ written: 0, unchanged: 1 });
+    // The rival that logged last died before any record held its slot; its own redelivery rebuilds the record.
+    const last = `rival.${MAX_ROUNDS + 1}`;
+    expect(await calm.find('jobs', { kind: 'backfill' })).not.toEqual([await calm.get('jobs', 'backfill:1')]);
+    expect(await calm.upsertMany('jobs', [jobDoc(scope, last)])).toEqual({ written: 0, unchanged: 1 });
     expect(await calm.find('jobs', { kind: 'backfill' })).toEqual([await calm.get('jobs', 'backfill:1')]);
   });
 
@@ -158,6 +215,12 @@ describe('MongoDocumentStore specifics', () => {
       'job',
       'orphan',
     ]);
+    // Another writer's redelivery, already held by the record, leaves the orphan to its own redelivery...
+    expect(await store.upsertMany('jobs', [jobDoc(scope, 'job')])).toEqual({ written: 0, unchanged: 1 });
+    expect(Object.keys((await store.find('jobs', { kind: 'backfill' }))[0]?.slots ?? {})).toEqual(['job']);
+    // ...which finds its slot logged but not held, and rebuilds the record from the log.
+    expect(await store.upsertMany('jobs', [jobDoc(scope, 'orphan')])).toEqual({ written: 0, unchanged: 1 });
+    expect(await store.find('jobs', { kind: 'backfill' })).toEqual([await store.get('jobs', 'backfill:1')]);
   });
 
   it('reports an unreachable server as StoreUnavailableError (retriable), naming the database', async () => {

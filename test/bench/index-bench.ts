@@ -19,7 +19,7 @@ const { values } = parseArgs({
     channels: { type: 'string', default: '40' },
     stores: { type: 'string', default: 'sqlite,mongodb' },
     'timeout-s': { type: 'string', default: '600' },
-    'mongo-jobs': { type: 'string', default: '8' },
+    'mongo-jobs': { type: 'string', default: '4' },
     'mongo-timeout-s': { type: 'string', default: '2400' },
     json: { type: 'boolean', default: false },
   },

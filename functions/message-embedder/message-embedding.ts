@@ -58,12 +58,15 @@ async function mergedDocuments(
   events: readonly MessageEvent[],
 ): Promise<StoredDocument[]> {
   const scope = { provider: ctx.provider, tenant: ctx.tenant };
-  await ctx.effects.documents.upsertMany(
+  const written = await ctx.effects.documents.upsertMany(
     'messages',
     events.map((e) => toDocument(scope, e)),
+    { returnDocuments: true },
   );
   const ids = [...new Set(events.map((e) => e.payload.foreign_id))];
-  const byId = new Map((await ctx.effects.documents.getMany('messages', ids)).map((d) => [d.foreign_id, d]));
+  // A store that does not answer documents (an older adapter) is read back instead.
+  const merged = written.documents ?? (await ctx.effects.documents.getMany('messages', ids));
+  const byId = new Map(merged.map((d) => [d.foreign_id, d]));
   return ids.flatMap((id) => {
     const doc = byId.get(id);
     return doc ? [doc] : [];

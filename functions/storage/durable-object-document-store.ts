@@ -10,6 +10,7 @@ import type {
   DocumentStore,
   FindOptions,
   StoredDocument,
+  UpsertOptions,
   UpsertResult,
 } from '@promethean/shared/effects/document-store';
 import {
@@ -20,6 +21,7 @@ import {
   parseFind,
   parseForeignId,
   parseForeignIds,
+  parseUpsertOptions,
 } from '@promethean/shared/effects/document-validation';
 import { StoreUnavailableError } from '@promethean/shared/effects/storage-errors';
 import { documentObjectName } from './document-object-name.ts';
@@ -33,7 +35,11 @@ export type DocumentObjectNamespace =
 
 /** The common RPC surface, as seen through a stub. */
 interface DocumentObjectStub {
-  upsertMany(collection: DocumentCollection, docs: StoredDocument[]): Promise<UpsertResult>;
+  upsertMany(
+    collection: DocumentCollection,
+    docs: StoredDocument[],
+    options?: UpsertOptions,
+  ): Promise<UpsertResult>;
   get(collection: DocumentCollection, foreignId: string): Promise<unknown>;
   getMany(collection: DocumentCollection, foreignIds: string[]): Promise<unknown>;
   find(
@@ -54,10 +60,15 @@ export class DurableObjectDocumentStore implements DocumentStore {
     this.#stub = ns.get(ns.idFromName(documentObjectName(this.#scope))) as unknown as DocumentObjectStub;
   }
 
-  async upsertMany(collection: DocumentCollection, docs: readonly StoredDocument[]): Promise<UpsertResult> {
+  async upsertMany(
+    collection: DocumentCollection,
+    docs: readonly StoredDocument[],
+    options?: UpsertOptions,
+  ): Promise<UpsertResult> {
     const name = parseCollection(collection, this.#scope);
     const valid = parseDocuments(docs, this.#scope);
-    return this.#call('upsertMany', () => this.#stub.upsertMany(name, valid));
+    const o = parseUpsertOptions(options, this.#scope);
+    return this.#call('upsertMany', () => this.#stub.upsertMany(name, valid, o));
   }
 
   async get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined> {

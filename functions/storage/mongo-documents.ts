@@ -10,6 +10,7 @@ import type {
   DocumentCollection,
   FindOptions,
   StoredDocument,
+  UpsertOptions,
   UpsertResult,
 } from '@promethean/shared/effects/document-store';
 import type { DocumentScope } from '@promethean/shared/effects/document-validation';
@@ -75,8 +76,12 @@ export class MongoDocuments extends DurableObject<FunctionsEnv> {
     return scope;
   }
 
-  async upsertMany(collection: DocumentCollection, docs: StoredDocument[]): Promise<UpsertResult> {
-    return this.#storeFor().upsertMany(collection, docs);
+  async upsertMany(
+    collection: DocumentCollection,
+    docs: StoredDocument[],
+    options?: UpsertOptions,
+  ): Promise<UpsertResult> {
+    return this.#storeFor().upsertMany(collection, docs, options);
   }
 
   async get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined> {

@@ -11,6 +11,7 @@ import {
   type FindOptions,
   mergeDocument,
   type StoredDocument,
+  type UpsertOptions,
   type UpsertResult,
 } from '@promethean/shared/effects/document-store';
 import {
@@ -21,6 +22,7 @@ import {
   parseFind,
   parseForeignId,
   parseForeignIds,
+  parseUpsertOptions,
 } from '@promethean/shared/effects/document-validation';
 import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
 import { documentScopeOf } from './document-object-name.ts';
@@ -120,10 +122,16 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
     }
   }
 
-  async upsertMany(collection: DocumentCollection, docs: StoredDocument[]): Promise<UpsertResult> {
+  async upsertMany(
+    collection: DocumentCollection,
+    docs: StoredDocument[],
+    options?: UpsertOptions,
+  ): Promise<UpsertResult> {
     const name = parseCollection(collection, this.#scope);
     const valid = parseDocuments(docs, this.#scope);
+    const { returnDocuments } = parseUpsertOptions(options, this.#scope);
     let written = 0;
+    const documents: StoredDocument[] = [];
     this.ctx.storage.transactionSync(() => {
       // Documents of several scopes can only arrive when this object has no scope of its own (tests).
       const byScope = new Map<string, StoredDocument[]>();
@@ -133,7 +141,8 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
       }
       for (const group of byScope.values()) {
         const scope = { provider: group[0]!.provider, tenant: group[0]!.tenant };
-        const current = this.#readMany(name, scope, [...new Set(group.map((d) => d.foreign_id))]);
+        const ids = [...new Set(group.map((d) => d.foreign_id))];
+        const current = this.#readMany(name, scope, ids);
         const changed: StoredDocument[] = [];
         for (const incoming of group) {
           const merged = mergeDocument(current.get(incoming.foreign_id), incoming);
@@ -144,9 +153,11 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
           written++;
         }
         this.#writeMany(name, [...new Map(changed.map((d) => [d.foreign_id, d])).values()]);
+        if (returnDocuments) documents.push(...ids.flatMap((id) => current.get(id) ?? []));
       }
     });
-    return { written, unchanged: valid.length - written };
+    const result = { written, unchanged: valid.length - written };
+    return returnDocuments ? { ...result, documents } : result;
   }
 
   async getMany(collection: DocumentCollection, foreignIds: string[]): Promise<StoredDocument[]> {

@@ -28,6 +28,16 @@ export interface UpsertResult {
   written: number;
   /** Documents that already held the same or newer slots (a redelivery). */
   unchanged: number;
+  /** With `returnDocuments`: each delivered document as merged by this write, once per id, first-seen order. */
+  documents?: StoredDocument[];
+}
+
+export interface UpsertOptions {
+  /**
+   * Answer the merged documents as well. A caller that acts on what it just wrote (the embedder) saves the
+   * read after the write: one round trip less, and on FerretDB one collection scan less per batch.
+   */
+  returnDocuments?: boolean;
 }
 
 /** `find` returns at most this many documents when no `limit` is given. */
@@ -49,7 +59,11 @@ export interface FindOptions {
  * `upsertMany` must merge atomically per document: concurrent writers never lose a slot.
  */
 export interface DocumentStore {
-  upsertMany(collection: DocumentCollection, docs: readonly StoredDocument[]): Promise<UpsertResult>;
+  upsertMany(
+    collection: DocumentCollection,
+    docs: readonly StoredDocument[],
+    options?: UpsertOptions,
+  ): Promise<UpsertResult>;
   get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined>;
   /** Several documents in one call (one round trip for a batch); missing ids are simply absent. */
   getMany(collection: DocumentCollection, foreignIds: readonly string[]): Promise<StoredDocument[]>;

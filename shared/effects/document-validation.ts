@@ -74,6 +74,7 @@ export const FindOptionsInput = z
   .strict();
 
 export const CountOptionsInput = z.object({ includeDeleted: z.boolean().optional() }).strict();
+export const UpsertOptionsInput = z.object({ returnDocuments: z.boolean().optional() }).strict();
 
 /** The provider+tenant a store serves; documents of any other tenant are refused. */
 export interface DocumentScope {
@@ -130,6 +131,11 @@ export function parseFind(
 /** Validates `count` options. */
 export function parseCountOptions(value: unknown, scope?: DocumentScope): { includeDeleted?: boolean } {
   return parse(CountOptionsInput, value ?? {}, 'count options', scope);
+}
+
+/** Validates `upsertMany`'s options. */
+export function parseUpsertOptions(value: unknown, scope?: DocumentScope): { returnDocuments?: boolean } {
+  return parse(UpsertOptionsInput, value ?? {}, 'upsert options', scope);
 }
 
 /** The ids of a `getMany` call, each checked like `get`'s, deduplicated, at most GET_MANY_MAX. */

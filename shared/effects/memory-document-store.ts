@@ -7,6 +7,7 @@ import {
   type FindOptions,
   mergeDocument,
   type StoredDocument,
+  type UpsertOptions,
   type UpsertResult,
 } from './document-store.ts';
 import {
@@ -17,6 +18,7 @@ import {
   parseFind,
   parseForeignId,
   parseForeignIds,
+  parseUpsertOptions,
 } from './document-validation.ts';
 
 /** Values are kept as JSON, exactly as the SQLite and MongoDB adapters keep them. */
@@ -42,18 +44,30 @@ export class MemoryDocumentStore implements DocumentStore {
     return c;
   }
 
-  async upsertMany(collection: DocumentCollection, docs: readonly StoredDocument[]): Promise<UpsertResult> {
+  async upsertMany(
+    collection: DocumentCollection,
+    docs: readonly StoredDocument[],
+    options?: UpsertOptions,
+  ): Promise<UpsertResult> {
     const c = this.#collection(parseCollection(collection, this.#scope));
+    const { returnDocuments } = parseUpsertOptions(options, this.#scope);
     let written = 0;
+    const touched = new Set<string>();
     for (const incoming of parseDocuments(docs, this.#scope)) {
       const key = `${incoming.provider}/${incoming.tenant}/${incoming.foreign_id}`;
+      touched.add(key);
       const { doc, changed } = mergeDocument(c.get(key), jsonCopy(incoming));
       if (changed) {
         c.set(key, doc);
         written++;
       }
     }
-    return { written, unchanged: docs.length - written };
+    const result = { written, unchanged: docs.length - written };
+    if (!returnDocuments) return result;
+    return {
+      ...result,
+      documents: [...touched].flatMap((key) => (c.has(key) ? [jsonCopy(c.get(key)!)] : [])),
+    };
   }
 
   async get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined> {

@@ -43,6 +43,7 @@ import {
   type FindOptions,
   mergeDocument,
   type StoredDocument,
+  type UpsertOptions,
   type UpsertResult,
 } from './document-store.ts';
 import {
@@ -53,6 +54,7 @@ import {
   parseFind,
   parseForeignId,
   parseForeignIds,
+  parseUpsertOptions,
 } from './document-validation.ts';
 import {
   fromMongoRecord,
@@ -123,10 +125,15 @@ export class MongoDocumentStore implements DocumentStore {
     return mongoDatabaseName(this.#scope.provider, this.#scope.tenant);
   }
 
-  async upsertMany(collection: DocumentCollection, docs: readonly StoredDocument[]): Promise<UpsertResult> {
+  async upsertMany(
+    collection: DocumentCollection,
+    docs: readonly StoredDocument[],
+    options?: UpsertOptions,
+  ): Promise<UpsertResult> {
     const name = parseCollection(collection, this.#scope);
     const incoming = parseDocuments(docs, this.#scope);
-    if (incoming.length === 0) return { written: 0, unchanged: 0 };
+    const { returnDocuments } = parseUpsertOptions(options, this.#scope);
+    if (incoming.length === 0) return { written: 0, unchanged: 0, ...(returnDocuments && { documents: [] }) };
     const cols = await this.#collections(name);
     const arrivedAt = Date.now();
     const deliveries = incoming.map((doc, position) => slotRecordsOf(doc, arrivedAt, position));
@@ -138,11 +145,11 @@ export class MongoDocumentStore implements DocumentStore {
     );
     const firsts = await this.#insertFirstRecords(cols.documents, records, duplicates);
     const redelivered = await this.#redeliveriesAlreadyHeld(cols.documents, incoming, records, duplicates);
-    const rest = [...new Set(incoming.map((d) => d.foreign_id))].filter(
-      (id) => !firsts.has(id) && !redelivered.has(id),
-    );
-    const changed = await this.#rebuild(name, cols, rest);
-    for (const ids of firsts.values()) for (const id of ids) changed.add(id);
+    const ids = [...new Set(incoming.map((d) => d.foreign_id))];
+    const rest = ids.filter((id) => !firsts.has(id) && !redelivered.has(id));
+    const rebuilt = await this.#rebuild(name, cols, rest);
+    const changed = rebuilt.changed;
+    for (const first of firsts.values()) for (const id of first.changed) changed.add(id);
     // A delivery counts as written when a record it inserted itself (not a duplicate) changed its document.
     let next = 0;
     let written = 0;
@@ -150,7 +157,10 @@ export class MongoDocumentStore implements DocumentStore {
       const positions = delivery.map(() => next++);
       if (positions.some((p) => !duplicates.has(p) && changed.has(records[p]!._id))) written++;
     }
-    return { written, unchanged: incoming.length - written };
+    const result = { written, unchanged: incoming.length - written };
+    if (!returnDocuments) return result;
+    const merged = (id: string) => firsts.get(id)?.doc ?? redelivered.get(id) ?? rebuilt.documents.get(id);
+    return { ...result, documents: ids.flatMap((id) => merged(id) ?? []) };
   }
 
   /**
@@ -211,15 +221,16 @@ export class MongoDocumentStore implements DocumentStore {
 
   /**
    * Rebuilds the records of `foreignIds` from their slot logs until a read after the write finds each log
-   * unchanged. Returns the slot record ids that changed their document in the final fold.
+   * unchanged. Returns the slot record ids that changed their document in the final fold, and that fold.
    */
   async #rebuild(
     name: DocumentCollection,
     cols: Collections,
     foreignIds: readonly string[],
-  ): Promise<Set<string>> {
+  ): Promise<{ changed: Set<string>; documents: Map<string, StoredDocument> }> {
     const changedBy = new Map<string, Set<string>>();
-    if (foreignIds.length === 0) return new Set();
+    const documents = new Map<string, StoredDocument>();
+    if (foreignIds.length === 0) return { changed: new Set(), documents };
     let pending = [...foreignIds];
     let logs = await this.#readLogs(cols.slots, pending);
     for (let round = 1; pending.length > 0; round++) {
@@ -230,6 +241,7 @@ export class MongoDocumentStore implements DocumentStore {
       for (const id of pending) {
         const { doc, changed } = foldSlotRecords(logs.get(id) ?? []);
         changedBy.set(id, changed);
+        if (doc) documents.set(id, doc);
         const current = stored.get(id);
         if (!doc || recordHolds(current, doc)) continue;
         // By `_id`: FerretDB finds a document by `_id` in SQL, by any other field with a scan.
@@ -250,7 +262,7 @@ export class MongoDocumentStore implements DocumentStore {
       );
       logs = after;
     }
-    return new Set([...changedBy.values()].flatMap((ids) => [...ids]));
+    return { changed: new Set([...changedBy.values()].flatMap((ids) => [...ids])), documents };
   }
 
   /**
@@ -259,13 +271,13 @@ export class MongoDocumentStore implements DocumentStore {
    * read of the log or of the records. The insert is only safe because it can only succeed first: any writer
    * that delivers to the document later (or lost the race) finds the record and rebuilds it from the whole
    * log (`#rebuild`), and a writer that died between logging and writing is redelivered and rebuilds too.
-   * Returns, per document inserted here, the record ids that changed it.
+   * Returns, per document inserted here, the document and the record ids that changed it.
    */
   async #insertFirstRecords(
     documents: Collection<MongoDocumentRecord>,
     records: readonly SlotRecord[],
     duplicates: ReadonlySet<number>,
-  ): Promise<Map<string, Set<string>>> {
+  ): Promise<Map<string, { doc: StoredDocument; changed: Set<string> }>> {
     const byDocument = new Map<string, SlotRecord[]>();
     const refused = new Set<string>();
     records.forEach((record, position) => {
@@ -285,7 +297,9 @@ export class MongoDocumentStore implements DocumentStore {
       folds.map(({ doc }) => ({ insertOne: { document: toMongoRecord(doc) } })),
     );
     return new Map(
-      folds.filter((_, position) => !raced.has(position)).map(({ id, changed }) => [id, changed]),
+      folds
+        .filter((_, position) => !raced.has(position))
+        .map(({ id, doc, changed }) => [id, { doc, changed }]),
     );
   }
 
@@ -302,19 +316,19 @@ export class MongoDocumentStore implements DocumentStore {
     incoming: readonly StoredDocument[],
     records: readonly SlotRecord[],
     duplicates: ReadonlySet<number>,
-  ): Promise<Set<string>> {
+  ): Promise<Map<string, StoredDocument>> {
     const logged = new Set(
       records.filter((_, position) => !duplicates.has(position)).map((r) => r.foreign_id),
     );
     const onlyRedelivered = [...new Set(incoming.map((d) => d.foreign_id))].filter((id) => !logged.has(id));
     const stored = await this.#readDocuments(documents, onlyRedelivered);
-    const held = new Set<string>();
+    const held = new Map<string, StoredDocument>();
     for (const id of onlyRedelivered) {
       const record = stored.get(id);
       if (!record) continue;
       let merged = fromMongoRecord(record);
       for (const doc of incoming) if (doc.foreign_id === id) merged = mergeDocument(merged, doc).doc;
-      if (recordHolds(record, merged)) held.add(id);
+      if (recordHolds(record, merged)) held.set(id, merged);
     }
     return held;
   }

@@ -164,11 +164,14 @@ async function waitForJobs(
     // One at a time: the functions Worker sheds a client's excess concurrent requests (429).
     const states: Array<{ state: string; job_id: string }> = [];
     for (const [i] of channelIds.entries()) {
-      const r = await admin(`/admin/backfill/discord/duck/bench-${store}-${i}`);
+      // A read that times out on a slow store says nothing about the job: ask again before counting it.
+      const r = await withRetries(() => admin(`/admin/backfill/discord/duck/bench-${store}-${i}`)).catch(
+        (e: unknown) => e as Error,
+      );
       states.push(
-        r.ok
+        r instanceof Response
           ? ((await r.json()) as { state: string; job_id: string })
-          : { state: `http ${r.status}`, job_id: `bench-${store}-${i}` },
+          : { state: `unreadable: ${r.message}`, job_id: `bench-${store}-${i}` },
       );
     }
     const open = states.filter((s) => s.state === 'running');
@@ -182,12 +185,12 @@ async function waitForJobs(
   }
 }
 
-/** A slow store (FerretDB under load) may time out a listing: ask again, a few times, then fail loudly. */
+/** A slow store (FerretDB under load) may time out a read: ask again, a few times, then fail loudly. */
 async function withRetries(request: () => Promise<Response>): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
     const r = await request();
     if (r.ok) return r;
-    if (attempt >= 6) throw new Error(`listing documents failed: ${r.status} ${await r.text()}`);
+    if (attempt >= 6) throw new Error(`${r.url} failed: ${r.status} ${await r.text()}`);
     await new Promise((resolve) => setTimeout(resolve, 2_000 * attempt));
   }
 }

@@ -149,6 +149,39 @@ export function describeDocumentStoreContract(adapter: string, options: Document
       expect((await store.getMany('messages', ids)).length).toBe(250);
     });
 
+    it('answers the merged documents of a write when asked, as get reads them afterwards', async () => {
+      const scope = freshScope('returned');
+      const store = await open(scope);
+      await store.upsertMany('messages', [edited(scope, '602'), created(scope, '603')]);
+      // New (601), merged into an earlier edit (602), a redelivery (603), one id twice in the batch (604).
+      const result = await store.upsertMany(
+        'messages',
+        [
+          created(scope, '601'),
+          created(scope, '602'),
+          created(scope, '603'),
+          created(scope, '604'),
+          edited(scope, '604'),
+        ],
+        { returnDocuments: true },
+      );
+      expect(result.written).toBe(4);
+      expect(result.unchanged).toBe(1);
+      expect(result.documents?.map((d) => d.foreign_id)).toEqual(['601', '602', '603', '604']);
+      for (const doc of result.documents ?? [])
+        expect(doc).toEqual(await store.get('messages', doc.foreign_id));
+      expect(Object.keys(result.documents?.[1]?.slots ?? {}).sort()).toEqual(['created', 'edit']);
+      // Without the option the answer stays the counts alone; a bad option is refused.
+      expect(await store.upsertMany('messages', [created(scope, '601')])).toEqual({
+        written: 0,
+        unchanged: 1,
+      });
+      await expect(
+        store.upsertMany('messages', [created(scope, '605')], { returnDocuments: 'yes' } as never),
+      ).rejects.toMatchObject({ name: 'InvalidDocumentError' });
+      expect(await store.get('messages', '605')).toBeUndefined();
+    });
+
     it('loses no slot when concurrent writers change different slots of one document', async () => {
       const scope = freshScope('slots');
       const writers = 12;

@@ -88,7 +88,7 @@ describe('redelivering a mention five times', () => {
     );
     expect(distinct.size).toBe(1); // ...the same command, which the access layer posts once
     // Whichever draft was stored first is the one every delivery sends (which one wins is up to the interleaving).
-    const content = (sent[0]?.payload as { content: string }).content;
+    const content = (sent[0]!.payload as { content: string }).content;
     expect(content).toMatch(/\(draft [1-5]\)$/);
     expect(JSON.stringify(replies[0]?.slots)).toContain(JSON.stringify(content));
     if (!concurrently) expect(rt.models.completions).toBe(1); // no second LLM call once the reply is stored

@@ -4,6 +4,7 @@
  * interaction tokens handed over by the functions Worker.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { PostMessage } from '@promethean/schemas/commands/post-message';
 import { RestRequest } from '@promethean/schemas/rest/rest-messages';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import { z } from 'zod';
@@ -18,6 +19,11 @@ const IDLE_BUCKET_MS = 5 * 60_000;
 const INTERACTION_TOKEN_TTL_MS = 15 * 60_000;
 
 const RestCallInput = RestRequest.payload;
+/** At most this much text per post: ten Discord messages once split, so one command cannot flood a channel. */
+export const MAX_POST_CONTENT_CHARS = 20_000;
+const PostMessageInput = PostMessage.payload.extend({
+  content: z.string().min(1).max(MAX_POST_CONTENT_CHARS),
+});
 const InteractionTokenInput = z.object({
   urn: z.string().min(1),
   application_id: z.string().min(1),
@@ -88,8 +94,11 @@ export class RestBuckets extends DurableObject<AccessEnv> {
   /** Posts a message (split, no unintended mentions); returns one result per chunk. */
   async postMessage(
     tenant: string,
-    command: Omit<PostMessageCommand, 'interaction'> & { interaction_urn?: string },
+    input: Omit<PostMessageCommand, 'interaction'> & { interaction_urn?: string },
   ): Promise<RestResult[]> {
+    const parsed = PostMessageInput.safeParse(input);
+    if (!parsed.success) return [invalidRequest(parsed.error)];
+    const command = parsed.data;
     await this.#ensureSweeper();
     let interaction: PostMessageCommand['interaction'];
     if (command.interaction_urn !== undefined) {
@@ -161,6 +170,18 @@ export class RestBuckets extends DurableObject<AccessEnv> {
       params: { ...call.params, webhook_id: held.application_id, webhook_token: held.token },
     };
   }
+}
+
+function invalidRequest(error: z.ZodError): RestResult {
+  const issues = error.issues.map((i) => `${i.path.join('.') || '(command)'}: ${i.message}`);
+  return {
+    ok: false,
+    status: 400,
+    bucket: null,
+    retry_after_ms: null,
+    data: null,
+    error: { code: 'invalid_request', message: `invalid post: ${issues.join('; ')}` },
+  };
 }
 
 function fail404(message: string): RestResult {

@@ -7,7 +7,7 @@ import { BucketQueue, type BucketQueue as BucketQueueType, type Sleeper } from '
 import { GlobalLimiter } from './global-limiter.ts';
 import { readRateLimit } from './rate-limit-headers.ts';
 import type { RestState } from './rest-state.ts';
-import { expandRoute, type RouteCall, routeKey } from './route-key.ts';
+import { expandRoute, type RouteCall, randomKeyedDigest, routeKey, type SecretDigest } from './route-key.ts';
 
 export interface RestCall extends RouteCall {
   query?: Readonly<Record<string, string>> | undefined;
@@ -39,6 +39,8 @@ export interface ExecutorOptions {
   defaultTimeoutMs?: number;
   maxServerErrorRetries?: number;
   maxRateLimitRetries?: number;
+  /** How a secret route parameter (a webhook or interaction token) appears in queue ids. */
+  secretDigest?: SecretDigest;
 }
 
 const fail = (
@@ -75,6 +77,7 @@ export class RestExecutor {
       defaultTimeoutMs: 15_000,
       maxServerErrorRetries: 3,
       maxRateLimitRetries: 3,
+      secretDigest: randomKeyedDigest(),
       ...options,
     };
     this.#global = new GlobalLimiter(options.globalPerSecond, options.clock);
@@ -142,7 +145,7 @@ export class RestExecutor {
    * known, that same queue serves the hash, so requests that arrived before and after never race.
    */
   #queueFor(call: RestCall): BucketQueueType {
-    const { routeId, major } = routeKey(call);
+    const { routeId, major } = routeKey(call, this.#o.secretDigest);
     const hash = this.#hashes.get(routeId);
     const byRoute = `${routeId}:${major}`;
     const id = hash ? `${hash}:${major}` : byRoute;
@@ -293,7 +296,7 @@ export class RestExecutor {
    */
   #learn(call: RestCall, queue: BucketQueueType, bucket: string | null): void {
     if (!bucket) return;
-    const { routeId, major } = routeKey(call);
+    const { routeId, major } = routeKey(call, this.#o.secretDigest);
     if (this.#hashes.get(routeId) !== bucket) this.#hashes.set(routeId, bucket);
     const id = `${bucket}:${major}`;
     if (!this.#queues.has(id)) this.#queues.set(id, queue);

@@ -2,33 +2,71 @@ import { describe, expect, it } from 'vitest';
 import { splitMessage } from './message-splitter.ts';
 import { postMessageCalls } from './post-message-calls.ts';
 import { readRateLimit } from './rate-limit-headers.ts';
-import { expandRoute, routeKey } from './route-key.ts';
+import { expandRoute, randomKeyedDigest, routeKey } from './route-key.ts';
+
+const digest = randomKeyedDigest(new Uint8Array(32).fill(7));
 
 describe('routeKey', () => {
   it('splits the same route by channel, guild or webhook', () => {
-    const a = routeKey({
-      method: 'post',
-      route: '/channels/{channel_id}/messages',
-      params: { channel_id: '1' },
-    });
-    const b = routeKey({
-      method: 'POST',
-      route: '/channels/{channel_id}/messages',
-      params: { channel_id: '2' },
-    });
+    const a = routeKey(
+      {
+        method: 'post',
+        route: '/channels/{channel_id}/messages',
+        params: { channel_id: '1' },
+      },
+      digest,
+    );
+    const b = routeKey(
+      {
+        method: 'POST',
+        route: '/channels/{channel_id}/messages',
+        params: { channel_id: '2' },
+      },
+      digest,
+    );
     expect(a.routeId).toBe(b.routeId);
     expect([a.major, b.major]).toEqual(['1', '2']);
-    expect(routeKey({ method: 'GET', route: '/guilds/{guild_id}', params: { guild_id: '7' } }).major).toBe(
-      '7',
-    );
     expect(
-      routeKey({
+      routeKey({ method: 'GET', route: '/guilds/{guild_id}', params: { guild_id: '7' } }, digest).major,
+    ).toBe('7');
+    expect(
+      routeKey(
+        {
+          method: 'POST',
+          route: '/webhooks/{webhook_id}/{webhook_token}',
+          params: { webhook_id: 'w', webhook_token: 't' },
+        },
+        digest,
+      ).major,
+    ).toBe(`w:${digest('t')}`);
+    expect(routeKey({ method: 'GET', route: '/gateway/bot', params: {} }, digest).major).toBe('global');
+  });
+
+  it('never puts a webhook or interaction token in a queue id, only a keyed digest', () => {
+    const token = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5OnNlY3JldC10b2tlbg';
+    const webhook = routeKey(
+      {
+        method: 'PATCH',
+        route: '/webhooks/{webhook_id}/{webhook_token}/messages/@original',
+        params: { webhook_id: '42', webhook_token: token },
+      },
+      digest,
+    );
+    const interaction = routeKey(
+      {
         method: 'POST',
-        route: '/webhooks/{webhook_id}/{webhook_token}',
-        params: { webhook_id: 'w', webhook_token: 't' },
-      }).major,
-    ).toBe('w:t');
-    expect(routeKey({ method: 'GET', route: '/gateway/bot', params: {} }).major).toBe('global');
+        route: '/interactions/{interaction_id}/{interaction_token}/callback',
+        params: { application_id: '42', interaction_token: token },
+      },
+      digest,
+    );
+    for (const key of [webhook, interaction]) {
+      expect(key.major).not.toContain(token);
+      expect(key.major).toMatch(/^42:h_[A-Za-z0-9_-]{12}$/);
+    }
+    // The same token keeps one queue; another key (another Durable Object life) gives another digest.
+    expect(webhook.major).toBe(interaction.major);
+    expect(randomKeyedDigest()(token)).not.toBe(digest(token));
   });
 
   it('expands templates and refuses a missing parameter', () => {

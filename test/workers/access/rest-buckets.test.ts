@@ -246,5 +246,36 @@ describe('RestBuckets against the fake Discord', () => {
       interaction_urn: 'urn:discord:interaction:duck:999',
     });
     expect(expired[0]).toMatchObject({ ok: false, status: 404, error: { code: 'unknown_interaction' } });
+    // The status (and so /admin/status, /metrics and the status page) names the webhook queues by a
+    // keyed digest of the token, never the token.
+    const status = JSON.stringify(await stub.status());
+    expect(status).toMatch(/:900000000000000001:h_[A-Za-z0-9_-]{12}"/);
+    expect(status).not.toContain('interaction-tok');
+  });
+
+  it('refuses an invalid post with a 400 result naming the problem, sending nothing', async () => {
+    const { stub, tenant } = restFor('duck');
+    const bad = [
+      { channel: {}, content: 'x', mention_users: [], idempotency_key: 'b1' } as never,
+      { channel: { foreign_id: channel() }, content: '', mention_users: [], idempotency_key: 'b2' },
+      {
+        channel: { foreign_id: channel() },
+        content: 'x'.repeat(20_001),
+        mention_users: [],
+        idempotency_key: 'b3',
+      },
+      {
+        channel: { foreign_id: channel() },
+        content: 'x',
+        mention_users: Array(101).fill('1'),
+        idempotency_key: 'b4',
+      },
+    ];
+    for (const command of bad) {
+      const [result, ...rest] = await stub.postMessage(tenant, command);
+      expect(rest).toEqual([]);
+      expect(result).toMatchObject({ ok: false, status: 400, error: { code: 'invalid_request' } });
+    }
+    expect(await fakeDiscord.requests()).toEqual([]);
   });
 });

@@ -45,6 +45,8 @@ export default defineProject({
       wrangler: { configPath: join(import.meta.dirname, 'wrangler.toml') },
       miniflare: {
         bindings: {
+          // wrangler.toml holds production values; these tests use the /dev/* routes, as npm run dev does.
+          PROMETHEAN_ENV: 'development',
           DISCORD_API_BASE: `http://127.0.0.1:${port}/api/v10`,
           VOICE_HOST_SECRET: VOICE_HOST_TEST_SECRET,
           ...credentialBindings({

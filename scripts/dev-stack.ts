@@ -20,6 +20,7 @@ import { ensureDevKeys } from './dev/dev-keys.ts';
 import { interactionTenants, publicKeyBindings } from './dev/interaction-key-bindings.ts';
 import { ManagedProcess, waitForHttp } from './dev/managed-process.ts';
 import { startWranglerDev } from './dev/wrangler-dev.ts';
+import { ensureDevelopmentEnv } from '../durable-objects/dev/development-env.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -104,8 +105,15 @@ try {
   chroma = await startDevChroma(stateDir);
   discord = await startDiscord();
   const voiceSecret = keys.voice_host_secret ?? '';
-  if (discord.urls) writeFakeDevVars(discord.urls.restUrl, { ...publicKeys, VOICE_HOST_SECRET: voiceSecret });
-  else {
+  if (discord.urls) {
+    writeFakeDevVars(discord.urls.restUrl, {
+      ...publicKeys,
+      VOICE_HOST_SECRET: voiceSecret,
+    });
+  } else {
+    if (ensureDevelopmentEnv()) {
+      console.log('added PROMETHEAN_ENV="development" to durable-objects/.dev.vars (its [vars] are production values)');
+    }
     const missing = missingDevVars(Object.keys(publicKeyBindings(keys, ['echo'])));
     if (missing.length > 0) {
       console.warn(

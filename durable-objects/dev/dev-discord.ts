@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentialBindings } from './credential-bindings.ts';
+import { DEVELOPMENT_VARS } from './development-env.ts';
 
 /** Local-only credentials the fake Discord accepts for the dev stack's Discord tenants. */
 export const DEV_FAKE_CREDENTIALS = {
@@ -52,7 +53,7 @@ export function writeFakeDevVars(
   extra: Readonly<Record<string, string>> = {},
   path = DEV_VARS,
 ): void {
-  const lines = Object.entries({ ...fakeDiscordVars(restUrl), ...extra }).map(
+  const lines = Object.entries({ ...DEVELOPMENT_VARS, ...fakeDiscordVars(restUrl), ...extra }).map(
     ([k, v]) => `${k}=${JSON.stringify(v)}`,
   );
   writeFileSync(path, `${GENERATED_MARKER}\n${lines.join('\n')}\n`);

@@ -54,9 +54,10 @@ function misconfiguredEgress(problem: string): AttachmentEgress {
 function guardPolicy(e: z.infer<typeof EgressEnvironment>): SsrfPolicy {
   const trusted = (e.SSRF_TRUSTED_ORIGINS ?? '').split(',').filter((o) => o.trim() !== '');
   if (trusted.length === 0) return ssrfPolicy();
-  if (e.PROMETHEAN_ENV === 'production') {
+  // Fail closed: only an explicit development environment may trust loopback origins.
+  if (e.PROMETHEAN_ENV !== 'development') {
     throw new NonRetriableError(
-      'SSRF_TRUSTED_ORIGINS is set while PROMETHEAN_ENV=production; it is for tests and local dev only',
+      `SSRF_TRUSTED_ORIGINS is set while PROMETHEAN_ENV=${e.PROMETHEAN_ENV ?? '(unset)'}; it is for tests and local dev (PROMETHEAN_ENV=development) only`,
     );
   }
   announceOnce(`trusted:${trusted.join(',')}`, {

@@ -1,5 +1,6 @@
 /** Starts `wrangler dev` for one or more Worker configs on 127.0.0.1, with local state in a chosen folder. */
 import { join } from 'node:path';
+import { DEVELOPMENT_VARS } from '../../durable-objects/dev/development-env.ts';
 import { ManagedProcess } from './managed-process.ts';
 
 export interface WranglerDevOptions {
@@ -13,6 +14,11 @@ export interface WranglerDevOptions {
   /** A dotenv file whose bindings reach every Worker of the session (unlike `vars`). */
   envFile?: string;
   echo?: boolean;
+  /**
+   * Run with the deploy configuration's own [vars] (production), as the deployment tests do; by default
+   * the first Worker gets PROMETHEAN_ENV=development, since its wrangler.toml holds production values.
+   */
+  asDeployed?: boolean;
 }
 
 export function startWranglerDev(o: WranglerDevOptions): ManagedProcess {
@@ -33,7 +39,10 @@ export function startWranglerDev(o: WranglerDevOptions): ManagedProcess {
       '--persist-to',
       o.stateDir,
       '--show-interactive-dev-session=false',
-      ...Object.entries(o.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+      ...Object.entries({ ...(o.asDeployed ? {} : DEVELOPMENT_VARS), ...o.vars }).flatMap(([k, v]) => [
+        '--var',
+        `${k}:${v}`,
+      ]),
       ...(o.envFile === undefined ? [] : ['--env-file', o.envFile]),
     ],
     cwd: o.root,

@@ -15,6 +15,7 @@ import {
 } from '../../durable-objects/dev/dev-discord.ts';
 import { waitForHttp } from '../../scripts/dev/managed-process.ts';
 import { startWranglerDev } from '../../scripts/dev/wrangler-dev.ts';
+import { DEVELOPMENT_VARS } from '../../durable-objects/dev/development-env.ts';
 import {
   type FakeDiscord,
   type FakeDiscordOptions,
@@ -29,7 +30,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 /** The bot credential the fake Discord accepts for the `duck` tenant in these runs (local only). */
 export const STACK_BOT = { token: DEV_FAKE_CREDENTIALS.duck, ...DEV_FAKE_BOTS.duck };
-export const STACK_ADMIN_TOKEN = 'bench-local-admin-token';
+export const STACK_ADMIN_TOKEN = 'bench-local-admin-token-0123456789abcdef';
 
 export interface PipelineStackOptions {
   documents: 'sqlite' | 'mongodb';
@@ -95,6 +96,7 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
     const port = await freePort();
     const envFile = join(stateDir, 'stack.env');
     const vars: Record<string, string> = {
+      ...DEVELOPMENT_VARS,
       ADMIN_TOKEN: STACK_ADMIN_TOKEN,
       LOG_LEVEL: logLevel,
       CHROMA_URL: chroma.url,

@@ -109,9 +109,21 @@ describe('text agents on the Worker wiring', () => {
     expect(object?.httpMetadata?.contentType).toBe('image/png');
   });
 
-  it('reads the egress settings per call and refuses trusted origins in production', async () => {
+  it('reads the egress settings per call and refuses trusted origins outside development', async () => {
     const view = registry.tenant('echo', tenant);
-    const prod = { ...env, PROMETHEAN_ENV: 'production', SSRF_TRUSTED_ORIGINS: 'http://127.0.0.1:9999' };
+    // PROMETHEAN_ENV as wrangler.toml deploys it (this project does not override it).
+    expect(env.PROMETHEAN_ENV).toBe('production');
+    const prod = { ...env, SSRF_TRUSTED_ORIGINS: 'http://127.0.0.1:9999' };
+    for (const other of [{ PROMETHEAN_ENV: 'staging' }, { PROMETHEAN_ENV: undefined }]) {
+      const ports = tenantEffectPorts({ ...prod, ...other } as unknown as FunctionsEnv, view);
+      await expect(
+        ports.egress?.fetchAttachment('http://127.0.0.1:9999/a.png', {
+          max_bytes: 10,
+          allowed_content_types: ['image/*'],
+          timeout_ms: 100,
+        }),
+      ).rejects.toMatchObject({ name: 'EgressConfigurationError' });
+    }
     const ports = tenantEffectPorts(prod as unknown as FunctionsEnv, view);
     await expect(
       ports.egress?.fetchAttachment('http://127.0.0.1:9999/a.png', {

@@ -51,7 +51,8 @@ function deploy(step: Step): void {
   console.log(`==> ${step.title}${dryRun ? ' (dry run)' : ''}`);
   const { code, output } = runWrangler(['deploy', '-c', step.config, ...(dryRun ? ['--dry-run'] : [])]);
   process.stdout.write(output);
-  if (code !== 0) throw new Error(`${step.title} failed (wrangler exit ${code}); nothing after it was deployed`);
+  if (code !== 0)
+    throw new Error(`${step.title} failed (wrangler exit ${code}); nothing after it was deployed`);
   const problems = deployedEnvironmentProblems(output);
   if (problems.length > 0) {
     throw new Error(`${step.title}: the configuration is not production:\n  ${problems.join('\n  ')}`);

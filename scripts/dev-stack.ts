@@ -15,12 +15,12 @@ import {
   removeFakeDevVars,
   writeFakeDevVars,
 } from '../durable-objects/dev/dev-discord.ts';
+import { ensureDevelopmentEnv } from '../durable-objects/dev/development-env.ts';
 import { type DevChroma, startDevChroma } from './dev/chroma-dev.ts';
 import { ensureDevKeys } from './dev/dev-keys.ts';
 import { interactionTenants, publicKeyBindings } from './dev/interaction-key-bindings.ts';
 import { ManagedProcess, waitForHttp } from './dev/managed-process.ts';
 import { startWranglerDev } from './dev/wrangler-dev.ts';
-import { ensureDevelopmentEnv } from '../durable-objects/dev/development-env.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -112,7 +112,9 @@ try {
     });
   } else {
     if (ensureDevelopmentEnv()) {
-      console.log('added PROMETHEAN_ENV="development" to durable-objects/.dev.vars (its [vars] are production values)');
+      console.log(
+        'added PROMETHEAN_ENV="development" to durable-objects/.dev.vars (its [vars] are production values)',
+      );
     }
     const missing = missingDevVars(Object.keys(publicKeyBindings(keys, ['echo'])));
     if (missing.length > 0) {

@@ -6,6 +6,7 @@ import { adminDeadLetters } from '../ops/dead-letter-routes.ts';
 import { adminOps, countInvocations, opsRoutes } from '../ops/ops-routes.ts';
 import { statusPageRoutes } from '../status-page/status-page-routes.ts';
 import { loadShedding } from './middleware/load-shedding.ts';
+import { refuseMisconfiguredStart } from './middleware/startup-refusal.ts';
 import { adminBackfill } from './routes/admin-backfill.ts';
 import { devIndex } from './routes/dev-index.ts';
 import { devProxy } from './routes/dev-proxy.ts';
@@ -22,6 +23,8 @@ export const app = new Hono<{ Bindings: FunctionsEnv }>();
 
 // Before every route: count the invocation, and shed load at once instead of queueing requests. The
 // interactions webhook and the health probes are never shed (docs/operations.md, "Admission control").
+// A credential bound to this tokenless Worker (or a weak ADMIN_TOKEN) stops everything, loudly.
+app.use('*', refuseMisconfiguredStart());
 app.use('*', countInvocations());
 app.use(
   '*',

@@ -1,6 +1,7 @@
 /** promethean-functions: wires the HTTP app, the queue consumer and the cron tick; holds no provider credential. */
 import { scheduledHealth } from '../ops/functions-ops.ts';
 import { app } from './http-app.ts';
+import { assertMayStart } from './middleware/startup-refusal.ts';
 import { consumeQueue } from './queue-consumer.ts';
 
 export { DeadLetterArchive } from '../ops/dead-letter-archive.ts';
@@ -14,6 +15,12 @@ export { VoicePlayback } from '../voice-mixer/voice-playback.ts';
 
 export default {
   fetch: app.fetch,
-  queue: consumeQueue,
-  scheduled: (_controller, env, ctx) => ctx.waitUntil(scheduledHealth(env)),
+  queue: (batch, env, ctx) => {
+    assertMayStart(env);
+    return consumeQueue(batch, env, ctx);
+  },
+  scheduled: (_controller, env, ctx) => {
+    assertMayStart(env);
+    ctx.waitUntil(scheduledHealth(env));
+  },
 } satisfies ExportedHandler<FunctionsEnv>;

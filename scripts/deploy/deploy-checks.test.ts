@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { BootstrapConfigError, bootstrapAccessConfig } from './bootstrap-config.ts';
 import { deployedEnvironmentProblems, deployedVars } from './deployed-environment.ts';
 
-const accessToml = readFileSync(join(import.meta.dirname, '..', '..', 'durable-objects', 'wrangler.toml'), 'utf8');
+const accessToml = readFileSync(
+  join(import.meta.dirname, '..', '..', 'durable-objects', 'wrangler.toml'),
+  'utf8',
+);
 
 describe('bootstrapAccessConfig', () => {
   it('drops only the cross-script OPS_LEDGER binding from the access config', () => {
@@ -42,7 +45,9 @@ describe('deployedEnvironmentProblems', () => {
     expect(deployedEnvironmentProblems(table({ PROMETHEAN_ENV: 'development' }))[0]).toMatch(/\/dev\/\*/);
     expect(deployedEnvironmentProblems(table({ LOG_LEVEL: '' }))[0]).toMatch(/not among/);
     expect(
-      deployedEnvironmentProblems(table({ PROMETHEAN_ENV: 'production', SSRF_TRUSTED_ORIGINS: 'http://127.0.0.1:1' })),
+      deployedEnvironmentProblems(
+        table({ PROMETHEAN_ENV: 'production', SSRF_TRUSTED_ORIGINS: 'http://127.0.0.1:1' }),
+      ),
     ).toHaveLength(1);
   });
 });

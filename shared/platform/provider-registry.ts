@@ -126,6 +126,20 @@ export class ProviderRegistry {
     return new SecretAccessor(provider, tenant, refs, env);
   }
 
+  /**
+   * The binding names every credential reference points at (`${NAME}` → NAME): names only, so a
+   * Worker that must never hold a credential can refuse to run with one bound.
+   */
+  credentialVariables(): string[] {
+    const names = new Set<string>();
+    for (const provider of Object.values(this.#config.providers)) {
+      for (const tenant of Object.values(provider.tenants)) {
+        for (const ref of Object.values(tenant.credentials)) names.add(ref.slice(2, -1));
+      }
+    }
+    return [...names].sort();
+  }
+
   toJSON(): { providers: Record<string, { tenants: string[] }> } {
     const out: Record<string, { tenants: string[] }> = {};
     for (const v of this.#views.values()) {

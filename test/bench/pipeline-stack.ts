@@ -13,9 +13,9 @@ import {
   removeFakeDevVars,
   writeFakeDevVars,
 } from '../../durable-objects/dev/dev-discord.ts';
+import { DEVELOPMENT_VARS } from '../../durable-objects/dev/development-env.ts';
 import { waitForHttp } from '../../scripts/dev/managed-process.ts';
 import { startWranglerDev } from '../../scripts/dev/wrangler-dev.ts';
-import { DEVELOPMENT_VARS } from '../../durable-objects/dev/development-env.ts';
 import {
   type FakeDiscord,
   type FakeDiscordOptions,

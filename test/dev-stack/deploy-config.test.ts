@@ -80,11 +80,17 @@ describe('the deploy configuration', () => {
       ['wrangler.toml', 'durable-objects/wrangler.toml'],
       [...DEV_PATHS, '/dev/index/echo/demo?messages=1'],
     );
-    expect(Object.values(statuses).every((s) => s === 404), JSON.stringify(statuses)).toBe(true);
+    expect(
+      Object.values(statuses).every((s) => s === 404),
+      JSON.stringify(statuses),
+    ).toBe(true);
   }, 180_000);
 
   it('answers 404 on /dev/* on the access Worker started from its deploy configuration', async () => {
     const statuses = await asDeployed(['durable-objects/wrangler.toml'], DEV_PATHS);
-    expect(Object.values(statuses).every((s) => s === 404), JSON.stringify(statuses)).toBe(true);
+    expect(
+      Object.values(statuses).every((s) => s === 404),
+      JSON.stringify(statuses),
+    ).toBe(true);
   }, 180_000);
 });

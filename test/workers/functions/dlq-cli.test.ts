@@ -8,7 +8,7 @@ import { app } from '../../../functions/src/http-app.ts';
 import worker from '../../../functions/src/index.ts';
 import { parseDlqArgs, runDlq } from '../../../scripts/dlq/dlq-client.ts';
 
-const ADMIN = 'cli-test-admin-token';
+const ADMIN = 'cli-test-admin-token-0123456789abcdef0123456789';
 const adminEnv = { ...env, ADMIN_TOKEN: ADMIN } as FunctionsEnv;
 const client = {
   url: 'http://functions.test',

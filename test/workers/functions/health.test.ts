@@ -32,3 +32,31 @@ describe('functions Worker /health', () => {
     expect(names.filter((n) => /TOKEN|SECRET|PUBLIC_KEY|CREDENTIAL/i.test(n) && !own.has(n))).toEqual([]);
   });
 });
+
+describe('functions Worker startup refusal', () => {
+  it('refuses every request, naming the binding, when a provider credential is bound to it', async () => {
+    const { env } = await import('cloudflare:workers');
+    const { app } = await import('../../../functions/src/http-app.ts');
+    // Built at run time, the way the static guards cannot see: the runtime check still does.
+    const sneaky = ['DUCK_DISCORD_BOT_' + 'TOKEN', 'duck_discord_bot_' + 'token', 'GOOSE_CLIENT_' + 'SECRET'];
+    for (const name of sneaky) {
+      const res = await app.request('/health', {}, { ...env, [name]: 'value-never-echoed' } as FunctionsEnv);
+      expect(res.status).toBe(500);
+      const body = (await res.json()) as { error: string; message: string };
+      expect(body.error).toBe('misconfigured_deployment');
+      expect(body.message).toContain(name);
+      expect(body.message).not.toContain('value-never-echoed');
+    }
+  });
+
+  it('refuses an ADMIN_TOKEN shorter than 32 characters', async () => {
+    const { env } = await import('cloudflare:workers');
+    const { app } = await import('../../../functions/src/http-app.ts');
+    const res = await app.request('/interactions/discord/duck', { method: 'POST' }, {
+      ...env,
+      ADMIN_TOKEN: 'short-admin-token',
+    } as FunctionsEnv);
+    expect(res.status).toBe(500);
+    expect(await res.text()).toMatch(/ADMIN_TOKEN is 17 characters; use at least 32/);
+  });
+});

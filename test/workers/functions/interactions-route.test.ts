@@ -148,13 +148,19 @@ describe('POST /admin/commands/:provider/:tenant', () => {
     const path = '/admin/commands/discord/duck?dry_run=1';
     expect((await post(access, {}, {}, path)).status).toBe(503);
     expect(
-      (await post(access, { headers: { authorization: 'Bearer nope' } }, { ADMIN_TOKEN: 'letmein' }, path))
-        .status,
+      (
+        await post(
+          access,
+          { headers: { authorization: 'Bearer nope' } },
+          { ADMIN_TOKEN: 'letmein-letmein-letmein-letmein-letmein' },
+          path,
+        )
+      ).status,
     ).toBe(401);
     const ok = await post(
       access,
-      { headers: { authorization: 'Bearer letmein' } },
-      { ADMIN_TOKEN: 'letmein' },
+      { headers: { authorization: 'Bearer letmein-letmein-letmein-letmein-letmein' } },
+      { ADMIN_TOKEN: 'letmein-letmein-letmein-letmein-letmein' },
       path,
     );
     expect(ok.status).toBe(200);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ledgerSnapshot, opsLedger } from '../../../functions/ops/ops-bindings.ts';
 import { app } from '../../../functions/src/http-app.ts';
 
-const ADMIN = 'ops-test-admin-token';
+const ADMIN = 'ops-test-admin-token-0123456789abcdef0123456789';
 const adminEnv = { ...env, ADMIN_TOKEN: ADMIN } as FunctionsEnv;
 const bearer = { authorization: `Bearer ${ADMIN}` };
 

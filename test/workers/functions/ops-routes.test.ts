@@ -24,7 +24,7 @@ import { app } from '../../../functions/src/http-app.ts';
 import worker from '../../../functions/src/index.ts';
 import { DurableObjectDocumentStore } from '../../../functions/storage/durable-object-document-store.ts';
 
-const ADMIN = 'routes-test-admin-token';
+const ADMIN = 'routes-test-admin-token-0123456789abcdef0123456789';
 const adminEnv = { ...env, ADMIN_TOKEN: ADMIN } as FunctionsEnv;
 const auth = { authorization: `Bearer ${ADMIN}` };
 

@@ -15,7 +15,7 @@ import { app } from '../../../functions/src/http-app.ts';
 import { tenantWithPorts } from '../../../functions/status-page/status-page-data.ts';
 import { DurableObjectDocumentStore } from '../../../functions/storage/durable-object-document-store.ts';
 
-const ADMIN = 'status-page-test-admin-token';
+const ADMIN = 'status-page-test-admin-token-0123456789abcdef0123456789';
 const adminEnv = { ...env, ADMIN_TOKEN: ADMIN } as FunctionsEnv;
 const bearer = { authorization: `Bearer ${ADMIN}` };
 const INJECTION = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';

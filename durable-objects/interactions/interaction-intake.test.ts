@@ -16,7 +16,7 @@ import {
 } from '../../test/interactions/discord-interaction-payloads.ts';
 import { discordInteractions } from './discord-interactions.ts';
 import type { CommandReading, InteractionAdapter } from './interaction-adapter.ts';
-import { acceptInteraction, type IntakeDeps } from './interaction-intake.ts';
+import { acceptInteraction, type IntakeDeps, NOT_ALLOWED_HERE } from './interaction-intake.ts';
 import type { GuardVerdict, ReplayGuard } from './replay-guard.ts';
 
 let keys: InteractionKeyPair;
@@ -60,7 +60,10 @@ function harness(over: Partial<IntakeDeps> = {}): Harness {
   const deps: IntakeDeps = {
     env: {} as AccessEnv,
     registry: ProviderRegistry.fromYaml(providersYml),
-    secretEnv: { DUCK_DISCORD_PUBLIC_KEY: keys.public_key_hex },
+    secretEnv: {
+      DUCK_DISCORD_PUBLIC_KEY: keys.public_key_hex,
+      GOOSE_DISCORD_PUBLIC_KEY: keys.public_key_hex,
+    },
     guard: memoryGuard(),
     now: () => Date.now(),
     maxSkewS: 300,
@@ -81,6 +84,7 @@ async function send(
   interaction: unknown,
   o: {
     keys?: InteractionKeyPair;
+    tenant?: string;
     timestampS?: number;
     tamper?: (s: { signature: string; timestamp: string; body: string }) => void;
   } = {},
@@ -92,7 +96,7 @@ async function send(
   const reply = await acceptInteraction(
     {
       provider: 'discord',
-      tenant: 'duck',
+      tenant: o.tenant ?? 'duck',
       signature: parts.signature,
       timestamp: parts.timestamp,
       body: new TextEncoder().encode(parts.body),
@@ -394,6 +398,39 @@ describe('slash commands', () => {
   it('answers other interaction types with an ephemeral note', async () => {
     const reply = await send(harness(), { ...commandInteraction({ name: 'ask' }), type: 3 });
     expect(reply.body).toMatchObject({ type: 4, data: { flags: 64 } });
+  });
+});
+
+describe("the tenant's allowlist", () => {
+  // providers.yml: goose serves only guild 800000000000000002.
+  it('answers a command from another guild, or a DM, with a note and starts nothing', async () => {
+    const h = harness();
+    const elsewhere = { ...commandInteraction({ name: 'status', applicationId: '900000000000000002' }) };
+    const dm = {
+      ...commandInteraction({ name: 'status', applicationId: '900000000000000002' }),
+      guild_id: undefined,
+    };
+    for (const interaction of [elsewhere, dm]) {
+      const reply = await send(h, interaction, { tenant: 'goose' });
+      expect(reply).toMatchObject({
+        status: 200,
+        body: { type: 4, data: { content: NOT_ALLOWED_HERE, flags: 64 } },
+      });
+    }
+    expect(h.held).toEqual([]);
+    expect(h.published).toEqual([]);
+    expect(h.logs.filter((l) => l.includes('outside the tenant allowlist'))).toHaveLength(2);
+  });
+
+  it('defers a command from the allowed guild', async () => {
+    const h = harness();
+    const inside = {
+      ...commandInteraction({ name: 'status', applicationId: '900000000000000002' }),
+      guild_id: '800000000000000002',
+    };
+    const reply = await send(h, inside, { tenant: 'goose' });
+    expect(reply.body).toEqual({ type: 5, data: { flags: 64 } });
+    expect(h.published).toHaveLength(1);
   });
 });
 

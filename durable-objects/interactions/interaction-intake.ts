@@ -12,6 +12,7 @@ import {
   UnknownTenantError,
 } from '@promethean/shared/platform/registry-errors';
 import type { SecretEnvironment } from '@promethean/shared/platform/secret-accessor';
+import { allowlistAdmits } from '@promethean/shared/platform/tenant-allowlist';
 import { commandEvent } from './command-events.ts';
 import { discordInteractions } from './discord-interactions.ts';
 import { echoInteractions } from './echo-interactions.ts';
@@ -45,6 +46,9 @@ export interface IntakeDeps {
   /** Passed to the hand-off (tests make retries immediate). */
   pause?: (ms: number) => Promise<void>;
 }
+
+/** What a user sees when a command comes from a guild or channel the tenant does not serve. */
+export const NOT_ALLOWED_HERE = 'Duck is not enabled here.';
 
 const reply = (status: number, body: unknown): InteractionReply => ({ status, body });
 const refuse = (status: number, error: string, message: string) => reply(status, { error, message });
@@ -129,6 +133,11 @@ export async function acceptInteraction(input: unknown, deps: IntakeDeps): Promi
   }
   if (reading.kind === 'ping') return reply(200, adapter.responses.pong());
   if (reading.kind === 'unsupported') return reply(200, adapter.responses.ephemeralMessage(reading.message));
+  const place = { channelId: reading.call.channel.foreign_id, spaceId: reading.call.space?.foreign_id };
+  if (!allowlistAdmits(view.config.allowlist, place)) {
+    deps.log('warn', 'interaction refused: outside the tenant allowlist', { ...fields, interaction_id: id });
+    return reply(200, adapter.responses.ephemeralMessage(NOT_ALLOWED_HERE));
+  }
   const event = commandEvent(reading.call, received_at);
   if (!event.ok) return reply(200, adapter.responses.ephemeralMessage(event.message));
   deps.waitUntil(

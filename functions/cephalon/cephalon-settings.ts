@@ -2,6 +2,7 @@
 import { NonRetriableError } from '@promethean/shared/agent/agent-errors';
 import { sha256Hex } from '@promethean/shared/agent/deterministic-id';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
+import { RetrievalScope } from '@promethean/shared/platform/retrieval-scope';
 import { z } from 'zod';
 import { PROMPT_FORMAT_VERSION, SYSTEM_PROMPT } from './system-prompt.ts';
 
@@ -10,8 +11,8 @@ export const CephalonSettings = z.object({
   bot_user_id: z.string().min(1).optional(),
   reply_context_k: z.number().int().min(0).max(50).default(6),
   reply_recent_messages: z.number().int().min(0).max(100).default(12),
-  /** `channel`: retrieve only from the conversation's channel (no leaks across channels); `tenant`: everywhere. */
-  reply_retrieval_scope: z.enum(['channel', 'tenant']).default('channel'),
+  /** What retrieval may read: the conversation's channel, or (tenant opt-in) its guild; never the whole tenant. */
+  retrieval_scope: RetrievalScope,
   reply_max_tokens: z.number().int().positive().max(4096).default(400),
   reply_max_chars: z.number().int().min(100).max(4000).default(1900),
   reply_max_context_chars: z.number().int().min(0).max(50_000).default(6000),

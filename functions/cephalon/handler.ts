@@ -48,6 +48,7 @@ export const cephalon = defineAgent(manifest, 'functions/cephalon/agent.yml')
       question: questionOf(ctx, p),
       askerName: p.author.name ?? p.author.foreign_id,
       channel: p.channel,
+      space: p.space,
       replyTo: p.foreign_id,
     });
   })
@@ -58,6 +59,7 @@ export const cephalon = defineAgent(manifest, 'functions/cephalon/agent.yml')
       question: p.question,
       askerName: p.user.name ?? p.user.foreign_id,
       channel: p.channel,
+      space: p.space,
       interactionUrn: p.interaction_urn,
     });
   })

@@ -4,6 +4,7 @@
  */
 import type { ModelRef } from '@promethean/schemas/envelope';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
+import { retrievalFilter } from '@promethean/shared/platform/retrieval-scope';
 import { messageView } from '../message-indexer/message-document.ts';
 import type { CephalonSettings } from './cephalon-settings.ts';
 
@@ -24,6 +25,8 @@ export interface ReplyContext {
 export interface ContextQuery {
   question: string;
   channelId: string;
+  /** The guild the question came from; undefined in a direct message. */
+  spaceId?: string | undefined;
   /** The message being answered, left out of its own context. */
   excludeUrn?: string | undefined;
 }
@@ -72,7 +75,7 @@ async function retrieved(
     });
     return { lines: [], embedModel };
   }
-  const where = s.reply_retrieval_scope === 'channel' ? { channel_id: q.channelId } : undefined;
+  const where = retrievalFilter(s.retrieval_scope, { channelId: q.channelId, spaceId: q.spaceId });
   const matches = await ctx.effects.vectors.query(
     'messages',
     answer.vectors[0] ?? [],

@@ -22,6 +22,8 @@ export interface ReplyRequest {
   question: string;
   askerName: string;
   channel: { urn: string; foreign_id: string; name?: string | undefined };
+  /** The guild it was asked in; undefined in a direct message (retrieval then reads only that DM). */
+  space?: { foreign_id: string } | undefined;
   /** The message to thread the reply under (not for interactions). */
   replyTo?: string | undefined;
   interactionUrn?: string | undefined;
@@ -58,7 +60,12 @@ async function writeReply(
 ): Promise<StoredReply> {
   const context = await gatherContext(
     ctx,
-    { question: req.question, channelId: req.channel.foreign_id, excludeUrn: req.sourceUrn },
+    {
+      question: req.question,
+      channelId: req.channel.foreign_id,
+      spaceId: req.space?.foreign_id,
+      excludeUrn: req.sourceUrn,
+    },
     s,
   );
   const prompt = buildPrompt({

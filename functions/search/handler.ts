@@ -5,12 +5,13 @@
 import { PostMessage } from '@promethean/schemas/commands/post-message';
 import { InteractionSearch } from '@promethean/schemas/interactions/interaction-commands';
 import { defineAgent } from '@promethean/shared/agent/agent-definition';
+import { retrievalFilter, retrievalScopeSetting } from '@promethean/shared/platform/retrieval-scope';
 import manifest from './agent.yml';
 import { answerSettings, searchAnswer } from './search-answer.ts';
 
 export const search = defineAgent(manifest, 'functions/search/agent.yml')
   .on(InteractionSearch, async (msg, ctx) => {
-    const { query, limit, interaction_urn, channel } = msg.payload;
+    const { query, limit, interaction_urn, channel, space } = msg.payload;
     const embedded = await ctx.effects.models.embed([query]);
     const pinned = await ctx.effects.vectors.pinned('messages');
     let content: string;
@@ -23,7 +24,12 @@ export const search = defineAgent(manifest, 'functions/search/agent.yml')
         `${embedded.model} (${embedded.dimension}); re-index before searching.`;
       ctx.telemetry.warn('search model differs from the index', { pinned, query_model: embedded.model });
     } else {
-      const matches = await ctx.effects.vectors.query('messages', embedded.vectors[0] ?? [], limit);
+      // Only what the asker can see where they asked: their channel (or, opted in, their guild).
+      const where = retrievalFilter(retrievalScopeSetting(ctx.settings.retrieval_scope), {
+        channelId: channel.foreign_id,
+        spaceId: space?.foreign_id,
+      });
+      const matches = await ctx.effects.vectors.query('messages', embedded.vectors[0] ?? [], limit, where);
       content = searchAnswer(query, matches, embedded.offline, answerSettings(ctx.settings));
       ctx.telemetry.info('search answered', { results: matches.length, offline: embedded.offline });
     }

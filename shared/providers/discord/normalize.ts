@@ -6,6 +6,7 @@ import type {
 } from '@promethean/schemas/events/social-message';
 import type { PayloadOf } from '@promethean/schemas/message-definition';
 import type { z } from 'zod';
+import { allowlistAdmits } from '../../platform/tenant-allowlist.ts';
 import { toUrn } from '../../platform/urns.ts';
 import { RawMessageCreate, RawMessageDelete, RawMessageUpdate, type RawUser } from './raw-events.ts';
 
@@ -159,9 +160,8 @@ export function allowedByList(
   allow: { spaces: readonly string[]; channels: readonly string[] },
 ): boolean {
   const d = (data ?? {}) as { guild_id?: unknown; channel_id?: unknown };
-  const guild = typeof d.guild_id === 'string' ? d.guild_id : undefined;
-  const channel = typeof d.channel_id === 'string' ? d.channel_id : undefined;
-  if (allow.spaces.length > 0 && (guild === undefined || !allow.spaces.includes(guild))) return false;
-  if (allow.channels.length > 0 && (channel === undefined || !allow.channels.includes(channel))) return false;
-  return true;
+  return allowlistAdmits(allow, {
+    spaceId: typeof d.guild_id === 'string' ? d.guild_id : undefined,
+    channelId: typeof d.channel_id === 'string' ? d.channel_id : undefined,
+  });
 }

@@ -218,6 +218,29 @@ describe('echo interactions', () => {
     ]);
   });
 
+  it('answers a signed echo PING with PONG, like Discord, and publishes nothing', async () => {
+    const { reply, done, queue } = await deliver('echo', 'demo', { type: 'ping', id: `ping-${Date.now()}` });
+    expect(reply).toEqual({ status: 200, body: { type: 'pong' } });
+    await done;
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('refuses a replayed echo command through the InteractionReceipts Durable Object', async () => {
+    const command = {
+      type: 'command',
+      id: `status-${Date.now()}`,
+      command: 'status',
+      user: { id: 'ada', name: 'Ada' },
+    };
+    const first = await deliver('echo', 'demo', command);
+    expect(first.reply.status).toBe(200);
+    await first.done;
+    const again = await deliver('echo', 'demo', command);
+    expect(again.reply).toMatchObject({ status: 401, body: { error: 'replayed' } });
+    await again.done;
+    expect(again.queue.sent).toEqual([]);
+  });
+
   it('refuses an echo interaction signed with the Discord tenant key', async () => {
     const body = JSON.stringify({ type: 'ping', id: 'p-wrong-key' });
     const signed = await signInteraction(inject('interactionKeys').duck, body);

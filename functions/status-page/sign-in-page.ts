@@ -14,7 +14,8 @@ promethean-functions (<code>npx wrangler secret put ADMIN_TOKEN</code>).</p>`
 <p><button type="submit">Sign in</button></p>
 </form>
 <p class="small">The token is the deployment's <code>ADMIN_TOKEN</code> (<code>npm run dev</code> prints its local one).
-Signing in sets an HttpOnly, SameSite=Strict cookie for this site; requests with
+Signing in sets a signed session cookie for this site (HttpOnly, SameSite=Strict, Secure; never the token),
+valid for 12 hours or until you sign out; requests with
 <code>Authorization: Bearer &lt;token&gt;</code> work too.</p>`;
   const body = html`<header><h1>Promethean Edge — status</h1></header>
 <main>

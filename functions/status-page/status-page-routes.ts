@@ -8,7 +8,20 @@ import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
-import { ADMIN_COOKIE, adminAuth, presentedToken, tokensMatch } from '../src/middleware/admin-auth.ts';
+import {
+  adminAccess,
+  adminAuth,
+  adminTokenFromBindings,
+  fromSameOrigin,
+  tokensMatch,
+} from '../src/middleware/admin-auth.ts';
+import {
+  newSessionCookie,
+  SESSION_COOKIE,
+  SESSION_SECONDS,
+  sessionStoreOf,
+  verifiedSessionId,
+} from '../src/middleware/admin-session.ts';
 import { html, type SafeHtml } from './html.ts';
 import { newNonce, pageHeaders } from './page-layout.ts';
 import { type SearchRequest, searchResults } from './search-section.ts';
@@ -20,8 +33,6 @@ import { spectrogramKey, VOICE_COLLECTION } from './voice-sessions.ts';
 
 type Env = { Bindings: FunctionsEnv };
 
-/** How long a sign-in lasts. */
-const SESSION_SECONDS = 12 * 60 * 60;
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 const SearchQuery = z.object({
@@ -31,20 +42,18 @@ const SearchQuery = z.object({
 });
 const SignIn = z.object({ token: z.string().min(1).max(1024) });
 
-function expectedToken(env: unknown): string | undefined {
-  const value = (env as { ADMIN_TOKEN?: unknown } | undefined)?.ADMIN_TOKEN;
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
 /** Whether the request may see the page: the same rule as `adminAuth`, answered instead of thrown. */
 async function pageAccess(c: Context<Env>): Promise<'ok' | 'disabled' | 'refused'> {
-  const expected = expectedToken(c.env);
-  if (expected === undefined) return 'disabled';
-  const presented = presentedToken(c.req.header('authorization'), getCookie(c, ADMIN_COOKIE));
-  return presented !== undefined && (await tokensMatch(presented, expected)) ? 'ok' : 'refused';
+  const access = await adminAccess(c);
+  return access.ok ? 'ok' : access.reason;
 }
 
-function page(c: Context<Env>, body: SafeHtml, status: 200 | 401 | 503, nonce: string) {
+/** Who is signing in, for the per-client attempt limit. */
+function clientOf(c: Context<Env>): string {
+  return c.req.header('cf-connecting-ip') ?? c.req.header('x-real-ip') ?? 'unknown-client';
+}
+
+function page(c: Context<Env>, body: SafeHtml, status: 200 | 401 | 429 | 503, nonce: string) {
   return c.body(body.toString(), status, pageHeaders(nonce));
 }
 
@@ -96,24 +105,43 @@ statusPageRoutes.get('/', async (c) => {
 
 statusPageRoutes.post('/sign-in', async (c) => {
   const nonce = newNonce();
-  const expected = expectedToken(c.env);
-  if (expected === undefined) return page(c, signInPage({ nonce, disabled: true }), 503, nonce);
+  const expected = adminTokenFromBindings(c.env);
+  const sessions = sessionStoreOf(c.env);
+  if (expected === undefined || !sessions) return page(c, signInPage({ nonce, disabled: true }), 503, nonce);
+  // A sign-in form posted from another site would sign the browser in to the attacker's choosing.
+  if (!fromSameOrigin(c)) throw new HTTPException(403, { message: 'cross-site sign-in refused' });
+  const client = clientOf(c);
+  const now = Date.now();
+  const wait = await sessions.signInWait(client, now);
+  if (wait > 0) {
+    c.header('Retry-After', String(Math.ceil(wait / 1000)));
+    return page(c, signInPage({ nonce, problem: 'Too many wrong tokens: wait a few minutes.' }), 429, nonce);
+  }
   const form = SignIn.safeParse(await c.req.parseBody().catch(() => ({})));
   if (!form.success || !(await tokensMatch(form.data.token, expected))) {
+    await sessions.signInFailed(client, now);
     return page(c, signInPage({ nonce, problem: 'That is not the admin token.' }), 401, nonce);
   }
-  setCookie(c, ADMIN_COOKIE, form.data.token, {
+  const session = await newSessionCookie(expected, now);
+  await sessions.open({ id: session.id, expires_at: session.expiresAt });
+  setCookie(c, SESSION_COOKIE, session.value, {
     httpOnly: true,
     sameSite: 'Strict',
     path: '/',
-    secure: new URL(c.req.url).protocol === 'https:',
+    secure: true,
     maxAge: SESSION_SECONDS,
   });
   return c.redirect('/status', 303);
 });
 
-statusPageRoutes.post('/sign-out', (c) => {
-  deleteCookie(c, ADMIN_COOKIE, { path: '/' });
+statusPageRoutes.post('/sign-out', async (c) => {
+  const expected = adminTokenFromBindings(c.env);
+  const id = expected && (await verifiedSessionId(getCookie(c, SESSION_COOKIE), expected, Date.now()));
+  if (id) {
+    if (!fromSameOrigin(c)) throw new HTTPException(403, { message: 'cross-site sign-out refused' });
+    await sessionStoreOf(c.env)?.revoke(id);
+  }
+  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: true });
   return c.redirect('/status', 303);
 });
 

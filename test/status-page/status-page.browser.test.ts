@@ -99,7 +99,7 @@ describe.skipIf(realDiscord)('the status page in Chromium', () => {
     expect(await page.content()).not.toContain('echo/demo');
     await screenshot(page, '01-sign-in');
 
-    // A wrong token is refused; the right one sets the HttpOnly, SameSite=Strict cookie and shows the page.
+    // A wrong token is refused; the right one sets the signed HttpOnly, SameSite=Strict, Secure session cookie.
     await page.fill('#token', 'not-the-token');
     await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
     expect(await page.locator('.problem').textContent()).toContain('That is not the admin token.');
@@ -109,8 +109,9 @@ describe.skipIf(realDiscord)('the status page in Chromium', () => {
       page.click('button[type=submit]'),
     ]);
     expect(signedIn.status()).toBe(200);
-    const cookie = (await context!.cookies(base)).find((c) => c.name === 'promethean_admin');
-    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    const cookie = (await context!.cookies(base)).find((c) => c.name === '__Host-promethean_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: true });
+    expect(cookie?.value).not.toContain(adminToken);
 
     // Live data: the tenant, the newest messages (the injection shown as text), queue depths.
     await expect.poll(() => page.locator('#tenants tr[data-tenant="echo/demo"]').count()).toBe(1);

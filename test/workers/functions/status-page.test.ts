@@ -90,37 +90,87 @@ describe('access to the status page', () => {
     expect(await res.text()).toContain('ADMIN_TOKEN');
   });
 
-  it('signs in with the token: an HttpOnly, SameSite=Strict cookie, then the page; a wrong token is refused', async () => {
-    const signIn = (token: string) =>
-      app.request(
-        '/status/sign-in',
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ token }).toString(),
+  const ORIGIN = 'http://functions.test';
+  const signIn = (
+    token: string,
+    headers: Record<string, string> = { origin: ORIGIN },
+    client = '198.51.100.7',
+  ) =>
+    app.request(
+      `${ORIGIN}/status/sign-in`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'cf-connecting-ip': client,
+          ...headers,
         },
-        adminEnv,
-      );
+        body: new URLSearchParams({ token }).toString(),
+      },
+      adminEnv,
+    );
+
+  it('signs in with the token: a signed __Host- session cookie (never the token), then the page; sign-out revokes it', async () => {
     const wrong = await signIn('not-it');
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
     expect(await wrong.text()).toContain('That is not the admin token.');
 
-    const right = await signIn(ADMIN);
+    const right = await signIn(ADMIN, { origin: ORIGIN }, '198.51.100.8');
     expect(right.status).toBe(303);
     expect(right.headers.get('location')).toBe('/status');
-    const cookie = right.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/^promethean_admin=/);
-    expect(cookie).toContain('HttpOnly');
-    expect(cookie).toContain('SameSite=Strict');
-    const page = await app.request('/status', { headers: { cookie: cookie.split(';')[0]! } }, adminEnv);
+    const setCookie = right.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^__Host-promethean_session=[A-Za-z0-9_-]{32}\.\d+\.[A-Za-z0-9_-]+;/);
+    expect(setCookie).not.toContain(ADMIN);
+    for (const attribute of ['HttpOnly', 'SameSite=Strict', 'Secure', 'Path=/', 'Max-Age=43200'])
+      expect(setCookie).toContain(attribute);
+    expect(setCookie).not.toMatch(/Domain=/i);
+    const cookie = setCookie.split(';')[0]!;
+    const page = await app.request('/status', { headers: { cookie } }, adminEnv);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'nonce-");
     expect(await page.text()).toContain('Promethean Edge — status');
 
-    const out = await app.request('/status/sign-out', { method: 'POST' }, adminEnv);
+    const out = await app.request(
+      `${ORIGIN}/status/sign-out`,
+      { method: 'POST', headers: { cookie, origin: ORIGIN } },
+      adminEnv,
+    );
     expect(out.status).toBe(303);
-    expect(out.headers.get('set-cookie')).toMatch(/promethean_admin=;.*Max-Age=0/);
+    expect(out.headers.get('set-cookie')).toMatch(/__Host-promethean_session=;.*Max-Age=0/);
+    // The old cookie is dead on the server, not only forgotten by the browser.
+    expect((await app.request('/status', { headers: { cookie } }, adminEnv)).status).toBe(401);
+    expect((await app.request('/status/panels', { headers: { cookie } }, adminEnv)).status).toBe(401);
+  });
+
+  it('refuses a sign-in posted from another site', async () => {
+    const res = await signIn(ADMIN, { origin: 'https://evil.example' }, '198.51.100.9');
+    expect(res.status).toBe(403);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('limits wrong tokens per client: the sixth within five minutes waits, another client does not', async () => {
+    const client = '203.0.113.50';
+    for (let i = 0; i < 5; i++)
+      expect((await signIn(`guess-${i}`, { origin: ORIGIN }, client)).status).toBe(401);
+    const limited = await signIn(ADMIN, { origin: ORIGIN }, client);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('set-cookie')).toBeNull();
+    expect((await signIn(ADMIN, { origin: ORIGIN }, '203.0.113.51')).status).toBe(303);
+  });
+
+  it('refuses cookie-authenticated admin writes from another origin (dead-letter purge)', async () => {
+    const right = await signIn(ADMIN, { origin: ORIGIN }, '198.51.100.10');
+    const cookie = (right.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const purge = (origin: string) =>
+      app.request(
+        `${ORIGIN}/admin/dead-letters/discord/duck/purge`,
+        { method: 'POST', headers: { cookie, origin } },
+        adminEnv,
+      );
+    expect((await purge('https://evil.example')).status).toBe(403);
+    expect((await purge(ORIGIN)).status).not.toBe(403);
   });
 });
 

@@ -57,6 +57,10 @@ export default defineConfig({
                 CHROMA_URL: storage.chromaUrl,
                 // The voice host's secret as this Worker knows it (test/workers/functions/voice-ingest.test.ts).
                 VOICE_INGEST_SECRET: 'voice-ingest-test-secret-0123456789',
+                // Signs playback chunk URLs (test/workers/functions/voice-ingest.test.ts).
+                VOICE_PLAYBACK_SECRET: 'voice-playback-test-secret-0123456789',
+                // wrangler.toml leaves the playback origin empty until deployed; a loopback one, as in dev.
+                VOICE_PLAYBACK_BASE_URL: 'http://127.0.0.1:8787',
               },
               // fetch answers 503; the voice-mixer's voicePlay RPC is taken as a connected host would.
               serviceBindings: { ACCESS: accessStandIn.name },

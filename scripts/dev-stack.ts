@@ -5,6 +5,7 @@
  * credential) and the echo provider, with interaction signing keys and an ADMIN_TOKEN made on first
  * run. Prints what runs where; Ctrl-C stops everything.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,6 +137,8 @@ try {
       CHROMA_URL: chroma.url,
       // The voice host's secret as this Worker knows it, and where the host fetches playback chunks.
       VOICE_INGEST_SECRET: voiceSecret,
+      // Signs playback chunk URLs for the host; short-lived URLs, so a fresh one per run is enough.
+      VOICE_PLAYBACK_SECRET: randomBytes(24).toString('base64url'),
       VOICE_PLAYBACK_BASE_URL: base,
     },
     echo: !values.quiet,

@@ -12,6 +12,7 @@ import { DirectEgress } from '@promethean/shared/net/direct-egress';
 import { EgressConfigurationError } from '@promethean/shared/net/egress-errors';
 import { guardedHttpFetch } from '@promethean/shared/net/guarded-http-fetch';
 import { type SsrfPolicy, ssrfPolicy } from '@promethean/shared/net/ssrf-policy';
+import { insecureTransportProblem } from '@promethean/shared/net/transport-security';
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { z } from 'zod';
 import { R2BlobStore } from '../blobs/r2-blob-store.ts';
@@ -71,6 +72,8 @@ function guardPolicy(e: z.infer<typeof EgressEnvironment>): SsrfPolicy {
 function egressFor(e: z.infer<typeof EgressEnvironment>, policy: SsrfPolicy): AttachmentEgress {
   const runtimeFetch = (input: string | URL | Request, init?: RequestInit) => fetch(input, init);
   if (e.ATTACHMENT_EGRESS === 'direct') return new DirectEgress({ fetch: runtimeFetch, policy });
+  const insecure = e.VOICE_HOST_URL ? insecureTransportProblem(e.VOICE_HOST_URL, 'https') : undefined;
+  if (insecure) return misconfiguredEgress(`VOICE_HOST_URL ${insecure}`);
   if (!e.VOICE_HOST_URL || !e.EGRESS_SHARED_SECRET) {
     return misconfiguredEgress(
       'ATTACHMENT_EGRESS=container needs VOICE_HOST_URL and the EGRESS_SHARED_SECRET secret',

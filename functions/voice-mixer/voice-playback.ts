@@ -7,9 +7,11 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { PlaybackEvent, PlaybackReport } from '@promethean/shared/effects/effect-ports';
+import { insecureTransportProblem } from '@promethean/shared/net/transport-security';
 import type { VoicePlayAnswer, VoicePlayRequest } from '@promethean/shared/platform/voice-play-request';
 import { emptySequencerState, type PlayItem, type SequencerState } from './playback-sequencer.ts';
 import { type PlaybackOutlet, PlaybackStream } from './playback-stream.ts';
+import { MIN_PLAYBACK_SECRET_CHARS, signPlaybackUrl } from './playback-url.ts';
 
 interface Scope {
   provider: string;
@@ -88,11 +90,28 @@ export class VoicePlayback extends DurableObject<FunctionsEnv> {
     return {
       deliver: async (item: PlayItem) => {
         const scope = this.#scope;
-        const base = (this.env as unknown as { VOICE_PLAYBACK_BASE_URL?: string }).VOICE_PLAYBACK_BASE_URL;
+        const vars = this.env as unknown as {
+          VOICE_PLAYBACK_BASE_URL?: string;
+          VOICE_PLAYBACK_SECRET?: string;
+        };
+        const base = vars.VOICE_PLAYBACK_BASE_URL;
+        const secret = vars.VOICE_PLAYBACK_SECRET;
         if (!scope || !base) return { ok: false, reason: 'VOICE_PLAYBACK_BASE_URL is not configured' };
-        const url = new URL(
-          `/voice/blobs/${scope.provider}/${scope.tenant}/${item.blob_key.split('/').map(encodeURIComponent).join('/')}`,
-          base,
+        const insecure = insecureTransportProblem(base, 'https');
+        if (insecure) return { ok: false, reason: `VOICE_PLAYBACK_BASE_URL ${insecure}` };
+        if (!secret || secret.length < MIN_PLAYBACK_SECRET_CHARS) {
+          return {
+            ok: false,
+            reason: `VOICE_PLAYBACK_SECRET is not configured (at least ${MIN_PLAYBACK_SECRET_CHARS} characters)`,
+          };
+        }
+        const url = await signPlaybackUrl(
+          new URL(
+            `/voice/blobs/${scope.provider}/${scope.tenant}/${item.blob_key.split('/').map(encodeURIComponent).join('/')}`,
+            base,
+          ),
+          secret,
+          Date.now(),
         );
         const access = this.env.ACCESS as unknown as AccessPlay;
         const call = access.voicePlay({

@@ -108,6 +108,7 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
       AGENT_SETTINGS: JSON.stringify(o.agentSettings ?? {}),
       // The voice host fetches playback chunks from this Worker's own URL.
       VOICE_PLAYBACK_BASE_URL: `http://127.0.0.1:${port}`,
+      VOICE_PLAYBACK_SECRET: 'bench-local-playback-secret-0123456789',
       ...o.functionsVars,
     };
     writeFileSync(

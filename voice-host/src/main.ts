@@ -78,7 +78,6 @@ async function main(): Promise<void> {
       origins: config.playback.fetchOrigins,
       maxBytes: config.playback.maxBytes,
       timeoutMs: 10_000,
-      secret: config.secret,
     }),
     log,
     exit: processExit,

@@ -1,8 +1,10 @@
 /**
  * The voice host's routes on this Worker (docs/voice.md): `POST /voice/segments` stores a segment's PCM in
  * the tenant's blobs and publishes its `voice.audio.segment` envelope unchanged (a redelivery overwrites
- * and republishes the same id, and answers 200 again); `GET /voice/blobs/<provider>/<tenant>/<key>` serves
- * a voice blob (playback chunks) to the host. Both need the host's secret.
+ * and republishes the same id, and answers 200 again); it needs the host's secret, and its size cap holds
+ * for streamed (chunked) bodies too. `GET /voice/blobs/<provider>/<tenant>/<key>` serves a voice blob
+ * (a playback chunk) at the URL the voice-mixer signed with VOICE_PLAYBACK_SECRET: no shared secret rides
+ * along with blob fetches.
  */
 import { ProviderName, TenantName } from '@promethean/schemas/identifiers';
 import {
@@ -11,11 +13,13 @@ import {
   SegmentIngestEnvelope,
   type SegmentIngestResponse,
 } from '@promethean/schemas/voice/voice-segment-ingest';
+import { readCappedStream } from '@promethean/shared/net/capped-stream';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import providersYml from '../../../providers.yml';
 import { R2BlobStore, tenantBlobKey } from '../../blobs/r2-blob-store.ts';
+import { verifyPlaybackUrl } from '../../voice-mixer/playback-url.ts';
 import { voiceHostSecret } from '../middleware/voice-host-secret.ts';
 import { createFunctionsRuntime } from '../runtime-dependencies.ts';
 
@@ -24,7 +28,7 @@ export const voiceSegments = new Hono<{ Bindings: FunctionsEnv }>();
 /** A multipart body is the envelope (a few hundred bytes) and at most 60 s of PCM; more is refused unread. */
 const MAX_BODY_BYTES = 60 * 48_000 * 2 * 2 + 64 * 1024;
 
-voiceSegments.use('*', voiceHostSecret());
+voiceSegments.use('/segments', voiceHostSecret());
 
 function bad(message: string): never {
   throw new HTTPException(400, { message });
@@ -34,10 +38,15 @@ async function readForm(request: Request): Promise<FormData> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES)
     throw new HTTPException(413, { message: `body is ${declared} bytes; at most ${MAX_BODY_BYTES}` });
-  if (!(request.headers.get('content-type') ?? '').startsWith('multipart/form-data'))
+  const contentType = request.headers.get('content-type') ?? '';
+  if (!contentType.startsWith('multipart/form-data'))
     bad('the body must be multipart/form-data with the fields envelope and pcm');
+  // Content-Length is only a claim (a chunked upload has none): the cap holds on the bytes themselves.
+  const bytes = await readCappedStream(request.body, MAX_BODY_BYTES, 'segment body too large');
+  if (bytes === 'too_large')
+    throw new HTTPException(413, { message: `body is over ${MAX_BODY_BYTES} bytes` });
   try {
-    return await request.formData();
+    return await new Response(bytes, { headers: { 'content-type': contentType } }).formData();
   } catch (e) {
     return bad(`the multipart body cannot be read: ${(e as Error).message}`);
   }
@@ -99,6 +108,14 @@ voiceSegments.post('/segments', async (c) => {
 });
 
 voiceSegments.get('/blobs/:provider/:tenant/*', async (c) => {
+  const secret = (c.env as unknown as { VOICE_PLAYBACK_SECRET?: string }).VOICE_PLAYBACK_SECRET;
+  if (!secret)
+    throw new HTTPException(503, {
+      message: 'VOICE_PLAYBACK_SECRET is not configured on promethean-functions',
+    });
+  const verdict = await verifyPlaybackUrl(new URL(c.req.url), secret, Date.now());
+  if (verdict !== 'ok')
+    throw new HTTPException(403, { message: `playback URL refused: ${verdict.replace('_', ' ')}` });
   const provider = ProviderName.safeParse(c.req.param('provider'));
   const tenant = TenantName.safeParse(c.req.param('tenant'));
   const prefix = `/voice/blobs/${c.req.param('provider')}/${c.req.param('tenant')}/`;

@@ -8,10 +8,13 @@ import { segmentBlobKey } from '@promethean/schemas/voice/voice-segment-ingest';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import { describe, expect, it } from 'vitest';
 import { tenantStoragePorts } from '../../../functions/storage/tenant-storage-ports.ts';
+import { signPlaybackUrl } from '../../../functions/voice-mixer/playback-url.ts';
 import providersYml from '../../../providers.yml';
 
 const SECRET = 'voice-ingest-test-secret-0123456789';
 const auth = { authorization: `Bearer ${SECRET}` };
+/** The functions Worker's VOICE_PLAYBACK_SECRET binding in vitest.config.ts. */
+const PLAYBACK_SECRET = 'voice-playback-test-secret-0123456789';
 
 let n = 0;
 function segment(overrides: { ts_end?: number; id?: string; tenant?: string } = {}) {
@@ -120,23 +123,49 @@ describe('POST /voice/segments', () => {
   });
 });
 
+describe('POST /voice/segments size cap', () => {
+  it('refuses a streamed (chunked) body over the cap without a Content-Length, storing nothing', async () => {
+    const env_ = segment();
+    const chunk = new Uint8Array(1024 * 1024);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 16 MB, past the 60 s cap (11.5 MB), arriving in pieces as a chunked upload does.
+        if (sent >= 16) return controller.close();
+        sent++;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await exports.default.fetch('http://functions.test/voice/segments', {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'multipart/form-data; boundary=x' },
+      body,
+    });
+    expect(res.status).toBe(413);
+    expect(await env.BLOBS.get(`discord/duck/${env_.payload.blob_key}`)).toBeNull();
+  });
+});
+
 describe('GET /voice/blobs', () => {
-  it('serves a voice blob to the host with its secret, and nothing outside voice/', async () => {
+  it('serves a voice blob only at a URL the voice-mixer signed, and nothing outside voice/', async () => {
     const env_ = segment();
     await post(env_, pcm());
-    const url = `http://functions.test/voice/blobs/discord/duck/${env_.payload.blob_key}`;
-    expect((await exports.default.fetch(url)).status).toBe(401);
-    const res = await exports.default.fetch(url, { headers: auth });
+    const url = new URL(`http://functions.test/voice/blobs/discord/duck/${env_.payload.blob_key}`);
+    // The host's shared secret opens nothing here any more.
+    expect((await exports.default.fetch(url, { headers: auth })).status).toBe(403);
+    const signed = await signPlaybackUrl(url, PLAYBACK_SECRET, Date.now());
+    const res = await exports.default.fetch(signed);
     expect(res.status).toBe(200);
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(pcm());
+    const forged = await signPlaybackUrl(url, 'another-secret-0123456789', Date.now());
+    expect((await exports.default.fetch(forged)).status).toBe(403);
     await env.BLOBS.put('discord/duck/attachments/sha256/abc', 'not yours');
-    const other = await exports.default.fetch(
-      'http://functions.test/voice/blobs/discord/duck/attachments/sha256/abc',
-      {
-        headers: auth,
-      },
+    const other = await signPlaybackUrl(
+      new URL('http://functions.test/voice/blobs/discord/duck/attachments/sha256/abc'),
+      PLAYBACK_SECRET,
+      Date.now(),
     );
-    expect(other.status).toBe(404);
+    expect((await exports.default.fetch(other)).status).toBe(404);
   });
 });
 

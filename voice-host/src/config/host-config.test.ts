@@ -28,6 +28,35 @@ describe('loadHostConfig', () => {
     }
   });
 
+  it('requires TLS for every URL that carries the secret or audio, except on loopback', () => {
+    const base = { VOICE_HOST_SECRET: 's'.repeat(16) };
+    expect(() =>
+      loadHostConfig({
+        ...base,
+        ACCESS_CONTROL_URL: 'ws://127.0.0.1:8787/voice-host/connect',
+        ACCESS_RELAY_URL: 'http://localhost:8787/voice-host/relay',
+        SEGMENT_INGEST_URL: 'https://functions.example.com/voice/segments',
+        PLAYBACK_FETCH_ORIGINS: 'http://127.0.0.1:8787,https://functions.example.com',
+      }),
+    ).not.toThrow();
+    try {
+      loadHostConfig({
+        ...base,
+        ACCESS_CONTROL_URL: 'ws://access.example.com/voice-host/connect',
+        ACCESS_RELAY_URL: 'http://access.example.com/voice-host/relay',
+        SEGMENT_INGEST_URL: 'http://10.1.2.3/voice/segments',
+        PLAYBACK_FETCH_ORIGINS: 'http://functions.example.com',
+      });
+      expect.unreachable();
+    } catch (e) {
+      const problems = (e as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/ACCESS_CONTROL_URL: must use wss/);
+      expect(problems).toMatch(/ACCESS_RELAY_URL: must use https/);
+      expect(problems).toMatch(/SEGMENT_INGEST_URL: must use https/);
+      expect(problems).toMatch(/PLAYBACK_FETCH_ORIGINS: http:\/\/functions.example.com must use https/);
+    }
+  });
+
   it('checks the VAD settings together', () => {
     expect(() =>
       loadHostConfig({ VOICE_HOST_SECRET: 's'.repeat(16), VAD_START_DB: '-60', VAD_STOP_DB: '-50' }),

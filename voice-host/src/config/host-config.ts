@@ -1,5 +1,6 @@
 /** The voice host's configuration from environment variables, validated with zod (see README.md). */
 import { hostname } from 'node:os';
+import { insecureTransportProblem } from '@promethean/shared/net/transport-security';
 import { z } from 'zod';
 import { VadConfig } from '../vad/vad-config.ts';
 
@@ -10,7 +11,15 @@ const bool = (def: boolean) =>
     .enum(['true', 'false', '1', '0'])
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
-const optionalUrl = (protocol: RegExp) => z.url({ protocol }).optional();
+/** A URL that carries the host's secret or audio: TLS, except on loopback (local development). */
+const securedUrl = (secure: 'https' | 'wss') =>
+  z
+    .string()
+    .superRefine((raw, ctx) => {
+      const problem = insecureTransportProblem(raw, secure);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional();
 const list = z
   .string()
   .default('')
@@ -31,11 +40,16 @@ const Env = z.object({
   VOICE_HOST_ID: z.string().min(1).default(hostname()),
   CONTROL_HOST: z.string().min(1).default('127.0.0.1'),
   CONTROL_PORT: int(8790, 0, 65_535),
-  ACCESS_CONTROL_URL: optionalUrl(/^wss?$/),
-  ACCESS_RELAY_URL: optionalUrl(/^https?$/),
-  SEGMENT_INGEST_URL: optionalUrl(/^https?$/),
+  ACCESS_CONTROL_URL: securedUrl('wss'),
+  ACCESS_RELAY_URL: securedUrl('https'),
+  SEGMENT_INGEST_URL: securedUrl('https'),
   EGRESS_SHARED_SECRET: z.string().min(16, 'EGRESS_SHARED_SECRET must be at least 16 characters').optional(),
-  PLAYBACK_FETCH_ORIGINS: list,
+  PLAYBACK_FETCH_ORIGINS: list.superRefine((origins, ctx) => {
+    for (const origin of origins) {
+      const problem = insecureTransportProblem(origin, 'https');
+      if (problem) ctx.addIssue({ code: 'custom', message: `${origin} ${problem}` });
+    }
+  }),
   PLAYBACK_MAX_BYTES: int(16 * 1024 * 1024, 1, 256 * 1024 * 1024),
   INTERRUPT_MODE: z.enum(['stop', 'duck']).default('stop'),
   DUCK_GAIN: num(0.25, 0, 1),

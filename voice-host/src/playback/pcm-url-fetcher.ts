@@ -19,8 +19,6 @@ export interface PcmUrlFetcherOptions {
   readonly origins: readonly string[];
   readonly maxBytes: number;
   readonly timeoutMs: number;
-  /** Sent as a bearer token to allowed origins (the functions Worker checks it). */
-  readonly secret?: string;
   readonly fetch?: typeof fetch;
 }
 
@@ -46,8 +44,8 @@ export class PcmUrlFetcher {
     let response: Response;
     try {
       response = await (this.#o.fetch ?? fetch)(parsed, {
+        // The URL carries its own short-lived signature; no shared secret is sent with blob fetches.
         redirect: 'error',
-        headers: this.#o.secret ? { authorization: `Bearer ${this.#o.secret}` } : {},
         signal: AbortSignal.timeout(this.#o.timeoutMs),
       });
     } catch (e) {

@@ -1,6 +1,7 @@
 /**
  * The consumer of `promethean-dead-letters`: files every letter in its tenant's archive (one RPC per
- * tenant per batch), acks only what was stored, retries the rest, and reports each archive's new depth.
+ * tenant per batch), and reports each archive's new depth. A group whose archive fails is spilled to R2
+ * (dead-letter-spill.ts) and acked; only if the spill fails too is it retried. Nothing is acked unstored.
  */
 import type { DeadLetter } from '@promethean/shared/broker/queue-body';
 import {
@@ -10,6 +11,7 @@ import {
   toDeadLetter,
 } from '@promethean/shared/ops/dead-letter-records';
 import type { IsolateOps } from '@promethean/shared/ops/isolate-ops';
+import { spillLetters } from './dead-letter-spill.ts';
 import { deadLetterArchive } from './ops-bindings.ts';
 
 /** A failed archive write is retried after this long; the queue's max_retries bounds it. */
@@ -37,7 +39,7 @@ function groupByScope(batch: MessageBatch<unknown>): Map<string, Group> {
 
 export async function consumeDeadLetters(
   batch: MessageBatch<unknown>,
-  env: Pick<FunctionsEnv, 'DEAD_LETTER_ARCHIVE'>,
+  env: Pick<FunctionsEnv, 'DEAD_LETTER_ARCHIVE' | 'BLOBS'>,
   ops: IsolateOps,
 ): Promise<void> {
   for (const group of groupByScope(batch).values()) {
@@ -49,15 +51,35 @@ export async function consumeDeadLetters(
         ops.recorder.settled({ queue: batch.queue, settlement: 'ack' });
       }
     } catch (e) {
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'could not store dead letters; retrying',
-          archive: scopeKey(group.scope),
-          letters: group.letters.length,
-          error: (e as Error).message,
-        }),
-      );
+      const archiveError = (e as Error).message;
+      try {
+        await spillLetters(env.BLOBS, group.scope, group.letters);
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            msg: 'dead-letter archive unavailable; letters spilled to R2 (refiled by the cron tick)',
+            archive: scopeKey(group.scope),
+            letters: group.letters.length,
+            error: archiveError,
+          }),
+        );
+        for (const m of group.messages) {
+          m.ack();
+          ops.recorder.settled({ queue: batch.queue, settlement: 'ack' });
+        }
+        continue;
+      } catch (spill) {
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            msg: 'could not store or spill dead letters; retrying',
+            archive: scopeKey(group.scope),
+            letters: group.letters.length,
+            error: archiveError,
+            spill_error: (spill as Error).message,
+          }),
+        );
+      }
       for (const m of group.messages) {
         m.retry({ delaySeconds: STORE_RETRY_S });
         ops.recorder.settled({ queue: batch.queue, settlement: 'retry', delaySeconds: STORE_RETRY_S });

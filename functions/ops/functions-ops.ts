@@ -12,6 +12,7 @@ import { tenantStatus } from '@promethean/shared/ops/status-snapshot';
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { FUNCTION_AGENTS } from '../src/agents.ts';
 import { createFunctionsRuntime, type FunctionsRuntime } from '../src/runtime-dependencies.ts';
+import { refileSpilledLetters } from './dead-letter-spill.ts';
 import { ledgerPort } from './ops-bindings.ts';
 import { gatherStatus } from './status-source.ts';
 
@@ -62,5 +63,30 @@ export async function scheduledHealth(env: FunctionsEnv): Promise<void> {
     typeof deps.ports === 'function' ? deps.ports(tenant) : deps.ports;
   await ops.checkReadiness((agent) => storeChecks(agent, deps.registry, portsFor));
   await ops.publishHealth(runtime.broker, true);
+  await refileSpilled(env);
   await ops.flush(ledgerPort(env));
+}
+
+/** Letters spilled during an archive outage go back to their archives (never blocks the tick). */
+async function refileSpilled(env: FunctionsEnv): Promise<void> {
+  try {
+    const report = await refileSpilledLetters(env);
+    if (report.refiled > 0 || report.failures > 0) {
+      console.error(
+        JSON.stringify({
+          level: report.failures > 0 ? 'error' : 'warn',
+          msg: 'spilled dead letters refiled',
+          ...report,
+        }),
+      );
+    }
+  } catch (e) {
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'refiling spilled dead letters failed',
+        error: (e as Error).message,
+      }),
+    );
+  }
 }

@@ -108,4 +108,28 @@ describe('QueueConsumerRouter batch concurrency', () => {
     await done;
     expect(peak).toBe(8);
   });
+
+  it('settles a message alone when the router fails outside an agent (local notification), not the batch', async () => {
+    const { router, batch } = setup(2, async () => {});
+    const b = batch(4);
+    // notifyLocal runs before any agent; make it fail for one message only.
+    const original = QueueBroker.prototype.notifyLocal;
+    QueueBroker.prototype.notifyLocal = async function (envelope) {
+      if ((envelope.payload as { content?: string }).content === 'hello 2')
+        throw new Error('listener exploded');
+      return original.call(this, envelope);
+    };
+    try {
+      const report = await router.consume(b);
+      expect(report.get('m2')).toEqual({ settlement: 'retry', delaySeconds: 5 });
+    } finally {
+      QueueBroker.prototype.notifyLocal = original;
+    }
+    expect((b.messages as readonly RecordedMessage[]).map((m) => m.settled?.kind)).toEqual([
+      'ack',
+      'ack',
+      'retry',
+      'ack',
+    ]);
+  });
 });

@@ -95,6 +95,9 @@ export interface RouterOptions {
   concurrency?: number;
 }
 
+/** How long a message waits after the router itself failed on it. */
+const ROUTER_ERROR_RETRY_S = 5;
+
 /** How many messages of a batch the router settles at once unless told otherwise. */
 export const DEFAULT_BATCH_CONCURRENCY = 8;
 
@@ -132,10 +135,40 @@ export class QueueConsumerRouter {
   }
 
   async #settle(queue: string, message: Message<unknown>): Promise<SettlementRecord> {
-    const detail = await this.#settleWithDetail(queue, message);
+    const detail = await this.#settleWithDetail(queue, message).catch((e: unknown) =>
+      this.#retryAfterRouterError(queue, message, e),
+    );
     this.#observe({ queue, ...detail });
     const { settlement, delaySeconds } = detail;
     return { settlement, ...(delaySeconds !== undefined && { delaySeconds }) };
+  }
+
+  /**
+   * Something outside any agent's invocation failed for this message (local notification, a copy that
+   * could not be sent, an error event that could not be published): that message alone is retried, so
+   * the rest of the batch keeps what it already settled instead of being redelivered with it.
+   */
+  #retryAfterRouterError(
+    queue: string,
+    message: Message<unknown>,
+    error: unknown,
+  ): Omit<SettledMessage, 'queue'> {
+    try {
+      message.retry({ delaySeconds: ROUTER_ERROR_RETRY_S });
+    } catch {
+      // Already settled before the failure: nothing more to do for this message.
+    }
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'router failed outside an agent; retrying this message only',
+        router: this.#name,
+        queue,
+        message_id: message.id,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    return { settlement: 'retry', delaySeconds: ROUTER_ERROR_RETRY_S };
   }
 
   #observe(settled: SettledMessage): void {

@@ -9,6 +9,9 @@ import { SocialMessageCreated } from '@promethean/schemas/events/social-message'
 import { createEnvelope } from '@promethean/shared/agent/envelope-factory';
 import { DeadLetter } from '@promethean/shared/broker/queue-body';
 import { describe, expect, it } from 'vitest';
+import { consumeDeadLetters } from '../../../functions/ops/dead-letter-consumer.ts';
+import { refileSpilledLetters, SPILL_PREFIX } from '../../../functions/ops/dead-letter-spill.ts';
+import { functionsOps } from '../../../functions/ops/functions-ops.ts';
 import { deadLetterArchive, ledgerSnapshot } from '../../../functions/ops/ops-bindings.ts';
 import { app } from '../../../functions/src/http-app.ts';
 import worker from '../../../functions/src/index.ts';
@@ -111,6 +114,57 @@ describe('the dead-letter consumer', () => {
     expect(snapshot.dead_letters).toContainEqual(
       expect.objectContaining({ provider: 'echo', tenant: 'other', depth: 2 }),
     );
+  });
+});
+
+describe('an archive outage', () => {
+  it('spills letters to R2 and acks them, then the cron tick files them into the archive once', async () => {
+    const failing = {
+      idFromName: (name: string) => env.DEAD_LETTER_ARCHIVE.idFromName(name),
+      get: () => ({
+        store: async () => {
+          throw new Error('archive unavailable (test)');
+        },
+      }),
+    } as unknown as FunctionsEnv['DEAD_LETTER_ARCHIVE'];
+    const letters = [letter('9001', {}, 'outage'), letter('9002', {}, 'outage')];
+    const batch = createMessageBatch(
+      'promethean-dead-letters',
+      letters.map((body, i) => ({ id: `outage-${i}`, timestamp: new Date(), attempts: 1, body })),
+    );
+    const ctx = createExecutionContext();
+    await consumeDeadLetters(batch, { DEAD_LETTER_ARCHIVE: failing, BLOBS: env.BLOBS }, functionsOps());
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(['outage-0', 'outage-1']);
+    expect(result.retryMessages).toEqual([]);
+    const spilled = await env.BLOBS.list({ prefix: SPILL_PREFIX });
+    expect(spilled.objects).toHaveLength(2);
+    expect((await list('echo/outage')).letters).toEqual([]);
+
+    // The archive answers again: the next tick files both, once, and clears the spill.
+    expect(await refileSpilledLetters(env)).toMatchObject({ refiled: 2, failures: 0 });
+    expect(await refileSpilledLetters(env)).toMatchObject({ refiled: 0 });
+    const filed = await list('echo/outage');
+    expect(filed.letters.map((l) => l.envelope_id).sort()).toEqual(
+      letters.map((l) => (l.body as { envelope: { id: string } }).envelope.id).sort(),
+    );
+    expect((await env.BLOBS.list({ prefix: SPILL_PREFIX })).objects).toEqual([]);
+  });
+
+  it('retries (never acks) when the archive and the spill both fail', async () => {
+    const failing = {
+      idFromName: (name: string) => env.DEAD_LETTER_ARCHIVE.idFromName(name),
+      get: () => ({ store: async () => Promise.reject(new Error('archive down')) }),
+    } as unknown as FunctionsEnv['DEAD_LETTER_ARCHIVE'];
+    const bucket = { put: async () => Promise.reject(new Error('r2 down')) } as unknown as R2Bucket;
+    const batch = createMessageBatch('promethean-dead-letters', [
+      { id: 'both-down', timestamp: new Date(), attempts: 1, body: letter('9003', {}, 'outage') },
+    ]);
+    const ctx = createExecutionContext();
+    await consumeDeadLetters(batch, { DEAD_LETTER_ARCHIVE: failing, BLOBS: bucket }, functionsOps());
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(['both-down']);
   });
 });
 

@@ -87,7 +87,7 @@ async function searchSees(tenant: string, channel: string): Promise<string[]> {
     { src: 'test', provider: 'discord', tenant },
   );
   expect((await invokeAgent(search, envelope, rt.deps)).outcome).toBe('ok');
-  const content = String((rt.recorder.published[0]?.payload as { content: string }).content);
+  const content = String((rt.recorder.published[0]?.payload as { content?: string } | undefined)?.content);
   return Object.keys(CHANNELS).filter((c) => content.includes(`plan of ${c}`));
 }
 

@@ -67,7 +67,7 @@ export async function verifiedSessionId(
   now: number,
 ): Promise<string | undefined> {
   const parts = value?.split('.');
-  if (!parts || parts.length !== 3) return undefined;
+  if (parts?.length !== 3) return undefined;
   const [id, expires, mac] = parts as [string, string, string];
   const expiresAt = Number(expires);
   const signature = fromBase64url(mac);

@@ -7,7 +7,7 @@ import { KNOWN_ADAPTERS } from '../src/runtime-dependencies.ts';
 import type { IntakeLog } from './interaction-handoff.ts';
 import type { IntakeDeps } from './interaction-intake.ts';
 import { DEFAULT_MAX_SKEW_S } from './interaction-signature.ts';
-import { DEFAULT_GUARD_DEADLINE_MS, durableReplayGuard } from './replay-guard.ts';
+import { DEFAULT_GUARD_DEADLINE_MS, durableAbandonedRequests, durableReplayGuard } from './replay-guard.ts';
 
 /** A positive number from an optional string variable, else the default. */
 export function numberSetting(value: unknown, fallback: number): number {
@@ -42,6 +42,7 @@ export function intakeDeps(env: AccessEnv, ctx: ExecutionContext): IntakeDeps {
       maxSkewS,
       numberSetting(vars.INTERACTION_GUARD_DEADLINE_MS, DEFAULT_GUARD_DEADLINE_MS),
     ),
+    abandoned: durableAbandonedRequests(env.INTERACTION_RECEIPTS),
     now: () => Date.now(),
     maxSkewS,
     waitUntil: (work) => ctx.waitUntil(work),

@@ -30,6 +30,11 @@ export interface Handoff {
   log: IntakeLog;
   /** Waits between attempts; tests pass an immediate one. */
   pause?: (ms: number) => Promise<void>;
+  /**
+   * Asked after the hold and before the publish: false when the functions Worker already answered the
+   * provider with a failure (it gave up waiting), so nothing may start. An unanswerable check publishes.
+   */
+  stillWanted?: () => Promise<boolean>;
 }
 
 const ATTEMPTS = 3;
@@ -78,6 +83,10 @@ export async function handOff(h: Handoff): Promise<void> {
   } catch (e) {
     // Without the held interaction nobody can answer it; the user sees Discord's own timeout.
     h.log('error', 'interaction could not be held; it will not be answered', { ...fields, error: String(e) });
+    return;
+  }
+  if (h.stillWanted && !(await h.stillWanted().catch(() => true))) {
+    h.log('warn', 'interaction abandoned at the deadline (the user was told it failed); not started', fields);
     return;
   }
   try {

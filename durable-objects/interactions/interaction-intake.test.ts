@@ -85,6 +85,8 @@ async function send(
   o: {
     keys?: InteractionKeyPair;
     tenant?: string;
+    requestId?: string;
+    answerBy?: number;
     timestampS?: number;
     tamper?: (s: { signature: string; timestamp: string; body: string }) => void;
   } = {},
@@ -101,6 +103,8 @@ async function send(
       timestamp: parts.timestamp,
       body: new TextEncoder().encode(parts.body),
       received_at: Date.now(),
+      ...(o.requestId !== undefined && { request_id: o.requestId }),
+      ...(o.answerBy !== undefined && { answer_by: o.answerBy }),
     },
     h.deps,
   );
@@ -430,6 +434,40 @@ describe("the tenant's allowlist", () => {
     };
     const reply = await send(h, inside, { tenant: 'goose' });
     expect(reply.body).toEqual({ type: 5, data: { flags: 64 } });
+    expect(h.published).toHaveLength(1);
+  });
+});
+
+describe('an interaction the functions Worker gave up on', () => {
+  it('starts nothing when its answer could no longer arrive in time', async () => {
+    const h = harness();
+    const reply = await send(h, commandInteraction({ name: 'status' }), { answerBy: Date.now() + 100 });
+    expect(reply).toMatchObject({ status: 503, body: { error: 'access_timeout' } });
+    expect(h.held).toEqual([]);
+    expect(h.published).toEqual([]);
+  });
+
+  it('holds but never publishes a command whose request was abandoned at the deadline', async () => {
+    const gaveUp = new Set<string>(['req-abandoned-1']);
+    const h = harness({
+      abandoned: { wasAbandoned: async (_p, _t, requestId) => gaveUp.has(requestId) },
+    });
+    const abandonedReply = await send(
+      h,
+      commandInteraction({ name: 'voice', options: [{ name: 'leave', type: 1 }] }),
+      {
+        requestId: 'req-abandoned-1',
+        answerBy: Date.now() + 2_500,
+      },
+    );
+    expect(abandonedReply.status).toBe(200);
+    expect(h.published).toEqual([]);
+    expect(h.logs.some((l) => l.includes('abandoned at the deadline'))).toBe(true);
+    const kept = await send(h, commandInteraction({ name: 'status' }), {
+      requestId: 'req-in-time-2',
+      answerBy: Date.now() + 2_500,
+    });
+    expect(kept.status).toBe(200);
     expect(h.published).toHaveLength(1);
   });
 });

@@ -23,7 +23,13 @@ import {
 } from './interaction-adapter.ts';
 import { handOff, type IntakeLog } from './interaction-handoff.ts';
 import { isPublicKeyHex, verifySignedRequest } from './interaction-signature.ts';
-import type { ReplayGuard } from './replay-guard.ts';
+import type { AbandonedRequests, ReplayGuard } from './replay-guard.ts';
+
+/**
+ * An answer due at the functions Worker later than this from now would arrive after it has answered 503
+ * itself (the RPC's return trip): refuse before starting anything instead.
+ */
+export const ANSWER_MARGIN_MS = 250;
 
 /** Interaction adapters by providers.yml `adapter`. */
 export const INTERACTION_ADAPTERS: Readonly<Record<string, InteractionAdapter>> = {
@@ -37,6 +43,8 @@ export interface IntakeDeps {
   /** Where credential values are read from (the Worker's bindings), per request. */
   secretEnv: SecretEnvironment;
   guard: ReplayGuard;
+  /** Requests the functions Worker gave up waiting for; without it nothing is checked. */
+  abandoned?: AbandonedRequests;
   now: () => number;
   maxSkewS: number;
   waitUntil: (work: Promise<unknown>) => void;
@@ -98,7 +106,7 @@ export async function acceptInteraction(input: unknown, deps: IntakeDeps): Promi
   const intake = InteractionIntake.safeParse(input);
   if (!intake.success)
     return refuse(400, 'invalid_intake', intake.error.issues.map((i) => i.message).join('; '));
-  const { provider, tenant, body, received_at } = intake.data;
+  const { provider, tenant, body, received_at, request_id, answer_by } = intake.data;
   const view = tenantOf(deps, provider, tenant);
   const adapter = view && (deps.adapters ?? INTERACTION_ADAPTERS)[view.adapter];
   if (!view || !adapter) return refuse(404, 'unknown_tenant', `no interactions for ${provider}/${tenant}`);
@@ -140,6 +148,14 @@ export async function acceptInteraction(input: unknown, deps: IntakeDeps): Promi
   }
   const event = commandEvent(reading.call, received_at);
   if (!event.ok) return reply(200, adapter.responses.ephemeralMessage(event.message));
+  if (answer_by !== undefined && deps.now() > answer_by - ANSWER_MARGIN_MS) {
+    deps.log('error', 'interaction refused: too late to answer within the deadline; nothing started', {
+      ...fields,
+      interaction_id: id,
+    });
+    return refuse(503, 'access_timeout', 'the access layer could not answer in time');
+  }
+  const abandoned = deps.abandoned;
   deps.waitUntil(
     handOff({
       adapter,
@@ -151,6 +167,10 @@ export async function acceptInteraction(input: unknown, deps: IntakeDeps): Promi
       publish: deps.publish,
       log: deps.log,
       ...(deps.pause && { pause: deps.pause }),
+      ...(abandoned &&
+        request_id !== undefined && {
+          stillWanted: async () => !(await abandoned.wasAbandoned(provider, tenant, request_id)),
+        }),
     }),
   );
   return reply(200, adapter.responses.deferred(event.event.ephemeral));

@@ -53,3 +53,24 @@ export function durableReplayGuard(
     },
   };
 }
+
+/** Requests the functions Worker gave up on (InteractionReceipts remembers them per tenant). */
+export interface AbandonedRequests {
+  wasAbandoned(provider: string, tenant: string, requestId: string): Promise<boolean>;
+}
+
+/** The abandonment ledger backed by the `INTERACTION_RECEIPTS` namespace. */
+export function durableAbandonedRequests(
+  namespace: DurableObjectNamespace<import('../objects/interaction-receipts.ts').InteractionReceipts>,
+): AbandonedRequests & {
+  abandon(provider: string, tenant: string, requestId: string, now: number): Promise<void>;
+} {
+  const stub = (provider: string, tenant: string) =>
+    namespace.get(namespace.idFromName(`${provider}:${tenant}`));
+  return {
+    wasAbandoned: (provider, tenant, requestId) =>
+      stub(provider, tenant).wasAbandoned(requestId) as Promise<boolean>,
+    abandon: (provider, tenant, requestId, now) =>
+      stub(provider, tenant).abandon(requestId, now) as Promise<void>,
+  };
+}

@@ -9,7 +9,11 @@ import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
 const MIGRATIONS = [
   `CREATE TABLE receipts (interaction_id TEXT PRIMARY KEY, first_seen INTEGER NOT NULL, expires_at INTEGER NOT NULL);
    CREATE INDEX receipts_expires_at ON receipts (expires_at)`,
+  'CREATE TABLE abandoned (request_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)',
 ];
+
+/** How long an abandonment is remembered: far longer than any hand-off takes to reach its publish. */
+const ABANDONED_KEEP_MS = 10 * 60_000;
 
 /** The first sighting of an interaction id, or a replay of one still remembered. */
 export type ReceiptVerdict = 'new' | 'replay';
@@ -52,6 +56,28 @@ export class InteractionReceipts extends DurableObject<AccessEnv> {
     return 'new';
   }
 
+  /** The functions Worker answered 503 for this request: its hand-off must not publish. */
+  async abandon(requestId: string, now: number): Promise<void> {
+    runSql(
+      this.ctx.storage,
+      'INSERT OR REPLACE INTO abandoned (request_id, expires_at) VALUES (?, ?)',
+      requestId,
+      now + ABANDONED_KEEP_MS,
+    );
+    if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(now + ABANDONED_KEEP_MS);
+  }
+
+  async wasAbandoned(requestId: string): Promise<boolean> {
+    return (
+      (runSql<{ n: number }>(
+        this.ctx.storage,
+        'SELECT COUNT(*) AS n FROM abandoned WHERE request_id = ?',
+        requestId,
+      )[0]?.n ?? 0) > 0
+    );
+  }
+
   /** How many ids are remembered (for status and tests). */
   async remembered(): Promise<number> {
     return runSql<{ n: number }>(this.ctx.storage, 'SELECT COUNT(*) AS n FROM receipts')[0]?.n ?? 0;
@@ -60,9 +86,10 @@ export class InteractionReceipts extends DurableObject<AccessEnv> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     runSql(this.ctx.storage, 'DELETE FROM receipts WHERE expires_at <= ?', now);
+    runSql(this.ctx.storage, 'DELETE FROM abandoned WHERE expires_at <= ?', now);
     const next = runSql<{ at: number | null }>(
       this.ctx.storage,
-      'SELECT MIN(expires_at) AS at FROM receipts',
+      'SELECT MIN(at) AS at FROM (SELECT MIN(expires_at) AS at FROM receipts UNION ALL SELECT MIN(expires_at) FROM abandoned)',
     )[0]?.at;
     if (next !== null && next !== undefined) await this.ctx.storage.setAlarm(Math.max(next, now + 1_000));
   }

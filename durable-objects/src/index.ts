@@ -5,10 +5,11 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { HealthReport } from '@promethean/shared/agent/agent-health';
 import type { AccessStatus } from '@promethean/shared/ops/access-status';
-import type {
-  CommandSyncFailure,
-  CommandSyncReport,
-  InteractionReply,
+import {
+  type CommandSyncFailure,
+  type CommandSyncReport,
+  InteractionAbandonment,
+  type InteractionReply,
 } from '@promethean/shared/platform/interaction-intake';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import { VoicePlayRequest } from '@promethean/shared/platform/voice-play-request';
@@ -16,6 +17,7 @@ import providersYml from '../../providers.yml';
 import { syncCommands } from '../interactions/command-sync.ts';
 import { intakeDeps } from '../interactions/intake-runtime.ts';
 import { acceptInteraction } from '../interactions/interaction-intake.ts';
+import { durableAbandonedRequests } from '../interactions/replay-guard.ts';
 import type { RestResult } from '../rest/rest-executor.ts';
 import { accessChecks, accessLedger, accessOps, accessStatus, countedAccessEnv } from './access-ops.ts';
 import { app } from './http-app.ts';
@@ -44,6 +46,22 @@ export default class AccessWorker extends WorkerEntrypoint<AccessEnv> {
    */
   async acceptInteraction(input: unknown): Promise<InteractionReply> {
     return acceptInteraction(input, intakeDeps(this.env, this.ctx));
+  }
+
+  /**
+   * The functions Worker answered the provider 503 for this request (it stopped waiting): if its
+   * hand-off has not published yet, it will not; the user's failure message stays the truth.
+   */
+  async abandonInteraction(input: unknown): Promise<void> {
+    const parsed = InteractionAbandonment.safeParse(input);
+    if (!parsed.success) return;
+    const { provider, tenant, request_id } = parsed.data;
+    await durableAbandonedRequests(this.env.INTERACTION_RECEIPTS).abandon(
+      provider,
+      tenant,
+      request_id,
+      Date.now(),
+    );
   }
 
   /** Registers the tenant's slash commands (an idempotent bulk overwrite through its RestBuckets). */

@@ -22,7 +22,25 @@ export const InteractionIntake = z.object({
     .refine((b) => b.byteLength <= MAX_INTERACTION_BODY_BYTES, 'interaction body is too large'),
   /** When the functions Worker received it (ms since the epoch). */
   received_at: z.number().int().positive(),
+  /** The functions Worker's own id for this request, named again if it gives up waiting. */
+  request_id: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{8,64}$/)
+    .optional(),
+  /**
+   * When the functions Worker stops waiting and answers 503 itself (ms since the epoch): an answer that
+   * cannot arrive before then must not start any work, or the user's failure message would be a lie.
+   */
+  answer_by: z.number().int().positive().optional(),
 });
+
+/** The functions Worker gave up waiting for this request: whatever it started must not run. */
+export const InteractionAbandonment = z.object({
+  provider: SegmentName,
+  tenant: SegmentName,
+  request_id: z.string().regex(/^[A-Za-z0-9-]{8,64}$/),
+});
+export type InteractionAbandonment = z.infer<typeof InteractionAbandonment>;
 export type InteractionIntake = z.infer<typeof InteractionIntake>;
 
 /** The HTTP answer the functions Worker sends back to the provider, as the adapter chose it. */
@@ -62,5 +80,7 @@ export interface CommandSyncFailure {
 /** The access Worker's interaction RPC, as the functions Worker's `ACCESS` binding offers it. */
 export interface AccessInteractionsRpc {
   acceptInteraction(input: InteractionIntake): Promise<InteractionReply>;
+  /** Marks a request the functions Worker answered 503 for; its hand-off then publishes nothing. */
+  abandonInteraction(input: InteractionAbandonment): Promise<void>;
   syncCommands(input: z.input<typeof CommandSyncRequest>): Promise<CommandSyncReport | CommandSyncFailure>;
 }

@@ -35,17 +35,15 @@ const tooLarge = {
   message: `interactions are at most ${MAX_INTERACTION_BODY_BYTES} bytes`,
 };
 
+const TIMED_OUT: InteractionReply = {
+  status: 503,
+  body: { error: 'access_timeout', message: 'the access layer did not answer in time' },
+};
+
 async function answerWithin(work: Promise<InteractionReply>, ms: number): Promise<InteractionReply> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<InteractionReply>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          status: 503,
-          body: { error: 'access_timeout', message: 'the access layer did not answer in time' },
-        }),
-      ms,
-    );
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
   });
   const settled = work.catch((e: unknown): InteractionReply => {
     console.error(
@@ -70,16 +68,36 @@ interactions.post('/:provider/:tenant', async (c) => {
   const received_at = Date.now();
   const body = await readCappedBody(c.req.raw.body, MAX_INTERACTION_BODY_BYTES);
   if (body === 'too_large') return c.json(tooLarge, 413);
+  const deadline = deadlineOf(c.env);
+  const request_id = crypto.randomUUID();
+  const access = accessRpc(c.env);
   const reply = await answerWithin(
-    accessRpc(c.env).acceptInteraction({
+    access.acceptInteraction({
       provider: provider.data,
       tenant: tenant.data,
       signature: c.req.header('x-signature-ed25519') ?? '',
       timestamp: c.req.header('x-signature-timestamp') ?? '',
       body,
       received_at,
+      request_id,
+      answer_by: received_at + deadline,
     }),
-    deadlineOf(c.env),
+    deadline,
   );
+  if (reply === TIMED_OUT) {
+    // The provider hears "failed": whatever the late call started must not run after all.
+    const abandoning = access
+      .abandonInteraction({ provider: provider.data, tenant: tenant.data, request_id })
+      .catch((e: unknown) =>
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            msg: 'could not abandon a timed-out interaction',
+            error: String(e),
+          }),
+        ),
+      );
+    c.executionCtx.waitUntil(abandoning);
+  }
   return c.json(reply.body as object, reply.status as ContentfulStatusCode);
 });

@@ -51,6 +51,7 @@ async function deliver(
   tenant: string,
   interaction: unknown,
   queue?: CapturingQueue,
+  extra: { request_id?: string; answer_by?: number } = {},
 ) {
   const keys = inject('interactionKeys')[provider === 'discord' ? 'duck' : 'demo'];
   const body = JSON.stringify(interaction);
@@ -63,6 +64,7 @@ async function deliver(
     timestamp: signed.timestamp,
     body: new TextEncoder().encode(body),
     received_at: Date.now(),
+    ...extra,
   })) as InteractionReply;
   return { reply, done: waitOnExecutionContext(ctx), queue: q };
 }
@@ -216,6 +218,24 @@ describe('echo interactions', () => {
       ['out', '2 results'],
       ['out', 'and one more'],
     ]);
+  });
+
+  it('publishes nothing for a request the functions Worker abandoned at its deadline', async () => {
+    const requestId = `req-${Date.now()}`;
+    await worker().w.abandonInteraction({ provider: 'echo', tenant: 'demo', request_id: requestId });
+    const command = {
+      type: 'command',
+      id: `late-${Date.now()}`,
+      command: 'status',
+      user: { id: 'ada', name: 'Ada' },
+    };
+    const { done, queue } = await deliver('echo', 'demo', command, undefined, {
+      request_id: requestId,
+      answer_by: Date.now() + 2_500,
+    });
+    await done;
+    expect(queue.sent).toEqual([]);
+    expect(logged.some((l) => l.includes('abandoned at the deadline'))).toBe(true);
   });
 
   it('answers a signed echo PING with PONG, like Discord, and publishes nothing', async () => {

@@ -22,7 +22,11 @@ app.onError(jsonOnError);
 /** A stand-in for the access Worker's RPC that records what it was handed. */
 function accessDouble(answer: (input: InteractionIntake) => Promise<InteractionReply>) {
   const calls: InteractionIntake[] = [];
+  const abandoned: unknown[] = [];
   const access: AccessInteractionsRpc = {
+    abandonInteraction: async (input) => {
+      abandoned.push(input);
+    },
     acceptInteraction: async (input) => {
       calls.push(input);
       return answer(input);
@@ -36,7 +40,7 @@ function accessDouble(answer: (input: InteractionIntake) => Promise<InteractionR
       changes: [{ name: 'ask', change: 'added' }],
     }),
   };
-  return { access, calls };
+  return { access, calls, abandoned };
 }
 
 async function post(
@@ -113,8 +117,8 @@ describe('POST /interactions/:provider/:tenant', () => {
     expect(pulled).toBeLessThan(10);
   });
 
-  it('answers 503 inside the deadline when the access layer is slow', async () => {
-    const { access } = accessDouble(() => new Promise<InteractionReply>(() => {}));
+  it('answers 503 inside the deadline when the access layer is slow, and abandons what the call started', async () => {
+    const { access, calls, abandoned } = accessDouble(() => new Promise<InteractionReply>(() => {}));
     const started = Date.now();
     const res = await post(
       access,
@@ -124,6 +128,16 @@ describe('POST /interactions/:provider/:tenant', () => {
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: 'access_timeout' });
     expect(Date.now() - started).toBeLessThan(3_000);
+    // The access call learned when its answer would be too late, and is told the request was abandoned.
+    const intake = calls[0]!;
+    expect(intake.answer_by).toBe(intake.received_at + 100);
+    expect(abandoned).toEqual([{ provider: 'discord', tenant: 'duck', request_id: intake.request_id }]);
+  });
+
+  it('abandons nothing when the access layer answers in time', async () => {
+    const { access, abandoned } = accessDouble(async () => ({ status: 200, body: { type: 1 } }));
+    expect((await post(access, { headers: signed, body: '{}' })).status).toBe(200);
+    expect(abandoned).toEqual([]);
   });
 
   it('answers 502 when the access layer fails, never a 500 with a stack', async () => {

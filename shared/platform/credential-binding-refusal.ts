@@ -20,7 +20,7 @@ const CREDENTIAL_NAME =
   /(bot|discord|client|refresh|access|oauth|app|application|webhook|interaction)[_-]?(token|secret)|public[_-]?key|private[_-]?key|password/i;
 
 /** Values shaped like a Discord bot token (base64 user id . timestamp . HMAC). */
-const DISCORD_TOKEN_VALUE = /[MNO][A-Za-z\d_-]{22,27}\.[A-Za-z\d_-]{6,7}\.[A-Za-z\d_-]{27,40}/;
+const BOT_CREDENTIAL_SHAPE = /[MNO][A-Za-z\d_-]{22,27}\.[A-Za-z\d_-]{6,7}\.[A-Za-z\d_-]{27,40}/;
 
 /** The shortest admin token accepted: guessing it must be hopeless. */
 export const MIN_ADMIN_TOKEN_CHARS = 32;
@@ -59,7 +59,7 @@ export function credentialBindingProblems(
       problems.push({ binding, reason: 'is a provider credential named in providers.yml' });
     } else if (!OWN_SECRETS.has(binding) && CREDENTIAL_NAME.test(binding)) {
       problems.push({ binding, reason: 'is named like a provider credential' });
-    } else if (typeof value === 'string' && DISCORD_TOKEN_VALUE.test(value)) {
+    } else if (typeof value === 'string' && BOT_CREDENTIAL_SHAPE.test(value)) {
       problems.push({ binding, reason: 'holds a value shaped like a Discord bot token' });
     }
   }

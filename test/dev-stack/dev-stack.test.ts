@@ -208,6 +208,46 @@ describe('npm run dev', () => {
           (hit) => hit !== 'promethean-access/fetch (Discord webhook URL)',
         );
         expect(elsewhere).toEqual([]);
+
+        // Nor does any operator surface: metrics (bucket labels), the status snapshot, the status page.
+        const devKeys = readDevKeys(stateDir);
+        const admin = { authorization: `Bearer ${devKeys.admin_token}` };
+        for (const path of [
+          '/metrics',
+          '/metrics?format=json',
+          '/admin/status',
+          '/status',
+          '/status/panels',
+        ]) {
+          const res = await fetch(`${base}${path}`, { headers: admin });
+          expect(res.status, path).toBe(200);
+          const text = await res.text();
+          expect(text.includes(interaction.token), `${path} shows the interaction token`).toBe(false);
+        }
+
+        // Echo interactions follow Discord's rules over HTTP too: PING answers PONG, a replay is refused.
+        const echoKeys = devKeys.interaction_keys.echo?.demo;
+        expect(echoKeys).toBeDefined();
+        const echo = async (interactionBody: unknown) => {
+          const text = JSON.stringify(interactionBody);
+          const echoSigned = await signInteraction(echoKeys!, text);
+          return fetch(`${base}/interactions/echo/demo`, {
+            method: 'POST',
+            headers: echoSigned.headers,
+            body: text,
+          });
+        };
+        const pong = await echo({ type: 'ping', id: `ping-${port}` });
+        expect(pong.status).toBe(200);
+        expect(await pong.json()).toEqual({ type: 'pong' });
+        const statusCommand = {
+          type: 'command',
+          id: `status-${port}`,
+          command: 'status',
+          user: { id: 'ada', name: 'Ada' },
+        };
+        expect((await echo(statusCommand)).status).toBe(200);
+        expect((await echo(statusCommand)).status).toBe(401);
       } finally {
         const tree = descendants(child.pid!);
         child.kill('SIGINT');

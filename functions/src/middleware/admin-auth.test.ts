@@ -93,6 +93,9 @@ describe('adminAuth', () => {
     expect((await post({ 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await post({ origin: 'http://functions.test' })).status).toBe(200);
     expect((await post({ 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    // A browser form post under the page's no-referrer policy: Origin null, fetch metadata decides.
+    expect((await post({ origin: 'null', 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    expect((await post({ origin: 'null', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     // A bearer token is not ambient: scripts and the CLI need no Origin.
     const bearer = await appWith(TOKEN).request('http://functions.test/admin/replay', {
       method: 'POST',

@@ -67,11 +67,16 @@ export async function adminAccess(c: Context, o: AdminAuthOptions = {}): Promise
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Whether an unsafe request comes from this Worker's own pages (what a cookie alone cannot prove). */
+/**
+ * Whether an unsafe request comes from this Worker's own pages (what a cookie alone cannot prove).
+ * Browsers set Sec-Fetch-Site and pages cannot forge it; the status page's no-referrer policy makes
+ * form posts say `Origin: null`, so Origin is the fallback for clients without fetch metadata.
+ */
 export function fromSameOrigin(c: Context): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin';
   const origin = c.req.header('origin');
-  if (origin !== undefined) return origin === new URL(c.req.url).origin;
-  return c.req.header('sec-fetch-site') === 'same-origin';
+  return origin !== undefined && origin === new URL(c.req.url).origin;
 }
 
 /** Throws 403 for a cookie-authenticated write from another origin. */

@@ -2,6 +2,9 @@
 
 import { jsonNotFound, jsonOnError } from '@promethean/shared/platform/json-http-errors';
 import { Hono } from 'hono';
+import { apiKeyAdmin } from '../api/api-key-routes.ts';
+import { createV1App } from '../api/v1-app.ts';
+import { WorkerV1Backend } from '../api/worker-v1-backend.ts';
 import { adminDeadLetters } from '../ops/dead-letter-routes.ts';
 import { adminOps, countInvocations, opsRoutes } from '../ops/ops-routes.ts';
 import { statusPageRoutes } from '../status-page/status-page-routes.ts';
@@ -42,8 +45,14 @@ app.route('/voice-host', voiceHostProxy);
 app.route('/admin/commands', commandAdmin);
 app.route('/admin', adminBackfill);
 app.route('/admin/dead-letters', adminDeadLetters);
+app.route('/admin/api-keys', apiKeyAdmin);
 app.route('/admin', adminOps);
 app.route('/status', statusPageRoutes);
+// The public, key-scoped API (docs/api/v1.md); its backend is built per request from the bindings.
+app.route(
+  '/v1',
+  createV1App((c) => new WorkerV1Backend(c.env as FunctionsEnv)),
+);
 
 app.notFound(jsonNotFound);
 app.onError(jsonOnError);

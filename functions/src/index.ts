@@ -3,6 +3,7 @@ import { scheduledHealth } from '../ops/functions-ops.ts';
 import { app } from './http-app.ts';
 import { consumeQueue } from './queue-consumer.ts';
 
+export { ApiKeys } from '../api/api-keys.ts';
 export { DeadLetterArchive } from '../ops/dead-letter-archive.ts';
 export { OpsLedger } from '../ops/ops-ledger.ts';
 

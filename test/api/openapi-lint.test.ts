@@ -8,7 +8,10 @@ import { MemoryV1Backend } from './memory-v1-backend.ts';
 import { lintOpenApi } from './openapi-description-rules.ts';
 
 function document(): Record<string, unknown> {
-  return structuredClone(v1Document(createV1App(() => new MemoryV1Backend()))) as unknown as Record<string, unknown>;
+  return structuredClone(v1Document(createV1App(() => new MemoryV1Backend()))) as unknown as Record<
+    string,
+    unknown
+  >;
 }
 
 type Ops = Record<string, Record<string, Record<string, unknown>>>;

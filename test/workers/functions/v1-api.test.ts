@@ -7,6 +7,8 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { SocialMessageCreated, SocialMessageDeleted } from '@promethean/schemas/events/social-message';
 import type { StoredDocument } from '@promethean/shared/effects/document-store';
+import { CatalogCache } from '@promethean/shared/openapi-tools/catalog-cache';
+import { ToolClient } from '@promethean/shared/openapi-tools/tool-client';
 import { describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../../functions/api/api-key-format.ts';
 import type { ApiKeys } from '../../../functions/api/api-keys.ts';
@@ -283,5 +285,30 @@ describe('/v1 description', () => {
     const text = await page.text();
     expect(text).toContain('searchMessages');
     expect(text).toContain('GET /v1/messages/search');
+  });
+});
+
+describe('/v1 as tools inside workerd', () => {
+  it('builds the catalog from /v1/openapi.json, validates arguments and calls search_messages', async () => {
+    await seed();
+    const { key } = await createKey({ provider: 'echo', tenant: 'demo', label: 'tools' });
+    const doc = await (await v1('/openapi.json', undefined)).json();
+    const catalog = await new CatalogCache().catalogFor(doc);
+    expect(catalog.skipped).toEqual([]);
+    const client = new ToolClient(catalog, {
+      baseUrl: 'http://functions.test/v1',
+      apiKey: key,
+      fetch: async (r) => await app.fetch(r, testEnv),
+    });
+    const invalid = await client.invoke({ name: 'search_messages', arguments: '{"limit":"many"}' });
+    expect(invalid.ok).toBe(false);
+    const result = await client.invoke({
+      name: 'search_messages',
+      arguments: JSON.stringify({ q: `${word} proof`, limit: 20 }),
+    });
+    expect(result.ok).toBe(true);
+    expect(
+      result.ok && (JSON.parse(result.content) as { hits: Json[] }).hits.map((h) => h.message_id),
+    ).toContain(ids[0]);
   });
 });

@@ -7,6 +7,9 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import type { BridgeLimiter } from '../llm-gateway/bridge-limiter.ts';
+import type { GatewayCore } from '../llm-gateway/gateway-core.ts';
+import { openAiBridge } from '../llm-gateway/openai-bridge.ts';
 import { type ApiKeyRecord, apiKeyId, hashApiKey, scopeAllowsChannel } from './api-key-format.ts';
 import { apiReferencePage } from './api-reference-page.ts';
 import type { TenantRef, V1Backend } from './v1-backend.ts';
@@ -67,8 +70,17 @@ const bearerKey = (backendOf: (c: Context) => V1Backend): MiddlewareHandler<V1En
     await next();
   };
 
+/** The LLM gateway's HTTP bridge, when the deployment serves it (functions/llm-gateway/openai-bridge.ts). */
+export interface V1GatewayOptions {
+  coreOf: (c: Context, principal: ApiKeyRecord) => GatewayCore | Promise<GatewayCore>;
+  limiter: BridgeLimiter;
+}
+
 /** Builds the `/v1` app over a backend chosen per request (the Worker's comes from its bindings). */
-export function createV1App(backendOf: (c: Context) => V1Backend): OpenAPIHono<V1Env> {
+export function createV1App(
+  backendOf: (c: Context) => V1Backend,
+  options: { gateway?: V1GatewayOptions } = {},
+): OpenAPIHono<V1Env> {
   const v1 = new OpenAPIHono<V1Env>({
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -153,6 +165,19 @@ export function createV1App(backendOf: (c: Context) => V1Backend): OpenAPIHono<V
     const status = await backendOf(c).tenantStatus(tenantOf(principal));
     return c.json({ ...status, ...(principal.channels && { channel_scope: principal.channels }) }, 200);
   });
+
+  const gateway = options.gateway;
+  if (gateway) {
+    // Not OpenAPI operations on purpose: a chat completion must never become a tool of itself.
+    v1.route(
+      '/',
+      openAiBridge({
+        coreOf: (c) => gateway.coreOf(c, (c as Context<V1Env>).get('principal')),
+        keyOf: (c) => (c as Context<V1Env>).get('principal').key_id,
+        limiter: gateway.limiter,
+      }),
+    );
+  }
 
   v1.all('*', (c) =>
     errorResponse(c, new V1Error('not_found', `no /v1 operation ${c.req.method} ${c.req.path}`)),

@@ -160,6 +160,8 @@ export async function runChat(
     } catch (e) {
       throw upstreamFailure(e, signal);
     }
+    // The client's stream iterator may end quietly on abort: a cut-short answer must not pass as complete.
+    if (signal.aborted) throw new GatewayError('cancelled', 'the request was cancelled');
     usage = addUsage(usage, r.usage);
     output += r.text;
     const platformNames = new Set(platform?.tools.map((t) => t.function.name));

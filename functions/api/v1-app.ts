@@ -74,12 +74,21 @@ const bearerKey = (backendOf: (c: Context) => V1Backend): MiddlewareHandler<V1En
 export interface V1GatewayOptions {
   coreOf: (c: Context, principal: ApiKeyRecord) => GatewayCore | Promise<GatewayCore>;
   limiter: BridgeLimiter;
+  /** Hands a WebSocket upgrade on `GET /v1/llm/ws` to the gateway Durable Object. */
+  connect?: (c: Context, principal: ApiKeyRecord) => Promise<Response>;
 }
 
 /** Builds the `/v1` app over a backend chosen per request (the Worker's comes from its bindings). */
 export function createV1App(
   backendOf: (c: Context) => V1Backend,
-  options: { gateway?: V1GatewayOptions } = {},
+  options: {
+    gateway?: V1GatewayOptions;
+    /**
+     * Serve every request as this key, without a bearer check: only for the in-process app the gateway's
+     * tool calls use, which already authenticated its caller. Never mounted on a public route.
+     */
+    actingAs?: ApiKeyRecord;
+  } = {},
 ): OpenAPIHono<V1Env> {
   const v1 = new OpenAPIHono<V1Env>({
     defaultHook: (result, c) => {
@@ -102,7 +111,13 @@ export function createV1App(
   // Public: the description of the API itself. Registered before the key check so it needs no key.
   v1.get('/openapi.json', (c) => c.json(v1Document(v1)));
   v1.get('/docs', (c) => c.html(apiReferencePage(v1Document(v1))));
-  v1.use('*', bearerKey(backendOf));
+  const actingAs = options.actingAs;
+  if (actingAs) {
+    v1.use('*', async function actAs(c, next) {
+      c.set('principal', actingAs);
+      await next();
+    });
+  } else v1.use('*', bearerKey(backendOf));
 
   v1.openapi(searchMessagesRoute, async (c) => {
     const principal = c.get('principal');
@@ -167,6 +182,8 @@ export function createV1App(
   });
 
   const gateway = options.gateway;
+  const connect = gateway?.connect;
+  if (connect) v1.get('/llm/ws', (c) => connect(c, c.get('principal')));
   if (gateway) {
     // Not OpenAPI operations on purpose: a chat completion must never become a tool of itself.
     v1.route(

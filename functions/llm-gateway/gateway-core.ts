@@ -7,6 +7,7 @@ import type { ToolResult } from '@promethean/shared/openapi-tools/tool-client';
 import type OpenAI from 'openai';
 import { type ChatEngineDeps, runChat } from './chat-engine.ts';
 import { GatewayError, upstreamFailure } from './gateway-errors.ts';
+import { applyPersona } from './personas.ts';
 
 export interface EmbeddingAnswer {
   model: string;
@@ -29,7 +30,7 @@ export interface CoreDeps extends ChatEngineDeps {
 
 export function gatewayCore(deps: CoreDeps): GatewayCore {
   return {
-    chat: (action, emit, signal) => runChat(deps, action, emit, signal),
+    chat: async (action, emit, signal) => runChat(deps, applyPersona(action), emit, signal),
     async embed(model, input, signal) {
       try {
         const res = await deps.openai.embeddings.create(

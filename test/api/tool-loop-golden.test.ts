@@ -12,6 +12,8 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createV1App, v1Document } from '../../functions/api/v1-app.ts';
 import { runChat } from '../../functions/llm-gateway/chat-engine.ts';
+import { gatewayCore } from '../../functions/llm-gateway/gateway-core.ts';
+import { PERSONAS } from '../../functions/llm-gateway/personas.ts';
 import { ChatCompletionAction } from '../../schemas/llm-gateway/gateway-messages.ts';
 import { messageText, type ScriptedToolCall } from '../model-double/double-answers.ts';
 import { type ModelDouble, startModelDouble } from '../model-double/model-double.ts';
@@ -199,6 +201,41 @@ describe('golden tool conversations', () => {
     } finally {
       double.setChatReply(scriptedModel);
     }
+  });
+
+  it('applies the Pythagoras persona from configuration: its prompt, temperature 0 and the tools', async () => {
+    const events: GatewayEvent[] = [];
+    const core = gatewayCore({
+      openai: new OpenAI({ apiKey: 'sk-double', baseURL: double.baseUrl, maxRetries: 0 }),
+      defaultModel: 'double-llm',
+      defaultEmbeddingModel: 'e',
+      platformTools: {
+        tools: catalog.tools,
+        client: new ToolClient(catalog, {
+          baseUrl: 'http://edge.test/v1',
+          apiKey: key,
+          fetch: async (r) => await root.fetch(r),
+        }),
+      },
+    });
+    double.requests.length = 0;
+    const action = ChatCompletionAction.parse({
+      type: 'chat.completion',
+      request_id: 'persona-1',
+      persona: 'pythagoras',
+      messages: [{ role: 'user', content: 'How many messages are indexed?' }],
+    });
+    await core.chat(action, (e) => events.push(e), new AbortController().signal);
+    const first = double.requests[0]?.body as ChatCompletionRequest;
+    expect(first.messages[0]).toEqual({ role: 'system', content: PERSONAS.pythagoras?.system });
+    expect(first.temperature).toBe(0);
+    expect(first.tools?.map((t) => t.function.name)).toContain('get_tenant_status');
+    expect(events.filter((e) => e.type === 'tool.call').map((e) => e.type === 'tool.call' && e.name)).toEqual(
+      ['get_tenant_status'],
+    );
+    await expect(
+      core.chat({ ...action, persona: 'nobody' }, () => undefined, new AbortController().signal),
+    ).rejects.toMatchObject({ code: 'invalid_request' });
   });
 
   it('refuses non-text input by name', async () => {

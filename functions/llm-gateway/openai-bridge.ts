@@ -34,7 +34,7 @@ const EmbeddingsRequest = z
   .object({
     model: z.string().min(1).max(200),
     input: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(256)]),
-    encoding_format: z.literal('float').optional(),
+    encoding_format: z.enum(['float', 'base64']).optional(),
   })
   .strict();
 
@@ -78,6 +78,15 @@ async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
         .join('; '),
     );
   return parsed.data;
+}
+
+/** OpenAI's base64 encoding: little-endian float32 (the `openai` client asks for it by default). */
+function float32Base64(vector: readonly number[]): string {
+  const bytes = new Uint8Array(new Float32Array(vector).buffer);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 /** The bridge's routes, to mount under `/v1` behind the API key check. */
@@ -176,7 +185,11 @@ export function openAiBridge(options: BridgeOptions): Hono {
       const answer = await core.embed(request.model, request.input, c.req.raw.signal);
       return c.json({
         object: 'list',
-        data: answer.embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+        data: answer.embeddings.map((embedding, index) => ({
+          object: 'embedding',
+          index,
+          embedding: request.encoding_format === 'base64' ? float32Base64(embedding) : embedding,
+        })),
         model: answer.model,
         usage: answer.usage,
       });

@@ -4,7 +4,9 @@
  * platform only through a `V1Backend`, so the same app runs in workerd and in Node tests.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler } from 'hono';
+import { CatalogCache } from '@promethean/shared/openapi-tools/catalog-cache';
+import { ToolClient } from '@promethean/shared/openapi-tools/tool-client';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { BridgeLimiter } from '../llm-gateway/bridge-limiter.ts';
@@ -12,6 +14,7 @@ import type { GatewayCore } from '../llm-gateway/gateway-core.ts';
 import { openAiBridge } from '../llm-gateway/openai-bridge.ts';
 import { type ApiKeyRecord, apiKeyId, hashApiKey, scopeAllowsChannel } from './api-key-format.ts';
 import { apiReferencePage } from './api-reference-page.ts';
+import { handleMcp } from './mcp-server.ts';
 import type { TenantRef, V1Backend } from './v1-backend.ts';
 import { V1BackendError } from './v1-backend.ts';
 import { errorBody, errorResponse, V1Error } from './v1-errors.ts';
@@ -23,6 +26,9 @@ import {
   tenantStatusRoute,
 } from './v1-routes.ts';
 import type { Channel } from './v1-schemas.ts';
+
+/** The MCP server's catalog: the document is code, so one per isolate, rebuilt only if it changes. */
+const mcpCatalogs = new CatalogCache();
 
 export type V1Env = { Variables: { requestId: string; principal: ApiKeyRecord } };
 
@@ -195,6 +201,19 @@ export function createV1App(
       }),
     );
   }
+
+  // The same catalog as an MCP server; its tools call this app in-process as the caller's key.
+  v1.all('/mcp', async (c) => {
+    const principal = c.get('principal');
+    const self = createV1App(backendOf, { actingAs: principal });
+    const root = new Hono().route('/v1', self);
+    const catalog = await mcpCatalogs.catalogFor(v1Document(self));
+    const client = new ToolClient(catalog, {
+      baseUrl: 'http://in-process.invalid/v1',
+      fetch: async (r) => await root.fetch(r, c.env),
+    });
+    return handleMcp(c.req.raw, catalog, client);
+  });
 
   v1.all('*', (c) =>
     errorResponse(c, new V1Error('not_found', `no /v1 operation ${c.req.method} ${c.req.path}`)),

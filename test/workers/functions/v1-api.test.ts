@@ -312,3 +312,46 @@ describe('/v1 as tools inside workerd', () => {
     ).toContain(ids[0]);
   });
 });
+
+describe('/v1 as an MCP server inside workerd', () => {
+  it('initializes, lists the tools and calls one over streamable HTTP (JSON-RPC)', async () => {
+    await seed();
+    const { key } = await createKey({ provider: 'echo', tenant: 'demo', label: 'mcp' });
+    const rpc = async (body: Record<string, unknown>) => {
+      const res = await app.request(
+        '/v1/mcp',
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${key}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-protocol-version': '2025-06-18',
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', ...body }),
+        },
+        testEnv,
+      );
+      expect(res.status).toBe(200);
+      return (await res.json()) as { result: Record<string, unknown> };
+    };
+    const init = await rpc({
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'workerd-test', version: '1' },
+      },
+    });
+    expect(init.result.serverInfo).toMatchObject({ name: 'promethean-edge-v1' });
+    const list = await rpc({ id: 2, method: 'tools/list', params: {} });
+    expect((list.result.tools as Json[]).map((t) => t.name)).toContain('search_messages');
+    const call = await rpc({
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'get_message', arguments: { message_id: ids[0] } },
+    });
+    expect((call.result.content as Array<{ text: string }>)[0]?.text).toContain(`${word} triangle proof`);
+  });
+});

@@ -87,8 +87,15 @@ const httpBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
 
 const messages = [{ role: 'user' as const, content: 'state the theorem' }];
 
+/** One client per path, reused like the WebSocket is, so no sample pays for a new connection. */
+const clients = new Map<string, OpenAI>();
+
 async function ttftOpenAi(baseURL: string, apiKey: string): Promise<number> {
-  const client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
+  let client = clients.get(baseURL);
+  if (!client) {
+    client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
+    clients.set(baseURL, client);
+  }
   const started = performance.now();
   const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
   let first = 0;

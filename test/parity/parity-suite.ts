@@ -221,6 +221,45 @@ async function rig(): Promise<Rig> {
   };
 }
 
+/** Requests sent together per transport in the ordering case: the per-connection and per-key in-flight limit. */
+const CONCURRENT = 8;
+
+/**
+ * Ordering under concurrency: CONCURRENT streamed requests at once on each transport; each answer must be
+ * its own request's (no crossed streams), its chunks in order, and both transports alike.
+ */
+async function orderingUnderConcurrency(r: Rig, report: ParityReport): Promise<void> {
+  report.cases += 1;
+  r.double.faults.clear();
+  r.double.setChatReply((req) => {
+    const last = req.messages.at(-1);
+    return `answer to ${typeof last?.content === 'string' ? last.content : '?'} in five words`;
+  });
+  const inputs = Array.from(
+    { length: CONCURRENT },
+    (_, i): ParityInput => ({
+      path: '/chat/completions',
+      body: { model: 'm', stream: true, messages: [{ role: 'user', content: `question-${i}` }] },
+    }),
+  );
+  const ws = await Promise.all(
+    inputs.map((input, i) => viaWebSocket(r.connection, r.events, input, `concurrent-${i}`)),
+  );
+  const http = await Promise.all(inputs.map((input) => viaHttp(r.app, r.key, input)));
+  const paths = differences(ws, http);
+  if (paths.length === 0) report.identical += 1;
+  else
+    report.differing.push({
+      name: 'ordering under concurrency',
+      paths,
+      ws: { deltas: [] },
+      http: { deltas: [] },
+    });
+  const own = (n: Normalized, i: number) =>
+    n.text === `answer to question-${i} in five words` && (n.deltas ?? []).join('') === n.text;
+  if (!(ws.every(own) && http.every(own))) report.failed_expectations.push('ordering under concurrency');
+}
+
 /** Runs every case (or those named) and reports. */
 export async function runParity(only?: (c: ParityCase) => boolean): Promise<ParityReport> {
   const r = await rig();
@@ -247,6 +286,7 @@ export async function runParity(only?: (c: ParityCase) => boolean): Promise<Pari
       else report.differing.push({ name: c.name, paths, ws, http });
       if (c.expect && !(c.expect(ws) && c.expect(http))) report.failed_expectations.push(c.name);
     }
+    if (!only) await orderingUnderConcurrency(r, report);
   } finally {
     await r.double.stop();
   }

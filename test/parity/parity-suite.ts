@@ -27,7 +27,12 @@ export interface ParityCase {
   expect?: (n: Normalized) => boolean;
   /** Admission cases run over limits this small, both sides alike. */
   tightLimits?: boolean;
+  /** Runs on a core whose upstream times out after TIMEOUT_CASE_MS. */
+  impatient?: boolean;
 }
+
+/** The upstream timeout of the timeout case's core. */
+const TIMEOUT_CASE_MS = 150;
 
 const tools = [
   {
@@ -153,6 +158,13 @@ export const PARITY_CASES: ParityCase[] = [
     input: { path: '/chat/completions', body: { model: 'm', messages: user('hi') } },
     expect: (n) => n.error?.code === 'overloaded' && n.error.retry_after_ms === 250,
   },
+  {
+    name: 'upstream timeout',
+    impatient: true,
+    fault: { kind: 'slow', delay_ms: 2_000, times: 1 },
+    input: { path: '/chat/completions', body: { model: 'm', messages: user('hi') } },
+    expect: (n) => n.error?.code === 'timeout',
+  },
 ];
 
 export interface ParityReport {
@@ -170,6 +182,8 @@ interface Rig {
   tightConnection: GatewayConnection;
   events: GatewayEvent[];
   tightApp: Hono;
+  impatientApp: Hono;
+  impatientConnection: GatewayConnection;
 }
 
 async function rig(): Promise<Rig> {
@@ -178,12 +192,17 @@ async function rig(): Promise<Rig> {
   const backend = new MemoryV1Backend();
   const key = await backend.addKey({ provider: 'echo', tenant: 'demo' });
   backend.addMessages({ provider: 'echo', tenant: 'demo' }, [seededMessage('1', 'general', 'hello')]);
-  const makeCore = (): GatewayCore => {
+  const makeCore = (timeoutMs?: number): GatewayCore => {
     const v1 = createV1App(() => backend);
     const catalog = buildToolCatalog(v1Document(v1));
     const root = new Hono().route('/v1', v1);
     return gatewayCore({
-      openai: new OpenAI({ apiKey: 'sk-double', baseURL: double.baseUrl, maxRetries: 0 }),
+      openai: new OpenAI({
+        apiKey: 'sk-double',
+        baseURL: double.baseUrl,
+        maxRetries: 0,
+        ...(timeoutMs !== undefined && { timeout: timeoutMs }),
+      }),
       defaultModel: 'm',
       defaultEmbeddingModel: 'text-embedding-3-small',
       platformTools: {
@@ -197,10 +216,12 @@ async function rig(): Promise<Rig> {
     });
   };
   const core = makeCore();
-  const mount = (limiter: BridgeLimiter) =>
+  // A core whose upstream gives up after 150 ms, for the timeout case.
+  const impatient = makeCore(TIMEOUT_CASE_MS);
+  const mount = (limiter: BridgeLimiter, using: GatewayCore = core) =>
     new Hono().route(
       '/v1',
-      createV1App(() => backend, { gateway: { coreOf: () => core, limiter } }),
+      createV1App(() => backend, { gateway: { coreOf: () => using, limiter } }),
     );
   const events: GatewayEvent[] = [];
   return {
@@ -218,6 +239,8 @@ async function rig(): Promise<Rig> {
       maxMessageBytes: 4 * 1024 * 1024,
       overloadRetryMs: 250,
     }),
+    impatientApp: mount(new BridgeLimiter(), impatient),
+    impatientConnection: new GatewayConnection(impatient, (e) => events.push(e)),
   };
 }
 
@@ -273,14 +296,18 @@ export async function runParity(only?: (c: ParityCase) => boolean): Promise<Pari
       r.double.faults.clear();
       if (c.fault) r.double.faults.add(c.fault);
       const ws = await viaWebSocket(
-        c.tightLimits ? r.tightConnection : r.connection,
+        c.tightLimits ? r.tightConnection : c.impatient ? r.impatientConnection : r.connection,
         r.events,
         c.input,
         `parity-${i}`,
       );
       r.double.faults.clear();
       if (c.fault) r.double.faults.add(c.fault);
-      const http = await viaHttp(c.tightLimits ? r.tightApp : r.app, r.key, c.input);
+      const http = await viaHttp(
+        c.tightLimits ? r.tightApp : c.impatient ? r.impatientApp : r.app,
+        r.key,
+        c.input,
+      );
       const paths = differences(ws, http);
       if (paths.length === 0) report.identical += 1;
       else report.differing.push({ name: c.name, paths, ws, http });

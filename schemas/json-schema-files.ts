@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { MESSAGE_DEFINITIONS } from './catalog.ts';
 import { Envelope } from './envelope.ts';
+import { GatewayAction, GatewayEvent } from './llm-gateway/gateway-messages.ts';
 import { AgentManifest } from './manifest.ts';
 import { ProvidersConfig } from './providers-config.ts';
 
@@ -16,6 +17,8 @@ export function jsonSchemaFiles(): Map<string, string> {
   files.set('envelope.json', render('Envelope', Envelope));
   files.set('agent-manifest.json', render('AgentManifest', AgentManifest));
   files.set('providers-config.json', render('ProvidersConfig', ProvidersConfig));
+  files.set('llm-gateway/gateway-action.json', render('GatewayAction', GatewayAction));
+  files.set('llm-gateway/gateway-event.json', render('GatewayEvent', GatewayEvent));
   for (const def of MESSAGE_DEFINITIONS) {
     files.set(`payloads/${def.intent}.json`, render(def.intent, def.payload));
   }

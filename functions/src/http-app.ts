@@ -2,6 +2,12 @@
 
 import { jsonNotFound, jsonOnError } from '@promethean/shared/platform/json-http-errors';
 import { Hono } from 'hono';
+import { apiKeyAdmin } from '../api/api-key-routes.ts';
+import { createV1App } from '../api/v1-app.ts';
+import { WorkerV1Backend } from '../api/worker-v1-backend.ts';
+import { BridgeLimiter } from '../llm-gateway/bridge-limiter.ts';
+import { connectGateway } from '../llm-gateway/gateway-upgrade.ts';
+import { workerGatewayCore } from '../llm-gateway/worker-gateway-core.ts';
 import { adminDeadLetters } from '../ops/dead-letter-routes.ts';
 import { adminOps, countInvocations, opsRoutes } from '../ops/ops-routes.ts';
 import { statusPageRoutes } from '../status-page/status-page-routes.ts';
@@ -18,6 +24,9 @@ import { voiceSegments } from './routes/voice-segments.ts';
 /** Requests in flight per isolate before 503, and per client before 429 (the webhook is exempt). */
 const HTTP_MAX_IN_FLIGHT = 64;
 const HTTP_MAX_IN_FLIGHT_PER_CLIENT = 8;
+
+/** The HTTP bridge's per-key admission in this isolate (docs/api/llm-gateway.md, "HTTP bridge"). */
+const bridgeLimiter = new BridgeLimiter();
 
 export const app = new Hono<{ Bindings: FunctionsEnv }>();
 
@@ -45,8 +54,20 @@ app.route('/voice-host', voiceHostProxy);
 app.route('/admin/commands', commandAdmin);
 app.route('/admin', adminBackfill);
 app.route('/admin/dead-letters', adminDeadLetters);
+app.route('/admin/api-keys', apiKeyAdmin);
 app.route('/admin', adminOps);
 app.route('/status', statusPageRoutes);
+// The public, key-scoped API (docs/api/v1.md); its backend is built per request from the bindings.
+app.route(
+  '/v1',
+  createV1App((c) => new WorkerV1Backend(c.env as FunctionsEnv), {
+    gateway: {
+      coreOf: (c, principal) => workerGatewayCore(c.env as FunctionsEnv, principal),
+      limiter: bridgeLimiter,
+      connect: (c, principal) => connectGateway(c.env as FunctionsEnv, c.req.raw, principal),
+    },
+  }),
+);
 
 app.notFound(jsonNotFound);
 app.onError(jsonOnError);

@@ -4,6 +4,8 @@ import { app } from './http-app.ts';
 import { assertMayStart } from './middleware/startup-refusal.ts';
 import { consumeQueue } from './queue-consumer.ts';
 
+export { ApiKeys } from '../api/api-keys.ts';
+export { LlmGateway } from '../llm-gateway/llm-gateway.ts';
 export { AdminSessions } from '../ops/admin-sessions.ts';
 export { DeadLetterArchive } from '../ops/dead-letter-archive.ts';
 export { OpsLedger } from '../ops/ops-ledger.ts';

@@ -19,7 +19,47 @@ const MODEL_DIMENSIONS: Record<string, number> = {
   'text-embedding-ada-002': 1536,
 };
 
-export type ChatReplyScript = (request: ChatCompletionRequest) => string;
+/** A scripted tool call; several in one turn are parallel calls. */
+export interface ScriptedToolCall {
+  name: string;
+  /** Sent as the JSON text of this value (or as is, when a string: scripts may send broken JSON). */
+  arguments: unknown;
+}
+
+/** One assistant turn: text, tool calls, or both. */
+export interface ScriptedTurn {
+  content?: string;
+  tool_calls?: ScriptedToolCall[];
+}
+
+/** What the double answers a chat request with: plain text, or a turn that may call tools. */
+export type ChatReplyScript = (request: ChatCompletionRequest) => string | ScriptedTurn;
+
+/** The turn a script gave, with deterministic tool call ids (`call_<request seq>_<index>`). */
+export function scriptedTurn(request: ChatCompletionRequest, seq: number, reply: ChatReplyScript) {
+  const raw = reply(request);
+  const turn: ScriptedTurn = typeof raw === 'string' ? { content: raw } : raw;
+  const toolCalls = (turn.tool_calls ?? []).map((c, i) => ({
+    id: `call_${seq}_${i}`,
+    type: 'function' as const,
+    function: {
+      name: c.name,
+      arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments),
+    },
+  }));
+  const content = turn.content ?? (toolCalls.length > 0 ? null : '');
+  return { content, toolCalls, finish: toolCalls.length > 0 ? ('tool_calls' as const) : ('stop' as const) };
+}
+
+/** Word counts stand in for tokens: deterministic, and close enough for usage accounting in tests. */
+export function chatUsage(request: ChatCompletionRequest, completion: string) {
+  const prompt = request.messages.reduce((n, m) => n + words(messageText(m)), 0);
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: words(completion),
+    total_tokens: prompt + words(completion),
+  };
+}
 
 function words(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
@@ -51,8 +91,8 @@ export const defaultChatReply: ChatReplyScript = (request) => {
 };
 
 export function chatCompletion(request: ChatCompletionRequest, seq: number, reply: ChatReplyScript) {
-  const content = reply(request);
-  const prompt = request.messages.reduce((n, m) => n + words(messageText(m)), 0);
+  const turn = scriptedTurn(request, seq, reply);
+  const completion = `${turn.content ?? ''} ${turn.toolCalls.map((c) => c.function.arguments).join(' ')}`;
   return {
     id: `chatcmpl-double-${seq}`,
     object: 'chat.completion',
@@ -61,16 +101,17 @@ export function chatCompletion(request: ChatCompletionRequest, seq: number, repl
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content, refusal: null },
-        finish_reason: 'stop',
+        message: {
+          role: 'assistant',
+          content: turn.content,
+          refusal: null,
+          ...(turn.toolCalls.length > 0 && { tool_calls: turn.toolCalls }),
+        },
+        finish_reason: turn.finish,
         logprobs: null,
       },
     ],
-    usage: {
-      prompt_tokens: prompt,
-      completion_tokens: words(content),
-      total_tokens: prompt + words(content),
-    },
+    usage: chatUsage(request, completion),
   };
 }
 

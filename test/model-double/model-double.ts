@@ -17,6 +17,7 @@ import {
   transcriptText,
 } from './double-answers.ts';
 import { DoubleFault, FaultScript } from './double-faults.ts';
+import { chatChunks } from './double-streaming.ts';
 import {
   ChatCompletionRequest,
   EmbeddingRequest,
@@ -34,6 +35,8 @@ export interface RecordedRequest {
   /** Parsed JSON, or multipart fields (files summarized as name/type/size). */
   body: unknown;
   status: number;
+  /** For a streamed answer: chunks written, and whether the stream ran to `[DONE]` or the client left. */
+  stream?: { chunks: number; outcome: 'pending' | 'complete' | 'client-closed' };
 }
 
 export interface ModelDoubleOptions {
@@ -45,6 +48,8 @@ export interface ModelDoubleOptions {
   chatReply?: ChatReplyScript;
   /** Vector size for embedding models the double does not know (and no `dimensions` asked). */
   fallbackDimension?: number;
+  /** Pause between streamed chunks (a model's pace); 0 (default) writes them back to back. */
+  chunkDelayMs?: number;
 }
 
 export interface ModelDouble {
@@ -120,6 +125,8 @@ interface Handled {
   status: number;
   body: unknown;
   recordBody: unknown;
+  /** A streamed chat answer: its chunks, written as server-sent events. */
+  chunks?: unknown[];
 }
 
 /** The state one running double keeps. */
@@ -187,7 +194,15 @@ class DoubleServer {
     if (path === '/v1/chat/completions') {
       const parsed = ChatCompletionRequest.safeParse(json);
       if (!parsed.success) throw invalid(parsed.error.issues);
-      if (parsed.data.stream) throw new DoubleHttpError(400, 'The model double does not stream.');
+      if (parsed.data.stream)
+        return {
+          status: 200,
+          body: undefined,
+          recordBody: json,
+          chunks: chatChunks(parsed.data, this.#seq, this.chatReply),
+        };
+      if (parsed.data.stream_options)
+        throw new DoubleHttpError(400, 'stream_options is only allowed with stream: true.');
       return { status: 200, body: chatCompletion(parsed.data, this.#seq, this.chatReply), recordBody: json };
     }
     if (path === '/v1/embeddings') {
@@ -217,6 +232,25 @@ class DoubleServer {
       }, ms);
       this.timers.add(t);
     });
+  }
+
+  /** Writes chunks as server-sent events; stops at once when the client goes away (cancellation tests). */
+  async #stream(res: ServerResponse, record: RecordedRequest, chunks: unknown[]): Promise<void> {
+    const stream: NonNullable<RecordedRequest['stream']> = { chunks: 0, outcome: 'pending' };
+    record.stream = stream;
+    res.on('close', () => {
+      if (stream.outcome === 'pending') stream.outcome = 'client-closed';
+    });
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    for (const chunk of chunks) {
+      if (stream.outcome !== 'pending') return;
+      res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      stream.chunks += 1;
+      if (this.options.chunkDelayMs) await this.#delay(this.options.chunkDelayMs);
+    }
+    if (stream.outcome !== 'pending') return;
+    stream.outcome = 'complete';
+    res.end('data: [DONE]\n\n');
   }
 
   /** The inspection API: the request log and the fault script, for tests and operators. */
@@ -297,7 +331,9 @@ class DoubleServer {
       record.body = handled.recordBody;
       record.status = handled.status;
       const b = handled.body;
-      if (typeof b === 'string') {
+      if (handled.chunks) {
+        await this.#stream(res, record, handled.chunks);
+      } else if (typeof b === 'string') {
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(b);
       } else if (b && typeof b === 'object' && 'contentType' in b && 'body' in b) {

@@ -15,6 +15,34 @@ const ImagePart = z
   })
   .strict();
 
+const ToolCallMessage = z
+  .object({
+    id: z.string().min(1),
+    type: z.literal('function'),
+    function: z.object({ name: z.string().min(1), arguments: z.string() }).strict(),
+  })
+  .strict();
+
+/** A function tool, as the API reference defines it; names as the real API restricts them. */
+const FunctionTool = z
+  .object({
+    type: z.literal('function'),
+    function: z
+      .object({
+        name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
+        description: z.string().optional(),
+        parameters: z.record(z.string(), z.unknown()).optional(),
+        strict: z.boolean().nullable().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+const ToolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.object({ type: z.literal('function'), function: z.object({ name: z.string() }).strict() }).strict(),
+]);
+
 const ChatMessage = z.discriminatedUnion('role', [
   z
     .object({
@@ -43,6 +71,14 @@ const ChatMessage = z.discriminatedUnion('role', [
       content: z.union([z.string(), z.array(TextPart), z.null()]).optional(),
       name: z.string().optional(),
       refusal: z.string().nullable().optional(),
+      tool_calls: z.array(ToolCallMessage).min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      role: z.literal('tool'),
+      content: z.union([z.string(), z.array(TextPart)]),
+      tool_call_id: z.string().min(1),
     })
     .strict(),
 ]);
@@ -64,6 +100,10 @@ export const ChatCompletionRequest = z
     seed: z.number().int().nullable().optional(),
     user: z.string().optional(),
     stream: z.boolean().nullable().optional(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).strict().nullable().optional(),
+    tools: z.array(FunctionTool).max(128).optional(),
+    tool_choice: ToolChoice.optional(),
+    parallel_tool_calls: z.boolean().optional(),
   })
   .strict();
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;

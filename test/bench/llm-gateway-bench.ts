@@ -1,0 +1,270 @@
+/**
+ * `npm run bench:llm-gateway -- [--json] [--samples N] [--streams N]`: what the gateway adds to time to first
+ * token over WebSocket and over the HTTP bridge, against a baseline of the `openai` client streaming from the
+ * model double directly, all in one run. Then N concurrent WebSocket streams (tokens/s, dropped), and how
+ * fast a request over the limit is refused (`overloaded` / 429), never queued.
+ *
+ * What runs: the gateway core and GatewayConnection over a Node `ws` server, and the bridge (the real `/v1`
+ * Hono app) over node:http, on 127.0.0.1 — the same code the LlmGateway Durable Object runs, but not inside
+ * workerd, so the figures are the gateway's own cost and leave out the Workers runtime and network.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { Hono } from 'hono';
+import OpenAI from 'openai';
+import { WebSocket, WebSocketServer } from 'ws';
+import { createV1App } from '../../functions/api/v1-app.ts';
+import { BridgeLimiter } from '../../functions/llm-gateway/bridge-limiter.ts';
+import { GatewayConnection } from '../../functions/llm-gateway/gateway-connection.ts';
+import { gatewayCore } from '../../functions/llm-gateway/gateway-core.ts';
+import { MemoryV1Backend } from '../api/memory-v1-backend.ts';
+import { startModelDouble } from '../model-double/model-double.ts';
+import { percentile } from './latency-stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    samples: { type: 'string', default: '200' },
+    streams: { type: 'string', default: '100' },
+  },
+});
+const samples = Number(values.samples);
+const streams = Number(values.streams);
+const REPLY = 'The square on the hypotenuse equals the sum of the squares on the other two sides.';
+
+const double = await startModelDouble({ chatReply: () => REPLY });
+const backend = new MemoryV1Backend();
+const key = await backend.addKey({ provider: 'echo', tenant: 'demo' });
+const core = gatewayCore({
+  openai: new OpenAI({ apiKey: 'sk-double', baseURL: double.baseUrl, maxRetries: 0 }),
+  defaultModel: 'm',
+  defaultEmbeddingModel: 'text-embedding-3-small',
+});
+
+// The WebSocket side: one GatewayConnection per socket, as in the Durable Object.
+const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+wss.on('connection', (socket) => {
+  const connection = new GatewayConnection(core, (e) => socket.send(JSON.stringify(e)), {
+    maxInFlight: Math.max(8, streams),
+    maxMessageBytes: 4 * 1024 * 1024,
+    overloadRetryMs: 250,
+  });
+  socket.on('message', (data) => void connection.handle(String(data)));
+  socket.on('close', () => connection.close());
+});
+await new Promise((r) => wss.once('listening', r));
+const wsUrl = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+
+// The HTTP side: the real /v1 app with the bridge, served by node:http.
+const v1 = createV1App(() => backend, {
+  gateway: {
+    coreOf: () => core,
+    limiter: new BridgeLimiter({
+      ratePerSecond: 1e6,
+      burst: 1e6,
+      maxInFlightPerKey: Math.max(8, streams),
+      overloadRetryMs: 250,
+    }),
+  },
+});
+const root = new Hono().route('/v1', v1);
+const server: Server = createServer(async (req, res) => {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const request = new Request(`http://127.0.0.1${req.url}`, {
+    method: req.method ?? 'GET',
+    headers: req.headers as Record<string, string>,
+    ...(chunks.length > 0 && { body: Buffer.concat(chunks) }),
+  });
+  const response = await root.fetch(request);
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  if (response.body) for await (const chunk of response.body) res.write(chunk);
+  res.end();
+});
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const httpBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+
+const messages = [{ role: 'user' as const, content: 'state the theorem' }];
+
+/** One client per path, reused like the WebSocket is, so no sample pays for a new connection. */
+const clients = new Map<string, OpenAI>();
+
+async function ttftOpenAi(baseURL: string, apiKey: string): Promise<number> {
+  let client = clients.get(baseURL);
+  if (!client) {
+    client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
+    clients.set(baseURL, client);
+  }
+  const started = performance.now();
+  const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
+  let first = 0;
+  for await (const chunk of stream)
+    if (first === 0 && chunk.choices[0]?.delta.content) first = performance.now() - started;
+  return first;
+}
+
+function openSocket(): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(wsUrl);
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+/** Sends one streamed chat on a socket; resolves with time to first delta and the deltas counted. */
+function wsChat(
+  ws: WebSocket,
+  id: string,
+): Promise<{ ttft: number; deltas: number; error?: string; ms: number }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    let ttft = 0;
+    let deltas = 0;
+    const onMessage = (data: unknown) => {
+      const e = JSON.parse(String(data)) as { type: string; request_id: string; code?: string };
+      if (e.request_id !== id) return;
+      if (e.type === 'chat.delta') {
+        deltas += 1;
+        if (ttft === 0) ttft = performance.now() - started;
+      }
+      if (e.type === 'chat.complete' || e.type === 'error') {
+        ws.off('message', onMessage);
+        resolve({
+          ttft,
+          deltas,
+          ms: performance.now() - started,
+          ...(e.type === 'error' && { error: e.code }),
+        });
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ type: 'chat.completion', request_id: id, model: 'm', messages, stream: true }));
+  });
+}
+
+const stats = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { p50: Number(percentile(s, 50).toFixed(2)), p95: Number(percentile(s, 95).toFixed(2)) };
+};
+
+try {
+  const ws = await openSocket();
+  // Warm up every path (JIT, connection pools) before measuring.
+  for (let i = 0; i < 20; i++) {
+    await ttftOpenAi(double.baseUrl, 'sk-double');
+    await ttftOpenAi(httpBase, key);
+    await wsChat(ws, `warm-${i}`);
+  }
+  const base: number[] = [];
+  const overWs: number[] = [];
+  const overHttp: number[] = [];
+  // Interleaved, so drift in machine load hits all three alike.
+  for (let i = 0; i < samples; i++) {
+    base.push(await ttftOpenAi(double.baseUrl, 'sk-double'));
+    overWs.push((await wsChat(ws, `s-${i}`)).ttft);
+    overHttp.push(await ttftOpenAi(httpBase, key));
+  }
+  const baseline = stats(base);
+  const wsStats = stats(overWs);
+  const httpStats = stats(overHttp);
+
+  // N concurrent streams on N sockets.
+  const sockets = await Promise.all(Array.from({ length: streams }, openSocket));
+  const started = performance.now();
+  const results = await Promise.all(sockets.map((s, i) => wsChat(s, `c-${i}`)));
+  const elapsed = performance.now() - started;
+  const tokens = results.reduce((n, r) => n + r.deltas, 0);
+  const dropped = results.filter((r) => r.error !== undefined || r.deltas === 0).length;
+  for (const s of sockets) s.close();
+
+  // Over the limit: a connection allowing 0 in flight must refuse at once, and the bridge likewise.
+  const shedWs: number[] = [];
+  let shedAnswer = '';
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    const answers: string[] = [];
+    const conn = new GatewayConnection(core, (e) => answers.push(e.type === 'error' ? e.code : e.type), {
+      maxInFlight: 0,
+      maxMessageBytes: 1 << 20,
+      overloadRetryMs: 250,
+    });
+    await conn.handle(
+      JSON.stringify({ type: 'chat.completion', request_id: `o-${i}`, messages, stream: true }),
+    );
+    shedWs.push(performance.now() - t0);
+    shedAnswer = answers[0] ?? '';
+  }
+  const tightHttp = new Hono().route(
+    '/v1',
+    createV1App(() => backend, {
+      gateway: {
+        coreOf: () => core,
+        limiter: new BridgeLimiter({
+          ratePerSecond: 1e6,
+          burst: 1e6,
+          maxInFlightPerKey: 0,
+          overloadRetryMs: 250,
+        }),
+      },
+    }),
+  );
+  const shedHttp: number[] = [];
+  let shedStatus = 0;
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    const res = await tightHttp.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages }),
+    });
+    await res.text();
+    shedHttp.push(performance.now() - t0);
+    shedStatus = res.status;
+  }
+  ws.close();
+
+  const addedWs = {
+    p50: Number((wsStats.p50 - baseline.p50).toFixed(2)),
+    p95: Number((wsStats.p95 - baseline.p95).toFixed(2)),
+  };
+  const addedHttp = {
+    p50: Number((httpStats.p50 - baseline.p50).toFixed(2)),
+    p95: Number((httpStats.p95 - baseline.p95).toFixed(2)),
+  };
+  const result = {
+    samples,
+    ttft_ms: { baseline_openai_direct: baseline, ws: wsStats, http: httpStats },
+    added_ttft_ms: { ws: addedWs, http: addedHttp },
+    http_vs_ws_ttft_p95_ratio: Number((httpStats.p95 / wsStats.p95).toFixed(3)),
+    concurrent: {
+      streams,
+      elapsed_ms: Math.round(elapsed),
+      tokens,
+      tokens_per_s: Math.round((tokens / elapsed) * 1000),
+      dropped,
+    },
+    shed: {
+      ws: { answer: shedAnswer, ...stats(shedWs) },
+      http: { status: shedStatus, ...stats(shedHttp) },
+    },
+    targets: { added_ws_ttft_p95_ms_max: 20, http_within_ws_pct: 10, shed_ms_max: 10 },
+  };
+  if (!values.json) {
+    console.log(
+      `time to first token, p50/p95 ms: direct ${baseline.p50}/${baseline.p95}, WS ${wsStats.p50}/${wsStats.p95}, HTTP ${httpStats.p50}/${httpStats.p95}`,
+    );
+    console.log(`added by the gateway, p95: WS ${addedWs.p95} ms, HTTP ${addedHttp.p95} ms`);
+    console.log(
+      `${streams} concurrent streams: ${result.concurrent.tokens_per_s} tokens/s, dropped ${dropped}`,
+    );
+    console.log(
+      `over the limit: WS ${shedAnswer} p95 ${result.shed.ws.p95} ms, HTTP ${shedStatus} p95 ${result.shed.http.p95} ms`,
+    );
+  }
+  console.log(JSON.stringify(result));
+} finally {
+  wss.close();
+  server.close();
+  await double.stop();
+}

@@ -27,8 +27,8 @@ describe('functions Worker /health', () => {
   it('holds no provider credential in its environment', async () => {
     const { env } = await import('cloudflare:workers');
     const names = Object.keys(env as object);
-    // The voice host's ingest secret is this Worker's own shared secret, not a provider credential.
-    const own = new Set(['VOICE_INGEST_SECRET']);
+    // The voice host's ingest secret and the playback URL signing key are this Worker's own, not a provider's.
+    const own = new Set(['VOICE_INGEST_SECRET', 'VOICE_PLAYBACK_SECRET']);
     expect(names.filter((n) => /TOKEN|SECRET|PUBLIC_KEY|CREDENTIAL/i.test(n) && !own.has(n))).toEqual([]);
   });
 });

@@ -75,22 +75,26 @@ function modelsLine(): string {
     : 'models             offline (deterministic, and every answer says so): set MODEL_API_KEY in .dev.vars for real ones';
 }
 
-let stopping = false;
+let stopping: Promise<never> | undefined;
 let chroma: DevChroma | undefined;
 let discord: Awaited<ReturnType<typeof startDiscord>> = {};
 let workers: ManagedProcess | undefined;
 
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+/**
+ * Stops every child, all at once, and exits once they are gone. Ctrl-C reaches this process more than
+ * once (the terminal signals npm, the script shell and this process; npm forwards it again), so a later
+ * signal joins the stop under way instead of exiting before the children (in process groups of their
+ * own, which the terminal's signal does not reach) have stopped.
+ */
+function stopAll(code: number): Promise<never> {
+  stopping ??= (async () => {
     console.log('\nstopping the dev stack...');
-    await workers?.stop();
-    await discord.process?.stop();
-    await chroma?.process.stop();
+    await Promise.allSettled([workers?.stop(), discord.process?.stop(), chroma?.process.stop()]);
     removeFakeDevVars();
     console.log('dev stack stopped');
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return stopping;
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));

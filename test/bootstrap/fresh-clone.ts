@@ -25,10 +25,13 @@ export function oldNode(): { path: string; version: string } | undefined {
   return undefined;
 }
 
+/** A process environment (ProcessEnv itself is augmented with the Workers bindings, all required). */
+export type Env = Record<string, string | undefined>;
+
 /** The environment minus what an enclosing npm run passes down (npm_config_local_prefix and the like). */
 export function withoutNpmEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env))
-    if (!/^npm_/i.test(k) && k !== 'PROMETHEAN_PINNED_NODE_SAID' && k !== 'INIT_CWD') out[k] = v;
+  const out = { ...env };
+  for (const k of Object.keys(out))
+    if (/^npm_/i.test(k) || k === 'PROMETHEAN_PINNED_NODE_SAID' || k === 'INIT_CWD') delete out[k];
   return out;
 }

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cloneWorkingTree, oldNode, withoutNpmEnv } from './fresh-clone.ts';
+import { cloneWorkingTree, type Env, oldNode, withoutNpmEnv } from './fresh-clone.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const pinned = readFileSync(join(root, '.nvmrc'), 'utf8').trim();
@@ -18,7 +18,7 @@ const old = oldNode();
 const work = mkdtempSync(join(tmpdir(), 'promethean-fresh-clone-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function run(cwd: string, path: string, command: string, args: string[], extra: NodeJS.ProcessEnv = {}) {
+function run(cwd: string, path: string, command: string, args: string[], extra: Env = {}) {
   const r = spawnSync(command, args, {
     cwd,
     encoding: 'utf8',

@@ -1,0 +1,199 @@
+/**
+ * `npm run dev` as a terminal runs it: npm, its script shell, tsx and the stack in one foreground process
+ * group. After traffic, a chunked oversize body goes to each public route (a runtime that dies on a
+ * cancelled body reader takes the whole stack down), and then Ctrl-C — SIGINT to the whole group, so npm,
+ * tsx and the stack all receive it, some more than once — must leave no process and every port free.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { realDiscordConfigured } from '../../durable-objects/dev/dev-discord.ts';
+import { pollUntil } from '../../scripts/dev/demo-client.ts';
+import { readDevKeys } from '../../scripts/dev/dev-keys.ts';
+import { signInteraction } from '../../scripts/dev/interaction-signer.ts';
+import { freePort } from '../servers/free-port.ts';
+import { descendants } from './process-tree.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const OVERSIZE = 10 * 1024 * 1024;
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** TCP ports on which any of `pids` listens (from `ss`, which names each socket's owner). */
+function listeningPorts(pids: readonly number[]): number[] {
+  const out = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' });
+  const ports = new Set<number>();
+  for (const line of out.split('\n')) {
+    const owners = [...line.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
+    const local = line.trim().split(/\s+/)[3] ?? '';
+    const port = local.slice(local.lastIndexOf(':') + 1);
+    if (port && owners.some((p) => pids.includes(p))) ports.add(Number(port));
+  }
+  return [...ports];
+}
+
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+
+/**
+ * POSTs `bytes` zero bytes with Transfer-Encoding: chunked, stopping once the server answers or resets;
+ * resolves with the status, or "reset" when the connection closed before any answer.
+ */
+function postChunked(url: string, headers: Record<string, string>, bytes: number): Promise<number | 'reset'> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' } });
+    let settled = false;
+    const settle = (v: number | 'reset') => {
+      if (settled) return;
+      settled = true;
+      resolve(v);
+      req.destroy();
+    };
+    req.on('response', (res) => {
+      res.resume();
+      settle(res.statusCode ?? 0);
+    });
+    req.on('error', () => settle('reset'));
+    const chunk = Buffer.alloc(64 * 1024);
+    let sent = 0;
+    const pump = () => {
+      while (!settled && sent < bytes) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      if (!settled) req.end();
+    };
+    pump();
+  });
+}
+
+describe.skipIf(realDiscordConfigured())('npm run dev in a terminal', () => {
+  let child: ChildProcess;
+  let output = '';
+  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  let base = '';
+  let stateDir = '';
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    stateDir = join(root, '.wrangler', `npm-run-dev-group-${port}`);
+    // detached: a process group of its own with npm as leader, as a shell makes for a foreground job.
+    child = spawn('npm', ['run', 'dev', '--', '--port', String(port), '--state-dir', stateDir, '--quiet'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    await pollUntil(
+      async () => (output.includes('Press Ctrl-C to stop.') ? true : undefined),
+      150_000,
+      () => `dev stack did not come up:\n${output}`,
+      100,
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    // Only when a test failed before its own stop: take the whole tree down.
+    if (child.exitCode === null && child.signalCode === null) {
+      const tree = descendants(child.pid!);
+      for (const pid of [child.pid!, ...tree]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+    execFileSync('rm', ['-rf', stateDir]);
+  });
+
+  it('answers a chunked oversize body on every public route and keeps serving', async () => {
+    const keys = readDevKeys(stateDir);
+    const admin = { authorization: `Bearer ${keys.admin_token}` };
+    const discordKeys = keys.interaction_keys.discord?.duck;
+    expect(discordKeys).toBeDefined();
+    // Signed headers make the interaction route read the body rather than refuse at the signature.
+    const signed = (await signInteraction(discordKeys!, '{}')).headers;
+    const routes: Array<[string, Record<string, string>]> = [
+      ['/interactions/discord/duck', signed],
+      ['/interactions/echo/demo', {}],
+      ['/voice/segments', {}],
+      ['/voice-host/relay', {}],
+      ['/dev/echo/demo/messages', { 'content-type': 'application/json' }],
+      ['/dev/discord/duck/messages', { 'content-type': 'application/json' }],
+      ['/admin/commands/discord/duck', admin],
+      ['/admin/backfill/discord/duck', admin],
+      ['/admin/dead-letters/discord/duck/x/replay', admin],
+      ['/admin/dead-letters/discord/duck/purge', admin],
+      ['/admin/agents/message-indexer/pause', admin],
+      ['/status/sign-in', { 'content-type': 'application/x-www-form-urlencoded' }],
+      ['/status/sign-out', {}],
+      ['/health', {}],
+    ];
+    const answers: Record<string, number | 'reset'> = {};
+    for (const [path, headers] of routes) {
+      answers[path] = await postChunked(`${base}${path}`, headers, OVERSIZE);
+      const health = await fetch(`${base}/health`);
+      expect(health.status, `/health after ${path} (${answers[path]}):\n${output.slice(-3000)}`).toBe(200);
+    }
+    // Refused or reset, never a success: 10 MB is over every route's limit.
+    for (const [path, answer] of Object.entries(answers))
+      expect(answer === 'reset' || answer >= 400, `${path}: ${answer}`).toBe(true);
+    expect(output).not.toContain('exited unexpectedly');
+  }, 120_000);
+
+  it('stops every process and frees every port on Ctrl-C after traffic', async () => {
+    // Traffic through the fake Discord and the echo provider first, so their sockets are open.
+    const sent = await fetch(`${base}/dev/discord/duck/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        channel_id: '700000000000000001',
+        content: 'quack',
+        idempotency_key: 'ctrl-c-1',
+      }),
+    });
+    expect(sent.status).toBeLessThan(300);
+    const echo = await fetch(`${base}/dev/echo/demo/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ author: { id: 'ada', name: 'Ada' }, content: 'hello duck' }] }),
+    });
+    expect(echo.status).toBeLessThan(300);
+    const tree = descendants(child.pid!);
+    const ports = listeningPorts([child.pid!, ...tree]);
+    expect(ports).toContain(Number(new URL(base).port));
+    expect(ports.length).toBeGreaterThanOrEqual(3); // the Workers, Chroma, the fake Discord
+
+    process.kill(-child.pid!, 'SIGINT');
+    const { code } = await exited;
+    const deadline = Date.now() + 15_000;
+    while ([...tree].some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(tree.filter(alive), output.slice(-3000)).toEqual([]);
+    expect(output).toContain('dev stack stopped');
+    expect(code).toBe(0);
+    const stillTaken: number[] = [];
+    for (const port of ports) if (!(await portFree(port))) stillTaken.push(port);
+    expect(stillTaken).toEqual([]);
+  }, 60_000);
+});

@@ -50,21 +50,29 @@ const portFree = (port: number) =>
 
 /**
  * POSTs `bytes` zero bytes with Transfer-Encoding: chunked, stopping once the server answers or resets;
- * resolves with the status, or "reset" when the connection closed before any answer.
+ * resolves with the status and the start of the answer, or "reset" when the connection closed before any answer.
  */
-function postChunked(url: string, headers: Record<string, string>, bytes: number): Promise<number | 'reset'> {
+type Answer = { status: number; text: string } | 'reset';
+
+function postChunked(url: string, headers: Record<string, string>, bytes: number): Promise<Answer> {
   return new Promise((resolve) => {
     const req = request(url, { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' } });
     let settled = false;
-    const settle = (v: number | 'reset') => {
+    const settle = (v: Answer) => {
       if (settled) return;
       settled = true;
       resolve(v);
       req.destroy();
     };
     req.on('response', (res) => {
-      res.resume();
-      settle(res.statusCode ?? 0);
+      let text = '';
+      res.on('data', (d: Buffer) => {
+        text = (text + d.toString()).slice(0, 300);
+      });
+      const done = () => settle({ status: res.statusCode ?? 0, text });
+      res.once('end', done);
+      res.once('error', done);
+      res.once('close', done);
     });
     req.on('error', () => settle('reset'));
     const chunk = Buffer.alloc(64 * 1024);
@@ -92,7 +100,7 @@ describe.skipIf(realDiscordConfigured())('npm run dev in a terminal', () => {
     base = `http://127.0.0.1:${port}`;
     stateDir = join(root, '.wrangler', `npm-run-dev-group-${port}`);
     // detached: a process group of its own with npm as leader, as a shell makes for a foreground job.
-    child = spawn('npm', ['run', 'dev', '--', '--port', String(port), '--state-dir', stateDir, '--quiet'], {
+    child = spawn('npm', ['run', 'dev', '--', '--port', String(port), '--state-dir', stateDir], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -153,17 +161,25 @@ describe.skipIf(realDiscordConfigured())('npm run dev in a terminal', () => {
       ['/status/sign-out', {}],
       ['/health', {}],
     ];
-    const answers: Record<string, number | 'reset'> = {};
+    const answers: Record<string, Answer> = {};
     for (const [path, headers] of routes) {
       answers[path] = await postChunked(`${base}${path}`, headers, OVERSIZE);
       const health = await fetch(`${base}/health`);
-      expect(health.status, `/health after ${path} (${answers[path]}):\n${output.slice(-3000)}`).toBe(200);
+      expect(
+        health.status,
+        `/health after ${path} (${JSON.stringify(answers[path])}):\n${output.slice(-3000)}`,
+      ).toBe(200);
     }
     console.log(`chunked ${OVERSIZE / 1024 / 1024} MB POST answers: ${JSON.stringify(answers)}`);
-    // The signed interaction routes read the body and refuse it at their cap (other routes may refuse it
-    // earlier, or ignore it).
-    for (const path of ['/interactions/discord/duck', '/interactions/echo/demo'])
-      expect([413, 'reset'], `${path}: ${answers[path]}`).toContain(answers[path]);
+    // The signed interaction routes read the body and refuse it at their cap, or the local runtime loses
+    // the connection it was still receiving on (its own 500, not the Worker's); other routes may refuse the
+    // body earlier or ignore it. Either way the stack keeps serving (/health above).
+    for (const path of ['/interactions/discord/duck', '/interactions/echo/demo']) {
+      const a = answers[path]!;
+      const refused =
+        a === 'reset' || a.status === 413 || (a.status === 500 && a.text.includes('Network connection lost'));
+      expect(refused, `${path}: ${JSON.stringify(a)}`).toBe(true);
+    }
     expect(child.exitCode).toBeNull();
     expect(output).not.toContain('exited unexpectedly');
   }, 120_000);
@@ -186,12 +202,18 @@ describe.skipIf(realDiscordConfigured())('npm run dev in a terminal', () => {
       body: JSON.stringify({ messages: [{ author: { id: 'ada', name: 'Ada' }, content: 'hello duck' }] }),
     });
     expect(echo.status).toBeLessThan(300);
+    const gateway = await fetch(`${base}/dev/discord/duck/gateway/0/start`, { method: 'POST' });
+    expect(gateway.status).toBeLessThan(300);
     const tree = descendants(child.pid!);
     const ports = listeningPorts([child.pid!, ...tree]);
     expect(ports).toContain(Number(new URL(base).port));
     expect(ports.length).toBeGreaterThanOrEqual(3); // the Workers, Chroma, the fake Discord
 
+    // Ctrl-C: the terminal signals the whole group. A second one while stopping (pressed again, or relayed
+    // by a wrapper) must join the stop, not cut it short.
     process.kill(-child.pid!, 'SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGINT');
     const { code, signal } = await exited;
     const deadline = Date.now() + 15_000;
     while ([...tree].some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

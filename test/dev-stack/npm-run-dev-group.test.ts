@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realDiscordConfigured } from '../../durable-objects/dev/dev-discord.ts';
@@ -14,39 +13,10 @@ import { pollUntil } from '../../scripts/dev/demo-client.ts';
 import { readDevKeys } from '../../scripts/dev/dev-keys.ts';
 import { signInteraction } from '../../scripts/dev/interaction-signer.ts';
 import { freePort } from '../servers/free-port.ts';
-import { descendants } from './process-tree.ts';
+import { alive, descendants, listeningPorts, portFree } from './process-tree.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const OVERSIZE = 10 * 1024 * 1024;
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** TCP ports on which any of `pids` listens (from `ss`, which names each socket's owner). */
-function listeningPorts(pids: readonly number[]): number[] {
-  const out = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' });
-  const ports = new Set<number>();
-  for (const line of out.split('\n')) {
-    const owners = [...line.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
-    const local = line.trim().split(/\s+/)[3] ?? '';
-    const port = local.slice(local.lastIndexOf(':') + 1);
-    if (port && owners.some((p) => pids.includes(p))) ports.add(Number(port));
-  }
-  return [...ports];
-}
-
-const portFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
 
 /**
  * POSTs `bytes` zero bytes with Transfer-Encoding: chunked, stopping once the server answers or resets;
@@ -94,6 +64,7 @@ describe.skipIf(realDiscordConfigured())('npm run dev in a terminal', () => {
   let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   let base = '';
   let stateDir = '';
+  let beforeStop: number[] = [];
 
   beforeAll(async () => {
     const port = await freePort();
@@ -121,15 +92,15 @@ describe.skipIf(realDiscordConfigured())('npm run dev in a terminal', () => {
   }, 180_000);
 
   afterAll(async () => {
-    // Only when a test failed before its own stop: take the whole tree down.
-    if (child.exitCode === null && child.signalCode === null) {
-      const tree = descendants(child.pid!);
-      for (const pid of [child.pid!, ...tree]) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
+    // Nothing is left when the tests pass. When one failed: take down whatever is left of the tree (including processes orphaned by a
+    // stop that went wrong, which are no longer descendants of npm).
+    const running = child.exitCode === null && child.signalCode === null;
+    const left = [...(running ? [child.pid!, ...descendants(child.pid!)] : []), ...beforeStop.filter(alive)];
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
       }
     }
     execFileSync('rm', ['-rf', stateDir]);
@@ -205,6 +176,7 @@ describe.skipIf(realDiscordConfigured())('npm run dev in a terminal', () => {
     const gateway = await fetch(`${base}/dev/discord/duck/gateway/0/start`, { method: 'POST' });
     expect(gateway.status).toBeLessThan(300);
     const tree = descendants(child.pid!);
+    beforeStop = tree;
     const ports = listeningPorts([child.pid!, ...tree]);
     expect(ports).toContain(Number(new URL(base).port));
     expect(ports.length).toBeGreaterThanOrEqual(3); // the Workers, Chroma, the fake Discord

@@ -185,7 +185,11 @@ describe.skipIf(realDiscordConfigured())('npm run dev in a terminal', () => {
     // by a wrapper) must join the stop, not cut it short.
     process.kill(-child.pid!, 'SIGINT');
     await new Promise((r) => setTimeout(r, 300));
-    if (child.exitCode === null) process.kill(-child.pid!, 'SIGINT');
+    try {
+      process.kill(-child.pid!, 'SIGINT');
+    } catch {
+      // ESRCH: the whole group has already exited, which is fine.
+    }
     const { code, signal } = await exited;
     const deadline = Date.now() + 15_000;
     while ([...tree].some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

@@ -51,6 +51,7 @@ async function startDiscord(): Promise<{
     command: process.execPath,
     args: [tsxCli, join(root, 'test', 'fake-discord', 'dev-entry.ts'), '0'],
     cwd: root,
+    exitWithParent: true,
   });
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`fake Discord did not start:\n${fake.output}`)), 30_000);

@@ -82,10 +82,10 @@ let discord: Awaited<ReturnType<typeof startDiscord>> = {};
 let workers: ManagedProcess | undefined;
 
 /**
- * Stops every child, all at once, and exits once they are gone. Ctrl-C reaches this process more than
- * once (the terminal signals npm, the script shell and this process; npm forwards it again), so a later
- * signal joins the stop under way instead of exiting before the children (in process groups of their
- * own, which the terminal's signal does not reach) have stopped.
+ * Stops every child, all at once, and exits once they are gone. A stop signal can arrive more than once
+ * (the terminal signals the whole group, a wrapper such as the tsx CLI relays it again, Ctrl-C pressed
+ * twice), so a later one joins the stop under way instead of exiting before the children (in process
+ * groups of their own, which the terminal's signal does not reach) have stopped.
  */
 function stopAll(code: number): Promise<never> {
   stopping ??= (async () => {

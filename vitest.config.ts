@@ -1,5 +1,5 @@
 /** Test projects: pure logic in Node, Worker integration inside workerd (one project per Worker). */
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { yamlText } from './scripts/vite-yaml-text.ts';
 import { planStorageServers } from './test/servers/storage-server-plan.ts';

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineProject } from 'vitest/config';
 import { generateInteractionKeys } from '../scripts/dev/interaction-signer.ts';
 import { yamlText } from '../scripts/vite-yaml-text.ts';

@@ -53,6 +53,7 @@ async function startDiscord(): Promise<{
     command: process.execPath,
     args: [tsxCli, join(root, 'test', 'fake-discord', 'dev-entry.ts'), '0'],
     cwd: root,
+    exitWithParent: true,
   });
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`fake Discord did not start:\n${fake.output}`)), 30_000);
@@ -77,22 +78,26 @@ function modelsLine(): string {
     : 'models             offline (deterministic, and every answer says so): set MODEL_API_KEY in .dev.vars for real ones';
 }
 
-let stopping = false;
+let stopping: Promise<never> | undefined;
 let chroma: DevChroma | undefined;
 let discord: Awaited<ReturnType<typeof startDiscord>> = {};
 let workers: ManagedProcess | undefined;
 
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+/**
+ * Stops every child, all at once, and exits once they are gone. A stop signal can arrive more than once
+ * (the terminal signals the whole group, a wrapper such as the tsx CLI relays it again, Ctrl-C pressed
+ * twice), so a later one joins the stop under way instead of exiting before the children (in process
+ * groups of their own, which the terminal's signal does not reach) have stopped.
+ */
+function stopAll(code: number): Promise<never> {
+  stopping ??= (async () => {
     console.log('\nstopping the dev stack...');
-    await workers?.stop();
-    await discord.process?.stop();
-    await chroma?.process.stop();
+    await Promise.allSettled([workers?.stop(), discord.process?.stop(), chroma?.process.stop()]);
     removeFakeDevVars();
     console.log('dev stack stopped');
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return stopping;
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));

@@ -5,7 +5,20 @@
  */
 
 /** Filler sounds that are not an utterance on their own. */
-const FILLERS = new Set(['uh', 'um', 'uhm', 'hm', 'hmm', 'mm', 'mhm', 'ah', 'eh', 'oh', 'er', 'erm']);
+const FILLERS: ReadonlySet<string> = new Set([
+  'uh',
+  'um',
+  'uhm',
+  'hm',
+  'hmm',
+  'mm',
+  'mhm',
+  'ah',
+  'eh',
+  'oh',
+  'er',
+  'erm',
+]);
 
 /** Why a transcript gets no reply, or undefined when it does. */
 export function noiseReason(text: string): string | undefined {

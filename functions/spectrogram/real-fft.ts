@@ -10,6 +10,7 @@ interface FftPlan {
   sin: Float64Array;
 }
 
+// stateless-guard: allow plans are derived only from the FFT size; losing one changes speed, never an answer
 const plans = new Map<number, FftPlan>();
 
 function plan(size: number): FftPlan {

@@ -57,6 +57,7 @@ export function createFunctionsRuntime(
     ids: randomIds,
     runtimeIds: randomIds,
     settings: { build_sha: env.BUILD_SHA },
+    ...(env.BUILD_SHA ? { buildSha: env.BUILD_SHA } : {}),
     agentSettings: parseAgentSettings(env.AGENT_SETTINGS),
   };
   return { broker, deps };

@@ -11,6 +11,12 @@ export interface ManagedProcessOptions {
   stopSignal?: NodeJS.Signals;
   /** Print the child's output with a `[name]` prefix. */
   echo?: boolean;
+  /**
+   * Give the child a stdin pipe that nothing writes to and set PROMETHEAN_EXIT_WITH_PARENT=1: a child that
+   * honours it exits when the pipe closes, i.e. when this process is gone however it ended (even SIGKILL,
+   * which runs no stop code), instead of staying orphaned in its own process group.
+   */
+  exitWithParent?: boolean;
 }
 
 export class ManagedProcess {
@@ -26,8 +32,10 @@ export class ManagedProcess {
     // A process group of its own, so stopping it also stops the grandchildren (workerd under wrangler).
     this.#child = spawn(o.command, o.args, {
       cwd: o.cwd,
-      env: o.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: o.exitWithParent
+        ? { ...(o.env ?? process.env), PROMETHEAN_EXIT_WITH_PARENT: '1' }
+        : (o.env ?? process.env),
+      stdio: [o.exitWithParent ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       detached: true,
     });
     const relay = (chunk: Buffer) => {

@@ -6,6 +6,7 @@ import { providerImports } from './provider-imports.ts';
 import { secretNames } from './secret-names.ts';
 import { secretValues } from './secret-values.ts';
 import { staleJsonSchema } from './stale-json-schema.ts';
+import { statelessAgents } from './stateless-agents.ts';
 import type { Guard } from './violation.ts';
 
 /** A guard and the name its violations carry. */
@@ -20,4 +21,5 @@ export const GUARDS: readonly NamedGuard[] = [
   { name: 'no-python', run: noPython },
   { name: 'stale-json-schema', run: staleJsonSchema },
   { name: 'agent-manifests', run: agentManifests },
+  { name: 'stateless-agents', run: statelessAgents },
 ];

@@ -72,6 +72,7 @@ export async function publishErrorEvent(
         clock: deps.clock,
         ids: deps.ids,
         ...(typeof raw.corr === 'string' && { corr: raw.corr }),
+        ...(deps.buildSha !== undefined && { build_sha: deps.buildSha }),
       },
     );
     await deps.broker.publish(env);

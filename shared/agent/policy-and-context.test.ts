@@ -198,3 +198,37 @@ describe('one delivery shared by several agents', () => {
     expect(seen).toEqual(['hi']);
   });
 });
+
+describe('build_sha', () => {
+  const outputs =
+    '  - topic: promethean.p.*.t.*.events.SocialMessageCreated\n    schema: SocialMessageCreated\n';
+  const echoing = () =>
+    defineAgent(manifestText([], 'stateless-worker', `outputs:\n${outputs}`), 'x.yml')
+      .on(SocialMessageCreated, async (m, ctx) => {
+        await ctx.effects.publish(SocialMessageCreated, { ...m.payload, foreign_id: '2' });
+      })
+      .build();
+
+  it('is stamped from the deployed version on what an agent publishes and on its error events', async () => {
+    const rt = recordingRuntime(0);
+    rt.deps.buildSha = '0123abc';
+    expect((await invokeAgent(echoing(), message(), rt.deps)).outcome).toBe('ok');
+    const denied = defineAgent(manifestText([]), 'x.yml')
+      .on(SocialMessageCreated, async (_m, ctx) => {
+        await ctx.effects.documents.count('messages', {});
+      })
+      .build();
+    await invokeAgent(denied, message(), rt.deps);
+    expect(rt.recorder.published.map((e) => [e.intent, e.build_sha])).toEqual([
+      ['SocialMessageCreated', '0123abc'],
+      ['error', '0123abc'],
+    ]);
+  });
+
+  it('is absent when the runtime knows no version', async () => {
+    const rt = recordingRuntime(0);
+    await invokeAgent(echoing(), message(), rt.deps);
+    expect(rt.recorder.published).toHaveLength(1);
+    expect(rt.recorder.published[0]).not.toHaveProperty('build_sha');
+  });
+});

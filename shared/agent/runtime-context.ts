@@ -46,6 +46,11 @@ export interface ContextDependencies {
   runtimeIds: IdSource;
   /** Only consulted for provider-access agents (credential values come from here). */
   secretEnv?: SecretEnvironment;
+  /**
+   * The deployed version (the Worker's BUILD_SHA var), stamped as `build_sha` on every envelope an agent
+   * publishes, so any output can be traced to the code that made it.
+   */
+  buildSha?: string;
   /** Deployment-level settings (e.g. from Worker vars); snapshotted, never read live. */
   settings?: Readonly<Record<string, unknown>>;
   /** Deployment-level settings for one agent by id (the `AGENT_SETTINGS` var), above `settings`. */
@@ -108,6 +113,7 @@ export function createRuntimeContext(
     provider: message.provider,
     tenant: message.tenant,
     ...(message.corr !== undefined && { corr: message.corr }),
+    ...(deps.buildSha !== undefined && { build_sha: deps.buildSha }),
     clock: deps.clock,
     ids: deps.ids,
     context: errorContext,

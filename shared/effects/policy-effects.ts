@@ -64,6 +64,8 @@ export interface EffectsSetup {
   tenant: string;
   /** The input's corr, inherited by outputs unless overridden. */
   corr?: string;
+  /** The deployed version, stamped on every output. */
+  build_sha?: string;
   clock: Clock;
   ids: IdSource;
   context: ErrorContext;
@@ -114,6 +116,7 @@ export function createEffects(s: EffectsSetup): Effects {
       ...(o.id !== undefined && { id: o.id }),
       ...(o.models !== undefined && { models: o.models }),
       ...(o.config_rev !== undefined && { config_rev: o.config_rev }),
+      ...(s.build_sha !== undefined && { build_sha: s.build_sha }),
     });
     s.policy.requirePublish(env.dst);
     await bounded('publish', `publish ${env.intent}`, s.broker.publish(env), s.context, s.timeouts);

@@ -21,9 +21,18 @@ process.stdout.write(
   `${JSON.stringify({ baseUrl: fake.baseUrl, restUrl: fake.restUrl, gatewayUrl: fake.gatewayUrl })}\n`,
 );
 // Open sockets from the Workers can keep a graceful close waiting; never outlive the dev stack for it.
+let stopping = false;
 const stop = () => {
+  if (stopping) return;
+  stopping = true;
   setTimeout(() => process.exit(0), 2_000).unref();
   void fake.stop().then(() => process.exit(0));
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
+if (process.env.PROMETHEAN_EXIT_WITH_PARENT === '1') {
+  // The dev stack holds the other end of stdin: when it is gone (even killed outright), stop too.
+  process.stdin.once('end', stop);
+  process.stdin.once('close', stop);
+  process.stdin.resume();
+}

@@ -1,6 +1,6 @@
 /**
  * Lets CommonJS packages that need Node built-ins (the `mongodb` driver) load inside workerd under
- * `@cloudflare/vitest-pool-workers` 0.23.0, as they already do in a wrangler bundle (`wrangler dev` and
+ * `@cloudflare/vitest-plugin` 1.5.0 (formerly `@cloudflare/vitest-pool-workers`), as they already do in a wrangler bundle (`wrangler dev` and
  * deploy bundle with esbuild and need none of this). The pool loads node_modules unbundled through its
  * module-fallback service, which has two gaps the driver hits:
  *

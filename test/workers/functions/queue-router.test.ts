@@ -223,7 +223,7 @@ describe('QueueConsumerRouter in workerd', () => {
       content: 'x',
       edited_at: '2026-11-20T10:01:00.000Z',
     };
-    const batch = createMessageBatch('promethean-events', [
+    const batch = createMessageBatch<unknown>('promethean-events', [
       queued('ok', SocialMessageCreated, created, 1, 'recorder-a'),
       queued('again', SocialMessageUpdated, update, 1),
       { id: 'junk', timestamp: new Date(), attempts: 1, body: { hello: 'world' } },

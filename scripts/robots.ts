@@ -10,13 +10,14 @@ if (file === undefined || agent === undefined || url === undefined || process.ar
   console.log(ROBOTS_USAGE);
   process.exit(2);
 }
-let text: string;
-try {
-  text = readFileSync(file, 'utf8');
-} catch (e) {
-  console.log(`error: cannot read ${file}: ${(e as Error).message}`);
-  process.exit(2);
+function readRobots(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    console.log(`error: cannot read ${path}: ${(e as Error).message}`);
+    return process.exit(2);
+  }
 }
-const result = checkRobots(text, agent, url);
+const result = checkRobots(readRobots(file), agent, url);
 console.log(result.line);
 process.exit(result.code);

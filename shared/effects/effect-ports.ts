@@ -67,6 +67,8 @@ export interface CompletionRequest {
   system: string;
   messages: Array<{ role: 'user' | 'assistant'; content: string }>;
   max_tokens?: number;
+  /** Sampling temperature; passes that must be repeatable (the web crawler's) ask for 0. */
+  temperature?: number;
 }
 
 export interface TranscriptionRequest {

@@ -57,10 +57,31 @@ export function hammingDistance(a: string, b: string): number {
   return n;
 }
 
-/** The four 16-bit bands of a SimHash: two hashes within 3 bits share at least one band (pigeonhole), so bands index lookups. */
-export function simhashBands(hash: string): [string, string, string, string] {
-  return [hash.slice(0, 4), hash.slice(4, 8), hash.slice(8, 12), hash.slice(12, 16)];
+/**
+ * The four 16-bit bands of a SimHash: two hashes within 3 bits share at least one band (pigeonhole),
+ * so a lookup by band finds every near-duplicate candidate.
+ */
+export function simhashBands(hash: string): string[] {
+  return Array.from({ length: 4 }, (_, i) => hash.slice(i * 4, i * 4 + 4));
 }
 
-/** Near-duplicate threshold: at most this many differing bits. */
+/**
+ * Near-duplicate threshold for pages that share no opening: at most this many differing bits.
+ * Measured on the fixture web: a post and its print copy land 4–8 bits apart, yet two distinct but
+ * template-alike posts came within 9 — so a wider threshold needs the lead fingerprint as well.
+ */
 export const NEAR_DUPLICATE_BITS = 3;
+
+/** Characters of normalized opening text the lead fingerprint covers. */
+export const LEAD_CHARS = 400;
+
+/** A fingerprint of the opening text (16 hex digits): a print or AMP copy of a page starts as the page does. */
+export async function leadFingerprint(text: string): Promise<string> {
+  return (await sha256Hex(normalizeForHash(text).slice(0, LEAD_CHARS))).slice(0, 16);
+}
+
+/**
+ * Pages with the same opening are near-duplicates within this many bits: a post and its print copy
+ * differ by a line, which on a ~300-word page moves its SimHash by up to ~10 bits.
+ */
+export const NEAR_DUPLICATE_SAME_LEAD_BITS = 16;

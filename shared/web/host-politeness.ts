@@ -22,6 +22,11 @@ export class TokenBucket {
     this.state = { tokens: Math.min(this.burst, this.state.tokens + elapsed * this.rate), updated_at: now };
   }
 
+  /** Gives back a token taken for a request that did not happen. */
+  refund(): void {
+    this.state = { ...this.state, tokens: Math.min(this.burst, this.state.tokens + 1) };
+  }
+
   /** Takes a token (0) or says how long until one is there (ms). */
   take(now: number): number {
     this.#refill(now);

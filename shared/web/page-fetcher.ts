@@ -39,6 +39,8 @@ export interface FetchRequest {
   last_modified?: string | undefined;
   max_bytes?: number;
   content_types?: readonly string[];
+  /** Overrides the fetcher's retry count for this request (robots.txt is asked once: failure rules decide). */
+  retries?: number;
   /** The caller wants raw bytes (a gzipped sitemap): no binary sniffing, no text decoding. */
   binary?: boolean;
 }
@@ -103,7 +105,7 @@ export class PageFetcher {
   async fetch(request: FetchRequest): Promise<FetchResult> {
     const refusal = await this.#precheck(request.url);
     if (refusal) return refusal;
-    const retries = this.#o.retries ?? 2;
+    const retries = request.retries ?? this.#o.retries ?? 2;
     const base = this.#o.backoff_base_ms ?? 500;
     let last: FetchResult | undefined;
     for (let attempt = 1; attempt <= retries + 1; attempt++) {

@@ -1,0 +1,154 @@
+/**
+ * A crawl driven in one process: the frontier in memory, `concurrency` workers, the job-wide QPS
+ * bucket, and a checkpoint (ledger + frontier, in-flight items included) written to the `crawl`
+ * collection so a killed run resumes where it stopped. The bench and the integration tests use it;
+ * the same `crawlStep` is what a queue consumer runs per message.
+ */
+import type { StoredDocument } from '@promethean/shared/effects/document-store';
+import { FrontierItem } from '@promethean/shared/web/crawl-config';
+import { CrawlLedger, type LedgerSnapshot } from '@promethean/shared/web/crawl-ledger';
+import { TokenBucket } from '@promethean/shared/web/host-politeness';
+import { admitUrl, type CrawlDeps, crawlStep } from './crawl-step.ts';
+
+export interface Checkpoint {
+  seq: number;
+  ledger: LedgerSnapshot;
+  frontier: FrontierItem[];
+}
+
+export interface LocalCrawlOptions {
+  concurrency: number;
+  /** Checkpoint after this many finished items. */
+  checkpoint_every?: number;
+  /** Stop abruptly (no final checkpoint) after this many finished items: a killed worker, for tests. */
+  kill_after?: number;
+  /** Called with each checkpoint and at the end (progress output). */
+  progress?: (ledger: CrawlLedger, frontier: number) => void;
+}
+
+export interface LocalCrawlResult {
+  killed: boolean;
+  ledger: CrawlLedger;
+  elapsed_ms: number;
+  /** Requests the job's own bucket let through, by start time (ms). */
+  starts: number[];
+}
+
+const CHECKPOINT_ID = (job: string) => `job:${job}`;
+
+export async function loadCheckpoint(
+  deps: Pick<CrawlDeps, 'documents' | 'config'>,
+): Promise<Checkpoint | undefined> {
+  const doc = await deps.documents.get('crawl', CHECKPOINT_ID(deps.config.job_id));
+  const value = doc?.slots.checkpoint?.value as Checkpoint | undefined;
+  if (!value) return undefined;
+  return { ...value, frontier: value.frontier.map((f) => FrontierItem.parse(f)) };
+}
+
+async function saveCheckpoint(deps: CrawlDeps, checkpoint: Checkpoint): Promise<void> {
+  const doc: StoredDocument = {
+    provider: deps.config.provider,
+    tenant: deps.config.tenant,
+    foreign_id: CHECKPOINT_ID(deps.config.job_id),
+    urn: `urn:${deps.config.provider}:crawljob:${deps.config.tenant}:${deps.config.job_id}`,
+    index: { job_id: deps.config.job_id, state: checkpoint.ledger.state },
+    slots: {
+      checkpoint: { version: String(checkpoint.seq).padStart(12, '0'), value: checkpoint },
+      config: { version: '0', value: deps.config },
+    },
+  };
+  await deps.documents.upsertMany('crawl', [doc]);
+}
+
+/** Seeds a fresh job: each seed and its origin's robots item. */
+export function seedFrontier(deps: CrawlDeps): FrontierItem[] {
+  return deps.config.seeds.flatMap((s) =>
+    admitUrl(deps, s, undefined, { kind: 'page', depth: 0, via: 'seed', hops: 0 }),
+  );
+}
+
+/** Runs (or resumes, when `resume` holds a checkpoint) a job until its frontier is empty. */
+export async function runLocalCrawl(
+  deps: Omit<CrawlDeps, 'ledger'>,
+  options: LocalCrawlOptions,
+  resume?: Checkpoint,
+): Promise<LocalCrawlResult> {
+  const ledger = new CrawlLedger(deps.config, resume?.ledger);
+  const full: CrawlDeps = { ...deps, ledger };
+  const ready: Array<{ item: FrontierItem; at: number }> = (resume?.frontier ?? seedFrontier(full)).map(
+    (item) => ({ item, at: 0 }),
+  );
+  const inFlight = new Map<number, FrontierItem>();
+  const bucket = new TokenBucket(deps.config.qps, 1, { tokens: 1, updated_at: deps.now() });
+  const starts: number[] = [];
+  let seq = resume?.seq ?? 0;
+  let finished = 0;
+  let killed = false;
+  let nextHolder = 0;
+  const started = deps.now();
+
+  const checkpoint = async () => {
+    seq++;
+    const frontier = [...inFlight.values(), ...ready.map((r) => r.item)];
+    await saveCheckpoint(full, { seq, ledger: ledger.snapshot(), frontier });
+    options.progress?.(ledger, frontier.length);
+  };
+
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  async function worker(): Promise<void> {
+    for (;;) {
+      if (killed) return;
+      const now = deps.now();
+      const index = ready.findIndex((r) => r.at <= now);
+      if (index === -1) {
+        if (ready.length === 0 && inFlight.size === 0) return;
+        const soonest = ready.length === 0 ? now + 5 : Math.min(...ready.map((r) => r.at));
+        await sleep(Math.max(1, Math.min(50, soonest - now)));
+        continue;
+      }
+      const [{ item }] = ready.splice(index, 1) as [{ item: FrontierItem; at: number }];
+      const needsToken = item.kind !== 'robots';
+      if (needsToken) {
+        const wait = bucket.take(now);
+        if (wait > 0) {
+          ready.push({ item, at: now + wait });
+          continue;
+        }
+      }
+      const holder = nextHolder++;
+      inFlight.set(holder, item);
+      let result: Awaited<ReturnType<typeof crawlStep>>;
+      try {
+        result = await crawlStep(full, item, `w${holder}`);
+      } catch (e) {
+        // A store or model failure: the item goes back with a delay (at least once; writes are idempotent).
+        inFlight.delete(holder);
+        ready.push({ item, at: deps.now() + 1000 });
+        console.warn(JSON.stringify({ crawl_step_error: String(e), url: item.url }));
+        continue;
+      }
+      inFlight.delete(holder);
+      if (result.kind === 'wait') {
+        if (needsToken) bucket.refund();
+        ready.push({ item, at: deps.now() + result.wait_ms });
+        continue;
+      }
+      if (needsToken) starts.push(now);
+      for (const next of result.admitted) ready.push({ item: next, at: 0 });
+      finished++;
+      if (options.kill_after !== undefined && finished >= options.kill_after) {
+        killed = true;
+        return;
+      }
+      if (options.checkpoint_every && finished % options.checkpoint_every === 0) await checkpoint();
+    }
+  }
+
+  await Promise.all(Array.from({ length: options.concurrency }, () => worker()));
+  if (!killed) {
+    ledger.setState('done');
+    await checkpoint();
+  }
+  return { killed, ledger, elapsed_ms: deps.now() - started, starts };
+}

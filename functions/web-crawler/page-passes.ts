@@ -1,0 +1,123 @@
+/**
+ * The LLM passes for one page and the dual sink: summary and tags go into the page document first,
+ * then the summary's embedding into Chroma's `web_summaries` under the page's id, with retries. A
+ * crash between the two sinks leaves a page the reconcile job finds (document without vector).
+ */
+import type { StoredDocument } from '@promethean/shared/effects/document-store';
+import type { VectorRecord } from '@promethean/shared/effects/effect-ports';
+import { type CrawlRecord, type PageScope, pageUrn } from '@promethean/shared/web/page-graph';
+import { summarizePage } from '../web-summarizer/summary-pass.ts';
+import { tagPage } from '../web-tagger/tag-pass.ts';
+import type { CrawlDeps } from './crawl-step.ts';
+
+export interface SummarySlot {
+  text: string;
+  tokens: number;
+  model: string;
+  offline: boolean;
+  prompt: string;
+}
+
+export interface TagsSlot {
+  tags: string[];
+  model: string;
+  offline: boolean;
+  prompt: string;
+}
+
+/** Chroma metadata holds scalars only: tags travel without `#`, once as a list and once as flags to filter on. */
+export function vectorMetadata(
+  record: CrawlRecord,
+  host: string,
+  tags: readonly string[],
+): VectorRecord['metadata'] {
+  const bare = tags.map((t) => t.replace(/^#/, ''));
+  return {
+    url: record.url,
+    host,
+    domain: host.replace(/:\d+$/, ''),
+    title: record.title.slice(0, 300),
+    tags: bare.join(' '),
+    fetched_at: record.fetched_at,
+    ...Object.fromEntries(bare.map((t) => [`tag_${t}`, true])),
+  };
+}
+
+async function withRetries<T>(attempts: number, run: () => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await run();
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
+  throw last;
+}
+
+export async function indexPagePasses(
+  deps: CrawlDeps,
+  scope: PageScope,
+  id: string,
+  record: CrawlRecord,
+): Promise<void> {
+  const timed = async <T>(
+    stage: 'summary' | 'tags' | 'embed' | 'vector_write',
+    run: () => Promise<T>,
+  ): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await run();
+    } finally {
+      deps.metrics.stage(stage, performance.now() - started);
+    }
+  };
+  const summary = await timed('summary', () => summarizePage(deps.models, record));
+  const tags = await timed('tags', () => tagPage(deps.models, record));
+  const host = new URL(record.url).host;
+  const version = record.fetched_at;
+  const doc: StoredDocument = {
+    provider: scope.provider,
+    tenant: scope.tenant,
+    foreign_id: id,
+    urn: pageUrn(scope, id),
+    index: {},
+    slots: {
+      summary: { version, value: summary satisfies SummarySlot },
+      tags: {
+        version,
+        value: {
+          tags: tags.tags,
+          model: tags.model,
+          offline: tags.offline,
+          prompt: tags.prompt,
+        } satisfies TagsSlot,
+      },
+    },
+  };
+  await deps.documents.upsertMany('pages', [doc]);
+  deps.ledger.count('summaries');
+  deps.ledger.count('tagged');
+  const embedded = await timed('embed', () => deps.models.embed([summary.text]));
+  const spec = deps.embed_spec ?? { model: embedded.model, dimension: embedded.dimension };
+  const vector = embedded.vectors[0];
+  if (!vector) throw new Error(`no embedding for page ${id}`);
+  await timed('vector_write', () =>
+    withRetries(3, () =>
+      deps.vectors.upsert(
+        'web_summaries',
+        [
+          {
+            id,
+            embedding: vector,
+            document: summary.text,
+            metadata: vectorMetadata(record, host, tags.tags),
+          },
+        ],
+        spec,
+      ),
+    ),
+  );
+  deps.ledger.count('vectors');
+}

@@ -97,36 +97,31 @@ export async function crawlStep(deps: CrawlDeps, item: FrontierItem, holder: str
   if (ledger.state === 'cancelled' || ledger.state === 'done') return { kind: 'done', admitted: [] };
   if (ledger.state === 'paused') return { kind: 'wait', wait_ms: 1000 };
   if (item.kind === 'robots') return robotsStep(deps, item, holder);
+  const id = await pageId(item.url);
+  // Freshness first: a page crawled within max-age costs the host nothing, not even a slot.
+  const existing = item.kind === 'page' ? await deps.documents.get('pages', id) : undefined;
+  const last = crawlOf(existing);
+  if (last && deps.now() - Date.parse(last.fetched_at) < deps.config.max_age_s * 1000) {
+    ledger.count('fresh');
+    return { kind: 'done', admitted: await storedLinks(deps, item, id) };
+  }
   const permit = await deps.hosts.permit(item.url, holder);
   if (permit.kind === 'wait') return permit;
   if (permit.kind === 'disallowed') {
     ledger.count('robots_blocked');
     return { kind: 'done', admitted: [] };
   }
-  let existing: Awaited<ReturnType<DocumentStore['get']>>;
   let result: FetchResult;
-  const id = await pageId(item.url);
   try {
-    if (item.kind === 'page') {
-      existing = await deps.documents.get('pages', id);
-      const last = crawlOf(existing);
-      if (last && deps.now() - Date.parse(last.fetched_at) < deps.config.max_age_s * 1000) {
-        ledger.count('fresh');
-        return { kind: 'done', admitted: [] };
-      }
-      result = await deps.fetcher.fetch({
-        url: item.url,
-        etag: last?.etag,
-        last_modified: last?.last_modified,
-      });
-    } else {
-      result = await deps.fetcher.fetch({
-        url: item.url,
-        content_types: SITEMAP_TYPES,
-        binary: true,
-        max_bytes: 10 * 1024 * 1024,
-      });
-    }
+    result =
+      item.kind === 'page'
+        ? await deps.fetcher.fetch({ url: item.url, etag: last?.etag, last_modified: last?.last_modified })
+        : await deps.fetcher.fetch({
+            url: item.url,
+            content_types: SITEMAP_TYPES,
+            binary: true,
+            max_bytes: 10 * 1024 * 1024,
+          });
   } finally {
     await deps.hosts.release(item.url, holder);
   }
@@ -188,7 +183,7 @@ async function pageStep(
   if (result.kind === 'not_modified') {
     ledger.count('not_modified');
     if (existing) await deps.documents.upsertMany('pages', [revalidatedDocument(existing, at)]);
-    return { kind: 'done', admitted: [] };
+    return { kind: 'done', admitted: await storedLinks(deps, item, id) };
   }
   if (result.kind === 'redirect') {
     ledger.count('redirects');
@@ -302,6 +297,25 @@ async function pageStep(
   }
   if (deps.config.passes) await indexPagePasses(deps, scope, id, record);
   return { kind: 'done', admitted };
+}
+
+/** An unchanged page's links, from the graph: a re-crawl walks on without fetching the page again. */
+async function storedLinks(deps: CrawlDeps, item: FrontierItem, id: string): Promise<FrontierItem[]> {
+  const edges = await deps.documents.find('edges', { from: id }, { limit: 1000 });
+  return edges.flatMap((e) => {
+    const link = e.slots.link?.value as EdgeValue | undefined;
+    if (!link || link.nofollow) return [];
+    const next =
+      link.kind === 'redirect'
+        ? { depth: item.depth, hops: item.hops + 1 }
+        : { depth: item.depth + 1, hops: 0 };
+    return admitUrl(deps, link.to_url, undefined, {
+      kind: 'page',
+      via: link.kind === 'redirect' ? 'redirect' : 'link',
+      from: id,
+      ...next,
+    });
+  });
 }
 
 async function linkTarget(href: string, base: string): Promise<{ id: string; url: string } | undefined> {

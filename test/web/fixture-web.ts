@@ -98,7 +98,7 @@ type Handler = (
   state: { huge: number },
 ) => void;
 
-const news: Handler = (_req, res, url, o) => {
+const news: Handler = (req, res, url, o) => {
   const p = url.pathname;
   if (p === '/robots.txt')
     return void res.writeHead(200, { 'content-type': 'text/plain' }).end(ROBOTS.news(o));
@@ -118,7 +118,9 @@ const news: Handler = (_req, res, url, o) => {
   const m = /^\/article\/(\d+)$/.exec(p);
   if (m && Number(m[1]) >= 1 && Number(m[1]) <= NEWS_ARTICLES) {
     const i = Number(m[1]);
-    return html(res, article(`News article ${i}`, i, newsLinks(i, o)), 200, { etag: `"news-${i}-v1"` });
+    const etag = `"news-${i}-v1"`;
+    if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { etag }).end();
+    return html(res, article(`News article ${i}`, i, newsLinks(i, o)), 200, { etag });
   }
   if (p.startsWith('/private/')) return html(res, article('Private draft', 9999, []));
   html(res, '<p>not found</p>', 404);
@@ -218,7 +220,9 @@ function wikiTrap(p: string, res: ServerResponse, o: Origins, state: { huge: num
   return false;
 }
 
-const wiki: Handler = (_req, res, url, o, state) => {
+const WIKI_LAST_MODIFIED = 'Sun, 01 Nov 2026 00:00:00 GMT';
+
+const wiki: Handler = (req, res, url, o, state) => {
   const p = url.pathname;
   if (p === '/robots.txt')
     return void res.writeHead(200, { 'content-type': 'text/plain' }).end(ROBOTS.wiki(o));
@@ -262,8 +266,10 @@ const wiki: Handler = (_req, res, url, o, state) => {
   const m = /^\/wiki\/Page_(\d+)$/.exec(p);
   if (m && Number(m[1]) >= 1 && Number(m[1]) <= WIKI_ARTICLES) {
     const i = Number(m[1]);
+    const since = Date.parse(String(req.headers['if-modified-since'] ?? ''));
+    if (since >= Date.parse(WIKI_LAST_MODIFIED)) return void res.writeHead(304).end();
     return html(res, article(`Wiki page ${i}`, 100 + i, wikiLinks(i, o)), 200, {
-      'last-modified': 'Sun, 01 Nov 2026 00:00:00 GMT',
+      'last-modified': WIKI_LAST_MODIFIED,
     });
   }
   if (p === '/wiki/Special:About') return html(res, article('About the wiki', 3000, []));

@@ -22,6 +22,7 @@ import type { FetchResult, PageFetcher } from '@promethean/shared/web/page-fetch
 import {
   type CrawlRecord,
   crawlOf,
+  type EdgeValue,
   edgeDocument,
   pageDocument,
   pageId,

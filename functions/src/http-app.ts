@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { adminDeadLetters } from '../ops/dead-letter-routes.ts';
 import { adminOps, countInvocations, opsRoutes } from '../ops/ops-routes.ts';
 import { statusPageRoutes } from '../status-page/status-page-routes.ts';
+import { adminAuth } from './middleware/admin-auth.ts';
 import { loadShedding } from './middleware/load-shedding.ts';
 import { adminBackfill } from './routes/admin-backfill.ts';
 import { devIndex } from './routes/dev-index.ts';
@@ -13,6 +14,8 @@ import { interactions } from './routes/interactions.ts';
 import { commandAdmin } from './routes/interactions-admin.ts';
 import { voiceHostProxy } from './routes/voice-host-proxy.ts';
 import { voiceSegments } from './routes/voice-segments.ts';
+import { webRoutes } from './routes/web-routes.ts';
+import { workerWebPorts } from './routes/web-tenant-ports.ts';
 
 /** Requests in flight per isolate before 503, and per client before 429 (the webhook is exempt). */
 const HTTP_MAX_IN_FLIGHT = 64;
@@ -44,6 +47,7 @@ app.route('/admin', adminBackfill);
 app.route('/admin/dead-letters', adminDeadLetters);
 app.route('/admin', adminOps);
 app.route('/status', statusPageRoutes);
+app.route('/v1/web', webRoutes(adminAuth(), workerWebPorts));
 
 app.notFound(jsonNotFound);
 app.onError(jsonOnError);

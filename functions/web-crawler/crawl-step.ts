@@ -46,6 +46,12 @@ export interface CrawlDeps {
   embed_spec?: EmbeddingSpec | undefined;
   metrics: CrawlMetrics;
   now: () => number;
+  /**
+   * Where a stored page's LLM passes go. Absent: they run inline. The local driver hands them to a
+   * pool of their own (on the platform they are separate agents behind the queue), so fetching never
+   * waits for a model; anything a crash loses there, `reconcilePasses` finds.
+   */
+  schedule_passes?: ((page: { id: string; record: CrawlRecord }) => void) | undefined;
 }
 
 export type StepResult = { kind: 'done'; admitted: FrontierItem[] } | { kind: 'wait'; wait_ms: number };
@@ -296,7 +302,10 @@ async function pageStep(
     await deps.documents.upsertMany('edges', [...edges.values()]);
     ledger.count('edges', edges.size);
   }
-  if (deps.config.passes) await indexPagePasses(deps, scope, id, record);
+  if (deps.config.passes) {
+    if (deps.schedule_passes) deps.schedule_passes({ id, record });
+    else await indexPagePasses(deps, scope, id, record);
+  }
   return { kind: 'done', admitted };
 }
 

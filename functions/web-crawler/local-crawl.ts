@@ -8,7 +8,9 @@ import type { StoredDocument } from '@promethean/shared/effects/document-store';
 import { FrontierItem } from '@promethean/shared/web/crawl-config';
 import { CrawlLedger, type LedgerSnapshot } from '@promethean/shared/web/crawl-ledger';
 import { TokenBucket } from '@promethean/shared/web/host-politeness';
+import type { CrawlRecord } from '@promethean/shared/web/page-graph';
 import { admitUrl, type CrawlDeps, crawlStep } from './crawl-step.ts';
+import { indexPagePasses, type ReconcileResult, reconcilePasses } from './page-passes.ts';
 
 export interface Checkpoint {
   seq: number;
@@ -22,6 +24,8 @@ export interface LocalCrawlOptions {
   checkpoint_every?: number;
   /** Stop abruptly (no final checkpoint) after this many finished items: a killed worker, for tests. */
   kill_after?: number;
+  /** LLM passes at once (their own pool, so fetching never waits for a model); `concurrency` by default. */
+  pass_concurrency?: number;
   /** Called with each checkpoint and at the end (progress output). */
   progress?: (ledger: CrawlLedger, frontier: number) => void;
 }
@@ -29,6 +33,8 @@ export interface LocalCrawlOptions {
 export interface LocalCrawlResult {
   killed: boolean;
   ledger: CrawlLedger;
+  /** What the closing reconcile repaired (passes a crash lost); undefined when killed. */
+  reconciled: ReconcileResult | undefined;
   elapsed_ms: number;
   /** Requests the job's own bucket let through, by start time (ms). */
   starts: number[];
@@ -74,7 +80,11 @@ export async function runLocalCrawl(
   resume?: Checkpoint,
 ): Promise<LocalCrawlResult> {
   const ledger = new CrawlLedger(deps.config, resume?.ledger);
-  const full: CrawlDeps = { ...deps, ledger };
+  const scope = { provider: deps.config.provider, tenant: deps.config.tenant };
+  const passQueue: Array<{ id: string; record: CrawlRecord }> = [];
+  let passesRunning = 0;
+  let crawling = true;
+  const full: CrawlDeps = { ...deps, ledger, schedule_passes: (page) => passQueue.push(page) };
   const ready: Array<{ item: FrontierItem; at: number }> = (resume?.frontier ?? seedFrontier(full)).map(
     (item) => ({ item, at: 0 }),
   );
@@ -145,10 +155,38 @@ export async function runLocalCrawl(
     }
   }
 
+  async function passWorker(): Promise<void> {
+    for (;;) {
+      if (killed) return;
+      const next = passQueue.shift();
+      if (!next) {
+        if (!crawling && passesRunning === 0) return;
+        await sleep(5);
+        continue;
+      }
+      passesRunning++;
+      try {
+        await indexPagePasses(full, scope, next.id, next.record);
+      } catch (e) {
+        // Left for the closing reconcile, which runs every pass a page is missing.
+        console.warn(JSON.stringify({ pass_error: String(e), page: next.id }));
+      } finally {
+        passesRunning--;
+      }
+    }
+  }
+
+  const passes = Promise.all(
+    Array.from({ length: options.pass_concurrency ?? options.concurrency }, () => passWorker()),
+  );
   await Promise.all(Array.from({ length: options.concurrency }, () => worker()));
+  crawling = false;
+  await passes;
+  let reconciled: ReconcileResult | undefined;
   if (!killed) {
+    if (deps.config.passes) reconciled = await reconcilePasses(full, scope);
     ledger.setState('done');
     await checkpoint();
   }
-  return { killed, ledger, elapsed_ms: deps.now() - started, starts };
+  return { killed, ledger, reconciled, elapsed_ms: deps.now() - started, starts };
 }

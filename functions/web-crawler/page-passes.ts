@@ -3,11 +3,12 @@
  * then the summary's embedding into Chroma's `web_summaries` under the page's id, with retries. A
  * crash between the two sinks leaves a page the reconcile job finds (document without vector).
  */
-import type { StoredDocument } from '@promethean/shared/effects/document-store';
+import { FIND_MAX_LIMIT, type StoredDocument } from '@promethean/shared/effects/document-store';
 import type { VectorRecord } from '@promethean/shared/effects/effect-ports';
-import { type CrawlRecord, type PageScope, pageUrn } from '@promethean/shared/web/page-graph';
+import { type CrawlRecord, crawlOf, type PageScope, pageUrn } from '@promethean/shared/web/page-graph';
 import { summarizePage } from '../web-summarizer/summary-pass.ts';
 import { tagPage } from '../web-tagger/tag-pass.ts';
+import { vectorIds } from './crawl-report.ts';
 import type { CrawlDeps } from './crawl-step.ts';
 
 export interface SummarySlot {
@@ -56,8 +57,13 @@ async function withRetries<T>(attempts: number, run: () => Promise<T>): Promise<
   throw last;
 }
 
+export type PassDeps = Pick<
+  CrawlDeps,
+  'documents' | 'vectors' | 'models' | 'metrics' | 'ledger' | 'embed_spec'
+>;
+
 export async function indexPagePasses(
-  deps: CrawlDeps,
+  deps: PassDeps,
   scope: PageScope,
   id: string,
   record: CrawlRecord,
@@ -120,4 +126,32 @@ export async function indexPagePasses(
     ),
   );
   deps.ledger.count('vectors');
+}
+
+export interface ReconcileResult {
+  /** Pages whose passes or vector were missing and were run again. */
+  repaired: number;
+  /** Vectors whose page is gone, deleted from Chroma. */
+  orphans_removed: number;
+}
+
+/**
+ * The reconcile job: every page without its summary, its tags or its vector gets its passes again
+ * (temperature 0 and ids from the URL make this an overwrite), and every vector without a page goes.
+ */
+export async function reconcilePasses(deps: PassDeps, scope: PageScope): Promise<ReconcileResult> {
+  const pages = await deps.documents.find('pages', {}, { limit: FIND_MAX_LIMIT });
+  const present = await vectorIds(deps.vectors);
+  let repaired = 0;
+  for (const page of pages) {
+    const record = crawlOf(page);
+    if (!record) continue;
+    if (page.slots.summary && page.slots.tags && present.has(page.foreign_id)) continue;
+    await indexPagePasses(deps, scope, page.foreign_id, record);
+    repaired++;
+  }
+  const known = new Set(pages.map((p) => p.foreign_id));
+  const orphans = [...present].filter((id) => !known.has(id));
+  if (orphans.length > 0) await deps.vectors.delete('web_summaries', orphans);
+  return { repaired, orphans_removed: orphans.length };
 }

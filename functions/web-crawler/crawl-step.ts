@@ -31,7 +31,7 @@ import {
 import { parseSitemapBytes } from '@promethean/shared/web/sitemap-parser';
 import { canonicalizeUrl } from '@promethean/shared/web/url-canonicalizer';
 import type { CrawlMetrics } from './crawl-metrics.ts';
-import type { HostPolicyPort } from './host-policy.ts';
+import type { HostPolicyPort, JobGate } from './host-policy.ts';
 import { indexPagePasses } from './page-passes.ts';
 
 export interface CrawlDeps {
@@ -52,6 +52,8 @@ export interface CrawlDeps {
    * waits for a model; anything a crash loses there, `reconcilePasses` finds.
    */
   schedule_passes?: ((page: { id: string; record: CrawlRecord }) => void) | undefined;
+  /** The job-wide QPS bucket, asked only when a host would grant a request. */
+  job_gate?: JobGate | undefined;
 }
 
 export type StepResult = { kind: 'done'; admitted: FrontierItem[] } | { kind: 'wait'; wait_ms: number };
@@ -112,7 +114,7 @@ export async function crawlStep(deps: CrawlDeps, item: FrontierItem, holder: str
     ledger.count('fresh');
     return { kind: 'done', admitted: await storedLinks(deps, item, id) };
   }
-  const permit = await deps.hosts.permit(item.url, holder);
+  const permit = await deps.hosts.permit(item.url, holder, deps.job_gate);
   if (permit.kind === 'wait') return permit;
   if (permit.kind === 'disallowed') {
     ledger.count('robots_blocked');

@@ -34,10 +34,17 @@ export type RobotsReady =
 export interface HostPolicyPort {
   /** Makes sure the origin's robots.txt is known (fetching it, politely, when not). */
   robots(origin: string, holder: string): Promise<RobotsReady>;
-  /** The host's request slot for `url`, if robots allows it and politeness permits it now. */
-  permit(url: string, holder: string): Promise<Permit>;
+  /**
+   * The host's request slot for `url`, if robots allows it and politeness permits it now. `jobGate`
+   * (the job-wide QPS bucket) is asked last, only when the host would grant, so a request waiting
+   * for its host never spends a job token.
+   */
+  permit(url: string, holder: string, jobGate?: JobGate): Promise<Permit>;
   release(url: string, holder: string): Promise<void>;
 }
+
+/** Takes a job-wide token at `now` (0) or says how long until one is there (ms). */
+export type JobGate = (now: number) => number;
 
 export interface HostPolicySettings {
   user_agent: string;
@@ -87,16 +94,27 @@ export class HostPolicyCore implements HostPolicyPort {
     return crawlDelay !== undefined ? crawlDelay * 1000 : 1000 / this.#settings.host_qps;
   }
 
-  #acquire(origin: string, holder: string): GateAnswer {
+  #acquire(origin: string, holder: string, jobGate?: JobGate): GateAnswer {
     const record = this.#record(origin);
     const delay = this.#delayMs(record.robots);
-    const [gate, answer] = acquireHost(record.gate, holder, this.#now(), {
+    const now = this.#now();
+    const [gate, answer] = acquireHost(record.gate, holder, now, {
       delay_ms: delay,
       rate: 1000 / Math.max(delay, 1),
       lease_ms: this.#settings.lease_ms,
     });
+    if (answer.granted && jobGate) {
+      const wait = jobGate(now);
+      if (wait > 0) return { granted: false, wait_ms: wait }; // the host's state is left as it was
+    }
     this.#records.set(origin, { ...record, gate });
     return answer;
+  }
+
+  /** When the host could next start a request (for schedulers that want to avoid asking early). */
+  nextStart(origin: string): number {
+    const record = this.#record(origin);
+    return record.gate.last_start + this.#delayMs(record.robots);
   }
 
   #release(origin: string, holder: string): void {
@@ -159,7 +177,7 @@ export class HostPolicyCore implements HostPolicyPort {
     };
   }
 
-  async permit(url: string, holder: string): Promise<Permit> {
+  async permit(url: string, holder: string, jobGate?: JobGate): Promise<Permit> {
     const origin = new URL(url).origin;
     const robots = await this.robots(origin, holder);
     if (robots.kind === 'wait') return robots;
@@ -169,7 +187,7 @@ export class HostPolicyCore implements HostPolicyPort {
       const why = verdict.rule ? `disallow: ${verdict.rule.pattern}` : 'disallowed';
       return { kind: 'disallowed', detail: `robots.txt (${entry.state}) ${why}` };
     }
-    const answer = this.#acquire(origin, holder);
+    const answer = this.#acquire(origin, holder, jobGate);
     return answer.granted
       ? { kind: 'go', delay_ms: robots.delay_ms }
       : { kind: 'wait', wait_ms: answer.wait_ms };

@@ -36,7 +36,7 @@ export interface LocalCrawlResult {
   /** What the closing reconcile repaired (passes a crash lost); undefined when killed. */
   reconciled: ReconcileResult | undefined;
   elapsed_ms: number;
-  /** Requests the job's own bucket let through, by start time (ms). */
+  /** Requests the job's bucket let through, by start time (ms). */
   starts: number[];
 }
 
@@ -84,13 +84,31 @@ export async function runLocalCrawl(
   const passQueue: Array<{ id: string; record: CrawlRecord }> = [];
   let passesRunning = 0;
   let crawling = true;
-  const full: CrawlDeps = { ...deps, ledger, schedule_passes: (page) => passQueue.push(page) };
+  const bucket = new TokenBucket(deps.config.qps, 1, { tokens: 1, updated_at: deps.now() });
+  const starts: number[] = [];
+  const full: CrawlDeps = {
+    ...deps,
+    ledger,
+    schedule_passes: (page) => passQueue.push(page),
+    job_gate: (now) => {
+      const wait = bucket.take(now);
+      if (wait === 0) starts.push(now);
+      return wait;
+    },
+  };
+  // When each host may next be asked: items of a host that said "wait" are not tried again before then.
+  const hostReadyAt = new Map<string, number>();
+  const originOf = (url: string) => {
+    try {
+      return new URL(url).origin;
+    } catch {
+      return url;
+    }
+  };
   const ready: Array<{ item: FrontierItem; at: number }> = (resume?.frontier ?? seedFrontier(full)).map(
     (item) => ({ item, at: 0 }),
   );
   const inFlight = new Map<number, FrontierItem>();
-  const bucket = new TokenBucket(deps.config.qps, 1, { tokens: 1, updated_at: deps.now() });
-  const starts: number[] = [];
   let seq = resume?.seq ?? 0;
   let finished = 0;
   let killed = false;
@@ -110,22 +128,19 @@ export async function runLocalCrawl(
     for (;;) {
       if (killed) return;
       const now = deps.now();
-      const index = ready.findIndex((r) => r.at <= now);
+      const index = ready.findIndex(
+        (r) => r.at <= now && (hostReadyAt.get(originOf(r.item.url)) ?? 0) <= now,
+      );
       if (index === -1) {
         if (ready.length === 0 && inFlight.size === 0) return;
-        const soonest = ready.length === 0 ? now + 5 : Math.min(...ready.map((r) => r.at));
+        const soonest =
+          ready.length === 0
+            ? now + 5
+            : Math.min(...ready.map((r) => Math.max(r.at, hostReadyAt.get(originOf(r.item.url)) ?? 0)));
         await sleep(Math.max(1, Math.min(50, soonest - now)));
         continue;
       }
       const [{ item }] = ready.splice(index, 1) as [{ item: FrontierItem; at: number }];
-      const needsToken = item.kind !== 'robots';
-      if (needsToken) {
-        const wait = bucket.take(now);
-        if (wait > 0) {
-          ready.push({ item, at: now + wait });
-          continue;
-        }
-      }
       const holder = nextHolder++;
       inFlight.set(holder, item);
       let result: Awaited<ReturnType<typeof crawlStep>>;
@@ -140,11 +155,11 @@ export async function runLocalCrawl(
       }
       inFlight.delete(holder);
       if (result.kind === 'wait') {
-        if (needsToken) bucket.refund();
-        ready.push({ item, at: deps.now() + result.wait_ms });
+        const at = deps.now() + result.wait_ms;
+        hostReadyAt.set(originOf(item.url), at);
+        ready.push({ item, at });
         continue;
       }
-      if (needsToken) starts.push(now);
       for (const next of result.admitted) ready.push({ item: next, at: 0 });
       finished++;
       if (options.kill_after !== undefined && finished >= options.kill_after) {

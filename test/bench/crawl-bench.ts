@@ -7,8 +7,10 @@
  * and the job's QPS allow for the requests this crawl had to make. Last line: one JSON object.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
 import { OpenAiModelPort } from '@promethean/functions/models/openai-model-port';
 import { unframe } from '@promethean/functions/models/untrusted-text';
 import { integrityReport, reportMarkdown } from '@promethean/functions/web-crawler/crawl-report';
@@ -23,6 +25,7 @@ import {
 } from '@promethean/functions/web-tagger/tag-pass';
 import { ChromaVectorStore } from '@promethean/shared/effects/chroma-vector-store';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
+import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
 import { crawlOf } from '@promethean/shared/web/page-graph';
 import { messageText } from '../model-double/double-answers.ts';
 import { type ModelDouble, startModelDouble } from '../model-double/model-double.ts';
@@ -80,7 +83,56 @@ function maxPerSecond(requests: FixtureRequest[]): { host: string; count: number
   return best;
 }
 
+interface PolitenessFigures {
+  requests: number;
+  per_host: Map<string, number>;
+  pages_per_s: number;
+  bound_per_s: number;
+  ratio: number;
+}
+
+/** Requests per second against the politeness bound: each host serial at its crawl delay, the job under its QPS cap. */
+function politeness(requests: FixtureRequest[], qps: number): PolitenessFigures {
+  const gets = requests.filter((r) => r.host !== 'private');
+  const perHost = new Map<string, number>();
+  for (const r of gets) perHost.set(r.host, (perHost.get(r.host) ?? 0) + 1);
+  const hostMakespan = Math.max(...[...perHost.values()].map((n) => (n - 1) * FIXTURE_CRAWL_DELAY_S));
+  const boundSeconds = Math.max(hostMakespan, gets.length / qps);
+  const elapsedS = ((gets.at(-1)?.at ?? 0) - (gets[0]?.at ?? 0)) / 1000;
+  const perS = gets.length / elapsedS;
+  const bound = gets.length / boundSeconds;
+  return {
+    requests: gets.length,
+    per_host: perHost,
+    pages_per_s: perS,
+    bound_per_s: bound,
+    ratio: perS / bound,
+  };
+}
+
+/** The baseline: the same crawl with no LLM passes and stores in memory (fetch, extract, graph only). */
+async function fetchOnlyBaseline(qps: number, concurrency: number): Promise<PolitenessFigures> {
+  const baselineWeb = await startFixtureWeb();
+  try {
+    const config = fixtureJob(baselineWeb, { qps, max_pages: Number(values['max-pages']), passes: false });
+    const deps = crawlDeps(baselineWeb, config, {
+      documents: new MemoryDocumentStore(),
+      vectors: new MemoryVectorStore(),
+      models: new OfflineModelPort(),
+    });
+    await runLocalCrawl(deps, { concurrency });
+    return politeness(baselineWeb.requests, qps);
+  } finally {
+    await baselineWeb.stop();
+  }
+}
+
 const started = performance.now();
+log('baseline: the same crawl without passes, stores in memory');
+const baseline = await fetchOnlyBaseline(Number(values.qps), Number(values.concurrency));
+log(
+  `  ${baseline.requests} requests at ${baseline.pages_per_s.toFixed(2)}/s, bound ${baseline.bound_per_s.toFixed(2)}/s`,
+);
 const web = await startFixtureWeb();
 let chroma: ChromaServer | undefined;
 let double: ModelDouble | undefined;
@@ -143,14 +195,8 @@ try {
   );
 
   const gets = web.requests.filter((r) => r.host !== 'private');
-  const perHost = new Map<string, number>();
-  for (const r of gets) perHost.set(r.host, (perHost.get(r.host) ?? 0) + 1);
-  // The politeness bound: each host serial at its crawl delay, and the whole job under its QPS cap.
-  const hostMakespan = Math.max(...[...perHost.values()].map((n) => (n - 1) * FIXTURE_CRAWL_DELAY_S));
-  const boundSeconds = Math.max(hostMakespan, gets.length / config.qps);
-  const elapsedS = (gets.at(-1)?.at ?? 0) / 1000 - (gets[0]?.at ?? 0) / 1000;
-  const pagesPerS = gets.length / elapsedS;
-  const boundPerS = gets.length / boundSeconds;
+  const figures = politeness(web.requests, config.qps);
+  const perHost = figures.per_host;
   const busiest = maxPerSecond(gets);
 
   const markdown = reportMarkdown(report, run.ledger.counters);
@@ -179,14 +225,34 @@ try {
     qps_limit: Math.round(1 / FIXTURE_CRAWL_DELAY_S),
     job_qps_limit: config.qps,
     requests: gets.length,
-    pages_per_s: Math.round(pagesPerS * 100) / 100,
-    politeness_bound_pages_per_s: Math.round(boundPerS * 100) / 100,
-    politeness_ratio: Math.round((pagesPerS / boundPerS) * 1000) / 1000,
+    pages_per_s: Math.round(figures.pages_per_s * 100) / 100,
+    politeness_bound_pages_per_s: Math.round(figures.bound_per_s * 100) / 100,
+    politeness_ratio: Math.round(figures.ratio * 1000) / 1000,
+    baseline_fetch_only: {
+      requests: baseline.requests,
+      pages_per_s: Math.round(baseline.pages_per_s * 100) / 100,
+      politeness_bound_pages_per_s: Math.round(baseline.bound_per_s * 100) / 100,
+      politeness_ratio: Math.round(baseline.ratio * 1000) / 1000,
+    },
+    load_average_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     dual_sink_mismatch: report.missing_vectors.length + report.extra_vectors,
     embedding: report.pinned,
     llm_model: 'double-llm-2026-01-01',
     model_requests: double.requests.length,
     huge_page_bytes_read_before_hangup: web.hugeBytesSent(),
+    hosts: Object.fromEntries(
+      [...perHost.keys()].map((h) => {
+        const times = gets.filter((r) => r.host === h).map((r) => r.at);
+        return [
+          h,
+          {
+            requests: times.length,
+            span_s: Math.round((Math.max(...times) - Math.min(...times)) / 10) / 100,
+            first_s: Math.round((Math.min(...times) - (gets[0]?.at ?? 0)) / 10) / 100,
+          },
+        ];
+      }),
+    ),
     counters: run.ledger.counters,
     stages: deps.metrics.toJSON().stages,
     wall_s: Math.round((performance.now() - started) / 100) / 10,

@@ -105,6 +105,12 @@ export async function crawlStep(deps: CrawlDeps, item: FrontierItem, holder: str
   const { ledger } = deps;
   if (ledger.state === 'cancelled' || ledger.state === 'done') return { kind: 'done', admitted: [] };
   if (ledger.state === 'paused') return { kind: 'wait', wait_ms: 1000 };
+  // Refused addresses (private, metadata, .onion, session tokens) end here: no robots.txt, no request.
+  const refusal = await deps.fetcher.refusal(item.url);
+  if (refusal) {
+    if (item.kind !== 'robots') ledger.count(SKIP_COUNTERS[refusal.reason]);
+    return { kind: 'done', admitted: [] };
+  }
   if (item.kind === 'robots') return robotsStep(deps, item, holder);
   const id = await pageId(item.url);
   // Freshness first: a page crawled within max-age costs the host nothing, not even a slot.

@@ -103,7 +103,7 @@ export class PageFetcher {
 
   /** Fetches one URL; never throws for a page-level problem (those are `skipped` results). */
   async fetch(request: FetchRequest): Promise<FetchResult> {
-    const refusal = await this.#precheck(request.url);
+    const refusal = await this.refusal(request.url);
     if (refusal) return refusal;
     const retries = request.retries ?? this.#o.retries ?? 2;
     const base = this.#o.backoff_base_ms ?? 500;
@@ -121,7 +121,8 @@ export class PageFetcher {
     return last as FetchResult;
   }
 
-  async #precheck(url: string): Promise<FetchResult | undefined> {
+  /** The `skipped` result a URL gets without any request (SSRF guard, .onion, session token), or undefined. */
+  async refusal(url: string): Promise<Extract<FetchResult, { kind: 'skipped' }> | undefined> {
     if (carriesSessionToken(url)) {
       return {
         kind: 'skipped',

@@ -90,3 +90,19 @@ describe('resume after a killed worker', () => {
     expect(await s.documents.count('edges')).toBe(await reference.documents.count('edges'));
   }, 60_000);
 });
+
+describe('private addresses', () => {
+  it('refuses private, metadata, local and onion links even when the allow-list lets them through', async () => {
+    const s = stores();
+    const before = web.requests.length;
+    const config = smallJob('news', {
+      job_id: 'wide-open',
+      max_depth: 1,
+      // An over-wide allow-list (every port on loopback, the metadata and private addresses): the SSRF guard must still refuse.
+      allow_domains: ['127.0.0.1', 'localhost', '10.0.0.7', '169.254.169.254', 'duckduckgoog4bfkd.onion'],
+    });
+    const run = await runLocalCrawl(crawlDeps(web, config, s), { concurrency: 2 });
+    expect(run.ledger.counters.refused).toBe(5);
+    expect(web.requests.slice(before).filter((r) => r.host !== 'news')).toEqual([]);
+  }, 60_000);
+});

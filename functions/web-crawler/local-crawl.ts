@@ -105,9 +105,11 @@ export async function runLocalCrawl(
       return url;
     }
   };
-  const ready: Array<{ item: FrontierItem; at: number }> = (resume?.frontier ?? seedFrontier(full)).map(
-    (item) => ({ item, at: 0 }),
-  );
+  // Each entry carries its origin, parsed once: the scan below runs on every worker turn.
+  type Entry = { item: FrontierItem; at: number; origin: string };
+  const entry = (item: FrontierItem, at: number): Entry => ({ item, at, origin: originOf(item.url) });
+  const readyAt = (r: Entry) => Math.max(r.at, hostReadyAt.get(r.origin) ?? 0);
+  const ready: Entry[] = (resume?.frontier ?? seedFrontier(full)).map((item) => entry(item, 0));
   const inFlight = new Map<number, FrontierItem>();
   let seq = resume?.seq ?? 0;
   let finished = 0;
@@ -128,19 +130,17 @@ export async function runLocalCrawl(
     for (;;) {
       if (killed) return;
       const now = deps.now();
-      const index = ready.findIndex(
-        (r) => r.at <= now && (hostReadyAt.get(originOf(r.item.url)) ?? 0) <= now,
-      );
+      const index = ready.findIndex((r) => readyAt(r) <= now);
       if (index === -1) {
         if (ready.length === 0 && inFlight.size === 0) return;
         const soonest =
           ready.length === 0
             ? now + 5
-            : Math.min(...ready.map((r) => Math.max(r.at, hostReadyAt.get(originOf(r.item.url)) ?? 0)));
+            : ready.reduce((min, r) => Math.min(min, readyAt(r)), Number.POSITIVE_INFINITY);
         await sleep(Math.max(1, Math.min(50, soonest - now)));
         continue;
       }
-      const [{ item }] = ready.splice(index, 1) as [{ item: FrontierItem; at: number }];
+      const [{ item, origin }] = ready.splice(index, 1) as [Entry];
       const holder = nextHolder++;
       inFlight.set(holder, item);
       let result: Awaited<ReturnType<typeof crawlStep>>;
@@ -149,18 +149,18 @@ export async function runLocalCrawl(
       } catch (e) {
         // A store or model failure: the item goes back with a delay (at least once; writes are idempotent).
         inFlight.delete(holder);
-        ready.push({ item, at: deps.now() + 1000 });
+        ready.push(entry(item, deps.now() + 1000));
         console.warn(JSON.stringify({ crawl_step_error: String(e), url: item.url }));
         continue;
       }
       inFlight.delete(holder);
       if (result.kind === 'wait') {
         const at = deps.now() + result.wait_ms;
-        hostReadyAt.set(originOf(item.url), at);
-        ready.push({ item, at });
+        hostReadyAt.set(origin, at);
+        ready.push({ item, at, origin });
         continue;
       }
-      for (const next of result.admitted) ready.push({ item: next, at: 0 });
+      for (const next of result.admitted) ready.push(entry(next, 0));
       finished++;
       if (options.kill_after !== undefined && finished >= options.kill_after) {
         killed = true;

@@ -38,6 +38,8 @@ const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '8' },
+    // Passes are separate agents on the platform; here a small pool of their own keeps them off the fetch loop's CPU.
+    'pass-concurrency': { type: 'string', default: '2' },
     qps: { type: 'string', default: '40' },
     'max-pages': { type: 'string', default: '400' },
   },
@@ -173,6 +175,7 @@ try {
     { ...deps, embed_spec: embedSpec },
     {
       concurrency: Number(values.concurrency),
+      pass_concurrency: Number(values['pass-concurrency']),
       checkpoint_every: 50,
       progress: (ledger, frontier) =>
         log(

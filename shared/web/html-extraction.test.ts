@@ -40,6 +40,13 @@ describe('extractHtml', () => {
     ]);
   });
 
+  it('keeps the title out of the text even without a <head>', () => {
+    expect(extractHtml('<title>T</title><p>Hello</p>', 'https://a.test/', 'b')).toMatchObject({
+      title: 'T',
+      text: 'Hello',
+    });
+  });
+
   it('honours <base href>', () => {
     const p = extractHtml('<base href="https://cdn.test/root/"><a href="x">x</a>', 'https://a.test/', 'b');
     expect(p.links[0]?.href).toBe('https://cdn.test/root/x');

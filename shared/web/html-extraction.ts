@@ -34,6 +34,7 @@ export interface ExtractedPage {
 
 /** Elements whose text is never readable content. */
 const SKIPPED = new Set([
+  'title',
   'script',
   'style',
   'noscript',

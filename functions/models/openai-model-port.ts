@@ -94,6 +94,7 @@ export class OpenAiModelPort implements ModelPort {
         model,
         messages: [{ role: 'system', content: request.system }, ...request.messages],
         ...(request.max_tokens !== undefined && { max_tokens: request.max_tokens }),
+        ...(request.temperature !== undefined && { temperature: request.temperature }),
       }),
     );
     const text = response.choices[0]?.message?.content;

@@ -11,6 +11,7 @@ import { workerGatewayCore } from '../llm-gateway/worker-gateway-core.ts';
 import { adminDeadLetters } from '../ops/dead-letter-routes.ts';
 import { adminOps, countInvocations, opsRoutes } from '../ops/ops-routes.ts';
 import { statusPageRoutes } from '../status-page/status-page-routes.ts';
+import { adminAuth } from './middleware/admin-auth.ts';
 import { loadShedding } from './middleware/load-shedding.ts';
 import { refuseMisconfiguredStart } from './middleware/startup-refusal.ts';
 import { adminBackfill } from './routes/admin-backfill.ts';
@@ -20,6 +21,8 @@ import { interactions } from './routes/interactions.ts';
 import { commandAdmin } from './routes/interactions-admin.ts';
 import { voiceHostProxy } from './routes/voice-host-proxy.ts';
 import { voiceSegments } from './routes/voice-segments.ts';
+import { webRoutes } from './routes/web-routes.ts';
+import { workerWebPorts } from './routes/web-tenant-ports.ts';
 
 /** Requests in flight per isolate before 503, and per client before 429 (the webhook is exempt). */
 const HTTP_MAX_IN_FLIGHT = 64;
@@ -57,6 +60,8 @@ app.route('/admin/dead-letters', adminDeadLetters);
 app.route('/admin/api-keys', apiKeyAdmin);
 app.route('/admin', adminOps);
 app.route('/status', statusPageRoutes);
+// The crawler's search routes (admin-scoped) first, so the key-scoped /v1 app does not claim them.
+app.route('/v1/web', webRoutes(adminAuth(), workerWebPorts));
 // The public, key-scoped API (docs/api/v1.md); its backend is built per request from the bindings.
 app.route(
   '/v1',

@@ -1,6 +1,6 @@
 /** The document store port: tenant-scoped records keyed by {provider, tenant, foreign_id}. */
 
-export type DocumentCollection = 'messages' | 'attachments' | 'jobs' | 'voice';
+export type DocumentCollection = 'messages' | 'attachments' | 'jobs' | 'voice' | 'pages' | 'edges' | 'crawl';
 
 /** One versioned part of a document; a merge keeps, per slot, the value with the greatest version. */
 export interface DocumentSlot {

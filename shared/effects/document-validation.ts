@@ -18,7 +18,15 @@ export const IndexKey = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,63}$/, 'index keys must be a-z, 0-9 or _, starting with a letter');
 
-export const DocumentCollectionName = z.enum(['messages', 'attachments', 'jobs', 'voice']);
+export const DocumentCollectionName = z.enum([
+  'messages',
+  'attachments',
+  'jobs',
+  'voice',
+  'pages',
+  'edges',
+  'crawl',
+]);
 
 /**
  * Where `value` stops being plain JSON (what every store can keep exactly), or undefined when it is JSON.

@@ -11,7 +11,7 @@ import type { TenantStatusSummary } from '../ops/status-snapshot.ts';
 import type { DocumentStore } from './document-store.ts';
 
 /** A tenant's vector collections; adapters name them `<provider>__<tenant>__<collection>`. */
-export type VectorCollection = 'messages' | 'attachments';
+export type VectorCollection = 'messages' | 'attachments' | 'web_summaries';
 
 export interface VectorRecord {
   /** Deterministic (the source's URN), so a redelivered write overwrites instead of duplicating. */
@@ -67,6 +67,8 @@ export interface CompletionRequest {
   system: string;
   messages: Array<{ role: 'user' | 'assistant'; content: string }>;
   max_tokens?: number;
+  /** Sampling temperature; passes that must be repeatable (the web crawler's) ask for 0. */
+  temperature?: number;
 }
 
 export interface TranscriptionRequest {

@@ -1,0 +1,210 @@
+/**
+ * Per-host politeness and robots.txt for a crawl: the robots cache with its fetch-failure rules, one
+ * request in flight per host, the crawl delay and a token bucket. `HostPolicyCore` is the logic over
+ * plain state; the CrawlHosts Durable Object persists that state, the local driver keeps it in memory.
+ */
+
+import {
+  acquireHost,
+  type GateAnswer,
+  type HostGateState,
+  INITIAL_HOST_GATE,
+  releaseHost,
+} from '@promethean/shared/web/host-politeness';
+import type { PageFetcher } from '@promethean/shared/web/page-fetcher';
+import {
+  entryRules,
+  isFresh,
+  type RobotsEntry,
+  type RobotsFetchOutcome,
+  robotsEntryFor,
+} from '@promethean/shared/web/robots-cache';
+import { isAllowed } from '@promethean/shared/web/robots-txt';
+
+export type Permit =
+  | { kind: 'go'; delay_ms: number }
+  | { kind: 'wait'; wait_ms: number }
+  | { kind: 'disallowed'; detail: string };
+
+export type RobotsReady =
+  | { kind: 'ready'; sitemaps: string[]; delay_ms: number; state: RobotsEntry['state'] }
+  | { kind: 'wait'; wait_ms: number };
+
+/** What the crawl asks of the host policy (local or the Durable Object's RPC). */
+export interface HostPolicyPort {
+  /** Makes sure the origin's robots.txt is known (fetching it, politely, when not). */
+  robots(origin: string, holder: string): Promise<RobotsReady>;
+  /**
+   * The host's request slot for `url`, if robots allows it and politeness permits it now. `jobGate`
+   * (the job-wide QPS bucket) is asked last, only when the host would grant, so a request waiting
+   * for its host never spends a job token.
+   */
+  permit(url: string, holder: string, jobGate?: JobGate): Promise<Permit>;
+  release(url: string, holder: string): Promise<void>;
+}
+
+/** Takes a job-wide token at `now` (0) or says how long until one is there (ms). */
+export type JobGate = (now: number) => number;
+
+export interface HostPolicySettings {
+  user_agent: string;
+  /** Requests per second to one host when its robots.txt names no crawl-delay. */
+  host_qps: number;
+  /** A slot held longer than this is taken back (the holder died). */
+  lease_ms: number;
+}
+
+export interface HostRecord {
+  robots: RobotsEntry | undefined;
+  gate: HostGateState;
+}
+
+/** Where host records live (memory, or a Durable Object's SQLite). */
+export interface HostRecords {
+  get(origin: string): HostRecord | undefined;
+  set(origin: string, record: HostRecord): void;
+}
+
+const ROBOTS_TYPES = ['text/plain', 'text/html', 'application/octet-stream'];
+
+export class HostPolicyCore implements HostPolicyPort {
+  readonly #records: HostRecords;
+  readonly #fetcher: PageFetcher;
+  readonly #settings: HostPolicySettings;
+  readonly #now: () => number;
+  /** Robots fetches in progress, so concurrent asks for one origin share one request. */
+  readonly #pending = new Map<string, Promise<RobotsEntry>>();
+  /** Every robots.txt request made (for reports). */
+  readonly robotsFetches: Array<{ origin: string; state: RobotsEntry['state']; status: number | undefined }> =
+    [];
+
+  constructor(records: HostRecords, fetcher: PageFetcher, settings: HostPolicySettings, now: () => number) {
+    this.#records = records;
+    this.#fetcher = fetcher;
+    this.#settings = settings;
+    this.#now = now;
+  }
+
+  #record(origin: string): HostRecord {
+    return this.#records.get(origin) ?? { robots: undefined, gate: INITIAL_HOST_GATE };
+  }
+
+  #delayMs(entry: RobotsEntry | undefined): number {
+    const crawlDelay = entry ? entryRules(entry, this.#settings.user_agent).crawl_delay_s : undefined;
+    return crawlDelay !== undefined ? crawlDelay * 1000 : 1000 / this.#settings.host_qps;
+  }
+
+  #acquire(origin: string, holder: string, jobGate?: JobGate): GateAnswer {
+    const record = this.#record(origin);
+    const delay = this.#delayMs(record.robots);
+    const now = this.#now();
+    const [gate, answer] = acquireHost(record.gate, holder, now, {
+      delay_ms: delay,
+      rate: 1000 / Math.max(delay, 1),
+      lease_ms: this.#settings.lease_ms,
+    });
+    if (answer.granted && jobGate) {
+      const wait = jobGate(now);
+      if (wait > 0) return { granted: false, wait_ms: wait }; // the host's state is left as it was
+    }
+    this.#records.set(origin, { ...record, gate });
+    return answer;
+  }
+
+  /** When the host could next start a request (for schedulers that want to avoid asking early). */
+  nextStart(origin: string): number {
+    const record = this.#record(origin);
+    return record.gate.last_start + this.#delayMs(record.robots);
+  }
+
+  #release(origin: string, holder: string): void {
+    const record = this.#record(origin);
+    this.#records.set(origin, { ...record, gate: releaseHost(record.gate, holder) });
+  }
+
+  async #fetchRobots(origin: string): Promise<RobotsEntry> {
+    let url = `${origin}/robots.txt`;
+    let outcome: RobotsFetchOutcome = { kind: 'unreachable', detail: 'no answer' };
+    // RFC 9309 §2.3.1.2: follow at least five redirects.
+    for (let hop = 0; hop <= 5; hop++) {
+      const r = await this.#fetcher.fetch({
+        url,
+        content_types: ROBOTS_TYPES,
+        retries: 0,
+        max_bytes: 512 * 1024,
+      });
+      if (r.kind === 'redirect') {
+        url = r.location;
+        continue;
+      }
+      if (r.kind === 'ok') outcome = { kind: 'answered', status: r.status, body: r.text };
+      else if (r.kind === 'skipped' && r.status !== undefined)
+        outcome = { kind: 'answered', status: r.status };
+      else if (r.kind === 'skipped') outcome = { kind: 'unreachable', detail: r.detail };
+      break;
+    }
+    const entry = robotsEntryFor(origin, outcome, this.#now(), this.#record(origin).robots);
+    this.robotsFetches.push({ origin, state: entry.state, status: entry.status });
+    return entry;
+  }
+
+  async robots(origin: string, holder: string): Promise<RobotsReady> {
+    const known = this.#record(origin).robots;
+    if (isFresh(known, this.#now())) return this.#ready(known);
+    const pending = this.#pending.get(origin);
+    if (pending) return { kind: 'wait', wait_ms: 50 };
+    // Fetching robots.txt is a request to the host like any other: it takes the host's slot.
+    const answer = this.#acquire(origin, `robots:${holder}`);
+    if (!answer.granted) return { kind: 'wait', wait_ms: answer.wait_ms };
+    const fetching = this.#fetchRobots(origin);
+    this.#pending.set(origin, fetching);
+    try {
+      const entry = await fetching;
+      this.#records.set(origin, { ...this.#record(origin), robots: entry });
+      return this.#ready(entry);
+    } finally {
+      this.#pending.delete(origin);
+      this.#release(origin, `robots:${holder}`);
+    }
+  }
+
+  #ready(entry: RobotsEntry): RobotsReady {
+    return {
+      kind: 'ready',
+      sitemaps: entry.robots?.sitemaps ?? [],
+      delay_ms: this.#delayMs(entry),
+      state: entry.state,
+    };
+  }
+
+  async permit(url: string, holder: string, jobGate?: JobGate): Promise<Permit> {
+    const origin = new URL(url).origin;
+    const robots = await this.robots(origin, holder);
+    if (robots.kind === 'wait') return robots;
+    const entry = this.#record(origin).robots as RobotsEntry;
+    const verdict = isAllowed(entryRules(entry, this.#settings.user_agent), url);
+    if (!verdict.allowed) {
+      const why = verdict.rule ? `disallow: ${verdict.rule.pattern}` : 'disallowed';
+      return { kind: 'disallowed', detail: `robots.txt (${entry.state}) ${why}` };
+    }
+    const answer = this.#acquire(origin, holder, jobGate);
+    return answer.granted
+      ? { kind: 'go', delay_ms: robots.delay_ms }
+      : { kind: 'wait', wait_ms: answer.wait_ms };
+  }
+
+  async release(url: string, holder: string): Promise<void> {
+    this.#release(new URL(url).origin, holder);
+  }
+}
+
+/** Host records in a Map (the local driver, tests). */
+export class MemoryHostRecords implements HostRecords {
+  readonly #map = new Map<string, HostRecord>();
+  get(origin: string): HostRecord | undefined {
+    return this.#map.get(origin);
+  }
+  set(origin: string, record: HostRecord): void {
+    this.#map.set(origin, record);
+  }
+}

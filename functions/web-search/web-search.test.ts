@@ -1,0 +1,177 @@
+import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
+import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
+import { type CrawlRecord, edgeDocument, pageDocument, pageId } from '@promethean/shared/web/page-graph';
+import type { MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OfflineModelPort } from '../models/offline-model-port.ts';
+import { webRoutes } from '../src/routes/web-routes.ts';
+import { vectorMetadata } from '../web-crawler/page-passes.ts';
+
+const scope = { provider: 'web', tenant: 'club' };
+const documents = new MemoryDocumentStore();
+const vectors = new MemoryVectorStore('web', 'club');
+const models = new OfflineModelPort();
+
+const PAGES = [
+  {
+    url: 'https://birds.test/mallards',
+    title: 'Mallards',
+    summary: 'Mallard ducks paddle on ponds and nest in reeds.',
+    tags: ['#ducks', '#ponds'],
+  },
+  {
+    url: 'https://birds.test/herons',
+    title: 'Herons',
+    summary: 'Herons fish in shallow lakes and wetlands.',
+    tags: ['#herons', '#wetlands'],
+  },
+  {
+    url: 'https://parks.test/pond-walk',
+    title: 'Pond walk',
+    summary: 'A walk around the duck pond in the park.',
+    tags: ['#ducks', '#walks'],
+  },
+];
+
+async function store(p: (typeof PAGES)[number]): Promise<string> {
+  const id = await pageId(p.url);
+  const host = new URL(p.url).host;
+  const record: CrawlRecord = {
+    url: p.url,
+    status: 200,
+    media_type: 'text/html',
+    charset: 'utf-8',
+    bytes: 100,
+    fetched_at: '2026-12-01T00:00:00.000Z',
+    elapsed_ms: 3,
+    content_sha256: id,
+    simhash: '0000000000000000',
+    lead: id.slice(0, 16),
+    title: p.title,
+    text: p.summary,
+    out_links: 0,
+    noindex: false,
+    job_id: 'j',
+  };
+  const doc = pageDocument(scope, id, host, record);
+  doc.slots.summary = {
+    version: record.fetched_at,
+    value: { text: p.summary, tokens: 10, model: 'offline-llm', offline: true, prompt: 'p' },
+  };
+  doc.slots.tags = {
+    version: record.fetched_at,
+    value: { tags: p.tags, model: 'offline-llm', offline: true, prompt: 't' },
+  };
+  await documents.upsertMany('pages', [doc]);
+  const {
+    vectors: [embedding],
+    model,
+    dimension,
+  } = await models.embed([p.summary]);
+  await vectors.upsert(
+    'web_summaries',
+    [
+      {
+        id,
+        embedding: embedding as number[],
+        document: p.summary,
+        metadata: vectorMetadata(record, host, p.tags),
+      },
+    ],
+    { model, dimension },
+  );
+  return id;
+}
+
+const ids: string[] = [];
+const auth: MiddlewareHandler = async (c, next) => {
+  if (c.req.header('authorization') !== 'Bearer admin')
+    throw new HTTPException(401, { message: 'admin only' });
+  await next();
+};
+const app = webRoutes(auth, (_c, s) => {
+  if (s.provider !== 'web' || s.tenant !== 'club')
+    throw new HTTPException(404, { message: 'no such tenant' });
+  return { documents, vectors, models };
+});
+const get = (path: string, token = 'admin') =>
+  app.request(path, { headers: { authorization: `Bearer ${token}` } });
+
+beforeAll(async () => {
+  for (const p of PAGES) ids.push(await store(p));
+  await documents.upsertMany('edges', [
+    edgeDocument(
+      scope,
+      ids[2] as string,
+      ids[0] as string,
+      {
+        from_url: PAGES[2]?.url ?? '',
+        to_url: PAGES[0]?.url ?? '',
+        anchor: 'mallards',
+        nofollow: false,
+        kind: 'link',
+      },
+      '2026-12-01T00:00:00.000Z',
+    ),
+  ]);
+});
+
+describe('/v1/web', () => {
+  it('finds pages semantically, hydrated from the graph', async () => {
+    const r = await get('/search?tenant=web/club&q=duck%20pond');
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as {
+      results: Array<{ url: string; tags: string[]; summary: string }>;
+      offline: boolean;
+    };
+    expect(body.results).toHaveLength(3);
+    expect(body.results[0]?.summary).toBeTruthy();
+    expect(body.offline).toBe(true);
+  });
+
+  it('filters by tag (with or without #) and by domain', async () => {
+    const byTag = (await (await get('/search?tenant=web/club&q=birds&tags=ducks')).json()) as {
+      results: Array<{ url: string }>;
+    };
+    expect(byTag.results.map((r) => r.url).sort()).toEqual([
+      'https://birds.test/mallards',
+      'https://parks.test/pond-walk',
+    ]);
+    const both = (await (await get('/search?tenant=web/club&q=birds&tags=%23ducks,%23walks')).json()) as {
+      results: Array<{ url: string }>;
+    };
+    expect(both.results.map((r) => r.url)).toEqual(['https://parks.test/pond-walk']);
+    const byDomain = (await (
+      await get('/search?tenant=web/club&q=birds&domain=birds.test&tags=ducks')
+    ).json()) as { results: Array<{ url: string }> };
+    expect(byDomain.results.map((r) => r.url)).toEqual(['https://birds.test/mallards']);
+    const none = (await (await get('/search?tenant=web/club&q=birds&domain=nowhere.test')).json()) as {
+      results: unknown[];
+    };
+    expect(none.results).toEqual([]);
+  });
+
+  it('returns a page with its in- and out-edges', async () => {
+    const r = await get(`/pages/${ids[0]}?tenant=web/club`);
+    const body = (await r.json()) as {
+      page: { title: string; tags: string[] };
+      in_edges: Array<{ url: string; anchor: string }>;
+      out_edges: unknown[];
+    };
+    expect(body.page).toMatchObject({ title: 'Mallards', tags: ['#ducks', '#ponds'] });
+    expect(body.in_edges).toEqual([
+      { id: ids[2], url: 'https://parks.test/pond-walk', anchor: 'mallards', kind: 'link', nofollow: false },
+    ]);
+    expect(body.out_edges).toEqual([]);
+  });
+
+  it('refuses without the admin token, and answers 400 / 404 for bad input', async () => {
+    expect((await get('/search?tenant=web/club&q=x', 'wrong')).status).toBe(401);
+    expect((await get('/search?q=x')).status).toBe(400);
+    expect((await get('/search?tenant=web/club')).status).toBe(400);
+    expect((await get('/search?tenant=web/other&q=x')).status).toBe(404);
+    expect((await get('/pages/nope?tenant=web/club')).status).toBe(400);
+    expect((await get(`/pages/p${'0'.repeat(32)}?tenant=web/club`)).status).toBe(404);
+  });
+});

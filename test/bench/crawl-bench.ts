@@ -1,0 +1,269 @@
+/**
+ * `npm run bench:crawl -- --json`: crawls the fixture web (news, wiki, blog, a host whose robots.txt
+ * answers 503, a private host) with the crawl step and the local driver, summaries and tags from the
+ * model double through the OpenAI-compatible model port, the graph in the document store and the
+ * summaries in a real Chroma. The fixture judges every request itself (robots, private, POST,
+ * nofollow). Baseline, from the same run: the politeness bound — the fastest the configured delays
+ * and the job's QPS allow for the requests this crawl had to make. Last line: one JSON object.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
+import { OpenAiModelPort } from '@promethean/functions/models/openai-model-port';
+import { unframe } from '@promethean/functions/models/untrusted-text';
+import { integrityReport, reportMarkdown } from '@promethean/functions/web-crawler/crawl-report';
+import { runLocalCrawl } from '@promethean/functions/web-crawler/local-crawl';
+import { SUMMARY_PROMPT_ID } from '@promethean/functions/web-summarizer/summary-pass';
+import {
+  isValidTag,
+  keywordTags,
+  MAX_TAGS,
+  MIN_TAGS,
+  TAG_PROMPT_ID,
+} from '@promethean/functions/web-tagger/tag-pass';
+import { ChromaVectorStore } from '@promethean/shared/effects/chroma-vector-store';
+import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
+import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
+import { crawlOf } from '@promethean/shared/web/page-graph';
+import { messageText } from '../model-double/double-answers.ts';
+import { type ModelDouble, startModelDouble } from '../model-double/model-double.ts';
+import type { ChatCompletionRequest } from '../model-double/request-shapes.ts';
+import { type ChromaServer, startChromaServer } from '../servers/chroma-server.ts';
+import { crawlDeps, fixtureJob } from '../web/crawl-harness.ts';
+import { FIXTURE_CRAWL_DELAY_S, type FixtureRequest, startFixtureWeb } from '../web/fixture-web.ts';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '8' },
+    // Passes are separate agents on the platform; here a small pool of their own keeps them off the fetch loop's CPU.
+    'pass-concurrency': { type: 'string', default: '2' },
+    qps: { type: 'string', default: '40' },
+    'max-pages': { type: 'string', default: '400' },
+  },
+});
+
+const log = (line: string) => {
+  if (!values.json) console.log(line);
+  else console.error(line);
+};
+
+/** The model double as a pinned model would answer: a lead summary for the summary prompt, tags (one of them denied) for the tag prompt. */
+function scriptedReply(request: ChatCompletionRequest): string {
+  const system = messageText(
+    request.messages.find((m) => m.role === 'system') ?? { role: 'system', content: '' },
+  );
+  const page = unframe(
+    messageText(request.messages.filter((m) => m.role === 'user').at(-1) ?? { role: 'user', content: '' }),
+  );
+  if (system.includes(SUMMARY_PROMPT_ID))
+    return page
+      .replace(/^Title: .*\n/, '')
+      .split(/\s+/)
+      .slice(0, 90)
+      .join(' ');
+  if (system.includes(TAG_PROMPT_ID))
+    return [...keywordTags(page, 6), '#everyone', '#Bird Watching'].join(' ');
+  return 'unexpected prompt';
+}
+
+/** Most requests one host got in any window [t, t + 1 s). */
+function maxPerSecond(requests: FixtureRequest[]): { host: string; count: number } {
+  let best = { host: '', count: 0 };
+  const byHost = new Map<string, number[]>();
+  for (const r of requests) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r.at]);
+  for (const [host, times] of byHost) {
+    times.sort((a, b) => a - b);
+    let j = 0;
+    for (let i = 0; i < times.length; i++) {
+      while ((times[i] as number) - (times[j] as number) >= 1000) j++;
+      if (i - j + 1 > best.count) best = { host, count: i - j + 1 };
+    }
+  }
+  return best;
+}
+
+interface PolitenessFigures {
+  requests: number;
+  per_host: Map<string, number>;
+  pages_per_s: number;
+  bound_per_s: number;
+  ratio: number;
+}
+
+/** Requests per second against the politeness bound: each host serial at its crawl delay, the job under its QPS cap. */
+function politeness(requests: FixtureRequest[], qps: number): PolitenessFigures {
+  const gets = requests.filter((r) => r.host !== 'private');
+  const perHost = new Map<string, number>();
+  for (const r of gets) perHost.set(r.host, (perHost.get(r.host) ?? 0) + 1);
+  const hostMakespan = Math.max(...[...perHost.values()].map((n) => (n - 1) * FIXTURE_CRAWL_DELAY_S));
+  const boundSeconds = Math.max(hostMakespan, gets.length / qps);
+  const elapsedS = ((gets.at(-1)?.at ?? 0) - (gets[0]?.at ?? 0)) / 1000;
+  const perS = gets.length / elapsedS;
+  const bound = gets.length / boundSeconds;
+  return {
+    requests: gets.length,
+    per_host: perHost,
+    pages_per_s: perS,
+    bound_per_s: bound,
+    ratio: perS / bound,
+  };
+}
+
+/** The baseline: the same crawl with no LLM passes and stores in memory (fetch, extract, graph only). */
+async function fetchOnlyBaseline(qps: number, concurrency: number): Promise<PolitenessFigures> {
+  const baselineWeb = await startFixtureWeb();
+  try {
+    const config = fixtureJob(baselineWeb, { qps, max_pages: Number(values['max-pages']), passes: false });
+    const deps = crawlDeps(baselineWeb, config, {
+      documents: new MemoryDocumentStore(),
+      vectors: new MemoryVectorStore(),
+      models: new OfflineModelPort(),
+    });
+    await runLocalCrawl(deps, { concurrency });
+    return politeness(baselineWeb.requests, qps);
+  } finally {
+    await baselineWeb.stop();
+  }
+}
+
+const started = performance.now();
+log('baseline: the same crawl without passes, stores in memory');
+const baseline = await fetchOnlyBaseline(Number(values.qps), Number(values.concurrency));
+log(
+  `  ${baseline.requests} requests at ${baseline.pages_per_s.toFixed(2)}/s, bound ${baseline.bound_per_s.toFixed(2)}/s`,
+);
+const web = await startFixtureWeb();
+let chroma: ChromaServer | undefined;
+let double: ModelDouble | undefined;
+try {
+  chroma = await startChromaServer({ log });
+  double = await startModelDouble({ chatReply: scriptedReply });
+  const config = fixtureJob(web, { qps: Number(values.qps), max_pages: Number(values['max-pages']) });
+  const models = new OpenAiModelPort({
+    mode: 'online',
+    base_url: double.baseUrl,
+    api_key: 'bench-key',
+    llm_model: 'double-llm-2026-01-01',
+    embed_model: 'text-embedding-3-small',
+    embed_dimensions: 256,
+    stt_model: 'whisper-1',
+    tts_model: 'tts-1',
+    tts_voice: 'alloy',
+    vision_model: undefined,
+    timeout_ms: 30_000,
+  });
+  const documents = new MemoryDocumentStore({ provider: config.provider, tenant: config.tenant });
+  const vectors = new ChromaVectorStore({
+    url: chroma.url,
+    provider: config.provider,
+    tenant: config.tenant,
+  });
+  const embedSpec = { model: 'text-embedding-3-small', dimension: 256 };
+  const deps = crawlDeps(
+    web,
+    config,
+    { documents, vectors, models },
+    () => performance.timeOrigin + performance.now(),
+  );
+  log(
+    `crawling the fixture web (${Object.values(web.origins).join(', ')}) with concurrency ${values.concurrency}, qps ${config.qps}`,
+  );
+  const run = await runLocalCrawl(
+    { ...deps, embed_spec: embedSpec },
+    {
+      concurrency: Number(values.concurrency),
+      pass_concurrency: Number(values['pass-concurrency']),
+      checkpoint_every: 50,
+      progress: (ledger, frontier) =>
+        log(
+          `  pages ${ledger.counters.pages}  fetched ${ledger.counters.fetched}  robots-blocked ${ledger.counters.robots_blocked}  frontier ${frontier}`,
+        ),
+    },
+  );
+  const report = await integrityReport(documents, vectors);
+
+  const pages = (await documents.find('pages', {}, { limit: 10_000 })).filter((d) => crawlOf(d));
+  const titles = new Set(pages.map((d) => crawlOf(d)?.title));
+  const summaries = pages
+    .map((d) => d.slots.summary?.value as { tokens: number } | undefined)
+    .filter((s) => s !== undefined);
+  const tagLists = pages
+    .map((d) => (d.slots.tags?.value as { tags: string[] } | undefined)?.tags)
+    .filter((t) => t !== undefined);
+  const validTagLists = tagLists.filter(
+    (t) => t.length >= MIN_TAGS && t.length <= MAX_TAGS && t.every(isValidTag),
+  );
+
+  const gets = web.requests.filter((r) => r.host !== 'private');
+  const figures = politeness(web.requests, config.qps);
+  const perHost = figures.per_host;
+  const busiest = maxPerSecond(gets);
+
+  const markdown = reportMarkdown(report, run.ledger.counters);
+  mkdirSync(join('test-artifacts'), { recursive: true });
+  writeFileSync(join('test-artifacts', 'crawl-integrity.md'), markdown);
+  writeFileSync(
+    join('test-artifacts', 'crawl-integrity.json'),
+    `${JSON.stringify({ report, counters: run.ledger.counters, metrics: deps.metrics }, null, 2)}\n`,
+  );
+  log(markdown);
+
+  const result = {
+    bench: 'crawl',
+    pages: report.pages,
+    edges: report.edges,
+    duplicate_nodes_ratio: Math.round(((pages.length - titles.size) / pages.length) * 10_000) / 10_000,
+    summaries_ratio: Math.round((summaries.length / pages.length) * 10_000) / 10_000,
+    avg_summary_tokens:
+      Math.round((summaries.reduce((a, s) => a + s.tokens, 0) / Math.max(1, summaries.length)) * 10) / 10,
+    tags_valid_ratio: Math.round((validTagLists.length / Math.max(1, tagLists.length)) * 10_000) / 10_000,
+    robots_violations: web.requests.filter((r) => r.violation === 'robots' || r.violation === 'nofollow')
+      .length,
+    private_requests: web.requests.filter((r) => r.violation === 'private').length,
+    post_requests: web.requests.filter((r) => r.violation === 'post').length,
+    max_qps_per_host: busiest.count,
+    qps_limit: Math.round(1 / FIXTURE_CRAWL_DELAY_S),
+    job_qps_limit: config.qps,
+    requests: gets.length,
+    pages_per_s: Math.round(figures.pages_per_s * 100) / 100,
+    politeness_bound_pages_per_s: Math.round(figures.bound_per_s * 100) / 100,
+    politeness_ratio: Math.round(figures.ratio * 1000) / 1000,
+    baseline_fetch_only: {
+      requests: baseline.requests,
+      pages_per_s: Math.round(baseline.pages_per_s * 100) / 100,
+      politeness_bound_pages_per_s: Math.round(baseline.bound_per_s * 100) / 100,
+      politeness_ratio: Math.round(baseline.ratio * 1000) / 1000,
+    },
+    load_average_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    dual_sink_mismatch: report.missing_vectors.length + report.extra_vectors,
+    embedding: report.pinned,
+    llm_model: 'double-llm-2026-01-01',
+    model_requests: double.requests.length,
+    huge_page_bytes_read_before_hangup: web.hugeBytesSent(),
+    hosts: Object.fromEntries(
+      [...perHost.keys()].map((h) => {
+        const times = gets.filter((r) => r.host === h).map((r) => r.at);
+        return [
+          h,
+          {
+            requests: times.length,
+            span_s: Math.round((Math.max(...times) - Math.min(...times)) / 10) / 100,
+            first_s: Math.round((Math.min(...times) - (gets[0]?.at ?? 0)) / 10) / 100,
+          },
+        ];
+      }),
+    ),
+    counters: run.ledger.counters,
+    stages: deps.metrics.toJSON().stages,
+    wall_s: Math.round((performance.now() - started) / 100) / 10,
+    runtime: 'node (local driver; not wrangler dev)',
+  };
+  console.log(JSON.stringify(result));
+} finally {
+  await double?.stop();
+  await chroma?.stop();
+  await web.stop();
+}

@@ -29,6 +29,8 @@ export interface HeardFrame {
   readonly seq: number;
   readonly timestamp: number;
   readonly at: number;
+  /** The sender's Opus silence frame (0xF8 0xFF 0xFE): the end-of-burst padding, not content. */
+  readonly silence: boolean;
   /** Interleaved stereo s16. */
   readonly pcm: Int16Array;
 }
@@ -101,7 +103,7 @@ export class FakeVoicePerson {
       this.decodeErrors += 1;
       return;
     }
-    const frame: HeardFrame = { seq, timestamp, at: Date.now(), pcm };
+    const frame: HeardFrame = { seq, timestamp, at: Date.now(), silence: opus.equals(OPUS_SILENCE), pcm };
     let frames = this.heard.get(from);
     if (frames === undefined) {
       frames = [];

@@ -58,6 +58,9 @@ export interface FakeVoiceServerEvents {
 
 const RTP_OPUS = 0x78;
 
+/** A bot's voice session id is its gateway session id, the same in every guild: sessions are per guild. */
+const sessionKey = (guildId: string, sessionId: string) => `${guildId}:${sessionId}`;
+
 /** The running fake voice server. */
 export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
   readonly ca: VoiceTestCa;
@@ -120,8 +123,11 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
     return [...this.#sessions.values()].filter((s) => !s.ended);
   }
 
-  session(sessionId: string): VoiceServerSession | undefined {
-    return this.#sessions.get(sessionId);
+  /** A session by its voice session id (the bot's gateway session id; one per guild it is in). */
+  session(sessionId: string, guildId?: string): VoiceServerSession | undefined {
+    return [...this.#sessions.values()].find(
+      (s) => s.grant.sessionId === sessionId && (guildId === undefined || s.grant.guildId === guildId),
+    );
   }
 
   /**
@@ -174,8 +180,8 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
   /** Closes a session's socket with `code` (4014 kicked, 4006 invalid, 4022 call terminated, ...). */
   disconnect(sessionId: string, code: number): void {
     for (const c of this.#connections) if (c.session?.grant.sessionId === sessionId) c.close(code);
-    const s = this.#sessions.get(sessionId);
-    if (s !== undefined && code !== VoiceCloseCodes.VoiceServerCrashed) s.ended = true;
+    if (code === VoiceCloseCodes.VoiceServerCrashed) return;
+    for (const s of this.#sessions.values()) if (s.grant.sessionId === sessionId) s.ended = true;
   }
 
   /** Media faults on what the server sends to clients. */
@@ -238,7 +244,7 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
           .map((o) => o.grant.userId),
       ],
       attached: (s, resumed) => {
-        this.#sessions.set(s.grant.sessionId, s);
+        this.#sessions.set(sessionKey(s.grant.guildId, s.grant.sessionId), s);
         this.emit('attached', s, resumed);
       },
       described: (s) => {
@@ -253,7 +259,7 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
           if (o !== s) o.send(VoiceOpcodes.Speaking, { user_id: s.grant.userId, ssrc: s.ssrc, speaking });
         }
       },
-      sessionById: (id) => this.#sessions.get(id),
+      sessionById: (serverId, id) => this.#sessions.get(sessionKey(serverId, id)),
       record: (p) => {
         this.received.push(p);
         this.emit('payload', p);

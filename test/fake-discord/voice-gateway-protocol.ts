@@ -41,7 +41,7 @@ export interface VoiceProtocolHost {
   described(session: VoiceServerSession): void;
   /** A client's op 5, to relay to the rest of the channel. */
   speaking(session: VoiceServerSession, speaking: number): void;
-  sessionById(sessionId: string): VoiceServerSession | undefined;
+  sessionById(serverId: string, sessionId: string): VoiceServerSession | undefined;
   record(payload: ReceivedVoicePayload): void;
 }
 
@@ -158,7 +158,7 @@ export class VoiceGatewayConnection {
     const maxDave = typeof dave === 'number' ? dave : 0;
     if (this.#host.daveRequired && maxDave < 1) return VoiceCloseCodes.EndToEndEncryptionDAVEProtocolRequired;
     // A new IDENTIFY for the same voice session replaces the old one (a client reconnecting from scratch).
-    const previous = this.#host.sessionById(sessionId);
+    const previous = this.#host.sessionById(serverId, sessionId);
     if (previous !== undefined) {
       previous.ended = true;
       previous.ws?.close(VoiceCloseCodes.SessionNoLongerValid, 'Session no longer valid');
@@ -184,7 +184,7 @@ export class VoiceGatewayConnection {
     const sessionId = field(d, 'session_id');
     const token = field(d, 'token');
     if (!str(serverId) || !str(sessionId) || !str(token)) return VoiceCloseCodes.FailedToDecode;
-    const session = this.#host.sessionById(sessionId);
+    const session = this.#host.sessionById(serverId, sessionId);
     if (session === undefined || session.ended) return VoiceCloseCodes.SessionNoLongerValid;
     if (session.grant.token !== token || session.grant.guildId !== serverId) {
       return VoiceCloseCodes.AuthenticationFailed;

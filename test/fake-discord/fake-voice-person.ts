@@ -4,7 +4,8 @@
  * at one 20 ms frame per 20 ms) and they listen: every packet the server relays to them is decoded and
  * kept per sender, so a test can assert on what they heard.
  */
-import { OpusEncoder } from '@discordjs/opus';
+import libopus from '@discordjs/opus';
+import { meterFakeCpu } from './fake-cpu-meter.ts';
 
 export const SAMPLE_RATE = 48_000;
 export const FRAME_MS = 20;
@@ -59,8 +60,8 @@ export class FakeVoicePerson {
   readonly heard = new Map<string, HeardFrame[]>();
   decodeErrors = 0;
   #link: PersonLink | null = null;
-  readonly #encoder = new OpusEncoder(SAMPLE_RATE, 2);
-  readonly #decoder = new OpusEncoder(SAMPLE_RATE, 2);
+  readonly #encoder = new libopus.OpusEncoder(SAMPLE_RATE, 2);
+  readonly #decoder = new libopus.OpusEncoder(SAMPLE_RATE, 2);
   #seq: number;
   #timestamp: number;
   #speaking = false;
@@ -97,7 +98,7 @@ export class FakeVoicePerson {
   hear(from: string, seq: number, timestamp: number, opus: Buffer): void {
     let pcm: Int16Array;
     try {
-      const out = this.#decoder.decode(opus);
+      const out = meterFakeCpu(() => this.#decoder.decode(opus));
       pcm = new Int16Array(out.buffer, out.byteOffset, out.byteLength / 2);
     } catch {
       this.decodeErrors += 1;
@@ -156,9 +157,10 @@ export class FakeVoicePerson {
       if (i < frames) {
         const frame = new Int16Array(frameValues);
         frame.set(stereo.subarray(i * frameValues, Math.min(stereo.length, (i + 1) * frameValues)));
-        opus = this.#encoder.encode(Buffer.from(frame.buffer));
+        opus = meterFakeCpu(() => this.#encoder.encode(Buffer.from(frame.buffer)));
       }
-      this.#link?.media(this, rtpHeader(this.#seq, this.#timestamp, this.ssrc), opus);
+      const header = rtpHeader(this.#seq, this.#timestamp, this.ssrc);
+      meterFakeCpu(() => this.#link?.media(this, header, opus));
       this.#seq = (this.#seq + 1) & 0xffff;
       this.#timestamp = (this.#timestamp + FRAME_SAMPLES) >>> 0;
       if (i === frames - 1) endedAt = Date.now();

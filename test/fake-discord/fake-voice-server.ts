@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { VoiceCloseCodes, VoiceOpcodes } from 'discord-api-types/voice/v8';
 import { WebSocketServer } from 'ws';
+import { meterFakeCpu } from './fake-cpu-meter.ts';
 import { FakeVoicePerson, type PersonLink } from './fake-voice-person.ts';
 import {
   type ReceivedVoicePayload,
@@ -214,7 +215,7 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
         this.emit('closed', conn.session?.grant.sessionId ?? null, code);
       });
     });
-    this.#udp.on('message', (msg, rinfo) => this.#onUdp(msg, rinfo));
+    this.#udp.on('message', (msg, rinfo) => meterFakeCpu(() => this.#onUdp(msg, rinfo)));
     await new Promise<void>((resolve, reject) => {
       this.#https.once('error', reject);
       this.#https.listen(0, '127.0.0.1', () => resolve());

@@ -18,6 +18,10 @@ export interface TurnResult {
   readonly snrDb: number;
   readonly heardMs: number;
   readonly ttsMs: number;
+  /** Segments the host cut from this utterance (1 unless it split it). */
+  readonly segments: number;
+  /** Their lengths (ms). */
+  readonly segmentMs: number[];
 }
 
 /** Mono s16 of the non-silence frames, in RTP timestamp order. */
@@ -68,5 +72,9 @@ export async function conversationTurn(
     snrDb: match.snrDb,
     heardMs: (heard.length / 48_000) * 1000,
     ttsMs: (reply.tts.length / OFFLINE_TTS_SAMPLE_RATE) * 1000,
+    segments: mine().length - repliesBefore,
+    segmentMs: mine()
+      .slice(repliesBefore)
+      .map((r) => r.tsEnd - r.tsStart),
   };
 }

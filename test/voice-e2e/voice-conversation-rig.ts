@@ -51,6 +51,7 @@ export interface SegmentReply {
   readonly sessionId: string;
   readonly userId: string;
   readonly segmentId: string;
+  readonly tsStart: number;
   readonly tsEnd: number;
   readonly storedAt: number;
   readonly replyId: string;
@@ -259,6 +260,7 @@ export class ConversationRig {
           sessionId,
           userId: p.user_id,
           segmentId: p.segment_id,
+          tsStart: p.ts_start,
           tsEnd: p.ts_end,
           storedAt: Date.now(),
           replyId: `r-${p.segment_id}`,

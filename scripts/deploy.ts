@@ -49,7 +49,10 @@ function functionsDeployed(): boolean {
 
 function deploy(step: Step): void {
   console.log(`==> ${step.title}${dryRun ? ' (dry run)' : ''}`);
-  const { code, output } = runWrangler(['deploy', '-c', step.config, ...(dryRun ? ['--dry-run'] : [])]);
+  // A dry run validates and bundles without Docker: the voice host's container image is built only by a
+  // real deploy (which needs Docker where it runs).
+  const dry = dryRun ? ['--dry-run', '--containers-rollout=none'] : [];
+  const { code, output } = runWrangler(['deploy', '-c', step.config, ...dry]);
   process.stdout.write(output);
   if (code !== 0)
     throw new Error(`${step.title} failed (wrangler exit ${code}); nothing after it was deployed`);

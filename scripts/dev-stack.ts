@@ -45,7 +45,7 @@ const base = `http://127.0.0.1:${port}`;
 /** Starts the fake Discord unless .dev.vars holds a real bot credential; answers its URLs. */
 async function startDiscord(): Promise<{
   process?: ManagedProcess;
-  urls?: { restUrl: string; gatewayUrl: string };
+  urls?: { restUrl: string; gatewayUrl: string; voiceCaPath?: string };
 }> {
   if (realDiscordConfigured()) return {};
   const fake = new ManagedProcess({
@@ -66,7 +66,10 @@ async function startDiscord(): Promise<{
       }
     }, 50);
   });
-  return { process: fake, urls: JSON.parse(line) as { restUrl: string; gatewayUrl: string } };
+  return {
+    process: fake,
+    urls: JSON.parse(line) as { restUrl: string; gatewayUrl: string; voiceCaPath?: string },
+  };
 }
 
 /** A model key in the functions Worker's own .dev.vars switches the models from offline to real. */
@@ -175,6 +178,11 @@ try {
       `  voice host         VOICE_HOST_SECRET=${voiceSecret} ACCESS_CONTROL_URL=${base.replace(/^http/, 'ws')}/voice-host/connect?tenant=duck \\`,
       `                     ACCESS_RELAY_URL=${base}/voice-host/relay SEGMENT_INGEST_URL=${base}/voice/segments \\`,
       `                     PLAYBACK_FETCH_ORIGINS=${base} CONTROL_PORT=8791 npm run voice-host   (docs/voice.md)`,
+      ...(discord.urls?.voiceCaPath
+        ? [
+            `  fake voice server  its TLS test CA: add NODE_EXTRA_CA_CERTS=${discord.urls.voiceCaPath} to the voice host's line`,
+          ]
+        : []),
       `  state              ${stateDir}`,
       '  try                npm run demo',
       'Press Ctrl-C to stop.',

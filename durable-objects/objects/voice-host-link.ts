@@ -26,6 +26,7 @@ import providersYml from '../../providers.yml';
 import type { GatewayVoiceUpdate } from '../gateway/voice-update-forwarding.ts';
 import { guildShard } from '../voice/guild-shard.ts';
 import { type LinkScope, publishHostEnvelopes } from '../voice/host-event-publisher.ts';
+import { containerHostEnabled } from './voice-host-container.ts';
 
 type JoinPayload = PayloadOf<typeof VoiceControlJoin>;
 
@@ -145,7 +146,9 @@ export class VoiceHostLink extends DurableObject<AccessEnv> {
         ? { type: 'session.join', provider: scope.provider, tenant: scope.tenant, payload: command.payload }
         : { type: 'session.leave', provider: scope.provider, tenant: scope.tenant, payload: command.payload };
     // Without a host the request waits: the host's next hello reconciles it.
-    return { status: this.#send(message) ? 'sent' : 'queued' };
+    if (this.#send(message)) return { status: 'sent' };
+    if (command.action === 'join') await this.#startContainer(scope);
+    return { status: 'queued' };
   }
 
   /** The host's op 4 request (the HTTP relay): sent through the gateway session that owns the guild. */
@@ -218,6 +221,8 @@ export class VoiceHostLink extends DurableObject<AccessEnv> {
       case 'health':
         s.host_state = m.host_state;
         await this.#publish(m.envelopes);
+        // A container host sleeps after its idle timeout unless sessions are still wanted.
+        if (Object.keys(s.sessions).length > 0) await this.#containerFor()?.keepAlive();
         break;
       case 'event':
         await this.#publish([m.envelope]);
@@ -226,6 +231,33 @@ export class VoiceHostLink extends DurableObject<AccessEnv> {
         break;
     }
     await this.#save();
+  }
+
+  /** The tenant's voice host container, when this deployment runs the host as one. */
+  #containerFor() {
+    const scope = this.#status.scope;
+    if (scope === null || !containerHostEnabled(this.env)) return undefined;
+    const ns = this.env.VOICE_HOST_CONTAINER;
+    return ns.get(ns.idFromName(`${scope.provider}:${scope.tenant}`));
+  }
+
+  /** Starts the tenant's host container for a join nobody can take; the host's hello then reconciles. */
+  async #startContainer(scope: LinkScope): Promise<void> {
+    const container = this.#containerFor();
+    if (container === undefined) return;
+    try {
+      await container.ensureRunning(scope);
+    } catch (e) {
+      // The join stays queued: the next join, or an operator starting a host, picks it up.
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'voice host container did not start',
+          tenant: scope.tenant,
+          error: String(e),
+        }),
+      );
+    }
   }
 
   /** After a (re)connect: join what the tenant wants and the host lacks, leave what it no longer wants. */

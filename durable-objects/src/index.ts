@@ -28,6 +28,7 @@ export { EchoConversation } from '../objects/echo-conversation.ts';
 export { GatewaySession } from '../objects/gateway-session.ts';
 export { InteractionReceipts } from '../objects/interaction-receipts.ts';
 export { RestBuckets } from '../objects/rest-buckets.ts';
+export { VoiceHostContainer } from '../objects/voice-host-container.ts';
 export { VoiceHostLink } from '../objects/voice-host-link.ts';
 
 export default class AccessWorker extends WorkerEntrypoint<AccessEnv> {

@@ -1,6 +1,8 @@
 /**
  * The fake Discord as `npm run dev` runs it: the dev tenants' local credentials, Discord's documented
- * limits, and one seeded channel with history. Prints `{"baseUrl","restUrl","gatewayUrl"}` once listening.
+ * limits, one seeded channel with history, and the fake voice server (VOICE_SERVER_UPDATE points at it).
+ * Prints `{"baseUrl","restUrl","gatewayUrl","voiceEndpoint","voiceCaPath"}` once listening: a voice host
+ * process must trust `voiceCaPath` (NODE_EXTRA_CA_CERTS) to dial the fake's `wss://` voice gateway.
  */
 import { DEV_FAKE_BOTS, DEV_FAKE_CREDENTIALS } from '../../durable-objects/dev/dev-discord.ts';
 import { startFakeDiscord } from './fake-discord-rest.ts';
@@ -11,6 +13,7 @@ const fake = await startFakeDiscord({
     [DEV_FAKE_CREDENTIALS.duck]: { ...DEV_FAKE_BOTS.duck, username: 'duck' },
     [DEV_FAKE_CREDENTIALS.goose]: { ...DEV_FAKE_BOTS.goose, username: 'goose' },
   },
+  voice: true,
 });
 fake.state.seedChannel('700000000000000001', {
   guildId: '800000000000000001',
@@ -18,7 +21,13 @@ fake.state.seedChannel('700000000000000001', {
   name: 'general',
 });
 process.stdout.write(
-  `${JSON.stringify({ baseUrl: fake.baseUrl, restUrl: fake.restUrl, gatewayUrl: fake.gatewayUrl })}\n`,
+  `${JSON.stringify({
+    baseUrl: fake.baseUrl,
+    restUrl: fake.restUrl,
+    gatewayUrl: fake.gatewayUrl,
+    voiceEndpoint: fake.voice?.endpoint,
+    voiceCaPath: fake.voice?.ca.caPath,
+  })}\n`,
 );
 // Open sockets from the Workers can keep a graceful close waiting; never outlive the dev stack for it.
 let stopping = false;

@@ -21,7 +21,7 @@ import type { SendLimit } from './gateway-connection.ts';
 import { DEFAULT_SEND_LIMIT, GatewayConnection } from './gateway-connection.ts';
 import { forSession, messageCreateData, messageDeleteData, wantsMessages } from './gateway-dispatch-data.ts';
 import type { PrivilegedIntents } from './gateway-intents.ts';
-import type { GatewayEvents, ReceivedPayload } from './gateway-protocol.ts';
+import type { GatewayEvents, ReceivedPayload, VoiceGrantRegistry } from './gateway-protocol.ts';
 import { GatewayProtocol } from './gateway-protocol.ts';
 import type { GatewaySession, SessionInfo } from './gateway-session.ts';
 import type { SessionStartLimit } from './rest-context.ts';
@@ -34,6 +34,8 @@ export interface GatewayOptions {
   privilegedIntents?: PrivilegedIntents;
   /** VOICE_SERVER_UPDATE's endpoint (default `127.0.0.1:0`, i.e. nowhere). */
   voiceEndpoint?: string;
+  /** The voice server told of every grant and leave (set by `startFakeDiscord({voice})`). */
+  voiceServer?: VoiceGrantRegistry;
   /** The per-connection send limit (default 120 per 60 s). */
   sendLimit?: SendLimit;
   /** IDENTIFY must ask for at least this many shards (default 1), else 4011. */
@@ -76,6 +78,7 @@ export class FakeDiscordGateway {
       privilegedIntents: options.privilegedIntents ?? {},
       requiredShards: options.requiredShards ?? 1,
       voiceEndpoint: options.voiceEndpoint ?? '127.0.0.1:0',
+      voiceServer: options.voiceServer,
       sessionStartTotal: options.sessionStartTotal ?? 1000,
       resumeUrl: () => `${baseUrl()}/gateway-resume`,
     });

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { DiscordState } from './discord-state.ts';
 import type { GatewayOptions } from './fake-discord-gateway.ts';
 import { FakeDiscordGateway } from './fake-discord-gateway.ts';
+import { FakeVoiceServer, type FakeVoiceServerOptions } from './fake-voice-server.ts';
 import { FaultScript } from './fault-script.ts';
 import { DEFAULT_GLOBAL_LIMIT, GlobalRateLimit } from './global-rate-limit.ts';
 import type { InspectionDeps } from './inspection-routes.ts';
@@ -47,6 +48,11 @@ export interface FakeDiscordOptions {
   gateway?: GatewayOptions;
   /** Answer callbacks for unregistered interactions with 10062 instead of registering them. */
   strictInteractions?: boolean;
+  /**
+   * Start the fake voice server (`test/fake-discord/fake-voice-server.ts`) and point VOICE_SERVER_UPDATE at it
+   * (`true` for the defaults). Without it, voice joins get an endpoint where nothing listens.
+   */
+  voice?: FakeVoiceServerOptions | true;
 }
 
 /** A running fake. */
@@ -61,6 +67,8 @@ export interface FakeDiscord {
   state: DiscordState;
   faults: FaultScript;
   gateway: FakeDiscordGateway;
+  /** The voice server, when started with `voice` (its `ca.caPath` is what a client process must trust). */
+  voice: FakeVoiceServer | null;
   /** Clears state, rate-limit windows and faults (not gateway sessions). */
   reset(): void;
   stop(): Promise<void>;
@@ -119,12 +127,21 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   const global = new GlobalRateLimit(now, limits.global ?? DEFAULT_GLOBAL_LIMIT);
   // The port is known only once listening; the gateway and REST read these URLs lazily.
   const urls = { base: '', gateway: '' };
+  const voice =
+    options.voice === undefined
+      ? null
+      : await FakeVoiceServer.start({
+          seed: `${seed}:voice`,
+          ...(options.voice === true ? {} : options.voice),
+        });
   const gateway = new FakeDiscordGateway(
     state,
     now,
     seed,
     () => urls.base.replace(/^http/, 'ws'),
-    options.gateway,
+    voice === null
+      ? options.gateway
+      : { voiceEndpoint: voice.endpoint, ...options.gateway, voiceServer: voice },
   );
   const pipeline = new RestPipeline({
     state,
@@ -167,11 +184,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     state,
     faults,
     gateway,
+    voice,
     reset,
     async stop() {
       await gateway.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await voice?.stop();
     },
   };
 }

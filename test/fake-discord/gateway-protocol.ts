@@ -38,6 +38,18 @@ export interface GatewayEvents {
   ];
 }
 
+/** The voice server's side of op 4: it accepts IDENTIFY only for what the gateway granted. */
+export interface VoiceGrantRegistry {
+  grant(grant: {
+    guildId: string;
+    channelId: string;
+    userId: string;
+    sessionId: string;
+    token: string;
+  }): void;
+  endSession(guildId: string, userId: string): void;
+}
+
 /** Gateway behaviour settings. */
 export interface GatewayProtocolOptions {
   state: DiscordState;
@@ -49,6 +61,7 @@ export interface GatewayProtocolOptions {
   requiredShards: number;
   /** The `endpoint` of VOICE_SERVER_UPDATE. */
   voiceEndpoint: string;
+  voiceServer?: VoiceGrantRegistry | undefined;
   /** Session starts per bot per day (`session_start_limit.total`). */
   sessionStartTotal: number;
   resumeUrl: () => string;
@@ -257,13 +270,25 @@ export class GatewayProtocol extends EventEmitter<GatewayEvents> {
       selfDeaf: field(d, 'self_deaf') === true,
     });
     session.dispatch(GatewayDispatchEvents.VoiceStateUpdate, state);
-    if (joined === null) return;
+    if (joined === null) {
+      this.#o.voiceServer?.endSession(guildId, session.bot.botUserId);
+      return;
+    }
     const token = createHash('sha256')
       .update(`${this.#o.seed}:voice:${session.id}:${session.seq}`)
-      .digest('hex');
+      .digest('hex')
+      .slice(0, 16);
+    // Granted before the dispatch goes out: the client may dial the voice server as soon as it reads it.
+    this.#o.voiceServer?.grant({
+      guildId,
+      channelId: joined,
+      userId: session.bot.botUserId,
+      sessionId: session.id,
+      token,
+    });
     session.dispatch(
       GatewayDispatchEvents.VoiceServerUpdate,
-      voiceServerData(guildId, token.slice(0, 16), this.#o.voiceEndpoint),
+      voiceServerData(guildId, token, this.#o.voiceEndpoint),
     );
   }
 

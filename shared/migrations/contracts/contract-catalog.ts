@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import type { DocumentCollection } from '../../effects/document-store.ts';
 import { StoredDocumentInput } from '../../effects/document-validation.ts';
+import { CHUNKER_VERSIONS } from '../../effects/vector-schema.ts';
 import type {
   DataContract,
   DocumentCollectionContract,
@@ -122,7 +123,7 @@ export function documentContract(
 }
 
 /** The text derivation of `functions/message-embedder/message-embedding.ts`: trimmed, first 8,000 chars. */
-export const MESSAGE_CHUNKER_VERSION = 'message-text-v1';
+export const MESSAGE_CHUNKER_VERSION = CHUNKER_VERSIONS.messages;
 
 export const MessagesVectorContract: VectorCollectionContract = {
   contract: 'vectors.messages',

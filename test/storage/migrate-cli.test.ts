@@ -23,7 +23,11 @@ const store = new MongoDocumentStore(client, { provider: 'contract', tenant }, {
 let reports: string;
 
 async function migrate(args: string[], env: Record<string, string> = {}) {
-  const base = { PATH: process.env.PATH ?? '', MONGODB_URI: mongoUri, CHROMA_URL: chromaUrl, ...env };
+  // The caller's own MIGRATION_* never leak in: each case sets exactly what it tests.
+  const base = { ...process.env, MONGODB_URI: mongoUri, CHROMA_URL: chromaUrl };
+  delete base.MIGRATION_TARGET;
+  delete base.MIGRATION_CONFIRM;
+  Object.assign(base, env);
   const argv = [
     'tsx',
     'scripts/migrate.ts',
@@ -34,7 +38,7 @@ async function migrate(args: string[], env: Record<string, string> = {}) {
     reports,
   ];
   try {
-    const { stdout, stderr } = await run('npx', argv, { cwd: ROOT, env: base as NodeJS.ProcessEnv });
+    const { stdout, stderr } = await run('npx', argv, { cwd: ROOT, env: base });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

@@ -24,7 +24,11 @@ let reports: string;
 
 async function migrate(args: string[], env: Record<string, string> = {}) {
   // The caller's own MIGRATION_* never leak in: each case sets exactly what it tests.
-  const base = { ...process.env, MONGODB_URI: mongoUri, CHROMA_URL: chromaUrl };
+  const base: Record<string, string | undefined> = {
+    ...process.env,
+    MONGODB_URI: mongoUri,
+    CHROMA_URL: chromaUrl,
+  };
   delete base.MIGRATION_TARGET;
   delete base.MIGRATION_CONFIRM;
   Object.assign(base, env);
@@ -38,7 +42,10 @@ async function migrate(args: string[], env: Record<string, string> = {}) {
     reports,
   ];
   try {
-    const { stdout, stderr } = await run('npx', argv, { cwd: ROOT, env: base });
+    const { stdout, stderr } = await run('npx', argv, {
+      cwd: ROOT,
+      env: base as unknown as NodeJS.ProcessEnv,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

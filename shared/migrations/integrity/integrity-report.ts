@@ -61,7 +61,7 @@ export interface IntegrityInput {
   onProgress?: (label: string, done: number, total: number) => void;
 }
 
-interface Expected {
+export interface Expected {
   text: string;
   metadata: VectorRecord['metadata'];
 }
@@ -213,6 +213,12 @@ export interface RepairInput extends IntegrityInput {
   recreate: () => Promise<Collection>;
   /** Deletes the wrongly pinned collection before recreating it. */
   drop: () => Promise<void>;
+  /**
+   * Reads the named records' sources again just before repairing them (writers keep writing during an online
+   * repair): a vector is deleted as an orphan only if its document is still gone, and rewritten from the
+   * document as it is now. Without it, the report's snapshot is used (fine when nothing else writes).
+   */
+  recheck?: (ids: readonly string[]) => Promise<Map<string, Expected | undefined>>;
 }
 
 const EMBED_BATCH = 256;
@@ -232,11 +238,23 @@ export async function repairIntegrity(report: IntegrityReport, input: RepairInpu
     if (col) await input.drop();
     col = await input.recreate();
   }
-  const rewrite = rebuild
+  let rewrite = rebuild
     ? [...expected.keys()]
     : report.drift.filter((d) => d.kind !== 'orphan_vector' && expected.has(d.id)).map((d) => d.id);
-  const orphans = report.drift.filter((d) => d.kind === 'orphan_vector').map((d) => d.id);
-  if (orphans.length > 0) await col.delete({ ids: orphans });
+  let orphans = report.drift.filter((d) => d.kind === 'orphan_vector').map((d) => d.id);
+  if (input.recheck) {
+    const fresh = await input.recheck([...orphans, ...rewrite]);
+    for (const [id, source] of fresh) {
+      if (source) expected.set(id, source);
+      else expected.delete(id);
+    }
+    // An "orphan" whose document arrived since the report is live: rewrite it instead of deleting it.
+    rewrite.push(...orphans.filter((id) => expected.has(id)));
+    orphans = orphans.filter((id) => !expected.has(id));
+  }
+  const stale = rewrite.filter((id) => !expected.has(id));
+  if (orphans.length + stale.length > 0) await col.delete({ ids: [...orphans, ...stale] });
+  rewrite = rewrite.filter((id) => expected.has(id));
   for (let i = 0; i < rewrite.length; i += EMBED_BATCH) {
     const ids = rewrite.slice(i, i + EMBED_BATCH);
     const answer = await input.embed(ids.map((id) => expected.get(id)!.text));

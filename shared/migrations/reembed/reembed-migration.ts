@@ -9,17 +9,20 @@
  *   catch-up  → what changed during the backfill (and anything a failed write left out) is found by the
  *               integrity report's bisected checksums against the documents and repaired; routing now
  *               writes both collections (dual-write: each takes the writes of its own model).
- *   cutover   → a last catch-up, then reads flip to the new collection in one routing write.
+ *   cutover   → a last catch-up, then reads flip to the new collection in one routing write, then a
+ *               catch-up of what writers still embedding with the old model wrote during the flip. Writers
+ *               embed with the model of the routed read collection (`RoutedVectorStore.pinned`).
  *   rollback  → from any phase: reads flip back to the old collection, which is caught up with the old
  *               model (it is kept until decommission), and the migration stops.
  *   decommission → after cutover only: the old collection is deleted.
  */
 import type { ChromaClient, Collection } from 'chromadb';
-import type { DocumentStore, StoredDocument } from '../../effects/document-store.ts';
+import { type DocumentStore, GET_MANY_MAX, type StoredDocument } from '../../effects/document-store.ts';
 import type { EmbeddingSpec, VectorCollection } from '../../effects/effect-ports.ts';
 import { CHUNKER_VERSIONS } from '../../effects/vector-schema.ts';
 import {
   collectionMetadata,
+  type Expected,
   type IntegrityReport,
   integrityReport,
   repairIntegrity,
@@ -217,12 +220,16 @@ export class ReembedMigration {
     return { state: next, report };
   }
 
-  /** A last catch-up, then reads flip to the new collection. */
+  /**
+   * A last catch-up, then reads flip to the new collection, then one more catch-up: a writer that embedded
+   * with the old model just before the flip wrote only the old collection, and this brings it over.
+   */
   async cutover(): Promise<ReembedState> {
     await this.#require(['dual_write']);
     const { state } = await this.catchUp();
     await this.#route({ read: this.#o.to, write: [this.#o.to, this.#o.from] });
-    return this.#save(state, 'cut_over');
+    const late = await this.#reconcile(this.#o.to, this.#o.embedNew);
+    return this.#save({ ...state, caught_up: state.caught_up + late.drift.length }, 'cut_over');
   }
 
   /** From any phase before decommission: reads back on the old collection, caught up with the old model. */
@@ -264,9 +271,25 @@ export class ReembedMigration {
         ...input,
         recreate: () => this.#collection(target),
         drop: () => this.#o.chroma.deleteCollection({ name: target.name }),
+        recheck: (ids) => this.#recheck(ids),
       });
     }
     return report;
+  }
+
+  /** The current source of each record id (a message URN), read again from the documents. */
+  async #recheck(ids: readonly string[]): Promise<Map<string, Expected | undefined>> {
+    const out = new Map<string, Expected | undefined>();
+    const byForeign = new Map(ids.map((id) => [id.split(':').slice(4).join(':'), id]));
+    const foreign = [...byForeign.keys()].filter((f) => f !== '');
+    for (let i = 0; i < foreign.length; i += GET_MANY_MAX) {
+      for (const doc of await this.#o.documents.getMany('messages', foreign.slice(i, i + GET_MANY_MAX))) {
+        const source = this.#o.sourceOf(doc);
+        if (source.skip === undefined) out.set(source.id, { text: source.text, metadata: source.metadata });
+      }
+    }
+    for (const id of ids) if (!out.has(id)) out.set(id, undefined);
+    return out;
   }
 
   async *#allDocuments(): AsyncGenerator<StoredDocument> {

@@ -1,5 +1,13 @@
 /** The migration runner against the real MongoDB-wire test server: interlocks, drift gates, versions, reruns. */
+import {
+  CHUNKER_KEY,
+  chromaClientArgs,
+  PIN_DIMENSION_KEY,
+  PIN_MODEL_KEY,
+  TARGET_KEY,
+} from '@promethean/shared/effects/chroma-vector-store';
 import { MongoDocumentStore } from '@promethean/shared/effects/mongo-document-store';
+import { vectorCollectionName } from '@promethean/shared/effects/vector-schema';
 import { migrationReportMarkdown } from '@promethean/shared/migrations/migration-report';
 import {
   APPLIED_COLLECTION,
@@ -9,10 +17,11 @@ import {
 import { LATEST_VERSION, MIGRATION_STEPS } from '@promethean/shared/migrations/migration-steps';
 import { setMongoMarker } from '@promethean/shared/migrations/mongo-target-marker';
 import { MigrationInterlockError, WORKING_CONFIRMATION } from '@promethean/shared/migrations/target-marker';
+import { ChromaClient } from 'chromadb';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
-const { mongoUri } = inject('storageServers');
+const { mongoUri, chromaUrl } = inject('storageServers');
 const client = new MongoClient(mongoUri);
 const created: string[] = [];
 afterAll(async () => {
@@ -112,6 +121,22 @@ describe('migration runner', () => {
       'created messages.provider_1_tenant_1_deleted_1_sort_key_-1',
     ]);
     expect(repaired.databases[0]!.postflight).toEqual([]);
+  });
+
+  it('0003 stamps a Chroma collection made before markers, and leaves its pin alone', async () => {
+    const database = await tenantDatabase('mig-chroma');
+    const chroma = new ChromaClient(chromaClientArgs(chromaUrl));
+    const name = vectorCollectionName('contract', 'mig-chroma', 'messages');
+    const pin = { [PIN_MODEL_KEY]: 'legacy', [PIN_DIMENSION_KEY]: 4 };
+    await chroma.createCollection({ name, embeddingFunction: null, metadata: pin });
+    const report = await runMigrations(options(database, { chroma }));
+    expect(report.databases[0]!.steps.find((s) => s.version === 3)).toMatchObject({
+      changed: 1,
+      notes: [`stamped ${name}`],
+    });
+    const col = await chroma.getCollection({ name });
+    expect(col.metadata).toEqual({ ...pin, [TARGET_KEY]: 'test', [CHUNKER_KEY]: 'message-text-v1' });
+    await chroma.deleteCollection({ name });
   });
 
   it('refuses a working database under MIGRATION_TARGET=test before changing anything', async () => {

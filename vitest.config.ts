@@ -55,6 +55,8 @@ export default defineConfig({
               bindings: {
                 MONGODB_URI: storage.mongoUri,
                 CHROMA_URL: storage.chromaUrl,
+                // Every database this Worker creates in tests is marked test (shared/migrations/target-marker.ts).
+                DATA_TARGET: 'test',
                 // The voice host's secret as this Worker knows it (test/workers/functions/voice-ingest.test.ts).
                 VOICE_INGEST_SECRET: 'voice-ingest-test-secret-0123456789',
                 // Signs playback chunk URLs (test/workers/functions/voice-ingest.test.ts).

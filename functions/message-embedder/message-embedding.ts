@@ -12,21 +12,13 @@ import type { PayloadOf } from '@promethean/schemas/message-definition';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
 import type { StoredDocument } from '@promethean/shared/effects/document-store';
 import type { VectorRecord } from '@promethean/shared/effects/effect-ports';
-import {
-  createdDocument,
-  deletedDocument,
-  type MessageView,
-  messageView,
-  updatedDocument,
-} from '../message-indexer/message-document.ts';
+import { createdDocument, deletedDocument, updatedDocument } from '../message-indexer/message-document.ts';
+import { messageVectorSource } from './message-vector-source.ts';
 
 export type MessageEvent =
   | { kind: 'created'; payload: PayloadOf<typeof SocialMessageCreated> }
   | { kind: 'updated'; payload: PayloadOf<typeof SocialMessageUpdated> }
   | { kind: 'deleted'; payload: PayloadOf<typeof SocialMessageDeleted> };
-
-/** Embedding models take a few thousand tokens; chat messages are shorter, but a bound keeps it so. */
-const MAX_EMBED_CHARS = 8000;
 
 export interface EmbedSummary {
   embedded: string[];
@@ -38,18 +30,6 @@ function toDocument(scope: { provider: string; tenant: string }, e: MessageEvent
   if (e.kind === 'created') return createdDocument(scope, e.payload);
   if (e.kind === 'updated') return updatedDocument(scope, e.payload);
   return deletedDocument(scope, e.payload);
-}
-
-/** What search filters on: channel, author, time; only defined values (vector stores refuse null). */
-function metadataOf(view: MessageView, doc: StoredDocument): VectorRecord['metadata'] {
-  return {
-    urn: view.urn,
-    channel_id: view.channel_id,
-    ...(doc.index.space_id !== undefined && { space_id: doc.index.space_id }),
-    ...(view.author && { author_id: view.author.foreign_id, author_bot: view.author.bot }),
-    ...(view.created_at !== undefined && { created_at: view.created_at }),
-    ...(view.edited_at !== undefined && { edited_at: view.edited_at }),
-  };
 }
 
 /** The merged documents for the batch, one per message, in first-seen order. */
@@ -83,24 +63,24 @@ export async function embedMessages(
     for (const e of events) summary.skipped.push({ urn: e.payload.urn, reason: 'tenant stores no vectors' });
     return summary;
   }
-  const live: Array<{ view: MessageView; doc: StoredDocument; text: string }> = [];
+  const live: Array<{ id: string; text: string; metadata: VectorRecord['metadata'] }> = [];
   for (const doc of await mergedDocuments(ctx, events)) {
-    const view = messageView(doc);
-    const text = (view.content ?? '').trim();
-    if (view.deleted) summary.removed.push(view.urn);
-    else if (text === '') {
+    const source = messageVectorSource(doc);
+    if (source.skip === undefined) live.push(source);
+    else if (source.skip === 'deleted') summary.removed.push(source.id);
+    else {
       // An edit can empty a message (only attachments left): its old vector must go too.
-      summary.removed.push(view.urn);
-      summary.skipped.push({ urn: view.urn, reason: 'empty content' });
-    } else live.push({ view, doc, text: text.slice(0, MAX_EMBED_CHARS) });
+      summary.removed.push(source.id);
+      summary.skipped.push({ urn: source.id, reason: source.skip });
+    }
   }
   if (live.length > 0) {
     const answer = await ctx.effects.models.embed(live.map((l) => l.text));
     const records: VectorRecord[] = live.map((l, i) => ({
-      id: l.view.urn,
+      id: l.id,
       embedding: answer.vectors[i] ?? [],
       document: l.text,
-      metadata: metadataOf(l.view, l.doc),
+      metadata: l.metadata,
     }));
     await ctx.effects.vectors.upsert('messages', records, {
       model: answer.model,

@@ -16,6 +16,7 @@ import type {
 import type { DocumentScope } from '@promethean/shared/effects/document-validation';
 import { MongoDocumentStore } from '@promethean/shared/effects/mongo-document-store';
 import { StorageConfigurationError } from '@promethean/shared/effects/storage-errors';
+import { parseDataTarget } from '@promethean/shared/migrations/target-marker';
 import { MongoClient } from 'mongodb';
 import { documentScopeOf } from './document-object-name.ts';
 import { readStorageEnv } from './storage-env.ts';
@@ -60,7 +61,9 @@ export class MongoDocuments extends DurableObject<FunctionsEnv> {
       );
     }
     this.#clientUri = uri;
-    this.#store = new MongoDocumentStore(this.#client, scope);
+    this.#store = new MongoDocumentStore(this.#client, scope, {
+      target: parseDataTarget(this.env.DATA_TARGET ?? 'working', 'DATA_TARGET'),
+    });
     if (previous) this.ctx.waitUntil(previous.close().catch(() => undefined));
     return this.#store;
   }

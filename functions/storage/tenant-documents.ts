@@ -15,6 +15,7 @@ import {
   type UpsertResult,
 } from '@promethean/shared/effects/document-store';
 import {
+  DocumentCollectionName,
   type DocumentScope,
   parseCollection,
   parseCountOptions,
@@ -24,21 +25,14 @@ import {
   parseForeignIds,
   parseUpsertOptions,
 } from '@promethean/shared/effects/document-validation';
+import {
+  readSqliteLayout,
+  type SqliteSchemaDump,
+} from '@promethean/shared/migrations/contracts/sqlite-contract-validator';
+import { parseDataTarget } from '@promethean/shared/migrations/target-marker';
 import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
 import { documentScopeOf } from './document-object-name.ts';
-
-const MIGRATIONS = [
-  `CREATE TABLE documents (
-     collection TEXT NOT NULL, provider TEXT NOT NULL, tenant TEXT NOT NULL, foreign_id TEXT NOT NULL,
-     sort_key TEXT NOT NULL, urn TEXT NOT NULL, index_json TEXT NOT NULL, slots_json TEXT NOT NULL,
-     deleted INTEGER NOT NULL,
-     PRIMARY KEY (collection, provider, tenant, foreign_id));
-   CREATE INDEX documents_by_sort ON documents (collection, sort_key)`,
-  // Channel pages (recent messages, the status page, backfill checks) without scanning the collection.
-  `CREATE INDEX documents_by_channel ON documents (collection, json_extract(index_json, '$.channel_id'), sort_key)`,
-  // count() and newest-first listings of live documents read this index instead of every row.
-  `CREATE INDEX documents_live ON documents (collection, deleted, sort_key)`,
-];
+import { TARGET_MARKER_SQL, TENANT_DOCUMENTS_MIGRATIONS } from './tenant-documents-schema.ts';
 
 /** Durable Object SQLite binds at most 100 parameters per statement. */
 const IDS_PER_SELECT = 96;
@@ -79,7 +73,11 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
   constructor(ctx: DurableObjectState, env: FunctionsEnv) {
     super(ctx, env);
     this.#scope = documentScopeOf(ctx.id);
-    ctx.blockConcurrencyWhile(async () => ensureSchema(ctx.storage, MIGRATIONS));
+    ctx.blockConcurrencyWhile(async () => {
+      ensureSchema(ctx.storage, TENANT_DOCUMENTS_MIGRATIONS);
+      // Unset means working: a database is only ever treated as disposable when it says so.
+      runSql(ctx.storage, TARGET_MARKER_SQL, parseDataTarget(env.DATA_TARGET ?? 'working', 'DATA_TARGET'));
+    });
   }
 
   /** The stored documents among `ids` of this object's scope, keyed by foreign id (a few statements per batch). */
@@ -222,5 +220,25 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
     return (
       runSql<{ n: number }>(this.ctx.storage, query, parseCollection(collection, this.#scope))[0]?.n ?? 0
     );
+  }
+
+  /** The target marker, the table layout and a sample per collection, for contract checks and migrations. */
+  async describeStorage(sampleLimit = 1000): Promise<SqliteSchemaDump & { target: string | undefined }> {
+    const exec = (query: string) => runSql(this.ctx.storage, query);
+    const samples: SqliteSchemaDump['samples'] = {};
+    for (const collection of DocumentCollectionName.options) {
+      const rows = runSql<Row>(
+        this.ctx.storage,
+        'SELECT * FROM documents WHERE collection = ? ORDER BY sort_key LIMIT ?',
+        collection,
+        Math.max(1, Math.min(sampleLimit, 100_000)),
+      );
+      if (rows.length > 0) samples[collection] = rows.map(toDocument);
+    }
+    const target = runSql<{ value: string }>(
+      this.ctx.storage,
+      "SELECT value FROM promethean_meta WHERE key = 'target'",
+    )[0]?.value;
+    return { ...readSqliteLayout(exec, 'documents'), samples, target };
   }
 }

@@ -9,6 +9,7 @@ import { ChromaVectorStore } from '@promethean/shared/effects/chroma-vector-stor
 import type { DocumentStore } from '@promethean/shared/effects/document-store';
 import type { EffectPorts, VectorStore } from '@promethean/shared/effects/effect-ports';
 import { StorageConfigurationError } from '@promethean/shared/effects/storage-errors';
+import { type DataTarget, parseDataTarget } from '@promethean/shared/migrations/target-marker';
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { DurableObjectDocumentStore } from './durable-object-document-store.ts';
 import { misconfiguredDocumentStore, misconfiguredVectorStore } from './misconfigured-stores.ts';
@@ -37,9 +38,14 @@ function documentStore(env: FunctionsEnv, tenant: TenantView, settings: StorageE
   return new DurableObjectDocumentStore(env.MONGO_DOCUMENTS, tenant.provider, tenant.tenant);
 }
 
-function vectorStore(tenant: TenantView, settings: StorageEnv): VectorStore | undefined {
+function vectorStore(tenant: TenantView, settings: StorageEnv, target: DataTarget): VectorStore | undefined {
   if (tenant.config.storage.vectors === 'none') return undefined;
-  return new ChromaVectorStore({ url: settings.chromaUrl, provider: tenant.provider, tenant: tenant.tenant });
+  return new ChromaVectorStore({
+    url: settings.chromaUrl,
+    provider: tenant.provider,
+    tenant: tenant.tenant,
+    target,
+  });
 }
 
 /** The tenant's `documents` and `vectors` ports (vectors absent for `storage.vectors: none`). */
@@ -48,8 +54,10 @@ export function tenantStoragePorts(
   tenant: TenantView,
 ): Pick<EffectPorts, 'documents' | 'vectors'> {
   let settings: StorageEnv;
+  let target: DataTarget;
   try {
     settings = readStorageEnv(env);
+    target = parseDataTarget(env.DATA_TARGET ?? 'working', 'DATA_TARGET');
   } catch (error) {
     const failure = error instanceof Error ? error : new Error(String(error));
     return {
@@ -57,6 +65,6 @@ export function tenantStoragePorts(
       ...(tenant.config.storage.vectors !== 'none' && { vectors: misconfiguredVectorStore(failure) }),
     };
   }
-  const vectors = vectorStore(tenant, settings);
+  const vectors = vectorStore(tenant, settings, target);
   return { documents: documentStore(env, tenant, settings), ...(vectors && { vectors }) };
 }

@@ -15,6 +15,7 @@ import {
 } from 'chromadb';
 import { z } from 'zod';
 import { AgentError, NonRetriableError } from '../agent/agent-errors.ts';
+import type { DataTarget } from '../migrations/target-marker.ts';
 import type { DocumentScope } from './document-validation.ts';
 import type {
   EmbeddingSpec,
@@ -24,11 +25,19 @@ import type {
   VectorStore,
 } from './effect-ports.ts';
 import { StoreUnavailableError } from './storage-errors.ts';
-import { assertMatchesPin, VectorSchemaMismatchError, vectorCollectionName } from './vector-schema.ts';
+import {
+  assertMatchesPin,
+  CHUNKER_VERSIONS,
+  VectorSchemaMismatchError,
+  vectorCollectionName,
+} from './vector-schema.ts';
 
 /** Collection metadata keys holding the pin. */
 export const PIN_MODEL_KEY = 'promethean:embedding_model';
 export const PIN_DIMENSION_KEY = 'promethean:embedding_dimension';
+/** Collection metadata: the target marker (`test` or `working`) and the text derivation's version. */
+export const TARGET_KEY = 'promethean:target';
+export const CHUNKER_KEY = 'promethean:chunker_version';
 
 /** Chroma's own limit is larger (5461 on a local server); smaller requests keep Worker memory flat. */
 const UPSERT_CHUNK = 500;
@@ -66,6 +75,13 @@ export class UnpinnedVectorCollectionError extends NonRetriableError {
 export interface ChromaVectorStoreOptions extends DocumentScope {
   /** The Chroma server, e.g. `http://127.0.0.1:8000`. */
   url: string;
+  /** The marker collections this store creates carry; `working` unless told otherwise. */
+  target?: DataTarget;
+  /**
+   * Collection names per logical collection, when a migration routes this tenant elsewhere (a re-embed's
+   * new collection); `<provider>__<tenant>__<collection>` otherwise.
+   */
+  names?: Partial<Record<VectorCollection, string>>;
 }
 
 /** Client arguments for a Chroma URL (`http[s]://host[:port]`). */
@@ -85,11 +101,15 @@ export class ChromaVectorStore implements VectorStore {
   #chroma: ChromaClient | undefined;
   readonly #url: string;
   readonly #scope: DocumentScope;
+  readonly #target: DataTarget;
+  readonly #names: Partial<Record<VectorCollection, string>>;
   readonly #collections = new Map<VectorCollection, Collection>();
 
   constructor(options: ChromaVectorStoreOptions) {
     this.#url = options.url;
     this.#scope = { provider: options.provider, tenant: options.tenant };
+    this.#target = options.target ?? 'working';
+    this.#names = { ...options.names };
   }
 
   /** Built on first use: most invocations get a vector port and never touch it. */
@@ -190,7 +210,9 @@ export class ChromaVectorStore implements VectorStore {
   }
 
   #name(collection: VectorCollection): string {
-    return vectorCollectionName(this.#scope.provider, this.#scope.tenant, collection);
+    return (
+      this.#names[collection] ?? vectorCollectionName(this.#scope.provider, this.#scope.tenant, collection)
+    );
   }
 
   #parseRecords(name: string, records: readonly VectorRecord[]): VectorRecord[] {
@@ -216,7 +238,7 @@ export class ChromaVectorStore implements VectorStore {
     if (cached) return cached;
     const name = this.#name(collection);
     let col = await this.#get(name);
-    if (!col && createWith) col = await this.#create(name, createWith);
+    if (!col && createWith) col = await this.#create(name, createWith, CHUNKER_VERSIONS[collection]);
     if (col) this.#collections.set(collection, col);
     return col;
   }
@@ -231,13 +253,18 @@ export class ChromaVectorStore implements VectorStore {
   }
 
   /** Creates the pinned collection; when another writer created it first, uses theirs (and its pin). */
-  async #create(name: string, spec: EmbeddingSpec): Promise<Collection> {
+  async #create(name: string, spec: EmbeddingSpec, chunker: string): Promise<Collection> {
     try {
       return await this.#client.createCollection({
         name,
         embeddingFunction: null,
         configuration: { hnsw: { space: 'cosine' } },
-        metadata: { [PIN_MODEL_KEY]: spec.model, [PIN_DIMENSION_KEY]: spec.dimension },
+        metadata: {
+          [PIN_MODEL_KEY]: spec.model,
+          [PIN_DIMENSION_KEY]: spec.dimension,
+          [TARGET_KEY]: this.#target,
+          [CHUNKER_KEY]: chunker,
+        },
       });
     } catch (error) {
       if (!(error instanceof ChromaUniqueError)) throw this.#wrap('createCollection', name, error);

@@ -35,6 +35,8 @@ import {
   MongoTopologyClosedError,
 } from 'mongodb';
 import { AgentError } from '../agent/agent-errors.ts';
+import { ensureMongoMarker } from '../migrations/mongo-target-marker.ts';
+import type { DataTarget } from '../migrations/target-marker.ts';
 import {
   type DocumentCollection,
   type DocumentStore,
@@ -113,11 +115,17 @@ function logSignature(records: readonly SlotRecord[]): string {
 export class MongoDocumentStore implements DocumentStore {
   readonly #client: MongoClient;
   readonly #scope: DocumentScope;
+  readonly #target: DataTarget;
 
-  /** `client` stays owned by the caller (a Durable Object keeps it warm across requests). */
-  constructor(client: MongoClient, scope: DocumentScope) {
+  /**
+   * `client` stays owned by the caller (a Durable Object keeps it warm across requests). `target` is the
+   * marker a database this store creates gets (`working` unless told otherwise: only a database that says
+   * so is ever treated as disposable).
+   */
+  constructor(client: MongoClient, scope: DocumentScope, options: { target?: DataTarget } = {}) {
     this.#client = client;
     this.#scope = { provider: scope.provider, tenant: scope.tenant };
+    this.#target = options.target ?? 'working';
   }
 
   /** The database this tenant's collections live in. */
@@ -415,6 +423,8 @@ export class MongoDocumentStore implements DocumentStore {
           { name: CHANNEL_INDEX },
         );
         await cols.slots.createIndex(byKey, { name: 'provider_1_tenant_1_foreign_id_1' });
+        // Every database the project creates carries its target marker (an existing one stands).
+        await ensureMongoMarker(db, this.#target);
       });
       perClient.set(key, ready);
       ready.catch(() => perClient.delete(key));

@@ -20,6 +20,17 @@ export class VectorSchemaMismatchError extends NonRetriableError {
   }
 }
 
+/**
+ * The version of the text derivation behind each collection's vectors (what is embedded from a document);
+ * recorded on the collection, and a change means re-embedding (shared/migrations/reembed/).
+ */
+export const CHUNKER_VERSIONS: Record<VectorCollection, string> = {
+  messages: 'message-text-v1',
+  attachments: 'attachment-text-v1',
+  // The crawler's page summaries (functions/web-summarizer), embedded as written.
+  web_summaries: 'web-summary-v1',
+};
+
 /** The collection name every adapter uses: `<provider>__<tenant>__<collection>`. */
 export function vectorCollectionName(provider: string, tenant: string, collection: VectorCollection): string {
   return `${provider}__${tenant}__${collection}`;

@@ -129,11 +129,11 @@ function tenantRigs(servers: ChaosServers, clock: FakeClock): Map<string, Tenant
       const access = chaosAccessPort(servers.fake.restUrl, chaosBotCredential(t.tenant));
       const documents =
         t.documents === 'mongodb'
-          ? new MongoDocumentStore(servers.mongoClient, scope)
+          ? new MongoDocumentStore(servers.mongoClient, scope, { target: 'test' })
           : servers.workerd.store(scope);
       const ports: EffectPorts = {
         documents,
-        vectors: new ChromaVectorStore({ url: servers.chroma.url, ...scope }),
+        vectors: new ChromaVectorStore({ url: servers.chroma.url, ...scope, target: 'test' }),
         blobs,
         models,
         egress,

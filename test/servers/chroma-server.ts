@@ -5,6 +5,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromaClientArgs, TARGET_KEY } from '@promethean/shared/effects/chroma-vector-store';
+import { DataTarget, type ObservedMarker } from '@promethean/shared/migrations/target-marker';
+import { ChromaClient, ChromaNotFoundError } from 'chromadb';
 import { freePort } from './free-port.ts';
 import { ServerProcess } from './server-process.ts';
 
@@ -38,6 +41,29 @@ export async function chromaHeartbeat(url: string): Promise<boolean> {
   }
 }
 
+/** A server the tests start is disposable: a marker collection says `test`. */
+async function markChromaServer(url: string): Promise<void> {
+  const client = new ChromaClient(chromaClientArgs(url));
+  await client.getOrCreateCollection({
+    name: CHROMA_MARKER_COLLECTION,
+    embeddingFunction: null,
+    metadata: { [TARGET_KEY]: 'test' },
+  });
+}
+
+/** The server's marker: `test` only when the marker collection says so. */
+export async function chromaServerMarker(url: string): Promise<ObservedMarker> {
+  const client = new ChromaClient(chromaClientArgs(url));
+  try {
+    const col = await client.getCollection({ name: CHROMA_MARKER_COLLECTION });
+    const parsed = DataTarget.safeParse(col.metadata?.[TARGET_KEY]);
+    return parsed.success ? parsed.data : 'unmarked';
+  } catch (error) {
+    if (error instanceof ChromaNotFoundError) return 'unmarked';
+    throw error;
+  }
+}
+
 /** Starts a Chroma server with a fresh data directory. */
 export async function startChromaServer(options: ChromaServerOptions = {}): Promise<ChromaServer> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -55,6 +81,7 @@ export async function startChromaServer(options: ChromaServerOptions = {}): Prom
     await proc.waitUntilReady(() => chromaHeartbeat(url));
   };
   await launch();
+  await markChromaServer(url);
   const description = `Chroma at ${url} (data in ${dataDir})`;
   log(`[test servers] vectors: ${description}`);
   return {
@@ -74,3 +101,6 @@ export async function startChromaServer(options: ChromaServerOptions = {}): Prom
     },
   };
 }
+
+/** The collection whose metadata marks a Chroma server as a test server (`promethean:target`). */
+export const CHROMA_MARKER_COLLECTION = 'promethean_target_marker';

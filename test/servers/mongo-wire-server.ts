@@ -8,6 +8,12 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  ensureMongoMarker,
+  readMongoMarker,
+  SERVER_MARKER_DATABASE,
+} from '@promethean/shared/migrations/mongo-target-marker';
+import { assertTestTarget, redactUri } from '@promethean/shared/migrations/target-marker';
 import { MongoClient } from 'mongodb';
 import { ensureFerretDbBinary, FERRETDB_VERSION } from './ferretdb-binary.ts';
 import { freePort } from './free-port.ts';
@@ -55,6 +61,37 @@ export async function pingMongo(uri: string, timeoutMs = 1_000): Promise<boolean
   }
 }
 
+/** A server the tests start is disposable: stamp it `test`, so the test setup's check passes for it alone. */
+async function markTestServer(uri: string): Promise<void> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    await ensureMongoMarker(client.db(SERVER_MARKER_DATABASE), 'test');
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Refuses (TestTargetRefusedError, naming the server) unless the server's marker says `test`. The test
+ * setup runs it on every MongoDB-wire server before any test, so a MONGODB_URI that points at working data
+ * fails the run instead of writing into it.
+ */
+export async function assertTestMongoServer(
+  uri: string,
+  markerDatabase = SERVER_MARKER_DATABASE,
+): Promise<void> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    const marker = await readMongoMarker(client.db(markerDatabase));
+    assertTestTarget(
+      `the MongoDB at ${redactUri(uri)} (marker in ${markerDatabase}.promethean_meta)`,
+      marker,
+    );
+  } finally {
+    await client.close();
+  }
+}
+
 async function mongodOnPath(): Promise<boolean> {
   return new Promise((resolve) => {
     const child = spawn('mongod', ['--version'], { stdio: 'ignore' });
@@ -90,6 +127,7 @@ async function childServer(
     await proc.waitUntilReady(() => pingMongo(uri, 500));
   };
   await launch();
+  await markTestServer(uri);
   const description = `${label} at ${uri} (data in ${dataDir})`;
   log(`[test servers] MongoDB-wire: ${description}`);
   return {

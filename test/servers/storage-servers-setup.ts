@@ -6,7 +6,12 @@
 import { MongoClient } from 'mongodb';
 import type { TestProject } from 'vitest/node';
 import { type ChromaServer, startChromaServer } from './chroma-server.ts';
-import { type MongoWireKind, type MongoWireServer, startMongoWireServer } from './mongo-wire-server.ts';
+import {
+  assertTestMongoServer,
+  type MongoWireKind,
+  type MongoWireServer,
+  startMongoWireServer,
+} from './mongo-wire-server.ts';
 import { planStorageServers } from './storage-server-plan.ts';
 
 declare module 'vitest' {
@@ -38,7 +43,14 @@ async function startBoth(): Promise<Running> {
     startChromaServer({ port: plan.chromaPort }),
   ]);
   if (mongo.status === 'fulfilled' && chroma.status === 'fulfilled') {
-    return { mongo: mongo.value, chroma: chroma.value };
+    // Before any test writes: a MONGODB_URI whose marker is not `test` fails the whole run here.
+    const refused = await assertTestMongoServer(mongo.value.uri).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    if (!refused) return { mongo: mongo.value, chroma: chroma.value };
+    await Promise.all([mongo.value.stop(), chroma.value.stop()]);
+    throw refused;
   }
   if (mongo.status === 'fulfilled') await mongo.value.stop();
   if (chroma.status === 'fulfilled') await chroma.value.stop();

@@ -23,7 +23,7 @@ describe('test servers', () => {
     mongo = await startMongoWireServer({ externalUri: null, log: quiet });
     const client = new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 1_000 });
     try {
-      const store = new MongoDocumentStore(client, scope);
+      const store = new MongoDocumentStore(client, scope, { target: 'test' });
       const doc = (id: string) => ({
         ...scope,
         foreign_id: id,
@@ -47,7 +47,7 @@ describe('test servers', () => {
 
   it('restarts Chroma on the same port with its collections', async () => {
     chroma = await startChromaServer({ log: quiet });
-    const store = () => new ChromaVectorStore({ url: chroma!.url, ...scope });
+    const store = () => new ChromaVectorStore({ url: chroma!.url, ...scope, target: 'test' });
     await store().upsert('messages', [{ id: 'a', embedding: [1, 0], document: 'a', metadata: {} }], {
       model: 'm',
       dimension: 2,

@@ -1,7 +1,9 @@
 import {
+  CHUNKER_KEY,
   ChromaVectorStore,
   PIN_DIMENSION_KEY,
   PIN_MODEL_KEY,
+  TARGET_KEY,
 } from '@promethean/shared/effects/chroma-vector-store';
 import { vectorCollectionName } from '@promethean/shared/effects/vector-schema';
 import { ChromaClient } from 'chromadb';
@@ -12,14 +14,14 @@ import { describeVectorStoreContract } from './vector-store-contract.ts';
 const { chromaUrl } = inject('storageServers');
 
 describeVectorStoreContract('Chroma (real server, from Node)', {
-  store: (scope) => new ChromaVectorStore({ url: chromaUrl, ...scope }),
+  store: (scope) => new ChromaVectorStore({ url: chromaUrl, ...scope, target: 'test' }),
 });
 
 describe('ChromaVectorStore specifics', () => {
   const scope = { provider: 'contract', tenant: `chroma-${Math.random().toString(36).slice(2, 8)}` };
 
   it('creates <provider>__<tenant>__<collection> with cosine space and the pin in its metadata', async () => {
-    const store = new ChromaVectorStore({ url: chromaUrl, ...scope });
+    const store = new ChromaVectorStore({ url: chromaUrl, ...scope, target: 'test' });
     await store.upsert('attachments', [{ id: 'a', embedding: [1, 2], document: 'x', metadata: {} }], {
       model: 'm',
       dimension: 2,
@@ -29,7 +31,12 @@ describe('ChromaVectorStore specifics', () => {
     const collection = await client.getCollection({
       name: vectorCollectionName(scope.provider, scope.tenant, 'attachments'),
     });
-    expect(collection.metadata).toEqual({ [PIN_MODEL_KEY]: 'm', [PIN_DIMENSION_KEY]: 2 });
+    expect(collection.metadata).toEqual({
+      [PIN_MODEL_KEY]: 'm',
+      [PIN_DIMENSION_KEY]: 2,
+      [TARGET_KEY]: 'test',
+      [CHUNKER_KEY]: 'attachment-text-v1',
+    });
     expect(collection.configuration.hnsw?.space).toBe('cosine');
   });
 
@@ -41,7 +48,7 @@ describe('ChromaVectorStore specifics', () => {
       name: vectorCollectionName(foreign.provider, foreign.tenant, 'messages'),
       embeddingFunction: null,
     });
-    const store = new ChromaVectorStore({ url: chromaUrl, ...foreign });
+    const store = new ChromaVectorStore({ url: chromaUrl, ...foreign, target: 'test' });
     await expect(
       store.upsert('messages', [{ id: 'a', embedding: [1], document: 'x', metadata: {} }], {
         model: 'm',

@@ -21,7 +21,7 @@ async function uniqueIndexes(scope: DocumentScope, collection: string): Promise<
 }
 
 describeDocumentStoreContract(`MongoDB adapter from Node (${mongoKind})`, {
-  store: (scope) => new MongoDocumentStore(client, scope),
+  store: (scope) => new MongoDocumentStore(client, scope, { target: 'test' }),
   uniqueIndexes,
 });
 
@@ -101,7 +101,7 @@ function clientCountingReads(): { client: MongoClient; reads: Map<string, number
 describe('MongoDocumentStore specifics', () => {
   it('keeps each tenant in promethean_<provider>_<tenant>: one record per document, every slot in the log', async () => {
     const scope = scopeFor('layout');
-    const store = new MongoDocumentStore(client, scope);
+    const store = new MongoDocumentStore(client, scope, { target: 'test' });
     await store.upsertMany('jobs', [jobDoc(scope, 'request.000001')]);
     expect(store.databaseName).toBe(`promethean_contract_${scope.tenant}`);
     const db = client.db(store.databaseName);
@@ -137,7 +137,7 @@ describe('MongoDocumentStore specifics', () => {
   it('writes documents nobody has written yet without reading the log or the records', async () => {
     const scope = scopeFor('fresh');
     const { client: counting, reads } = clientCountingReads();
-    const store = new MongoDocumentStore(counting, scope);
+    const store = new MongoDocumentStore(counting, scope, { target: 'test' });
     const page = Array.from({ length: 100 }, (_, i) => ({
       ...scope,
       foreign_id: String(1_300_000_000_000_000_000n + BigInt(i)),
@@ -156,7 +156,7 @@ describe('MongoDocumentStore specifics', () => {
       .map((d) => ({ ...d, slots: { content: { version: '2', value: { text: 'edited' } } } }));
     expect(await store.upsertMany('messages', edits)).toEqual({ written: 50, unchanged: 0 });
     expect(reads.get('messages.slots')).toBeGreaterThan(0);
-    const read = await new MongoDocumentStore(client, scope).getMany(
+    const read = await new MongoDocumentStore(client, scope, { target: 'test' }).getMany(
       'messages',
       page.map((d) => d.foreign_id),
     );
@@ -165,14 +165,20 @@ describe('MongoDocumentStore specifics', () => {
       ...Array.from({ length: 50 }, (_, i) => ({ text: `message ${i + 50}` })),
     ]);
     expect(
-      await new MongoDocumentStore(client, scope).find('messages', { channel_id: 'c1' }, { limit: 200 }),
+      await new MongoDocumentStore(client, scope, { target: 'test' }).find(
+        'messages',
+        { channel_id: 'c1' },
+        { limit: 200 },
+      ),
     ).toHaveLength(100);
   });
 
   it('rebuilds a document whose log moved while it was being written, keeping every writer’s slots', async () => {
     const scope = scopeFor('race');
-    await new MongoDocumentStore(client, scope).upsertMany('jobs', [jobDoc(scope, 'job')]);
-    const racing = new MongoDocumentStore(clientWithRival(1), scope);
+    await new MongoDocumentStore(client, scope, { target: 'test' }).upsertMany('jobs', [
+      jobDoc(scope, 'job'),
+    ]);
+    const racing = new MongoDocumentStore(clientWithRival(1), scope, { target: 'test' });
     expect(await racing.upsertMany('jobs', [jobDoc(scope, 'mine')])).toEqual({ written: 1, unchanged: 0 });
     const record = await client
       .db(mongoDatabaseName(scope.provider, scope.tenant))
@@ -183,13 +189,17 @@ describe('MongoDocumentStore specifics', () => {
 
   it(`gives up after ${MAX_ROUNDS} rounds of a moving log with a retriable error, losing nothing`, async () => {
     const scope = scopeFor('starved');
-    await new MongoDocumentStore(client, scope).upsertMany('jobs', [jobDoc(scope, 'job')]);
-    const racing = new MongoDocumentStore(clientWithRival(Number.POSITIVE_INFINITY), scope);
+    await new MongoDocumentStore(client, scope, { target: 'test' }).upsertMany('jobs', [
+      jobDoc(scope, 'job'),
+    ]);
+    const racing = new MongoDocumentStore(clientWithRival(Number.POSITIVE_INFINITY), scope, {
+      target: 'test',
+    });
     await expect(racing.upsertMany('jobs', [jobDoc(scope, 'mine')])).rejects.toMatchObject({
       name: 'DocumentWriteConflictError',
       retryAfterMs: expect.any(Number),
     });
-    const calm = new MongoDocumentStore(client, scope);
+    const calm = new MongoDocumentStore(client, scope, { target: 'test' });
     const slots = Object.keys((await calm.get('jobs', 'backfill:1'))?.slots ?? {});
     expect(slots).toEqual(expect.arrayContaining(['job', 'mine']));
     // One rival for the first-record insert (which finds the record there), then one per rebuild round.
@@ -205,7 +215,7 @@ describe('MongoDocumentStore specifics', () => {
 
   it('answers get from the log even before a writer that died had rewritten the record', async () => {
     const scope = scopeFor('orphan');
-    const store = new MongoDocumentStore(client, scope);
+    const store = new MongoDocumentStore(client, scope, { target: 'test' });
     await store.upsertMany('jobs', [jobDoc(scope, 'job')]);
     const db = client.db(mongoDatabaseName(scope.provider, scope.tenant));
     await db
@@ -228,7 +238,7 @@ describe('MongoDocumentStore specifics', () => {
       serverSelectionTimeoutMS: 300,
     });
     try {
-      const store = new MongoDocumentStore(down, scopeFor('down'));
+      const store = new MongoDocumentStore(down, scopeFor('down'), { target: 'test' });
       await expect(store.count('messages')).rejects.toMatchObject({
         name: 'StoreUnavailableError',
         message: expect.stringContaining('promethean_contract_mongo-down'),

@@ -7,5 +7,5 @@ import { describeVectorStoreContract } from '../../storage/vector-store-contract
 const { chromaUrl } = readStorageEnv(env);
 
 describeVectorStoreContract(`Chroma at CHROMA_URL (workerd)`, {
-  store: (scope) => new ChromaVectorStore({ url: chromaUrl, ...scope }),
+  store: (scope) => new ChromaVectorStore({ url: chromaUrl, ...scope, target: 'test' }),
 });

@@ -1,0 +1,21 @@
+/**
+ * The embedded document store's SQLite schema (`TenantDocuments`), apart from the Durable Object so the
+ * contract tests can build the same table in any SQLite. Versioned by position: append, never edit.
+ */
+export const TENANT_DOCUMENTS_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE documents (
+     collection TEXT NOT NULL, provider TEXT NOT NULL, tenant TEXT NOT NULL, foreign_id TEXT NOT NULL,
+     sort_key TEXT NOT NULL, urn TEXT NOT NULL, index_json TEXT NOT NULL, slots_json TEXT NOT NULL,
+     deleted INTEGER NOT NULL,
+     PRIMARY KEY (collection, provider, tenant, foreign_id));
+   CREATE INDEX documents_by_sort ON documents (collection, sort_key)`,
+  // Channel pages (recent messages, the status page, backfill checks) without scanning the collection.
+  `CREATE INDEX documents_by_channel ON documents (collection, json_extract(index_json, '$.channel_id'), sort_key)`,
+  // count() and newest-first listings of live documents read this index instead of every row.
+  `CREATE INDEX documents_live ON documents (collection, deleted, sort_key)`,
+  // The target marker (`test` or `working`) and other facts about this database, written once.
+  'CREATE TABLE promethean_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+];
+
+/** The marker row: which kind of database this is (see shared/migrations/target-marker.ts). */
+export const TARGET_MARKER_SQL = "INSERT OR IGNORE INTO promethean_meta (key, value) VALUES ('target', ?)";

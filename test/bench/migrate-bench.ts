@@ -1,0 +1,318 @@
+/**
+ * `npm run bench:migrate -- --json`: re-embeds a seeded tenant (20,000 messages by default) from one model
+ * to another with the online migration (prepare → backfill → catch-up/dual-write → cutover, then rollback),
+ * against a real Chroma started here, while a live writer adds messages at --live-rate per second and a
+ * searcher queries throughout. Midway, drift is planted behind the pipeline's back (vectors deleted, text
+ * changed without an event, orphan vectors, and another tenant's collection pinned to the wrong dimension);
+ * the integrity report must find exactly that and repair it. Baseline in the same run: a plain re-backfill
+ * (wipe the collection, embed and write everything). The last line is one JSON object.
+ *
+ * The document store here is the in-memory adapter in this process (the embedded SQLite store lives inside
+ * workerd and is not driven by this script); the store move (embedded → MongoDB) is not built.
+ */
+import { parseArgs } from 'node:util';
+import { ChromaClient } from 'chromadb';
+import { messageVectorSource } from '../../functions/message-embedder/message-vector-source.ts';
+import { createdDocument, updatedDocument } from '../../functions/message-indexer/message-document.ts';
+import { hashedEmbedding } from '../../functions/models/offline-embedding.ts';
+import { ChromaVectorStore, chromaClientArgs } from '../../shared/effects/chroma-vector-store.ts';
+import { mergeDocument, type StoredDocument } from '../../shared/effects/document-store.ts';
+import type { VectorCollection } from '../../shared/effects/effect-ports.ts';
+import { MemoryDocumentStore } from '../../shared/effects/memory-document-store.ts';
+import { CHUNKER_VERSIONS, vectorCollectionName } from '../../shared/effects/vector-schema.ts';
+import {
+  collectionMetadata,
+  integrityReport,
+  repairIntegrity,
+} from '../../shared/migrations/integrity/integrity-report.ts';
+import type { Embedder } from '../../shared/migrations/integrity/vector-source.ts';
+import { ReembedMigration } from '../../shared/migrations/reembed/reembed-migration.ts';
+import { RoutedVectorStore } from '../../shared/migrations/reembed/routed-vector-store.ts';
+import { startChromaServer } from '../servers/chroma-server.ts';
+
+const { values } = parseArgs({
+  options: {
+    documents: { type: 'string', default: '20000' },
+    'live-rate': { type: 'string', default: '50' },
+    'page-size': { type: 'string', default: '500' },
+    planted: { type: 'string', default: '10' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.documents);
+const LIVE_RATE = Number(values['live-rate']);
+const PAGE = Number(values['page-size']);
+const PLANT = Number(values.planted);
+const OLD = { model: 'old-embed', dimension: 64 };
+const NEW = { model: 'new-embed', dimension: 128 };
+const log = (line: string) => console.error(line);
+const embedWith =
+  (spec: typeof OLD): Embedder =>
+  async (texts) => ({ ...spec, vectors: texts.map((t) => hashedEmbedding(t, spec.dimension)) });
+const scope = { provider: 'bench', tenant: 'duck' };
+
+function message(tenant: string, i: number): StoredDocument {
+  const id = String(9_000_000_000 + i);
+  return createdDocument(
+    { provider: 'bench', tenant },
+    {
+      urn: `urn:bench:message:${tenant}:${id}`,
+      foreign_id: id,
+      channel: { urn: `urn:bench:channel:${tenant}:c${i % 40}`, foreign_id: `c${i % 40}` },
+      is_direct: false,
+      author: { urn: `urn:bench:user:${tenant}:u${i % 17}`, foreign_id: `u${i % 17}`, bot: false },
+      content: `message ${i}: ducks ${i % 7} paddle ${i % 13} across pond ${i % 29}`,
+      created_at: '2026-01-01T00:00:00.000Z',
+      attachments: [],
+      mentions: { users: [], roles: [], everyone: false, bot: false },
+    },
+  );
+}
+
+const chromaServer = await startChromaServer({ log });
+try {
+  const url = chromaServer.url;
+  const chroma = new ChromaClient(chromaClientArgs(url));
+  const documents = new MemoryDocumentStore(scope);
+  const storeFor = (collection: VectorCollection, name: string) =>
+    new ChromaVectorStore({ url, ...scope, target: 'test', names: { [collection]: name } });
+  let secondaryFailures = 0;
+  const vectors = new RoutedVectorStore({
+    documents,
+    storeFor,
+    fallback: new ChromaVectorStore({ url, ...scope, target: 'test' }),
+    onSecondaryFailure: () => secondaryFailures++,
+  });
+  const writeEmbedded = async (docs: StoredDocument[], embed: Embedder) => {
+    await documents.upsertMany('messages', docs);
+    const sources = docs.map(messageVectorSource).flatMap((s) => (s.skip === undefined ? [s] : []));
+    const answer = await embed(sources.map((s) => s.text));
+    await vectors.upsert(
+      'messages',
+      sources.map((s, i) => ({
+        id: s.id,
+        embedding: answer.vectors[i]!,
+        document: s.text,
+        metadata: s.metadata,
+      })),
+      answer,
+    );
+  };
+
+  log(`seeding ${N} messages embedded with ${OLD.model}/${OLD.dimension}`);
+  for (let i = 0; i < N; i += 1000) {
+    await writeEmbedded(
+      Array.from({ length: Math.min(1000, N - i) }, (_, j) => message('duck', i + j)),
+      embedWith(OLD),
+    );
+  }
+  const base = vectorCollectionName('bench', 'duck', 'messages');
+  const migration = new ReembedMigration({
+    documents,
+    chroma,
+    scope,
+    collection: 'messages',
+    id: 'bench',
+    from: { name: base, spec: OLD },
+    to: { name: `${base}__v2`, spec: NEW },
+    embedNew: embedWith(NEW),
+    embedOld: embedWith(OLD),
+    sourceOf: messageVectorSource,
+    target: 'test',
+    pageSize: PAGE,
+  });
+
+  // Live traffic and search, all through the run.
+  let live = 0;
+  let searches = 0;
+  let searchErrors = 0;
+  let running = true;
+  const liveIds = new Set<string>();
+  const liveLoop = (async () => {
+    const started = performance.now();
+    while (running) {
+      const due = Math.floor(((performance.now() - started) / 1000) * LIVE_RATE);
+      const batch: StoredDocument[] = [];
+      while (live < due) batch.push(message('duck', N + live++));
+      if (batch.length > 0) {
+        for (const d of batch) liveIds.add(d.urn);
+        // The writer embeds with the model of the routed read collection, as the embedder must.
+        const pin = (await vectors.pinned('messages')) ?? OLD;
+        await writeEmbedded(batch, embedWith(pin.model === NEW.model ? NEW : OLD));
+      }
+      try {
+        const pin = await vectors.pinned('messages');
+        await vectors.query('messages', hashedEmbedding('ducks paddle', pin!.dimension), 5);
+        searches++;
+      } catch {
+        searchErrors++;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+
+  const started = performance.now();
+  await migration.prepare();
+  let state = await migration.state();
+  let planted: { ids: Set<string>; count: number } | undefined;
+  const newCol = () => chroma.getCollection({ name: `${base}__v2` });
+  while (state!.phase !== 'backfilled') {
+    state = await migration.backfillPage();
+    if (!planted && state.backfilled >= N / 2) {
+      // Planted behind the pipeline's back, in what the backfill already wrote.
+      const col = await newCol();
+      const done = (await col.get({ limit: 3 * PLANT, include: [] })).ids;
+      const deleted = done.slice(0, PLANT);
+      await col.delete({ ids: deleted });
+      const changed = done.slice(PLANT, 2 * PLANT);
+      for (const urn of changed) {
+        const foreign = urn.split(':').at(-1)!;
+        const doc = (await documents.get('messages', foreign))!;
+        const edit = updatedDocument(scope, {
+          urn,
+          foreign_id: foreign,
+          channel: { urn: 'urn:bench:channel:duck:c', foreign_id: doc.index.channel_id! },
+          is_direct: false,
+          content: `silently rewritten ${foreign}`,
+          edited_at: '2026-02-01T00:00:00.000Z',
+        });
+        await documents.upsertMany('messages', [mergeDocument(doc, edit).doc]);
+      }
+      const orphans = Array.from({ length: PLANT }, (_, i) => `urn:bench:message:duck:orphan-${i}`);
+      await col.add({
+        ids: orphans,
+        embeddings: orphans.map((o) => hashedEmbedding(o, NEW.dimension)),
+        documents: orphans,
+        metadatas: orphans.map((o) => ({ urn: o, channel_id: 'c0' })),
+      });
+      planted = { ids: new Set([...deleted, ...changed, ...orphans]), count: 3 * PLANT };
+    }
+  }
+  // Another tenant whose collection was made with the wrong dimension.
+  const wrongScope = { provider: 'bench', tenant: 'goose' };
+  const wrongName = vectorCollectionName('bench', 'goose', 'messages');
+  const wrongDocs = Array.from({ length: 200 }, (_, i) => message('goose', i));
+  const wrongCol = await chroma.createCollection({
+    name: wrongName,
+    embeddingFunction: null,
+    metadata: collectionMetadata({ ...NEW, dimension: 32 }, 'test', CHUNKER_VERSIONS.messages),
+  });
+  void wrongScope;
+  const { report } = await migration.catchUp();
+  const wrongInput = {
+    documents: wrongDocs,
+    sourceOf: messageVectorSource,
+    collection: wrongCol,
+    collectionName: wrongName,
+    expected: NEW,
+    embed: embedWith(NEW),
+  };
+  const wrongReport = await integrityReport(wrongInput);
+  const plantedFound = report.drift.filter((d) => planted?.ids.has(d.id)).length + wrongReport.drift.length;
+  const liveCaught = report.drift.filter((d) => liveIds.has(d.id)).length;
+  const unexplained =
+    report.drift.length - report.drift.filter((d) => planted?.ids.has(d.id) || liveIds.has(d.id)).length;
+  const wrongAfter = await repairIntegrity(wrongReport, {
+    ...wrongInput,
+    recreate: () =>
+      chroma.createCollection({
+        name: wrongName,
+        embeddingFunction: null,
+        metadata: collectionMetadata(NEW, 'test', CHUNKER_VERSIONS.messages),
+      }),
+    drop: () => chroma.deleteCollection({ name: wrongName }),
+  });
+  await migration.cutover();
+  const seconds = (performance.now() - started) / 1000;
+  await new Promise((r) => setTimeout(r, 1000));
+  running = false;
+  await liveLoop;
+
+  const allDocs = async () =>
+    documents.find('messages', {}, { limit: 10_000 }).then(async (first) => {
+      const out = [...first];
+      while (out.length % 10_000 === 0 && out.length > 0) {
+        const more = await documents.find('messages', {}, { limit: 10_000, before: out.at(-1)!.foreign_id });
+        if (more.length === 0) break;
+        out.push(...more);
+      }
+      return out;
+    });
+  const finalNew = await integrityReport({
+    documents: await allDocs(),
+    sourceOf: messageVectorSource,
+    collection: await newCol(),
+    collectionName: `${base}__v2`,
+    expected: NEW,
+  });
+  const plantedLeft = finalNew.drift.filter((d) => planted?.ids.has(d.id)).length + wrongAfter.drift.length;
+
+  const rbStart = performance.now();
+  await migration.rollback();
+  const rollbackSeconds = (performance.now() - rbStart) / 1000;
+  const finalOld = await integrityReport({
+    documents: await allDocs(),
+    sourceOf: messageVectorSource,
+    collection: await chroma.getCollection({ name: base }),
+    collectionName: base,
+    expected: OLD,
+  });
+
+  // Baseline: wipe and rebuild the same tenant with the new model, plainly.
+  const baseStart = performance.now();
+  const rebuildName = `${base}__rebuild`;
+  const rebuilt = await chroma.createCollection({
+    name: rebuildName,
+    embeddingFunction: null,
+    metadata: collectionMetadata(NEW, 'test', CHUNKER_VERSIONS.messages),
+  });
+  const everything = (await allDocs())
+    .map(messageVectorSource)
+    .flatMap((s) => (s.skip === undefined ? [s] : []));
+  for (let i = 0; i < everything.length; i += PAGE) {
+    const part = everything.slice(i, i + PAGE);
+    const answer = await embedWith(NEW)(part.map((s) => s.text));
+    await rebuilt.add({
+      ids: part.map((s) => s.id),
+      embeddings: answer.vectors,
+      documents: part.map((s) => s.text),
+      metadatas: part.map((s) => s.metadata),
+    });
+  }
+  const baselineSeconds = (performance.now() - baseStart) / 1000;
+
+  const result = {
+    bench: 'migrate',
+    documents: N,
+    document_store: 'memory (in-process); the embedded SQLite store is not driven by this script',
+    vector_store: 'chroma (local server)',
+    from: OLD,
+    to: NEW,
+    seconds: Number(seconds.toFixed(2)),
+    docs_per_s: Math.round(N / seconds),
+    live_writes_during: live,
+    live_rate_target: LIVE_RATE,
+    live_caught_up: liveCaught,
+    searches_during: searches,
+    search_errors: searchErrors,
+    planted_drift: (planted?.count ?? 0) + 1,
+    drift_found: plantedFound,
+    drift_unexplained: unexplained,
+    drift_repaired: (planted?.count ?? 0) + 1 - plantedLeft,
+    lost: finalNew.by_kind.missing_vector ?? 0,
+    duplicated: Math.max(0, finalNew.counts.vectors - finalNew.counts.expected_vectors),
+    final_new_collection_ok: finalNew.ok,
+    rollback_seconds: Number(rollbackSeconds.toFixed(2)),
+    after_rollback_old_collection_ok: finalOld.ok,
+    secondary_write_failures: secondaryFailures,
+    baseline: {
+      kind: 'wipe and re-backfill',
+      seconds: Number(baselineSeconds.toFixed(2)),
+      docs_per_s: Math.round(everything.length / baselineSeconds),
+    },
+    store_move: 'not built',
+  };
+  console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+} finally {
+  await chromaServer.stop();
+}

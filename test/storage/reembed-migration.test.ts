@@ -1,0 +1,252 @@
+/**
+ * The online re-embed against a real Chroma: search answers through every phase, new messages keep
+ * arriving, a killed worker and a Chroma restart resume from the checkpoint, and rollback from each phase
+ * leaves search answering from the old collection.
+ */
+import { messageVectorSource } from '@promethean/functions/message-embedder/message-vector-source';
+import { createdDocument, deletedDocument } from '@promethean/functions/message-indexer/message-document';
+import { hashedEmbedding } from '@promethean/functions/models/offline-embedding';
+import { ChromaVectorStore, chromaClientArgs } from '@promethean/shared/effects/chroma-vector-store';
+import type { StoredDocument } from '@promethean/shared/effects/document-store';
+import type { VectorCollection } from '@promethean/shared/effects/effect-ports';
+import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
+import { vectorCollectionName } from '@promethean/shared/effects/vector-schema';
+import { integrityReport } from '@promethean/shared/migrations/integrity/integrity-report';
+import type { Embedder } from '@promethean/shared/migrations/integrity/vector-source';
+import { ReembedMigration, type ReembedPhase } from '@promethean/shared/migrations/reembed/reembed-migration';
+import { RoutedVectorStore } from '@promethean/shared/migrations/reembed/routed-vector-store';
+import { ChromaClient } from 'chromadb';
+import { describe, expect, inject, it } from 'vitest';
+import { startChromaServer } from '../servers/chroma-server.ts';
+
+const { chromaUrl: sharedChroma } = inject('storageServers');
+const OLD = { model: 'old-embed', dimension: 8 };
+const NEW = { model: 'new-embed', dimension: 16 };
+const embedWith =
+  (spec: { model: string; dimension: number }): Embedder =>
+  async (texts) => ({ ...spec, vectors: texts.map((t) => hashedEmbedding(t, spec.dimension)) });
+
+function message(tenant: string, i: number): StoredDocument {
+  const id = String(5_000_000 + i);
+  return createdDocument(
+    { provider: 'contract', tenant },
+    {
+      urn: `urn:contract:message:${tenant}:${id}`,
+      foreign_id: id,
+      channel: { urn: `urn:contract:channel:${tenant}:c`, foreign_id: 'c' },
+      is_direct: false,
+      author: { urn: `urn:contract:user:${tenant}:u`, foreign_id: 'u', bot: false },
+      content: `duck fact ${i}`,
+      created_at: '2026-01-01T00:00:00.000Z',
+      attachments: [],
+      mentions: { users: [], roles: [], everyone: false, bot: false },
+    },
+  );
+}
+
+/** A tenant with `n` messages embedded with the old model, plus the pieces a live writer and a migration use. */
+async function tenantWith(tenant: string, n: number, url = sharedChroma) {
+  const scope = { provider: 'contract', tenant };
+  const documents = new MemoryDocumentStore(scope);
+  const storeFor = (collection: VectorCollection, name: string) =>
+    new ChromaVectorStore({ url, ...scope, target: 'test', names: { [collection]: name } });
+  const fallback = new ChromaVectorStore({ url, ...scope, target: 'test' });
+  const failures: string[] = [];
+  const vectors = new RoutedVectorStore({
+    documents,
+    storeFor,
+    fallback,
+    onSecondaryFailure: (_c, _n, ids) => failures.push(...ids),
+  });
+  /** What the message-embedder does for new messages: document first, then vectors with the deployment's model. */
+  const live = async (docs: StoredDocument[], embed: Embedder) => {
+    await documents.upsertMany('messages', docs);
+    const merged = await documents.getMany(
+      'messages',
+      docs.map((d) => d.foreign_id),
+    );
+    const sources = merged.map(messageVectorSource);
+    const keep = sources.flatMap((s) => (s.skip === undefined ? [s] : []));
+    if (keep.length > 0) {
+      const answer = await embed(keep.map((s) => s.text));
+      await vectors.upsert(
+        'messages',
+        keep.map((s, i) => ({
+          id: s.id,
+          embedding: answer.vectors[i]!,
+          document: s.text,
+          metadata: s.metadata,
+        })),
+        answer,
+      );
+    }
+    const gone = sources.filter((s) => s.skip !== undefined).map((s) => s.id);
+    if (gone.length > 0) await vectors.delete('messages', gone);
+  };
+  await live(
+    Array.from({ length: n }, (_, i) => message(tenant, i)),
+    embedWith(OLD),
+  );
+  const base = vectorCollectionName('contract', tenant, 'messages');
+  const chroma = new ChromaClient(chromaClientArgs(url));
+  const migration = () =>
+    new ReembedMigration({
+      documents,
+      chroma,
+      scope,
+      collection: 'messages',
+      id: 'to-new-embed',
+      from: { name: base, spec: OLD },
+      to: { name: `${base}__v2`, spec: NEW },
+      embedNew: embedWith(NEW),
+      embedOld: embedWith(OLD),
+      sourceOf: messageVectorSource,
+      target: 'test',
+      pageSize: 25,
+    });
+  const search = async () => {
+    const pin = await vectors.pinned('messages');
+    const matches = await vectors.query('messages', hashedEmbedding('duck fact', pin!.dimension), 3);
+    return { pin, matches };
+  };
+  const verify = async (name: string, spec: typeof OLD) => {
+    const all: StoredDocument[] = await documents.find('messages', {}, { limit: 10_000 });
+    return integrityReport({
+      documents: all,
+      sourceOf: messageVectorSource,
+      collection: await chroma.getCollection({ name }),
+      collectionName: name,
+      expected: spec,
+    });
+  };
+  const cleanup = async () => {
+    for (const name of [base, `${base}__v2`]) await chroma.deleteCollection({ name }).catch(() => undefined);
+  };
+  return { documents, vectors, live, migration, search, verify, cleanup, base, failures, chroma };
+}
+
+describe('online re-embed', { timeout: 60_000 }, () => {
+  it('re-embeds while messages keep arriving; search answers through every phase; cutover flips reads', async () => {
+    const t = await tenantWith('reembed-run', 120);
+    const m = t.migration();
+    await m.prepare();
+    expect((await t.search()).pin).toEqual(OLD);
+    let i = 120;
+    let state = await m.state();
+    while (state!.phase !== 'backfilled') {
+      state = await m.backfillPage();
+      // Live traffic between pages: new messages, and a delete, with the deployment's (old) model.
+      await t.live([message('reembed-run', i++), message('reembed-run', i++)], embedWith(OLD));
+      const answer = await t.search();
+      expect(answer.pin).toEqual(OLD);
+      expect(answer.matches.length).toBe(3);
+    }
+    await t.live(
+      [
+        deletedDocument(
+          { provider: 'contract', tenant: 'reembed-run' },
+          {
+            urn: message('reembed-run', 7).urn,
+            foreign_id: '5000007',
+            channel: { urn: 'urn:contract:channel:reembed-run:c', foreign_id: 'c' },
+            is_direct: false,
+            deleted_at: '2026-01-03T00:00:00.000Z',
+          },
+        ),
+      ],
+      embedWith(OLD),
+    );
+    const { report } = await m.catchUp();
+    expect(report.by_kind.missing_vector).toBeGreaterThan(0); // the messages that arrived during the backfill
+    expect(report.by_kind.orphan_vector).toBe(1); // the deleted one
+    // Dual-write: a message written with the old model lands in the old collection; catch-up brings it over.
+    await t.live([message('reembed-run', i++)], embedWith(OLD));
+    const cut = await m.cutover();
+    expect(cut.phase).toBe('cut_over');
+    const after = await t.search();
+    expect(after.pin).toEqual(NEW);
+    expect(after.matches.length).toBe(3);
+    // After cutover the deployment embeds with the new model; writes land in the new collection.
+    await t.live([message('reembed-run', i++)], embedWith(NEW));
+    const check = await t.verify(`${t.base}__v2`, NEW);
+    expect(check).toMatchObject({ ok: true, counts: { expected_vectors: i - 1, vectors: i - 1 } }); // 0 lost, 0 duplicated
+    await m.decommission();
+    expect(await t.chroma.getCollection({ name: t.base }).catch(() => 'gone')).toBe('gone');
+    await t.cleanup();
+  });
+
+  it('a killed worker resumes the backfill from its checkpoint, without duplicates', async () => {
+    const t = await tenantWith('reembed-kill', 110);
+    await t.migration().prepare();
+    await t.migration().backfillPage();
+    const second = await t.migration().backfillPage();
+    expect(second).toMatchObject({ pages: 2, backfilled: 50 });
+    // The worker dies here: a new one builds its migration from the same store and carries on.
+    let state = await t.migration().backfillPage();
+    while (state.phase !== 'backfilled') state = await t.migration().backfillPage();
+    expect(state).toMatchObject({ backfilled: 110, pages: 5 });
+    expect((await t.verify(`${t.base}__v2`, NEW)).ok).toBe(true);
+    await t.cleanup();
+  });
+
+  it('a Chroma restart mid-backfill fails the page, and the retried page resumes', async () => {
+    const server = await startChromaServer({ log: () => undefined });
+    try {
+      const t = await tenantWith('reembed-restart', 60, server.url);
+      const m = t.migration();
+      await m.prepare();
+      await m.backfillPage();
+      await server.kill();
+      await expect(m.backfillPage()).rejects.toThrow();
+      await server.restart();
+      let state = await m.backfillPage();
+      expect(state.pages).toBe(2);
+      while (state.phase !== 'backfilled') state = await m.backfillPage();
+      await m.catchUp();
+      await m.cutover();
+      expect((await t.verify(`${t.base}__v2`, NEW)).ok).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.each<ReembedPhase>(['prepared', 'backfilling', 'backfilled', 'dual_write', 'cut_over'])(
+    'rollback from %s leaves search answering from the old collection, in step with the documents',
+    async (phase) => {
+      const t = await tenantWith(`reembed-rb-${phase.replace('_', '')}`, 60);
+      const m = t.migration();
+      let state = await m.prepare();
+      let i = 60;
+      const steps: Record<ReembedPhase, () => Promise<unknown>> = {
+        prepared: async () => undefined,
+        backfilling: () => m.backfillPage(),
+        backfilled: async () => {
+          while (state.phase !== 'backfilled') state = await m.backfillPage();
+        },
+        dual_write: () => m.catchUp(),
+        cut_over: () => m.cutover(),
+        decommissioned: async () => undefined,
+        rolled_back: async () => undefined,
+      };
+      for (const p of ['backfilling', 'backfilled', 'dual_write', 'cut_over'] as const) {
+        if (
+          ['prepared', 'backfilling', 'backfilled', 'dual_write', 'cut_over'].indexOf(phase) <
+          ['prepared', 'backfilling', 'backfilled', 'dual_write', 'cut_over'].indexOf(p)
+        )
+          break;
+        await steps[p]();
+        state = (await m.state())!;
+      }
+      expect(state.phase).toBe(phase);
+      // A message arrives with the model in force: after cutover that is the new one.
+      await t.live([message(t.base.split('__')[1]!, i++)], embedWith(phase === 'cut_over' ? NEW : OLD));
+      const rolled = await m.rollback();
+      expect(rolled.phase).toBe('rolled_back');
+      const answer = await t.search();
+      expect(answer.pin).toEqual(OLD);
+      expect(answer.matches.length).toBe(3);
+      expect(await t.verify(t.base, OLD)).toMatchObject({ ok: true, counts: { vectors: i } });
+      await t.cleanup();
+    },
+  );
+});

@@ -47,6 +47,11 @@ export interface FakeDiscordOptions {
   gateway?: GatewayOptions;
   /** Answer callbacks for unregistered interactions with 10062 instead of registering them. */
   strictInteractions?: boolean;
+  /**
+   * Answer every REST request this long after it was counted (Discord counts at arrival, then
+   * handles it and the answer travels back). Default 0; `setResponseDelay` changes it.
+   */
+  responseDelayMs?: number;
 }
 
 /** A running fake. */
@@ -63,6 +68,8 @@ export interface FakeDiscord {
   gateway: FakeDiscordGateway;
   /** Clears state, rate-limit windows and faults (not gateway sessions). */
   reset(): void;
+  /** From now on, answer REST requests `ms` after counting them. */
+  setResponseDelay(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -139,6 +146,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       sessionStartLimit: (botUserId) => gateway.sessionStartLimit(botUserId),
     },
     strictInteractions: options.strictInteractions ?? false,
+    responseDelayMs: options.responseDelayMs ?? 0,
   });
   const reset = () => {
     state.reset();
@@ -168,6 +176,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     faults,
     gateway,
     reset,
+    setResponseDelay(ms) {
+      pipeline.responseDelayMs = ms;
+    },
     async stop() {
       await gateway.stop();
       server.closeAllConnections();

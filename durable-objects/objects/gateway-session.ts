@@ -182,8 +182,9 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   async #armAlarm(): Promise<void> {
     const r = this.#record;
     if (r?.desired !== 'running' || r.status === 'stopped') return;
-    // The first reconnect is almost immediate (Discord's advice for resumable closes); then exponential.
-    const backoff = r.failures <= 1 ? 250 : Math.min(60_000, 1000 * 2 ** Math.min(r.failures - 2, 6));
+    // The first reconnect goes at once (a resume needs no wait; identifies wait for their slot in
+    // #gatewayUrl); then exponential.
+    const backoff = r.failures <= 1 ? 0 : Math.min(60_000, 1000 * 2 ** Math.min(r.failures - 2, 6));
     const at =
       this.#ws && this.#heartbeatMs !== null
         ? this.#nextHeartbeatAt
@@ -386,6 +387,10 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     r.status = 'reconnecting';
     r.failures++;
     await this.#save(r);
+    // A resumable session reconnects at once: Discord asks for no wait there, and every millisecond
+    // is a millisecond of events queued at Discord. Repeated failures still back off (the alarm).
+    if (r.failures <= 1 && r.session_id !== undefined && r.resume_gateway_url !== undefined)
+      await this.#connect(r);
     await this.#armAlarm();
   }
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { BucketQueue } from './bucket-queue.ts';
-import { GlobalLimiter } from './global-limiter.ts';
 import { ManualClock } from './manual-clock.ts';
 
 describe('BucketQueue', () => {
@@ -48,36 +47,5 @@ describe('BucketQueue', () => {
     const q = new BucketQueue('abc:123', clock);
     q.update(5, 3, 1_000);
     expect(q.state()).toEqual({ id: 'abc:123', limit: 5, remaining: 3, reset_in_ms: 1_000, waiting: 0 });
-  });
-});
-
-describe('GlobalLimiter', () => {
-  it('counts a request from its send until one second after its answer', async () => {
-    const clock = new ManualClock();
-    const g = new GlobalLimiter(3, clock);
-    for (let i = 0; i < 3; i++) await g.acquire();
-    // All three still in flight: nothing else may go, whatever the time.
-    await clock.advance(5_000);
-    expect(g.waitMs()).toBeGreaterThan(0);
-    g.release();
-    g.release();
-    g.release();
-    expect(g.waitMs()).toBe(1_000);
-    let fourth = false;
-    const pending = g.acquire().then(() => {
-      fourth = true;
-    });
-    await clock.advance(999);
-    expect(fourth).toBe(false);
-    await clock.advance(1);
-    await pending;
-    expect(fourth).toBe(true);
-  });
-
-  it('stops everything during a global 429', async () => {
-    const clock = new ManualClock();
-    const g = new GlobalLimiter(50, clock);
-    g.block(1_500);
-    expect(g.waitMs()).toBe(1_500);
   });
 });

@@ -100,7 +100,7 @@ export class RestExecutor {
     if (stored) return JSON.parse(stored) as RestResult;
     const running = this.#inflight.get(key);
     if (running) return running;
-    const attempt = this.#guarded(call).then((result) => {
+    const attempt = this.#guarded(call).then(async (result) => {
       // Transient failures are not remembered, so a redelivery can still succeed.
       if (result.ok || (result.status >= 400 && result.status < 500 && result.status !== 429)) {
         this.#o.state.storeResult(
@@ -108,6 +108,8 @@ export class RestExecutor {
           JSON.stringify(result),
           this.#o.clock.now() + this.#o.idempotencyTtlMs,
         );
+        // Durable before anyone hears of it, so a retry after a crash still finds it.
+        await this.#o.state.flush();
       }
       return result;
     });
@@ -172,10 +174,10 @@ export class RestExecutor {
         );
       }
       const response = await queue.run(async () => {
-        await this.#global.acquire();
+        const release = await this.#global.acquire();
         this.sent++;
         const r = await this.#o.fetch(this.#request(call)).catch((e: unknown) => e as Error);
-        this.#global.release();
+        release(!(r instanceof Error));
         // Headers are applied before the queue lets the next request go, so it never races them.
         if (!(r instanceof Error)) this.#applyHeaders(call, queue, r);
         return r;

@@ -23,6 +23,16 @@ export interface BudgetReport {
   reopens_in_ms: number;
 }
 
+const RESULT_PREFIX = 'result:';
+/** `expiry:<zero-padded expires_at>:<key>`, so the sweep lists only what has expired. */
+const EXPIRY_PREFIX = 'expiry:';
+const expiryKey = (at: number) => String(at).padStart(16, '0');
+
+interface StoredResult {
+  result_json: string;
+  expires_at: number;
+}
+
 export class RestState {
   readonly #storage: DurableObjectStorage;
 
@@ -81,23 +91,28 @@ export class RestState {
     runSql(this.#storage, 'DELETE FROM token_state');
   }
 
+  /**
+   * Idempotent results live in the key-value API, not SQL, because only its writes can be
+   * unconfirmed: a confirmed write holds every outgoing message of the object, Discord calls
+   * included, until it is durable, which under load adds the commit time to every call's round trip
+   * and so to the global limiter's accounting. The caller still gets its answer only after
+   * `flush()`, so nothing is acknowledged before it is stored.
+   */
   storedResult(key: string, now: number): string | undefined {
-    return runSql<{ result_json: string }>(
-      this.#storage,
-      'SELECT result_json FROM idempotent_results WHERE key = ? AND expires_at > ?',
-      key,
-      now,
-    )[0]?.result_json;
+    const row = this.#storage.kv.get<StoredResult>(`${RESULT_PREFIX}${key}`);
+    return row !== undefined && row.expires_at > now ? row.result_json : undefined;
   }
 
   storeResult(key: string, resultJson: string, expiresAt: number): void {
-    runSql(
-      this.#storage,
-      'INSERT OR REPLACE INTO idempotent_results (key, result_json, expires_at) VALUES (?, ?, ?)',
-      key,
-      resultJson,
-      expiresAt,
-    );
+    const row: StoredResult = { result_json: resultJson, expires_at: expiresAt };
+    const unconfirmed = { allowUnconfirmed: true };
+    void this.#storage.put(`${RESULT_PREFIX}${key}`, row, unconfirmed);
+    void this.#storage.put(`${EXPIRY_PREFIX}${expiryKey(expiresAt)}:${key}`, key, unconfirmed);
+  }
+
+  /** Resolves once every write so far is durable (unconfirmed ones included). */
+  flush(): Promise<void> {
+    return this.#storage.sync();
   }
 
   holdInteractionToken(urn: string, applicationId: string, token: string, expiresAt: number): void {
@@ -125,10 +140,19 @@ export class RestState {
     let removed = 0;
     for (const [sql, arg] of [
       ['DELETE FROM invalid_requests WHERE at <= ?', now - invalidWindowS * 1000],
+      // Results stored before they moved to the key-value API.
       ['DELETE FROM idempotent_results WHERE expires_at <= ?', now],
       ['DELETE FROM interaction_tokens WHERE expires_at <= ?', now],
     ] as const) {
       removed += this.#storage.sql.exec(sql, arg).rowsWritten;
+    }
+    const expired = this.#storage.kv.list<string>({
+      prefix: EXPIRY_PREFIX,
+      end: `${EXPIRY_PREFIX}${expiryKey(now)}`,
+    });
+    for (const [expiry, key] of [...expired]) {
+      this.#storage.kv.delete(expiry);
+      if (this.#storage.kv.delete(`${RESULT_PREFIX}${key}`)) removed++;
     }
     return removed;
   }

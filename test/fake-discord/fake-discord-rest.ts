@@ -53,6 +53,11 @@ export interface FakeDiscordOptions {
    * (`true` for the defaults). Without it, voice joins get an endpoint where nothing listens.
    */
   voice?: FakeVoiceServerOptions | true;
+  /**
+   * Answer every REST request this long after it was counted (Discord counts at arrival, then
+   * handles it and the answer travels back). Default 0; `setResponseDelay` changes it.
+   */
+  responseDelayMs?: number;
 }
 
 /** A running fake. */
@@ -71,6 +76,8 @@ export interface FakeDiscord {
   voice: FakeVoiceServer | null;
   /** Clears state, rate-limit windows and faults (not gateway sessions). */
   reset(): void;
+  /** From now on, answer REST requests `ms` after counting them. */
+  setResponseDelay(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -156,6 +163,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       sessionStartLimit: (botUserId) => gateway.sessionStartLimit(botUserId),
     },
     strictInteractions: options.strictInteractions ?? false,
+    responseDelayMs: options.responseDelayMs ?? 0,
   });
   const reset = () => {
     state.reset();
@@ -186,6 +194,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     gateway,
     voice,
     reset,
+    setResponseDelay(ms) {
+      pipeline.responseDelayMs = ms;
+    },
     async stop() {
       await gateway.stop();
       server.closeAllConnections();

@@ -37,6 +37,8 @@ export interface RestPipelineDeps {
   routes: RouteTable;
   gateway: GatewayInfo;
   strictInteractions: boolean;
+  /** Every answer waits this long after the request was counted. */
+  responseDelayMs?: number;
 }
 
 type Auth = { kind: 'none' } | { kind: 'invalid' } | { kind: 'bot'; bot: BotIdentity };
@@ -69,9 +71,11 @@ function parseBody(raw: string): { ok: true; value: unknown } | { ok: false } {
 /** Answers REST requests like Discord and records each one. */
 export class RestPipeline {
   readonly #d: RestPipelineDeps;
+  responseDelayMs: number;
 
   constructor(deps: RestPipelineDeps) {
     this.#d = deps;
+    this.responseDelayMs = deps.responseDelayMs ?? 0;
   }
 
   /** Answers one request under `/api/v10`. */
@@ -101,6 +105,8 @@ export class RestPipeline {
     });
     this.#d.state.invalid.record(bot ?? 'anonymous', response.status, response.headers['X-RateLimit-Scope']);
     if (response.status === 429) this.#d.state.countRateLimited();
+    // Counted at arrival above; the answer still takes Discord's handling time and the trip back.
+    if (this.responseDelayMs > 0) await sleep(this.responseDelayMs);
     return response;
   }
 

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BootstrapConfigError, bootstrapAccessConfig } from './deploy/bootstrap-config.ts';
+import { bootstrapAccessConfig } from './deploy/bootstrap-config.ts';
 import { deployedEnvironmentProblems } from './deploy/deployed-environment.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -80,7 +80,7 @@ try {
       : 'deployed. Secrets: see README "Deploying" (wrangler secret put ...); they survive redeploys.',
   );
 } catch (e) {
-  console.error(e instanceof BootstrapConfigError || e instanceof Error ? e.message : String(e));
+  console.error(e instanceof Error ? e.message : String(e));
   process.exitCode = 1;
 } finally {
   rmSync(bootstrap, { force: true });

@@ -22,6 +22,7 @@ import {
   sessionStoreOf,
   verifiedSessionId,
 } from '../src/middleware/admin-session.ts';
+import { connectingIp } from '../src/middleware/load-shedding.ts';
 import { html, type SafeHtml } from './html.ts';
 import { newNonce, pageHeaders } from './page-layout.ts';
 import { type SearchRequest, searchResults } from './search-section.ts';
@@ -46,11 +47,6 @@ const SignIn = z.object({ token: z.string().min(1).max(1024) });
 async function pageAccess(c: Context<Env>): Promise<'ok' | 'disabled' | 'refused'> {
   const access = await adminAccess(c);
   return access.ok ? 'ok' : access.reason;
-}
-
-/** Who is signing in, for the per-client attempt limit. */
-function clientOf(c: Context<Env>): string {
-  return c.req.header('cf-connecting-ip') ?? c.req.header('x-real-ip') ?? 'unknown-client';
 }
 
 function page(c: Context<Env>, body: SafeHtml, status: 200 | 401 | 429 | 503, nonce: string) {
@@ -110,7 +106,7 @@ statusPageRoutes.post('/sign-in', async (c) => {
   if (expected === undefined || !sessions) return page(c, signInPage({ nonce, disabled: true }), 503, nonce);
   // A sign-in form posted from another site would sign the browser in to the attacker's choosing.
   if (!fromSameOrigin(c)) throw new HTTPException(403, { message: 'cross-site sign-in refused' });
-  const client = clientOf(c);
+  const client = connectingIp(c);
   const now = Date.now();
   const wait = await sessions.signInWait(client, now);
   if (wait > 0) {

@@ -22,7 +22,8 @@ export interface LoadSheddingOptions {
   onShed?: (kind: 'saturated' | 'client_limit', path: string) => void;
 }
 
-const connectingIp = (c: Context): string =>
+/** The client a request comes from, as Cloudflare reports it (per-client limits key on it). */
+export const connectingIp = (c: Context): string =>
   c.req.header('cf-connecting-ip') ?? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? 'unknown';
 
 function assertPositiveInteger(name: string, value: number): void {

@@ -97,6 +97,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   #lastAckAt: number | null = null;
   #pingMs: number | null = null;
   #limiter = new SendLimiter();
+  #connecting = false;
   #tail: Promise<void> = Promise.resolve();
   /** Voice updates reach the voice host link one after another, in the order the gateway sent them. */
   #voiceTail: Promise<void> = Promise.resolve();
@@ -105,7 +106,19 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       this.#record = await ctx.storage.get<SessionRecord>('session');
+      // A new instance of a running session has no socket (evicted, deployed, crashed): whatever woke
+      // it, reconnect now rather than at the alarm left for the next heartbeat, up to 41 s away.
+      const r = this.#record;
+      if (r?.desired === 'running' && r.status !== 'stopped') {
+        const at = await ctx.storage.getAlarm();
+        if (at === null || at > Date.now() + 10) await ctx.storage.setAlarm(Date.now() + 10);
+      }
     });
+  }
+
+  /** Drops this instance as an eviction or a deploy would (development routes and benchmarks only). */
+  async simulateEviction(): Promise<void> {
+    this.ctx.abort('simulated eviction');
   }
 
   /** Starts (or keeps running) the session for a tenant and shard; validates intents first. */
@@ -177,6 +190,8 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     if (r?.desired !== 'running' || r.status === 'stopped') return;
     const now = Date.now();
     if (!this.#ws) {
+      // One connect at a time: an alarm may fire while a start() or a close handler is still connecting.
+      if (this.#connecting) return;
       await this.#connect(r);
     } else if (this.#heartbeatMs !== null && now >= this.#nextHeartbeatAt) {
       if (this.#awaitingAck) {
@@ -202,6 +217,15 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   }
 
   async #connect(r: SessionRecord): Promise<void> {
+    this.#connecting = true;
+    try {
+      await this.#open(r);
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  async #open(r: SessionRecord): Promise<void> {
     const resuming = r.session_id !== undefined && r.resume_gateway_url !== undefined;
     try {
       const url = resuming ? r.resume_gateway_url! : await this.#gatewayUrl(r);

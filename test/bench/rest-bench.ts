@@ -125,6 +125,8 @@ function fakeCounters(): {
   };
 }
 
+let failuresShown = 0;
+
 async function runOurs(w: Workload, run: string): Promise<ReturnType<typeof summarize>> {
   log('starting the access Worker under wrangler dev...');
   const worker = await startAccessWorker(
@@ -139,7 +141,11 @@ async function runOurs(w: Workload, run: string): Promise<ReturnType<typeof summ
         body: JSON.stringify({ channel_id: job.channel, content: job.content, idempotency_key: job.key }),
       });
       const body = (await res.json()) as { results?: Array<{ ok: boolean }> };
-      return res.ok && (body.results ?? []).every((r) => r.ok);
+      const ok = res.ok && (body.results ?? []).every((r) => r.ok);
+      // The first few failures are shown, so a failed count comes with its reason.
+      if (!ok && ++failuresShown <= 3)
+        log(`ours failed: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+      return ok;
     };
     await runBounded(
       quietJobs(w, run).map((job) => () => send(job)),

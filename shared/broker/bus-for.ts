@@ -6,7 +6,6 @@
  */
 import { z } from 'zod';
 import { NonRetriableError } from '../agent/agent-errors.ts';
-import type { BrokerClient } from './broker-client.ts';
 import type { BusRoute } from './bus-routes.ts';
 import { InMemoryBroker } from './in-memory-broker.ts';
 import type { InMemoryBrokerOptions } from './in-memory-broker-options.ts';

@@ -8,6 +8,7 @@ import { queueBusFor } from '@promethean/shared/broker/bus-for';
 import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import type { EffectPorts } from '@promethean/shared/effects/effect-ports';
 import { type EmbeddingCacheLookup, withEmbeddingCache } from '@promethean/shared/effects/embedding-cache';
+import { StorageConfigurationError } from '@promethean/shared/effects/storage-errors';
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
@@ -55,6 +56,16 @@ function cachedEmbeddings(
       provider: tenant.provider,
       tenant: tenant.tenant,
       ...(onLookup && { onLookup }),
+      onStoreError: (e) =>
+        console.warn(
+          JSON.stringify({
+            level: 'warn',
+            msg: 'embedding cache store failed; embedding without it',
+            provider: tenant.provider,
+            tenant: tenant.tenant,
+            error: String(e),
+          }),
+        ),
     }),
   };
 }
@@ -89,7 +100,15 @@ export function createFunctionsRuntime(
     // One read of the tenant's runtime settings per invocation (config.patch; shared/agent/tenant-config.ts).
     configOverlay: async (tenant, agent) => {
       const documents = ports(tenant).documents;
-      return documents ? overlayFor(await readTenantConfig(documents, tenant), agent) : undefined;
+      if (!documents) return undefined;
+      try {
+        return overlayFor(await readTenantConfig(documents, tenant), agent);
+      } catch (e) {
+        // A tenant whose document store is not configured cannot have runtime settings (config.patch needs
+        // the store too): its agents that need no documents keep running on their static settings.
+        if (e instanceof StorageConfigurationError) return undefined;
+        throw e;
+      }
     },
     sink: consoleSink(logLevelFor(env)),
     clock: systemClock,

@@ -147,4 +147,22 @@ describe('embedding cache', () => {
     expect((await c.port.complete({ system: '', messages: [] })).text).toBe('x');
     expect(c.lookups).toEqual([]);
   });
+
+  it('embeds without the cache when its store fails, and says so', async () => {
+    const inner = countingModel();
+    const errors: unknown[] = [];
+    const broken = {
+      getMany: async () => Promise.reject(new Error('store down')),
+      upsertMany: async () => Promise.reject(new Error('store down')),
+    } as unknown as MemoryDocumentStore;
+    const port = withEmbeddingCache(inner.port, broken, {
+      model: 'm1',
+      ...scope('duck'),
+      onStoreError: (e) => errors.push(e),
+    });
+    const answer = await port.embed(['still works']);
+    expect(answer.vectors).toHaveLength(1);
+    expect(inner.asked).toEqual([['still works']]);
+    expect(errors).toHaveLength(2);
+  });
 });

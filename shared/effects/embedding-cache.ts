@@ -25,6 +25,8 @@ export interface EmbeddingCacheOptions {
   tenant: string;
   /** Told after every `embed` call (the ops recorder counts hits and misses for /metrics and the ledger). */
   onLookup?: (lookup: EmbeddingCacheLookup) => void;
+  /** Told when the store could not be read or written (the call went on without the cache). */
+  onStoreError?: (error: unknown) => void;
 }
 
 /** The stored slot; a record whose model or dimension disagrees with the call is a miss, never a wrong vector. */
@@ -112,7 +114,10 @@ export function withEmbeddingCache(
         slots: { vector: { version: '1', value } },
       };
     });
-    await documents.upsertMany(EMBEDDING_CACHE_COLLECTION, records);
+    // The vectors are the answer; failing to remember them only costs a model call next time.
+    await documents
+      .upsertMany(EMBEDDING_CACHE_COLLECTION, records)
+      .catch((e: unknown) => options.onStoreError?.(e));
     return { answer, fresh };
   };
 
@@ -126,7 +131,11 @@ export function withEmbeddingCache(
     if (texts.length === 0) return models.embed(texts);
     const hashes = await Promise.all(texts.map((t) => inputHash(t)));
     const ids = await Promise.all(hashes.map((h) => embeddingCacheId(model, h)));
-    const cached = await lookUp([...new Set(ids)]);
+    // A cache that cannot be read is a miss, never a failed embed.
+    const cached = await lookUp([...new Set(ids)]).catch((e: unknown) => {
+      options.onStoreError?.(e);
+      return new Map<string, CachedVector>();
+    });
     const all = texts.map((_, i) => i);
     const missing = distinct(
       ids,

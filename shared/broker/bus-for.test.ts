@@ -44,7 +44,7 @@ describe('busFor', () => {
     const broker = busFor({ BUS_EVENTS: recordingQueue(events), BUS_ACCESS: recordingQueue(access) });
     expect(broker).toBeInstanceOf(QueueBroker);
     await broker.publish(message);
-    expect(events.map((b) => b.envelope.id)).toEqual(['m1']);
+    expect(events.map((b) => (b.envelope as { id: string }).id)).toEqual(['m1']);
     expect(access).toEqual([]);
     expect(brokerImplOf({ BROKER_IMPL: '' })).toBe('queue');
     expect(brokerImplOf({ BROKER_IMPL: ' queue ' })).toBe('queue');

@@ -6,8 +6,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import { Health } from '@promethean/schemas/ops/ops-messages';
 import { createEnvelope, randomIds } from '@promethean/shared/agent/envelope-factory';
-import type { QueueBody } from '@promethean/shared/broker/queue-body';
-import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import { queueBusFor } from '@promethean/shared/broker/bus-for';
+import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { ProviderRegistry, type TenantView } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
 import { dispatchEnvelopes, publishDispatch } from '../gateway/dispatch-publisher.ts';
@@ -499,10 +499,11 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   }
 
   #broker(): QueueBroker {
-    return new QueueBroker({
-      queues: { BUS_EVENTS: this.env.BUS_EVENTS as Queue<QueueBody> },
-      routes: [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }],
-    });
+    return queueBusFor(
+      this.env,
+      { bindings: ['BUS_EVENTS'], routes: [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }] },
+      'the gateway session',
+    );
   }
 
   async #publishHealth(): Promise<void> {

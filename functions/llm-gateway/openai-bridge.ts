@@ -4,7 +4,7 @@
  * `Retry-After` and `retry-after-ms`, the same hints the WebSocket's `error` events carry.
  */
 import {
-  ChatCompletionAction,
+  type ChatCompletionAction,
   FunctionTool,
   GatewayChatMessage,
   type GatewayEvent,
@@ -107,18 +107,21 @@ export function openAiBridge(options: BridgeOptions): Hono {
       return errorResponse(c, new GatewayError(admission.code, admission.message, admission.retryAfterMs));
     const id = `chatcmpl-${newId()}`;
     const created = Math.floor(now() / 1000);
-    const action = ChatCompletionAction.parse({
+    // The body was validated once above with the same message and tool schemas the WebSocket uses;
+    // the action is built from it rather than parsed a second time (a 2 MB body would be walked twice).
+    const action: ChatCompletionAction = {
       type: 'chat.completion',
       request_id: id,
       model: request.model,
       messages: request.messages,
       stream: request.stream === true,
+      use_platform_tools: false,
       ...(request.temperature != null && { temperature: request.temperature }),
       ...(request.max_tokens != null && { max_tokens: request.max_tokens }),
       ...(request.tools && { tools: request.tools }),
       ...(request.tool_choice !== undefined && { tool_choice: request.tool_choice }),
       ...(request.parallel_tool_calls !== undefined && { parallel_tool_calls: request.parallel_tool_calls }),
-    });
+    };
     const abort = new AbortController();
     // A client that disconnects aborts its request; the core stops the upstream call on this signal.
     c.req.raw.signal.addEventListener('abort', () => abort.abort(), { once: true });
@@ -206,7 +209,7 @@ export function openAiBridge(options: BridgeOptions): Hono {
 function streamChat(
   c: Context,
   core: GatewayCore,
-  action: z.infer<typeof ChatCompletionAction>,
+  action: ChatCompletionAction,
   meta: { id: string; created: number; includeUsage: boolean },
   abort: AbortController,
   release: () => void,

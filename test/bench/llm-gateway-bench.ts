@@ -14,10 +14,11 @@ import { parseArgs } from 'node:util';
 import { Hono } from 'hono';
 import OpenAI from 'openai';
 import { WebSocket, WebSocketServer } from 'ws';
+import { type ApiKeyRecord, hashApiKey } from '../../functions/api/api-key-format.ts';
 import { createV1App } from '../../functions/api/v1-app.ts';
 import { BridgeLimiter } from '../../functions/llm-gateway/bridge-limiter.ts';
 import { GatewayConnection } from '../../functions/llm-gateway/gateway-connection.ts';
-import { gatewayCore } from '../../functions/llm-gateway/gateway-core.ts';
+import { GatewayCoreFactory } from '../../functions/llm-gateway/gateway-core-factory.ts';
 import { MemoryV1Backend } from '../api/memory-v1-backend.ts';
 import { startModelDouble } from '../model-double/model-double.ts';
 import { percentile } from './latency-stats.ts';
@@ -36,22 +37,35 @@ const REPLY = 'The square on the hypotenuse equals the sum of the squares on the
 const double = await startModelDouble({ chatReply: () => REPLY });
 const backend = new MemoryV1Backend();
 const key = await backend.addKey({ provider: 'echo', tenant: 'demo' });
-const core = gatewayCore({
-  openai: new OpenAI({ apiKey: 'sk-double', baseURL: double.baseUrl, maxRetries: 0 }),
-  defaultModel: 'm',
-  defaultEmbeddingModel: 'text-embedding-3-small',
-});
+const principal = await backend.lookupKey(await hashApiKey(key));
+if (!principal) throw new Error('the bench key did not register');
+// The Worker's path on both sides: the same factory builds the core per connection (WebSocket, as the
+// Durable Object does) and per request (the HTTP bridge), so per-request setup is in the HTTP figure.
+const factory = new GatewayCoreFactory();
+const settings = {
+  base_url: double.baseUrl,
+  api_key: 'sk-double',
+  llm_model: 'm',
+  embed_model: 'text-embedding-3-small',
+  timeout_ms: 30_000,
+};
+const coreFor = (p: ApiKeyRecord) => factory.coreFor({ principal: p, settings, backendOf: () => backend });
+const core = await coreFor(principal);
 
 // The WebSocket side: one GatewayConnection per socket, as in the Durable Object.
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
 wss.on('connection', (socket) => {
-  const connection = new GatewayConnection(core, (e) => socket.send(JSON.stringify(e)), {
-    maxInFlight: Math.max(8, streams),
-    maxMessageBytes: 4 * 1024 * 1024,
-    overloadRetryMs: 250,
-  });
-  socket.on('message', (data) => void connection.handle(String(data)));
-  socket.on('close', () => connection.close());
+  // As the Durable Object does: the core is built once per connection, and messages wait for it.
+  const connection = coreFor(principal).then(
+    (c) =>
+      new GatewayConnection(c, (e) => socket.send(JSON.stringify(e)), {
+        maxInFlight: Math.max(8, streams),
+        maxMessageBytes: 4 * 1024 * 1024,
+        overloadRetryMs: 250,
+      }),
+  );
+  socket.on('message', (data) => void connection.then((c) => c.handle(String(data))));
+  socket.on('close', () => void connection.then((c) => c.close()));
 });
 await new Promise((r) => wss.once('listening', r));
 const wsUrl = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
@@ -59,7 +73,7 @@ const wsUrl = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
 // The HTTP side: the real /v1 app with the bridge, served by node:http.
 const v1 = createV1App(() => backend, {
   gateway: {
-    coreOf: () => core,
+    coreOf: (_c, p) => coreFor(p),
     limiter: new BridgeLimiter({
       ratePerSecond: 1e6,
       burst: 1e6,
@@ -199,7 +213,7 @@ try {
     '/v1',
     createV1App(() => backend, {
       gateway: {
-        coreOf: () => core,
+        coreOf: (_c, p) => coreFor(p),
         limiter: new BridgeLimiter({
           ratePerSecond: 1e6,
           burst: 1e6,

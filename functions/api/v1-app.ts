@@ -81,6 +81,8 @@ const bearerKey = (backendOf: (c: Context) => V1Backend): MiddlewareHandler<V1En
 export interface V1GatewayOptions {
   coreOf: (c: Context, principal: ApiKeyRecord) => GatewayCore | Promise<GatewayCore>;
   limiter: BridgeLimiter;
+  /** Told of each bridge request refused over a limit (the `dropped` metric). */
+  onDropped?: (model: string) => void;
   /** Hands a WebSocket upgrade on `GET /v1/llm/ws` to the gateway Durable Object. */
   connect?: (c: Context, principal: ApiKeyRecord) => Promise<Response>;
 }
@@ -199,6 +201,7 @@ export function createV1App(
         coreOf: (c) => gateway.coreOf(c, (c as Context<V1Env>).get('principal')),
         keyOf: (c) => (c as Context<V1Env>).get('principal').key_id,
         limiter: gateway.limiter,
+        ...(gateway.onDropped && { onDropped: gateway.onDropped }),
       }),
     );
   }

@@ -43,6 +43,8 @@ export interface BridgeOptions {
   /** The admission key (the API key id); requests without one are refused by the caller's auth first. */
   keyOf: (c: Context) => string;
   limiter: BridgeLimiter;
+  /** Told of each request refused over a limit, with the model it asked for (for `dropped`). */
+  onDropped?: (model: string) => void;
   /** Fresh ids for completions; deterministic in tests. */
   newId?: () => string;
   now?: () => number;
@@ -103,8 +105,10 @@ export function openAiBridge(options: BridgeOptions): Hono {
       return errorResponse(c, asGatewayError(e));
     }
     const admission = options.limiter.admit(options.keyOf(c));
-    if (!admission.ok)
+    if (!admission.ok) {
+      options.onDropped?.(request.model);
       return errorResponse(c, new GatewayError(admission.code, admission.message, admission.retryAfterMs));
+    }
     const id = `chatcmpl-${newId()}`;
     const created = Math.floor(now() / 1000);
     // The body was validated once above with the same message and tool schemas the WebSocket uses;
@@ -181,8 +185,10 @@ export function openAiBridge(options: BridgeOptions): Hono {
       return errorResponse(c, asGatewayError(e));
     }
     const admission = options.limiter.admit(options.keyOf(c));
-    if (!admission.ok)
+    if (!admission.ok) {
+      options.onDropped?.(request.model);
       return errorResponse(c, new GatewayError(admission.code, admission.message, admission.retryAfterMs));
+    }
     try {
       const core = await options.coreOf(c);
       const answer = await core.embed(request.model, request.input, c.req.raw.signal);

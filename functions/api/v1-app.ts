@@ -21,8 +21,10 @@ import { errorBody, errorResponse, V1Error } from './v1-errors.ts';
 import {
   backfillJobRoute,
   getMessageRoute,
+  getWebPageRoute,
   listChannelsRoute,
   searchMessagesRoute,
+  searchWebRoute,
   tenantStatusRoute,
 } from './v1-routes.ts';
 import type { Channel } from './v1-schemas.ts';
@@ -45,7 +47,7 @@ export const V1_INFO = {
     version: '1.0.0',
     description:
       "Read a tenant's indexed chat: search messages by meaning, read messages, list channels, follow " +
-      'backfill jobs and the tenant status. Every call is scoped to the tenant of its API key.',
+      'backfill jobs and the tenant status, and search the web pages it crawled. Every call is scoped to the tenant of its API key.',
     contact: { name: 'Promethean Edge operators', url: 'https://github.com/promethean-edge' },
   },
   tags: [
@@ -53,6 +55,7 @@ export const V1_INFO = {
     { name: 'channels', description: 'Channels with indexed messages.' },
     { name: 'jobs', description: 'Background jobs such as history backfills.' },
     { name: 'tenant', description: 'The tenant the API key belongs to.' },
+    { name: 'web', description: 'Web pages the crawler fetched from links shared in chat.' },
   ],
   servers: [{ url: '/v1' }],
 };
@@ -188,6 +191,21 @@ export function createV1App(
     const principal = c.get('principal');
     const status = await backendOf(c).tenantStatus(tenantOf(principal));
     return c.json({ ...status, ...(principal.channels && { channel_scope: principal.channels }) }, 200);
+  });
+
+  // Crawled web pages belong to the tenant, not to a channel: a channel-narrowed key sees them too.
+  v1.openapi(searchWebRoute, async (c) => {
+    const principal = c.get('principal');
+    const results = await backendOf(c).searchWeb(tenantOf(principal), c.req.valid('query'));
+    return c.json(results, 200);
+  });
+
+  v1.openapi(getWebPageRoute, async (c) => {
+    const principal = c.get('principal');
+    const { page_id } = c.req.valid('param');
+    const found = await backendOf(c).webPage(tenantOf(principal), page_id);
+    if (!found) throw new V1Error('not_found', `no crawled page ${page_id} for this tenant`);
+    return c.json(found, 200);
   });
 
   const gateway = options.gateway;

@@ -73,8 +73,8 @@ async function bridgeTelemetry(c: Context<{ Bindings: FunctionsEnv }>, next: Nex
   const flushing = bridgeFlush.maybe(ledgerPort(c.env));
   if (flushing) c.executionCtx.waitUntil(flushing);
 }
-// The crawler's search routes (admin-scoped) first, so the key-scoped /v1 app does not claim them.
-app.route('/v1/web', webRoutes(adminAuth(), workerWebPorts));
+// The crawler's search for operators (ADMIN_TOKEN, any tenant); tenants use the key-scoped /v1/web operations.
+app.route('/admin/web', webRoutes(adminAuth(), workerWebPorts));
 // The public, key-scoped API (docs/api/v1.md); its backend is built per request from the bindings.
 app.route(
   '/v1',

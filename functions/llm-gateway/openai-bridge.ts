@@ -27,6 +27,14 @@ const ChatRequest = z
     tools: z.array(FunctionTool).max(128).optional(),
     tool_choice: ToolChoice.optional(),
     parallel_tool_calls: z.boolean().optional(),
+    // Extensions beyond OpenAI's shape (the openai client sends them as extra body fields), so the bridge
+    // offers what the WebSocket offers: the platform tool loop with the caller's key, and personas.
+    use_platform_tools: z.boolean().optional(),
+    max_tool_rounds: z.number().int().min(1).max(8).optional(),
+    persona: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/)
+      .optional(),
   })
   .strict();
 
@@ -119,7 +127,9 @@ export function openAiBridge(options: BridgeOptions): Hono {
       model: request.model,
       messages: request.messages,
       stream: request.stream === true,
-      use_platform_tools: false,
+      use_platform_tools: request.use_platform_tools === true,
+      ...(request.max_tool_rounds !== undefined && { max_tool_rounds: request.max_tool_rounds }),
+      ...(request.persona !== undefined && { persona: request.persona }),
       ...(request.temperature != null && { temperature: request.temperature }),
       ...(request.max_tokens != null && { max_tokens: request.max_tokens }),
       ...(request.tools && { tools: request.tools }),

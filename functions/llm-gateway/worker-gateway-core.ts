@@ -3,12 +3,14 @@
  * settings (MODEL_BASE_URL, MODEL_API_KEY, LLM_MODEL, EMBED_MODEL), and the `/v1` tools run in-process as
  * the caller's key — the same tenant and channel scope the caller has over HTTP, and no key kept anywhere.
  */
+import type { ToolChatPort } from '@promethean/shared/effects/effect-ports';
 import type { ApiKeyRecord } from '../api/api-key-format.ts';
 import { WorkerV1Backend } from '../api/worker-v1-backend.ts';
 import { readModelSettings } from '../models/model-settings.ts';
 import type { GatewayCore } from './gateway-core.ts';
 import { GatewayCoreFactory, type GatewayObserver } from './gateway-core-factory.ts';
 import { GatewayError } from './gateway-errors.ts';
+import { gatewayToolChat } from './tool-chat-port.ts';
 
 /** One per isolate: the catalog and upstream clients are shared by every caller's core. */
 const factory = new GatewayCoreFactory();
@@ -41,4 +43,21 @@ export async function workerGatewayCore(
       throw offline();
     },
   };
+}
+
+/**
+ * The `llm.tools` port of a tenant's agents, or undefined without a model server (agents then answer with
+ * the labelled offline model instead, as they do without tools).
+ */
+export function workerToolChat(
+  env: FunctionsEnv,
+  tenant: { provider: string; tenant: string },
+): ToolChatPort | undefined {
+  if (readModelSettings(env as unknown as Record<string, unknown>).mode !== 'online') return undefined;
+  return gatewayToolChat((principal) => workerGatewayCore(env, principal), {
+    agent: 'platform',
+    provider: tenant.provider,
+    tenant: tenant.tenant,
+    offline: false,
+  });
 }

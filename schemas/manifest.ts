@@ -10,6 +10,7 @@ export const CAPABILITIES = [
   'storage.blobs',
   'http.fetch',
   'llm.complete',
+  'llm.tools',
   'embed.text',
   'speech.transcribe',
   'speech.synthesize',

@@ -4,7 +4,7 @@
  * platform only through a `V1Backend`, so the same app runs in workerd and in Node tests.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { CatalogCache } from '@promethean/shared/openapi-tools/catalog-cache';
+import { CatalogCache, type HashedCatalog } from '@promethean/shared/openapi-tools/catalog-cache';
 import { ToolClient } from '@promethean/shared/openapi-tools/tool-client';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -21,14 +21,17 @@ import { errorBody, errorResponse, V1Error } from './v1-errors.ts';
 import {
   backfillJobRoute,
   getMessageRoute,
+  getWebPageRoute,
   listChannelsRoute,
   searchMessagesRoute,
+  searchWebRoute,
   tenantStatusRoute,
 } from './v1-routes.ts';
 import type { Channel } from './v1-schemas.ts';
 
-/** The MCP server's catalog: the document is code, so one per isolate, rebuilt only if it changes. */
-const mcpCatalogs = new CatalogCache();
+/** The platform's tool catalog: the document is code, so one per isolate, rebuilt only if it changes. */
+const platformCatalogs = new CatalogCache();
+let platformDocumentOnce: V1Document | undefined;
 
 export type V1Env = { Variables: { requestId: string; principal: ApiKeyRecord } };
 
@@ -44,7 +47,7 @@ export const V1_INFO = {
     version: '1.0.0',
     description:
       "Read a tenant's indexed chat: search messages by meaning, read messages, list channels, follow " +
-      'backfill jobs and the tenant status. Every call is scoped to the tenant of its API key.',
+      'backfill jobs and the tenant status, and search the web pages it crawled. Every call is scoped to the tenant of its API key.',
     contact: { name: 'Promethean Edge operators', url: 'https://github.com/promethean-edge' },
   },
   tags: [
@@ -52,6 +55,7 @@ export const V1_INFO = {
     { name: 'channels', description: 'Channels with indexed messages.' },
     { name: 'jobs', description: 'Background jobs such as history backfills.' },
     { name: 'tenant', description: 'The tenant the API key belongs to.' },
+    { name: 'web', description: 'Web pages the crawler fetched from links shared in chat.' },
   ],
   servers: [{ url: '/v1' }],
 };
@@ -80,6 +84,8 @@ const bearerKey = (backendOf: (c: Context) => V1Backend): MiddlewareHandler<V1En
 export interface V1GatewayOptions {
   coreOf: (c: Context, principal: ApiKeyRecord) => GatewayCore | Promise<GatewayCore>;
   limiter: BridgeLimiter;
+  /** Told of each bridge request refused over a limit (the `dropped` metric). */
+  onDropped?: (model: string) => void;
   /** Hands a WebSocket upgrade on `GET /v1/llm/ws` to the gateway Durable Object. */
   connect?: (c: Context, principal: ApiKeyRecord) => Promise<Response>;
 }
@@ -115,8 +121,8 @@ export function createV1App(
   v1.use('*', requestId());
 
   // Public: the description of the API itself. Registered before the key check so it needs no key.
-  v1.get('/openapi.json', (c) => c.json(v1Document(v1)));
-  v1.get('/docs', (c) => c.html(apiReferencePage(v1Document(v1))));
+  v1.get('/openapi.json', (c) => c.json(platformDocument()));
+  v1.get('/docs', (c) => c.html(apiReferencePage(platformDocument())));
   const actingAs = options.actingAs;
   if (actingAs) {
     v1.use('*', async function actAs(c, next) {
@@ -187,6 +193,21 @@ export function createV1App(
     return c.json({ ...status, ...(principal.channels && { channel_scope: principal.channels }) }, 200);
   });
 
+  // Crawled web pages belong to the tenant, not to a channel: a channel-narrowed key sees them too.
+  v1.openapi(searchWebRoute, async (c) => {
+    const principal = c.get('principal');
+    const results = await backendOf(c).searchWeb(tenantOf(principal), c.req.valid('query'));
+    return c.json(results, 200);
+  });
+
+  v1.openapi(getWebPageRoute, async (c) => {
+    const principal = c.get('principal');
+    const { page_id } = c.req.valid('param');
+    const found = await backendOf(c).webPage(tenantOf(principal), page_id);
+    if (!found) throw new V1Error('not_found', `no crawled page ${page_id} for this tenant`);
+    return c.json(found, 200);
+  });
+
   const gateway = options.gateway;
   const connect = gateway?.connect;
   if (connect) v1.get('/llm/ws', (c) => connect(c, c.get('principal')));
@@ -198,6 +219,7 @@ export function createV1App(
         coreOf: (c) => gateway.coreOf(c, (c as Context<V1Env>).get('principal')),
         keyOf: (c) => (c as Context<V1Env>).get('principal').key_id,
         limiter: gateway.limiter,
+        ...(gateway.onDropped && { onDropped: gateway.onDropped }),
       }),
     );
   }
@@ -207,7 +229,7 @@ export function createV1App(
     const principal = c.get('principal');
     const self = createV1App(backendOf, { actingAs: principal });
     const root = new Hono().route('/v1', self);
-    const catalog = await mcpCatalogs.catalogFor(v1Document(self));
+    const catalog = await platformToolCatalog();
     const client = new ToolClient(catalog, {
       baseUrl: 'http://in-process.invalid/v1',
       fetch: async (r) => await root.fetch(r, c.env),
@@ -241,7 +263,27 @@ function retryAfterOf(err: HTTPException): Record<string, string> {
   return value ? { 'Retry-After': value } : {};
 }
 
+export type V1Document = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
+
 /** The OpenAPI 3.1 document of a `/v1` app. */
-export function v1Document(v1: OpenAPIHono<V1Env>): ReturnType<OpenAPIHono['getOpenAPI31Document']> {
+export function v1Document(v1: OpenAPIHono<V1Env>): V1Document {
   return v1.getOpenAPI31Document(V1_INFO);
+}
+
+/**
+ * The document every `/v1` app serves, generated once per isolate: the operations are code and no option of
+ * `createV1App` changes them, while generating the document from the zod schemas costs ~10 ms.
+ */
+export function platformDocument(): V1Document {
+  platformDocumentOnce ??= v1Document(
+    createV1App(() => {
+      throw new Error('the document needs no backend');
+    }),
+  );
+  return platformDocumentOnce;
+}
+
+/** The tool catalog of `platformDocument()`, built and hashed once per isolate. */
+export function platformToolCatalog(): Promise<HashedCatalog> {
+  return platformCatalogs.catalogFor(platformDocument());
 }

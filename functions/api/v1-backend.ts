@@ -4,7 +4,14 @@
  * applied above this port (v1-app.ts), so every implementation gets it the same way.
  */
 import type { ApiKeyRecord } from './api-key-format.ts';
-import type { BackfillJob, Message, SearchHit, TenantStatus } from './v1-schemas.ts';
+import type {
+  BackfillJob,
+  Message,
+  SearchHit,
+  TenantStatus,
+  WebPageWithEdges,
+  WebSearchResults,
+} from './v1-schemas.ts';
 
 /** A provider+tenant, as the key grants it. */
 export interface TenantRef {
@@ -30,13 +37,25 @@ export interface V1Backend {
   ): Promise<Array<{ channel_id: string; created_at?: string }>>;
   backfillJob(tenant: TenantRef, jobId: string): Promise<BackfillJob | undefined>;
   tenantStatus(tenant: TenantRef): Promise<Omit<TenantStatus, 'channel_scope'>>;
+  /** Semantic search over the tenant's crawled web pages (functions/web-search/web-search.ts). */
+  searchWeb(tenant: TenantRef, query: WebSearchRequest): Promise<WebSearchResults>;
+  /** One crawled page with its edges, or undefined. */
+  webPage(tenant: TenantRef, pageId: string): Promise<WebPageWithEdges | undefined>;
+}
+
+/** A web search as the API received it (validated by the route; the crawler's schema parses the tags). */
+export interface WebSearchRequest {
+  q: string;
+  tags?: string | undefined;
+  domain?: string | undefined;
+  k: number;
 }
 
 /** A failure the backend can name; the app turns it into the `/v1` error shape. */
 export class V1BackendError extends Error {
   override readonly name = 'V1BackendError';
   constructor(
-    readonly code: 'not_found' | 'unavailable',
+    readonly code: 'not_found' | 'unavailable' | 'invalid_request',
     message: string,
     readonly tenant?: TenantRef,
     options?: { cause?: unknown },

@@ -14,6 +14,10 @@ import {
   SearchQuery,
   SearchResults,
   TenantStatus,
+  WebPageParams,
+  WebPageWithEdges,
+  WebSearchParams,
+  WebSearchResults,
 } from './v1-schemas.ts';
 
 const security = [{ bearer: [] }];
@@ -102,4 +106,37 @@ export const tenantStatusRoute = createRoute({
   tags: ['tenant'],
   security,
   responses: { 200: json(TenantStatus, 'The summary.'), ...errors },
+});
+
+export const searchWebRoute = createRoute({
+  method: 'get',
+  path: '/web/search',
+  operationId: 'searchWeb',
+  summary: 'Search the web pages this tenant crawled by meaning, optionally by tag or domain.',
+  description:
+    'Finds crawled web pages (links people shared, followed by the crawler) whose summary is closest in ' +
+    'meaning to the query. Use it for questions about linked articles or sites, not about chat messages; ' +
+    'follow up with getWebPage for the links to and from a page.',
+  tags: ['web'],
+  security,
+  request: { query: WebSearchParams },
+  responses: { 200: json(WebSearchResults, 'The closest pages.'), ...errors },
+});
+
+export const getWebPageRoute = createRoute({
+  method: 'get',
+  path: '/web/pages/{page_id}',
+  operationId: 'getWebPage',
+  summary: 'Get one crawled web page with the links to and from it.',
+  description:
+    'Reads a crawled page (title, summary, tags, crawl status) with its outgoing and incoming links among ' +
+    "the tenant's crawled pages.",
+  tags: ['web'],
+  security,
+  request: { params: WebPageParams },
+  responses: {
+    200: json(WebPageWithEdges, 'The page and its links.'),
+    404: json(ApiError, 'No such page was crawled for this tenant.'),
+    ...errors,
+  },
 });

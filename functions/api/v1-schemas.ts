@@ -160,3 +160,101 @@ export const TenantStatus = z
   })
   .openapi('TenantStatus');
 export type TenantStatus = z.infer<typeof TenantStatus>;
+
+/** Web search parameters as the API takes them; the crawler's own schema (WebSearchQuery) parses them after. */
+export const WebSearchParams = z.object({
+  q: z
+    .string()
+    .min(1)
+    .max(500)
+    .openapi({ description: 'What to look for on the web pages this tenant crawled, matched by meaning.' }),
+  tags: z.string().max(500).optional().openapi({
+    description:
+      'Only pages with every one of these tags: comma- or space-separated, "#" optional (ducks,ponds).',
+  }),
+  domain: z
+    .string()
+    .max(253)
+    .optional()
+    .openapi({ description: 'Only pages from this host name, such as example.org.' }),
+  k: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(10)
+    .openapi({ description: 'How many pages to return (1 to 50, default 10).' }),
+});
+
+export const WebPageParams = z.object({
+  page_id: z
+    .string()
+    .regex(/^p[0-9a-f]{32}$/)
+    .openapi({ description: 'The page id from a web search result (p followed by 32 hex digits).' }),
+});
+
+export const WebPage = z
+  .object({
+    id: z.string().openapi({ description: 'The page id (use it with getWebPage).' }),
+    url: z.string().openapi({ description: 'The address the page was crawled at.' }),
+    title: z.string().openapi({ description: 'The page title.' }),
+    domain: z.string().openapi({ description: 'The host name of the page.' }),
+    lang: z.string().optional().openapi({ description: 'The language the page declares.' }),
+    summary: z.string().optional().openapi({ description: 'A short summary of the page text.' }),
+    tags: z.array(z.string()).openapi({ description: 'Topic tags given to the page (#ducks).' }),
+    first_seen_at: z
+      .string()
+      .optional()
+      .openapi({ description: 'When the page was first crawled (ISO 8601).' }),
+    last_crawled_at: z.string().openapi({ description: 'When the page was last crawled (ISO 8601).' }),
+    status: z.number().int().openapi({ description: 'The HTTP status of the last crawl.' }),
+  })
+  .openapi('WebPage');
+export type WebPage = z.infer<typeof WebPage>;
+
+export const WebSearchResults = z
+  .object({
+    q: z.string().openapi({ description: 'The query as searched.' }),
+    model: z.string().openapi({ description: 'The embedding model that matched the query.' }),
+    offline: z
+      .boolean()
+      .openapi({ description: 'True when an offline stand-in model matched (less precise).' }),
+    results: z
+      .array(
+        WebPage.extend({
+          distance: z
+            .number()
+            .openapi({ description: 'How far the page is from the query; smaller is closer.' }),
+        }),
+      )
+      .openapi({ description: 'The closest pages, closest first.' }),
+  })
+  .openapi('WebSearchResults');
+export type WebSearchResults = z.infer<typeof WebSearchResults>;
+
+export const WebEdge = z
+  .object({
+    id: z.string().openapi({ description: 'The page id at the other end of the link.' }),
+    url: z.string().openapi({ description: 'The address at the other end of the link.' }),
+    anchor: z.string().openapi({ description: 'The link text.' }),
+    kind: z.string().openapi({ description: 'What kind of link it is (link, canonical, redirect...).' }),
+    nofollow: z.boolean().openapi({ description: 'Whether the link is marked nofollow.' }),
+  })
+  .openapi('WebEdge');
+
+export const WebPageWithEdges = z
+  .object({
+    page: WebPage,
+    out_edges: z.array(WebEdge).openapi({ description: 'Links from this page to others (up to 200).' }),
+    in_edges: z
+      .array(WebEdge)
+      .openapi({ description: 'Links from other crawled pages to this one (up to 200).' }),
+    degree: z
+      .object({
+        out: z.number().int().openapi({ description: 'Outgoing links counted.' }),
+        in: z.number().int().openapi({ description: 'Incoming links counted.' }),
+      })
+      .openapi({ description: 'How many links were counted each way.' }),
+  })
+  .openapi('WebPageWithEdges');
+export type WebPageWithEdges = z.infer<typeof WebPageWithEdges>;

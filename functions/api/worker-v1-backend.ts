@@ -12,8 +12,15 @@ import { searchMessages } from '../status-page/semantic-search.ts';
 import { tenantWithPorts } from '../status-page/status-page-data.ts';
 import type { ApiKeyRecord } from './api-key-format.ts';
 import { API_KEYS_OBJECT } from './api-keys.ts';
-import { type BackendSearch, type TenantRef, type V1Backend, V1BackendError } from './v1-backend.ts';
-import type { BackfillJob, Message, TenantStatus } from './v1-schemas.ts';
+import {
+  type BackendSearch,
+  type TenantRef,
+  type V1Backend,
+  V1BackendError,
+  type WebSearchRequest,
+} from './v1-backend.ts';
+import type { BackfillJob, Message, TenantStatus, WebPageWithEdges, WebSearchResults } from './v1-schemas.ts';
+import { v1SearchWeb, v1WebPage } from './v1-web.ts';
 
 /** Each store read must answer within this long, so a stuck store costs a 503, not a hung request. */
 export const V1_STORE_TIMEOUT_MS = 5_000;
@@ -54,6 +61,25 @@ export class WorkerV1Backend implements V1Backend {
         { cause },
       );
     });
+  }
+
+  #web(ref: TenantRef) {
+    const { documents, vectors, models } = this.#tenant(ref).ports;
+    if (!documents || !vectors || !models)
+      throw new V1BackendError(
+        'unavailable',
+        'web search needs a document store, a vector store and a model for this tenant',
+        ref,
+      );
+    return { documents, vectors, models };
+  }
+
+  async searchWeb(ref: TenantRef, query: WebSearchRequest): Promise<WebSearchResults> {
+    return this.#bounded(ref, 'web search', v1SearchWeb(this.#web(ref), query));
+  }
+
+  async webPage(ref: TenantRef, pageId: string): Promise<WebPageWithEdges | undefined> {
+    return this.#bounded(ref, 'the page store', v1WebPage(this.#web(ref).documents, pageId));
   }
 
   async lookupKey(hash: string): Promise<ApiKeyRecord | undefined> {

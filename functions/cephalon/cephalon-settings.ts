@@ -16,6 +16,12 @@ export const CephalonSettings = z.object({
   reply_max_tokens: z.number().int().positive().max(4096).default(400),
   reply_max_chars: z.number().int().min(100).max(4000).default(1900),
   reply_max_context_chars: z.number().int().min(0).max(50_000).default(6000),
+  /**
+   * /ask may call the platform's `/v1` tools through the LLM gateway (tenant opt-in, off by default): the
+   * tools act as this tenant narrowed to the asking channel, so they read no more than retrieval does.
+   */
+  ask_tools: z.boolean().default(false),
+  ask_tool_rounds: z.number().int().min(1).max(8).default(3),
 });
 export type CephalonSettings = z.infer<typeof CephalonSettings>;
 

@@ -11,6 +11,8 @@ import { ReplyMessage } from '@promethean/schemas/events/social-message';
 import { deterministicId } from '@promethean/shared/agent/deterministic-id';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
 import type { StoredDocument } from '@promethean/shared/effects/document-store';
+import type { CompletionRequest, ModelAnswer } from '@promethean/shared/effects/effect-ports';
+import { EffectUnavailableError } from '@promethean/shared/effects/policy-effects';
 import { type CephalonSettings, cephalonSettings, configRevision } from './cephalon-settings.ts';
 import { defuseMentions } from './mention-defuser.ts';
 import { gatherContext } from './reply-context.ts';
@@ -75,15 +77,44 @@ async function writeReply(
     maxContextChars: s.reply_max_context_chars,
     maxTokens: s.reply_max_tokens,
   });
-  const answer = await ctx.effects.models.complete(
-    style.system !== undefined ? { ...prompt, system: style.system } : prompt,
-  );
+  const request = style.system !== undefined ? { ...prompt, system: style.system } : prompt;
+  const answer = await answerWith(ctx, req, s, request);
   return {
     text: finalText(answer.text, answer.offline, style.maxChars ?? s.reply_max_chars),
     offline: answer.offline,
     models: [context.embedModel, { role: 'llm', name: answer.model, offline: answer.offline }],
     config_rev: await configRevision(s),
   };
+}
+
+/**
+ * The model's answer: through the gateway's tool loop for /ask when the tenant opted in (tools scoped to the
+ * asking channel), else a plain completion. Without a tools port (no model server) /ask answers without tools.
+ */
+async function answerWith(
+  ctx: RuntimeContext,
+  req: ReplyRequest,
+  s: CephalonSettings,
+  request: CompletionRequest,
+): Promise<ModelAnswer & { text: string }> {
+  if (s.ask_tools && req.interactionUrn !== undefined) {
+    try {
+      const answer = await ctx.effects.tools.chat({
+        ...request,
+        channel_id: req.channel.foreign_id,
+        max_rounds: s.ask_tool_rounds,
+      });
+      ctx.telemetry.info('answered /ask with tools', {
+        source: req.sourceUrn,
+        tools: answer.tool_calls.map((c) => `${c.name}:${c.ok ? 'ok' : 'failed'}`).join(','),
+      });
+      return answer;
+    } catch (e) {
+      if (!(e instanceof EffectUnavailableError)) throw e;
+      ctx.telemetry.info('no tools port; answering /ask without tools', { source: req.sourceUrn });
+    }
+  }
+  return ctx.effects.models.complete(request);
 }
 
 function replyDocument(

@@ -35,6 +35,13 @@ export class BridgeLimiter {
     this.#now = now;
   }
 
+  /** Requests running now across every key (the bridge's queue depth: admitted, not yet answered). */
+  inFlight(): number {
+    let n = 0;
+    for (const s of this.#keys.values()) n += s.inFlight;
+    return n;
+  }
+
   admit(key: string): Admission {
     const now = this.#now();
     this.#sweep(now);

@@ -41,6 +41,7 @@ export class GatewayConnection {
   readonly #core: GatewayCore;
   readonly #send: (event: GatewayEvent) => void;
   readonly #limits: ConnectionLimits;
+  readonly #onDropped: ((model: string | undefined) => void) | undefined;
   readonly #inFlight = new Map<string, AbortController>();
   readonly stats: ConnectionStats = {
     requests: 0,
@@ -55,10 +56,13 @@ export class GatewayConnection {
     core: GatewayCore,
     send: (event: GatewayEvent) => void,
     limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
+    /** Told of each request refused over the limit, with the model it asked for (for `dropped`). */
+    onDropped?: (model: string | undefined) => void,
   ) {
     this.#core = core;
     this.#send = send;
     this.#limits = limits;
+    this.#onDropped = onDropped;
   }
 
   get inFlight(): number {
@@ -140,6 +144,7 @@ export class GatewayConnection {
     }
     if (this.#inFlight.size >= this.#limits.maxInFlight) {
       this.stats.dropped += 1;
+      this.#onDropped?.('model' in action ? action.model : undefined);
       this.#error(
         action.request_id,
         new GatewayError(

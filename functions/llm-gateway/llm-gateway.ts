@@ -5,9 +5,12 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { GatewayEvent } from '@promethean/schemas/llm-gateway/gateway-messages';
+import { IsolateOps } from '@promethean/shared/ops/isolate-ops';
 import type { ApiKeyRecord } from '../api/api-key-format.ts';
+import { readModelSettings } from '../models/model-settings.ts';
+import { ledgerPort } from '../ops/ops-bindings.ts';
 import { GatewayConnection } from './gateway-connection.ts';
-import { workerGatewayCore } from './worker-gateway-core.ts';
+import { meteredWorkerCore, ThrottledFlush } from './gateway-telemetry.ts';
 
 /** The header the Worker passes the authenticated key record in; the object is reachable only by binding. */
 export const PRINCIPAL_HEADER = 'x-promethean-principal';
@@ -19,6 +22,11 @@ interface Attachment {
 export class LlmGateway extends DurableObject<FunctionsEnv> {
   /** Live protocol state per socket; rebuilt from the attachment after the object wakes from hibernation. */
   readonly #connections = new Map<WebSocket, Promise<GatewayConnection>>();
+  /** This object's gateway counters, flushed to the ops ledger as their own source. */
+  readonly #ops = new IsolateOps({ worker: 'llm-gateway', agents: [] });
+  readonly #flush = new ThrottledFlush(this.#ops);
+  /** The connections already built, for the in-flight gauge. */
+  readonly #live = new Map<WebSocket, GatewayConnection>();
 
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
@@ -46,7 +54,14 @@ export class LlmGateway extends DurableObject<FunctionsEnv> {
           // The socket closed under us; webSocketClose cancels what is still running.
         }
       };
-      connection = workerGatewayCore(this.env, principal).then((core) => new GatewayConnection(core, send));
+      const metrics = this.#ops.recorder.gateway;
+      connection = meteredWorkerCore(this.env, principal, this.#ops, 'ws').then((core) => {
+        const built = new GatewayConnection(core, send, undefined, (model) =>
+          metrics.dropped(model ?? readModelSettings(this.env as never).llm_model, 'ws'),
+        );
+        this.#live.set(ws, built);
+        return built;
+      });
       this.#connections.set(ws, connection);
     }
     return connection;
@@ -55,12 +70,29 @@ export class LlmGateway extends DurableObject<FunctionsEnv> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const connection = await this.#connection(ws);
     // Not awaited: requests on one socket run side by side, up to the connection's in-flight limit.
-    this.ctx.waitUntil(connection.handle(message));
+    this.ctx.waitUntil(connection.handle(message).then(() => this.#report()));
+    this.#report();
+  }
+
+  /** Connections and requests in flight now, and a flush to the ops ledger when one is due. */
+  #report(): void {
+    let inFlight = 0;
+    for (const c of this.#live.values()) inFlight += c.inFlight;
+    this.#ops.recorder.gateway.gauge(
+      `llm-gateway:${this.ctx.id.toString()}`,
+      this.ctx.getWebSockets().length,
+      inFlight,
+      Date.now(),
+    );
+    const flushing = this.#flush.maybe(ledgerPort(this.env));
+    if (flushing) this.ctx.waitUntil(flushing);
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     (await this.#connections.get(ws))?.close();
     this.#connections.delete(ws);
+    this.#live.delete(ws);
+    this.#report();
     try {
       ws.close(code === 1005 ? 1000 : code, 'closing');
     } catch {
@@ -71,5 +103,6 @@ export class LlmGateway extends DurableObject<FunctionsEnv> {
   override async webSocketError(ws: WebSocket): Promise<void> {
     (await this.#connections.get(ws))?.close();
     this.#connections.delete(ws);
+    this.#live.delete(ws);
   }
 }

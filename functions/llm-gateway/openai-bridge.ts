@@ -4,7 +4,7 @@
  * `Retry-After` and `retry-after-ms`, the same hints the WebSocket's `error` events carry.
  */
 import {
-  ChatCompletionAction,
+  type ChatCompletionAction,
   FunctionTool,
   GatewayChatMessage,
   type GatewayEvent,
@@ -27,6 +27,14 @@ const ChatRequest = z
     tools: z.array(FunctionTool).max(128).optional(),
     tool_choice: ToolChoice.optional(),
     parallel_tool_calls: z.boolean().optional(),
+    // Extensions beyond OpenAI's shape (the openai client sends them as extra body fields), so the bridge
+    // offers what the WebSocket offers: the platform tool loop with the caller's key, and personas.
+    use_platform_tools: z.boolean().optional(),
+    max_tool_rounds: z.number().int().min(1).max(8).optional(),
+    persona: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/)
+      .optional(),
   })
   .strict();
 
@@ -43,6 +51,8 @@ export interface BridgeOptions {
   /** The admission key (the API key id); requests without one are refused by the caller's auth first. */
   keyOf: (c: Context) => string;
   limiter: BridgeLimiter;
+  /** Told of each request refused over a limit, with the model it asked for (for `dropped`). */
+  onDropped?: (model: string) => void;
   /** Fresh ids for completions; deterministic in tests. */
   newId?: () => string;
   now?: () => number;
@@ -103,22 +113,29 @@ export function openAiBridge(options: BridgeOptions): Hono {
       return errorResponse(c, asGatewayError(e));
     }
     const admission = options.limiter.admit(options.keyOf(c));
-    if (!admission.ok)
+    if (!admission.ok) {
+      options.onDropped?.(request.model);
       return errorResponse(c, new GatewayError(admission.code, admission.message, admission.retryAfterMs));
+    }
     const id = `chatcmpl-${newId()}`;
     const created = Math.floor(now() / 1000);
-    const action = ChatCompletionAction.parse({
+    // The body was validated once above with the same message and tool schemas the WebSocket uses;
+    // the action is built from it rather than parsed a second time (a 2 MB body would be walked twice).
+    const action: ChatCompletionAction = {
       type: 'chat.completion',
       request_id: id,
       model: request.model,
       messages: request.messages,
       stream: request.stream === true,
+      use_platform_tools: request.use_platform_tools === true,
+      ...(request.max_tool_rounds !== undefined && { max_tool_rounds: request.max_tool_rounds }),
+      ...(request.persona !== undefined && { persona: request.persona }),
       ...(request.temperature != null && { temperature: request.temperature }),
       ...(request.max_tokens != null && { max_tokens: request.max_tokens }),
       ...(request.tools && { tools: request.tools }),
       ...(request.tool_choice !== undefined && { tool_choice: request.tool_choice }),
       ...(request.parallel_tool_calls !== undefined && { parallel_tool_calls: request.parallel_tool_calls }),
-    });
+    };
     const abort = new AbortController();
     // A client that disconnects aborts its request; the core stops the upstream call on this signal.
     c.req.raw.signal.addEventListener('abort', () => abort.abort(), { once: true });
@@ -178,8 +195,10 @@ export function openAiBridge(options: BridgeOptions): Hono {
       return errorResponse(c, asGatewayError(e));
     }
     const admission = options.limiter.admit(options.keyOf(c));
-    if (!admission.ok)
+    if (!admission.ok) {
+      options.onDropped?.(request.model);
       return errorResponse(c, new GatewayError(admission.code, admission.message, admission.retryAfterMs));
+    }
     try {
       const core = await options.coreOf(c);
       const answer = await core.embed(request.model, request.input, c.req.raw.signal);
@@ -206,7 +225,7 @@ export function openAiBridge(options: BridgeOptions): Hono {
 function streamChat(
   c: Context,
   core: GatewayCore,
-  action: z.infer<typeof ChatCompletionAction>,
+  action: ChatCompletionAction,
   meta: { id: string; created: number; includeUsage: boolean },
   abort: AbortController,
   release: () => void,

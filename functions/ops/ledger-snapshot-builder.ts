@@ -7,6 +7,7 @@ import {
   embedCacheHitRate,
   type LatencySummary,
   type LedgerSnapshot,
+  type LlmGatewayStats,
   type MinutePoint,
   mergeAgentHealth,
   type PlatformOpsStats,
@@ -190,5 +191,43 @@ export function buildSnapshot(
     platform_ops: platformOps(storage),
     controls,
     series: series(minutes),
+    llm: llmStats(storage, now, isolateTtlMs),
+  };
+}
+
+function llmStats(storage: DurableObjectStorage, now: number, isolateTtlMs: number): LlmGatewayStats {
+  const models = runSql<
+    Omit<LlmGatewayStats['models'][number], 'finish_reasons'> & { finish_reasons: string }
+  >(storage, 'SELECT * FROM llm_models ORDER BY model, transport').map((r) => ({
+    model: r.model,
+    transport: r.transport,
+    requests: r.requests,
+    completed: r.completed,
+    errors: r.errors,
+    dropped: r.dropped,
+    prompt_tokens: r.prompt_tokens,
+    completion_tokens: r.completion_tokens,
+    finish_reasons: JSON.parse(r.finish_reasons) as Record<string, number>,
+  }));
+  const tools = runSql<{ tool: string; invocations: number; errors: number; sketch: string }>(
+    storage,
+    'SELECT tool, invocations, errors, sketch FROM llm_tools ORDER BY tool',
+  ).map((r) => ({
+    tool: r.tool,
+    invocations: r.invocations,
+    errors: r.errors,
+    latency: summary(LatencySketch.from(JSON.parse(r.sketch) as SketchData)),
+  }));
+  const gauges = runSql<{ connections: number; in_flight: number }>(
+    storage,
+    'SELECT connections, in_flight FROM llm_gauges WHERE at >= ?',
+    now - isolateTtlMs,
+  );
+  return {
+    models,
+    tools,
+    connections: gauges.reduce((n, g) => n + g.connections, 0),
+    in_flight: gauges.reduce((n, g) => n + g.in_flight, 0),
+    sources: gauges.length,
   };
 }

@@ -34,6 +34,15 @@ const MIGRATIONS = [
    CREATE TABLE agent_controls (agent TEXT PRIMARY KEY, state TEXT NOT NULL, reason TEXT, at INTEGER NOT NULL)`,
   `ALTER TABLE platform_ops ADD COLUMN embed_cache_hits INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE platform_ops ADD COLUMN embed_cache_misses INTEGER NOT NULL DEFAULT 0`,
+  // The LLM gateway (issue 15): per model and transport, per tool, and each source's current gauges.
+  `CREATE TABLE llm_models (model TEXT NOT NULL, transport TEXT NOT NULL, requests INTEGER NOT NULL,
+     completed INTEGER NOT NULL, errors INTEGER NOT NULL, dropped INTEGER NOT NULL,
+     prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, finish_reasons TEXT NOT NULL,
+     PRIMARY KEY (model, transport));
+   CREATE TABLE llm_tools (tool TEXT PRIMARY KEY, invocations INTEGER NOT NULL, errors INTEGER NOT NULL,
+     sketch TEXT NOT NULL);
+   CREATE TABLE llm_gauges (source TEXT PRIMARY KEY, connections INTEGER NOT NULL, in_flight INTEGER NOT NULL,
+     at INTEGER NOT NULL)`,
 ];
 
 /** Isolates not heard from for this long no longer count toward health or in-flight work. */
@@ -78,6 +87,7 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
       this.#recordQueues(delta);
       this.#recordOps(delta);
       this.#recordHealth(delta, now);
+      if (delta.gateway) this.#recordGateway(delta.gateway);
       this.#sweep(now);
     });
     return { controls: this.controls() };
@@ -174,6 +184,65 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
         merged(inMinute?.sketch, a.latency),
       );
     }
+  }
+
+  #recordGateway(g: NonNullable<OpsDelta['gateway']>): void {
+    for (const m of g.models) {
+      const before = runSql<{ finish_reasons: string }>(
+        this.ctx.storage,
+        'SELECT finish_reasons FROM llm_models WHERE model = ? AND transport = ?',
+        m.model,
+        m.transport,
+      )[0];
+      const reasons = before ? (JSON.parse(before.finish_reasons) as Record<string, number>) : {};
+      for (const [k, v] of Object.entries(m.finish_reasons)) reasons[k] = (reasons[k] ?? 0) + v;
+      runSql(
+        this.ctx.storage,
+        `INSERT INTO llm_models VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (model, transport) DO UPDATE SET requests = requests + excluded.requests,
+           completed = completed + excluded.completed, errors = errors + excluded.errors,
+           dropped = dropped + excluded.dropped, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+           completion_tokens = completion_tokens + excluded.completion_tokens,
+           finish_reasons = excluded.finish_reasons`,
+        m.model,
+        m.transport,
+        m.requests,
+        m.completed,
+        m.errors,
+        m.dropped,
+        m.prompt_tokens,
+        m.completion_tokens,
+        JSON.stringify(reasons),
+      );
+    }
+    for (const t of g.tools) {
+      const before = runSql<{ sketch: string }>(
+        this.ctx.storage,
+        'SELECT sketch FROM llm_tools WHERE tool = ?',
+        t.tool,
+      )[0];
+      runSql(
+        this.ctx.storage,
+        `INSERT INTO llm_tools VALUES (?, ?, ?, ?)
+         ON CONFLICT (tool) DO UPDATE SET invocations = invocations + excluded.invocations,
+           errors = errors + excluded.errors, sketch = excluded.sketch`,
+        t.tool,
+        t.invocations,
+        t.errors,
+        merged(before?.sketch, t.latency),
+      );
+    }
+    for (const x of g.gauges)
+      runSql(
+        this.ctx.storage,
+        `INSERT INTO llm_gauges VALUES (?, ?, ?, ?)
+         ON CONFLICT (source) DO UPDATE SET connections = excluded.connections,
+           in_flight = excluded.in_flight, at = excluded.at WHERE excluded.at >= llm_gauges.at`,
+        x.source,
+        x.connections,
+        x.in_flight,
+        x.at,
+      );
   }
 
   #recordQueues(delta: OpsDelta): void {
@@ -277,5 +346,6 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
     );
     runSql(this.ctx.storage, 'DELETE FROM isolates WHERE seen_at < ?', now - ISOLATE_TTL_MS * 3);
     runSql(this.ctx.storage, 'DELETE FROM bus_health WHERE seen_at < ?', now - KEEP_BUS_HEALTH_MS);
+    runSql(this.ctx.storage, 'DELETE FROM llm_gauges WHERE at < ?', now - ISOLATE_TTL_MS * 3);
   }
 }

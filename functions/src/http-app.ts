@@ -1,14 +1,16 @@
 /** The functions Worker's HTTP surface (Hono): health and metrics, interactions, admin; search and status join it. */
 
 import { jsonNotFound, jsonOnError } from '@promethean/shared/platform/json-http-errors';
-import { Hono } from 'hono';
+import { type Context, Hono, type Next } from 'hono';
 import { apiKeyAdmin } from '../api/api-key-routes.ts';
 import { createV1App } from '../api/v1-app.ts';
 import { WorkerV1Backend } from '../api/worker-v1-backend.ts';
 import { BridgeLimiter } from '../llm-gateway/bridge-limiter.ts';
+import { meteredWorkerCore, ThrottledFlush } from '../llm-gateway/gateway-telemetry.ts';
 import { connectGateway } from '../llm-gateway/gateway-upgrade.ts';
-import { workerGatewayCore } from '../llm-gateway/worker-gateway-core.ts';
 import { adminDeadLetters } from '../ops/dead-letter-routes.ts';
+import { functionsOps } from '../ops/functions-ops.ts';
+import { ledgerPort } from '../ops/ops-bindings.ts';
 import { adminOps, countInvocations, opsRoutes } from '../ops/ops-routes.ts';
 import { statusPageRoutes } from '../status-page/status-page-routes.ts';
 import { adminAuth } from './middleware/admin-auth.ts';
@@ -60,15 +62,36 @@ app.route('/admin/dead-letters', adminDeadLetters);
 app.route('/admin/api-keys', apiKeyAdmin);
 app.route('/admin', adminOps);
 app.route('/status', statusPageRoutes);
-// The crawler's search routes (admin-scoped) first, so the key-scoped /v1 app does not claim them.
-app.route('/v1/web', webRoutes(adminAuth(), workerWebPorts));
+// The bridge's counters reach the ledger from HTTP-only isolates too: a throttled flush after each request.
+const bridgeFlush = new ThrottledFlush(functionsOps());
+app.use('/v1/chat/*', bridgeTelemetry);
+app.use('/v1/embeddings', bridgeTelemetry);
+async function bridgeTelemetry(c: Context<{ Bindings: FunctionsEnv }>, next: Next): Promise<void> {
+  await next();
+  const ops = functionsOps();
+  ops.recorder.gateway.gauge(`functions:${ops.isolate}`, 0, bridgeLimiter.inFlight(), Date.now());
+  const flushing = bridgeFlush.maybe(ledgerPort(c.env));
+  if (!flushing) return;
+  // In-process requests (tests, app.request) have no execution context; the flush then just runs.
+  let ctx: typeof c.executionCtx | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    ctx = undefined;
+  }
+  if (ctx) ctx.waitUntil(flushing);
+  else void flushing;
+}
+// The crawler's search for operators (ADMIN_TOKEN, any tenant); tenants use the key-scoped /v1/web operations.
+app.route('/admin/web', webRoutes(adminAuth(), workerWebPorts));
 // The public, key-scoped API (docs/api/v1.md); its backend is built per request from the bindings.
 app.route(
   '/v1',
   createV1App((c) => new WorkerV1Backend(c.env as FunctionsEnv), {
     gateway: {
-      coreOf: (c, principal) => workerGatewayCore(c.env as FunctionsEnv, principal),
+      coreOf: (c, principal) => meteredWorkerCore(c.env as FunctionsEnv, principal, functionsOps(), 'http'),
       limiter: bridgeLimiter,
+      onDropped: (model) => functionsOps().recorder.gateway.dropped(model, 'http'),
       connect: (c, principal) => connectGateway(c.env as FunctionsEnv, c.req.raw, principal),
     },
   }),

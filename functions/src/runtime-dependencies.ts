@@ -12,6 +12,7 @@ import { StorageConfigurationError } from '@promethean/shared/effects/storage-er
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
+import { workerToolChat } from '../llm-gateway/worker-gateway-core.ts';
 import { configuredEmbedModel } from '../models/model-port-factory.ts';
 import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
@@ -26,7 +27,7 @@ export interface FunctionsRuntime {
 
 /** The storage adapters the tenant chose in providers.yml (see tenant-storage-ports.ts), plus the rest. */
 function tenantPorts(env: FunctionsEnv, tenant: TenantView): EffectPorts {
-  return {
+  const ports: EffectPorts = {
     ...tenantStoragePorts(env, tenant),
     leases: new DurableObjectLeases(env.TENANT_LEASES, tenant.provider, tenant.tenant),
     // Each voice session's ordered playback stream (the voice-mixer; docs/voice.md).
@@ -34,6 +35,9 @@ function tenantPorts(env: FunctionsEnv, tenant: TenantView): EffectPorts {
     // Models, blobs, the SSRF-guarded fetch and the attachment egress (see tenant-effect-ports.ts).
     ...tenantEffectPorts(env, tenant),
   };
+  // The LLM gateway's tool loop for agents holding `llm.tools` (cephalon's /ask, when the tenant opts in).
+  const tools = workerToolChat(env, tenant);
+  return tools ? { ...ports, tools } : ports;
 }
 
 /**

@@ -71,6 +71,22 @@ export interface CompletionRequest {
   temperature?: number;
 }
 
+/**
+ * A chat that may call the platform's `/v1` tools (`llm.tools`): the LLM gateway runs the tool loop as the
+ * tenant, narrowed to `channel_id`, so a tool reads no more than the agent's own retrieval may.
+ */
+export interface ToolChatRequest extends CompletionRequest {
+  channel_id: string;
+  /** Tool rounds before the model must answer (the gateway's default when absent). */
+  max_rounds?: number;
+}
+
+export interface ToolChatPort {
+  chat(
+    request: ToolChatRequest,
+  ): Promise<ModelAnswer & { text: string; tool_calls: Array<{ name: string; ok: boolean }> }>;
+}
+
 export interface TranscriptionRequest {
   /** A complete audio file (WAV, 16-bit PCM). */
   audio: Uint8Array;
@@ -230,6 +246,8 @@ export interface EffectPorts {
   vectors?: VectorStore;
   blobs?: BlobStore;
   models?: ModelPort;
+  /** The LLM gateway's tool loop over the `/v1` tools (`llm.tools` capability). */
+  tools?: ToolChatPort;
   fetch?: HttpFetch;
   provider?: ProviderPort;
   leases?: LeasePort;

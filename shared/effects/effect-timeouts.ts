@@ -14,6 +14,7 @@ export type EffectName =
   | 'vectors'
   | 'blobs'
   | 'models'
+  | 'tools'
   | 'http'
   | 'provider'
   | 'leases'
@@ -27,6 +28,8 @@ export const DEFAULT_EFFECT_TIMEOUTS_MS: Readonly<Record<EffectName, number>> = 
   vectors: 15_000,
   blobs: 30_000,
   models: 120_000,
+  // A tool loop is several model calls and tool calls (each tool bounded to 10 s by the gateway).
+  tools: 180_000,
   http: 60_000,
   provider: 30_000,
   leases: 10_000,

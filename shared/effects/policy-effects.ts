@@ -18,6 +18,7 @@ import type {
   PlaybackPort,
   ProviderPort,
   StatusPort,
+  ToolChatPort,
   VectorStore,
 } from './effect-ports.ts';
 import { bounded, type EffectName, type EffectTimeouts } from './effect-timeouts.ts';
@@ -48,6 +49,7 @@ export interface Effects {
   readonly vectors: VectorStore;
   readonly blobs: BlobStore;
   readonly models: ModelPort;
+  readonly tools: ToolChatPort;
   readonly http: { fetch: HttpFetch; fetchAttachment: AttachmentEgress['fetchAttachment'] };
   readonly provider: ProviderPort;
   readonly leases: LeasePort;
@@ -148,6 +150,7 @@ export function createEffects(s: EffectsSetup): Effects {
       transcribe: guarded('models', s.ports.models, 'speech.transcribe', ['transcribe'], s).transcribe,
       synthesize: guarded('models', s.ports.models, 'speech.synthesize', ['synthesize'], s).synthesize,
     }),
+    tools: guarded('tools', s.ports.tools, 'llm.tools', ['chat'], s),
     provider: Object.freeze({
       ...guarded('provider', s.ports.provider, 'provider.rest.call', ['postMessage', 'restCall'], s),
       ...guarded('provider', s.ports.provider, 'provider.gateway.connect', ['gatewayControl'], s),

@@ -29,10 +29,14 @@ export async function documentHash(doc: unknown): Promise<string> {
 /** Keeps the catalog of the last document seen; `builds` counts rebuilds (tests assert it). */
 export class CatalogCache {
   #current: HashedCatalog | undefined;
+  /** The document object last hashed: the same object again skips hashing (documents are not mutated). */
+  #lastDoc: unknown;
   builds = 0;
 
   async catalogFor(doc: unknown): Promise<HashedCatalog> {
+    if (this.#current && doc === this.#lastDoc) return this.#current;
     const hash = await documentHash(doc);
+    this.#lastDoc = doc;
     if (this.#current?.hash === hash) return this.#current;
     this.builds += 1;
     this.#current = { ...buildToolCatalog(doc), hash };

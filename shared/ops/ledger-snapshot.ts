@@ -88,6 +88,26 @@ export interface MinutePoint {
   p95_ms: number | null;
 }
 
+/** The LLM gateway's totals (shared/ops/gateway-metrics.ts), merged across isolates and gateway objects. */
+export interface LlmGatewayStats {
+  models: Array<{
+    model: string;
+    transport: 'ws' | 'http';
+    requests: number;
+    completed: number;
+    errors: number;
+    dropped: number;
+    prompt_tokens: number;
+    completion_tokens: number;
+    finish_reasons: Record<string, number>;
+  }>;
+  tools: Array<{ tool: string; invocations: number; errors: number; latency: LatencySummary }>;
+  /** Summed over sources heard from within the isolate TTL. */
+  connections: number;
+  in_flight: number;
+  sources: number;
+}
+
 export interface LedgerSnapshot {
   generated_at: number;
   window_minutes: number;
@@ -99,6 +119,7 @@ export interface LedgerSnapshot {
   platform_ops: PlatformOpsSummary;
   controls: AgentControl[];
   series: MinutePoint[];
+  llm?: LlmGatewayStats;
 }
 
 const SEVERITY: Record<HealthState, number> = { RUNNING: 0, INIT: 1, DEGRADED: 2, PAUSED: 3, STOPPED: 4 };

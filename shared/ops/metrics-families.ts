@@ -317,5 +317,98 @@ export function metricFamilies(s: StatusSnapshot): MetricFamily[] {
     ...queueFamilies(s),
     ...platformFamilies(s),
     ...accessFamilies(s.access?.tenants ?? []),
+    ...llmFamilies(s),
+  ];
+}
+
+/** The LLM gateway: labels are model, transport, tool and finish_reason only (never a key or a tenant). */
+function llmFamilies(s: StatusSnapshot): MetricFamily[] {
+  const llm = s.ledger?.llm;
+  const models = llm?.models ?? [];
+  const tools = llm?.tools ?? [];
+  const perModel = (name: string, help: string, pick: (m: (typeof models)[number]) => number) =>
+    family(
+      name,
+      'counter',
+      help,
+      models.map((m) => ({ labels: { model: m.model, transport: m.transport }, value: pick(m) })),
+    );
+  const perTool = (name: string, help: string, pick: (t: (typeof tools)[number]) => number) =>
+    family(
+      name,
+      'counter',
+      help,
+      tools.map((t) => ({ labels: { tool: t.tool }, value: pick(t) })),
+    );
+  return [
+    perModel(
+      'promethean_llm_requests_total',
+      'Gateway requests admitted, per model and transport (requests/s is its rate).',
+      (m) => m.requests,
+    ),
+    perModel('promethean_llm_completed_total', 'Gateway requests answered.', (m) => m.completed),
+    perModel('promethean_llm_errors_total', 'Gateway requests that ended in an error.', (m) => m.errors),
+    perModel(
+      'promethean_llm_dropped_total',
+      'Gateway requests refused over a limit (overloaded or 429), never queued.',
+      (m) => m.dropped,
+    ),
+    family(
+      'promethean_llm_tokens_total',
+      'counter',
+      'Tokens the models reported, per model and kind (prompt or completion).',
+      models.flatMap((m) => [
+        { labels: { model: m.model, transport: m.transport, kind: 'prompt' }, value: m.prompt_tokens },
+        {
+          labels: { model: m.model, transport: m.transport, kind: 'completion' },
+          value: m.completion_tokens,
+        },
+      ]),
+    ),
+    family(
+      'promethean_llm_finish_reasons_total',
+      'counter',
+      'Chat completions per finish_reason.',
+      models.flatMap((m) =>
+        Object.entries(m.finish_reasons).map(([reason, value]) => ({
+          labels: { model: m.model, transport: m.transport, finish_reason: reason },
+          value,
+        })),
+      ),
+    ),
+    perTool(
+      'promethean_llm_tool_invocations_total',
+      'Platform tool calls the gateway ran.',
+      (t) => t.invocations,
+    ),
+    perTool('promethean_llm_tool_errors_total', 'Platform tool calls that failed.', (t) => t.errors),
+    family('promethean_llm_tool_latency_ms', 'summary', 'Platform tool call latency (ms).', [
+      ...tools.flatMap((t) =>
+        (
+          [
+            ['0.5', t.latency.p50_ms],
+            ['0.95', t.latency.p95_ms],
+          ] as const
+        )
+          .filter(([, v]) => v !== null)
+          .map(([q, v]) => ({ labels: { tool: t.tool, quantile: q }, value: v as number })),
+      ),
+      ...tools.flatMap((t) => [
+        { labels: { tool: t.tool }, suffix: '_sum' as const, value: t.latency.sum_ms },
+        { labels: { tool: t.tool }, suffix: '_count' as const, value: t.latency.count },
+      ]),
+    ]),
+    family(
+      'promethean_llm_connections',
+      'gauge',
+      'Open gateway WebSockets, summed over gateway objects heard from recently.',
+      llm ? [{ labels: {}, value: llm.connections }] : [],
+    ),
+    family(
+      'promethean_llm_queue_depth',
+      'gauge',
+      'Gateway requests admitted and still running (there is no waiting queue: over a limit is refused).',
+      llm ? [{ labels: {}, value: llm.in_flight }] : [],
+    ),
   ];
 }

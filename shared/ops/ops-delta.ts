@@ -4,6 +4,7 @@
  */
 import { HealthState } from '@promethean/schemas/ops/ops-messages';
 import { z } from 'zod';
+import { GatewayMetricsDelta } from './gateway-metrics.ts';
 
 const count = z.number().int().nonnegative();
 
@@ -113,6 +114,8 @@ export const OpsDelta = z.object({
   bus_health: z.array(BusHealthEntry),
   /** Absolute depths (gauges) of dead-letter archives touched since the last flush. */
   dead_letters: z.array(DeadLetterDepth),
+  /** The LLM gateway's counters (shared/ops/gateway-metrics.ts), when this isolate or object served any. */
+  gateway: GatewayMetricsDelta.optional(),
 });
 export type OpsDelta = z.infer<typeof OpsDelta>;
 

@@ -7,6 +7,7 @@
 import type { Envelope } from '@promethean/schemas/envelope';
 import { Health } from '@promethean/schemas/ops/ops-messages';
 import type { SettledMessage } from '../broker/queue-consumer-router.ts';
+import { GatewayMetrics } from './gateway-metrics.ts';
 import { LatencySketch } from './latency-sketch.ts';
 import type {
   AgentHealthReport,
@@ -41,6 +42,8 @@ export class OpsRecorder {
   #ops = zeroOps();
   #busHealth = new Map<string, BusHealthEntry>();
   #deadLetters = new Map<string, DeadLetterDepth>();
+  /** The LLM gateway's counters in this isolate (the HTTP bridge) or gateway object (the WebSocket). */
+  readonly gateway = new GatewayMetrics();
 
   /** A Worker entry point ran (queue batch, HTTP request, cron tick). */
   invocation(): void {
@@ -141,6 +144,7 @@ export class OpsRecorder {
       this.#queues.size === 0 &&
       this.#busHealth.size === 0 &&
       this.#deadLetters.size === 0 &&
+      this.gateway.isEmpty() &&
       Object.values(this.#ops).every((n) => n === 0)
     );
   }
@@ -158,6 +162,7 @@ export class OpsRecorder {
       health: o.health,
       bus_health: [...this.#busHealth.values()],
       dead_letters: [...this.#deadLetters.values()],
+      ...(!this.gateway.isEmpty() && { gateway: this.gateway.take() }),
     };
     this.#agents = new Map();
     this.#queues = new Map();
@@ -200,6 +205,7 @@ export class OpsRecorder {
       const key = `${d.provider}/${d.tenant}`;
       if (!this.#deadLetters.has(key)) this.#deadLetters.set(key, d);
     }
+    if (delta.gateway) this.gateway.restore(delta.gateway);
   }
 
   #agentIntent(agent: string, intent: string): AgentIntentCounts {

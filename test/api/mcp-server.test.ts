@@ -49,8 +49,10 @@ describe('the /v1 MCP server', () => {
       'get_backfill_job',
       'get_message',
       'get_tenant_status',
+      'get_web_page',
       'list_channels',
       'search_messages',
+      'search_web',
     ]);
     expect(tools.find((t) => t.name === 'search_messages')?.inputSchema).toMatchObject({
       type: 'object',

@@ -3,8 +3,22 @@
  * and jobs held in maps, search by word overlap (deterministic, so tests can assert which message wins).
  */
 import { type ApiKeyRecord, generateApiKey, hashApiKey } from '../../functions/api/api-key-format.ts';
-import type { BackendSearch, TenantRef, V1Backend } from '../../functions/api/v1-backend.ts';
-import type { BackfillJob, Message, TenantStatus } from '../../functions/api/v1-schemas.ts';
+import {
+  type BackendSearch,
+  type TenantRef,
+  type V1Backend,
+  V1BackendError,
+  type WebSearchRequest,
+} from '../../functions/api/v1-backend.ts';
+import type {
+  BackfillJob,
+  Message,
+  TenantStatus,
+  WebPageWithEdges,
+  WebSearchResults,
+} from '../../functions/api/v1-schemas.ts';
+import { v1SearchWeb, v1WebPage } from '../../functions/api/v1-web.ts';
+import type { WebSearchPorts } from '../../functions/web-search/web-search.ts';
 
 function tenantKey(t: TenantRef): string {
   return `${t.provider}/${t.tenant}`;
@@ -18,6 +32,7 @@ export class MemoryV1Backend implements V1Backend {
   readonly #keys = new Map<string, ApiKeyRecord>();
   readonly #messages = new Map<string, Message[]>();
   readonly #jobs = new Map<string, BackfillJob[]>();
+  readonly #web = new Map<string, WebSearchPorts>();
   /** Calls made, by operation, so tests can assert what a tool actually did. */
   readonly calls: Array<{ op: string; tenant: string; arg?: unknown }> = [];
   /** When set, every read fails as an unavailable store would. */
@@ -40,6 +55,27 @@ export class MemoryV1Backend implements V1Backend {
 
   addMessages(tenant: TenantRef, messages: Message[]): void {
     this.#messages.set(tenantKey(tenant), [...(this.#messages.get(tenantKey(tenant)) ?? []), ...messages]);
+  }
+
+  /** The tenant's crawled pages (memory-web-pages.ts); without them, web operations answer unavailable. */
+  setWeb(tenant: TenantRef, ports: WebSearchPorts): void {
+    this.#web.set(tenantKey(tenant), ports);
+  }
+
+  #webOf(tenant: TenantRef): WebSearchPorts {
+    const ports = this.#web.get(tenantKey(tenant));
+    if (!ports) throw new V1BackendError('unavailable', 'this tenant has no crawled pages', tenant);
+    return ports;
+  }
+
+  async searchWeb(tenant: TenantRef, query: WebSearchRequest): Promise<WebSearchResults> {
+    this.#check('searchWeb', tenant, query.q);
+    return v1SearchWeb(this.#webOf(tenant), query);
+  }
+
+  async webPage(tenant: TenantRef, pageId: string): Promise<WebPageWithEdges | undefined> {
+    this.#check('webPage', tenant, pageId);
+    return v1WebPage(this.#webOf(tenant).documents, pageId);
   }
 
   addJob(tenant: TenantRef, job: BackfillJob): void {

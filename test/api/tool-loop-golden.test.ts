@@ -19,6 +19,7 @@ import { messageText, type ScriptedToolCall } from '../model-double/double-answe
 import { type ModelDouble, startModelDouble } from '../model-double/model-double.ts';
 import type { ChatCompletionRequest } from '../model-double/request-shapes.ts';
 import { MemoryV1Backend, seededMessage } from './memory-v1-backend.ts';
+import { memoryWebPages } from './memory-web-pages.ts';
 
 const backend = new MemoryV1Backend();
 const v1 = createV1App(() => backend);
@@ -26,6 +27,7 @@ const root = new Hono().route('/v1', v1);
 const catalog = buildToolCatalog(v1Document(v1));
 let double: ModelDouble;
 let key = '';
+let pageIds: string[] = [];
 
 /** What the scripted model asks for, by the question; a tool result in the conversation ends the turn. */
 const PLAN: Array<[RegExp, ScriptedToolCall[]]> = [
@@ -41,6 +43,7 @@ const PLAN: Array<[RegExp, ScriptedToolCall[]]> = [
       { name: 'list_channels', arguments: {} },
     ],
   ],
+  [/web pages? .*duck/i, [{ name: 'search_web', arguments: { q: 'ducks on a pond', tags: 'ducks', k: 2 } }]],
   [/bad arguments/i, [{ name: 'search_messages', arguments: { limit: 'lots' } }]],
 ];
 
@@ -51,6 +54,8 @@ function scriptedModel(req: ChatCompletionRequest) {
     return `Answer from tools: ${results.join(' | ')}`;
   }
   const question = last ? messageText(last) : '';
+  const page = question.match(/links to (p[0-9a-f]{32})/i)?.[1];
+  if (page) return { tool_calls: [{ name: 'get_web_page', arguments: { page_id: page } }] };
   const plan = PLAN.find(([re]) => re.test(question));
   return plan ? { tool_calls: plan[1] } : 'No tool needed.';
 }
@@ -74,6 +79,28 @@ beforeAll(async () => {
       finished_at: '2026-11-20T09:05:00.000Z',
     },
   );
+  const web = await memoryWebPages({ provider: 'echo', tenant: 'demo' }, [
+    {
+      url: 'https://parks.test/pond-walk',
+      title: 'Pond walk',
+      summary: 'A walk around the duck pond in the park.',
+      tags: ['#ducks', '#walks'],
+    },
+    {
+      url: 'https://birds.test/mallards',
+      title: 'Mallards',
+      summary: 'Mallard ducks paddle on ponds and nest in reeds.',
+      tags: ['#ducks', '#ponds'],
+    },
+    {
+      url: 'https://birds.test/herons',
+      title: 'Herons',
+      summary: 'Herons fish in shallow lakes and wetlands.',
+      tags: ['#herons'],
+    },
+  ]);
+  backend.setWeb({ provider: 'echo', tenant: 'demo' }, web.ports);
+  pageIds = web.ids;
   double = await startModelDouble({ chatReply: scriptedModel });
 });
 afterAll(async () => {
@@ -136,6 +163,45 @@ describe('golden tool conversations', () => {
     expect(c.complete.output).toContain('Pythia');
     expect(c.complete.finish_reason).toBe('stop');
     expect(c.toolStats).toEqual([['search_messages', true]]);
+  });
+
+  it('searches the crawled web pages, by tag, to answer about a linked site', async () => {
+    const c = await converse('Which web pages talk about ducks?');
+    expect(c.calls.map((e) => e.type === 'tool.call' && [e.name, e.arguments])).toEqual([
+      ['search_web', '{"q":"ducks on a pond","tags":"ducks","k":2}'],
+    ]);
+    expect(backend.calls.filter((x) => x.op === 'searchWeb').at(-1)).toEqual({
+      op: 'searchWeb',
+      tenant: 'echo/demo',
+      arg: 'ducks on a pond',
+    });
+    expect(c.results[0]).toMatchObject({ ok: true, name: 'search_web' });
+    // Only the two #ducks pages come back, never the herons page.
+    const fed = JSON.parse(c.fedBack[0] ?? '{}') as { results: Array<{ url: string }> };
+    expect(fed.results.map((r) => r.url).sort()).toEqual([
+      'https://birds.test/mallards',
+      'https://parks.test/pond-walk',
+    ]);
+    expect(c.complete.output).toContain('Mallards');
+    expect(c.complete.output).toContain('Pond walk');
+    expect(c.complete.output).not.toContain('Herons');
+    expect(c.toolStats).toEqual([['search_web', true]]);
+  });
+
+  it('reads a crawled page with the links to and from it', async () => {
+    const c = await converse(`What links to ${pageIds[1]}?`);
+    expect(c.calls.map((e) => e.type === 'tool.call' && [e.name, e.arguments])).toEqual([
+      ['get_web_page', JSON.stringify({ page_id: pageIds[1] })],
+    ]);
+    const fed = JSON.parse(c.fedBack[0] ?? '{}') as {
+      page: { title: string };
+      in_edges: Array<{ url: string }>;
+      out_edges: Array<{ url: string }>;
+    };
+    expect(fed.page.title).toBe('Mallards');
+    expect(fed.in_edges.map((e) => e.url)).toEqual(['https://parks.test/pond-walk']);
+    expect(fed.out_edges.map((e) => e.url)).toEqual(['https://birds.test/herons']);
+    expect(c.complete.output).toContain('parks.test/pond-walk');
   });
 
   it('gets a message by id', async () => {

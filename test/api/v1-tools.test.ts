@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createV1App, v1Document } from '../../functions/api/v1-app.ts';
 import { MemoryV1Backend, seededMessage } from './memory-v1-backend.ts';
+import { memoryWebPages } from './memory-web-pages.ts';
 
 const backend = new MemoryV1Backend();
 const app = createV1App(() => backend);
@@ -51,8 +52,10 @@ describe('the /v1 tool catalog', () => {
       'get_backfill_job',
       'get_message',
       'get_tenant_status',
+      'get_web_page',
       'list_channels',
       'search_messages',
+      'search_web',
     ]);
     const search = catalog.tools.find((t) => t.function.name === 'search_messages')!;
     expect(search.function.description).toMatch(/^Search indexed chat messages by meaning/);
@@ -141,5 +144,60 @@ describe('the generated client against /v1', () => {
     );
     abort.abort();
     expect(await pending).toEqual({ ok: false, name: 'list_channels', error: 'the call was cancelled' });
+  });
+});
+
+describe('the /v1 web operations', () => {
+  let ids: string[] = [];
+  beforeAll(async () => {
+    const web = await memoryWebPages({ provider: 'echo', tenant: 'demo' }, [
+      { url: 'https://a.test/ducks', title: 'Ducks', summary: 'Ducks swim on the pond.', tags: ['#ducks'] },
+      {
+        url: 'https://b.test/geese',
+        title: 'Geese',
+        summary: 'Geese fly south in winter.',
+        tags: ['#geese'],
+      },
+    ]);
+    backend.setWeb({ provider: 'echo', tenant: 'demo' }, web.ports);
+    ids = web.ids;
+  });
+
+  const get = (path: string, key: string) =>
+    root.request(`/v1${path}`, { headers: { authorization: `Bearer ${key}` } });
+
+  it("searches the key's own tenant's crawled pages, filtered by tag and domain", async () => {
+    const res = await get('/web/search?q=birds%20on%20water&tags=%23ducks&k=5', demoKey);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      results: Array<{ url: string; distance: number }>;
+      offline: boolean;
+    };
+    expect(body.results.map((r) => r.url)).toEqual(['https://a.test/ducks']);
+    const byDomain = (await (await get('/web/search?q=birds&domain=b.test', demoKey)).json()) as {
+      results: Array<{ url: string }>;
+    };
+    expect(byDomain.results.map((r) => r.url)).toEqual(['https://b.test/geese']);
+  });
+
+  it('reads a page with its edges; another tenant, a bad id and a missing page are refused', async () => {
+    const page = (await (await get(`/web/pages/${ids[0]}`, demoKey)).json()) as {
+      page: { title: string };
+      out_edges: Array<{ url: string }>;
+    };
+    expect(page.page.title).toBe('Ducks');
+    expect(page.out_edges.map((e) => e.url)).toEqual(['https://b.test/geese']);
+    // The goose tenant has no crawled pages: its key cannot reach echo/demo's.
+    const other = await get(`/web/pages/${ids[0]}`, gooseKey);
+    expect(other.status).toBe(503);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('unavailable');
+    expect((await get('/web/pages/not-a-page', demoKey)).status).toBe(400);
+    expect((await get(`/web/pages/p${'0'.repeat(32)}`, demoKey)).status).toBe(404);
+    expect((await get('/web/search?q=x', 'pe_bad')).status).toBe(401);
+  });
+
+  it('calls search_web through the generated client', async () => {
+    const r = await client(demoKey).invoke({ name: 'search_web', arguments: { q: 'geese', k: 1 } });
+    expect(r.ok && (JSON.parse(r.content) as { results: unknown[] }).results).toHaveLength(1);
   });
 });

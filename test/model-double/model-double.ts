@@ -36,7 +36,12 @@ export interface RecordedRequest {
   body: unknown;
   status: number;
   /** For a streamed answer: chunks written, and whether the stream ran to `[DONE]` or the client left. */
-  stream?: { chunks: number; outcome: 'pending' | 'complete' | 'client-closed' };
+  stream?: {
+    chunks: number;
+    outcome: 'pending' | 'complete' | 'client-closed';
+    /** `performance.now()` when the client went away (cancellation timing). */
+    closed_at?: number;
+  };
 }
 
 export interface ModelDoubleOptions {
@@ -239,7 +244,10 @@ class DoubleServer {
     const stream: NonNullable<RecordedRequest['stream']> = { chunks: 0, outcome: 'pending' };
     record.stream = stream;
     res.on('close', () => {
-      if (stream.outcome === 'pending') stream.outcome = 'client-closed';
+      if (stream.outcome === 'pending') {
+        stream.outcome = 'client-closed';
+        stream.closed_at = performance.now();
+      }
     });
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
     for (const chunk of chunks) {

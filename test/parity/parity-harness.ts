@@ -90,6 +90,19 @@ export async function viaWebSocket(
   return out;
 }
 
+/**
+ * The WebSocket's way in: `GET /v1/llm/ws` with the key, which the `/v1` app checks before handing the socket
+ * to the gateway object. Answers the refusal in the same shape, or nothing when the upgrade was admitted.
+ */
+export async function viaUpgrade(app: Hono, key: string): Promise<Normalized> {
+  const res = await app.request('/v1/llm/ws', {
+    headers: { upgrade: 'websocket', ...(key && { authorization: `Bearer ${key}` }) },
+  });
+  if (res.ok) return {};
+  const body = (await res.json()) as { error: { code: string } };
+  return { error: { code: body.error.code } };
+}
+
 function parseSse(text: string): unknown[] {
   return text
     .split('\n\n')
@@ -110,7 +123,7 @@ export async function viaHttp(
     `/v1${input.path}`,
     {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      headers: { ...(key && { authorization: `Bearer ${key}` }), 'content-type': 'application/json' },
       body: JSON.stringify(input.body),
       signal: abort.signal,
     },

@@ -4,18 +4,27 @@
  * vitest short form (gateway-parity.test.ts) and `npm run test:parity -- --json` both call it.
  */
 import type { GatewayEvent } from '@promethean/schemas/llm-gateway/gateway-messages';
-import { buildToolCatalog } from '@promethean/shared/openapi-tools/tool-catalog';
-import { ToolClient } from '@promethean/shared/openapi-tools/tool-client';
 import { Hono } from 'hono';
-import OpenAI from 'openai';
-import { createV1App, v1Document } from '../../functions/api/v1-app.ts';
+import { type ApiKeyRecord, hashApiKey } from '../../functions/api/api-key-format.ts';
+import { createV1App } from '../../functions/api/v1-app.ts';
 import { BridgeLimiter } from '../../functions/llm-gateway/bridge-limiter.ts';
 import { GatewayConnection } from '../../functions/llm-gateway/gateway-connection.ts';
-import { type GatewayCore, gatewayCore } from '../../functions/llm-gateway/gateway-core.ts';
+import type { GatewayCore } from '../../functions/llm-gateway/gateway-core.ts';
+import { GatewayCoreFactory } from '../../functions/llm-gateway/gateway-core-factory.ts';
 import { MemoryV1Backend, seededMessage } from '../api/memory-v1-backend.ts';
-import type { ChatReplyScript } from '../model-double/double-answers.ts';
+import { type ChatReplyScript, messageText } from '../model-double/double-answers.ts';
 import { type ModelDouble, startModelDouble } from '../model-double/model-double.ts';
-import { differences, type Normalized, type ParityInput, viaHttp, viaWebSocket } from './parity-harness.ts';
+import {
+  differences,
+  type Normalized,
+  type ParityInput,
+  viaHttp,
+  viaUpgrade,
+  viaWebSocket,
+} from './parity-harness.ts';
+
+/** Whose key a case runs with (the WebSocket's connection is built for that key, as the gateway object does). */
+export type ParityCaller = 'demo' | 'goose' | 'narrowed' | 'unknown-key' | 'no-key';
 
 export interface ParityCase {
   name: string;
@@ -29,7 +38,18 @@ export interface ParityCase {
   tightLimits?: boolean;
   /** Runs on a core whose upstream times out after TIMEOUT_CASE_MS. */
   impatient?: boolean;
+  /** The caller (default `demo`); an unknown or missing key is refused before either transport runs. */
+  as?: ParityCaller;
 }
+
+/** A model that calls one platform tool, then answers with what the tool gave back. */
+const callsTool =
+  (name: string, args: Record<string, unknown>): ChatReplyScript =>
+  (req) => {
+    const last = req.messages.at(-1);
+    if (last?.role === 'tool') return `from the tool: ${messageText(last)}`;
+    return { tool_calls: [{ name, arguments: args }] };
+  };
 
 /** The upstream timeout of the timeout case's core. */
 const TIMEOUT_CASE_MS = 150;
@@ -159,6 +179,51 @@ export const PARITY_CASES: ParityCase[] = [
     expect: (n) => n.error?.code === 'overloaded' && n.error.retry_after_ms === 250,
   },
   {
+    name: 'tenant scoping: a platform tool sees only the caller tenant',
+    as: 'goose',
+    reply: callsTool('search_messages', { q: 'hello pond', limit: 5 }),
+    input: {
+      path: '/chat/completions',
+      body: { model: 'm', use_platform_tools: true, messages: user('what was said about the pond?') },
+    },
+    expect: (n) =>
+      (n.text ?? '').includes('goose pond hello') &&
+      !(n.text ?? '').includes('demo hello') &&
+      n.finish_reason === 'stop',
+  },
+  {
+    name: 'tenant scoping: the same question as the other tenant',
+    as: 'demo',
+    reply: callsTool('search_messages', { q: 'hello pond', limit: 5 }),
+    input: {
+      path: '/chat/completions',
+      body: { model: 'm', use_platform_tools: true, messages: user('what was said about the pond?') },
+    },
+    expect: (n) => (n.text ?? '').includes('demo hello pond') && !(n.text ?? '').includes('goose pond'),
+  },
+  {
+    name: '403: a channel outside the key scope, fed back to the model',
+    as: 'narrowed',
+    reply: callsTool('search_messages', { q: 'hello', channel_id: 'random' }),
+    input: {
+      path: '/chat/completions',
+      body: { model: 'm', stream: true, use_platform_tools: true, messages: user('search random') },
+    },
+    expect: (n) => /403|outside what this API key may see/.test(n.text ?? ''),
+  },
+  {
+    name: '401: an unknown key',
+    as: 'unknown-key',
+    input: { path: '/chat/completions', body: { model: 'm', messages: user('hi') } },
+    expect: (n) => n.error?.code === 'unauthorized',
+  },
+  {
+    name: '401: no key',
+    as: 'no-key',
+    input: { path: '/chat/completions', body: { model: 'm', stream: true, messages: user('hi') } },
+    expect: (n) => n.error?.code === 'unauthorized',
+  },
+  {
     name: 'upstream timeout',
     impatient: true,
     fault: { kind: 'slow', delay_ms: 2_000, times: 1 },
@@ -178,7 +243,10 @@ interface Rig {
   double: ModelDouble;
   app: Hono;
   key: string;
+  keys: Record<ParityCaller, string>;
   connection: GatewayConnection;
+  /** One connection per caller, each built for that caller's key. */
+  connectionFor: (caller: ParityCaller) => Promise<GatewayConnection>;
   tightConnection: GatewayConnection;
   events: GatewayEvent[];
   tightApp: Hono;
@@ -190,46 +258,74 @@ async function rig(): Promise<Rig> {
   // Paced a little, so a cancellation lands mid-stream on both transports rather than after the end.
   const double = await startModelDouble({ chunkDelayMs: 2 });
   const backend = new MemoryV1Backend();
-  const key = await backend.addKey({ provider: 'echo', tenant: 'demo' });
-  backend.addMessages({ provider: 'echo', tenant: 'demo' }, [seededMessage('1', 'general', 'hello')]);
-  const makeCore = (timeoutMs?: number): GatewayCore => {
-    const v1 = createV1App(() => backend);
-    const catalog = buildToolCatalog(v1Document(v1));
-    const root = new Hono().route('/v1', v1);
-    return gatewayCore({
-      openai: new OpenAI({
-        apiKey: 'sk-double',
-        baseURL: double.baseUrl,
-        maxRetries: 0,
-        ...(timeoutMs !== undefined && { timeout: timeoutMs }),
-      }),
-      defaultModel: 'm',
-      defaultEmbeddingModel: 'text-embedding-3-small',
-      platformTools: {
-        tools: catalog.tools,
-        client: new ToolClient(catalog, {
-          baseUrl: 'http://edge.test/v1',
-          apiKey: key,
-          fetch: async (r) => await root.fetch(r),
-        }),
-      },
-    });
+  const demo = { provider: 'echo', tenant: 'demo' };
+  const goose = { provider: 'echo', tenant: 'goose' };
+  const keys: Record<ParityCaller, string> = {
+    demo: await backend.addKey(demo),
+    goose: await backend.addKey(goose),
+    narrowed: await backend.addKey({ ...demo, channels: ['general'] }),
+    'unknown-key': `pe_${'0'.repeat(16)}_${'A'.repeat(43)}`,
+    'no-key': '',
   };
-  const core = makeCore();
+  backend.addMessages(demo, [
+    seededMessage('1', 'general', 'hello'),
+    seededMessage('2', 'pond', 'demo hello pond'),
+  ]);
+  backend.addMessages(goose, [seededMessage('9', 'pond', 'goose pond hello')]);
+  const principals = new Map<string, ApiKeyRecord>();
+  for (const [caller, key] of Object.entries(keys)) {
+    const record = key ? await backend.lookupKey(await hashApiKey(key)) : undefined;
+    if (record) principals.set(caller, record);
+  }
+  // Both transports build their core the Worker's way (per connection / per request) from one factory.
+  const factory = new GatewayCoreFactory();
+  const coreFor = (principal: ApiKeyRecord, timeoutMs = 30_000): Promise<GatewayCore> =>
+    factory.coreFor({
+      principal,
+      settings: {
+        base_url: double.baseUrl,
+        api_key: 'sk-double',
+        llm_model: 'm',
+        embed_model: 'text-embedding-3-small',
+        timeout_ms: timeoutMs,
+      },
+      backendOf: () => backend,
+    });
+  const demoPrincipal = principals.get('demo')!;
+  const core = await coreFor(demoPrincipal);
   // A core whose upstream gives up after 150 ms, for the timeout case.
-  const impatient = makeCore(TIMEOUT_CASE_MS);
-  const mount = (limiter: BridgeLimiter, using: GatewayCore = core) =>
+  const impatient = await coreFor(demoPrincipal, TIMEOUT_CASE_MS);
+  const mount = (limiter: BridgeLimiter, timeoutMs?: number) =>
     new Hono().route(
       '/v1',
-      createV1App(() => backend, { gateway: { coreOf: () => using, limiter } }),
+      createV1App(() => backend, {
+        gateway: {
+          coreOf: (_c, principal) => coreFor(principal, timeoutMs),
+          limiter,
+          // What the Worker does next is hand the socket to the gateway object; reaching here means admitted.
+          connect: async () => new Response(null, { status: 204 }),
+        },
+      }),
     );
   const events: GatewayEvent[] = [];
+  const connections = new Map<ParityCaller, GatewayConnection>();
   return {
     double,
-    key,
+    key: keys.demo,
+    keys,
     events,
     app: mount(new BridgeLimiter()),
     connection: new GatewayConnection(core, (e) => events.push(e)),
+    async connectionFor(caller) {
+      let c = connections.get(caller);
+      if (!c) {
+        const principal = principals.get(caller);
+        if (!principal) throw new Error(`no principal for ${caller}`);
+        c = new GatewayConnection(await coreFor(principal), (e) => events.push(e));
+        connections.set(caller, c);
+      }
+      return c;
+    },
     // Zero in flight allowed: every request is refused at admission, on both sides, with the same hint.
     tightApp: mount(
       new BridgeLimiter({ ratePerSecond: 1000, burst: 1000, maxInFlightPerKey: 0, overloadRetryMs: 250 }),
@@ -239,7 +335,7 @@ async function rig(): Promise<Rig> {
       maxMessageBytes: 4 * 1024 * 1024,
       overloadRetryMs: 250,
     }),
-    impatientApp: mount(new BridgeLimiter(), impatient),
+    impatientApp: mount(new BridgeLimiter(), TIMEOUT_CASE_MS),
     impatientConnection: new GatewayConnection(impatient, (e) => events.push(e)),
   };
 }
@@ -295,17 +391,28 @@ export async function runParity(only?: (c: ParityCase) => boolean): Promise<Pari
       );
       r.double.faults.clear();
       if (c.fault) r.double.faults.add(c.fault);
-      const ws = await viaWebSocket(
-        c.tightLimits ? r.tightConnection : c.impatient ? r.impatientConnection : r.connection,
-        r.events,
-        c.input,
-        `parity-${i}`,
-      );
+      const caller = c.as ?? 'demo';
+      const refused = caller === 'unknown-key' || caller === 'no-key';
+      // A refused key never reaches a connection: the WebSocket side is the upgrade the /v1 app refuses.
+      const ws = refused
+        ? await viaUpgrade(r.app, r.keys[caller])
+        : await viaWebSocket(
+            c.tightLimits
+              ? r.tightConnection
+              : c.impatient
+                ? r.impatientConnection
+                : caller === 'demo'
+                  ? r.connection
+                  : await r.connectionFor(caller),
+            r.events,
+            c.input,
+            `parity-${i}`,
+          );
       r.double.faults.clear();
       if (c.fault) r.double.faults.add(c.fault);
       const http = await viaHttp(
         c.tightLimits ? r.tightApp : c.impatient ? r.impatientApp : r.app,
-        r.key,
+        r.keys[caller],
         c.input,
       );
       const paths = differences(ws, http);

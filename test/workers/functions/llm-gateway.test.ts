@@ -78,7 +78,7 @@ describe('the LLM gateway WebSocket', () => {
       ok: true,
       in_flight: 0,
       max_in_flight: 8,
-      tools: 5,
+      tools: 7,
     });
     expect(health.type === 'system.health' && health.catalog_hash).toMatch(/^[0-9a-f]{64}$/);
     ws.close();

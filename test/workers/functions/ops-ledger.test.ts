@@ -201,6 +201,71 @@ describe('GET /metrics', () => {
     }
   });
 
+  it('sums the LLM gateway counters of isolates and gateway objects and serves them on /metrics', async () => {
+    const sketch = new LatencySketch();
+    sketch.record(12);
+    const gateway = (source: string, at: number): NonNullable<OpsDelta['gateway']> => ({
+      models: [
+        {
+          model: 'ledger-llm',
+          transport: 'ws',
+          requests: 3,
+          completed: 2,
+          errors: 1,
+          dropped: 1,
+          prompt_tokens: 30,
+          completion_tokens: 12,
+          finish_reasons: { stop: 1, tool_calls: 1 },
+        },
+      ],
+      tools: [{ tool: 'ledger_tool', invocations: 2, errors: 1, latency: sketch.toJSON() }],
+      gauges: [{ source, connections: 2, in_flight: 1, at }],
+    });
+    const now = Date.now();
+    await opsLedger(env).record(
+      delta('llm-gateway', 'gw-a', [], { agents: [], gateway: gateway('gw-a', now) }),
+    );
+    await opsLedger(env).record(
+      delta('llm-gateway', 'gw-b', [], { agents: [], gateway: gateway('gw-b', now) }),
+    );
+    // An older gauge from the same source does not overwrite a newer one.
+    await opsLedger(env).record(
+      delta('llm-gateway', 'gw-b', [], {
+        agents: [],
+        gateway: {
+          models: [],
+          tools: [],
+          gauges: [{ source: 'gw-b', connections: 9, in_flight: 9, at: now - 1 }],
+        },
+      }),
+    );
+    const llm = (await ledgerSnapshot(env)).llm!;
+    expect(llm.models.find((m) => m.model === 'ledger-llm')).toMatchObject({
+      requests: 6,
+      completed: 4,
+      errors: 2,
+      dropped: 2,
+      prompt_tokens: 60,
+      completion_tokens: 24,
+      finish_reasons: { stop: 2, tool_calls: 2 },
+    });
+    expect(llm.tools.find((t) => t.tool === 'ledger_tool')).toMatchObject({ invocations: 4, errors: 2 });
+    expect(llm.connections).toBeGreaterThanOrEqual(4);
+    expect(llm.connections).toBeLessThan(9 + 2);
+    const text = await (await app.request('/metrics', { headers: bearer }, adminEnv)).text();
+    expect(text).toContain('promethean_llm_requests_total{model="ledger-llm",transport="ws"} 6');
+    expect(text).toContain('promethean_llm_dropped_total{model="ledger-llm",transport="ws"} 2');
+    expect(text).toContain(
+      'promethean_llm_finish_reasons_total{model="ledger-llm",transport="ws",finish_reason="tool_calls"} 2',
+    );
+    expect(text).toContain('promethean_llm_tokens_total{model="ledger-llm",transport="ws",kind="prompt"} 60');
+    expect(text).toContain('promethean_llm_tool_invocations_total{tool="ledger_tool"} 4');
+    expect(text).toContain('promethean_llm_tool_errors_total{tool="ledger_tool"} 2');
+    expect(text).toMatch(/^promethean_llm_tool_latency_ms\{tool="ledger_tool",quantile="0.95"\} [\d.]+$/m);
+    expect(text).toMatch(/^promethean_llm_connections \d+$/m);
+    expect(text).toMatch(/^promethean_llm_queue_depth \d+$/m);
+  });
+
   it('serves the same snapshot as JSON with ?format=json', async () => {
     const res = await app.request('/metrics?format=json', { headers: bearer }, adminEnv);
     expect(res.status).toBe(200);

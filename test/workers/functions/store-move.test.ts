@@ -359,3 +359,64 @@ describe('re-embed routing through the ports (workerd, real Chroma)', () => {
     expect(await ports().vectors!.pinned('messages')).toEqual(spec);
   });
 });
+
+describe('store move admin routes (workerd)', () => {
+  const ADMIN = 'store-move-test-admin-token-0123456789abcdef012345';
+  const adminEnv = { ...env, ADMIN_TOKEN: ADMIN } as FunctionsEnv;
+  const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+  const path = '/admin/migrations/echo/demo/store-move';
+  const call = async (suffix: string, init: RequestInit = {}) => {
+    const { app } = await import('../../../functions/src/http-app.ts');
+    const res = await app.request(`${path}${suffix}`, { headers, ...init }, adminEnv);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('starts, steps, cuts over and rolls back a move through /admin, refusing out-of-order and unauthenticated calls', async () => {
+    const { app } = await import('../../../functions/src/http-app.ts');
+    expect((await app.request(path, {}, adminEnv)).status).toBe(401);
+    const docs = tenantStoragePorts(
+      env,
+      ProviderRegistry.fromYaml(providersYamlForDemo()).tenant('echo', 'demo'),
+    ).documents!;
+    await docs.upsertMany(
+      'messages',
+      Array.from({ length: 12 }, (_, i) => ({ ...message('demo', i, 'route'), provider: 'echo' })),
+    );
+    const started = await call('', {
+      method: 'POST',
+      body: JSON.stringify({ id: `route-${run}`, to: 'mongodb', goal: 'dual_write', page_size: 5 }),
+    });
+    expect(started.status).toBe(202);
+    expect(started.body.state).toMatchObject({ phase: 'prepared', from: 'sqlite', to: 'mongodb' });
+    expect((await call('/decommission-now', { method: 'POST' })).status).toBe(404);
+    let more = true;
+    for (let guard = 0; guard < 30 && more; guard++) {
+      const step = await call('/step', { method: 'POST' });
+      expect(step.status).toBe(200);
+      more = step.body.more as boolean;
+    }
+    const dual = await call('');
+    expect(dual.body).toMatchObject({ state: { phase: 'dual_write' }, lag: 0, progress: 1 });
+    expect(dual.body.routing).toMatchObject({ read: 'sqlite', write: ['sqlite', 'mongodb'] });
+    expect((await call('/cutover', { method: 'POST' })).body).toMatchObject({ state: { goal: 'cut_over' } });
+    await call('/step', { method: 'POST' });
+    const cut = await call('');
+    expect(cut.body).toMatchObject({ state: { phase: 'cut_over' }, routing: { read: 'mongodb' } });
+    const rolled = await call('/rollback', { method: 'POST' });
+    expect(rolled.body).toMatchObject({ state: { phase: 'rolled_back' } });
+    expect((await call('')).body.routing).toMatchObject({ read: 'sqlite', write: ['sqlite'] });
+    expect((await call('/step', { method: 'POST' })).body).toMatchObject({ more: false });
+  });
+});
+
+/** The demo tenant as providers.yml declares it (sqlite, the default store). */
+function providersYamlForDemo(): string {
+  return `
+version: 1
+providers:
+  echo:
+    adapter: echo
+    tenants:
+      demo: {}
+`;
+}

@@ -96,10 +96,11 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
   const t0 = performance.now();
   let state = await migration.backfill();
   const backfillSeconds = (performance.now() - t0) / 1000;
-  while (state.phase === 'cdc') state = (await migration.step()).state;
+  // One CDC pass with the writer still running, then the writer stops and the log drains (a tail that
+  // is slower than 50 writes/s would otherwise never see a lag of 0).
+  state = await migration.tailBatch();
   stop = true;
   await writer;
-  // The writer's last batch may follow the last tail: drain it as cutover would.
   while ((await migration.lag(state)) > 0) state = await migration.tailBatch();
   const totalSeconds = (performance.now() - t0) / 1000;
   const source = await ids(stores[from]);

@@ -57,6 +57,8 @@ export default defineConfig({
                 CHROMA_URL: storage.chromaUrl,
                 // Every database this Worker creates in tests is marked test (shared/migrations/target-marker.ts).
                 DATA_TARGET: 'test',
+                // `npm run bench:store-move` sets this; the test suite runs the short form (500 documents).
+                STORE_MOVE_BENCH_DOCUMENTS: process.env.STORE_MOVE_BENCH_DOCUMENTS ?? '500',
                 // The voice host's secret as this Worker knows it (test/workers/functions/voice-ingest.test.ts).
                 VOICE_INGEST_SECRET: 'voice-ingest-test-secret-0123456789',
                 // Signs playback chunk URLs (test/workers/functions/voice-ingest.test.ts).

@@ -6,6 +6,11 @@
  */
 import { AgentError } from '@promethean/shared/agent/agent-errors';
 import type {
+  DocumentChange,
+  DocumentChangeLog,
+  ScanPage,
+} from '@promethean/shared/effects/document-change-log';
+import type {
   DocumentCollection,
   DocumentStore,
   FindOptions,
@@ -48,9 +53,13 @@ interface DocumentObjectStub {
     options?: FindOptions,
   ): Promise<unknown>;
   count(collection: DocumentCollection, options?: { includeDeleted?: boolean }): Promise<number>;
+  changeHead(): Promise<number>;
+  changesAfter(after: number, limit: number): Promise<unknown>;
+  scanPage(collection: DocumentCollection, after: string | null, limit: number): Promise<unknown>;
+  purge(collection: DocumentCollection): Promise<number>;
 }
 
-export class DurableObjectDocumentStore implements DocumentStore {
+export class DurableObjectDocumentStore implements DocumentStore, DocumentChangeLog {
   readonly #stub: DocumentObjectStub;
   readonly #scope: DocumentScope;
 
@@ -101,6 +110,27 @@ export class DurableObjectDocumentStore implements DocumentStore {
     const name = parseCollection(collection, this.#scope);
     const o = parseCountOptions(options, this.#scope);
     return this.#call('count', () => this.#stub.count(name, o));
+  }
+
+  async changeHead(): Promise<number> {
+    return this.#call('changeHead', () => this.#stub.changeHead());
+  }
+
+  async changesAfter(after: number, limit: number): Promise<DocumentChange[]> {
+    return this.#call(
+      'changesAfter',
+      () => this.#stub.changesAfter(after, limit) as Promise<DocumentChange[]>,
+    );
+  }
+
+  async scanPage(collection: DocumentCollection, after: string | null, limit: number): Promise<ScanPage> {
+    const name = parseCollection(collection, this.#scope);
+    return this.#call('scanPage', () => this.#stub.scanPage(name, after, limit) as Promise<ScanPage>);
+  }
+
+  async purge(collection: DocumentCollection): Promise<number> {
+    const name = parseCollection(collection, this.#scope);
+    return this.#call('purge', () => this.#stub.purge(name));
   }
 
   /**

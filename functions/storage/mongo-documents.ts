@@ -6,6 +6,7 @@
  * other deployments may write the same database.
  */
 import { DurableObject } from 'cloudflare:workers';
+import type { DocumentChange, ScanPage } from '@promethean/shared/effects/document-change-log';
 import type {
   DocumentCollection,
   FindOptions,
@@ -105,6 +106,22 @@ export class MongoDocuments extends DurableObject<FunctionsEnv> {
 
   async count(collection: DocumentCollection, options: { includeDeleted?: boolean } = {}): Promise<number> {
     return this.#storeFor().count(collection, options);
+  }
+
+  async changeHead(): Promise<number> {
+    return this.#storeFor().changeHead();
+  }
+
+  async changesAfter(after: number, limit: number): Promise<DocumentChange[]> {
+    return this.#storeFor().changesAfter(after, limit);
+  }
+
+  async scanPage(collection: DocumentCollection, after: string | null, limit: number): Promise<ScanPage> {
+    return this.#storeFor().scanPage(collection, after, limit);
+  }
+
+  async purge(collection: DocumentCollection): Promise<number> {
+    return this.#storeFor().purge(collection);
   }
 
   /** The database this object writes to (operators and tests check it). */

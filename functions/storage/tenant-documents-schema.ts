@@ -15,6 +15,10 @@ export const TENANT_DOCUMENTS_MIGRATIONS: readonly string[] = [
   `CREATE INDEX documents_live ON documents (collection, deleted, sort_key)`,
   // The target marker (`test` or `working`) and other facts about this database, written once.
   'CREATE TABLE promethean_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+  // The change log (shared/effects/document-change-log.ts), written in the transaction of each change.
+  `CREATE TABLE change_log (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, foreign_id TEXT NOT NULL,
+     changed_at INTEGER NOT NULL)`,
 ];
 
 /** The marker row: which kind of database this is (see shared/migrations/target-marker.ts). */

@@ -5,6 +5,11 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import {
+  CHANGES_MAX,
+  type DocumentChange,
+  type ScanPage,
+} from '@promethean/shared/effects/document-change-log';
+import {
   type DocumentCollection,
   documentSortKey,
   FIND_DEFAULT_LIMIT,
@@ -31,8 +36,19 @@ import {
 } from '@promethean/shared/migrations/contracts/sqlite-contract-validator';
 import { parseDataTarget } from '@promethean/shared/migrations/target-marker';
 import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
+import { z } from 'zod';
 import { documentScopeOf } from './document-object-name.ts';
 import { TARGET_MARKER_SQL, TENANT_DOCUMENTS_MIGRATIONS } from './tenant-documents-schema.ts';
+
+const ChangesQuery = z.object({
+  after: z.number().int().min(0),
+  limit: z.number().int().min(1).max(CHANGES_MAX),
+});
+/** Control keys are fixed names chosen by the platform; `target` is the marker and never rewritten here. */
+const MetaKey = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.:-]{0,127}$/)
+  .refine((k) => k !== 'target');
 
 /** Durable Object SQLite binds at most 100 parameters per statement. */
 const IDS_PER_SELECT = 96;
@@ -99,6 +115,16 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
   }
 
   #writeMany(collection: DocumentCollection, docs: readonly StoredDocument[]): void {
+    const at = Date.now();
+    // Same transaction as the documents (callers run inside transactionSync): a change and its entry land
+    // together or not at all, and AUTOINCREMENT never reuses a sequence.
+    for (const part of chunks(docs, ROWS_PER_INSERT * 3)) {
+      runSql(
+        this.ctx.storage,
+        `INSERT INTO change_log (collection, foreign_id, changed_at) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
+        ...part.flatMap((doc) => [collection, doc.foreign_id, at]),
+      );
+    }
     for (const part of chunks(docs, ROWS_PER_INSERT)) {
       runSql(
         this.ctx.storage,
@@ -220,6 +246,77 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
     return (
       runSql<{ n: number }>(this.ctx.storage, query, parseCollection(collection, this.#scope))[0]?.n ?? 0
     );
+  }
+
+  async changeHead(): Promise<number> {
+    return (
+      runSql<{ seq: number | null }>(this.ctx.storage, 'SELECT MAX(seq) AS seq FROM change_log')[0]?.seq ?? 0
+    );
+  }
+
+  async changesAfter(after: number, limit: number): Promise<DocumentChange[]> {
+    const { after: from, limit: n } = ChangesQuery.parse({ after, limit });
+    return runSql<{ seq: number; collection: string; foreign_id: string }>(
+      this.ctx.storage,
+      'SELECT seq, collection, foreign_id FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?',
+      from,
+      n,
+    ).map((r) => ({ seq: r.seq, collection: r.collection as DocumentCollection, foreign_id: r.foreign_id }));
+  }
+
+  async scanPage(collection: DocumentCollection, after: string | null, limit: number): Promise<ScanPage> {
+    const name = parseCollection(collection, this.#scope);
+    const n = ChangesQuery.shape.limit.parse(limit);
+    const rows = runSql<Row & { sort_key: string }>(
+      this.ctx.storage,
+      'SELECT * FROM documents WHERE collection = ? AND sort_key > ? ORDER BY sort_key LIMIT ?',
+      name,
+      after ?? '',
+      n,
+    );
+    return {
+      documents: rows.map(toDocument),
+      next: rows.length === n ? rows[rows.length - 1]!.sort_key : null,
+    };
+  }
+
+  async purge(collection: DocumentCollection): Promise<number> {
+    const name = parseCollection(collection, this.#scope);
+    const n =
+      runSql<{ n: number }>(
+        this.ctx.storage,
+        'SELECT COUNT(*) AS n FROM documents WHERE collection = ?',
+        name,
+      )[0]?.n ?? 0;
+    runSql(this.ctx.storage, 'DELETE FROM documents WHERE collection = ?', name);
+    return n;
+  }
+
+  /** A control value of this tenant (document routing, migration state); undefined when never written. */
+  async readMeta(key: string): Promise<string | undefined> {
+    return runSql<{ value: string }>(
+      this.ctx.storage,
+      'SELECT value FROM promethean_meta WHERE key = ?',
+      MetaKey.parse(key),
+    )[0]?.value;
+  }
+
+  /**
+   * Writes `value` only when the stored value is still `expected` (null: absent). One writer wins a race;
+   * the loser re-reads. Answers whether this call wrote.
+   */
+  async compareAndSetMeta(key: string, expected: string | null, value: string): Promise<boolean> {
+    const k = MetaKey.parse(key);
+    let wrote = false;
+    this.ctx.storage.transactionSync(() => {
+      const current =
+        runSql<{ value: string }>(this.ctx.storage, 'SELECT value FROM promethean_meta WHERE key = ?', k)[0]
+          ?.value ?? null;
+      if (current !== expected) return;
+      runSql(this.ctx.storage, 'INSERT OR REPLACE INTO promethean_meta (key, value) VALUES (?, ?)', k, value);
+      wrote = true;
+    });
+    return wrote;
   }
 
   /** The target marker, the table layout and a sample per collection, for contract checks and migrations. */

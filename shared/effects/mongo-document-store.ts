@@ -34,9 +34,16 @@ import {
   MongoServerSelectionError,
   MongoTopologyClosedError,
 } from 'mongodb';
+import { z } from 'zod';
 import { AgentError } from '../agent/agent-errors.ts';
 import { ensureMongoMarker } from '../migrations/mongo-target-marker.ts';
 import type { DataTarget } from '../migrations/target-marker.ts';
+import {
+  CHANGES_MAX,
+  type DocumentChange,
+  type DocumentChangeLog,
+  type ScanPage,
+} from './document-change-log.ts';
 import {
   type DocumentCollection,
   type DocumentStore,
@@ -67,6 +74,18 @@ import {
 } from './mongo-document-codec.ts';
 import { foldSlotRecords, type SlotRecord, slotRecordsOf } from './mongo-slot-log.ts';
 import { DocumentWriteConflictError, StoreUnavailableError } from './storage-errors.ts';
+
+/** Where each tenant database keeps its change log (`_id` is the sequence). */
+export const CHANGES_COLLECTION = 'promethean_changes';
+/** How many times an append may lose its sequences to other writers before the call is retried later. */
+const MAX_CHANGE_ROUNDS = 64;
+
+interface ChangeRecord {
+  _id: number;
+  collection: DocumentCollection;
+  foreign_id: string;
+  at: number;
+}
 
 /** How many rebuild rounds a document gets while other writers keep adding to its log. */
 export const MAX_ROUNDS = 16;
@@ -112,10 +131,12 @@ function logSignature(records: readonly SlotRecord[]): string {
     .join('\n');
 }
 
-export class MongoDocumentStore implements DocumentStore {
+export class MongoDocumentStore implements DocumentStore, DocumentChangeLog {
   readonly #client: MongoClient;
   readonly #scope: DocumentScope;
   readonly #target: DataTarget;
+  /** The last change-log sequence this store appended (a warm store skips the head read). */
+  #lastSeq: number | undefined;
 
   /**
    * `client` stays owned by the caller (a Durable Object keeps it warm across requests). `target` is the
@@ -151,9 +172,15 @@ export class MongoDocumentStore implements DocumentStore {
       cols.slots,
       records.map((document) => ({ insertOne: { document } })),
     );
-    const firsts = await this.#insertFirstRecords(cols.documents, records, duplicates);
     const redelivered = await this.#redeliveriesAlreadyHeld(cols.documents, incoming, records, duplicates);
     const ids = [...new Set(incoming.map((d) => d.foreign_id))];
+    // The change is its slot records (reads fold the log); the entry follows them and precedes the record
+    // that caches them, so a writer dying in between is redelivered, finds its record stale and logs again.
+    await this.#appendChanges(
+      name,
+      ids.filter((id) => !redelivered.has(id)),
+    );
+    const firsts = await this.#insertFirstRecords(cols.documents, records, duplicates);
     const rest = ids.filter((id) => !firsts.has(id) && !redelivered.has(id));
     const rebuilt = await this.#rebuild(name, cols, rest);
     const changed = rebuilt.changed;
@@ -225,6 +252,109 @@ export class MongoDocumentStore implements DocumentStore {
       ...(!o.includeDeleted && { deleted: false }),
     };
     return this.#run('count', () => documents.countDocuments(filter));
+  }
+
+  async changeHead(): Promise<number> {
+    const changes = this.#changes();
+    const newest = await this.#run('read change head', () =>
+      changes
+        .find({}, { projection: { _id: 1 } })
+        .sort({ _id: -1 })
+        .limit(1)
+        .toArray(),
+    );
+    return newest[0]?._id ?? 0;
+  }
+
+  async changesAfter(after: number, limit: number): Promise<DocumentChange[]> {
+    const from = z.number().int().min(0).parse(after);
+    const n = z.number().int().min(1).max(CHANGES_MAX).parse(limit);
+    const changes = this.#changes();
+    const entries = await this.#run('read changes', () =>
+      changes
+        .find({ _id: { $gt: from } })
+        .sort({ _id: 1 })
+        .limit(n)
+        .toArray(),
+    );
+    return entries.map((e) => ({ seq: e._id, collection: e.collection, foreign_id: e.foreign_id }));
+  }
+
+  /** A page of records by sort key, folded from their slot logs (exact even for a record a writer left stale). */
+  async scanPage(collection: DocumentCollection, after: string | null, limit: number): Promise<ScanPage> {
+    const name = parseCollection(collection, this.#scope);
+    const n = z.number().int().min(1).max(CHANGES_MAX).parse(limit);
+    const cols = await this.#collections(name);
+    const records = await this.#run('scan documents', () =>
+      cols.documents
+        .find(
+          { ...this.#scope, sort_key: { $gt: after ?? '' } },
+          { projection: { foreign_id: 1, sort_key: 1 } },
+        )
+        .sort({ sort_key: 1 })
+        .limit(n)
+        .toArray(),
+    );
+    const ids = records.map((r) => r.foreign_id);
+    const logs = await this.#readLogs(cols.slots, ids);
+    return {
+      documents: ids.flatMap((id) => foldSlotRecords(logs.get(id) ?? []).doc ?? []),
+      next: records.length === n ? records[records.length - 1]!.sort_key : null,
+    };
+  }
+
+  async purge(collection: DocumentCollection): Promise<number> {
+    const name = parseCollection(collection, this.#scope);
+    const cols = await this.#collections(name);
+    const n = await this.#run('count before purge', () => cols.documents.countDocuments({ ...this.#scope }));
+    await this.#run('purge documents', async () => {
+      await cols.documents.deleteMany({ ...this.#scope });
+      await cols.slots.deleteMany({ ...this.#scope });
+    });
+    return n;
+  }
+
+  #changes(): Collection<ChangeRecord> {
+    return this.#client.db(this.databaseName).collection<ChangeRecord>(CHANGES_COLLECTION);
+  }
+
+  /**
+   * Appends one entry per id at the next sequences. Sequences are `_id`s taken by insert (the one atomic
+   * primitive FerretDB shares with MongoDB): a writer reads the newest and inserts the ones after it,
+   * ordered; one that lost a race to a sequence re-reads and goes on from there. Every insert of `k` needs
+   * `k - 1` to have existed when the newest was read, so the log never has a gap and entries become
+   * visible in sequence order — a tailer that read up to `k` never later finds an entry below `k`.
+   */
+  async #appendChanges(collection: DocumentCollection, foreignIds: readonly string[]): Promise<void> {
+    let pending = [...foreignIds];
+    const changes = this.#changes();
+    const at = Date.now();
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > MAX_CHANGE_ROUNDS) {
+        throw new StoreUnavailableError(
+          `change log of ${this.databaseName}: ${MAX_CHANGE_ROUNDS} rounds lost to other writers`,
+          this.#scope,
+        );
+      }
+      // The sequence this store appended last existed, so it is a safe start (no gap can follow it); a
+      // guess that other writers have passed costs one refused insert and a read.
+      const head = round === 1 && this.#lastSeq !== undefined ? this.#lastSeq : await this.changeHead();
+      const entries = pending.map((foreign_id, i) => ({ _id: head + 1 + i, collection, foreign_id, at }));
+      try {
+        await changes.insertMany(entries, { ordered: true });
+        this.#lastSeq = entries[entries.length - 1]!._id;
+        return;
+      } catch (error) {
+        if (!(error instanceof MongoBulkWriteError) || !hasWriteErrors(error)) {
+          throw this.#wrap('append changes', error);
+        }
+        const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+        const first = writeErrors[0];
+        if (!first || first.code !== DUPLICATE_KEY) throw this.#wrap('append changes', error);
+        // Ordered: everything before the refused entry is in; go on from it after a fresh read.
+        pending = pending.slice(first.index);
+      }
+    }
   }
 
   /**

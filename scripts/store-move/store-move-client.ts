@@ -1,0 +1,83 @@
+/**
+ * The `npm run store-move` client: start, status, watch, cutover, decommission, rollback, pause and resume
+ * of a tenant's store move through the functions Worker's admin routes (functions/src/routes/
+ * admin-migrations.ts). `watch` drives the move one step per request until it has nothing left to do,
+ * printing a progress line (bar, done/total, rate, ETA, CDC lag) per step.
+ */
+import { ProgressBar } from '../../shared/migrations/progress-bar.ts';
+
+export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
+
+export interface StoreMoveClientOptions {
+  url: string;
+  token: string;
+  provider: string;
+  tenant: string;
+  fetch: Fetch;
+  print: (line: string) => void;
+  now?: () => number;
+}
+
+export interface MoveView {
+  state: { id: string; phase: string; goal: string; backfilled: number; total: number; cdc_applied: number };
+  lag: number;
+  progress: number;
+  more?: boolean;
+  routing?: { read: string; write: string[] };
+}
+
+export class StoreMoveRequestError extends Error {
+  override readonly name = 'StoreMoveRequestError';
+}
+
+export const STORE_MOVE_USAGE = `usage: npm run store-move -- <command> --tenant <provider>/<tenant> [options]
+commands: start --to sqlite|mongodb --id <id> [--goal dual_write|cut_over|decommissioned]
+          status | watch | cutover | decommission | rollback | pause | resume
+common:   --url URL (default http://127.0.0.1:8787)`;
+
+export class StoreMoveClient {
+  readonly #o: StoreMoveClientOptions;
+
+  constructor(options: StoreMoveClientOptions) {
+    this.#o = options;
+  }
+
+  async #call(suffix: string, method: 'GET' | 'POST', body?: unknown): Promise<MoveView> {
+    const url = `${this.#o.url}/admin/migrations/${this.#o.provider}/${this.#o.tenant}/store-move${suffix}`;
+    const res = await this.#o.fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${this.#o.token}`, 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new StoreMoveRequestError(`${method} ${url}: ${res.status} ${text}`);
+    return JSON.parse(text) as MoveView;
+  }
+
+  start(input: { id: string; to: string; goal?: string }): Promise<MoveView> {
+    return this.#call('', 'POST', input);
+  }
+
+  status(): Promise<MoveView> {
+    return this.#call('', 'GET');
+  }
+
+  action(name: 'cutover' | 'decommission' | 'rollback' | 'pause' | 'resume'): Promise<MoveView> {
+    return this.#call(`/${name}`, 'POST');
+  }
+
+  /** Steps until the move has nothing left to do now (its goal reached, paused or ended). */
+  async watch(maxSteps = 1_000_000): Promise<MoveView> {
+    const bar = new ProgressBar(this.#o.now);
+    let view = await this.status();
+    for (let i = 0; i < maxSteps; i++) {
+      view = await this.#call('/step', 'POST');
+      const s = view.state;
+      this.#o.print(
+        `${bar.line(`${s.id} backfill`, s.backfilled, Math.max(s.total, s.backfilled))} phase ${s.phase} lag ${view.lag} cdc ${s.cdc_applied}`,
+      );
+      if (!view.more) break;
+    }
+    return view;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * `npm run bench:store-move -- --json [--documents N]`: the store move's backfill rate on the embedded
+ * store, measured inside workerd (the functions-worker vitest project, real FerretDB and SQLite Durable
+ * Objects) by test/workers/functions/store-move-bench.test.ts with N documents (20,000 by default). This
+ * script runs that test and prints its JSON line last. Run it under the machine lock.
+ */
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: { documents: { type: 'string', default: '20000' }, json: { type: 'boolean', default: false } },
+});
+const documents = Number(values.documents);
+if (!Number.isInteger(documents) || documents < 1) throw new Error(`--documents must be a positive integer`);
+
+const child = spawnSync(
+  'npx',
+  ['vitest', 'run', '--project', 'functions-worker', 'test/workers/functions/store-move-bench.test.ts'],
+  {
+    env: { ...process.env, STORE_MOVE_BENCH_DOCUMENTS: String(documents) },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  },
+);
+const output = `${child.stdout}\n${child.stderr}`;
+const line = output.split('\n').find((l) => l.startsWith('{"bench":"store-move"'));
+if (!values.json) process.stderr.write(output);
+if (child.status !== 0 || !line) {
+  if (values.json) process.stderr.write(output.slice(-4000));
+  console.log(JSON.stringify({ bench: 'store-move', documents, error: `vitest exited ${child.status}` }));
+  process.exit(1);
+}
+console.log(line);

@@ -96,6 +96,7 @@ export class SessionCore {
       vad: c.vad,
       packetQueueCapacity: c.receive.packetQueueCapacity,
       idleFlushMs: Math.max(c.receive.reorderMaxWaitMs, 60),
+      tickMs: c.tickMs,
       defer: o.defer,
       onSegment: (s) => this.publisher.enqueue(s),
       onSpeaking: (userId, speaking) => this.#onSpeaking(userId, speaking),

@@ -116,6 +116,10 @@ async function main(): Promise<void> {
 
   const sessions = rig.sessions.length;
   const firsts = results.map((r) => r.firstAudioMs).sort((a, b) => a - b);
+  const toSegment = results.map((r) => r.reply.storedAt - r.utteranceEnd).sort((a, b) => a - b);
+  const toAudio = results
+    .map((r) => r.utteranceEnd + r.firstAudioMs - r.reply.storedAt)
+    .sort((a, b) => a - b);
   const spoken = sessions * speakers * utterances;
   const perSession = (x: number) => Math.round((x / seconds / sessions) * 10_000) / 10_000;
   const baseline = codecBaselineSeconds(results.slice(0, speakers * utterances));
@@ -138,6 +142,11 @@ async function main(): Promise<void> {
       Math.round(Math.max(...results.map((r) => Math.abs(r.heardMs - r.ttsMs) / r.ttsMs)) * 1000) / 1000,
     first_audio_p50_ms: Math.round(percentile(firsts, 50)),
     first_audio_p95_ms: Math.round(percentile(firsts, 95)),
+    // Where first audio goes: speech end → segment at the worker chain (hangover included), then → first reply packet.
+    to_segment_p50_ms: Math.round(percentile(toSegment, 50)),
+    to_segment_p95_ms: Math.round(percentile(toSegment, 95)),
+    segment_to_audio_p50_ms: Math.round(percentile(toAudio, 50)),
+    segment_to_audio_p95_ms: Math.round(percentile(toAudio, 95)),
     dave: dave ? 'on' : 'off',
     dave_epochs: rig.server.daveEpochChanges,
     decrypt_failures:

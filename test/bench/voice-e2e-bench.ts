@@ -8,7 +8,9 @@
  * answered and heard, SNR of what was heard against the TTS audio, end of speech → first reply packet at
  * the fake, decrypt failures, and the host's CPU (the process's CPU minus the fake side's, metered around
  * its synchronous work) and resident memory. Baseline, same run: libopus encode + decode of the same audio.
- * DAVE is off (the fake does not implement the voice server's side of DAVE; see docs/voice.md).
+ * DAVE is on by default (`--dave off` for transport encryption only): the fake voice server is the MLS
+ * external sender and each person has their own DAVE identity; with `--churn on` (the default with DAVE)
+ * a listener joins each channel halfway through and leaves three quarters through: two epoch changes.
  */
 import { parseArgs } from 'node:util';
 import libopus from '@discordjs/opus';
@@ -25,6 +27,8 @@ const { values } = parseArgs({
     utterances: { type: 'string', default: '10' },
     loss: { type: 'string', default: '0.02' },
     reorder: { type: 'string', default: '0.02' },
+    dave: { type: 'string', default: 'on' },
+    churn: { type: 'string', default: 'on' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -40,6 +44,8 @@ for (const [k, v] of Object.entries({ tenants, guilds, speakers, utterances })) 
   }
 }
 
+const dave = values.dave !== 'off';
+const churn = dave && values.churn !== 'off';
 const TARGET_FIRST_AUDIO_P95_MS = 800;
 const TARGET_SNR_DB = 12;
 const TARGET_RSS_MB = 512;
@@ -70,6 +76,7 @@ async function main(): Promise<void> {
     guildsPerTenant: guilds,
     speakers,
     faults: { loss: Number(values.loss), reorder: Number(values.reorder), seed: 16 },
+    server: { dave },
     replyText,
   });
   const cpuBefore = process.cpuUsage();
@@ -79,7 +86,11 @@ async function main(): Promise<void> {
   let lost = 0;
   await Promise.all(
     rig.sessions.map(async (session, si) => {
+      const listener = `39000000000000${String(si).padStart(4, '0')}`;
       for (let u = 0; u < utterances; u++) {
+        // Churn between turns of this channel: each join and leave is one MLS commit (a new epoch).
+        if (churn && u === Math.floor(utterances / 2)) rig.server.join(session.guildId, listener);
+        if (churn && u === Math.floor((utterances * 3) / 4)) rig.server.leave(listener);
         for (const [pi, person] of session.people.entries()) {
           try {
             results.push(await conversationTurn(rig, session, person, phrase(u + pi + si), 30_000));
@@ -97,10 +108,18 @@ async function main(): Promise<void> {
   const fakeCpu = fakeCpuSeconds() - fakeBefore;
   clearInterval(sampler);
   const health = rig.host.health();
+  const daveFailures = rig.sessions.reduce(
+    (n2, s) => n2 + s.people.reduce((m, p) => m + (p.dave?.decryptFailures ?? 0), 0),
+    0,
+  );
   await rig.stop();
 
   const sessions = rig.sessions.length;
   const firsts = results.map((r) => r.firstAudioMs).sort((a, b) => a - b);
+  const toSegment = results.map((r) => r.reply.storedAt - r.utteranceEnd).sort((a, b) => a - b);
+  const toAudio = results
+    .map((r) => r.utteranceEnd + r.firstAudioMs - r.reply.storedAt)
+    .sort((a, b) => a - b);
   const spoken = sessions * speakers * utterances;
   const perSession = (x: number) => Math.round((x / seconds / sessions) * 10_000) / 10_000;
   const baseline = codecBaselineSeconds(results.slice(0, speakers * utterances));
@@ -123,10 +142,18 @@ async function main(): Promise<void> {
       Math.round(Math.max(...results.map((r) => Math.abs(r.heardMs - r.ttsMs) / r.ttsMs)) * 1000) / 1000,
     first_audio_p50_ms: Math.round(percentile(firsts, 50)),
     first_audio_p95_ms: Math.round(percentile(firsts, 95)),
-    dave: 'off',
-    dave_epochs: 0,
+    // Where first audio goes: speech end → segment at the worker chain (hangover included), then → first reply packet.
+    to_segment_p50_ms: Math.round(percentile(toSegment, 50)),
+    to_segment_p95_ms: Math.round(percentile(toSegment, 95)),
+    segment_to_audio_p50_ms: Math.round(percentile(toAudio, 50)),
+    segment_to_audio_p95_ms: Math.round(percentile(toAudio, 95)),
+    dave: dave ? 'on' : 'off',
+    dave_epochs: rig.server.daveEpochChanges,
     decrypt_failures:
-      rig.server.decryptFailures + health.sessions.reduce((n2, s) => n2 + s.decrypt_failures, 0),
+      rig.server.decryptFailures +
+      health.sessions.reduce((n2, s) => n2 + s.decrypt_failures, 0) +
+      daveFailures,
+    dave_decrypt_failures_people: daveFailures,
     injected: { loss: Number(values.loss), reorder: Number(values.reorder), ...rig.server.faults.counts },
     seconds: Math.round(seconds),
     host_cpu_per_session: perSession(processCpu - fakeCpu),

@@ -6,6 +6,7 @@
  */
 import libopus from '@discordjs/opus';
 import { meterFakeCpu } from './fake-cpu-meter.ts';
+import type { FakeDaveParticipant } from './fake-dave-participant.ts';
 
 export const SAMPLE_RATE = 48_000;
 export const FRAME_MS = 20;
@@ -59,6 +60,8 @@ export class FakeVoicePerson {
   /** Frames heard, per sender user id, in arrival order. */
   readonly heard = new Map<string, HeardFrame[]>();
   decodeErrors = 0;
+  /** The person's DAVE identity when the channel runs DAVE (set by the server); null = transport encryption only. */
+  dave: FakeDaveParticipant | null = null;
   #link: PersonLink | null = null;
   readonly #encoder = new libopus.OpusEncoder(SAMPLE_RATE, 2);
   readonly #decoder = new libopus.OpusEncoder(SAMPLE_RATE, 2);
@@ -95,7 +98,9 @@ export class FakeVoicePerson {
   }
 
   /** Called by the server with each packet relayed to this person, already transport-decrypted. */
-  hear(from: string, seq: number, timestamp: number, opus: Buffer): void {
+  hear(from: string, seq: number, timestamp: number, packet: Buffer): void {
+    const opus = this.dave === null ? packet : this.dave.decrypt(from, packet);
+    if (opus === null) return;
     let pcm: Int16Array;
     try {
       const out = meterFakeCpu(() => this.#decoder.decode(opus));
@@ -160,7 +165,8 @@ export class FakeVoicePerson {
         opus = meterFakeCpu(() => this.#encoder.encode(Buffer.from(frame.buffer)));
       }
       const header = rtpHeader(this.#seq, this.#timestamp, this.ssrc);
-      meterFakeCpu(() => this.#link?.media(this, header, opus));
+      const sent = this.dave === null ? opus : meterFakeCpu(() => this.dave?.encrypt(opus) ?? opus);
+      meterFakeCpu(() => this.#link?.media(this, header, sent));
       this.#seq = (this.#seq + 1) & 0xffff;
       this.#timestamp = (this.#timestamp + FRAME_SAMPLES) >>> 0;
       if (i === frames - 1) endedAt = Date.now();

@@ -215,6 +215,25 @@ describe('fake voice server with @discordjs/voice', () => {
     expect(server.faults.counts.reordered - before.reordered).toBeGreaterThan(0);
     await until('every packet not lost', () => n === sent - lost);
   });
+
+  it('duplicates and jitter are injected as asked, counted, and every copy reaches the client', async () => {
+    const person = server.join(GUILD, PERSON);
+    const c = join(server);
+    await entersState(c, VoiceConnectionStatus.Ready, 10_000);
+    server.setFaults({ duplicate: 0.2, jitterMs: 30, seed: 9 });
+    const before = { ...server.faults.counts };
+    const stream = c.receiver.subscribe(PERSON, { end: { behavior: EndBehaviorType.Manual } });
+    let n = 0;
+    stream.on('data', () => n++);
+    const burst = await person.speak(tone(1_000), { paced: false });
+    const duplicated = server.faults.counts.duplicated - before.duplicated;
+    expect(server.faults.counts.sent - before.sent).toBe(burst.frames + 5);
+    expect(duplicated).toBeGreaterThan(0);
+    expect(server.faults.counts.delayed - before.delayed).toBeGreaterThan(0);
+    // A duplicate is the same sealed packet again: it decrypts, and the client sees it twice.
+    await until('every packet and every copy', () => n === burst.frames + 5 + duplicated);
+    expect(server.decryptFailures).toBe(0);
+  });
 });
 
 /** A raw client: the TLS WebSocket alone, to earn each close code on purpose. */

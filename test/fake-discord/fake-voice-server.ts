@@ -13,7 +13,10 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { VoiceCloseCodes, VoiceOpcodes } from 'discord-api-types/voice/v8';
 import { WebSocketServer } from 'ws';
+import { DaveExternalSender } from './dave-external-sender.ts';
+import { DaveGroupRelay, type DaveMemberLink } from './dave-group-relay.ts';
 import { meterFakeCpu } from './fake-cpu-meter.ts';
+import { FakeDaveParticipant } from './fake-dave-participant.ts';
 import { FakeVoicePerson, type PersonLink } from './fake-voice-person.ts';
 import {
   type ReceivedVoicePayload,
@@ -41,6 +44,11 @@ export interface FakeVoiceServerOptions {
   modes?: readonly VoiceEncryptionMode[];
   /** Refuse clients without DAVE (4017). Off by default. */
   daveRequired?: boolean;
+  /**
+   * Run DAVE (protocol version 1) with every client that offers it and give each person a DAVE identity:
+   * the server is the MLS external sender and media is end-to-end encrypted. Off by default.
+   */
+  dave?: boolean;
   /** Seeds SSRCs and keys. */
   seed?: string;
 }
@@ -77,6 +85,8 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
   readonly #sessions = new Map<string, VoiceServerSession>();
   readonly #connections = new Set<VoiceGatewayConnection>();
   readonly #people = new Map<string, { person: FakeVoicePerson; guildId: string }>();
+  readonly #daveSender = new DaveExternalSender();
+  readonly #daveGroups = new Map<string, DaveGroupRelay>();
   #nextConnection = 1;
   #nextSsrc = 1;
   #keys = 0;
@@ -97,6 +107,7 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
         heartbeatIntervalMs: options.heartbeatIntervalMs ?? 13_750,
         modes: options.modes ?? VOICE_ENCRYPTION_MODES,
         daveRequired: options.daveRequired ?? false,
+        dave: options.dave ?? false,
         seed: options.seed ?? 'fake-voice',
       },
       createVoiceTestCa(),
@@ -141,6 +152,7 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
     for (const s of this.#inGuild(guildId)) {
       if (s.grant.userId !== userId) continue;
       s.ended = true;
+      this.#daveGroups.get(guildId)?.leave(userId);
       s.ws?.close(VoiceCloseCodes.Disconnected, 'Disconnected');
       for (const o of this.#inGuild(guildId)) o.send(VoiceOpcodes.ClientDisconnect, { user_id: userId });
     }
@@ -152,6 +164,8 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
     this.#people.set(userId, { person, guildId });
     person.attach(this.#linkFor(guildId));
     for (const s of this.#inGuild(guildId)) s.send(VoiceOpcodes.ClientsConnect, { user_ids: [userId] });
+    const group = this.#daveGroups.get(guildId);
+    if (group !== undefined) this.#enrol(group, guildId, person);
     return person;
   }
 
@@ -161,6 +175,7 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
     if (entry === undefined) return;
     this.#people.delete(userId);
     entry.person.attach(null);
+    this.#daveGroups.get(entry.guildId)?.leave(userId);
     for (const s of this.#inGuild(entry.guildId)) s.send(VoiceOpcodes.ClientDisconnect, { user_id: userId });
   }
 
@@ -182,7 +197,11 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
   disconnect(sessionId: string, code: number): void {
     for (const c of this.#connections) if (c.session?.grant.sessionId === sessionId) c.close(code);
     if (code === VoiceCloseCodes.VoiceServerCrashed) return;
-    for (const s of this.#sessions.values()) if (s.grant.sessionId === sessionId) s.ended = true;
+    for (const s of this.#sessions.values()) {
+      if (s.grant.sessionId !== sessionId) continue;
+      s.ended = true;
+      this.#daveGroups.get(s.grant.guildId)?.leave(s.grant.userId);
+    }
   }
 
   /** Media faults on what the server sends to clients. */
@@ -253,8 +272,11 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
         for (const p of this.people(s.grant.guildId)) {
           s.send(VoiceOpcodes.Speaking, { user_id: p.userId, ssrc: p.ssrc, speaking: 0 });
         }
+        if (this.#daveVersion(s) >= 1) this.#daveJoin(s);
         this.emit('described', s);
       },
+      daveVersion: (s) => this.#daveVersion(s),
+      dave: (s, op, payload) => this.#daveMessage(s, op, payload),
       speaking: (s, speaking) => {
         for (const o of this.#inGuild(s.grant.guildId)) {
           if (o !== s) o.send(VoiceOpcodes.Speaking, { user_id: s.grant.userId, ssrc: s.ssrc, speaking });
@@ -331,6 +353,63 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
     this.faults.apply(`${sender}>${to.ssrc}`, packet, (p) => this.#udp.send(p, port, address));
   }
 
+  /** The channel's DAVE group (per guild: one voice channel per guild here), if DAVE runs there. */
+  daveGroup(guildId: string): DaveGroupRelay | undefined {
+    return this.#daveGroups.get(guildId);
+  }
+
+  /** Epoch changes across every channel (each announced commit). */
+  get daveEpochChanges(): number {
+    let n = 0;
+    for (const g of this.#daveGroups.values()) n += g.epochChanges;
+    return n;
+  }
+
+  #daveVersion(s: VoiceServerSession): number {
+    return this.#o.dave && s.maxDaveProtocolVersion >= 1 ? 1 : 0;
+  }
+
+  /** A client negotiated DAVE: the channel's group (created with the first one) takes it and every person in. */
+  #daveJoin(s: VoiceServerSession): void {
+    const { guildId, channelId } = s.grant;
+    let group = this.#daveGroups.get(guildId);
+    if (group === undefined) {
+      group = new DaveGroupRelay(channelId, this.#daveSender);
+      this.#daveGroups.set(guildId, group);
+      for (const p of this.people(guildId)) this.#enrol(group, guildId, p);
+    }
+    group.join(sessionDaveLink(s));
+  }
+
+  #daveMessage(s: VoiceServerSession, op: number, payload: Buffer | { transition_id: number }): void {
+    const group = this.#daveGroups.get(s.grant.guildId);
+    if (group === undefined) return;
+    const userId = s.grant.userId;
+    if (!('transition_id' in payload)) {
+      if (op === VoiceOpcodes.DaveMlsKeyPackage) group.keyPackage(userId, payload);
+      else if (op === VoiceOpcodes.DaveMlsCommitWelcome) group.commitWelcome(userId, payload);
+    } else if (op === VoiceOpcodes.DaveTransitionReady) {
+      group.transitionReady(userId, payload.transition_id);
+    }
+    // op 31 (invalid commit/welcome) needs nothing: the client re-initialises and sends a new key package.
+  }
+
+  /** Gives a person a DAVE identity in `group`; its replies arrive a turn later, as over a socket. */
+  #enrol(group: DaveGroupRelay, guildId: string, person: FakeVoicePerson): void {
+    const later = (f: () => void) => setImmediate(() => meterFakeCpu(f));
+    const participant = new FakeDaveParticipant(person.userId, group.channelId, {
+      keyPackage: (u, kp) => later(() => group.keyPackage(u, kp)),
+      commitWelcome: (u, p) => later(() => group.commitWelcome(u, p)),
+      transitionReady: (u, id) => later(() => group.transitionReady(u, id)),
+      recognizedUserIds: () => [
+        ...this.people(guildId).map((p) => p.userId),
+        ...this.#inGuild(guildId).map((o) => o.grant.userId),
+      ],
+    });
+    person.dave = participant;
+    group.join(participant);
+  }
+
   #inGuild(guildId: string): VoiceServerSession[] {
     return this.sessions().filter((s) => s.grant.guildId === guildId);
   }
@@ -339,4 +418,24 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
     const n = this.#nextSsrc++;
     return createHash('sha256').update(`${this.#o.seed}:ssrc:${n}`).digest().readUInt32BE(0) || n;
   }
+}
+
+function transitionPayload(transitionId: number, body: Buffer): Buffer {
+  const b = Buffer.alloc(2 + body.length);
+  b.writeUInt16BE(transitionId);
+  body.copy(b, 2);
+  return b;
+}
+
+/** The relay's view of a client: DAVE messages over its voice gateway session (numbered, so resumable). */
+function sessionDaveLink(s: VoiceServerSession): DaveMemberLink {
+  return {
+    userId: s.grant.userId,
+    externalSender: (pkg) => s.sendBinary(VoiceOpcodes.DaveMlsExternalSender, pkg),
+    proposals: (payload) => s.sendBinary(VoiceOpcodes.DaveMlsProposals, payload),
+    announceCommit: (id, commit) =>
+      s.sendBinary(VoiceOpcodes.DaveMlsAnnounceCommitTransition, transitionPayload(id, commit)),
+    welcome: (id, welcome) => s.sendBinary(VoiceOpcodes.DaveMlsWelcome, transitionPayload(id, welcome)),
+    executeTransition: (id) => s.send(VoiceOpcodes.DaveExecuteTransition, { transition_id: id }),
+  };
 }

@@ -39,6 +39,10 @@ export interface VoiceProtocolHost {
   attached(session: VoiceServerSession, resumed: boolean): void;
   /** A session negotiated its transport: the server may now send it media. */
   described(session: VoiceServerSession): void;
+  /** The DAVE protocol version to negotiate with this session (0 = transport encryption only). */
+  daveVersion(session: VoiceServerSession): number;
+  /** A DAVE message from the client: binary op 26 (key package) or 28 (commit/welcome), JSON op 23 or 31. */
+  dave(session: VoiceServerSession, op: number, payload: Buffer | { transition_id: number }): void;
   /** A client's op 5, to relay to the rest of the channel. */
   speaking(session: VoiceServerSession, speaking: number): void;
   sessionById(serverId: string, sessionId: string): VoiceServerSession | undefined;
@@ -97,7 +101,11 @@ export class VoiceGatewayConnection {
     const op = data.readUInt8(0);
     this.#record(op, { bytes: data.length - 1 }, true);
     if (this.session === null) return VoiceCloseCodes.NotAuthenticated;
-    if (op === VoiceOpcodes.DaveMlsKeyPackage || op === VoiceOpcodes.DaveMlsCommitWelcome) return null;
+    if (op === VoiceOpcodes.DaveMlsKeyPackage || op === VoiceOpcodes.DaveMlsCommitWelcome) {
+      if (this.#host.daveVersion(this.session) < 1) return null;
+      this.#host.dave(this.session, op, data.subarray(1));
+      return null;
+    }
     return VoiceCloseCodes.UnknownOpcode;
   }
 
@@ -134,8 +142,12 @@ export class VoiceGatewayConnection {
         return null;
       }
       case VoiceOpcodes.DaveTransitionReady:
-      case VoiceOpcodes.DaveMlsInvalidCommitWelcome:
+      case VoiceOpcodes.DaveMlsInvalidCommitWelcome: {
+        const id = field(d, 'transition_id');
+        if (typeof id !== 'number') return VoiceCloseCodes.FailedToDecode;
+        this.#host.dave(session, op, { transition_id: id });
         return null;
+      }
       default:
         return VoiceCloseCodes.UnknownOpcode;
     }
@@ -228,8 +240,8 @@ export class VoiceGatewayConnection {
     session.send(VoiceOpcodes.SessionDescription, {
       mode,
       secret_key: [...session.secretKey],
-      // DAVE is not negotiated by this fake (see docs/voice.md): version 0 means transport encryption only.
-      dave_protocol_version: 0,
+      // 0 = transport encryption only; 1 = DAVE, negotiated right after this message (op 25 onwards).
+      dave_protocol_version: this.#host.daveVersion(session),
     });
     this.#host.described(session);
     return null;

@@ -161,7 +161,29 @@ export class ConversationRig {
       () => rig.sessions.every((s) => rig.#serverSession(s)?.mode != null),
       20_000,
     );
+    if (o.server?.dave === true) await rig.untilDaveGroups();
     return rig;
+  }
+
+  /**
+   * With DAVE on: every channel's group holds the bot and every person, and every person is at the group's
+   * epoch (the bot learns it from the same op 29/30 a moment later).
+   */
+  async untilDaveGroups(timeoutMs = 20_000): Promise<void> {
+    await this.until(
+      'every DAVE group complete',
+      () =>
+        this.sessions.every((s) => {
+          const g = this.server.daveGroup(s.guildId);
+          if (g === undefined) return false;
+          const members = new Set(g.leaves);
+          return (
+            members.has(s.botUserId) &&
+            s.people.every((p) => !p.inChannel || (members.has(p.userId) && p.dave?.epoch === g.epoch))
+          );
+        }),
+      timeoutMs,
+    );
   }
 
   /** Resolves once `ok()` holds, re-checked whenever a packet or segment arrives (and every 50 ms). */

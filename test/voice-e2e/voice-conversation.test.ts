@@ -5,6 +5,7 @@
  * per utterance, in order, SNR ≥ 12 dB against the TTS audio, duration within 5 %. Then barge-in, and a
  * voice server crash (4015) in the middle of an utterance.
  */
+import { OFFLINE_TTS_SAMPLE_RATE } from '@promethean/functions/models/offline-speech';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationTurn } from './conversation-turn.ts';
 import { ConversationRig, phrase } from './voice-conversation-rig.ts';
@@ -17,6 +18,7 @@ beforeAll(async () => {
     guildsPerTenant: 1,
     speakers: 2,
     faults: { loss: 0.02, reorder: 0.02, seed: 16 },
+    server: { dave: true },
     replyText: (n) => `duck answers utterance number ${n} right away`,
   });
 }, 60_000);
@@ -49,6 +51,7 @@ describe('a conversation with the voice host over the fake voice server', () => 
     expect(rig.server.decryptFailures).toBe(0);
     const health = rig.host.health().sessions[0]!;
     expect(health.decrypt_failures).toBe(0);
+    for (const p of session.people) expect(p.dave?.decryptFailures).toBe(0);
   }, 90_000);
 
   it('barge-in: a person talking over a reply stops it within 300 ms of their speech being confirmed', async () => {
@@ -93,6 +96,7 @@ describe('a conversation with the voice host over the fake voice server', () => 
     const a = session.people[0]!;
     const before = rig.replies.length;
     const resumes = rig.server.received.filter((p) => p.op === 7).length;
+    const heardBefore = (a.heard.get(session.botUserId) ?? []).length;
     const spoken = a.speak(phrase(2));
     await new Promise((r) => setTimeout(r, 400));
     rig.server.crash();
@@ -101,5 +105,57 @@ describe('a conversation with the voice host over the fake voice server', () => 
     expect(rig.server.received.filter((p) => p.op === 7).length).toBe(resumes + 1);
     expect(rig.replies.length).toBe(before + 1);
     expect(rig.replies.at(-1)!.userId).toBe(a.userId);
+    // ... and its reply plays in full after the resume.
+    const reply = rig.replies.at(-1)!;
+    const ttsFrames = Math.ceil(reply.tts.length / (OFFLINE_TTS_SAMPLE_RATE / 50));
+    await rig.until(
+      'the reply heard after the resume',
+      () =>
+        (a.heard.get(session.botUserId) ?? []).slice(heardBefore).filter((f) => !f.silence).length >=
+        ttsFrames,
+    );
+  }, 60_000);
+});
+
+describe('DAVE epoch changes mid-call', () => {
+  it('a listener joining and leaving mid-utterance changes the epoch twice and nothing is lost either way', async () => {
+    const session = rig.sessions[0]!;
+    const [a, b] = session.people as [
+      NonNullable<(typeof session.people)[0]>,
+      NonNullable<(typeof session.people)[0]>,
+    ];
+    // The previous test leaves its reply playing: start from a quiet channel so each turn hears one reply.
+    await rig.until('the bot quiet', () => Date.now() - (session.botPackets.at(-1)?.at ?? 0) > 300, 30_000);
+    const group = rig.server.daveGroup(session.guildId)!;
+    const epoch = group.epoch;
+    const before = rig.replies.length;
+    const joining = conversationTurn(rig, session, a, phrase(3));
+    await new Promise((r) => setTimeout(r, 400));
+    const listener = rig.server.join(session.guildId, '300000000000099001');
+    await rig.until('the join committed', () => group.epoch === epoch + 1n && listener.dave?.ready === true);
+    const joined = await joining;
+    expect(joined.segments).toBe(1);
+    expect(joined.snrDb).toBeGreaterThanOrEqual(12);
+
+    const leaving = conversationTurn(rig, session, b, phrase(4));
+    await new Promise((r) => setTimeout(r, 400));
+    rig.server.leave(listener.userId);
+    await rig.until('the leave committed', () => group.epoch === epoch + 2n);
+    const left = await leaving;
+    expect(left.segments).toBe(1);
+    expect(left.snrDb).toBeGreaterThanOrEqual(12);
+    expect(rig.replies.slice(before).map((r) => r.userId)).toEqual([a.userId, b.userId]);
+    // The listener heard the bot's reply to a while it was in the group (decrypted end to end).
+    expect((listener.heard.get(session.botUserId) ?? []).filter((f) => !f.silence).length).toBeGreaterThan(0);
+    expect(rig.server.decryptFailures).toBe(0);
+    if (process.env.VOICE_RIG_PRINT)
+      console.error(
+        'dave',
+        JSON.stringify({
+          epochs: group.epochChanges,
+          person_failures: session.people.map((p) => p.dave?.decryptFailures),
+          host: rig.host.health().sessions[0]?.decrypt_failures,
+        }),
+      );
   }, 60_000);
 });

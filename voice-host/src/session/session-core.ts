@@ -45,7 +45,8 @@ export interface SessionHealth extends VoiceHealthPayload {
 
 export interface SessionCoreOptions {
   readonly info: SessionInfo;
-  readonly config: Pick<HostConfig, 'vad' | 'receive' | 'ingest' | 'playback' | 'health'>;
+  readonly config: Pick<HostConfig, 'vad' | 'receive' | 'ingest' | 'playback' | 'health'> &
+    Partial<Pick<HostConfig, 'tickMs'>>;
   readonly sink: SegmentSink;
   readonly scheduler: Scheduler;
   readonly output: PcmOutput;
@@ -96,6 +97,7 @@ export class SessionCore {
       vad: c.vad,
       packetQueueCapacity: c.receive.packetQueueCapacity,
       idleFlushMs: Math.max(c.receive.reorderMaxWaitMs, 60),
+      ...(c.tickMs === undefined ? {} : { tickMs: c.tickMs }),
       defer: o.defer,
       onSegment: (s) => this.publisher.enqueue(s),
       onSpeaking: (userId, speaking) => this.#onSpeaking(userId, speaking),

@@ -118,3 +118,70 @@ describe('SpeechPipeline on real Opus speech', () => {
     expect(p.stats().framesProcessed).toBeGreaterThanOrEqual(9);
   });
 });
+
+/**
+ * Like `deliver`, but the loop stalls for `stallMs` from `stallFrom`: no ticks, and the packets that
+ * arrive meanwhile are read only after the first (late) tick — timers run before the socket is polled.
+ */
+function deliverWithStall(
+  p: SpeechPipeline,
+  stream: StreamPacket[],
+  stallFrom: number,
+  stallMs: number,
+  endMs: number,
+): void {
+  const stallEnd = stallFrom + stallMs;
+  const stalled = (t: number) => t > stallFrom && t < stallEnd;
+  let now = START;
+  const tickTo = (t: number) => {
+    while (now + 10 <= t) {
+      now += 10;
+      if (!stalled(now)) p.tick(now);
+    }
+  };
+  for (const pkt of stream) {
+    const arrival = stalled(pkt.arrivalMs) ? stallEnd : pkt.arrivalMs;
+    tickTo(arrival);
+    p.onPacket('ada', pkt.opus, pkt.header, arrival);
+    p.process();
+  }
+  tickTo(endMs);
+}
+
+describe('SpeechPipeline under a stalled event loop', () => {
+  const stream = layOutStream(packets, { startMs: START });
+  const end = START + fixture.durationMs + 1_000;
+
+  it('a 600 ms stall in the middle of a phrase does not split it (RTP timeline + stall-free quiet)', () => {
+    const { p, segments } = pipeline(exact);
+    const stallFrom = START + fixture.speech[1]!.startMs + 500 - ((fixture.speech[1]!.startMs + 500) % 10);
+    deliverWithStall(p, stream, stallFrom, 600, end);
+    expect(p.stalledMs).toBeGreaterThanOrEqual(550);
+    expect(segments).toHaveLength(fixture.speech.length);
+    segments.forEach((s, i) => {
+      const truth = fixture.speech[i]!;
+      expect(Math.abs(s.tsStart - START - truth.startMs)).toBeLessThanOrEqual(60);
+      expect(Math.abs(s.tsEnd - START - truth.endMs)).toBeLessThanOrEqual(60);
+    });
+  });
+
+  it('stalls of 300, 900 and 1500 ms at several points never split a phrase nor merge two', () => {
+    for (const stallMs of [300, 900, 1_500]) {
+      for (const phrase of fixture.speech) {
+        const at = phrase.startMs + 200;
+        const { p, segments } = pipeline(exact);
+        deliverWithStall(p, stream, START + at - (at % 10), stallMs, end + stallMs);
+        expect(segments, `stall ${stallMs} ms at ${at}`).toHaveLength(fixture.speech.length);
+      }
+    }
+  });
+
+  it('speech that really ended during a stall still closes, at most one hangover after the stall', () => {
+    const { p, segments } = pipeline(exact);
+    const last = fixture.speech.at(-1)!;
+    const stallFrom = START + last.endMs + 100 - ((last.endMs + 100) % 10);
+    deliverWithStall(p, stream, stallFrom, 600, end + 600);
+    expect(segments).toHaveLength(fixture.speech.length);
+    expect(Math.abs(segments.at(-1)!.tsEnd - START - last.endMs)).toBeLessThanOrEqual(60);
+  });
+});

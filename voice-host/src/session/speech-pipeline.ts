@@ -2,7 +2,7 @@
  * A session's receive side: the receive callback only enqueues (bounded, drop-oldest); a deferred drain
  * runs each speaker's receive path and segmenter and hands finished segments to the publisher.
  */
-import type { MonoFrame } from '../audio/discord-pcm.ts';
+import { FRAME_MS, type MonoFrame } from '../audio/discord-pcm.ts';
 import { DropOldestQueue } from '../queue/drop-oldest-queue.ts';
 import type { RtpHeader } from '../receive/rtp-header.ts';
 import {
@@ -28,6 +28,14 @@ export interface SpeechPipelineOptions {
   readonly packetQueueCapacity: number;
   /** A speaker silent this long has its held packets and partial frame flushed (ms). */
   readonly idleFlushMs: number;
+  /**
+   * How often `tick` is meant to run (ms, default 10). A tick later than this by more than `stallSlackMs`
+   * means the event loop was busy: packets may be sitting unread in the socket, so that time does not
+   * count as the speaker being quiet.
+   */
+  readonly tickMs?: number;
+  /** Lateness tolerated before a tick counts as a stall (ms, default 40). */
+  readonly stallSlackMs?: number;
   /** Runs the drain later, off the receive callback (default: setImmediate). */
   readonly defer?: (fn: () => void) => void;
   readonly onSegment: (segment: AssembledSegment) => void;
@@ -54,6 +62,8 @@ interface Speaker {
   readonly receiver: SpeakerReceiver;
   readonly assembler: SegmentAssembler;
   flushed: boolean;
+  /** The pipeline's stalled time when this speaker's last packet was processed. */
+  stalledAtArrival: number;
 }
 
 export class SpeechPipeline {
@@ -63,6 +73,9 @@ export class SpeechPipeline {
   #scheduled = false;
   #decryptFailures = 0;
   #frames = 0;
+  #lastTickMs: number | undefined;
+  /** Total time the loop was stalled (ticks late beyond the slack), ms. */
+  #stalledMs = 0;
 
   constructor(options: SpeechPipelineOptions) {
     this.#o = options;
@@ -96,23 +109,51 @@ export class SpeechPipeline {
     for (let p = this.#queue.shift(); p !== undefined; p = this.#queue.shift()) {
       const speaker = this.#speaker(p.userId);
       speaker.flushed = false;
+      speaker.stalledAtArrival = this.#stalledMs;
       this.#feed(speaker, speaker.receiver.receive(p.opus, p.header, p.arrivalMs));
       n++;
     }
     return n;
   }
 
-  /** Time-driven work: gaps that waited too long, quiet speakers, hangovers that ran out. */
+  /**
+   * Time-driven work: gaps that waited too long, quiet speakers, hangovers that ran out. Quiet is measured
+   * on the speaker's own (RTP) timeline plus the wall time since their last packet, minus any time the
+   * loop was stalled: after a stall, timers run before the socket is read, and the packets waiting there
+   * must not be mistaken for silence (that split utterances in two under CPU load).
+   */
   tick(nowMs: number): void {
+    this.#noteStall(nowMs);
     this.process();
     for (const s of this.#speakers.values()) {
       this.#feed(s, s.receiver.tick(nowMs));
-      if (!s.flushed && nowMs - s.receiver.lastArrivalMs >= this.#o.idleFlushMs) {
+      const quiet = this.#quietMs(s, nowMs);
+      if (!s.flushed && quiet >= this.#o.idleFlushMs) {
         this.#feed(s, s.receiver.drain());
         s.flushed = true;
       }
-      s.assembler.idle(nowMs);
+      const end = s.receiver.timelineEnd;
+      // The last frame ends one frame after its packet arrived: count quiet from its start, as arrival does.
+      if (end !== undefined) s.assembler.idle(end - FRAME_MS + quiet);
     }
+  }
+
+  /** Time the loop was stalled so far (ms), for health and tests. */
+  get stalledMs(): number {
+    return this.#stalledMs;
+  }
+
+  #noteStall(nowMs: number): void {
+    const last = this.#lastTickMs;
+    this.#lastTickMs = nowMs;
+    if (last === undefined) return;
+    const late = nowMs - last - (this.#o.tickMs ?? 10);
+    if (late > (this.#o.stallSlackMs ?? 40)) this.#stalledMs += late;
+  }
+
+  /** Wall time since the speaker's last packet, not counting stalls since then. */
+  #quietMs(s: Speaker, nowMs: number): number {
+    return Math.max(0, nowMs - s.receiver.lastArrivalMs - (this.#stalledMs - s.stalledAtArrival));
   }
 
   /** Flushes every speaker and closes open utterances (the session is ending). */
@@ -167,6 +208,7 @@ export class SpeechPipeline {
           speaking: (u, speaking, ts) => this.#o.onSpeaking(u, speaking, ts),
         }),
         flushed: false,
+        stalledAtArrival: this.#stalledMs,
       };
       this.#speakers.set(userId, s);
     }

@@ -21,7 +21,18 @@ export const Envelope = z
     intent: z.string().min(1),
     payload: z.unknown(),
     corr: z.string().min(1).optional().describe('correlation id: request/response pairs and causal chains'),
-    trace: z.string().optional(),
+    trace: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('the id of the first envelope of the causal chain; absent on that first envelope itself'),
+    parent: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('the id of the envelope this one was derived from; absent on a trace root'),
     auth: z
       .object({ subject: z.string().optional(), scopes: z.array(z.string()).optional() })
       .optional()

@@ -8,9 +8,11 @@ import { DurableObject } from 'cloudflare:workers';
 import { LatencySketch, type SketchData } from '@promethean/shared/ops/latency-sketch';
 import type { LedgerSnapshot } from '@promethean/shared/ops/ledger-snapshot';
 import { AgentControl, type AgentHealthReport, OpsDelta } from '@promethean/shared/ops/ops-delta';
+import type { TraceHop } from '@promethean/shared/ops/trace-hops';
 import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
 import { z } from 'zod';
 import { buildSnapshot } from './ledger-snapshot-builder.ts';
+import { recordHops, sweepHops, TRACE_HOPS_MIGRATION, traceHops } from './ledger-traces.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE agent_intents (agent TEXT NOT NULL, intent TEXT NOT NULL, count INTEGER NOT NULL,
@@ -32,6 +34,7 @@ const MIGRATIONS = [
    CREATE TABLE dead_letters (provider TEXT NOT NULL, tenant TEXT NOT NULL, depth INTEGER NOT NULL,
      updated_at INTEGER NOT NULL, PRIMARY KEY (provider, tenant));
    CREATE TABLE agent_controls (agent TEXT PRIMARY KEY, state TEXT NOT NULL, reason TEXT, at INTEGER NOT NULL)`,
+  TRACE_HOPS_MIGRATION,
 ];
 
 /** Isolates not heard from for this long no longer count toward health or in-flight work. */
@@ -76,6 +79,7 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
       this.#recordQueues(delta);
       this.#recordOps(delta);
       this.#recordHealth(delta, now);
+      recordHops(this.ctx.storage, delta.hops, now);
       this.#sweep(now);
     });
     return { controls: this.controls() };
@@ -119,6 +123,14 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
       })
       .parse({ provider, tenant, depth });
     this.#upsertDeadLetters([input], Date.now());
+  }
+
+  /** The hops of one tenant's trace that `id` (any envelope id in it, or the trace id) belongs to. */
+  lookupTrace(provider: string, tenant: string, id: string): TraceHop[] {
+    const input = z
+      .object({ provider: z.string().min(1), tenant: z.string().min(1), id: z.string().min(1).max(200) })
+      .parse({ provider, tenant, id });
+    return traceHops(this.ctx.storage, input.provider, input.tenant, input.id);
   }
 
   /** Everything the ledger knows, merged across isolates and Workers. */
@@ -271,5 +283,6 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
     );
     runSql(this.ctx.storage, 'DELETE FROM isolates WHERE seen_at < ?', now - ISOLATE_TTL_MS * 3);
     runSql(this.ctx.storage, 'DELETE FROM bus_health WHERE seen_at < ?', now - KEEP_BUS_HEALTH_MS);
+    sweepHops(this.ctx.storage, now);
   }
 }

@@ -24,12 +24,36 @@ export function sequentialIds(prefix = 'msg'): IdSource {
   return { next: () => `${prefix}-${String(++n).padStart(4, '0')}` };
 }
 
+/** What a derived envelope inherits from the one it came from. */
+export type EnvelopeOrigin = Pick<Envelope, 'id'> & Partial<Pick<Envelope, 'trace' | 'corr'>>;
+
+/** The trace an envelope belongs to: its `trace`, or its own id when it starts one. */
+export function traceIdOf(env: EnvelopeOrigin): string {
+  return env.trace ?? env.id;
+}
+
+/**
+ * The fields an envelope derived from `origin` carries: the origin's trace (or the origin's id when it is
+ * a root), the origin as parent, and the origin's corr. Every producer that answers or follows another
+ * envelope goes through here (`EnvelopeOptions.from`), so no hop can drop the chain.
+ */
+export function derivedFrom(origin: EnvelopeOrigin): { trace: string; parent: string; corr?: string } {
+  return {
+    trace: traceIdOf(origin),
+    parent: origin.id,
+    ...(origin.corr !== undefined && { corr: origin.corr }),
+  };
+}
+
 export interface EnvelopeOptions {
   src: string;
   provider: string;
   tenant: string;
+  /** The envelope this one is derived from: trace, parent and corr come from it unless given below. */
+  from?: EnvelopeOrigin;
   corr?: string;
   trace?: string;
+  parent?: string;
   models?: ModelRef[];
   config_rev?: string;
   build_sha?: string;
@@ -58,6 +82,10 @@ export function createEnvelope<D extends MessageDefinition>(
       intent: def.intent,
     });
   }
+  const origin = o.from ? derivedFrom(o.from) : undefined;
+  const corr = o.corr ?? origin?.corr;
+  const trace = o.trace ?? origin?.trace;
+  const parent = o.parent ?? origin?.parent;
   const env = {
     id: o.id ?? (o.ids ?? randomIds).next(),
     ts: new Date((o.clock ?? systemClock).now()).toISOString(),
@@ -67,8 +95,9 @@ export function createEnvelope<D extends MessageDefinition>(
     tenant: o.tenant,
     intent: def.intent,
     payload: parsed.data,
-    ...(o.corr !== undefined && { corr: o.corr }),
-    ...(o.trace !== undefined && { trace: o.trace }),
+    ...(corr !== undefined && { corr }),
+    ...(trace !== undefined && { trace }),
+    ...(parent !== undefined && { parent }),
     ...(o.models !== undefined && { models: o.models }),
     ...(o.config_rev !== undefined && { config_rev: o.config_rev }),
     ...(o.build_sha !== undefined && { build_sha: o.build_sha }),

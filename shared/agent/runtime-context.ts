@@ -112,7 +112,7 @@ export function createRuntimeContext(
     agentId: manifest.id,
     provider: message.provider,
     tenant: message.tenant,
-    ...(message.corr !== undefined && { corr: message.corr }),
+    from: message,
     ...(deps.buildSha !== undefined && { build_sha: deps.buildSha }),
     clock: deps.clock,
     ids: deps.ids,

@@ -4,7 +4,7 @@ import type { Capability } from '@promethean/schemas/manifest';
 import type { MessageDefinition, PayloadOf } from '@promethean/schemas/message-definition';
 import type { z } from 'zod';
 import { AgentError, type ErrorContext } from '../agent/agent-errors.ts';
-import { type Clock, createEnvelope, type IdSource } from '../agent/envelope-factory.ts';
+import { type Clock, createEnvelope, type EnvelopeOrigin, type IdSource } from '../agent/envelope-factory.ts';
 import type { Policy } from '../agent/policy.ts';
 import type { BrokerClient } from '../broker/broker-client.ts';
 import type { AttachmentEgress } from '../net/attachment-egress.ts';
@@ -62,8 +62,8 @@ export interface EffectsSetup {
   agentId: string;
   provider: string;
   tenant: string;
-  /** The input's corr, inherited by outputs unless overridden. */
-  corr?: string;
+  /** The input being handled: outputs inherit its trace, take it as parent, and keep its corr. */
+  from?: EnvelopeOrigin;
   /** The deployed version, stamped on every output. */
   build_sha?: string;
   clock: Clock;
@@ -112,7 +112,8 @@ export function createEffects(s: EffectsSetup): Effects {
       tenant: o.tenant ?? s.tenant,
       clock: s.clock,
       ids: s.ids,
-      ...((o.corr ?? s.corr) !== undefined && { corr: o.corr ?? s.corr }),
+      ...(s.from !== undefined && { from: s.from }),
+      ...(o.corr !== undefined && { corr: o.corr }),
       ...(o.id !== undefined && { id: o.id }),
       ...(o.models !== undefined && { models: o.models }),
       ...(o.config_rev !== undefined && { config_rev: o.config_rev }),

@@ -4,6 +4,7 @@
  */
 import { HealthState } from '@promethean/schemas/ops/ops-messages';
 import { z } from 'zod';
+import { TraceHop } from './trace-hops.ts';
 
 const count = z.number().int().nonnegative();
 
@@ -110,8 +111,10 @@ export const OpsDelta = z.object({
   bus_health: z.array(BusHealthEntry),
   /** Absolute depths (gauges) of dead-letter archives touched since the last flush. */
   dead_letters: z.array(DeadLetterDepth),
+  /** Which agent handled which envelope, for trace lookups (absent from isolates older than traces). */
+  hops: z.array(TraceHop).default([]),
 });
-export type OpsDelta = z.infer<typeof OpsDelta>;
+export type OpsDelta = z.input<typeof OpsDelta>;
 
 /** An operator's control over an agent, held by the ledger and cached by every isolate. */
 export const AgentControl = z.object({

@@ -17,9 +17,16 @@ import type {
   PlatformOpsDelta,
   QueueDelta,
 } from './ops-delta.ts';
+import { type TraceHop, traceHopOf } from './trace-hops.ts';
 
 type AgentIntentCounts = Omit<AgentIntentDelta, 'latency'> & { latency: LatencySketch };
 type QueueCounts = QueueDelta;
+
+/**
+ * Hops kept per flush at most: a flush follows every batch, so this only bounds a runaway isolate. Hops
+ * are a diagnostic record, not data: beyond the bound the newest are kept.
+ */
+export const MAX_HOPS_PER_DELTA = 2_000;
 
 const zeroOps = (): PlatformOpsDelta => ({
   worker_invocations: 0,
@@ -39,6 +46,7 @@ export class OpsRecorder {
   #ops = zeroOps();
   #busHealth = new Map<string, BusHealthEntry>();
   #deadLetters = new Map<string, DeadLetterDepth>();
+  #hops: TraceHop[] = [];
 
   /** A Worker entry point ran (queue batch, HTTP request, cron tick). */
   invocation(): void {
@@ -121,6 +129,12 @@ export class OpsRecorder {
     });
   }
 
+  /** An agent started handling `envelope`: one hop of its trace. */
+  hop(agent: string, envelope: Envelope): void {
+    this.#hops.push(traceHopOf(agent, envelope));
+    if (this.#hops.length > MAX_HOPS_PER_DELTA) this.#hops.splice(0, this.#hops.length - MAX_HOPS_PER_DELTA);
+  }
+
   /** The current number of letters in one tenant's dead-letter archive. */
   deadLetterDepth(provider: string, tenant: string, depth: number): void {
     this.#deadLetters.set(`${provider}/${tenant}`, { provider, tenant, depth });
@@ -133,6 +147,7 @@ export class OpsRecorder {
       this.#queues.size === 0 &&
       this.#busHealth.size === 0 &&
       this.#deadLetters.size === 0 &&
+      this.#hops.length === 0 &&
       Object.values(this.#ops).every((n) => n === 0)
     );
   }
@@ -150,12 +165,14 @@ export class OpsRecorder {
       health: o.health,
       bus_health: [...this.#busHealth.values()],
       dead_letters: [...this.#deadLetters.values()],
+      hops: this.#hops,
     };
     this.#agents = new Map();
     this.#queues = new Map();
     this.#ops = zeroOps();
     this.#busHealth = new Map();
     this.#deadLetters = new Map();
+    this.#hops = [];
     return delta;
   }
 
@@ -192,6 +209,7 @@ export class OpsRecorder {
       const key = `${d.provider}/${d.tenant}`;
       if (!this.#deadLetters.has(key)) this.#deadLetters.set(key, d);
     }
+    this.#hops = [...(delta.hops ?? []), ...this.#hops].slice(-MAX_HOPS_PER_DELTA);
   }
 
   #agentIntent(agent: string, intent: string): AgentIntentCounts {

@@ -23,6 +23,7 @@ import {
   SocialMessagesBackfilled,
 } from './jobs/backfill-messages.ts';
 import type { MessageDefinition } from './message-definition.ts';
+import { ModerationNotice } from './ops/moderation-notice.ts';
 import { ErrorEvent, GatewayControl, Health } from './ops/ops-messages.ts';
 import { RestRequest, RestResponse } from './rest/rest-messages.ts';
 import {
@@ -63,6 +64,7 @@ export const MESSAGE_DEFINITIONS = [
   Health,
   ErrorEvent,
   GatewayControl,
+  ModerationNotice,
   InteractionAsk,
   InteractionSearch,
   InteractionBackfill,

@@ -7,6 +7,15 @@ export const ModelRef = z.object({
   name: z.string().min(1),
   version: z.string().optional(),
   offline: z.boolean().optional(),
+  usage: z
+    .object({
+      prompt_tokens: z.number().int().nonnegative(),
+      completion_tokens: z.number().int().nonnegative().optional(),
+      total_tokens: z.number().int().nonnegative(),
+    })
+    .optional()
+    .describe('tokens the call used, as the model server reported them'),
+  finish_reason: z.string().min(1).max(40).optional().describe('why generation stopped: stop, length, …'),
 });
 export type ModelRef = z.infer<typeof ModelRef>;
 

@@ -1,8 +1,6 @@
-/** Wires the interaction intake to the access Worker's bindings, read fresh for every request. */
-import type { QueueBody } from '@promethean/shared/broker/queue-body';
-import { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
+import { accessBroker } from '../src/access-broker.ts';
 import { KNOWN_ADAPTERS } from '../src/runtime-dependencies.ts';
 import type { IntakeLog } from './interaction-handoff.ts';
 import type { IntakeDeps } from './interaction-intake.ts';
@@ -27,12 +25,7 @@ export const intakeLog: IntakeLog = (level, msg, fields) => {
 export function intakeDeps(env: AccessEnv, ctx: ExecutionContext): IntakeDeps {
   const vars = env as unknown as Record<string, unknown>;
   const maxSkewS = numberSetting(vars.INTERACTION_MAX_SKEW_S, DEFAULT_MAX_SKEW_S);
-  const broker = new QueueBroker({
-    queues: {
-      BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
-      BUS_ACCESS: env.BUS_ACCESS as Queue<QueueBody>,
-    },
-  });
+  const broker = accessBroker(env, ['BUS_EVENTS', 'BUS_ACCESS']);
   return {
     env,
     registry: ProviderRegistry.fromYaml(providersYml, KNOWN_ADAPTERS),

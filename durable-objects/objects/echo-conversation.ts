@@ -9,8 +9,6 @@ import type { TypedEnvelope } from '@promethean/schemas/envelope';
 import { SocialMessageCreated } from '@promethean/schemas/events/social-message';
 import type { PayloadOf } from '@promethean/schemas/message-definition';
 import { createEnvelope, randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
-import type { QueueBody } from '@promethean/shared/broker/queue-body';
-import { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import type { ProviderPort } from '@promethean/shared/effects/effect-ports';
 import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
 import {
@@ -19,6 +17,7 @@ import {
   echoMessageId,
   normalizeEchoLine,
 } from '@promethean/shared/providers/echo/echo-script';
+import { accessBroker } from '../src/access-broker.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE messages (
@@ -266,10 +265,11 @@ export class EchoConversation extends DurableObject<AccessEnv> {
   }
 
   async #publish(tenant: string, payloads: Created[]): Promise<void> {
-    const broker = new QueueBroker({
-      queues: { BUS_EVENTS: this.env.BUS_EVENTS as Queue<QueueBody> },
-      routes: [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }],
-    });
+    const broker = accessBroker(
+      this.env,
+      ['BUS_EVENTS'],
+      [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }],
+    );
     const envelopes: TypedEnvelope<Created>[] = payloads.map((p) =>
       createEnvelope(SocialMessageCreated, p, {
         src: 'echo-access',

@@ -6,8 +6,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { Health } from '@promethean/schemas/ops/ops-messages';
 import { createEnvelope, randomIds } from '@promethean/shared/agent/envelope-factory';
-import type { QueueBody } from '@promethean/shared/broker/queue-body';
-import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { ProviderRegistry, type TenantView } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
 import { dispatchEnvelopes, publishDispatch } from '../gateway/dispatch-publisher.ts';
@@ -15,6 +14,7 @@ import { closeAction, GatewayPayload, intentBits, Op, upgradeUrl } from '../gate
 import { SendLimiter } from '../gateway/send-limiter.ts';
 import { selfVoiceUpdate } from '../gateway/voice-update-forwarding.ts';
 import type { RestResult } from '../rest/rest-executor.ts';
+import { accessBroker } from '../src/access-broker.ts';
 
 export type GatewayStatus =
   | 'idle'
@@ -437,10 +437,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   }
 
   #broker(): QueueBroker {
-    return new QueueBroker({
-      queues: { BUS_EVENTS: this.env.BUS_EVENTS as Queue<QueueBody> },
-      routes: [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }],
-    });
+    return accessBroker(this.env, ['BUS_EVENTS'], [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }]);
   }
 
   async #publishHealth(): Promise<void> {

@@ -17,13 +17,13 @@ import {
   type VoiceRelayResponse,
   VoiceServer,
 } from '@promethean/schemas/voice/voice-relay';
-import type { QueueBody } from '@promethean/shared/broker/queue-body';
-import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import type { VoiceControlCommand } from '@promethean/shared/effects/effect-ports';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import type { z } from 'zod';
 import providersYml from '../../providers.yml';
 import type { GatewayVoiceUpdate } from '../gateway/voice-update-forwarding.ts';
+import { accessBroker } from '../src/access-broker.ts';
 import { guildShard } from '../voice/guild-shard.ts';
 import { type LinkScope, publishHostEnvelopes } from '../voice/host-event-publisher.ts';
 import { containerHostEnabled } from './voice-host-container.ts';
@@ -329,13 +329,7 @@ export class VoiceHostLink extends DurableObject<AccessEnv> {
   }
 
   #broker(): QueueBroker {
-    return new QueueBroker({
-      queues: {
-        BUS_EVENTS: this.env.BUS_EVENTS as Queue<QueueBody>,
-        BUS_ACCESS: this.env.BUS_ACCESS as Queue<QueueBody>,
-        BUS_VOICE: this.env.BUS_VOICE as Queue<QueueBody>,
-      },
-    });
+    return accessBroker(this.env, ['BUS_EVENTS', 'BUS_ACCESS', 'BUS_VOICE']);
   }
 
   async #save(): Promise<void> {

@@ -2,22 +2,16 @@
 import { randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import type { ContextDependencies } from '@promethean/shared/agent/runtime-context';
 import { consoleSink, logLevelFor } from '@promethean/shared/agent/telemetry';
-import type { QueueBody } from '@promethean/shared/broker/queue-body';
-import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
+import { accessBroker } from './access-broker.ts';
 import { accessPorts } from './provider-ports.ts';
 
 export const KNOWN_ADAPTERS = ['echo', 'discord'] as const;
 
 export function createAccessRuntime(env: AccessEnv): { broker: QueueBroker; deps: ContextDependencies } {
-  const broker = new QueueBroker({
-    queues: {
-      BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
-      BUS_ACCESS: env.BUS_ACCESS as Queue<QueueBody>,
-      BUS_VOICE: env.BUS_VOICE as Queue<QueueBody>,
-    },
-  });
+  const broker = accessBroker(env, ['BUS_EVENTS', 'BUS_ACCESS', 'BUS_VOICE']);
   const deps: ContextDependencies = {
     registry: ProviderRegistry.fromYaml(providersYml, KNOWN_ADAPTERS),
     broker,
@@ -27,6 +21,7 @@ export function createAccessRuntime(env: AccessEnv): { broker: QueueBroker; deps
     ids: randomIds,
     runtimeIds: randomIds,
     secretEnv: env as unknown as Record<string, unknown>,
+    ...(env.BUILD_SHA ? { buildSha: env.BUILD_SHA } : {}),
   };
   return { broker, deps };
 }

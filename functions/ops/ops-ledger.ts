@@ -11,6 +11,12 @@ import { AgentControl, type AgentHealthReport, OpsDelta } from '@promethean/shar
 import type { TraceHop } from '@promethean/shared/ops/trace-hops';
 import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
 import { z } from 'zod';
+import {
+  MODERATION_MIGRATION,
+  recentModeration,
+  recordModeration,
+  sweepModeration,
+} from './ledger-moderation.ts';
 import { buildSnapshot } from './ledger-snapshot-builder.ts';
 import { recordHops, sweepHops, TRACE_HOPS_MIGRATION, traceHops } from './ledger-traces.ts';
 
@@ -35,6 +41,7 @@ const MIGRATIONS = [
      updated_at INTEGER NOT NULL, PRIMARY KEY (provider, tenant));
    CREATE TABLE agent_controls (agent TEXT PRIMARY KEY, state TEXT NOT NULL, reason TEXT, at INTEGER NOT NULL)`,
   TRACE_HOPS_MIGRATION,
+  MODERATION_MIGRATION,
 ];
 
 /** Isolates not heard from for this long no longer count toward health or in-flight work. */
@@ -80,6 +87,7 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
       this.#recordOps(delta);
       this.#recordHealth(delta, now);
       recordHops(this.ctx.storage, delta.hops, now);
+      recordModeration(this.ctx.storage, delta.moderation, now);
       this.#sweep(now);
     });
     return { controls: this.controls() };
@@ -135,7 +143,10 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
 
   /** Everything the ledger knows, merged across isolates and Workers. */
   snapshot(): LedgerSnapshot {
-    return buildSnapshot(this.ctx.storage, Date.now(), ISOLATE_TTL_MS, this.controls());
+    return {
+      ...buildSnapshot(this.ctx.storage, Date.now(), ISOLATE_TTL_MS, this.controls()),
+      moderation: recentModeration(this.ctx.storage),
+    };
   }
 
   #recordAgents(delta: OpsDelta): void {
@@ -284,5 +295,6 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
     runSql(this.ctx.storage, 'DELETE FROM isolates WHERE seen_at < ?', now - ISOLATE_TTL_MS * 3);
     runSql(this.ctx.storage, 'DELETE FROM bus_health WHERE seen_at < ?', now - KEEP_BUS_HEALTH_MS);
     sweepHops(this.ctx.storage, now);
+    sweepModeration(this.ctx.storage, now);
   }
 }

@@ -118,6 +118,21 @@ export function createRuntimeContext(
     ids: deps.ids,
     context: errorContext,
     ...(deps.effectTimeouts !== undefined && { timeouts: deps.effectTimeouts }),
+    // Every model call is one telemetry line tagged with the model, so usage can be summed per model.
+    onModelAnswer: (role, answer) =>
+      telemetry.info('model call', {
+        model: answer.model,
+        model_role: role,
+        offline: answer.offline,
+        ...(answer.usage !== undefined && {
+          prompt_tokens: answer.usage.prompt_tokens,
+          total_tokens: answer.usage.total_tokens,
+          ...(answer.usage.completion_tokens !== undefined && {
+            completion_tokens: answer.usage.completion_tokens,
+          }),
+        }),
+        ...(answer.finish_reason !== undefined && { finish_reason: answer.finish_reason }),
+      }),
   });
   const settings = deepFreeze(
     structuredClone({

@@ -14,6 +14,7 @@ import type {
   EffectPorts,
   HttpFetch,
   LeasePort,
+  ModelAnswer,
   ModelPort,
   PlaybackPort,
   ProviderPort,
@@ -71,6 +72,25 @@ export interface EffectsSetup {
   context: ErrorContext;
   /** Time bounds per effect family (defaults in effect-timeouts.ts). */
   timeouts?: EffectTimeouts;
+  /** Sees every model call's answer (model, usage, finish reason): the runtime's telemetry. */
+  onModelAnswer?: (role: ModelRole, answer: ModelAnswer) => void;
+}
+
+/** What a model call did, as telemetry names it. */
+export type ModelRole = 'llm' | 'vision' | 'embed' | 'stt' | 'tts';
+
+/** Passes each answer to `observe` on its way back to the agent (answers without a model pass as they are). */
+function observed<A extends unknown[], R>(
+  role: ModelRole,
+  call: (...args: A) => Promise<R>,
+  observe: EffectsSetup['onModelAnswer'],
+): (...args: A) => Promise<R> {
+  if (!observe) return call;
+  return async (...args: A) => {
+    const answer = await call(...args);
+    if (answer && typeof answer === 'object' && 'model' in answer) observe(role, answer as ModelAnswer);
+    return answer;
+  };
 }
 
 function unavailable(name: string, context: ErrorContext): never {
@@ -141,11 +161,31 @@ export function createEffects(s: EffectsSetup): Effects {
     ),
     blobs: guarded('blobs', s.ports.blobs, 'storage.blobs', ['put', 'get'], s),
     models: Object.freeze({
-      complete: guarded('models', s.ports.models, 'llm.complete', ['complete'], s).complete,
-      describeImage: guarded('models', s.ports.models, 'llm.complete', ['describeImage'], s).describeImage,
-      embed: guarded('models', s.ports.models, 'embed.text', ['embed'], s).embed,
-      transcribe: guarded('models', s.ports.models, 'speech.transcribe', ['transcribe'], s).transcribe,
-      synthesize: guarded('models', s.ports.models, 'speech.synthesize', ['synthesize'], s).synthesize,
+      complete: observed(
+        'llm',
+        guarded('models', s.ports.models, 'llm.complete', ['complete'], s).complete,
+        s.onModelAnswer,
+      ),
+      describeImage: observed(
+        'vision',
+        guarded('models', s.ports.models, 'llm.complete', ['describeImage'], s).describeImage,
+        s.onModelAnswer,
+      ),
+      embed: observed(
+        'embed',
+        guarded('models', s.ports.models, 'embed.text', ['embed'], s).embed,
+        s.onModelAnswer,
+      ),
+      transcribe: observed(
+        'stt',
+        guarded('models', s.ports.models, 'speech.transcribe', ['transcribe'], s).transcribe,
+        s.onModelAnswer,
+      ),
+      synthesize: observed(
+        'tts',
+        guarded('models', s.ports.models, 'speech.synthesize', ['synthesize'], s).synthesize,
+        s.onModelAnswer,
+      ),
     }),
     provider: Object.freeze({
       ...guarded('provider', s.ports.provider, 'provider.rest.call', ['postMessage', 'restCall'], s),

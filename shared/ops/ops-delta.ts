@@ -91,6 +91,21 @@ export const BusHealthEntry = z.object({
 });
 export type BusHealthEntry = z.infer<typeof BusHealthEntry>;
 
+/** A moderation.notice seen on the bus, as the status page lists it. */
+export const ModerationEntry = z.object({
+  id: z.string().min(1).max(200),
+  provider: z.string().min(1),
+  tenant: z.string().min(1),
+  ts: z.string(),
+  agent: z.string().min(1),
+  kind: z.string().min(1),
+  source_urn: z.string().min(1),
+  detail: z.string().max(500),
+  count: z.number().int().positive().optional(),
+  trace: z.string().min(1).max(200),
+});
+export type ModerationEntry = z.infer<typeof ModerationEntry>;
+
 export const DeadLetterDepth = z.object({
   provider: z.string().min(1),
   tenant: z.string().min(1),
@@ -113,6 +128,8 @@ export const OpsDelta = z.object({
   dead_letters: z.array(DeadLetterDepth),
   /** Which agent handled which envelope, for trace lookups (absent from isolates older than traces). */
   hops: z.array(TraceHop).default([]),
+  /** moderation.notice events seen on the bus since the last flush. */
+  moderation: z.array(ModerationEntry).default([]),
 });
 export type OpsDelta = z.input<typeof OpsDelta>;
 

@@ -5,7 +5,9 @@
  * `restore()` puts a delta back when its flush failed, so nothing counted is lost.
  */
 import type { Envelope } from '@promethean/schemas/envelope';
+import { ModerationNotice } from '@promethean/schemas/ops/moderation-notice';
 import { Health } from '@promethean/schemas/ops/ops-messages';
+import { traceIdOf } from '../agent/envelope-factory.ts';
 import type { SettledMessage } from '../broker/queue-consumer-router.ts';
 import { LatencySketch } from './latency-sketch.ts';
 import type {
@@ -13,6 +15,7 @@ import type {
   AgentIntentDelta,
   BusHealthEntry,
   DeadLetterDepth,
+  ModerationEntry,
   OpsDelta,
   PlatformOpsDelta,
   QueueDelta,
@@ -47,6 +50,7 @@ export class OpsRecorder {
   #busHealth = new Map<string, BusHealthEntry>();
   #deadLetters = new Map<string, DeadLetterDepth>();
   #hops: TraceHop[] = [];
+  #moderation = new Map<string, ModerationEntry>();
 
   /** A Worker entry point ran (queue batch, HTTP request, cron tick). */
   invocation(): void {
@@ -135,6 +139,26 @@ export class OpsRecorder {
     if (this.#hops.length > MAX_HOPS_PER_DELTA) this.#hops.splice(0, this.#hops.length - MAX_HOPS_PER_DELTA);
   }
 
+  /** Keeps a moderation.notice seen on the bus (by id: a redelivered notice is one entry). */
+  moderation(envelope: Envelope): void {
+    if (envelope.intent !== ModerationNotice.intent) return;
+    const parsed = ModerationNotice.payload.safeParse(envelope.payload);
+    if (!parsed.success) return;
+    const p = parsed.data;
+    this.#moderation.set(envelope.id, {
+      id: envelope.id,
+      provider: envelope.provider,
+      tenant: envelope.tenant,
+      ts: envelope.ts,
+      agent: p.agent,
+      kind: p.kind,
+      source_urn: p.source_urn,
+      detail: p.detail,
+      ...(p.count !== undefined && { count: p.count }),
+      trace: traceIdOf(envelope),
+    });
+  }
+
   /** The current number of letters in one tenant's dead-letter archive. */
   deadLetterDepth(provider: string, tenant: string, depth: number): void {
     this.#deadLetters.set(`${provider}/${tenant}`, { provider, tenant, depth });
@@ -148,6 +172,7 @@ export class OpsRecorder {
       this.#busHealth.size === 0 &&
       this.#deadLetters.size === 0 &&
       this.#hops.length === 0 &&
+      this.#moderation.size === 0 &&
       Object.values(this.#ops).every((n) => n === 0)
     );
   }
@@ -166,6 +191,7 @@ export class OpsRecorder {
       bus_health: [...this.#busHealth.values()],
       dead_letters: [...this.#deadLetters.values()],
       hops: this.#hops,
+      moderation: [...this.#moderation.values()],
     };
     this.#agents = new Map();
     this.#queues = new Map();
@@ -173,6 +199,7 @@ export class OpsRecorder {
     this.#busHealth = new Map();
     this.#deadLetters = new Map();
     this.#hops = [];
+    this.#moderation = new Map();
     return delta;
   }
 
@@ -210,6 +237,7 @@ export class OpsRecorder {
       if (!this.#deadLetters.has(key)) this.#deadLetters.set(key, d);
     }
     this.#hops = [...(delta.hops ?? []), ...this.#hops].slice(-MAX_HOPS_PER_DELTA);
+    for (const m of delta.moderation ?? []) if (!this.#moderation.has(m.id)) this.#moderation.set(m.id, m);
   }
 
   #agentIntent(agent: string, intent: string): AgentIntentCounts {

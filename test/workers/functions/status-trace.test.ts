@@ -118,4 +118,28 @@ describe('the status page trace lookup', () => {
     const page = await (await app.request('/status', { headers: bearer }, adminEnv)).text();
     expect(page).toContain('action="/status/trace"');
   });
+
+  it('lists moderation notices on their tenant’s card only, each linked to its trace', async () => {
+    const notice = {
+      id: `${run}-notice`,
+      provider: 'echo',
+      tenant: 'demo',
+      ts: new Date().toISOString(),
+      agent: 'cephalon',
+      kind: 'injection_detected',
+      source_urn: `urn:echo:message:demo:${run}`,
+      detail: 'the question asks to ignore earlier instructions <b>x</b>',
+      count: 1,
+      trace: `${run}-raw`,
+    };
+    await opsLedger(env).record({ ...delta([]), moderation: [notice] });
+    const page = await (await app.request('/status', { headers: bearer }, adminEnv)).text();
+    const card = page.slice(page.indexOf('id="tenant-echo-demo"'));
+    const demoCard = card.slice(0, card.indexOf('</section>'));
+    expect(demoCard).toContain('injection detected');
+    expect(demoCard).toContain('&lt;b&gt;x&lt;/b&gt;');
+    expect(demoCard).toContain(`/status/trace?tenant=echo%2Fdemo&amp;id=${run}-raw`);
+    const duckCard = page.slice(page.indexOf('id="tenant-discord-duck"'));
+    expect(duckCard.slice(0, duckCard.indexOf('</section>'))).not.toContain(notice.source_urn);
+  });
 });

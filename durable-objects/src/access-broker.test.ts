@@ -1,0 +1,37 @@
+/** The access Worker's broker stamps its BUILD_SHA on everything it sends, never over a stamp already made. */
+import { RecordingQueue } from '@promethean/shared/broker/queue-batch-double';
+import { testEnvelopes } from '@promethean/shared/broker/test-envelopes';
+import { describe, expect, it } from 'vitest';
+import { accessBroker } from './access-broker.ts';
+
+function accessEnv(buildSha: string | undefined) {
+  const events = new RecordingQueue();
+  const env = { BUS_EVENTS: events.asQueue(), ...(buildSha !== undefined && { BUILD_SHA: buildSha }) };
+  return { events, env: env as unknown as AccessEnv };
+}
+
+const ALL_TO_EVENTS = [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }] as const;
+
+describe('accessBroker', () => {
+  it('stamps build_sha on single and batched sends (gateway events, health)', async () => {
+    const { events, env } = accessEnv('abc1234');
+    const broker = accessBroker(env, ['BUS_EVENTS'], ALL_TO_EVENTS);
+    const make = testEnvelopes();
+    await broker.publish(make.health('discord-gateway'));
+    await broker.publishMany([make.chat('one'), make.chat('two')]);
+    expect(events.sent.map((m) => m.body.envelope.build_sha)).toEqual(['abc1234', 'abc1234', 'abc1234']);
+  });
+
+  it('keeps a stamp the runtime already made, and stamps nothing without a BUILD_SHA', async () => {
+    const stamped = accessEnv('abc1234');
+    const make = testEnvelopes();
+    await accessBroker(stamped.env, ['BUS_EVENTS'], ALL_TO_EVENTS).publish({
+      ...make.chat('agent output'),
+      build_sha: 'from-runtime',
+    });
+    expect(stamped.events.sent[0]?.body.envelope.build_sha).toBe('from-runtime');
+    const bare = accessEnv(undefined);
+    await accessBroker(bare.env, ['BUS_EVENTS'], ALL_TO_EVENTS).publish(make.chat('plain'));
+    expect(bare.events.sent[0]?.body.envelope).not.toHaveProperty('build_sha');
+  });
+});

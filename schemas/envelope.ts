@@ -28,6 +28,7 @@ export const Envelope = z
     provider: ProviderName,
     tenant: TenantName,
     intent: z.string().min(1),
+    v: z.number().int().min(2).max(99).optional().describe("the payload's contract version; absent means 1"),
     payload: z.unknown(),
     corr: z.string().min(1).optional().describe('correlation id: request/response pairs and causal chains'),
     trace: z

@@ -1,4 +1,5 @@
 /** The access Worker's broker stamps its BUILD_SHA on everything it sends, never over a stamp already made. */
+import type { Envelope } from '@promethean/schemas/envelope';
 import { RecordingQueue } from '@promethean/shared/broker/queue-batch-double';
 import { testEnvelopes } from '@promethean/shared/broker/test-envelopes';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +20,11 @@ describe('accessBroker', () => {
     const make = testEnvelopes();
     await broker.publish(make.health('discord-gateway'));
     await broker.publishMany([make.chat('one'), make.chat('two')]);
-    expect(events.sent.map((m) => m.body.envelope.build_sha)).toEqual(['abc1234', 'abc1234', 'abc1234']);
+    expect(events.sent.map((m) => (m.body.envelope as Envelope).build_sha)).toEqual([
+      'abc1234',
+      'abc1234',
+      'abc1234',
+    ]);
   });
 
   it('keeps a stamp the runtime already made, and stamps nothing without a BUILD_SHA', async () => {
@@ -29,7 +34,7 @@ describe('accessBroker', () => {
       ...make.chat('agent output'),
       build_sha: 'from-runtime',
     });
-    expect(stamped.events.sent[0]?.body.envelope.build_sha).toBe('from-runtime');
+    expect((stamped.events.sent[0]?.body.envelope as Envelope).build_sha).toBe('from-runtime');
     const bare = accessEnv(undefined);
     await accessBroker(bare.env, ['BUS_EVENTS'], ALL_TO_EVENTS).publish(make.chat('plain'));
     expect(bare.events.sent[0]?.body.envelope).not.toHaveProperty('build_sha');

@@ -171,6 +171,7 @@ export interface ProviderPort {
     interaction_urn?: string | undefined;
     interaction_response?: 'edit_original' | 'followup' | undefined;
     ephemeral?: boolean | undefined;
+    silent?: boolean | undefined;
   }): Promise<{ foreign_ids: string[] }>;
 }
 

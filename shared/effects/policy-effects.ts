@@ -34,6 +34,8 @@ export interface PublishOptions {
   corr?: string;
   models?: ModelRef[];
   config_rev?: string;
+  /** The payload's contract version (default 1; see docs/agents.md, "Contract versions"). */
+  v?: number;
   /** Publish for another tenant/provider than the invocation's (access agents only need this). */
   provider?: string;
   tenant?: string;
@@ -88,7 +90,8 @@ function observed<A extends unknown[], R>(
   if (!observe) return call;
   return async (...args: A) => {
     const answer = await call(...args);
-    if (answer && typeof answer === 'object' && 'model' in answer) observe(role, answer as ModelAnswer);
+    if (answer && typeof answer === 'object' && 'model' in answer)
+      observe(role, answer as unknown as ModelAnswer);
     return answer;
   };
 }
@@ -137,6 +140,7 @@ export function createEffects(s: EffectsSetup): Effects {
       ...(o.id !== undefined && { id: o.id }),
       ...(o.models !== undefined && { models: o.models }),
       ...(o.config_rev !== undefined && { config_rev: o.config_rev }),
+      ...(o.v !== undefined && { v: o.v }),
       ...(s.build_sha !== undefined && { build_sha: s.build_sha }),
     });
     s.policy.requirePublish(env.dst);

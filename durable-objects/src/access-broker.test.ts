@@ -34,7 +34,7 @@ describe('accessBroker', () => {
       ...make.chat('agent output'),
       build_sha: 'from-runtime',
     });
-    expect((stamped.events.sent[0]?.body.envelope as Envelope).build_sha).toBe('from-runtime');
+    expect((stamped.events.sent[0]?.body.envelope as Envelope | undefined)?.build_sha).toBe('from-runtime');
     const bare = accessEnv(undefined);
     await accessBroker(bare.env, ['BUS_EVENTS'], ALL_TO_EVENTS).publish(make.chat('plain'));
     expect(bare.events.sent[0]?.body.envelope).not.toHaveProperty('build_sha');

@@ -24,6 +24,7 @@ import {
 } from './jobs/backfill-messages.ts';
 import type { MessageDefinition } from './message-definition.ts';
 import { ConfigApplied, ConfigPatch } from './ops/config-messages.ts';
+import { ModerationNotice } from './ops/moderation-notice.ts';
 import { ErrorEvent, GatewayControl, Health } from './ops/ops-messages.ts';
 import { RestRequest, RestResponse } from './rest/rest-messages.ts';
 import {
@@ -64,6 +65,7 @@ export const MESSAGE_DEFINITIONS = [
   Health,
   ErrorEvent,
   GatewayControl,
+  ModerationNotice,
   InteractionAsk,
   InteractionSearch,
   InteractionBackfill,

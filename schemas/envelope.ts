@@ -7,6 +7,15 @@ export const ModelRef = z.object({
   name: z.string().min(1),
   version: z.string().optional(),
   offline: z.boolean().optional(),
+  usage: z
+    .object({
+      prompt_tokens: z.number().int().nonnegative(),
+      completion_tokens: z.number().int().nonnegative().optional(),
+      total_tokens: z.number().int().nonnegative(),
+    })
+    .optional()
+    .describe('tokens the call used, as the model server reported them'),
+  finish_reason: z.string().min(1).max(40).optional().describe('why generation stopped: stop, length, …'),
 });
 export type ModelRef = z.infer<typeof ModelRef>;
 
@@ -19,9 +28,21 @@ export const Envelope = z
     provider: ProviderName,
     tenant: TenantName,
     intent: z.string().min(1),
+    v: z.number().int().min(2).max(99).optional().describe("the payload's contract version; absent means 1"),
     payload: z.unknown(),
     corr: z.string().min(1).optional().describe('correlation id: request/response pairs and causal chains'),
-    trace: z.string().optional(),
+    trace: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('the id of the first envelope of the causal chain; absent on that first envelope itself'),
+    parent: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('the id of the envelope this one was derived from; absent on a trace root'),
     auth: z
       .object({ subject: z.string().optional(), scopes: z.array(z.string()).optional() })
       .optional()

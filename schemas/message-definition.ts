@@ -11,7 +11,15 @@ export interface MessageDefinition<I extends string = string, S extends z.ZodTyp
   readonly area: TopicArea;
   /** The topic name inside the area: the intent without a leading `<area>.`. */
   readonly topicName: string;
+  /** The payload of the newest contract version this code knows (`version`). */
   readonly payload: S;
+  /** The newest contract version of the payload (1 until a payload gains a version). */
+  readonly version: number;
+  /**
+   * Earlier contract versions still accepted and still produced during a rollout, by number. A new
+   * version may only add optional fields, so an older consumer reads a newer payload with its own schema.
+   */
+  readonly earlier: Readonly<Record<number, z.ZodType>>;
   readonly description: string;
 }
 
@@ -21,10 +29,27 @@ export function defineMessage<const I extends string, S extends z.ZodType>(spec:
   area: TopicArea;
   payload: S;
   description: string;
+  version?: number;
+  earlier?: Readonly<Record<number, z.ZodType>>;
 }): MessageDefinition<I, S> {
   const prefix = `${spec.area}.`;
   const topicName = spec.intent.startsWith(prefix) ? spec.intent.slice(prefix.length) : spec.intent;
-  return Object.freeze({ ...spec, topicName });
+  const version = spec.version ?? 1;
+  const earlier = Object.freeze({ ...(spec.earlier ?? {}) });
+  for (let v = 1; v < version; v++) {
+    if (!earlier[v])
+      throw new Error(`${spec.intent}: contract v${version} needs the schema of v${v} in earlier`);
+  }
+  return Object.freeze({ ...spec, topicName, version, earlier });
+}
+
+/**
+ * The payload schema for contract version `v` of `def` as this code reads it: its own schema for a version
+ * it knows, its newest schema for a newer one (versions only add optional fields, which that schema
+ * strips), nothing for a version that does not exist.
+ */
+export function payloadSchemaFor(def: MessageDefinition, v: number): z.ZodType | undefined {
+  return v >= def.version ? def.payload : def.earlier[v];
 }
 
 /** The payload type a definition carries. */

@@ -170,6 +170,14 @@ const VALID: Record<string, unknown> = {
       size: 1024,
     },
   },
+  'moderation.notice': {
+    agent: 'cephalon',
+    kind: 'mentions_defused',
+    source_urn: 'urn:discord:message:duck:1',
+    channel: ref('channel', '2'),
+    detail: 'two mentions made inert',
+    count: 2,
+  },
 };
 
 describe('message schemas', () => {
@@ -217,9 +225,18 @@ describe('Envelope', () => {
         ...valid,
         corr: 'c',
         trace: 't',
+        parent: 'p',
+        v: 2,
         build_sha: 'abc',
         config_rev: '1',
-        models: [{ role: 'llm', name: 'm' }],
+        models: [
+          {
+            role: 'llm',
+            name: 'm',
+            usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+            finish_reason: 'stop',
+          },
+        ],
       }).success,
     ).toBe(true);
   });

@@ -51,6 +51,8 @@ export function dispatchEnvelopes(
   const event = createEnvelope(def, normalized.payload as never, {
     ...base,
     id: `${idBase}:${normalized.intent}`,
+    // The raw dispatch starts the trace, so a trace leads back to what Discord sent.
+    from: raw,
   });
   return { published: [raw, event], dropped: null };
 }

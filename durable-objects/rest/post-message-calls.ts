@@ -14,9 +14,13 @@ export interface PostMessageCommand {
   interaction?: { application_id: string; token: string } | undefined;
   interaction_response?: InteractionResponseMode | undefined;
   ephemeral?: boolean | undefined;
+  /** PostMessage contract v2: no push notification (channel messages). */
+  silent?: boolean | undefined;
 }
 
 const EPHEMERAL = 1 << 6;
+/** Discord's SUPPRESS_NOTIFICATIONS message flag. */
+const SUPPRESS_NOTIFICATIONS = 1 << 12;
 
 function interactionCall(
   cmd: PostMessageCommand & { interaction: { application_id: string; token: string } },
@@ -72,7 +76,7 @@ export function postMessageCalls(cmd: PostMessageCommand): RestCall[] {
       method: 'POST',
       route: '/channels/{channel_id}/messages',
       params: { channel_id: cmd.channel.foreign_id },
-      body,
+      body: { ...body, ...(cmd.silent === true && { flags: SUPPRESS_NOTIFICATIONS }) },
       idempotency_key,
     };
   });

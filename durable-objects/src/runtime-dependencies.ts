@@ -21,6 +21,7 @@ export function createAccessRuntime(env: AccessEnv): { broker: QueueBroker; deps
     ids: randomIds,
     runtimeIds: randomIds,
     secretEnv: env as unknown as Record<string, unknown>,
+    ...(env.BUILD_SHA ? { buildSha: env.BUILD_SHA } : {}),
   };
   return { broker, deps };
 }

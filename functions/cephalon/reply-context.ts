@@ -3,6 +3,7 @@
  * port is tenant-scoped — and by default the same channel) and the channel's most recent messages.
  */
 import type { ModelRef } from '@promethean/schemas/envelope';
+import { modelRefOf } from '@promethean/shared/agent/model-ref';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
 import { retrievalFilter } from '@promethean/shared/platform/retrieval-scope';
 import { messageView } from '../message-indexer/message-document.ts';
@@ -64,7 +65,7 @@ async function retrieved(
   s: CephalonSettings,
 ): Promise<{ lines: ContextLine[]; embedModel: ModelRef }> {
   const answer = await ctx.effects.models.embed([q.question]);
-  const embedModel: ModelRef = { role: 'embed', name: answer.model, offline: answer.offline };
+  const embedModel: ModelRef = modelRefOf('embed', answer);
   const pinned = await ctx.effects.vectors.pinned('messages');
   if (s.reply_context_k === 0 || !pinned) return { lines: [], embedModel };
   if (pinned.model !== answer.model || pinned.dimension !== answer.dimension) {

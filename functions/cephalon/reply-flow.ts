@@ -8,13 +8,16 @@
 import { PostMessage } from '@promethean/schemas/commands/post-message';
 import type { ModelRef } from '@promethean/schemas/envelope';
 import { ReplyMessage } from '@promethean/schemas/events/social-message';
+import { ModerationNotice } from '@promethean/schemas/ops/moderation-notice';
 import { deterministicId } from '@promethean/shared/agent/deterministic-id';
+import { modelRefOf } from '@promethean/shared/agent/model-ref';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
 import type { StoredDocument } from '@promethean/shared/effects/document-store';
 import type { CompletionRequest, ModelAnswer } from '@promethean/shared/effects/effect-ports';
 import { EffectUnavailableError } from '@promethean/shared/effects/policy-effects';
 import { type CephalonSettings, cephalonSettings, configRevision } from './cephalon-settings.ts';
 import { defuseMentions } from './mention-defuser.ts';
+import { type ModerationFinding, moderationFindings } from './moderation-findings.ts';
 import { gatherContext } from './reply-context.ts';
 import { buildPrompt } from './reply-prompt.ts';
 
@@ -36,6 +39,8 @@ export interface StoredReply {
   offline: boolean;
   models: ModelRef[];
   config_rev: string;
+  /** What operators are told about (absent in replies stored before notices existed). */
+  moderation?: ModerationFinding[];
 }
 
 const EMPTY_ANSWER = 'I have nothing useful to say to that.';
@@ -79,11 +84,13 @@ async function writeReply(
   });
   const request = style.system !== undefined ? { ...prompt, system: style.system } : prompt;
   const answer = await answerWith(ctx, req, s, request);
+  const refused = answer.refused === true || answer.finish_reason === 'content_filter';
   return {
     text: finalText(answer.text, answer.offline, style.maxChars ?? s.reply_max_chars),
     offline: answer.offline,
-    models: [context.embedModel, { role: 'llm', name: answer.model, offline: answer.offline }],
+    models: [context.embedModel, modelRefOf('llm', answer)],
     config_rev: await configRevision(s),
+    moderation: moderationFindings({ question: req.question, answer: answer.text, refused }),
   };
 }
 
@@ -115,6 +122,31 @@ async function answerWith(
     }
   }
   return ctx.effects.models.complete(request);
+}
+
+/**
+ * Publishes the reply's moderation notices; ids derive from the source and the kind, so every delivery
+ * publishes the same notices and a redelivery overwrites instead of adding one.
+ */
+export async function publishModerationNotices(
+  ctx: RuntimeContext,
+  req: Pick<ReplyRequest, 'sourceUrn' | 'channel'>,
+  reply: StoredReply,
+): Promise<void> {
+  for (const finding of reply.moderation ?? []) {
+    await ctx.effects.publish(
+      ModerationNotice,
+      {
+        agent: ctx.agent.id,
+        kind: finding.kind,
+        source_urn: req.sourceUrn,
+        channel: { urn: req.channel.urn, foreign_id: req.channel.foreign_id },
+        detail: finding.detail,
+        ...(finding.count !== undefined && { count: finding.count }),
+      },
+      { id: await deterministicId(['cephalon', 'moderation.notice', finding.kind, req.sourceUrn]) },
+    );
+  }
 }
 
 function replyDocument(
@@ -191,4 +223,5 @@ export async function replyOnce(ctx: RuntimeContext, req: ReplyRequest): Promise
     },
     { ...options, id: await deterministicId(['cephalon', 'PostMessage', req.sourceUrn]) },
   );
+  await publishModerationNotices(ctx, req, reply);
 }

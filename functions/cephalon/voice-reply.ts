@@ -12,7 +12,7 @@ import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
 import { z } from 'zod';
 import { segmentDocument, sessionDocumentId } from '../voice/voice-documents.ts';
 import { withHop } from '../voice/voice-timing.ts';
-import { storedReply } from './reply-flow.ts';
+import { publishModerationNotices, storedReply } from './reply-flow.ts';
 import { VOICE_SYSTEM_PROMPT } from './system-prompt.ts';
 import { noiseReason } from './voice-transcript.ts';
 
@@ -90,4 +90,5 @@ export async function replyToTranscript(ctx: RuntimeContext, p: Transcript): Pro
       id: await deterministicId(['cephalon', 'reply.message', sourceUrn]),
     },
   );
+  await publishModerationNotices(ctx, { sourceUrn, channel }, reply);
 }

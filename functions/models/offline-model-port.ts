@@ -62,7 +62,7 @@ export class OfflineModelPort implements ModelPort {
     const text =
       `[offline] I am the offline stand-in model (no language model is configured), so I cannot really answer. ` +
       `You asked: "${clip(question, 200)}". ${found}`;
-    return { model: OFFLINE_MODELS.llm, offline: true, text };
+    return { model: OFFLINE_MODELS.llm, offline: true, finish_reason: 'stop', text };
   }
 
   async embed(texts: readonly string[]): Promise<ModelAnswer & { vectors: number[][]; dimension: number }> {

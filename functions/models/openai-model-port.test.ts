@@ -41,6 +41,9 @@ describe('OpenAiModelPort against the model double', () => {
     expect(answer).toEqual({
       model: 'gpt-4o-mini-2024-07-18',
       offline: false,
+      // The double counts words as tokens: 3 + 1 in, 5 out.
+      usage: { prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 },
+      finish_reason: 'stop',
       text: 'model-double reply from gpt-4o-mini-2024-07-18: quack?',
     });
     expect(double.requests[0]?.body).toEqual({

@@ -48,6 +48,29 @@ function confidenceOf(segments: readonly { avg_logprob: number }[] | undefined):
   return Math.min(1, Math.max(0, Math.exp(mean)));
 }
 
+/** Usage and finish reason as the server reported them; a server that reports none gives neither. */
+function reported(
+  usage: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | undefined | null,
+  finish: string | null | undefined,
+): Pick<ModelAnswer, 'usage' | 'finish_reason'> {
+  const tokens = (n: unknown) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined);
+  const prompt = tokens(usage?.prompt_tokens);
+  const completion = tokens(usage?.completion_tokens);
+  const total =
+    tokens(usage?.total_tokens) ?? (prompt !== undefined ? prompt + (completion ?? 0) : undefined);
+  return {
+    ...(prompt !== undefined &&
+      total !== undefined && {
+        usage: {
+          prompt_tokens: prompt,
+          ...(completion !== undefined && { completion_tokens: completion }),
+          total_tokens: total,
+        },
+      }),
+    ...(typeof finish === 'string' && finish.length > 0 && { finish_reason: finish }),
+  };
+}
+
 export class OpenAiModelPort implements ModelPort {
   #openai: OpenAI | undefined;
   readonly #settings: ModelSettings;
@@ -97,11 +120,21 @@ export class OpenAiModelPort implements ModelPort {
         ...(request.temperature !== undefined && { temperature: request.temperature }),
       }),
     );
-    const text = response.choices[0]?.message?.content;
+    const message = response.choices[0]?.message;
+    const usage = reported(response.usage, response.choices[0]?.finish_reason);
+    // A refusal comes instead of content: it is the answer, and the caller is told it was one.
+    if (
+      typeof message?.refusal === 'string' &&
+      message.refusal !== '' &&
+      typeof message.content !== 'string'
+    ) {
+      return { ...this.#answer(model), ...usage, refused: true, text: message.refusal };
+    }
+    const text = message?.content;
     if (typeof text !== 'string') {
       throw new ModelResponseError('complete', model, 'no message content in the first choice', this.#scope);
     }
-    return { ...this.#answer(model), text };
+    return { ...this.#answer(model), ...usage, text };
   }
 
   async embed(texts: readonly string[]): Promise<ModelAnswer & { vectors: number[][]; dimension: number }> {
@@ -136,7 +169,7 @@ export class OpenAiModelPort implements ModelPort {
         this.#scope,
       );
     }
-    return { ...this.#answer(model), vectors, dimension };
+    return { ...this.#answer(model), ...reported(response.usage, undefined), vectors, dimension };
   }
 
   async transcribe(
@@ -214,6 +247,10 @@ export class OpenAiModelPort implements ModelPort {
     );
     const text = response.choices[0]?.message?.content;
     if (typeof text !== 'string' || text.trim() === '') return undefined;
-    return { ...this.#answer(model), text: text.trim() };
+    return {
+      ...this.#answer(model),
+      ...reported(response.usage, response.choices[0]?.finish_reason),
+      text: text.trim(),
+    };
   }
 }

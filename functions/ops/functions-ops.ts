@@ -18,6 +18,8 @@ import { gatherStatus } from './status-source.ts';
 
 /** Health events about agents, wherever they come from, feed the ledger through this subscription. */
 const HEALTH_TOPICS = 'promethean.p.*.t.*.ops.health';
+/** Moderation notices (mentions defused, injections found, refusals) go to the ledger for the status page. */
+const MODERATION_TOPICS = 'promethean.p.*.t.*.ops.moderation.notice';
 
 export function functionsOps(): IsolateOps {
   return isolateOps('functions', FUNCTION_AGENTS);
@@ -41,6 +43,7 @@ export function countedRuntime(env: FunctionsEnv, ops: IsolateOps): FunctionsRun
     (lookup) => ops.recorder.embedCache(lookup),
   );
   runtime.broker.subscribe(HEALTH_TOPICS, (e) => ops.recorder.busHealth(e), { name: 'ops-health' });
+  runtime.broker.subscribe(MODERATION_TOPICS, (e) => ops.recorder.moderation(e), { name: 'ops-moderation' });
   return { ...runtime, env: counted };
 }
 

@@ -8,9 +8,17 @@ import { DurableObject } from 'cloudflare:workers';
 import { LatencySketch, type SketchData } from '@promethean/shared/ops/latency-sketch';
 import type { LedgerSnapshot } from '@promethean/shared/ops/ledger-snapshot';
 import { AgentControl, type AgentHealthReport, OpsDelta } from '@promethean/shared/ops/ops-delta';
+import type { TraceHop } from '@promethean/shared/ops/trace-hops';
 import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
 import { z } from 'zod';
+import {
+  MODERATION_MIGRATION,
+  recentModeration,
+  recordModeration,
+  sweepModeration,
+} from './ledger-moderation.ts';
 import { buildSnapshot } from './ledger-snapshot-builder.ts';
+import { recordHops, sweepHops, TRACE_HOPS_MIGRATION, traceHops } from './ledger-traces.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE agent_intents (agent TEXT NOT NULL, intent TEXT NOT NULL, count INTEGER NOT NULL,
@@ -43,6 +51,8 @@ const MIGRATIONS = [
      sketch TEXT NOT NULL);
    CREATE TABLE llm_gauges (source TEXT PRIMARY KEY, connections INTEGER NOT NULL, in_flight INTEGER NOT NULL,
      at INTEGER NOT NULL)`,
+  TRACE_HOPS_MIGRATION,
+  MODERATION_MIGRATION,
 ];
 
 /** Isolates not heard from for this long no longer count toward health or in-flight work. */
@@ -88,6 +98,8 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
       this.#recordOps(delta);
       this.#recordHealth(delta, now);
       if (delta.gateway) this.#recordGateway(delta.gateway);
+      recordHops(this.ctx.storage, delta.hops, now);
+      recordModeration(this.ctx.storage, delta.moderation, now);
       this.#sweep(now);
     });
     return { controls: this.controls() };
@@ -133,9 +145,20 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
     this.#upsertDeadLetters([input], Date.now());
   }
 
+  /** The hops of one tenant's trace that `id` (any envelope id in it, or the trace id) belongs to. */
+  lookupTrace(provider: string, tenant: string, id: string): TraceHop[] {
+    const input = z
+      .object({ provider: z.string().min(1), tenant: z.string().min(1), id: z.string().min(1).max(200) })
+      .parse({ provider, tenant, id });
+    return traceHops(this.ctx.storage, input.provider, input.tenant, input.id);
+  }
+
   /** Everything the ledger knows, merged across isolates and Workers. */
   snapshot(): LedgerSnapshot {
-    return buildSnapshot(this.ctx.storage, Date.now(), ISOLATE_TTL_MS, this.controls());
+    return {
+      ...buildSnapshot(this.ctx.storage, Date.now(), ISOLATE_TTL_MS, this.controls()),
+      moderation: recentModeration(this.ctx.storage),
+    };
   }
 
   #recordAgents(delta: OpsDelta): void {
@@ -289,8 +312,8 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
       o.durable_object_requests,
       o.store_writes,
       o.messages_processed,
-      o.embed_cache_hits,
-      o.embed_cache_misses,
+      o.embed_cache_hits ?? 0,
+      o.embed_cache_misses ?? 0,
     );
   }
 
@@ -347,5 +370,7 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
     runSql(this.ctx.storage, 'DELETE FROM isolates WHERE seen_at < ?', now - ISOLATE_TTL_MS * 3);
     runSql(this.ctx.storage, 'DELETE FROM bus_health WHERE seen_at < ?', now - KEEP_BUS_HEALTH_MS);
     runSql(this.ctx.storage, 'DELETE FROM llm_gauges WHERE at < ?', now - ISOLATE_TTL_MS * 3);
+    sweepHops(this.ctx.storage, now);
+    sweepModeration(this.ctx.storage, now);
   }
 }

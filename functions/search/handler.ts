@@ -5,6 +5,7 @@
 import { PostMessage } from '@promethean/schemas/commands/post-message';
 import { InteractionSearch } from '@promethean/schemas/interactions/interaction-commands';
 import { defineAgent } from '@promethean/shared/agent/agent-definition';
+import { modelRefOf } from '@promethean/shared/agent/model-ref';
 import { retrievalFilter, retrievalScopeSetting } from '@promethean/shared/platform/retrieval-scope';
 import manifest from './agent.yml';
 import { answerSettings, searchAnswer } from './search-answer.ts';
@@ -44,7 +45,7 @@ export const search = defineAgent(manifest, 'functions/search/agent.yml')
       },
       {
         id: `search:${interaction_urn}`,
-        models: [{ role: 'embed', name: embedded.model, offline: embedded.offline }],
+        models: [modelRefOf('embed', embedded)],
       },
     );
   })

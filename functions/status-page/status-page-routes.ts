@@ -4,10 +4,12 @@
  * and search results as HTML fragments, and segment spectrograms as PNG. Bearer tokens work everywhere.
  */
 import { ForeignId, SegmentName } from '@promethean/schemas/identifiers';
+import { assembleTrace } from '@promethean/shared/ops/trace-hops';
 import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { opsLedger } from '../ops/ops-bindings.ts';
 import {
   adminAccess,
   adminAuth,
@@ -24,12 +26,13 @@ import {
 } from '../src/middleware/admin-session.ts';
 import { connectingIp } from '../src/middleware/load-shedding.ts';
 import { html, type SafeHtml } from './html.ts';
-import { newNonce, pageHeaders } from './page-layout.ts';
+import { newNonce, pageDocument, pageHeaders } from './page-layout.ts';
 import { type SearchRequest, searchResults } from './search-section.ts';
 import { SEARCH_DEFAULT_K, SEARCH_MAX_K, searchMessages } from './semantic-search.ts';
 import { signInPage } from './sign-in-page.ts';
 import { statusPage, statusPanels } from './status-page.ts';
 import { gatherStatusPage, tenantWithPorts } from './status-page-data.ts';
+import { traceResults, traceSection } from './trace-section.ts';
 import { spectrogramKey, VOICE_COLLECTION } from './voice-sessions.ts';
 
 type Env = { Bindings: FunctionsEnv };
@@ -40,6 +43,10 @@ const SearchQuery = z.object({
   tenant: z.string().regex(/^[^/]+\/[^/]+$/, 'tenant must be <provider>/<tenant>'),
   q: z.string().trim().min(1, 'type something to search for').max(500),
   k: z.coerce.number().int().min(1).max(SEARCH_MAX_K).default(SEARCH_DEFAULT_K),
+});
+const TraceQuery = z.object({
+  tenant: z.string().regex(/^[^/]+\/[^/]+$/, 'tenant must be <provider>/<tenant>'),
+  id: z.string().trim().min(1, 'give an envelope id or trace id').max(200),
 });
 const SignIn = z.object({ token: z.string().min(1).max(1024) });
 
@@ -149,6 +156,29 @@ statusPageRoutes.get('/search', adminAuth(), async (c) => {
   const asked = parseSearch(c.req.query());
   if (!asked.request) throw new HTTPException(400, { message: `invalid search: ${asked.problem}` });
   return fragment(c, await runSearch(c.env, asked.request));
+});
+
+/**
+ * One message's trace, looked up by any envelope id in it (or the trace id), within one tenant of the
+ * registry: the ledger answers only hops filed under that provider and tenant.
+ */
+statusPageRoutes.get('/trace', adminAuth(), async (c) => {
+  const parsed = TraceQuery.safeParse(c.req.query());
+  if (!parsed.success) {
+    throw new HTTPException(400, {
+      message: `invalid trace lookup: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+    });
+  }
+  const [provider = '', tenant = ''] = parsed.data.tenant.split('/');
+  if (!tenantWithPorts(c.env, provider, tenant))
+    throw new HTTPException(404, { message: `no tenant ${provider}/${tenant}` });
+  const request = { provider, tenant, id: parsed.data.id };
+  const steps = assembleTrace(await opsLedger(c.env).lookupTrace(provider, tenant, request.id));
+  const nonce = newNonce();
+  const body = html`<header><h1>Promethean Edge — trace</h1><span class="meta"><a href="/status">back to status</a></span></header>
+<main>${traceSection([{ provider, tenant }])}<section class="card" id="trace-results"><h2>Trace of <code>${request.id}</code></h2>
+${traceResults(request, steps)}</section></main>`;
+  return page(c, pageDocument({ title: 'Promethean Edge trace', nonce, body, script: false }), 200, nonce);
 });
 
 /** A segment's spectrogram PNG, found through its voice document (never an arbitrary blob key). */

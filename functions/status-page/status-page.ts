@@ -10,6 +10,7 @@ import { pageDocument } from './page-layout.ts';
 import { type SearchRequest, searchSection } from './search-section.ts';
 import type { StatusPageData } from './status-page-data.ts';
 import { tenantSection } from './tenant-section.ts';
+import { traceSection } from './trace-section.ts';
 
 /** Everything that refreshes: status, tenants, queues, agents, each tenant's card, latency charts. */
 export function statusPanels(data: StatusPageData, nowMs: number): SafeHtml {
@@ -35,6 +36,7 @@ export function statusPage(o: {
 </header>
 <main>
 ${searchSection({ tenants: o.data.tenants, request: o.search?.request, results: o.search?.results })}
+${traceSection(o.data.tenants)}
 <div id="panels">${statusPanels(o.data, o.nowMs)}</div>
 </main>`;
   return pageDocument({ title: 'Promethean Edge status', nonce: o.nonce, body, script: true });

@@ -92,6 +92,22 @@ function deadLettersPanel(t: TenantPageData): SafeHtml {
   )}</tbody></table>`;
 }
 
+/** The tenant's newest moderation notices, each linked to its trace. */
+function moderationPanel(s: StatusSnapshot, t: TenantPageData): SafeHtml {
+  const notices = (s.ledger?.moderation ?? []).filter(
+    (m) => m.provider === t.provider && m.tenant === t.tenant,
+  );
+  if (notices.length === 0) return html`<p class="empty">No moderation notices in the last day.</p>`;
+  const tenant = `${t.provider}/${t.tenant}`;
+  return html`<table class="moderation"><thead><tr><th>when</th><th>kind</th><th>agent</th><th>about</th><th>what</th><th></th></tr></thead><tbody>${notices.map(
+    (
+      m,
+    ) => html`<tr data-notice="${m.kind}"><td class="small">${utcTime(m.ts)}</td><td>${m.kind.replaceAll('_', ' ')}</td><td>${m.agent}</td>
+<td><code>${m.source_urn}</code></td><td class="msg small">${clip(m.detail, 300)}</td>
+<td><a class="small" href="/status/trace?tenant=${encodeURIComponent(tenant)}&amp;id=${encodeURIComponent(m.trace)}">trace</a></td></tr>`,
+  )}</tbody></table>`;
+}
+
 /** The tenant's whole card. */
 export function tenantSection(s: StatusSnapshot, t: TenantPageData): SafeHtml {
   const access = accessTenant(s, t);
@@ -103,6 +119,7 @@ export function tenantSection(s: StatusSnapshot, t: TenantPageData): SafeHtml {
 </div>
 <h3>Recent messages</h3>${messagesPanel(t)}
 <h3>Voice sessions</h3>${voiceSection(t)}
+<h3>Moderation notices</h3>${moderationPanel(s, t)}
 <h3>Dead letters</h3>${deadLettersPanel(t)}
 </section>`;
 }

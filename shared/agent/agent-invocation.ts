@@ -12,7 +12,7 @@ import {
   PolicyDeniedError,
   RetryAfterError,
 } from './agent-errors.ts';
-import { createEnvelope, parseTypedEnvelope } from './envelope-factory.ts';
+import { createEnvelope, type EnvelopeOrigin, parseTypedEnvelope } from './envelope-factory.ts';
 import { bindsTenant } from './manifest-loader.ts';
 import { type ContextDependencies, createRuntimeContext } from './runtime-context.ts';
 
@@ -39,6 +39,20 @@ function classify(error: unknown): { retriable: boolean; code: ErrorCode; delayM
     return { retriable: true, code, delayMs: error.retryAfterMs };
   }
   return { retriable: true, code: 'handler_failed' };
+}
+
+/** Trace fields an error event can take from a message that may itself be malformed. */
+function originOf(raw: Partial<Envelope>): { from: EnvelopeOrigin } | { corr: string } | undefined {
+  const usable = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 200;
+  const corr = typeof raw.corr === 'string' && raw.corr.length > 0 ? raw.corr : undefined;
+  if (!usable(raw.id)) return corr !== undefined ? { corr } : undefined;
+  return {
+    from: {
+      id: raw.id,
+      ...(usable(raw.trace) && { trace: raw.trace }),
+      ...(corr !== undefined && { corr }),
+    },
+  };
 }
 
 /** Publishes the `error` event for a message that will not be retried; never throws. */
@@ -72,7 +86,7 @@ export async function publishErrorEvent(
         tenant,
         clock: deps.clock,
         ids: deps.ids,
-        ...(typeof raw.corr === 'string' && { corr: raw.corr }),
+        ...originOf(raw),
         ...(deps.buildSha !== undefined && { build_sha: deps.buildSha }),
       },
     );

@@ -2,8 +2,12 @@
 
 import { findDefinition } from '@promethean/schemas/catalog';
 import { Envelope, type ModelRef, type TypedEnvelope } from '@promethean/schemas/envelope';
-import type { MessageDefinition, PayloadOf } from '@promethean/schemas/message-definition';
-import type { z } from 'zod';
+import {
+  type MessageDefinition,
+  type PayloadOf,
+  payloadSchemaFor,
+} from '@promethean/schemas/message-definition';
+import { ZodObject, type z } from 'zod';
 import { topicFor } from '../platform/topics.ts';
 import { InvalidMessageError } from './agent-errors.ts';
 
@@ -24,15 +28,44 @@ export function sequentialIds(prefix = 'msg'): IdSource {
   return { next: () => `${prefix}-${String(++n).padStart(4, '0')}` };
 }
 
+/** What a derived envelope inherits from the one it came from. */
+export type EnvelopeOrigin = Pick<Envelope, 'id'> & Partial<Pick<Envelope, 'trace' | 'corr'>>;
+
+/** The trace an envelope belongs to: its `trace`, or its own id when it starts one. */
+export function traceIdOf(env: EnvelopeOrigin): string {
+  return env.trace ?? env.id;
+}
+
+/**
+ * The fields an envelope derived from `origin` carries: the origin's trace (or the origin's id when it is
+ * a root), the origin as parent, and the origin's corr. Every producer that answers or follows another
+ * envelope goes through here (`EnvelopeOptions.from`), so no hop can drop the chain.
+ */
+export function derivedFrom(origin: EnvelopeOrigin): { trace: string; parent: string; corr?: string } {
+  return {
+    trace: traceIdOf(origin),
+    parent: origin.id,
+    ...(origin.corr !== undefined && { corr: origin.corr }),
+  };
+}
+
 export interface EnvelopeOptions {
   src: string;
   provider: string;
   tenant: string;
+  /** The envelope this one is derived from: trace, parent and corr come from it unless given below. */
+  from?: EnvelopeOrigin;
   corr?: string;
   trace?: string;
+  parent?: string;
   models?: ModelRef[];
   config_rev?: string;
   build_sha?: string;
+  /**
+   * The payload's contract version to produce (default 1, which every consumer reads). A producer moves
+   * to a newer version once its consumers accept it; fields the chosen version lacks are refused.
+   */
+  v?: number;
   /** Overrides the generated id: deterministic outputs use their idempotency key here. */
   id?: string;
   clock?: Clock;
@@ -43,13 +76,41 @@ function issuesOf(error: z.ZodError): string[] {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
 }
 
+/** Top-level payload fields an object schema does not declare (it would strip them silently). */
+function fieldsUnknownTo(schema: z.ZodType, payload: unknown): string[] {
+  if (!(schema instanceof ZodObject) || typeof payload !== 'object' || payload === null) return [];
+  const shape = schema.shape as Record<string, unknown>;
+  return Object.keys(payload).filter(
+    (k) => !(k in shape) && (payload as Record<string, unknown>)[k] !== undefined,
+  );
+}
+
 /** Validates the payload against its definition and wraps it; throws `InvalidMessageError`. */
 export function createEnvelope<D extends MessageDefinition>(
   def: D,
   payload: z.input<D['payload']>,
   o: EnvelopeOptions,
 ): TypedEnvelope<PayloadOf<D>> {
-  const parsed = def.payload.safeParse(payload);
+  const v = o.v ?? 1;
+  const errorContext = { agent: o.src, provider: o.provider, tenant: o.tenant, intent: def.intent };
+  const schema = v <= def.version ? payloadSchemaFor(def, v) : undefined;
+  if (!schema) {
+    throw new InvalidMessageError(
+      `${def.intent} has no contract v${v}`,
+      [`v: this code knows v1 to v${def.version}`],
+      errorContext,
+    );
+  }
+  // Only for an earlier version: a field only a newer version has would otherwise vanish without a word.
+  const missing = v < def.version ? fieldsUnknownTo(schema, payload) : [];
+  if (missing.length > 0) {
+    throw new InvalidMessageError(
+      `${def.intent} v${v} has no field ${missing.join(', ')}`,
+      missing.map((f) => `${f}: needs a newer contract version (newest: v${def.version})`),
+      errorContext,
+    );
+  }
+  const parsed = schema.safeParse(payload);
   if (!parsed.success) {
     throw new InvalidMessageError(`invalid ${def.intent} payload`, issuesOf(parsed.error), {
       agent: o.src,
@@ -58,6 +119,10 @@ export function createEnvelope<D extends MessageDefinition>(
       intent: def.intent,
     });
   }
+  const origin = o.from ? derivedFrom(o.from) : undefined;
+  const corr = o.corr ?? origin?.corr;
+  const trace = o.trace ?? origin?.trace;
+  const parent = o.parent ?? origin?.parent;
   const env = {
     id: o.id ?? (o.ids ?? randomIds).next(),
     ts: new Date((o.clock ?? systemClock).now()).toISOString(),
@@ -66,9 +131,11 @@ export function createEnvelope<D extends MessageDefinition>(
     provider: o.provider,
     tenant: o.tenant,
     intent: def.intent,
+    ...(v > 1 && { v }),
     payload: parsed.data,
-    ...(o.corr !== undefined && { corr: o.corr }),
-    ...(o.trace !== undefined && { trace: o.trace }),
+    ...(corr !== undefined && { corr }),
+    ...(trace !== undefined && { trace }),
+    ...(parent !== undefined && { parent }),
     ...(o.models !== undefined && { models: o.models }),
     ...(o.config_rev !== undefined && { config_rev: o.config_rev }),
     ...(o.build_sha !== undefined && { build_sha: o.build_sha }),
@@ -91,8 +158,19 @@ export function parseEnvelope(input: unknown): Envelope {
  */
 const parsedBodies = new WeakMap<object, TypedEnvelope<unknown>>();
 
-/** Parses an envelope and then its payload against the definition named by its intent. */
-export function parseTypedEnvelope(input: unknown): TypedEnvelope<unknown> {
+/** Finds the definition of an intent: the catalog, or (in tests) an older code's catalog. */
+export type DefinitionLookup = (intent: string) => MessageDefinition | undefined;
+
+/**
+ * Parses an envelope and then its payload against the definition named by its intent, with the schema of
+ * the envelope's contract version `v` (see `payloadSchemaFor`: a newer version than this code knows is
+ * read with its newest schema, which drops the fields it does not know).
+ */
+export function parseTypedEnvelope(
+  input: unknown,
+  lookup: DefinitionLookup = findDefinition,
+): TypedEnvelope<unknown> {
+  if (lookup !== findDefinition) return parseTypedEnvelopeNow(input, lookup);
   if (typeof input !== 'object' || input === null) return parseTypedEnvelopeNow(input);
   const known = parsedBodies.get(input);
   if (known) return known;
@@ -101,9 +179,12 @@ export function parseTypedEnvelope(input: unknown): TypedEnvelope<unknown> {
   return parsed;
 }
 
-function parseTypedEnvelopeNow(input: unknown): TypedEnvelope<unknown> {
+function parseTypedEnvelopeNow(
+  input: unknown,
+  lookup: DefinitionLookup = findDefinition,
+): TypedEnvelope<unknown> {
   const env = parseEnvelope(input);
-  const def = findDefinition(env.intent);
+  const def = lookup(env.intent);
   const ctx = {
     provider: env.provider,
     tenant: env.tenant,
@@ -112,7 +193,11 @@ function parseTypedEnvelopeNow(input: unknown): TypedEnvelope<unknown> {
     corr: env.corr,
   };
   if (!def) throw new InvalidMessageError('unknown intent', [env.intent], ctx, 'unknown_intent');
-  const r = def.payload.safeParse(env.payload);
+  const schema = payloadSchemaFor(def, env.v ?? 1);
+  if (!schema) {
+    throw new InvalidMessageError(`${env.intent} has no contract v${env.v}`, [`v: ${env.v}`], ctx);
+  }
+  const r = schema.safeParse(env.payload);
   if (!r.success) throw new InvalidMessageError(`invalid ${env.intent} payload`, issuesOf(r.error), ctx);
   return { ...env, payload: r.data };
 }

@@ -124,13 +124,28 @@ export function createRuntimeContext(
     agentId: manifest.id,
     provider: message.provider,
     tenant: message.tenant,
-    ...(message.corr !== undefined && { corr: message.corr }),
+    from: message,
     ...(deps.buildSha !== undefined && { build_sha: deps.buildSha }),
     ...(overlay !== undefined && { config_rev: overlay.config_rev }),
     clock: deps.clock,
     ids: deps.ids,
     context: errorContext,
     ...(deps.effectTimeouts !== undefined && { timeouts: deps.effectTimeouts }),
+    // Every model call is one telemetry line tagged with the model, so usage can be summed per model.
+    onModelAnswer: (role, answer) =>
+      telemetry.info('model call', {
+        model: answer.model,
+        model_role: role,
+        offline: answer.offline,
+        ...(answer.usage !== undefined && {
+          prompt_tokens: answer.usage.prompt_tokens,
+          total_tokens: answer.usage.total_tokens,
+          ...(answer.usage.completion_tokens !== undefined && {
+            completion_tokens: answer.usage.completion_tokens,
+          }),
+        }),
+        ...(answer.finish_reason !== undefined && { finish_reason: answer.finish_reason }),
+      }),
   });
   const settings = deepFreeze(
     structuredClone({

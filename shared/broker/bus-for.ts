@@ -25,6 +25,8 @@ export interface BusEnv {
   BUS_EVENTS?: unknown;
   BUS_ACCESS?: unknown;
   BUS_VOICE?: unknown;
+  /** The deployed version, stamped as `build_sha` on every envelope sent without one. */
+  BUILD_SHA?: string | undefined;
 }
 
 export interface BusOptions {
@@ -71,6 +73,8 @@ export function busFor(env: BusEnv, options: BusOptions = {}): QueueBroker | InM
     ...(options.routes !== undefined && { routes: options.routes }),
     ...(options.mailbox !== undefined && { mailbox: options.mailbox }),
     ...(options.replyIntents !== undefined && { replyIntents: options.replyIntents }),
+    // Gateway events, echo messages and health are built outside any agent runtime: stamped here.
+    ...(env.BUILD_SHA ? { buildSha: env.BUILD_SHA } : {}),
   });
 }
 

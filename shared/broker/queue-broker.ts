@@ -29,6 +29,11 @@ export interface QueueBrokerOptions {
   mailbox?: ReplyMailbox;
   /** Intents that answer a request; only these are delivered to the mailbox (default: rest.response). */
   replyIntents?: readonly string[];
+  /**
+   * The deployed version: stamped as `build_sha` on every envelope sent without one, so what a Durable
+   * Object builds itself (gateway events, health) names its code as agent outputs do.
+   */
+  buildSha?: string;
 }
 
 interface LocalSubscription extends Subscription {
@@ -40,6 +45,7 @@ export class QueueBroker implements BrokerClient {
   readonly #routes: readonly BusRoute[];
   readonly #mailbox: ReplyMailbox | undefined;
   readonly #replyIntents: ReadonlySet<string>;
+  readonly #buildSha: string | undefined;
   readonly #subscriptions = new Map<string, LocalSubscription>();
   #nextId = 0;
   #closed = false;
@@ -50,10 +56,16 @@ export class QueueBroker implements BrokerClient {
     this.#queues = options.queues;
     this.#mailbox = options.mailbox;
     this.#replyIntents = new Set(options.replyIntents ?? ['rest.response']);
+    this.#buildSha = options.buildSha || undefined;
     for (const r of this.#routes) {
       if (!options.queues[r.binding])
         throw new Error(`QueueBroker: route ${r.pattern} needs queue binding ${r.binding}`);
     }
+  }
+
+  #stamped(envelope: Envelope): Envelope {
+    if (this.#buildSha === undefined || envelope.build_sha !== undefined) return envelope;
+    return { ...envelope, build_sha: this.#buildSha };
   }
 
   /** The producer that carries a topic. */
@@ -63,7 +75,7 @@ export class QueueBroker implements BrokerClient {
 
   async publish(envelope: Envelope): Promise<void> {
     if (this.#closed) throw new BrokerClosedError('publish');
-    const valid = parseEnvelope(envelope);
+    const valid = this.#stamped(parseEnvelope(envelope));
     await this.queueFor(valid.dst).send({ v: 1, envelope: valid }, { contentType: 'json' });
   }
 
@@ -71,7 +83,7 @@ export class QueueBroker implements BrokerClient {
   async publishMany(envelopes: readonly Envelope[]): Promise<void> {
     if (this.#closed) throw new BrokerClosedError('publish');
     const byQueue = new Map<Queue<QueueBody>, QueueBody[]>();
-    for (const e of envelopes.map(parseEnvelope)) {
+    for (const e of envelopes.map((raw) => this.#stamped(parseEnvelope(raw)))) {
       const q = this.queueFor(e.dst);
       byQueue.set(q, [...(byQueue.get(q) ?? []), { v: 1, envelope: e }]);
     }

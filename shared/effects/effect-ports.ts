@@ -58,9 +58,22 @@ export interface BlobStore {
 }
 
 /** Which model answered, and whether it was the offline stand-in (never a silent fake). */
+/** Tokens a model call used, as the server counted them (`completion_tokens` only for generation). */
+export interface ModelUsage {
+  prompt_tokens: number;
+  completion_tokens?: number;
+  total_tokens: number;
+}
+
 export interface ModelAnswer {
   model: string;
   offline: boolean;
+  /** What the server reported; absent when it reported nothing (offline mode, speech synthesis). */
+  usage?: ModelUsage;
+  /** Why generation stopped (`stop`, `length`, `content_filter`, …), for completions. */
+  finish_reason?: string;
+  /** The model declined to answer (its refusal is the text). */
+  refused?: boolean;
 }
 
 export interface CompletionRequest {
@@ -174,6 +187,7 @@ export interface ProviderPort {
     interaction_urn?: string | undefined;
     interaction_response?: 'edit_original' | 'followup' | undefined;
     ephemeral?: boolean | undefined;
+    silent?: boolean | undefined;
   }): Promise<{ foreign_ids: string[] }>;
 }
 

@@ -4,7 +4,7 @@ import type { Capability } from '@promethean/schemas/manifest';
 import type { MessageDefinition, PayloadOf } from '@promethean/schemas/message-definition';
 import type { z } from 'zod';
 import { AgentError, type ErrorContext } from '../agent/agent-errors.ts';
-import { type Clock, createEnvelope, type IdSource } from '../agent/envelope-factory.ts';
+import { type Clock, createEnvelope, type EnvelopeOrigin, type IdSource } from '../agent/envelope-factory.ts';
 import type { Policy } from '../agent/policy.ts';
 import type { BrokerClient } from '../broker/broker-client.ts';
 import type { AttachmentEgress } from '../net/attachment-egress.ts';
@@ -14,6 +14,7 @@ import type {
   EffectPorts,
   HttpFetch,
   LeasePort,
+  ModelAnswer,
   ModelPort,
   PlaybackPort,
   ProviderPort,
@@ -34,6 +35,8 @@ export interface PublishOptions {
   corr?: string;
   models?: ModelRef[];
   config_rev?: string;
+  /** The payload's contract version (default 1; see docs/agents.md, "Contract versions"). */
+  v?: number;
   /** Publish for another tenant/provider than the invocation's (access agents only need this). */
   provider?: string;
   tenant?: string;
@@ -64,8 +67,8 @@ export interface EffectsSetup {
   agentId: string;
   provider: string;
   tenant: string;
-  /** The input's corr, inherited by outputs unless overridden. */
-  corr?: string;
+  /** The input being handled: outputs inherit its trace, take it as parent, and keep its corr. */
+  from?: EnvelopeOrigin;
   /** The deployed version, stamped on every output. */
   build_sha?: string;
   /** The tenant config revision the invocation runs under, stamped on every output unless overridden. */
@@ -75,6 +78,26 @@ export interface EffectsSetup {
   context: ErrorContext;
   /** Time bounds per effect family (defaults in effect-timeouts.ts). */
   timeouts?: EffectTimeouts;
+  /** Sees every model call's answer (model, usage, finish reason): the runtime's telemetry. */
+  onModelAnswer?: (role: ModelRole, answer: ModelAnswer) => void;
+}
+
+/** What a model call did, as telemetry names it. */
+export type ModelRole = 'llm' | 'vision' | 'embed' | 'stt' | 'tts';
+
+/** Passes each answer to `observe` on its way back to the agent (answers without a model pass as they are). */
+function observed<A extends unknown[], R>(
+  role: ModelRole,
+  call: (...args: A) => Promise<R>,
+  observe: EffectsSetup['onModelAnswer'],
+): (...args: A) => Promise<R> {
+  if (!observe) return call;
+  return async (...args: A) => {
+    const answer = await call(...args);
+    if (answer && typeof answer === 'object' && 'model' in answer)
+      observe(role, answer as unknown as ModelAnswer);
+    return answer;
+  };
 }
 
 function unavailable(name: string, context: ErrorContext): never {
@@ -116,10 +139,12 @@ export function createEffects(s: EffectsSetup): Effects {
       tenant: o.tenant ?? s.tenant,
       clock: s.clock,
       ids: s.ids,
-      ...((o.corr ?? s.corr) !== undefined && { corr: o.corr ?? s.corr }),
+      ...(s.from !== undefined && { from: s.from }),
+      ...(o.corr !== undefined && { corr: o.corr }),
       ...(o.id !== undefined && { id: o.id }),
       ...(o.models !== undefined && { models: o.models }),
       ...((o.config_rev ?? s.config_rev) !== undefined && { config_rev: o.config_rev ?? s.config_rev }),
+      ...(o.v !== undefined && { v: o.v }),
       ...(s.build_sha !== undefined && { build_sha: s.build_sha }),
     });
     s.policy.requirePublish(env.dst);
@@ -144,11 +169,31 @@ export function createEffects(s: EffectsSetup): Effects {
     ),
     blobs: guarded('blobs', s.ports.blobs, 'storage.blobs', ['put', 'get'], s),
     models: Object.freeze({
-      complete: guarded('models', s.ports.models, 'llm.complete', ['complete'], s).complete,
-      describeImage: guarded('models', s.ports.models, 'llm.complete', ['describeImage'], s).describeImage,
-      embed: guarded('models', s.ports.models, 'embed.text', ['embed'], s).embed,
-      transcribe: guarded('models', s.ports.models, 'speech.transcribe', ['transcribe'], s).transcribe,
-      synthesize: guarded('models', s.ports.models, 'speech.synthesize', ['synthesize'], s).synthesize,
+      complete: observed(
+        'llm',
+        guarded('models', s.ports.models, 'llm.complete', ['complete'], s).complete,
+        s.onModelAnswer,
+      ),
+      describeImage: observed(
+        'vision',
+        guarded('models', s.ports.models, 'llm.complete', ['describeImage'], s).describeImage,
+        s.onModelAnswer,
+      ),
+      embed: observed(
+        'embed',
+        guarded('models', s.ports.models, 'embed.text', ['embed'], s).embed,
+        s.onModelAnswer,
+      ),
+      transcribe: observed(
+        'stt',
+        guarded('models', s.ports.models, 'speech.transcribe', ['transcribe'], s).transcribe,
+        s.onModelAnswer,
+      ),
+      synthesize: observed(
+        'tts',
+        guarded('models', s.ports.models, 'speech.synthesize', ['synthesize'], s).synthesize,
+        s.onModelAnswer,
+      ),
     }),
     tools: guarded('tools', s.ports.tools, 'llm.tools', ['chat'], s),
     provider: Object.freeze({

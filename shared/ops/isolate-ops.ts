@@ -104,7 +104,10 @@ export class IsolateOps implements AgentControls {
   /** Feeds health trackers (progress, outcomes) and the counters from the router. */
   observer(): RouterObserver {
     return {
-      started: (agent) => this.#health(agent).startWork(),
+      started: (agent, envelope) => {
+        this.#health(agent).startWork();
+        this.recorder.hop(agent.manifest.id, envelope);
+      },
       settled: (m) => {
         this.recorder.settled(m);
         const agent = this.agents.find((a) => a.manifest.id === m.agent);

@@ -4,7 +4,13 @@
  * series. The status page, `/metrics` and the status-reporter agent all read this one shape.
  */
 import type { HealthState } from '@promethean/schemas/ops/ops-messages';
-import type { AgentControl, AgentHealthReport, BusHealthEntry, PlatformOpsDelta } from './ops-delta.ts';
+import type {
+  AgentControl,
+  AgentHealthReport,
+  BusHealthEntry,
+  ModerationEntry,
+  PlatformOpsDelta,
+} from './ops-delta.ts';
 
 export interface LatencySummary {
   count: number;
@@ -120,6 +126,8 @@ export interface LedgerSnapshot {
   controls: AgentControl[];
   series: MinutePoint[];
   llm?: LlmGatewayStats;
+  /** Each tenant's newest moderation notices, newest first. */
+  moderation?: ModerationEntry[];
 }
 
 const SEVERITY: Record<HealthState, number> = { RUNNING: 0, INIT: 1, DEGRADED: 2, PAUSED: 3, STOPPED: 4 };

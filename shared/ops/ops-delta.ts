@@ -5,6 +5,7 @@
 import { HealthState } from '@promethean/schemas/ops/ops-messages';
 import { z } from 'zod';
 import { GatewayMetricsDelta } from './gateway-metrics.ts';
+import { TraceHop } from './trace-hops.ts';
 
 const count = z.number().int().nonnegative();
 
@@ -94,6 +95,21 @@ export const BusHealthEntry = z.object({
 });
 export type BusHealthEntry = z.infer<typeof BusHealthEntry>;
 
+/** A moderation.notice seen on the bus, as the status page lists it. */
+export const ModerationEntry = z.object({
+  id: z.string().min(1).max(200),
+  provider: z.string().min(1),
+  tenant: z.string().min(1),
+  ts: z.string(),
+  agent: z.string().min(1),
+  kind: z.string().min(1),
+  source_urn: z.string().min(1),
+  detail: z.string().max(500),
+  count: z.number().int().positive().optional(),
+  trace: z.string().min(1).max(200),
+});
+export type ModerationEntry = z.infer<typeof ModerationEntry>;
+
 export const DeadLetterDepth = z.object({
   provider: z.string().min(1),
   tenant: z.string().min(1),
@@ -116,8 +132,12 @@ export const OpsDelta = z.object({
   dead_letters: z.array(DeadLetterDepth),
   /** The LLM gateway's counters (shared/ops/gateway-metrics.ts), when this isolate or object served any. */
   gateway: GatewayMetricsDelta.optional(),
+  /** Which agent handled which envelope, for trace lookups (absent from isolates older than traces). */
+  hops: z.array(TraceHop).default([]),
+  /** moderation.notice events seen on the bus since the last flush. */
+  moderation: z.array(ModerationEntry).default([]),
 });
-export type OpsDelta = z.infer<typeof OpsDelta>;
+export type OpsDelta = z.input<typeof OpsDelta>;
 
 /** An operator's control over an agent, held by the ledger and cached by every isolate. */
 export const AgentControl = z.object({

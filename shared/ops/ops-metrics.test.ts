@@ -21,7 +21,7 @@ import { MemoryDocumentStore } from '../effects/memory-document-store.ts';
 import { IsolateOps } from './isolate-ops.ts';
 import { LatencySketch, RELATIVE_ACCURACY } from './latency-sketch.ts';
 import { perMessage } from './ledger-snapshot.ts';
-import type { OpsDelta } from './ops-delta.ts';
+import { type OpsDelta, PlatformOpsDelta } from './ops-delta.ts';
 import { countedNamespace, countedPorts, countedQueue } from './platform-instrumentation.ts';
 
 const MANIFEST = `id: timed-indexer
@@ -178,7 +178,7 @@ describe('metrics against known traffic', () => {
       embed_cache_hits: 0,
       embed_cache_misses: 0,
     });
-    expect(perMessage(delta.ops)).toEqual({
+    expect(perMessage(PlatformOpsDelta.parse(delta.ops))).toEqual({
       worker_invocations: 0.1,
       queue_reads: 1,
       queue_writes: 0.2,

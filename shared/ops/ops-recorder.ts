@@ -5,7 +5,9 @@
  * `restore()` puts a delta back when its flush failed, so nothing counted is lost.
  */
 import type { Envelope } from '@promethean/schemas/envelope';
+import { ModerationNotice } from '@promethean/schemas/ops/moderation-notice';
 import { Health } from '@promethean/schemas/ops/ops-messages';
+import { traceIdOf } from '../agent/envelope-factory.ts';
 import type { SettledMessage } from '../broker/queue-consumer-router.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
 import { LatencySketch } from './latency-sketch.ts';
@@ -14,13 +16,21 @@ import type {
   AgentIntentDelta,
   BusHealthEntry,
   DeadLetterDepth,
+  ModerationEntry,
   OpsDelta,
   PlatformOpsDelta,
   QueueDelta,
 } from './ops-delta.ts';
+import { type TraceHop, traceHopOf } from './trace-hops.ts';
 
 type AgentIntentCounts = Omit<AgentIntentDelta, 'latency'> & { latency: LatencySketch };
 type QueueCounts = QueueDelta;
+
+/**
+ * Hops kept per flush at most: a flush follows every batch, so this only bounds a runaway isolate. Hops
+ * are a diagnostic record, not data: beyond the bound the newest are kept.
+ */
+export const MAX_HOPS_PER_DELTA = 2_000;
 
 const zeroOps = (): PlatformOpsDelta => ({
   worker_invocations: 0,
@@ -44,6 +54,8 @@ export class OpsRecorder {
   #deadLetters = new Map<string, DeadLetterDepth>();
   /** The LLM gateway's counters in this isolate (the HTTP bridge) or gateway object (the WebSocket). */
   readonly gateway = new GatewayMetrics();
+  #hops: TraceHop[] = [];
+  #moderation = new Map<string, ModerationEntry>();
 
   /** A Worker entry point ran (queue batch, HTTP request, cron tick). */
   invocation(): void {
@@ -132,6 +144,32 @@ export class OpsRecorder {
     });
   }
 
+  /** An agent started handling `envelope`: one hop of its trace. */
+  hop(agent: string, envelope: Envelope): void {
+    this.#hops.push(traceHopOf(agent, envelope));
+    if (this.#hops.length > MAX_HOPS_PER_DELTA) this.#hops.splice(0, this.#hops.length - MAX_HOPS_PER_DELTA);
+  }
+
+  /** Keeps a moderation.notice seen on the bus (by id: a redelivered notice is one entry). */
+  moderation(envelope: Envelope): void {
+    if (envelope.intent !== ModerationNotice.intent) return;
+    const parsed = ModerationNotice.payload.safeParse(envelope.payload);
+    if (!parsed.success) return;
+    const p = parsed.data;
+    this.#moderation.set(envelope.id, {
+      id: envelope.id,
+      provider: envelope.provider,
+      tenant: envelope.tenant,
+      ts: envelope.ts,
+      agent: p.agent,
+      kind: p.kind,
+      source_urn: p.source_urn,
+      detail: p.detail,
+      ...(p.count !== undefined && { count: p.count }),
+      trace: traceIdOf(envelope),
+    });
+  }
+
   /** The current number of letters in one tenant's dead-letter archive. */
   deadLetterDepth(provider: string, tenant: string, depth: number): void {
     this.#deadLetters.set(`${provider}/${tenant}`, { provider, tenant, depth });
@@ -145,6 +183,8 @@ export class OpsRecorder {
       this.#busHealth.size === 0 &&
       this.#deadLetters.size === 0 &&
       this.gateway.isEmpty() &&
+      this.#hops.length === 0 &&
+      this.#moderation.size === 0 &&
       Object.values(this.#ops).every((n) => n === 0)
     );
   }
@@ -163,12 +203,16 @@ export class OpsRecorder {
       bus_health: [...this.#busHealth.values()],
       dead_letters: [...this.#deadLetters.values()],
       ...(!this.gateway.isEmpty() && { gateway: this.gateway.take() }),
+      hops: this.#hops,
+      moderation: [...this.#moderation.values()],
     };
     this.#agents = new Map();
     this.#queues = new Map();
     this.#ops = zeroOps();
     this.#busHealth = new Map();
     this.#deadLetters = new Map();
+    this.#hops = [];
+    this.#moderation = new Map();
     return delta;
   }
 
@@ -206,6 +250,8 @@ export class OpsRecorder {
       if (!this.#deadLetters.has(key)) this.#deadLetters.set(key, d);
     }
     if (delta.gateway) this.gateway.restore(delta.gateway);
+    this.#hops = [...(delta.hops ?? []), ...this.#hops].slice(-MAX_HOPS_PER_DELTA);
+    for (const m of delta.moderation ?? []) if (!this.#moderation.has(m.id)) this.#moderation.set(m.id, m);
   }
 
   #agentIntent(agent: string, intent: string): AgentIntentCounts {

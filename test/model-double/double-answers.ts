@@ -30,6 +30,8 @@ export interface ScriptedToolCall {
 export interface ScriptedTurn {
   content?: string;
   tool_calls?: ScriptedToolCall[];
+  /** A finish reason to report instead of the natural one (`length`: cut at max_tokens). */
+  finish?: 'stop' | 'length' | 'content_filter';
 }
 
 /** What the double answers a chat request with: plain text, or a turn that may call tools. */
@@ -48,7 +50,8 @@ export function scriptedTurn(request: ChatCompletionRequest, seq: number, reply:
     },
   }));
   const content = turn.content ?? (toolCalls.length > 0 ? null : '');
-  return { content, toolCalls, finish: toolCalls.length > 0 ? ('tool_calls' as const) : ('stop' as const) };
+  const natural = toolCalls.length > 0 ? ('tool_calls' as const) : ('stop' as const);
+  return { content, toolCalls, finish: turn.finish ?? natural };
 }
 
 /** Word counts stand in for tokens: deterministic, and close enough for usage accounting in tests. */

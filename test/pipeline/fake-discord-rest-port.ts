@@ -3,6 +3,7 @@
  * run the real access agents outside workerd. Production goes through the tenant's RestBuckets Durable
  * Object instead (rate-limit buckets, budget, idempotency); this port only maps a call to one request.
  */
+import { postMessageCalls } from '@promethean/durable-objects/rest/post-message-calls';
 import type {
   ProviderPort,
   ProviderRestCall,
@@ -18,7 +19,7 @@ function pathFor(call: ProviderRestCall): string {
 }
 
 export function fakeDiscordRestPort(restUrl: string, botToken: string): ProviderPort {
-  return {
+  const port: ProviderPort = {
     async restCall(call: ProviderRestCall): Promise<ProviderRestResult> {
       const url = new URL(`${restUrl}${pathFor(call)}`);
       for (const [k, v] of Object.entries(call.query ?? {})) url.searchParams.set(k, v);
@@ -49,8 +50,25 @@ export function fakeDiscordRestPort(restUrl: string, botToken: string): Provider
     async gatewayControl() {
       return { status: 'not_applicable' };
     },
-    async postMessage() {
-      throw new Error('fakeDiscordRestPort does not post messages; pipeline tests check the bus instead');
+    /** Channel messages only (interaction answers need the token the RestBuckets object holds). */
+    async postMessage(command) {
+      if (command.interaction_urn !== undefined)
+        throw new Error(
+          'fakeDiscordRestPort cannot answer interactions; pipeline tests check the bus instead',
+        );
+      const foreign_ids: string[] = [];
+      for (const call of postMessageCalls(command)) {
+        const result = await port.restCall({
+          ...call,
+          method: call.method as ProviderRestCall['method'],
+          params: { ...call.params },
+          query: {},
+        });
+        if (!result.ok) throw new Error(`fake Discord refused ${call.route}: ${result.status}`);
+        foreign_ids.push(String((result.data as { id?: unknown }).id));
+      }
+      return { foreign_ids };
     },
   };
+  return port;
 }

@@ -10,6 +10,7 @@ import { type InvocationOutcome, invokeAgent } from '@promethean/shared/agent/ag
 import type { ContextDependencies } from '@promethean/shared/agent/runtime-context';
 import type { BrokerClient } from '@promethean/shared/broker/broker-client';
 import type { InMemoryBroker } from '@promethean/shared/broker/in-memory-broker';
+import type { RouterObserver } from '@promethean/shared/broker/queue-consumer-router';
 
 /** Thrown to make the broker redeliver: the invocation asked to be retried. */
 export class RedeliverError extends Error {
@@ -37,6 +38,8 @@ export interface AgentHostOptions {
   deps: Omit<ContextDependencies, 'broker'>;
   /** Runs before each invocation; throwing here is a worker dying before it did anything. */
   beforeInvoke?: (agent: Agent, envelope: Envelope) => void;
+  /** Sees each invocation start, as the queue router's observer does (trace hops, health). */
+  observer?: RouterObserver;
   /** Runs before each publish an agent makes; throwing here is a worker dying between side effects. */
   beforePublish?: (envelope: Envelope) => void;
 }
@@ -82,6 +85,7 @@ export class InMemoryAgentHost {
     // A subscription sees every intent on its pattern; the router only hands an agent its declared inputs.
     if (!agent.manifest.inputs.some((i) => i.schema === envelope.intent)) return;
     this.#o.beforeInvoke?.(agent, envelope);
+    this.#o.observer?.started?.(agent, envelope);
     const result = await invokeAgent(agent, envelope, this.#deps);
     this.outcomes.push({
       agent: agent.manifest.id,

@@ -76,7 +76,7 @@ describe('text agents on the Worker wiring', () => {
     });
     expect(post?.models).toEqual([
       { role: 'embed', name: 'offline-embed', offline: true },
-      { role: 'llm', name: 'offline-llm', offline: true },
+      { role: 'llm', name: 'offline-llm', offline: true, finish_reason: 'stop' },
     ]);
   });
 

@@ -6,10 +6,10 @@
  * `.dev.vars` file is written. State lives in memory and ends with `stop()`.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Log, LogLevel, Miniflare, type WorkerOptions } from 'miniflare';
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4WorkerOptions } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
 import { DEVELOPMENT_VARS } from '../../durable-objects/dev/development-env.ts';
 
@@ -39,21 +39,26 @@ export async function startMiniflareWorkers(o: MiniflareWorkersOptions): Promise
   const bundleRoot = mkdtempSync(join(tmpdir(), 'miniflare-workers-'));
   try {
     // Sequential: the two bundlers would only compete for the same cores.
-    const workers: WorkerOptions[] = [];
+    const workers: V4WorkerOptions[] = [];
     for (const [i, w] of o.workers.entries()) {
       const outdir = join(bundleRoot, String(i));
       await bundleWorker(o.root, w.config, outdir);
       workers.push(workerOptions(o.root, w, outdir));
     }
-    const mf = new Miniflare({
-      host: '127.0.0.1',
-      port: o.port,
-      log: new Log(o.echo ? LogLevel.INFO : LogLevel.WARN),
-      handleStructuredLogs: ({ level, message }) => {
-        if (o.echo || level === 'warn' || level === 'error') console.error(message);
-      },
-      workers,
-    });
+    // wrangler translates a config into Miniflare 4's option shape; Miniflare 5 converts that itself.
+    const mf = new Miniflare(
+      convertV4MiniflareOptions({
+        host: '127.0.0.1',
+        // The placeholder request.cf: no fetch of Cloudflare's cf data (tests run without the internet).
+        cf: false,
+        port: o.port,
+        log: new Log(o.echo ? LogLevel.INFO : LogLevel.WARN),
+        handleStructuredLogs: ({ level, message }) => {
+          if (o.echo || level === 'warn' || level === 'error') console.error(message);
+        },
+        workers,
+      }),
+    );
     const url = await mf.ready.catch(async (e: unknown) => {
       await mf.dispose().catch(() => undefined);
       throw e;
@@ -75,7 +80,7 @@ export async function startMiniflareWorkers(o: MiniflareWorkersOptions): Promise
 }
 
 /** The translated config plus the bundle; containers stay plain Durable Objects (no Docker locally). */
-function workerOptions(root: string, w: MiniflareWorkerConfig, outdir: string): WorkerOptions {
+function workerOptions(root: string, w: MiniflareWorkerConfig, outdir: string): V4WorkerOptions {
   const translated = unstable_getMiniflareWorkerOptions(join(root, w.config));
   const base = translated.workerOptions as { bindings?: Record<string, unknown> };
   const config = unstable_readConfig({ config: join(root, w.config) });
@@ -84,16 +89,33 @@ function workerOptions(root: string, w: MiniflareWorkerConfig, outdir: string): 
     ...translated.workerOptions,
     // Other Workers' service bindings and cross-script Durable Objects find it by this name.
     name: config.name,
-    modules: true,
-    scriptPath: join(outdir, 'index.js'),
+    modules: bundleModules(outdir),
     modulesRoot: outdir,
+    // The bundle lists its modules explicitly (Miniflare 5 converts no module rules).
+    modulesRules: undefined,
     // Cron triggers would fire every minute on the wall clock; tests drive /health and queues themselves,
     // as under wrangler dev (which schedules crons only on request).
     cronTriggers: [],
     bindings: { ...base.bindings, ...DEVELOPMENT_VARS, ...w.vars },
   };
-  // wrangler types its translation against its own copy of Miniflare's options (the same version, pinned).
-  return options as unknown as WorkerOptions;
+  // wrangler types its translation against its own copy of Miniflare's types (the same version, pinned).
+  return options as unknown as V4WorkerOptions;
+}
+
+/**
+ * The bundle's entry module first, then the modules it imports: the config's [[rules]] make the agents'
+ * YAML text modules, which wrangler writes beside index.js.
+ */
+function bundleModules(outdir: string): Array<{ type: 'ESModule' | 'Text'; path: string }> {
+  const modules: Array<{ type: 'ESModule' | 'Text'; path: string }> = [
+    { type: 'ESModule', path: join(outdir, 'index.js') },
+  ];
+  for (const file of readdirSync(outdir).sort()) {
+    if (file === 'index.js' || file.endsWith('.map') || file === 'README.md') continue;
+    if (!file.endsWith('.yml')) throw new Error(`${outdir}/${file}: no module type known for it`);
+    modules.push({ type: 'Text', path: join(outdir, file) });
+  }
+  return modules;
 }
 
 /** `wrangler deploy --dry-run --outdir`: the same bundling and config validation as a deployment. */

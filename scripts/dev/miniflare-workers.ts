@@ -93,8 +93,8 @@ function workerOptions(root: string, w: MiniflareWorkerConfig, outdir: string): 
     modulesRoot: outdir,
     // The bundle lists its modules explicitly (Miniflare 5 converts no module rules).
     modulesRules: undefined,
-    // Cron triggers would fire every minute on the wall clock; tests drive /health and queues themselves,
-    // as under wrangler dev (which schedules crons only on request).
+    // Neither wrangler dev nor Miniflare fires cron triggers locally (wrangler says so at start); the
+    // tests drive /health and the queues themselves.
     cronTriggers: [],
     bindings: { ...base.bindings, ...DEVELOPMENT_VARS, ...w.vars },
   };

@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import {
   DEV_FAKE_BOTS,
   DEV_FAKE_CREDENTIALS,
+  fakeDiscordVars,
   realDiscordConfigured,
   removeFakeDevVars,
   writeFakeDevVars,
 } from '../../durable-objects/dev/dev-discord.ts';
 import { DEVELOPMENT_VARS } from '../../durable-objects/dev/development-env.ts';
 import { waitForHttp } from '../../scripts/dev/managed-process.ts';
+import { startMiniflareWorkers } from '../../scripts/dev/miniflare-workers.ts';
 import { startWranglerDev } from '../../scripts/dev/wrangler-dev.ts';
 import {
   type FakeDiscord,
@@ -44,6 +46,24 @@ export interface PipelineStackOptions {
   /** Extra variables for the functions Worker, e.g. VOICE_INGEST_SECRET. */
   functionsVars?: Record<string, string>;
   log?: (line: string) => void;
+  /**
+   * How the two Workers run: one `wrangler dev` child process, or Miniflare's API in this process (bundled
+   * by `wrangler deploy --dry-run`, vars passed directly, no generated .dev.vars). Default: STACK_LAUNCHER,
+   * else DEFAULT_LAUNCHER.
+   */
+  launcher?: StackLauncher;
+}
+
+export type StackLauncher = 'wrangler-dev' | 'miniflare';
+/** The faster of the two for these runs (docs/testing/miniflare.md has the figures). */
+export const DEFAULT_LAUNCHER: StackLauncher = 'wrangler-dev';
+
+function chosenLauncher(o: PipelineStackOptions): StackLauncher {
+  const fromEnv = process.env.STACK_LAUNCHER;
+  if (o.launcher) return o.launcher;
+  if (fromEnv === undefined || fromEnv === '') return DEFAULT_LAUNCHER;
+  if (fromEnv === 'wrangler-dev' || fromEnv === 'miniflare') return fromEnv;
+  throw new Error(`STACK_LAUNCHER must be wrangler-dev or miniflare, not ${fromEnv}`);
 }
 
 export interface PipelineStack {
@@ -80,22 +100,18 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
       const started = mongo;
       cleanups.push(() => started.stop());
     }
-    const stateDir = mkdtempSync(join(tmpdir(), 'pipeline-stack-'));
-    cleanups.push(async () => rmSync(stateDir, { recursive: true, force: true }));
-    // wrangler dev gives --var and --env-file only to the first Worker: the access Worker reads its
-    // generated durable-objects/.dev.vars (the same file `npm run dev` manages; never the user's own).
     if (realDiscordConfigured()) {
       throw new Error(
         'durable-objects/.dev.vars holds your own Discord credentials; move it aside to run against the fake Discord',
       );
     }
-    // Per-message info logs cross from workerd to wrangler's console; runs keep warnings unless asked.
+    // Per-message info logs cross from workerd to the launcher's console; runs keep warnings unless asked.
     const logLevel = process.env.STACK_LOGS === '1' ? 'info' : 'warn';
-    writeFakeDevVars(fake.restUrl, { LOG_LEVEL: logLevel, ...o.accessVars });
-    cleanups.push(async () => removeFakeDevVars());
+    // STACK_LOGS=1 shows the Workers' own output, for finding out why a run failed.
+    const echo = process.env.STACK_LOGS === '1';
     const port = await freePort();
-    const envFile = join(stateDir, 'stack.env');
-    const vars: Record<string, string> = {
+    const url = `http://127.0.0.1:${port}`;
+    const functionsVars: Record<string, string> = {
       ...DEVELOPMENT_VARS,
       ADMIN_TOKEN: STACK_ADMIN_TOKEN,
       LOG_LEVEL: logLevel,
@@ -107,30 +123,37 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
       ...(mongo && { MONGODB_URI: mongo.uri }),
       AGENT_SETTINGS: JSON.stringify(o.agentSettings ?? {}),
       // The voice host fetches playback chunks from this Worker's own URL.
-      VOICE_PLAYBACK_BASE_URL: `http://127.0.0.1:${port}`,
+      VOICE_PLAYBACK_BASE_URL: url,
       VOICE_PLAYBACK_SECRET: 'bench-local-playback-secret-0123456789',
       ...o.functionsVars,
     };
-    writeFileSync(
-      envFile,
-      Object.entries(vars)
-        .map(([k, v]) => `${k}=${dotenvValue(v)}`)
-        .join('\n'),
-    );
-    const workers = startWranglerDev({
-      root: ROOT,
-      configs: ['wrangler.toml', 'durable-objects/wrangler.toml'],
-      port,
-      stateDir: join(stateDir, 'state'),
-      envFile,
-      // STACK_LOGS=1 shows the Workers' own output (wrangler dev), for finding out why a run failed.
-      echo: process.env.STACK_LOGS === '1',
-    });
-    cleanups.push(() => workers.stop());
-    stopOnSignals(() => runCleanups(cleanups));
-    const url = `http://127.0.0.1:${port}`;
-    log(`[stack] starting both Workers under wrangler dev at ${url} (documents: ${o.documents})...`);
-    await waitForHttp(`${url}/health`, workers, 180_000);
+    const launcher = chosenLauncher(o);
+    log(`[stack] starting both Workers under ${launcher} at ${url} (documents: ${o.documents})...`);
+    if (launcher === 'miniflare') {
+      stopOnSignals(() => runCleanups(cleanups));
+      const workers = await startMiniflareWorkers({
+        root: ROOT,
+        port,
+        echo,
+        workers: [
+          { config: 'wrangler.toml', vars: functionsVars },
+          {
+            config: 'durable-objects/wrangler.toml',
+            // As under wrangler dev, where the env file reaches both Workers and .dev.vars the access one.
+            vars: {
+              ...functionsVars,
+              ...DEVELOPMENT_VARS,
+              ...fakeDiscordVars(fake.restUrl),
+              LOG_LEVEL: logLevel,
+              ...o.accessVars,
+            },
+          },
+        ],
+      });
+      cleanups.push(() => workers.stop());
+    } else {
+      await startUnderWranglerDev(cleanups, fake, port, functionsVars, logLevel, echo, o.accessVars);
+    }
     return {
       url,
       fake,
@@ -152,6 +175,42 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
     await runCleanups(cleanups);
     throw e;
   }
+}
+
+/** One `wrangler dev` for both Workers: the access Worker's vars go through a generated .dev.vars. */
+async function startUnderWranglerDev(
+  cleanups: Array<() => Promise<void>>,
+  fake: FakeDiscord,
+  port: number,
+  vars: Record<string, string>,
+  logLevel: string,
+  echo: boolean,
+  accessVars: Record<string, string> | undefined,
+): Promise<void> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'pipeline-stack-'));
+  cleanups.push(async () => rmSync(stateDir, { recursive: true, force: true }));
+  // wrangler dev gives --var and --env-file only to the first Worker: the access Worker reads its
+  // generated durable-objects/.dev.vars (the same file `npm run dev` manages; never the user's own).
+  writeFakeDevVars(fake.restUrl, { LOG_LEVEL: logLevel, ...accessVars });
+  cleanups.push(async () => removeFakeDevVars());
+  const envFile = join(stateDir, 'stack.env');
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${dotenvValue(v)}`)
+      .join('\n'),
+  );
+  const workers = startWranglerDev({
+    root: ROOT,
+    configs: ['wrangler.toml', 'durable-objects/wrangler.toml'],
+    port,
+    stateDir: join(stateDir, 'state'),
+    envFile,
+    echo,
+  });
+  cleanups.push(() => workers.stop());
+  stopOnSignals(() => runCleanups(cleanups));
+  await waitForHttp(`http://127.0.0.1:${port}/health`, workers, 180_000);
 }
 
 /** dotenv keeps single-quoted values literally (double quotes would keep JSON's backslashes). */

@@ -99,7 +99,7 @@ describe('Discord interactions through the access Worker', () => {
       applicationId: FAKE_APPLICATIONS.duck,
     });
     const { reply, done, queue } = await deliver('discord', 'duck', interaction);
-    expect(reply).toEqual({ status: 200, body: { type: 5 } });
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 200, body: { type: 5 } });
     await done;
     const [event] = queue.envelopes();
     const urn = `urn:discord:interaction:duck:${interaction.id}`;
@@ -181,7 +181,10 @@ describe('echo interactions', () => {
       options: { query: 'ducks', limit: 2 },
       user: { id: 'ada', name: 'Ada' },
     });
-    expect(reply).toEqual({ status: 200, body: { type: 'deferred', ephemeral: true } });
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 200,
+      body: { type: 'deferred', ephemeral: true },
+    });
     await done;
     const urn = `urn:echo:interaction:demo:${id}`;
     expect(queue.envelopes()).toMatchObject([
@@ -240,7 +243,7 @@ describe('echo interactions', () => {
 
   it('answers a signed echo PING with PONG, like Discord, and publishes nothing', async () => {
     const { reply, done, queue } = await deliver('echo', 'demo', { type: 'ping', id: `ping-${Date.now()}` });
-    expect(reply).toEqual({ status: 200, body: { type: 'pong' } });
+    expect({ status: reply.status, body: reply.body }).toEqual({ status: 200, body: { type: 'pong' } });
     await done;
     expect(queue.sent).toEqual([]);
   });

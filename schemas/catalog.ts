@@ -22,6 +22,7 @@ import {
   BackfillProgress,
   SocialMessagesBackfilled,
 } from './jobs/backfill-messages.ts';
+import { CrawlFrontier } from './jobs/web-crawl.ts';
 import type { MessageDefinition } from './message-definition.ts';
 import { ErrorEvent, GatewayControl, Health } from './ops/ops-messages.ts';
 import { RestRequest, RestResponse } from './rest/rest-messages.ts';
@@ -51,6 +52,7 @@ export const MESSAGE_DEFINITIONS = [
   BackfillDone,
   BackfillError,
   SocialMessagesBackfilled,
+  CrawlFrontier,
   VoiceControlJoin,
   VoiceControlLeave,
   VoiceAudioSegment,

@@ -13,6 +13,7 @@ import { stt } from '../stt/handler.ts';
 import { tts } from '../tts/handler.ts';
 import { voiceCommands } from '../voice-commands/handler.ts';
 import { voiceMixer } from '../voice-mixer/handler.ts';
+import { webCrawler } from '../web-crawler/handler.ts';
 
 export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   messageIndexer,
@@ -28,4 +29,5 @@ export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   stt,
   tts,
   voiceMixer,
+  webCrawler,
 ]);

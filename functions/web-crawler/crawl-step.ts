@@ -58,7 +58,7 @@ export interface CrawlDeps {
 
 export type StepResult = { kind: 'done'; admitted: FrontierItem[] } | { kind: 'wait'; wait_ms: number };
 
-const SITEMAP_TYPES = [
+const SITEMAP_TYPES: readonly string[] = [
   'application/xml',
   'text/xml',
   'application/gzip',

@@ -59,7 +59,7 @@ export interface HostRecords {
   set(origin: string, record: HostRecord): void;
 }
 
-const ROBOTS_TYPES = ['text/plain', 'text/html', 'application/octet-stream'];
+const ROBOTS_TYPES: readonly string[] = ['text/plain', 'text/html', 'application/octet-stream'];
 
 export class HostPolicyCore implements HostPolicyPort {
   readonly #records: HostRecords;

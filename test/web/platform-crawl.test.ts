@@ -7,6 +7,9 @@ import { OfflineModelPort } from '@promethean/functions/models/offline-model-por
 import { MemoryCrawl } from '@promethean/functions/web-crawler/memory-crawl';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
+import { dataContracts } from '@promethean/shared/migrations/contracts/contract-catalog';
+import type { DocumentCollectionContract } from '@promethean/shared/migrations/contracts/data-contract';
+import { documentDiffs } from '@promethean/shared/migrations/contracts/document-invariants';
 import { ssrfPolicy } from '@promethean/shared/net/ssrf-policy';
 import type { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
 import { PageFetcher } from '@promethean/shared/web/page-fetcher';
@@ -25,6 +28,7 @@ afterAll(async () => {
 });
 
 async function platformCrawl(config: CrawlJobConfig, faults: QueueFaults) {
+  const contract = (name: string) => dataContracts().get(name) as DocumentCollectionContract;
   const fetcher = new PageFetcher({
     fetch,
     policy: ssrfPolicy({ trusted_origins: crawlableOrigins(web.origins) }),
@@ -57,27 +61,39 @@ async function platformCrawl(config: CrawlJobConfig, faults: QueueFaults) {
     .filter((u) => !u.includes('/calendar/'))
     .sort();
   const calendar = pages.length - ordered.length;
-  return { run, pages, ordered, calendar, status: crawl.job(config.job_id).status() };
+  // Every stored page and edge keeps its data contract (docs/agents/web-crawler.md, schemas/contracts).
+  const diffs = [
+    ...documentDiffs('sqlite', contract('documents.pages.contract.json'), 'pages', docs),
+    ...documentDiffs(
+      'sqlite',
+      contract('documents.edges.contract.json'),
+      'edges',
+      await documents.find('edges', {}, { limit: 10_000 }),
+    ),
+  ];
+  return { run, pages, ordered, calendar, diffs, status: crawl.job(config.job_id).status() };
 }
 
 // News and wiki: no near-duplicate pairs, so which copy wins a race cannot change the page set.
-const job = (job_id: string) =>
+const job = (job_id: string, passes = false) =>
   fixtureJob(web, {
     job_id,
     seeds: [`${web.origins.news}/`, `${web.origins.wiki}/`],
     allow_domains: [new URL(web.origins.news).host, new URL(web.origins.wiki).host],
     use_sitemaps: false,
-    passes: false,
+    passes,
     // Deep enough that no page's admission depends on the depth it was first found at (an order effect).
     max_depth: 100,
   });
 
 describe('the crawl frontier on a queue', () => {
   it('loses and duplicates no page when deliveries repeat, workers die, sends are lost and the job reloads', async () => {
-    const clean = await platformCrawl(job('clean'), {});
+    const clean = await platformCrawl(job('clean', true), {});
     expect(clean.status?.state).toBe('done');
     expect(clean.pages.length).toBeGreaterThan(60);
     expect(clean.status?.counters.pages).toBe(clean.pages.length);
+    expect(clean.diffs).toEqual([]);
+    expect(clean.status?.counters.summaries).toBe(clean.pages.length);
 
     const before = web.requests.length;
     const faulty = await platformCrawl(job('faulty'), {

@@ -31,7 +31,7 @@ async function deliver(job_id: string, kind: 'page' | 'robots', url: string) {
     { src: 'test', provider: 'echo', tenant: 'demo' },
   );
   const batch = createMessageBatch('promethean-events', [
-    { id: envelope.id, timestamp: new Date(), attempts: 1, body: envelope },
+    { id: envelope.id, timestamp: new Date(), attempts: 1, body: { v: 1, envelope } },
   ]);
   const ctx = createExecutionContext();
   await worker.queue(batch, adminEnv, ctx);

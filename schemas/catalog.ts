@@ -24,6 +24,7 @@ import {
 } from './jobs/backfill-messages.ts';
 import { CrawlFrontier } from './jobs/web-crawl.ts';
 import type { MessageDefinition } from './message-definition.ts';
+import { ConfigApplied, ConfigPatch } from './ops/config-messages.ts';
 import { ErrorEvent, GatewayControl, Health } from './ops/ops-messages.ts';
 import { RestRequest, RestResponse } from './rest/rest-messages.ts';
 import {
@@ -71,6 +72,8 @@ export const MESSAGE_DEFINITIONS = [
   InteractionVoice,
   InteractionStatus,
   AttachmentIndexed,
+  ConfigPatch,
+  ConfigApplied,
 ] as const satisfies readonly MessageDefinition[];
 
 const byIntent = new Map<string, MessageDefinition>(MESSAGE_DEFINITIONS.map((d) => [d.intent, d]));

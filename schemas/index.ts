@@ -7,6 +7,7 @@ export * from './identifiers.ts';
 export * from './jobs/backfill-messages.ts';
 export * from './manifest.ts';
 export * from './message-definition.ts';
+export * from './ops/config-messages.ts';
 export * from './ops/ops-messages.ts';
 export * from './providers-config.ts';
 export * from './rest/rest-messages.ts';

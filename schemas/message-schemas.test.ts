@@ -127,6 +127,16 @@ const VALID: Record<string, unknown> = {
     dropped_frames: 0,
   },
   health: { agent: 'a', state: 'RUNNING', ready: true, live: true },
+  'config.patch': { agent: 'cephalon', set: { reply_context_k: 3 }, actor: 'ops:ada' },
+  'config.applied': {
+    agent: 'cephalon',
+    config_rev: 'r1-8d1c3243',
+    previous_rev: null,
+    settings: { reply_context_k: 3 },
+    changed: ['reply_context_k'],
+    patch_id: 'patch-1',
+    actor: 'ops:ada',
+  },
   error: { code: 'handler_failed', message: 'x', retriable: false },
   'control.gateway': { action: 'start' },
   SocialMessagesBackfilled: {

@@ -1,6 +1,5 @@
 /** Wires the interaction intake to the access Worker's bindings, read fresh for every request. */
-import type { QueueBody } from '@promethean/shared/broker/queue-body';
-import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import { busFor } from '@promethean/shared/broker/bus-for';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
 import { KNOWN_ADAPTERS } from '../src/runtime-dependencies.ts';
@@ -27,12 +26,7 @@ export const intakeLog: IntakeLog = (level, msg, fields) => {
 export function intakeDeps(env: AccessEnv, ctx: ExecutionContext): IntakeDeps {
   const vars = env as unknown as Record<string, unknown>;
   const maxSkewS = numberSetting(vars.INTERACTION_MAX_SKEW_S, DEFAULT_MAX_SKEW_S);
-  const broker = new QueueBroker({
-    queues: {
-      BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
-      BUS_ACCESS: env.BUS_ACCESS as Queue<QueueBody>,
-    },
-  });
+  const broker = busFor(env, { bindings: ['BUS_EVENTS', 'BUS_ACCESS'] });
   return {
     env,
     registry: ProviderRegistry.fromYaml(providersYml, KNOWN_ADAPTERS),

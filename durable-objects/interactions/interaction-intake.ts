@@ -101,8 +101,20 @@ function readBody(
   }
 }
 
-/** Verifies, dedupes and answers one interaction; starts the hand-off for a good command. */
+/** Verifies, dedupes and answers one interaction, with how long verification and the guard took. */
 export async function acceptInteraction(input: unknown, deps: IntakeDeps): Promise<InteractionReply> {
+  const timing = { verify_ms: 0, guard_ms: 0, access_ms: 0 };
+  const started = performance.now();
+  const answer = await accept(input, deps, timing);
+  timing.access_ms = performance.now() - started;
+  return { ...answer, timing };
+}
+
+async function accept(
+  input: unknown,
+  deps: IntakeDeps,
+  timing: { verify_ms: number; guard_ms: number },
+): Promise<InteractionReply> {
   const intake = InteractionIntake.safeParse(input);
   if (!intake.success)
     return refuse(400, 'invalid_intake', intake.error.issues.map((i) => i.message).join('; '));
@@ -119,7 +131,9 @@ export async function acceptInteraction(input: unknown, deps: IntakeDeps): Promi
     });
     return refuse(503, 'not_configured', `interactions are not configured for ${provider}/${tenant}`);
   }
+  const verifyStarted = performance.now();
   const verdict = await verifySignedRequest(intake.data, publicKey, deps.now(), deps.maxSkewS);
+  timing.verify_ms = performance.now() - verifyStarted;
   if (!verdict.ok) {
     deps.log('warn', 'interaction refused', { ...fields, reason: verdict.reason });
     return refuse(401, verdict.reason, verdict.message);
@@ -127,7 +141,9 @@ export async function acceptInteraction(input: unknown, deps: IntakeDeps): Promi
   const reading = readBody(adapter, body, tenant);
   if ('status' in reading) return reading;
   const id = reading.kind === 'command' ? reading.call.interaction_id : reading.interaction_id;
+  const guardStarted = performance.now();
   const seen = await deps.guard.admit(provider, tenant, id, deps.now());
+  timing.guard_ms = performance.now() - guardStarted;
   if (seen === 'replay') {
     deps.log('warn', 'interaction refused', { ...fields, reason: 'replayed', interaction_id: id });
     return refuse(401, 'replayed', 'this interaction was already received');

@@ -9,8 +9,7 @@ import type { TypedEnvelope } from '@promethean/schemas/envelope';
 import { SocialMessageCreated } from '@promethean/schemas/events/social-message';
 import type { PayloadOf } from '@promethean/schemas/message-definition';
 import { createEnvelope, randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
-import type { QueueBody } from '@promethean/shared/broker/queue-body';
-import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import { queueBusFor } from '@promethean/shared/broker/bus-for';
 import type { ProviderPort } from '@promethean/shared/effects/effect-ports';
 import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
 import {
@@ -266,10 +265,11 @@ export class EchoConversation extends DurableObject<AccessEnv> {
   }
 
   async #publish(tenant: string, payloads: Created[]): Promise<void> {
-    const broker = new QueueBroker({
-      queues: { BUS_EVENTS: this.env.BUS_EVENTS as Queue<QueueBody> },
-      routes: [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }],
-    });
+    const broker = queueBusFor(
+      this.env,
+      { bindings: ['BUS_EVENTS'], routes: [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }] },
+      'the echo conversation',
+    );
     const envelopes: TypedEnvelope<Created>[] = payloads.map((p) =>
       createEnvelope(SocialMessageCreated, p, {
         src: 'echo-access',

@@ -6,11 +6,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import { Health } from '@promethean/schemas/ops/ops-messages';
 import { createEnvelope, randomIds } from '@promethean/shared/agent/envelope-factory';
-import type { QueueBody } from '@promethean/shared/broker/queue-body';
-import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import { queueBusFor } from '@promethean/shared/broker/bus-for';
+import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { ProviderRegistry, type TenantView } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
 import { dispatchEnvelopes, publishDispatch } from '../gateway/dispatch-publisher.ts';
+import { type ChannelMark, catchUpEnqueues, markChannel, type SessionGap } from '../gateway/gap-catch-up.ts';
 import { closeAction, GatewayPayload, intentBits, Op, upgradeUrl } from '../gateway/gateway-protocol.ts';
 import { SendLimiter } from '../gateway/send-limiter.ts';
 import { selfVoiceUpdate } from '../gateway/voice-update-forwarding.ts';
@@ -46,6 +47,14 @@ export interface SessionRecord {
   connections: number;
   /** When start() was last called: shards space their IDENTIFYs from here. */
   started_at?: number;
+  /** The last message published per recently active channel (bounded): where a catch-up starts. */
+  active_channels?: ChannelMark[];
+  /** Open while a new session is being set up after the old one could not be resumed. */
+  gap?: SessionGap;
+  /** The last gap closed: when, why, and how many channels were caught up through the backfill. */
+  last_gap?: SessionGap & { closed_at: number; channels: number };
+  /** Catch-up backfill jobs started so far. */
+  catch_up_jobs?: number;
 }
 
 /** Discord allows one IDENTIFY per 5 s per rate-limit key (shard_id % max_concurrency). */
@@ -88,6 +97,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   #lastAckAt: number | null = null;
   #pingMs: number | null = null;
   #limiter = new SendLimiter();
+  #connecting = false;
   #tail: Promise<void> = Promise.resolve();
   /** Voice updates reach the voice host link one after another, in the order the gateway sent them. */
   #voiceTail: Promise<void> = Promise.resolve();
@@ -96,7 +106,19 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       this.#record = await ctx.storage.get<SessionRecord>('session');
+      // A new instance of a running session has no socket (evicted, deployed, crashed): whatever woke
+      // it, reconnect now rather than at the alarm left for the next heartbeat, up to 41 s away.
+      const r = this.#record;
+      if (r?.desired === 'running' && r.status !== 'stopped') {
+        const at = await ctx.storage.getAlarm();
+        if (at === null || at > Date.now() + 10) await ctx.storage.setAlarm(Date.now() + 10);
+      }
     });
+  }
+
+  /** Drops this instance as an eviction or a deploy would (development routes and benchmarks only). */
+  async simulateEviction(): Promise<void> {
+    this.ctx.abort('simulated eviction');
   }
 
   /** Starts (or keeps running) the session for a tenant and shard; validates intents first. */
@@ -168,6 +190,8 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     if (r?.desired !== 'running' || r.status === 'stopped') return;
     const now = Date.now();
     if (!this.#ws) {
+      // One connect at a time: an alarm may fire while a start() or a close handler is still connecting.
+      if (this.#connecting) return;
       await this.#connect(r);
     } else if (this.#heartbeatMs !== null && now >= this.#nextHeartbeatAt) {
       if (this.#awaitingAck) {
@@ -193,6 +217,15 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   }
 
   async #connect(r: SessionRecord): Promise<void> {
+    this.#connecting = true;
+    try {
+      await this.#open(r);
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  async #open(r: SessionRecord): Promise<void> {
     const resuming = r.session_id !== undefined && r.resume_gateway_url !== undefined;
     try {
       const url = resuming ? r.resume_gateway_url! : await this.#gatewayUrl(r);
@@ -296,6 +329,9 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       this.#send({ op: Op.Resume, d: { token, session_id: r.session_id, seq: r.seq } }, true);
     } else {
       r.status = 'identifying';
+      // A fresh session: Discord will not replay what the channels received meanwhile.
+      if ((r.active_channels?.length ?? 0) > 0 && r.gap === undefined)
+        r.gap = { since: Date.now(), reason: r.reason ?? 'new session' };
       const view = this.#tenantView(r.tenant);
       const d = {
         token,
@@ -322,6 +358,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       delete r.reason;
       await this.#publishHealth();
     }
+    if (type === 'READY' && r.gap !== undefined) await this.#catchUp(r);
     if (seq !== null && r.session_id !== undefined) {
       const outcome = dispatchEnvelopes(
         this.#tenantView(r.tenant),
@@ -336,10 +373,35 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       await publishDispatch(this.#broker(), outcome);
       r.published += outcome.published.length;
       if (outcome.dropped === 'allowlist') r.dropped++;
-      if (outcome.published.length > 0) r.recent_seqs = [...r.recent_seqs, seq].slice(-RECENT_SEQS);
+      if (outcome.published.length > 0) {
+        r.recent_seqs = [...r.recent_seqs, seq].slice(-RECENT_SEQS);
+        r.active_channels = markChannel(r.active_channels ?? [], type, d, Date.now());
+      }
       r.seq = Math.max(r.seq ?? 0, seq);
     }
     this.#forwardVoice(r, type, d);
+    await this.#save(r);
+  }
+
+  /**
+   * Closes the gap: one bounded backfill job per recently active channel, down to the last message
+   * seen live. Saved only after publishing, so a crash in between republishes the same job ids.
+   */
+  async #catchUp(r: SessionRecord): Promise<void> {
+    const gap = r.gap;
+    if (gap === undefined || r.session_id === undefined) return;
+    const now = Date.now();
+    const jobs = catchUpEnqueues(r.tenant, r.session_id, r.active_channels ?? [], now);
+    try {
+      if (jobs.length > 0) await this.#broker().publishMany(jobs);
+    } catch (e) {
+      // The gap stays open; the next READY tries again.
+      this.#log('catch-up publish failed', e);
+      return;
+    }
+    r.catch_up_jobs = (r.catch_up_jobs ?? 0) + jobs.length;
+    r.last_gap = { ...gap, closed_at: now, channels: jobs.length };
+    delete r.gap;
     await this.#save(r);
   }
 
@@ -437,10 +499,11 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   }
 
   #broker(): QueueBroker {
-    return new QueueBroker({
-      queues: { BUS_EVENTS: this.env.BUS_EVENTS as Queue<QueueBody> },
-      routes: [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }],
-    });
+    return queueBusFor(
+      this.env,
+      { bindings: ['BUS_EVENTS'], routes: [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }] },
+      'the gateway session',
+    );
   }
 
   async #publishHealth(): Promise<void> {

@@ -19,6 +19,12 @@ const ABANDONED_KEEP_MS = 10 * 60_000;
 export type ReceiptVerdict = 'new' | 'replay';
 
 export class InteractionReceipts extends DurableObject<AccessEnv> {
+  /**
+   * Whether this instance knows a sweep alarm is set: reading the alarm on every admit was a storage
+   * read before each answer, on the path Discord waits for.
+   */
+  #alarmSet = false;
+
   constructor(ctx: DurableObjectState, env: AccessEnv) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => ensureSchema(ctx.storage, MIGRATIONS));
@@ -52,7 +58,7 @@ export class InteractionReceipts extends DurableObject<AccessEnv> {
         interactionId,
       );
     }
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + rememberMs);
+    await this.#ensureAlarm(now + rememberMs);
     return 'new';
   }
 
@@ -64,8 +70,13 @@ export class InteractionReceipts extends DurableObject<AccessEnv> {
       requestId,
       now + ABANDONED_KEEP_MS,
     );
-    if ((await this.ctx.storage.getAlarm()) === null)
-      await this.ctx.storage.setAlarm(now + ABANDONED_KEEP_MS);
+    await this.#ensureAlarm(now + ABANDONED_KEEP_MS);
+  }
+
+  async #ensureAlarm(at: number): Promise<void> {
+    if (this.#alarmSet) return;
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(at);
+    this.#alarmSet = true;
   }
 
   async wasAbandoned(requestId: string): Promise<boolean> {
@@ -91,6 +102,7 @@ export class InteractionReceipts extends DurableObject<AccessEnv> {
       this.ctx.storage,
       'SELECT MIN(at) AS at FROM (SELECT MIN(expires_at) AS at FROM receipts UNION ALL SELECT MIN(expires_at) FROM abandoned)',
     )[0]?.at;
+    this.#alarmSet = next !== null && next !== undefined;
     if (next !== null && next !== undefined) await this.ctx.storage.setAlarm(Math.max(next, now + 1_000));
   }
 }

@@ -17,8 +17,8 @@ import {
   type VoiceRelayResponse,
   VoiceServer,
 } from '@promethean/schemas/voice/voice-relay';
-import type { QueueBody } from '@promethean/shared/broker/queue-body';
-import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import { queueBusFor } from '@promethean/shared/broker/bus-for';
+import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import type { VoiceControlCommand } from '@promethean/shared/effects/effect-ports';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import type { z } from 'zod';
@@ -329,13 +329,7 @@ export class VoiceHostLink extends DurableObject<AccessEnv> {
   }
 
   #broker(): QueueBroker {
-    return new QueueBroker({
-      queues: {
-        BUS_EVENTS: this.env.BUS_EVENTS as Queue<QueueBody>,
-        BUS_ACCESS: this.env.BUS_ACCESS as Queue<QueueBody>,
-        BUS_VOICE: this.env.BUS_VOICE as Queue<QueueBody>,
-      },
-    });
+    return queueBusFor(this.env, {}, 'the voice host link');
   }
 
   async #save(): Promise<void> {

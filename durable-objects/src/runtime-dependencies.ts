@@ -2,8 +2,8 @@
 import { randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import type { ContextDependencies } from '@promethean/shared/agent/runtime-context';
 import { consoleSink, logLevelFor } from '@promethean/shared/agent/telemetry';
-import type { QueueBody } from '@promethean/shared/broker/queue-body';
-import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import { queueBusFor } from '@promethean/shared/broker/bus-for';
+import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
 import { accessPorts } from './provider-ports.ts';
@@ -11,13 +11,7 @@ import { accessPorts } from './provider-ports.ts';
 export const KNOWN_ADAPTERS = ['echo', 'discord'] as const;
 
 export function createAccessRuntime(env: AccessEnv): { broker: QueueBroker; deps: ContextDependencies } {
-  const broker = new QueueBroker({
-    queues: {
-      BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
-      BUS_ACCESS: env.BUS_ACCESS as Queue<QueueBody>,
-      BUS_VOICE: env.BUS_VOICE as Queue<QueueBody>,
-    },
-  });
+  const broker = queueBusFor(env, {}, 'the access Worker');
   const deps: ContextDependencies = {
     registry: ProviderRegistry.fromYaml(providersYml, KNOWN_ADAPTERS),
     broker,

@@ -16,6 +16,8 @@ export interface JobSpec {
   channel: { urn: string; foreign_id: string };
   limit?: number | undefined;
   page_size: number;
+  /** Messages at or below this id are already stored: the walk stops there. */
+  after?: string | undefined;
   space_id?: string | undefined;
   interaction_urn?: string | undefined;
   started_at: string;

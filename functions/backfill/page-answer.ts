@@ -130,7 +130,9 @@ async function continueOrFinish(pc: PageContext): Promise<void> {
   };
   const reachedStart = page.count < request.limit || page.oldest_id === undefined;
   const reachedLimit = job.limit !== undefined && counts.fetched >= job.limit;
-  if (reachedStart || reachedLimit) {
+  const reachedAfter =
+    job.after !== undefined && page.oldest_id !== undefined && BigInt(page.oldest_id) <= BigInt(job.after);
+  if (reachedStart || reachedLimit || reachedAfter) {
     await finish(pc, counts);
     return;
   }
@@ -159,7 +161,11 @@ async function continueOrFinish(pc: PageContext): Promise<void> {
 async function deliverPart(pc: PageContext): Promise<void> {
   const { msg, ctx, job, request } = pc;
   const r = msg.payload;
-  const messages = r.normalized?.messages ?? [];
+  const after = job.after === undefined ? undefined : BigInt(job.after);
+  // The page that reaches the stop bound also holds older messages, already stored: leave them out.
+  const messages = (r.normalized?.messages ?? []).filter(
+    (m) => after === undefined || BigInt(m.foreign_id) > after,
+  );
   const part = r.part?.index ?? 0;
   if (messages.length > 0) {
     await ctx.effects.publish(

@@ -86,6 +86,7 @@ function specFrom(p: Enqueue, now: string): JobSpec {
     channel: p.channel,
     ...(p.limit !== undefined && { limit: p.limit }),
     page_size: p.page_size,
+    ...(p.after !== undefined && { after: p.after }),
     ...(p.space_id !== undefined && { space_id: p.space_id }),
     ...(p.interaction_urn !== undefined && { interaction_urn: p.interaction_urn }),
     started_at: now,

@@ -92,3 +92,17 @@ export function createModelPort(
   }
   return new OpenAiModelPort(settings, options.scope ?? {}, options.fetch);
 }
+
+/**
+ * The embedding model `createModelPort(env)` embeds with (the embedding cache's key), or undefined when the
+ * settings are invalid (that port fails every call, so there is nothing to cache).
+ */
+export function configuredEmbedModel(env: Readonly<Record<string, unknown>>): string | undefined {
+  try {
+    const settings = readModelSettings(env);
+    return settings.mode === 'offline' ? OFFLINE_MODELS.embed : settings.embed_model;
+  } catch (e) {
+    if (e instanceof ModelSettingsError) return undefined;
+    throw e;
+  }
+}

@@ -35,10 +35,11 @@ export function statusPort(env: FunctionsEnv, ops: IsolateOps): StatusPort {
 export function countedRuntime(env: FunctionsEnv, ops: IsolateOps): FunctionsRuntime & { env: FunctionsEnv } {
   const counted = countedEnv(env, ops.recorder, QUEUE_NAMES);
   const status = statusPort(counted, ops);
-  const runtime = createFunctionsRuntime(counted, (ports) => ({
-    ...countedPorts(ports, ops.recorder),
-    status,
-  }));
+  const runtime = createFunctionsRuntime(
+    counted,
+    (ports) => ({ ...countedPorts(ports, ops.recorder), status }),
+    (lookup) => ops.recorder.embedCache(lookup),
+  );
   runtime.broker.subscribe(HEALTH_TOPICS, (e) => ops.recorder.busHealth(e), { name: 'ops-health' });
   return { ...runtime, env: counted };
 }

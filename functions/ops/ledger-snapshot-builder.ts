@@ -4,6 +4,7 @@ import { LatencySketch, type SketchData } from '@promethean/shared/ops/latency-s
 import {
   type AgentHealthSummary,
   type AgentIntentStats,
+  embedCacheHitRate,
   type LatencySummary,
   type LedgerSnapshot,
   type MinutePoint,
@@ -140,10 +141,17 @@ function platformOps(storage: DurableObjectStorage): LedgerSnapshot['platform_op
     durable_object_requests: 0,
     store_writes: 0,
     messages_processed: 0,
+    embed_cache_hits: 0,
+    embed_cache_misses: 0,
   };
   for (const w of byWorker)
     for (const k of Object.keys(total) as Array<keyof PlatformOpsDelta>) total[k] += w[k];
-  return { by_worker: byWorker, total, per_message: perMessage(total) };
+  return {
+    by_worker: byWorker,
+    total,
+    per_message: perMessage(total),
+    embed_cache_hit_rate: embedCacheHitRate(total),
+  };
 }
 
 function series(minutes: MinuteRow[]): MinutePoint[] {

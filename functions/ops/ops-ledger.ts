@@ -32,6 +32,8 @@ const MIGRATIONS = [
    CREATE TABLE dead_letters (provider TEXT NOT NULL, tenant TEXT NOT NULL, depth INTEGER NOT NULL,
      updated_at INTEGER NOT NULL, PRIMARY KEY (provider, tenant));
    CREATE TABLE agent_controls (agent TEXT PRIMARY KEY, state TEXT NOT NULL, reason TEXT, at INTEGER NOT NULL)`,
+  `ALTER TABLE platform_ops ADD COLUMN embed_cache_hits INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE platform_ops ADD COLUMN embed_cache_misses INTEGER NOT NULL DEFAULT 0`,
 ];
 
 /** Isolates not heard from for this long no longer count toward health or in-flight work. */
@@ -203,12 +205,14 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
     const o = delta.ops;
     runSql(
       this.ctx.storage,
-      `INSERT INTO platform_ops VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO platform_ops VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (worker) DO UPDATE SET worker_invocations = worker_invocations + excluded.worker_invocations,
          queue_writes = queue_writes + excluded.queue_writes, queue_reads = queue_reads + excluded.queue_reads,
          durable_object_requests = durable_object_requests + excluded.durable_object_requests,
          store_writes = store_writes + excluded.store_writes,
-         messages_processed = messages_processed + excluded.messages_processed`,
+         messages_processed = messages_processed + excluded.messages_processed,
+         embed_cache_hits = embed_cache_hits + excluded.embed_cache_hits,
+         embed_cache_misses = embed_cache_misses + excluded.embed_cache_misses`,
       delta.worker,
       o.worker_invocations,
       o.queue_writes,
@@ -216,6 +220,8 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
       o.durable_object_requests,
       o.store_writes,
       o.messages_processed,
+      o.embed_cache_hits,
+      o.embed_cache_misses,
     );
   }
 

@@ -1,5 +1,6 @@
 /** The queue-triggered agents this Worker runs; each is its folder's manifest plus handler. */
 import type { Agent } from '@promethean/shared/agent/agent-definition';
+import { agentConfigAgent } from '../agent-config/handler.ts';
 import { attachmentEmbedder } from '../attachment-embedder/handler.ts';
 import { attachmentIndexer } from '../attachment-indexer/handler.ts';
 import { backfill } from '../backfill/handler.ts';
@@ -30,4 +31,6 @@ export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   tts,
   voiceMixer,
   webCrawler,
+  // Changes the settings of any agent in this list (itself included) at runtime: config.patch.
+  agentConfigAgent(() => FUNCTION_AGENTS),
 ]);

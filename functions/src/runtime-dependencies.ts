@@ -3,12 +3,16 @@ import { parseAgentSettings } from '@promethean/shared/agent/agent-settings-over
 import { randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import type { ContextDependencies } from '@promethean/shared/agent/runtime-context';
 import { consoleSink, logLevelFor } from '@promethean/shared/agent/telemetry';
-import type { QueueBody } from '@promethean/shared/broker/queue-body';
-import { QueueBroker } from '@promethean/shared/broker/queue-broker';
+import { overlayFor, readTenantConfig } from '@promethean/shared/agent/tenant-config';
+import { queueBusFor } from '@promethean/shared/broker/bus-for';
+import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import type { EffectPorts } from '@promethean/shared/effects/effect-ports';
+import { type EmbeddingCacheLookup, withEmbeddingCache } from '@promethean/shared/effects/embedding-cache';
+import { StorageConfigurationError } from '@promethean/shared/effects/storage-errors';
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
+import { configuredEmbedModel } from '../models/model-port-factory.ts';
 import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
 import { tenantStoragePorts } from '../storage/tenant-storage-ports.ts';
@@ -36,25 +40,79 @@ function tenantPorts(env: FunctionsEnv, tenant: TenantView): EffectPorts {
 }
 
 /**
+ * The tenant's models behind the embedding cache, kept in its own document store (so identical text is
+ * embedded once per tenant and model, and no tenant reads another's cache). Without a document store or valid
+ * model settings the models are used as they are.
+ */
+function cachedEmbeddings(
+  env: FunctionsEnv,
+  tenant: TenantView,
+  ports: EffectPorts,
+  onLookup?: (lookup: EmbeddingCacheLookup) => void,
+): EffectPorts {
+  const model = configuredEmbedModel(env as unknown as Readonly<Record<string, unknown>>);
+  if (!ports.models || !ports.documents || model === undefined) return ports;
+  return {
+    ...ports,
+    models: withEmbeddingCache(ports.models, ports.documents, {
+      model,
+      provider: tenant.provider,
+      tenant: tenant.tenant,
+      ...(onLookup && { onLookup }),
+      onStoreError: (e) =>
+        console.warn(
+          JSON.stringify({
+            level: 'warn',
+            msg: 'embedding cache store failed; embedding without it',
+            provider: tenant.provider,
+            tenant: tenant.tenant,
+            error: String(e),
+          }),
+        ),
+    }),
+  };
+}
+
+/**
  * Parsing providers.yml is cheap next to a queue batch, and re-reading it per batch means no stale copy.
- * `decorate` wraps every tenant's ports (the ops layer counts store writes and adds the status port).
+ * `decorate` wraps every tenant's ports (the ops layer counts store writes and adds the status port);
+ * `onEmbedLookup` hears every embedding-cache lookup (the ops layer counts hits and misses).
  */
 export function createFunctionsRuntime(
   env: FunctionsEnv,
   decorate?: (ports: EffectPorts) => EffectPorts,
+  onEmbedLookup?: (lookup: EmbeddingCacheLookup) => void,
 ): FunctionsRuntime {
-  const broker = new QueueBroker({
-    queues: {
-      BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
-      BUS_ACCESS: env.BUS_ACCESS as Queue<QueueBody>,
-      BUS_VOICE: env.BUS_VOICE as Queue<QueueBody>,
-    },
-    mailbox: new DurableObjectReplyMailbox(env.REPLY_MAILBOX),
-  });
+  const broker = queueBusFor(
+    env,
+    { mailbox: new DurableObjectReplyMailbox(env.REPLY_MAILBOX) },
+    'the functions Worker',
+  );
+  // The cache wraps the decorated ports, so its own document writes are counted as store writes.
+  const ports = (tenant: TenantView) =>
+    cachedEmbeddings(
+      env,
+      tenant,
+      decorate ? decorate(tenantPorts(env, tenant)) : tenantPorts(env, tenant),
+      onEmbedLookup,
+    );
   const deps: ContextDependencies = {
     registry: ProviderRegistry.fromYaml(providersYml),
     broker,
-    ports: (tenant) => (decorate ? decorate(tenantPorts(env, tenant)) : tenantPorts(env, tenant)),
+    ports,
+    // One read of the tenant's runtime settings per invocation (config.patch; shared/agent/tenant-config.ts).
+    configOverlay: async (tenant, agent) => {
+      const documents = ports(tenant).documents;
+      if (!documents) return undefined;
+      try {
+        return overlayFor(await readTenantConfig(documents, tenant), agent);
+      } catch (e) {
+        // A tenant whose document store is not configured cannot have runtime settings (config.patch needs
+        // the store too): its agents that need no documents keep running on their static settings.
+        if (e instanceof StorageConfigurationError) return undefined;
+        throw e;
+      }
+    },
     sink: consoleSink(logLevelFor(env)),
     clock: systemClock,
     ids: randomIds,

@@ -3,22 +3,13 @@
  * the host fetches a URL it was handed (HMAC over the path and an expiry), so no shared secret travels
  * with blob fetches, and a leaked URL opens one chunk for minutes, never the host's control secret.
  */
+import { HmacSha256 } from '@promethean/shared/platform/hmac-sha256';
 
 /** How long a handed-out URL stays good: playback fetches it within seconds; retries within minutes. */
 export const PLAYBACK_URL_TTL_MS = 15 * 60_000;
 export const MIN_PLAYBACK_SECRET_CHARS = 16;
 
-const encoder = new TextEncoder();
-
-async function hmacKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-    'verify',
-  ]);
-}
-
-const toHex = (bytes: ArrayBuffer) =>
-  [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+const toHex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 
 function fromHex(hex: string): Uint8Array | undefined {
   if (!/^[0-9a-f]{64}$/.test(hex)) return undefined;
@@ -30,11 +21,7 @@ const signedText = (pathname: string, expires: number) => `GET\n${pathname}\n${e
 /** `url` with `expires` and `signature` query parameters added. */
 export async function signPlaybackUrl(url: URL, secret: string, now: number): Promise<URL> {
   const expires = now + PLAYBACK_URL_TTL_MS;
-  const mac = await crypto.subtle.sign(
-    'HMAC',
-    await hmacKey(secret),
-    encoder.encode(signedText(url.pathname, expires)),
-  );
+  const mac = await new HmacSha256(secret).sign(signedText(url.pathname, expires));
   const signed = new URL(url);
   signed.search = new URLSearchParams({ expires: String(expires), signature: toHex(mac) }).toString();
   return signed;
@@ -48,11 +35,6 @@ export async function verifyPlaybackUrl(url: URL, secret: string, now: number): 
   const signature = fromHex(url.searchParams.get('signature') ?? '');
   if (!Number.isSafeInteger(expires) || !signature) return 'unsigned';
   if (expires <= now || expires > now + PLAYBACK_URL_TTL_MS) return 'expired';
-  const ok = await crypto.subtle.verify(
-    'HMAC',
-    await hmacKey(secret),
-    signature,
-    encoder.encode(signedText(url.pathname, expires)),
-  );
+  const ok = await new HmacSha256(secret).verify(signature, signedText(url.pathname, expires));
   return ok ? 'ok' : 'bad_signature';
 }

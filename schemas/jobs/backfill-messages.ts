@@ -24,6 +24,11 @@ export const BackfillEnqueue = defineMessage({
     limit: z.number().int().positive().max(1_000_000).optional(),
     page_size: z.number().int().min(1).max(100).default(100),
     before: ForeignId.optional(),
+    /**
+     * Stop bound: the job ends once it reaches this message, which is not fetched again (a gateway
+     * catch-up after a new session walks down to the last message it saw live).
+     */
+    after: ForeignId.optional(),
     progress: z.object(counts).optional(),
     /** The space (guild) of the channel, when known; carried to the normalizer. */
     space_id: ForeignId.optional(),

@@ -3,6 +3,7 @@
 import type { Envelope, TypedEnvelope } from '@promethean/schemas/envelope';
 import type { ErrorCode } from '@promethean/schemas/ops/ops-messages';
 import { ErrorEvent } from '@promethean/schemas/ops/ops-messages';
+import { bounded } from '../effects/effect-timeouts.ts';
 import { UnknownProviderError, UnknownTenantError } from '../platform/registry-errors.ts';
 import type { Agent } from './agent-definition.ts';
 import {
@@ -115,7 +116,22 @@ export async function invokeAgent(
   }
   let telemetry: ReturnType<typeof createRuntimeContext>['telemetry'] | undefined;
   try {
-    const ctx = createRuntimeContext(agent.manifest, message, deps);
+    // The runtime settings are read once, before the context: the whole invocation runs on one revision.
+    const overlay = deps.configOverlay
+      ? await bounded(
+          'documents',
+          'config overlay read',
+          deps.configOverlay(deps.registry.tenant(message.provider, message.tenant), agent.manifest.id),
+          {
+            agent: agent.manifest.id,
+            provider: message.provider,
+            tenant: message.tenant,
+            topic: message.dst,
+          },
+          deps.effectTimeouts,
+        )
+      : undefined;
+    const ctx = createRuntimeContext(agent.manifest, message, deps, overlay);
     telemetry = ctx.telemetry;
     // The handler sees the context's frozen copy: a parse may be shared by several agents of one delivery.
     await agent.handle(ctx.message as TypedEnvelope<unknown>, ctx);

@@ -12,6 +12,7 @@ import type { Clock, IdSource } from './envelope-factory.ts';
 import { idempotencyKey } from './idempotency-key.ts';
 import { Policy } from './policy.ts';
 import { Telemetry, type TelemetrySink } from './telemetry.ts';
+import type { ConfigOverlay } from './tenant-config.ts';
 
 export interface RuntimeContext {
   readonly runtimeId: string;
@@ -25,8 +26,13 @@ export interface RuntimeContext {
   /** The manifest's idempotency key evaluated for this message. */
   readonly idempotencyKey: string;
   readonly effects: Effects;
-  /** Manifest settings overlaid with tenant settings, copied and frozen when the context was built. */
+  /**
+   * Manifest settings overlaid with deployment, tenant and runtime (`config.patch`) settings, copied and frozen
+   * when the context was built: a patch applied while the handler runs is seen by the next invocation only.
+   */
   readonly settings: Readonly<Record<string, unknown>>;
+  /** The tenant's config revision the settings came from (absent before its first `config.patch`). */
+  readonly configRev?: string;
   readonly telemetry: Telemetry;
   readonly clock: Clock;
   readonly policy: Policy;
@@ -57,6 +63,11 @@ export interface ContextDependencies {
   agentSettings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Time bounds on effects (defaults: `DEFAULT_EFFECT_TIMEOUTS_MS`) and the timers they run on. */
   effectTimeouts?: EffectTimeouts;
+  /**
+   * The tenant's runtime settings for one agent (`config.patch`), read once per invocation before its context
+   * is built; undefined when the tenant never patched anything. A read failure retries the message.
+   */
+  configOverlay?: (tenant: TenantView, agent: string) => Promise<ConfigOverlay | undefined>;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -85,6 +96,7 @@ export function createRuntimeContext(
   manifest: AgentManifest,
   message: Envelope,
   deps: ContextDependencies,
+  overlay?: ConfigOverlay,
 ): RuntimeContext {
   const tenantView = deps.registry.tenant(message.provider, message.tenant);
   const runtimeId = deps.runtimeIds.next();
@@ -114,6 +126,7 @@ export function createRuntimeContext(
     tenant: message.tenant,
     ...(message.corr !== undefined && { corr: message.corr }),
     ...(deps.buildSha !== undefined && { build_sha: deps.buildSha }),
+    ...(overlay !== undefined && { config_rev: overlay.config_rev }),
     clock: deps.clock,
     ids: deps.ids,
     context: errorContext,
@@ -125,6 +138,7 @@ export function createRuntimeContext(
       ...(deps.settings ?? {}),
       ...(deps.agentSettings?.[manifest.id] ?? {}),
       ...tenantView.config.settings,
+      ...(overlay?.settings ?? {}),
     }),
   );
   const secrets = secretsFor(manifest, message, deps, policy);
@@ -138,6 +152,7 @@ export function createRuntimeContext(
     idempotencyKey: idempotencyKey(manifest.idempotency_key, message),
     effects,
     settings,
+    ...(overlay !== undefined && { configRev: overlay.config_rev }),
     telemetry,
     clock: deps.clock,
     policy,

@@ -1,6 +1,17 @@
 /** The document store port: tenant-scoped records keyed by {provider, tenant, foreign_id}. */
 
-export type DocumentCollection = 'messages' | 'attachments' | 'jobs' | 'voice' | 'pages' | 'edges' | 'crawl';
+export type DocumentCollection =
+  | 'messages'
+  | 'attachments'
+  | 'jobs'
+  | 'voice'
+  | 'pages'
+  | 'edges'
+  | 'crawl'
+  /** The embedding cache: vectors by `{model, input_hash}` (shared/effects/embedding-cache.ts). */
+  | 'embeddings'
+  /** Runtime agent settings per tenant, with their revisions (shared/agent/tenant-config.ts). */
+  | 'config';
 
 /** One versioned part of a document; a merge keeps, per slot, the value with the greatest version. */
 export interface DocumentSlot {

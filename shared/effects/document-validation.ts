@@ -26,6 +26,8 @@ export const DocumentCollectionName = z.enum([
   'pages',
   'edges',
   'crawl',
+  'embeddings',
+  'config',
 ]);
 
 /**

@@ -42,7 +42,11 @@ const message = createEnvelope(
 );
 
 /** A store whose count never answers (a hung connection). */
-const hungStore = { count: () => new Promise<number>(() => {}) } as unknown as DocumentStore;
+const hungStore = {
+  count: () => new Promise<number>(() => {}),
+  // The runtime reads the tenant's config revision first (config.patch); this tenant has none.
+  get: async () => undefined,
+} as unknown as DocumentStore;
 
 describe('effect timeouts', () => {
   it('fail a hung effect with EffectTimeoutError after its bound, without waiting for the effect', async () => {
@@ -54,9 +58,10 @@ describe('effect timeouts', () => {
     void pending.then(() => {
       settled = true;
     });
-    await Promise.resolve();
+    // Let the invocation reach the hung call (it reads the tenant's config revision first).
+    await new Promise((r) => setImmediate(r));
     clock.advance(499);
-    await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
     expect(settled).toBe(false);
     clock.advance(1);
     const outcome = await pending; // resolves although the store never will

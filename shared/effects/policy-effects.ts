@@ -68,6 +68,8 @@ export interface EffectsSetup {
   corr?: string;
   /** The deployed version, stamped on every output. */
   build_sha?: string;
+  /** The tenant config revision the invocation runs under, stamped on every output unless overridden. */
+  config_rev?: string;
   clock: Clock;
   ids: IdSource;
   context: ErrorContext;
@@ -117,7 +119,7 @@ export function createEffects(s: EffectsSetup): Effects {
       ...((o.corr ?? s.corr) !== undefined && { corr: o.corr ?? s.corr }),
       ...(o.id !== undefined && { id: o.id }),
       ...(o.models !== undefined && { models: o.models }),
-      ...(o.config_rev !== undefined && { config_rev: o.config_rev }),
+      ...((o.config_rev ?? s.config_rev) !== undefined && { config_rev: o.config_rev ?? s.config_rev }),
       ...(s.build_sha !== undefined && { build_sha: s.build_sha }),
     });
     s.policy.requirePublish(env.dst);

@@ -1,5 +1,6 @@
 /** Reads a response body with a hard size cap enforced while streaming, whatever Content-Length claims. */
 import { readCappedStream } from './capped-stream.ts';
+import { isAllowedMediaType, mediaTypeOf } from './content-types.ts';
 import { SsrfRefusedError } from './egress-errors.ts';
 
 /**
@@ -30,4 +31,22 @@ export async function readBoundedBody(
     );
   }
   return body;
+}
+
+/**
+ * A response's body and media type when the type is on `allowedTypes` and the body fits `maxBytes`;
+ * a refused type is cancelled unread, so no egress path reads what it would throw away.
+ */
+export async function readAllowedBody(
+  response: Response,
+  limits: { max_bytes: number; allowed_content_types: readonly string[] },
+  url: string,
+  abort: () => void,
+): Promise<{ bytes: Uint8Array; content_type: string }> {
+  const contentType = mediaTypeOf(response.headers.get('content-type'));
+  if (!isAllowedMediaType(contentType, limits.allowed_content_types)) {
+    await response.body?.cancel().catch(() => {});
+    throw new SsrfRefusedError('content_type', url, `${contentType} is not allowed`);
+  }
+  return { bytes: await readBoundedBody(response, limits.max_bytes, url, abort), content_type: contentType };
 }

@@ -6,8 +6,7 @@
 import { AgentError } from '../agent/agent-errors.ts';
 import type { HttpFetch } from '../effects/effect-ports.ts';
 import type { AttachmentEgress, AttachmentFetchLimits, FetchedAttachment } from './attachment-egress.ts';
-import { readBoundedBody } from './bounded-body.ts';
-import { isAllowedMediaType, mediaTypeOf } from './content-types.ts';
+import { readAllowedBody } from './bounded-body.ts';
 import {
   EGRESS_FETCH_PATH,
   EGRESS_HEADERS,
@@ -99,15 +98,9 @@ export class ContainerEgress implements AttachmentEgress {
         signal: controller.signal,
       });
       if (response.status !== 200) return await failure(response, url);
-      const contentType = mediaTypeOf(response.headers.get('content-type'));
-      if (!isAllowedMediaType(contentType, limits.allowed_content_types)) {
-        await response.body?.cancel().catch(() => {});
-        throw new SsrfRefusedError('content_type', url, `${contentType} is not allowed`);
-      }
-      const bytes = await readBoundedBody(response, limits.max_bytes, url, () => controller.abort());
+      const accepted = await readAllowedBody(response, limits, url, () => controller.abort());
       return {
-        bytes,
-        content_type: contentType,
+        ...accepted,
         final_url: redactUrl(response.headers.get(EGRESS_HEADERS.finalUrl) ?? url),
         redirects: Number(response.headers.get(EGRESS_HEADERS.redirects) ?? 0) || 0,
       };

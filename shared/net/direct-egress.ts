@@ -1,8 +1,7 @@
 /** The direct egress: fetches attachment bytes from the runtime itself, behind the SSRF guard (tests, local dev). */
 import type { HttpFetch } from '../effects/effect-ports.ts';
 import type { AttachmentEgress, AttachmentFetchLimits, FetchedAttachment } from './attachment-egress.ts';
-import { readBoundedBody } from './bounded-body.ts';
-import { isAllowedMediaType, mediaTypeOf } from './content-types.ts';
+import { readAllowedBody } from './bounded-body.ts';
 import {
   redactUrl,
   retryAfterMs,
@@ -64,15 +63,9 @@ export class DirectEgress implements AttachmentEgress {
       });
       const { response } = followed;
       if (response.status < 200 || response.status > 299) return await failForStatus(response, url);
-      const contentType = mediaTypeOf(response.headers.get('content-type'));
-      if (!isAllowedMediaType(contentType, limits.allowed_content_types)) {
-        await response.body?.cancel().catch(() => {});
-        throw new SsrfRefusedError('content_type', url, `${contentType} is not allowed`);
-      }
-      const bytes = await readBoundedBody(response, limits.max_bytes, url, () => controller.abort());
+      const accepted = await readAllowedBody(response, limits, url, () => controller.abort());
       return {
-        bytes,
-        content_type: contentType,
+        ...accepted,
         final_url: redactUrl(followed.url),
         redirects: followed.redirects,
       };

@@ -70,7 +70,12 @@ export interface PlatformOpsSummary {
   by_worker: PlatformOpsStats[];
   total: PlatformOpsDelta;
   /** Each operation divided by messages processed (null before any message). */
-  per_message: Record<Exclude<keyof PlatformOpsDelta, 'messages_processed'>, number> | null;
+  per_message: Record<
+    Exclude<keyof PlatformOpsDelta, 'messages_processed' | 'embed_cache_hits' | 'embed_cache_misses'>,
+    number
+  > | null;
+  /** Embedding cache hits / (hits + misses) over all Workers (null before any embed call). */
+  embed_cache_hit_rate: number | null;
 }
 
 export interface MinutePoint {
@@ -125,6 +130,12 @@ export function mergeAgentHealth(
     ...(control && { control }),
     reports,
   };
+}
+
+/** The share of embedded texts the cache answered, from totals; null before any embed call. */
+export function embedCacheHitRate(total: PlatformOpsDelta): number | null {
+  const lookups = total.embed_cache_hits + total.embed_cache_misses;
+  return lookups === 0 ? null : Math.round((total.embed_cache_hits / lookups) * 10_000) / 10_000;
 }
 
 /** Operations per processed message, from totals. */

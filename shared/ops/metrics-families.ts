@@ -191,6 +191,21 @@ function platformFamilies(s: StatusSnapshot): MetricFamily[] {
       (ops?.by_worker ?? []).map((w) => ({ labels: { worker: w.worker }, value: w.messages_processed })),
     ),
     family(
+      'promethean_embed_cache_lookups_total',
+      'counter',
+      'Texts the embedding cache answered (hit) or sent to the model (miss), per Worker.',
+      (ops?.by_worker ?? []).flatMap((w) => [
+        { labels: { worker: w.worker, result: 'hit' }, value: w.embed_cache_hits },
+        { labels: { worker: w.worker, result: 'miss' }, value: w.embed_cache_misses },
+      ]),
+    ),
+    family(
+      'promethean_embed_cache_hit_ratio',
+      'gauge',
+      'Share of embedded texts answered by the embedding cache, over all Workers since the ledger began.',
+      ops?.embed_cache_hit_rate != null ? [{ labels: {}, value: ops.embed_cache_hit_rate }] : [],
+    ),
+    family(
       'promethean_platform_operations_per_message',
       'gauge',
       'Cloudflare operations per processed message, over all Workers since the ledger began.',

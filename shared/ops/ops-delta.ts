@@ -54,6 +54,9 @@ export const PlatformOpsDelta = z.object({
   durable_object_requests: count,
   store_writes: count,
   messages_processed: count,
+  /** Texts the embedding cache answered, and texts it had to send to the model (absent from older isolates). */
+  embed_cache_hits: count.default(0),
+  embed_cache_misses: count.default(0),
 });
 export type PlatformOpsDelta = z.infer<typeof PlatformOpsDelta>;
 

@@ -175,6 +175,8 @@ describe('metrics against known traffic', () => {
       durable_object_requests: 1, // the flush itself
       store_writes: 90,
       messages_processed: 100,
+      embed_cache_hits: 0,
+      embed_cache_misses: 0,
     });
     expect(perMessage(delta.ops)).toEqual({
       worker_invocations: 0.1,

@@ -28,6 +28,8 @@ const zeroOps = (): PlatformOpsDelta => ({
   durable_object_requests: 0,
   store_writes: 0,
   messages_processed: 0,
+  embed_cache_hits: 0,
+  embed_cache_misses: 0,
 });
 
 /** Settlements after which the message is gone from its queue (a delete in the platform's terms). */
@@ -68,6 +70,12 @@ export class OpsRecorder {
   /** Records (documents, vectors, blobs) written to a store. */
   storeWrite(n: number): void {
     this.#ops.store_writes += n;
+  }
+
+  /** One `embed` call through the embedding cache: texts found in it, and texts embedded by the model. */
+  embedCache(lookup: { hits: number; misses: number }): void {
+    this.#ops.embed_cache_hits += lookup.hits;
+    this.#ops.embed_cache_misses += lookup.misses;
   }
 
   /** Counts one message the router settled: queue outcome, and for agents that ran, count/errors/latency. */

@@ -48,6 +48,8 @@ export interface InteractionReply {
   status: number;
   /** JSON body; for errors `{ error, message }`. */
   body: unknown;
+  /** Milliseconds spent in the access Worker's steps before the answer (for Server-Timing; no secrets). */
+  timing?: { verify_ms: number; guard_ms: number; access_ms: number };
 }
 
 export const CommandSyncRequest = z.object({

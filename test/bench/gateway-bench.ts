@@ -1,6 +1,8 @@
 /**
  * `npm run bench:gateway -- --json`: events per second from the fake gateway through the
- * GatewaySession Durable Object onto the bus, and the time from a forced disconnect to RESUMED.
+ * GatewaySession Durable Object onto the bus, the time from a forced disconnect to RESUMED (a dropped
+ * socket, and the instance thrown away as a deploy does), and that events sent meanwhile are published
+ * exactly once.
  * Prints one JSON line last.
  */
 import { parseArgs } from 'node:util';
@@ -13,10 +15,14 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     events: { type: 'string', default: '3000' },
     resumes: { type: 'string', default: '5' },
+    evictions: { type: 'string', default: '5' },
   },
 });
 const events = Number(values.events);
 const resumes = Number(values.resumes);
+const evictions = Number(values.evictions);
+/** Events dispatched at Discord while each disconnect lasts. */
+const IN_GAP = 10;
 const log = (msg: string) => console.error(`[bench:gateway] ${msg}`);
 const credential = 'bench-gateway-credential';
 const fake = await startFakeDiscord({
@@ -28,6 +34,7 @@ interface Health {
   session_id?: string;
   published: number;
   connections: number;
+  recent_seqs: number[];
 }
 
 async function poll(url: string, ok: (h: Health) => boolean, timeoutMs: number): Promise<Health> {
@@ -71,23 +78,63 @@ try {
   await poll(health, (h) => h.published >= publishedBefore + 2 * events, 300_000);
   const seconds = (performance.now() - started) / 1000;
   const resumeMs: number[] = [];
-  for (let r = 0; r < resumes; r++) {
+  const evictedMs: number[] = [];
+  const dispatched: number[] = [];
+  /**
+   * One disconnect: the socket goes (dropped by the fake, or the Durable Object instance is thrown
+   * away as a deploy does), events keep arriving at Discord meanwhile, and the time runs until the
+   * fake sees RESUMED. Those events must then be published exactly once.
+   */
+  const disconnect = async (kind: 'drop' | 'evict') => {
     const before = await poll(health, (h) => h.status === 'ready', 30_000);
     const resumed = new Promise<void>((resolve) => fake.gateway.events.once('resumed', () => resolve()));
     const t0 = performance.now();
-    fake.gateway.drop(sessionId);
+    if (kind === 'drop') fake.gateway.drop(sessionId);
+    else await fetch(`${health}/evict`, { method: 'POST' });
+    for (let i = 0; i < IN_GAP; i++)
+      dispatched.push(
+        ...fake.gateway.dispatch(sessionId, 'MESSAGE_CREATE', message(events + dispatched.length)),
+      );
+    // An evicted instance comes back on its next event; the platform's would be its alarm or a request.
+    if (kind === 'evict') await fetch(health);
     await resumed;
-    resumeMs.push(performance.now() - t0);
-    await poll(health, (h) => h.connections > before.connections && h.status === 'ready', 30_000);
-  }
-  const sorted = [...resumeMs].sort((a, b) => a - b);
+    (kind === 'drop' ? resumeMs : evictedMs).push(performance.now() - t0);
+    await poll(
+      health,
+      (h) =>
+        h.connections > before.connections &&
+        h.status === 'ready' &&
+        h.published >= before.published + 2 * IN_GAP,
+      30_000,
+    );
+  };
+  for (let r = 0; r < resumes; r++) await disconnect('drop');
+  for (let r = 0; r < evictions; r++) await disconnect('evict');
+  const final = await poll(health, (h) => h.status === 'ready', 30_000);
+  const seen = final.recent_seqs.filter((q) => dispatched.includes(q));
+  const lost = dispatched.filter((q) => !final.recent_seqs.includes(q)).length;
+  const duplicated = seen.length - new Set(seen).size;
+  const p50 = (xs: number[]) =>
+    Math.round(
+      percentile(
+        [...xs].sort((a, b) => a - b),
+        50,
+      ),
+    );
+  const max = (xs: number[]) => Math.round(Math.max(0, ...xs));
   const result = {
     events,
     events_per_s: Math.round(events / seconds),
     publish_seconds: Math.round(seconds * 100) / 100,
     resumes,
-    disconnect_to_resumed_p50_ms: Math.round(percentile(sorted, 50)),
-    disconnect_to_resumed_max_ms: Math.round(sorted[sorted.length - 1] ?? 0),
+    disconnect_to_resumed_p50_ms: p50(resumeMs),
+    disconnect_to_resumed_max_ms: max(resumeMs),
+    evictions,
+    evicted_to_resumed_p50_ms: p50(evictedMs),
+    evicted_to_resumed_max_ms: max(evictedMs),
+    events_during_disconnects: dispatched.length,
+    lost,
+    duplicated,
   };
   if (!values.json) log(JSON.stringify(result, null, 2));
   console.log(JSON.stringify(result));

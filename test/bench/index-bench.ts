@@ -12,6 +12,7 @@ import { startFakeDiscord } from '../fake-discord/fake-discord-rest.ts';
 import { type ModelDouble, startModelDouble } from '../model-double/model-double.ts';
 import { type MongoWireServer, startMongoWireServer } from '../servers/mongo-wire-server.ts';
 import { STACK_BOT, startPipelineStack } from './pipeline-stack.ts';
+import { workerdCpuMs } from './workerd-cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -109,6 +110,8 @@ interface RunResult {
   /** Backfill jobs the tenant ran at once. */
   concurrent_jobs: number;
   msgs_per_s: number;
+  /** CPU of the workerd processes over the run (backfill start to every job done), per message. */
+  workerd_cpu_ms_per_message: number;
   seconds_to_documents: number;
   seconds_to_vectors: number;
   embed_requests: number;
@@ -261,6 +264,7 @@ async function runStore(
     const history = seed(stack.fake);
     const all = new Set([...history.values()].flat());
     models.requests.length = 0;
+    const cpuBefore = workerdCpuMs();
     const started = performance.now();
     for (const [i, channel] of channelIds.entries()) {
       const r = await stack.admin('/admin/backfill/discord/duck', {
@@ -299,6 +303,8 @@ async function runStore(
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
     const jobsFailed = await waitForJobs(stack.admin, store, started);
+    // Read before the checks below, whose admin reads would count as the pipeline's work.
+    const workerdCpu = workerdCpuMs() - cpuBefore;
     const operations = await platformOperations(stack.admin);
     const docIds = await storedDocumentIds(stack.admin);
     const vectorIds = (await storedVectorIds(stack.chroma.url)).map((urn) => urn.split(':').at(-1)!);
@@ -312,6 +318,7 @@ async function runStore(
       channels: CHANNELS,
       concurrent_jobs: jobsFor(store),
       msgs_per_s: Math.round(docIds.length / seconds),
+      workerd_cpu_ms_per_message: round(workerdCpu / MESSAGES, 3),
       seconds_to_documents: round(seconds),
       seconds_to_vectors: round((vectorsAt ?? timeoutFor(store)) / 1000),
       embed_requests: embedRequests,

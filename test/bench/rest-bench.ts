@@ -92,7 +92,13 @@ function jobsOf(w: Workload, run: string): Job[] {
 }
 
 /** The fake's 429s and invalid requests, and the most requests it counted in any one second. */
-function fakeCounters(): { rateLimited: number; invalid: number; busiestSecond: number } {
+function fakeCounters(): {
+  rateLimited: number;
+  invalid: number;
+  busiestSecond: number;
+  slotP50Ms: number | null;
+  slotP90Ms: number | null;
+} {
   const state = fake.state.snapshot();
   const arrivals = fake.state.log
     .requests()
@@ -103,8 +109,23 @@ function fakeCounters(): { rateLimited: number; invalid: number; busiestSecond: 
     while (arrivals[last]! - arrivals[first]! >= 1_000) first++;
     busiestSecond = Math.max(busiestSecond, last - first + 1);
   }
-  return { rateLimited: state.rate_limited, invalid: fake.state.invalidRequests().count, busiestSecond };
+  // How long a global slot really lasted: the time between arrivals 50 apart (1,000 ms at the limit).
+  const slots = arrivals
+    .slice(50)
+    .map((t, i) => t - arrivals[i]!)
+    .sort((a, b) => a - b);
+  const pick = (p: number) =>
+    slots.length === 0 ? null : Math.round(slots[Math.floor(p * (slots.length - 1))]!);
+  return {
+    rateLimited: state.rate_limited,
+    invalid: fake.state.invalidRequests().count,
+    busiestSecond,
+    slotP50Ms: pick(0.5),
+    slotP90Ms: pick(0.9),
+  };
 }
+
+let failuresShown = 0;
 
 async function runOurs(w: Workload, run: string): Promise<ReturnType<typeof summarize>> {
   log('starting the access Worker under wrangler dev...');
@@ -120,7 +141,11 @@ async function runOurs(w: Workload, run: string): Promise<ReturnType<typeof summ
         body: JSON.stringify({ channel_id: job.channel, content: job.content, idempotency_key: job.key }),
       });
       const body = (await res.json()) as { results?: Array<{ ok: boolean }> };
-      return res.ok && (body.results ?? []).every((r) => r.ok);
+      const ok = res.ok && (body.results ?? []).every((r) => r.ok);
+      // The first few failures are shown, so a failed count comes with its reason.
+      if (!ok && ++failuresShown <= 3)
+        log(`ours failed: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+      return ok;
     };
     await runBounded(
       quietJobs(w, run).map((job) => () => send(job)),
@@ -181,6 +206,9 @@ async function compare(w: Workload, run: string) {
     baseline_invalid: baselineCounters.invalid,
     ours_busiest_second: oursCounters.busiestSecond,
     baseline_busiest_second: baselineCounters.busiestSecond,
+    ours_slot_p50_ms: oursCounters.slotP50Ms,
+    ours_slot_p90_ms: oursCounters.slotP90Ms,
+    baseline_slot_p50_ms: baselineCounters.slotP50Ms,
     ours_p50_ms: ours.p50_ms,
     ours_p99_ms: ours.p99_ms,
     baseline_p50_ms: baseline.p50_ms,

@@ -56,7 +56,7 @@ export interface GoldenOutput {
   playback?: PlayItem[];
 }
 
-const COLLECTIONS: DocumentCollection[] = ['messages', 'attachments', 'jobs', 'voice'];
+const COLLECTIONS: DocumentCollection[] = ['messages', 'attachments', 'jobs', 'voice', 'config'];
 
 /** The case names under `<dir>/fixtures/in`. */
 export function goldenCases(agentDir: string): string[] {

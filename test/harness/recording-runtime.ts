@@ -3,6 +3,7 @@ import type { Envelope } from '@promethean/schemas/envelope';
 import { type Clock, sequentialIds } from '@promethean/shared/agent/envelope-factory';
 import type { ContextDependencies } from '@promethean/shared/agent/runtime-context';
 import { RecordingSink } from '@promethean/shared/agent/telemetry';
+import { overlayFor, readTenantConfig } from '@promethean/shared/agent/tenant-config';
 import {
   type BrokerClient,
   BrokerClosedError,
@@ -69,10 +70,17 @@ export function recordingRuntime(
   const documents = new MemoryDocumentStore();
   const clock = new FixedClock(startMs);
   const base: EffectPorts = { documents, leases: new MemoryLeases(clock) };
+  const portsFor = (view: TenantView): EffectPorts =>
+    typeof ports === 'function' ? { ...base, ...ports(view) } : { ...base, ...ports };
   const deps: ContextDependencies = {
     registry: testRegistry(),
     broker: recorder,
-    ports: typeof ports === 'function' ? (view) => ({ ...base, ...ports(view) }) : { ...base, ...ports },
+    ports: typeof ports === 'function' ? portsFor : { ...base, ...ports },
+    // As the Workers do: the tenant's runtime settings (config.patch), read once per invocation.
+    configOverlay: async (view, agent) => {
+      const documents = portsFor(view).documents;
+      return documents ? overlayFor(await readTenantConfig(documents, view), agent) : undefined;
+    },
     sink,
     clock,
     ids: sequentialIds('out'),

@@ -60,6 +60,14 @@ devDiscord.post('/gateway/:shard/start', async (c) =>
   ),
 );
 
+/** Drops the session's Durable Object instance, as an eviction or a deploy does; it resumes on its own. */
+devDiscord.post('/gateway/:shard/evict', async (c) => {
+  await gateway(c.env, c.req.param('tenant')!, Number(c.req.param('shard')))
+    .simulateEviction()
+    .catch(() => undefined);
+  return c.json({ evicted: true });
+});
+
 devDiscord.get('/gateway/:shard', async (c) =>
   c.json(await gateway(c.env, c.req.param('tenant')!, Number(c.req.param('shard'))).health()),
 );

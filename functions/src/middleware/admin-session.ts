@@ -3,6 +3,7 @@
  * an HMAC keyed by the admin token (never the token itself). The session store says whether the id is
  * still live, so sign-out revokes it, and rotating ADMIN_TOKEN invalidates every cookie at once.
  */
+import { HmacSha256 } from '@promethean/shared/platform/hmac-sha256';
 
 /** `__Host-`: Secure, path /, no Domain, so no other origin or subdomain can plant or read it. */
 export const SESSION_COOKIE = '__Host-promethean_session';
@@ -24,8 +25,6 @@ export function sessionStoreOf(env: unknown): SessionStore | undefined {
   return ns.get(ns.idFromName('global')) as unknown as SessionStore;
 }
 
-const encoder = new TextEncoder();
-
 function base64url(bytes: Uint8Array): string {
   let binary = '';
   for (const b of bytes) binary += String.fromCharCode(b);
@@ -38,14 +37,8 @@ function fromBase64url(text: string): Uint8Array | undefined {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-async function signingKey(adminToken: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey(
-    'raw',
-    encoder.encode(`promethean-admin-session:${adminToken}`),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign', 'verify'],
-  );
+function sessionSigner(adminToken: string): HmacSha256 {
+  return new HmacSha256(`promethean-admin-session:${adminToken}`);
 }
 
 /** A new session's cookie value and its id; the caller records the id in the store. */
@@ -56,8 +49,8 @@ export async function newSessionCookie(
   const id = base64url(crypto.getRandomValues(new Uint8Array(24)));
   const expiresAt = now + SESSION_SECONDS * 1000;
   const payload = `${id}.${expiresAt}`;
-  const mac = await crypto.subtle.sign('HMAC', await signingKey(adminToken), encoder.encode(payload));
-  return { id, expiresAt, value: `${payload}.${base64url(new Uint8Array(mac))}` };
+  const mac = await sessionSigner(adminToken).sign(payload);
+  return { id, expiresAt, value: `${payload}.${base64url(mac)}` };
 }
 
 /** The session id a cookie value carries, if its signature holds and it has not expired. */
@@ -74,12 +67,6 @@ export async function verifiedSessionId(
   if (!/^[A-Za-z0-9_-]{32}$/.test(id) || !Number.isSafeInteger(expiresAt) || expiresAt <= now || !signature) {
     return undefined;
   }
-  // subtle.verify compares in constant time.
-  const ok = await crypto.subtle.verify(
-    'HMAC',
-    await signingKey(adminToken),
-    signature,
-    encoder.encode(`${id}.${expires}`),
-  );
+  const ok = await sessionSigner(adminToken).verify(signature, `${id}.${expires}`);
   return ok ? id : undefined;
 }

@@ -176,6 +176,30 @@ describe('GatewaySession against the fake gateway', () => {
     await s.stop();
   }, 30_000);
 
+  it('after a new session, starts a catch-up backfill for each channel it saw, from the last message', async () => {
+    const s = session();
+    await s.start();
+    const first = (await ready(s)).session_id!;
+    const seq = await dispatch(first, 901);
+    await until('published', s.health, (h) => h.recent_seqs.includes(seq));
+    await fakeDiscord.gatewayAction({ action: 'invalid_session', session_id: first, resumable: false });
+    // Dispatched to a session that can no longer be resumed: Discord never replays it.
+    await dispatch(first, 902).catch(() => undefined);
+    const h = await until(
+      'a new session with the gap closed',
+      s.health,
+      (x) => x.status === 'ready' && x.session_id !== first && x.last_gap !== undefined,
+      15_000,
+    );
+    expect(h.catch_up_jobs).toBe(1);
+    expect(h.gap).toBeUndefined();
+    expect(h.last_gap).toMatchObject({ channels: 1 });
+    expect(h.active_channels).toEqual([
+      expect.objectContaining({ channel_id: '700000000000000001', last_id: messageCreate(901).id }),
+    ]);
+    await s.stop();
+  }, 30_000);
+
   const fatal = [4004, 4010, 4011, 4012, 4013, 4014];
   const reidentify = [4007, 4009];
   const resumable = [4000, 4001, 4002, 4003, 4005, 4008];

@@ -70,6 +70,8 @@ describe('POST /interactions/:provider/:tenant', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
     expect(await res.json()).toEqual({ type: 1 });
+    // Per-hop timing for bench:interactions; no access timings when the access layer sent none.
+    expect(res.headers.get('server-timing')).toMatch(/^route;dur=[\d.]+, access_rpc;dur=[\d.]+$/);
     expect(calls).toHaveLength(1);
     expect(new TextDecoder().decode(calls[0]!.body)).toBe(raw);
     expect(calls[0]).toMatchObject({

@@ -71,6 +71,8 @@ function delta(worker: string, isolate: string, latencies: number[], over: Parti
       durable_object_requests: 4,
       store_writes: 6,
       messages_processed: 8,
+      embed_cache_hits: 3,
+      embed_cache_misses: 1,
     },
     health: [health('ledger-probe', { in_flight: 3 })],
     bus_health: [],
@@ -118,6 +120,10 @@ describe('OpsLedger', () => {
     );
     const fn = s.platform_ops.by_worker.find((w) => w.worker === 'functions')!;
     expect(fn.messages_processed).toBeGreaterThanOrEqual(16);
+    expect(fn.embed_cache_hits).toBeGreaterThanOrEqual(6);
+    expect(fn.embed_cache_misses).toBeGreaterThanOrEqual(2);
+    // Every delta here reports 3 hits and 1 miss.
+    expect(s.platform_ops.embed_cache_hit_rate).toBe(0.75);
     expect(s.series.some((p) => p.agent === 'ledger-probe' && p.count === 10)).toBe(true);
   });
 
@@ -183,6 +189,8 @@ describe('GET /metrics', () => {
     );
     expect(text).toMatch(/^promethean_platform_operations_per_message\{operation="queue_reads"\} [\d.]+$/m);
     expect(text).toContain('promethean_status_source_up{source="ledger"} 1');
+    expect(text).toMatch(/^promethean_embed_cache_lookups_total\{worker="functions",result="hit"\} \d+$/m);
+    expect(text).toMatch(/^promethean_embed_cache_hit_ratio 0\.75$/m);
     // The queues this Worker produces to report their backlog live (Queue.metrics()) at scrape time.
     expect(text).toMatch(/^promethean_queue_depth\{queue="promethean-events",source="platform"\} \d+$/m);
     expect(text).toMatch(/^promethean_queue_backlog_messages\{queue="promethean-dead-letters"\} \d+$/m);

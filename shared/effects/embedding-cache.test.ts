@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelPort } from './effect-ports.ts';
+import {
+  EMBEDDING_CACHE_COLLECTION,
+  embeddingCacheId,
+  inputHash,
+  withEmbeddingCache,
+} from './embedding-cache.ts';
+import { MemoryDocumentStore } from './memory-document-store.ts';
+
+/** A model that records every text it is asked to embed; vectors derive from the text and a salt. */
+function countingModel(salt = 0, dimension = 3) {
+  const asked: string[][] = [];
+  const port: ModelPort = {
+    complete: async () => ({ model: 'llm', offline: false, text: 'x' }),
+    embed: async (texts) => {
+      asked.push([...texts]);
+      return {
+        model: 'm1',
+        offline: false,
+        dimension,
+        vectors: texts.map((t) =>
+          Array.from({ length: dimension }, (_, i) => t.length + i + salt + t.charCodeAt(0) / 1000),
+        ),
+      };
+    },
+    transcribe: async () => ({ model: 'stt', offline: false, text: '', confidence: 0 }),
+    synthesize: async () => ({
+      model: 'tts',
+      offline: false,
+      pcm: new Uint8Array(),
+      sample_rate: 1,
+      channels: 1,
+    }),
+    describeImage: async () => undefined,
+  };
+  return { port, asked };
+}
+
+const scope = (tenant: string) => ({ provider: 'discord', tenant });
+
+function cached(model: string, tenant = 'duck', store = new MemoryDocumentStore(scope(tenant)), salt = 0) {
+  const inner = countingModel(salt);
+  const lookups: Array<{ hits: number; misses: number }> = [];
+  const port = withEmbeddingCache(inner.port, store, {
+    model,
+    ...scope(tenant),
+    onLookup: (l) => lookups.push(l),
+  });
+  return { port, asked: inner.asked, lookups, store };
+}
+
+describe('embedding cache', () => {
+  it('embeds a text once: the second call is answered from the store with the same vectors', async () => {
+    const c = cached('m1');
+    const first = await c.port.embed(['hello', 'world']);
+    const second = await c.port.embed(['hello', 'world']);
+    expect(c.asked).toEqual([['hello', 'world']]);
+    expect(second.vectors).toEqual(first.vectors);
+    expect(second).toMatchObject({ model: 'm1', dimension: 3, offline: false });
+    expect(c.lookups).toEqual([
+      { hits: 0, misses: 2 },
+      { hits: 2, misses: 0 },
+    ]);
+    expect(await c.store.count(EMBEDDING_CACHE_COLLECTION)).toBe(2);
+  });
+
+  it('sends only the misses to the model and keeps the order of the answer', async () => {
+    const c = cached('m1');
+    const direct = countingModel();
+    await c.port.embed(['a', 'bb']);
+    const mixed = await c.port.embed(['ccc', 'a', 'dddd', 'bb']);
+    expect(c.asked).toEqual([
+      ['a', 'bb'],
+      ['ccc', 'dddd'],
+    ]);
+    expect(mixed.vectors).toEqual((await direct.port.embed(['ccc', 'a', 'dddd', 'bb'])).vectors);
+    expect(c.lookups.at(-1)).toEqual({ hits: 2, misses: 2 });
+  });
+
+  it('embeds the same text twice in one call once', async () => {
+    const c = cached('m1');
+    const answer = await c.port.embed(['same', 'same', 'other']);
+    expect(c.asked).toEqual([['same', 'other']]);
+    expect(answer.vectors[0]).toEqual(answer.vectors[1]);
+    expect(answer.vectors).toHaveLength(3);
+  });
+
+  it('misses when the model changes, even for text cached under another model', async () => {
+    const store = new MemoryDocumentStore(scope('duck'));
+    const a = cached('model-a', 'duck', store);
+    await a.port.embed(['hello']);
+    const b = cached('model-b', 'duck', store, 100);
+    const answer = await b.port.embed(['hello']);
+    expect(b.asked).toEqual([['hello']]);
+    expect(b.lookups).toEqual([{ hits: 0, misses: 1 }]);
+    expect(answer.vectors[0]![0]).toBeGreaterThan(100);
+    // Both entries stay: switching back to model-a is a hit again.
+    expect(await store.count(EMBEDDING_CACHE_COLLECTION)).toBe(2);
+    const again = cached('model-a', 'duck', store);
+    await again.port.embed(['hello']);
+    expect(again.asked).toEqual([]);
+  });
+
+  it('keys entries by {model, input_hash} and stores no text', async () => {
+    const c = cached('m1');
+    await c.port.embed(['a secret sentence']);
+    const hash = await inputHash('a secret sentence');
+    const doc = await c.store.get(EMBEDDING_CACHE_COLLECTION, await embeddingCacheId('m1', hash));
+    expect(doc?.slots.vector?.value).toMatchObject({ model: 'm1', input_hash: hash, dimension: 3 });
+    expect(JSON.stringify(doc)).not.toContain('secret');
+  });
+
+  it("never answers one tenant from another tenant's cache", async () => {
+    const a = cached('m1', 'alpha');
+    const b = cached('m1', 'beta');
+    await a.port.embed(['shared words']);
+    await b.port.embed(['shared words']);
+    expect(b.asked).toEqual([['shared words']]);
+    expect(b.lookups).toEqual([{ hits: 0, misses: 1 }]);
+    // Each tenant's store holds only its own entries (a scoped store refuses the other tenant's documents).
+    const [entry] = await b.store.find(EMBEDDING_CACHE_COLLECTION, {});
+    expect(entry).toMatchObject({ tenant: 'beta' });
+    await expect(a.store.upsertMany(EMBEDDING_CACHE_COLLECTION, [entry!])).rejects.toThrow();
+  });
+
+  it('re-embeds everything when cached vectors have another dimension than the model now answers', async () => {
+    const store = new MemoryDocumentStore(scope('duck'));
+    await cached('m1', 'duck', store).port.embed(['old']);
+    const wider = countingModel(0, 5);
+    const lookups: Array<{ hits: number; misses: number }> = [];
+    const port = withEmbeddingCache(wider.port, store, {
+      model: 'm1',
+      ...scope('duck'),
+      onLookup: (l) => lookups.push(l),
+    });
+    const answer = await port.embed(['old', 'new']);
+    expect(answer.dimension).toBe(5);
+    expect(answer.vectors.every((v) => v.length === 5)).toBe(true);
+    expect(wider.asked).toEqual([['new'], ['old', 'new']]);
+    expect(lookups).toEqual([{ hits: 0, misses: 2 }]);
+  });
+
+  it('passes empty calls and every other model call straight through', async () => {
+    const c = cached('m1');
+    expect((await c.port.embed([])).vectors).toEqual([]);
+    expect((await c.port.complete({ system: '', messages: [] })).text).toBe('x');
+    expect(c.lookups).toEqual([]);
+  });
+
+  it('embeds without the cache when its store fails, and says so', async () => {
+    const inner = countingModel();
+    const errors: unknown[] = [];
+    const broken = {
+      getMany: async () => Promise.reject(new Error('store down')),
+      upsertMany: async () => Promise.reject(new Error('store down')),
+    } as unknown as MemoryDocumentStore;
+    const port = withEmbeddingCache(inner.port, broken, {
+      model: 'm1',
+      ...scope('duck'),
+      onStoreError: (e) => errors.push(e),
+    });
+    const answer = await port.embed(['still works']);
+    expect(answer.vectors).toHaveLength(1);
+    expect(inner.asked).toEqual([['still works']]);
+    expect(errors).toHaveLength(2);
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * The embedding cache (seed 000): a ModelPort whose `embed` never asks the model twice for the same text with
+ * the same model. Entries live in the tenant's own document store (collection `embeddings`), keyed by
+ * `{model, input_hash}` (SHA-256 of the text), so workers stay stateless, a redelivered or re-embedded
+ * message costs no model call, and one tenant's cache is never read for another (each tenant's store is
+ * scoped to it). The cached record holds the vector and the hash, never the text.
+ */
+import { z } from 'zod';
+import type { DocumentCollection, DocumentStore, StoredDocument } from './document-store.ts';
+import { GET_MANY_MAX } from './document-store.ts';
+import type { ModelAnswer, ModelPort } from './effect-ports.ts';
+
+export const EMBEDDING_CACHE_COLLECTION = 'embeddings' satisfies DocumentCollection;
+
+/** What one `embed` call found: texts answered from the cache, and texts the model had to embed. */
+export interface EmbeddingCacheLookup {
+  hits: number;
+  misses: number;
+}
+
+export interface EmbeddingCacheOptions {
+  /** The embedding model the port is configured for: the first half of the key. */
+  model: string;
+  provider: string;
+  tenant: string;
+  /** Told after every `embed` call (the ops recorder counts hits and misses for /metrics and the ledger). */
+  onLookup?: (lookup: EmbeddingCacheLookup) => void;
+  /** Told when the store could not be read or written (the call went on without the cache). */
+  onStoreError?: (error: unknown) => void;
+}
+
+/** The stored slot; a record whose model or dimension disagrees with the call is a miss, never a wrong vector. */
+const CachedVector = z.object({
+  model: z.string(),
+  input_hash: z.string().regex(/^[0-9a-f]{64}$/),
+  dimension: z.number().int().positive(),
+  offline: z.boolean(),
+  vector: z.array(z.number()),
+});
+type CachedVector = z.infer<typeof CachedVector>;
+
+const encoder = new TextEncoder();
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The SHA-256 of the text as embedded: the `input_hash` half of the key. */
+export function inputHash(text: string): Promise<string> {
+  return sha256Hex(text);
+}
+
+/** The document id for `{model, input_hash}`: the input hash plus a short digest of the model name. */
+export async function embeddingCacheId(model: string, hash: string): Promise<string> {
+  return `${hash}.${(await sha256Hex(model)).slice(0, 16)}`;
+}
+
+function cachedVectorOf(doc: StoredDocument | undefined): CachedVector | undefined {
+  const parsed = CachedVector.safeParse(doc?.slots.vector?.value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+type EmbedAnswer = ModelAnswer & { vectors: number[][]; dimension: number };
+
+/** `models` with a cached `embed`; every other call passes straight through. */
+export function withEmbeddingCache(
+  models: ModelPort,
+  documents: DocumentStore,
+  options: EmbeddingCacheOptions,
+): ModelPort {
+  const { model, provider, tenant } = options;
+
+  const lookUp = async (ids: readonly string[]): Promise<Map<string, CachedVector>> => {
+    const found = new Map<string, CachedVector>();
+    for (let i = 0; i < ids.length; i += GET_MANY_MAX) {
+      const docs = await documents.getMany(EMBEDDING_CACHE_COLLECTION, ids.slice(i, i + GET_MANY_MAX));
+      for (const doc of docs) {
+        const cached = cachedVectorOf(doc);
+        if (cached && cached.model === model && cached.vector.length === cached.dimension) {
+          found.set(doc.foreign_id, cached);
+        }
+      }
+    }
+    return found;
+  };
+
+  /** Embeds `indexes` of `texts` with the model and stores each vector under its key. */
+  const embedAndStore = async (
+    texts: readonly string[],
+    hashes: readonly string[],
+    ids: readonly string[],
+    indexes: readonly number[],
+  ): Promise<{ answer: EmbedAnswer; fresh: Map<string, number[]> }> => {
+    const answer = await models.embed(indexes.map((i) => texts[i]!));
+    const fresh = new Map<string, number[]>();
+    const records: StoredDocument[] = indexes.map((textIndex, j) => {
+      const id = ids[textIndex]!;
+      const vector = answer.vectors[j]!;
+      fresh.set(id, vector);
+      const value: CachedVector = {
+        model,
+        input_hash: hashes[textIndex]!,
+        dimension: answer.dimension,
+        offline: answer.offline,
+        vector,
+      };
+      return {
+        provider,
+        tenant,
+        foreign_id: id,
+        urn: `urn:${provider}:embedding:${tenant}:${id}`,
+        index: {},
+        slots: { vector: { version: '1', value } },
+      };
+    });
+    // The vectors are the answer; failing to remember them only costs a model call next time.
+    await documents
+      .upsertMany(EMBEDDING_CACHE_COLLECTION, records)
+      .catch((e: unknown) => options.onStoreError?.(e));
+    return { answer, fresh };
+  };
+
+  /** The first index of each distinct id among `indexes` (the same text twice in one call is embedded once). */
+  const distinct = (ids: readonly string[], indexes: readonly number[]): number[] => {
+    const seen = new Set<string>();
+    return indexes.filter((i) => !seen.has(ids[i]!) && seen.add(ids[i]!));
+  };
+
+  const embed = async (texts: readonly string[]): Promise<EmbedAnswer> => {
+    if (texts.length === 0) return models.embed(texts);
+    const hashes = await Promise.all(texts.map((t) => inputHash(t)));
+    const ids = await Promise.all(hashes.map((h) => embeddingCacheId(model, h)));
+    // A cache that cannot be read is a miss, never a failed embed.
+    const cached = await lookUp([...new Set(ids)]).catch((e: unknown) => {
+      options.onStoreError?.(e);
+      return new Map<string, CachedVector>();
+    });
+    const all = texts.map((_, i) => i);
+    const missing = distinct(
+      ids,
+      all.filter((i) => !cached.has(ids[i]!)),
+    );
+    const hits = texts.length - missing.length;
+    if (missing.length === 0) {
+      const first = cached.get(ids[0]!);
+      const uniform = [...cached.values()].every((c) => c.dimension === first?.dimension);
+      if (first && uniform) {
+        options.onLookup?.({ hits, misses: 0 });
+        return {
+          model,
+          offline: [...cached.values()].some((c) => c.offline),
+          dimension: first.dimension,
+          vectors: ids.map((id) => [...cached.get(id)!.vector]),
+        };
+      }
+    }
+    let { answer, fresh } = await embedAndStore(texts, hashes, ids, missing);
+    const stale = [...cached.values()].some((c) => c.dimension !== answer.dimension);
+    if (stale) {
+      // Cached vectors of another dimension (EMBED_DIMENSIONS changed under the same model): embed everything.
+      ({ answer, fresh } = await embedAndStore(texts, hashes, ids, distinct(ids, all)));
+      options.onLookup?.({ hits: 0, misses: texts.length });
+    } else {
+      options.onLookup?.({ hits, misses: missing.length });
+    }
+    return {
+      ...answer,
+      model,
+      vectors: ids.map((id) => [...(fresh.get(id) ?? cached.get(id)!.vector)]),
+    };
+  };
+
+  return {
+    complete: (r) => models.complete(r),
+    embed,
+    transcribe: (r) => models.transcribe(r),
+    synthesize: (r) => models.synthesize(r),
+    describeImage: (i) => models.describeImage(i),
+  };
+}

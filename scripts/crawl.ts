@@ -70,7 +70,7 @@ const client = () => ({ url: values.url, token: adminToken(root, values['state-d
 const action = (['pause', 'resume', 'cancel', 'status'] as const).find((a) => values[a] !== undefined);
 if (tenant && action) {
   try {
-    const scope = { provider: tenant[1], tenant: tenant[2] };
+    const scope = { provider: tenant[1] as string, tenant: tenant[2] as string };
     const status = await platformJobAction(client(), scope, values[action] as string, action);
     say(progressLine(status));
     if (values.json) console.log(JSON.stringify(status));

@@ -22,6 +22,7 @@ import {
   BackfillProgress,
   SocialMessagesBackfilled,
 } from './jobs/backfill-messages.ts';
+import { CrawlFrontier } from './jobs/web-crawl.ts';
 import type { MessageDefinition } from './message-definition.ts';
 import { ConfigApplied, ConfigPatch } from './ops/config-messages.ts';
 import { ModerationNotice } from './ops/moderation-notice.ts';
@@ -53,6 +54,7 @@ export const MESSAGE_DEFINITIONS = [
   BackfillDone,
   BackfillError,
   SocialMessagesBackfilled,
+  CrawlFrontier,
   VoiceControlJoin,
   VoiceControlLeave,
   VoiceAudioSegment,

@@ -18,6 +18,7 @@ export const CAPABILITIES = [
   'coordination.leases',
   'ops.read',
   'voice.playback',
+  'web.crawl',
   'provider.gateway.connect',
   'provider.rest.call',
   'provider.voice.connect',

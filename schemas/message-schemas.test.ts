@@ -66,6 +66,11 @@ const VALID: Record<string, unknown> = {
     message: 'x',
     retriable: false,
   },
+  'jobs.web.crawl.frontier': {
+    job_id: 'j',
+    key: 'page:https://example.com/',
+    item: { kind: 'page', url: 'https://example.com/', depth: 0, via: 'seed' },
+  },
   'voice.control.join': { session_id: 's', guild_id: '1', channel_id: '2' },
   'voice.control.leave': { session_id: 's', guild_id: '1' },
   'voice.audio.segment': {

@@ -14,6 +14,7 @@ import { stt } from '../stt/handler.ts';
 import { tts } from '../tts/handler.ts';
 import { voiceCommands } from '../voice-commands/handler.ts';
 import { voiceMixer } from '../voice-mixer/handler.ts';
+import { webCrawler } from '../web-crawler/handler.ts';
 
 export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   messageIndexer,
@@ -29,6 +30,7 @@ export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   stt,
   tts,
   voiceMixer,
+  webCrawler,
   // Changes the settings of any agent in this list (itself included) at runtime: config.patch.
   agentConfigAgent(() => FUNCTION_AGENTS),
 ]);

@@ -15,6 +15,8 @@ export { ReplyMailbox } from '../storage/reply-mailbox.ts';
 export { TenantDocuments } from '../storage/tenant-documents.ts';
 export { TenantLeases } from '../storage/tenant-leases.ts';
 export { VoicePlayback } from '../voice-mixer/voice-playback.ts';
+export { CrawlHost } from '../web-crawler/crawl-host.ts';
+export { CrawlJob } from '../web-crawler/crawl-job.ts';
 
 export default {
   fetch: app.fetch,

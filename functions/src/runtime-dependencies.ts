@@ -18,6 +18,7 @@ import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
 import { tenantStoragePorts } from '../storage/tenant-storage-ports.ts';
 import { DurableObjectPlayback } from '../voice-mixer/durable-object-playback.ts';
+import { DurableObjectCrawl } from '../web-crawler/durable-object-crawl.ts';
 import { tenantEffectPorts } from './tenant-effect-ports.ts';
 
 export interface FunctionsRuntime {
@@ -32,6 +33,8 @@ function tenantPorts(env: FunctionsEnv, tenant: TenantView): EffectPorts {
     leases: new DurableObjectLeases(env.TENANT_LEASES, tenant.provider, tenant.tenant),
     // Each voice session's ordered playback stream (the voice-mixer; docs/voice.md).
     playback: new DurableObjectPlayback(env.VOICE_PLAYBACK, tenant.provider, tenant.tenant),
+    // The web crawl's jobs and hosts (docs/agents/web-crawler.md).
+    crawl: new DurableObjectCrawl(env, tenant.provider, tenant.tenant),
     // Models, blobs, the SSRF-guarded fetch and the attachment egress (see tenant-effect-ports.ts).
     ...tenantEffectPorts(env, tenant),
   };

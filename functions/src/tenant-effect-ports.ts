@@ -87,6 +87,12 @@ function egressFor(e: z.infer<typeof EgressEnvironment>, policy: SsrfPolicy): At
   });
 }
 
+/** The SSRF policy this Worker's env sets: the crawler's fetchers check every URL with it (throws when misconfigured). */
+export function egressPolicy(env: FunctionsEnv): SsrfPolicy {
+  const parsed = EgressEnvironment.parse(env as unknown as Readonly<Record<string, unknown>>);
+  return guardPolicy(parsed);
+}
+
 /** Models, blobs, guarded fetch and the attachment egress for one tenant. */
 export function tenantEffectPorts(
   env: FunctionsEnv,

@@ -37,7 +37,7 @@ import { indexPagePasses } from './page-passes.ts';
 export interface CrawlDeps {
   config: CrawlJobConfig;
   ledger: CrawlLedger;
-  fetcher: PageFetcher;
+  fetcher: Pick<PageFetcher, 'fetch' | 'refusal'>;
   hosts: HostPolicyPort;
   documents: DocumentStore;
   vectors: VectorStore;
@@ -58,7 +58,7 @@ export interface CrawlDeps {
 
 export type StepResult = { kind: 'done'; admitted: FrontierItem[] } | { kind: 'wait'; wait_ms: number };
 
-const SITEMAP_TYPES = [
+const SITEMAP_TYPES: readonly string[] = [
   'application/xml',
   'text/xml',
   'application/gzip',
@@ -69,7 +69,7 @@ const SITEMAP_TYPES = [
 
 /** Admits a URL and, for an origin new to the job, its robots item first. */
 export function admitUrl(
-  deps: CrawlDeps,
+  deps: Pick<CrawlDeps, 'ledger'>,
   raw: string,
   base: string | undefined,
   item: Omit<FrontierItem, 'url'>,
@@ -115,7 +115,10 @@ export async function crawlStep(deps: CrawlDeps, item: FrontierItem, holder: str
   const id = await pageId(item.url);
   // Freshness first: a page crawled within max-age costs the host nothing, not even a slot.
   const existing = item.kind === 'page' ? await deps.documents.get('pages', id) : undefined;
-  const last = crawlOf(existing);
+  // A page this job already wrote belongs to an item that never finished (a crash between the page
+  // write and the report): it is fetched again in full, since its edges may be missing.
+  const earlier = crawlOf(existing);
+  const last = earlier?.job_id === deps.config.job_id ? undefined : earlier;
   if (last && deps.now() - Date.parse(last.fetched_at) < deps.config.max_age_s * 1000) {
     ledger.count('fresh');
     return { kind: 'done', admitted: await storedLinks(deps, item, id) };

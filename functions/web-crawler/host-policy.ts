@@ -4,6 +4,7 @@
  * plain state; the CrawlHosts Durable Object persists that state, the local driver keeps it in memory.
  */
 
+import type { Permit, RobotsReady } from '@promethean/shared/web/crawl-port';
 import {
   acquireHost,
   type GateAnswer,
@@ -21,14 +22,7 @@ import {
 } from '@promethean/shared/web/robots-cache';
 import { isAllowed } from '@promethean/shared/web/robots-txt';
 
-export type Permit =
-  | { kind: 'go'; delay_ms: number }
-  | { kind: 'wait'; wait_ms: number }
-  | { kind: 'disallowed'; detail: string };
-
-export type RobotsReady =
-  | { kind: 'ready'; sitemaps: string[]; delay_ms: number; state: RobotsEntry['state'] }
-  | { kind: 'wait'; wait_ms: number };
+export type { Permit, RobotsReady };
 
 /** What the crawl asks of the host policy (local or the Durable Object's RPC). */
 export interface HostPolicyPort {
@@ -65,7 +59,7 @@ export interface HostRecords {
   set(origin: string, record: HostRecord): void;
 }
 
-const ROBOTS_TYPES = ['text/plain', 'text/html', 'application/octet-stream'];
+const ROBOTS_TYPES: readonly string[] = ['text/plain', 'text/html', 'application/octet-stream'];
 
 export class HostPolicyCore implements HostPolicyPort {
   readonly #records: HostRecords;

@@ -8,6 +8,7 @@ import type {
 } from '@promethean/schemas/voice/voice-messages';
 import type { AttachmentEgress } from '../net/attachment-egress.ts';
 import type { TenantStatusSummary } from '../ops/status-snapshot.ts';
+import type { CrawlPort } from '../web/crawl-port.ts';
 import type { DocumentStore } from './document-store.ts';
 
 /** A tenant's vector collections; adapters name them `<provider>__<tenant>__<collection>`. */
@@ -271,4 +272,6 @@ export interface EffectPorts {
   status?: StatusPort;
   /** The voice sessions' ordered playback streams (`voice.playback` capability). */
   playback?: PlaybackPort;
+  /** The web crawl's frontier, host politeness and fetcher (`web.crawl` capability; docs/agents/web-crawler.md). */
+  crawl?: CrawlPort;
 }

@@ -19,7 +19,8 @@ export type EffectName =
   | 'provider'
   | 'leases'
   | 'status'
-  | 'playback';
+  | 'playback'
+  | 'crawl';
 
 /** Defaults in ms: generous for model calls (speech and long completions), tight for small reads. */
 export const DEFAULT_EFFECT_TIMEOUTS_MS: Readonly<Record<EffectName, number>> = Object.freeze({
@@ -35,6 +36,8 @@ export const DEFAULT_EFFECT_TIMEOUTS_MS: Readonly<Record<EffectName, number>> = 
   leases: 10_000,
   status: 10_000,
   playback: 10_000,
+  // A robots.txt fetch or a page (retries and a 5 MB body included) runs behind the crawl port.
+  crawl: 90_000,
 });
 
 export interface EffectTimeouts {

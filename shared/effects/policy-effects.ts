@@ -8,6 +8,7 @@ import { type Clock, createEnvelope, type EnvelopeOrigin, type IdSource } from '
 import type { Policy } from '../agent/policy.ts';
 import type { BrokerClient } from '../broker/broker-client.ts';
 import type { AttachmentEgress } from '../net/attachment-egress.ts';
+import type { CrawlPort } from '../web/crawl-port.ts';
 import type { DocumentStore } from './document-store.ts';
 import type {
   BlobStore,
@@ -58,6 +59,7 @@ export interface Effects {
   readonly leases: LeasePort;
   readonly status: StatusPort;
   readonly playback: PlaybackPort;
+  readonly crawl: CrawlPort;
 }
 
 export interface EffectsSetup {
@@ -204,6 +206,13 @@ export function createEffects(s: EffectsSetup): Effects {
     leases: guarded('leases', s.ports.leases, 'coordination.leases', ['acquire', 'release'], s),
     status: guarded('status', s.ports.status, 'ops.read', ['tenantStatus'], s),
     playback: guarded('playback', s.ports.playback, 'voice.playback', ['submit'], s),
+    crawl: guarded(
+      'crawl',
+      s.ports.crawl,
+      'web.crawl',
+      ['claim', 'complete', 'touch', 'robots', 'permit', 'release', 'refusal', 'fetch'],
+      s,
+    ),
     http: Object.freeze({
       ...guarded('http', s.ports.fetch ? { fetch: s.ports.fetch } : undefined, 'http.fetch', ['fetch'], s),
       ...guarded('http', s.ports.egress, 'http.fetch', ['fetchAttachment'], s),

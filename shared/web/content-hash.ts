@@ -27,6 +27,11 @@ function fnv1a64(word: string): bigint {
   return hash;
 }
 
+/** FNV-1a 64 as 16 hex digits: a short, stable key for message ids (not a content hash). */
+export function fnv1a(text: string): string {
+  return fnv1a64(text).toString(16).padStart(16, '0');
+}
+
 /**
  * A 64-bit SimHash over word 3-shingles, as 16 hex digits. Pages that differ by a date line or a
  * counter land a few bits apart; unrelated pages land about 32 bits apart.

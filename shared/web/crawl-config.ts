@@ -52,17 +52,5 @@ export const CrawlJobConfig = z
 export type CrawlJobConfig = z.infer<typeof CrawlJobConfig>;
 export type CrawlJobInput = z.input<typeof CrawlJobConfig>;
 
-/** One unit of frontier work. */
-export const FrontierItem = z
-  .object({
-    kind: z.enum(['page', 'sitemap', 'robots']),
-    url: z.string().max(4096),
-    depth: z.number().int().min(0),
-    via: z.enum(['seed', 'link', 'sitemap', 'redirect']),
-    /** Redirect hops behind this item. */
-    hops: z.number().int().min(0).default(0),
-    /** The page that linked here (its id), for the graph. */
-    from: z.string().optional(),
-  })
-  .strict();
-export type FrontierItem = z.infer<typeof FrontierItem>;
+// The frontier item is a bus payload too (jobs.web.crawl.frontier), so its schema lives with the messages.
+export { FrontierItem } from '@promethean/schemas/jobs/web-crawl';

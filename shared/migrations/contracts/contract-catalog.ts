@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { DocumentCollection } from '../../effects/document-store.ts';
 import { StoredDocumentInput } from '../../effects/document-validation.ts';
 import { CHUNKER_VERSIONS } from '../../effects/vector-schema.ts';
+import { EdgeSlotSchemas, PageSlotSchemas } from '../../web/page-graph-slots.ts';
 import type {
   DataContract,
   DocumentCollectionContract,
@@ -174,6 +175,9 @@ export function dataContracts(): Map<string, DataContract> {
     documentContract('attachments', {}, []),
     documentContract('jobs', {}, []),
     documentContract('voice', {}, []),
+    // The web crawler's graph (docs/agents/web-crawler.md): pages keyed by their canonical URL's id, edges by both ends.
+    documentContract('pages', PageSlotSchemas, ['shared/web/page-graph-slots.ts#PageSlotSchemas']),
+    documentContract('edges', EdgeSlotSchemas, ['shared/web/page-graph-slots.ts#EdgeSlotSchemas']),
     MessagesVectorContract,
   ];
   return new Map(contracts.map((c) => [`${c.contract}.contract.json`, c]));

@@ -2,11 +2,16 @@
 import type { z } from 'zod';
 import type { StoredDocument } from '../../effects/document-store.ts';
 import { StoredDocumentInput } from '../../effects/document-validation.ts';
+import { EdgeSlotSchemas, PageSlotSchemas } from '../../web/page-graph-slots.ts';
 import { MessageSlotSchemas } from './contract-catalog.ts';
 import type { ContractDiffEntry, DocumentCollectionContract } from './data-contract.ts';
 
 /** The zod schemas behind each contract's `slot_schemas` (the JSON Schema in the file is their rendering). */
-const SLOT_SCHEMAS: Record<string, Record<string, z.ZodType>> = { 'documents.messages': MessageSlotSchemas };
+const SLOT_SCHEMAS: Record<string, Record<string, z.ZodType>> = {
+  'documents.messages': MessageSlotSchemas,
+  'documents.pages': PageSlotSchemas,
+  'documents.edges': EdgeSlotSchemas,
+};
 
 /** `urn:<provider>:<kind>:<tenant>:<id>` → provider and tenant, or undefined for a malformed urn. */
 function urnScope(urn: string): { provider: string; tenant: string } | undefined {

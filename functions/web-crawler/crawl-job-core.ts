@@ -1,0 +1,279 @@
+/**
+ * A crawl job's state on the platform: its config, its ledger (dedupe by canonical URL, budgets, trap
+ * budgets, counters), its frontier rows and its job-wide QPS bucket. Every frontier item is a row
+ * written before its queue message is sent (an outbox): a message lost to a crash is found by the
+ * sweep and sent again, and a repeated report of a finished item changes nothing, so the queue may
+ * deliver at least once and no page is lost or counted twice. The CrawlJob Durable Object persists
+ * this through its storage; tests keep it in a Map.
+ */
+import { CrawlJobConfig, FrontierItem } from '@promethean/shared/web/crawl-config';
+import {
+  COUNTERS,
+  type Counter,
+  CrawlLedger,
+  type JobState,
+  type LedgerSnapshot,
+} from '@promethean/shared/web/crawl-ledger';
+import type { CompleteAnswer, FrontierClaim, StepReport } from '@promethean/shared/web/crawl-port';
+import { frontierKey } from '@promethean/shared/web/crawl-port';
+import { TokenBucket } from '@promethean/shared/web/host-politeness';
+import { admitUrl } from './crawl-step.ts';
+
+/** A synchronous key-value store (a SQLite-backed Durable Object's `storage.kv`, or a Map). */
+export interface JobStore {
+  get(key: string): unknown;
+  put(key: string, value: unknown): void;
+  list(prefix: string): Iterable<[string, unknown]>;
+}
+
+export interface FrontierRow {
+  item: FrontierItem;
+  status: 'open' | 'done';
+  /** Last time the item was sent, claimed or deferred: the sweep resends only rows quiet for longer. */
+  touched_at: number;
+  /** How many times a message for it was sent (part of the message id, so a resend is a new message). */
+  sends: number;
+}
+
+/** An item to put on the queue. */
+export interface Outgoing {
+  key: string;
+  item: FrontierItem;
+  sends: number;
+}
+
+export interface JobStatus {
+  job_id: string;
+  provider: string;
+  tenant: string;
+  state: JobState;
+  open: number;
+  done: number;
+  counters: Record<Counter, number>;
+  started_at: number;
+  updated_at: number;
+  config: CrawlJobConfig;
+}
+
+type StoredLedger = Omit<LedgerSnapshot, 'seen'>;
+
+const ROW = 'i:';
+
+export class CrawlJobCore {
+  readonly #store: JobStore;
+  readonly #now: () => number;
+  #config: CrawlJobConfig | undefined;
+  #ledger: CrawlLedger | undefined;
+  readonly #rows = new Map<string, FrontierRow>();
+  #bucket: TokenBucket | undefined;
+  #startedAt = 0;
+  #updatedAt = 0;
+
+  constructor(store: JobStore, now: () => number) {
+    this.#store = store;
+    this.#now = now;
+    const config = store.get('config');
+    if (config === undefined) return;
+    this.#config = CrawlJobConfig.parse(config);
+    for (const [k, v] of store.list(ROW)) {
+      const row = v as FrontierRow;
+      this.#rows.set(k.slice(ROW.length), { ...row, item: FrontierItem.parse(row.item) });
+    }
+    const stored = store.get('ledger') as StoredLedger;
+    this.#ledger = new CrawlLedger(this.#config, { ...stored, seen: [...this.#rows.keys()] });
+    this.#startedAt = Number(store.get('started_at') ?? 0);
+    this.#updatedAt = Number(store.get('updated_at') ?? 0);
+  }
+
+  get started(): boolean {
+    return this.#config !== undefined;
+  }
+
+  get state(): JobState | undefined {
+    return this.#ledger?.state;
+  }
+
+  /** Starts the job with its seeds (and their origins' robots items); a second start changes nothing. */
+  start(input: unknown): Outgoing[] {
+    if (this.#config) return [];
+    const config = CrawlJobConfig.parse(input);
+    const ledger = new CrawlLedger(config);
+    this.#config = config;
+    this.#ledger = ledger;
+    this.#startedAt = this.#now();
+    this.#store.put('config', config);
+    this.#store.put('started_at', this.#startedAt);
+    const items = config.seeds.flatMap((s) =>
+      admitUrl({ ledger }, s, undefined, { kind: 'page', depth: 0, via: 'seed', hops: 0 }),
+    );
+    return this.#admitted(items);
+  }
+
+  #admitted(items: FrontierItem[]): Outgoing[] {
+    const now = this.#now();
+    const out: Outgoing[] = [];
+    for (const item of items) {
+      const key = frontierKey(item);
+      const row: FrontierRow = { item, status: 'open', touched_at: now, sends: 1 };
+      this.#rows.set(key, row);
+      this.#store.put(ROW + key, row);
+      out.push({ key, item, sends: 1 });
+    }
+    this.#persistLedger();
+    return out;
+  }
+
+  #persistLedger(): void {
+    if (!this.#ledger) return;
+    const { seen: _seen, ...rest } = this.#ledger.snapshot();
+    this.#updatedAt = this.#now();
+    this.#store.put('ledger', rest);
+    this.#store.put('updated_at', this.#updatedAt);
+  }
+
+  claim(key: string): FrontierClaim {
+    const config = this.#config;
+    const ledger = this.#ledger;
+    if (!config || !ledger) return { kind: 'skip', reason: 'unknown_job' };
+    if (ledger.state === 'cancelled') return { kind: 'skip', reason: 'cancelled' };
+    const row = this.#rows.get(key);
+    if (!row) return { kind: 'skip', reason: 'unknown_item' };
+    if (row.status === 'done') return { kind: 'skip', reason: 'done' };
+    if (ledger.state === 'done') return { kind: 'skip', reason: 'finished' };
+    // A paused job's messages are dropped; its open rows are sent again on resume.
+    if (ledger.state === 'paused') return { kind: 'parked' };
+    this.#touch(key, row);
+    return { kind: 'go', config, state: ledger.state };
+  }
+
+  #touch(key: string, row: FrontierRow): void {
+    const touched = { ...row, touched_at: this.#now() };
+    this.#rows.set(key, touched);
+    this.#store.put(ROW + key, touched);
+  }
+
+  touch(key: string): void {
+    const row = this.#rows.get(key);
+    if (row?.status === 'open') this.#touch(key, row);
+  }
+
+  /** Finishes an item: its counters, then its links admitted once each; the job ends with its last open item. */
+  complete(key: string, report: StepReport): { answer: CompleteAnswer; send: Outgoing[] } {
+    const ledger = this.#ledger;
+    const row = this.#rows.get(key);
+    if (!ledger || !row || row.status === 'done') {
+      return {
+        answer: { admitted: 0, state: ledger?.state ?? 'cancelled', open: this.openCount() },
+        send: [],
+      };
+    }
+    for (const c of COUNTERS) {
+      const by = report.counters[c];
+      // `admitted` is the job's own count (made below); a worker's provisional count is ignored.
+      if (c !== 'admitted' && by !== undefined && by > 0) ledger.count(c, by);
+    }
+    const items =
+      ledger.state === 'cancelled'
+        ? []
+        : report.requests.flatMap((r) => admitUrl({ ledger }, r.raw, r.base, r.item));
+    const done: FrontierRow = { ...row, status: 'done', touched_at: this.#now() };
+    this.#rows.set(key, done);
+    this.#store.put(ROW + key, done);
+    const send = this.#admitted(items);
+    if (this.openCount() === 0 && ledger.state === 'running') {
+      ledger.setState('done');
+      this.#persistLedger();
+    }
+    return { answer: { admitted: send.length, state: ledger.state, open: this.openCount() }, send };
+  }
+
+  openCount(): number {
+    let n = 0;
+    for (const r of this.#rows.values()) if (r.status === 'open') n++;
+    return n;
+  }
+
+  /** The job-wide QPS bucket: 0 (a token taken) or the wait in ms. */
+  take(): number {
+    if (!this.#config) return 1000;
+    this.#bucket ??= new TokenBucket(this.#config.qps, 1, { tokens: 1, updated_at: this.#now() });
+    return this.#bucket.take(this.#now());
+  }
+
+  /** Gives back a token taken for a request its host then refused. */
+  refund(): void {
+    this.#bucket?.refund();
+  }
+
+  pause(): void {
+    this.#ledger?.setState('paused');
+    this.#persistLedger();
+  }
+
+  cancel(): void {
+    this.#ledger?.setState('cancelled');
+    this.#persistLedger();
+  }
+
+  /** Resumes a paused job: every open row is sent again (the paused messages were dropped). */
+  resume(): Outgoing[] {
+    if (this.#ledger?.state !== 'paused') return [];
+    this.#ledger.setState('running');
+    this.#persistLedger();
+    return this.#resend(() => true);
+  }
+
+  /** Open rows quiet for `stale_ms` (a message lost to a crash, or a worker that died): sent again. */
+  sweep(stale_ms: number): Outgoing[] {
+    if (this.#ledger?.state !== 'running') return [];
+    const before = this.#now() - stale_ms;
+    return this.#resend((r) => r.touched_at <= before);
+  }
+
+  #resend(pick: (r: FrontierRow) => boolean): Outgoing[] {
+    const now = this.#now();
+    const out: Outgoing[] = [];
+    for (const [key, row] of this.#rows) {
+      if (row.status !== 'open' || !pick(row)) continue;
+      const next: FrontierRow = { ...row, touched_at: now, sends: row.sends + 1 };
+      this.#rows.set(key, next);
+      this.#store.put(ROW + key, next);
+      out.push({ key, item: row.item, sends: next.sends });
+    }
+    return out;
+  }
+
+  status(): JobStatus | undefined {
+    const config = this.#config;
+    const ledger = this.#ledger;
+    if (!config || !ledger) return undefined;
+    const open = this.openCount();
+    return {
+      job_id: config.job_id,
+      provider: config.provider,
+      tenant: config.tenant,
+      state: ledger.state,
+      open,
+      done: this.#rows.size - open,
+      counters: { ...ledger.counters },
+      started_at: this.#startedAt,
+      updated_at: this.#updatedAt,
+      config,
+    };
+  }
+}
+
+/** A JobStore over a Map (tests, the in-memory platform). */
+export class MemoryJobStore implements JobStore {
+  readonly map = new Map<string, unknown>();
+  get(key: string): unknown {
+    const v = this.map.get(key);
+    return v === undefined ? undefined : structuredClone(v);
+  }
+  put(key: string, value: unknown): void {
+    this.map.set(key, structuredClone(value));
+  }
+  *list(prefix: string): Iterable<[string, unknown]> {
+    for (const [k, v] of this.map) if (k.startsWith(prefix)) yield [k, structuredClone(v)];
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The crawl port on this Worker: the job's CrawlJob object, each origin's CrawlHost object, and the
+ * page fetcher under the env's SSRF policy. The job's QPS token is taken first and given back when
+ * the host refuses, so a request waiting for its host never spends the job's budget.
+ */
+import type { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
+import type { CompleteAnswer, CrawlPort, FrontierClaim, StepReport } from '@promethean/shared/web/crawl-port';
+import type { FetchRequest, FetchResult, PageFetcher } from '@promethean/shared/web/page-fetcher';
+import { workerPageFetcher } from './crawl-fetcher.ts';
+import type { HostPolicySettings, Permit, RobotsReady } from './host-policy.ts';
+
+/** A slot held longer than this is taken back: the holder died. */
+const HOST_LEASE_MS = 60_000;
+
+export function crawlJobName(provider: string, tenant: string, job_id: string): string {
+  return `${provider}/${tenant}/${job_id}`;
+}
+
+export class DurableObjectCrawl implements CrawlPort {
+  readonly #env: FunctionsEnv;
+  readonly #provider: string;
+  readonly #tenant: string;
+  /** Configs learned from claims (a worker claims before it asks for anything else). */
+  readonly #configs = new Map<string, CrawlJobConfig>();
+  readonly #fetchers = new Map<string, PageFetcher>();
+
+  constructor(env: FunctionsEnv, provider: string, tenant: string) {
+    this.#env = env;
+    this.#provider = provider;
+    this.#tenant = tenant;
+  }
+
+  #job(job_id: string) {
+    const ns = this.#env.CRAWL_JOBS;
+    return ns.get(ns.idFromName(crawlJobName(this.#provider, this.#tenant, job_id)));
+  }
+
+  #host(url: string) {
+    const ns = this.#env.CRAWL_HOSTS;
+    return ns.get(ns.idFromName(new URL(url).origin));
+  }
+
+  #config(job_id: string): CrawlJobConfig {
+    const config = this.#configs.get(job_id);
+    if (!config) throw new Error(`crawl job ${job_id}: not claimed in this invocation`);
+    return config;
+  }
+
+  #settings(job_id: string): HostPolicySettings {
+    const c = this.#config(job_id);
+    return { user_agent: c.user_agent, host_qps: c.host_qps, lease_ms: HOST_LEASE_MS };
+  }
+
+  #fetcher(user_agent: string): PageFetcher {
+    let f = this.#fetchers.get(user_agent);
+    if (!f) {
+      f = workerPageFetcher(this.#env, user_agent);
+      this.#fetchers.set(user_agent, f);
+    }
+    return f;
+  }
+
+  async claim(job_id: string, key: string): Promise<FrontierClaim> {
+    const claim = (await this.#job(job_id).claim(key)) as FrontierClaim;
+    if (claim.kind === 'go') this.#configs.set(job_id, claim.config);
+    return claim;
+  }
+
+  async complete(job_id: string, key: string, report: StepReport): Promise<CompleteAnswer> {
+    return (await this.#job(job_id).complete(key, report)) as CompleteAnswer;
+  }
+
+  async touch(job_id: string, key: string): Promise<void> {
+    await this.#job(job_id).touch(key);
+  }
+
+  async robots(job_id: string, origin: string, holder: string): Promise<RobotsReady> {
+    return (await this.#host(origin).robots(origin, holder, this.#settings(job_id))) as RobotsReady;
+  }
+
+  async permit(job_id: string, url: string, holder: string): Promise<Permit> {
+    const job = this.#job(job_id);
+    const wait = await job.take();
+    if (wait > 0) return { kind: 'wait', wait_ms: wait };
+    const permit = (await this.#host(url).permit(url, holder, this.#settings(job_id))) as Permit;
+    if (permit.kind !== 'go') await job.refund();
+    return permit;
+  }
+
+  async release(job_id: string, url: string, holder: string): Promise<void> {
+    await this.#host(url).release(url, holder, this.#settings(job_id));
+  }
+
+  refusal(url: string): Promise<Extract<FetchResult, { kind: 'skipped' }> | undefined> {
+    return this.#fetcher('PrometheanBot').refusal(url);
+  }
+
+  fetch(job_id: string, request: FetchRequest): Promise<FetchResult> {
+    return this.#fetcher(this.#config(job_id).user_agent).fetch(request);
+  }
+}

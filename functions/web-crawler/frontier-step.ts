@@ -1,0 +1,72 @@
+/**
+ * One frontier message on the platform: claim the item from its job, run the crawl step with the
+ * job's politeness and fetcher behind the crawl port, then report the item finished with the links
+ * it found. A crash anywhere before the report leaves the item open for a redelivery or the job's
+ * sweep; every write on the way is an upsert by id, so running it twice stores nothing twice.
+ */
+import type { DocumentStore } from '@promethean/shared/effects/document-store';
+import type { ModelPort, VectorStore } from '@promethean/shared/effects/effect-ports';
+import type { FrontierItem } from '@promethean/shared/web/crawl-config';
+import type { CrawlPort } from '@promethean/shared/web/crawl-port';
+import { CrawlMetrics } from './crawl-metrics.ts';
+import { type CrawlDeps, crawlStep } from './crawl-step.ts';
+import { RecordingLedger } from './recording-ledger.ts';
+
+export interface FrontierPorts {
+  crawl: CrawlPort;
+  documents: DocumentStore;
+  vectors: VectorStore;
+  models: ModelPort;
+}
+
+export type FrontierOutcome =
+  | { kind: 'done'; admitted: number; open: number }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'parked' }
+  | { kind: 'wait'; wait_ms: number };
+
+export interface FrontierMessage {
+  job_id: string;
+  key: string;
+  item: FrontierItem;
+}
+
+export async function frontierStep(
+  msg: FrontierMessage,
+  ports: FrontierPorts,
+  holder: string,
+  now: () => number,
+): Promise<FrontierOutcome> {
+  const { crawl } = ports;
+  const job = msg.job_id;
+  const claim = await crawl.claim(job, msg.key);
+  if (claim.kind === 'skip') return { kind: 'skipped', reason: claim.reason };
+  if (claim.kind === 'parked') return claim;
+  const ledger = new RecordingLedger(claim.config, claim.state);
+  const deps: CrawlDeps = {
+    config: claim.config,
+    ledger,
+    fetcher: {
+      refusal: (url) => crawl.refusal(url),
+      fetch: (request) => crawl.fetch(job, request),
+    },
+    hosts: {
+      robots: (origin, h) => crawl.robots(job, origin, h),
+      // The job's QPS bucket is asked by the port (job token first, refunded when the host says wait).
+      permit: (url, h) => crawl.permit(job, url, h),
+      release: (url, h) => crawl.release(job, url, h),
+    },
+    documents: ports.documents,
+    vectors: ports.vectors,
+    models: ports.models,
+    metrics: new CrawlMetrics(),
+    now,
+  };
+  const result = await crawlStep(deps, msg.item, holder);
+  if (result.kind === 'wait') {
+    await crawl.touch(job, msg.key);
+    return result;
+  }
+  const answer = await crawl.complete(job, msg.key, ledger.report());
+  return { kind: 'done', admitted: answer.admitted, open: answer.open };
+}

@@ -1,0 +1,63 @@
+/**
+ * What a crawl worker asks of the platform (`web.crawl` capability): the job's frontier (claim an
+ * item, report it finished with the links it found), the per-host politeness gate with its robots
+ * cache, and the fetcher. On the Worker these are the CrawlJob and CrawlHost Durable Objects; in
+ * tests, the same cores in memory.
+ */
+import type { CrawlJobConfig, FrontierItem } from './crawl-config.ts';
+import type { Counter, JobState } from './crawl-ledger.ts';
+import type { FetchRequest, FetchResult } from './page-fetcher.ts';
+
+export type Permit =
+  | { kind: 'go'; delay_ms: number }
+  | { kind: 'wait'; wait_ms: number }
+  | { kind: 'disallowed'; detail: string };
+
+export type RobotsReady =
+  | { kind: 'ready'; sitemaps: string[]; delay_ms: number; state: 'parsed' | 'unavailable' | 'unreachable' }
+  | { kind: 'wait'; wait_ms: number };
+
+/** A frontier item's claim: work on it, drop the message (done, cancelled, unknown), or park it (paused). */
+export type FrontierClaim =
+  | { kind: 'go'; config: CrawlJobConfig; state: JobState }
+  | { kind: 'skip'; reason: 'done' | 'unknown_job' | 'unknown_item' | 'cancelled' | 'finished' }
+  | { kind: 'parked' };
+
+/** A link (or sitemap entry) the step found; the job admits it once, by canonical URL. */
+export interface AdmitRequest {
+  raw: string;
+  base: string | undefined;
+  item: Omit<FrontierItem, 'url'>;
+}
+
+/** What one finished item reports: the links it found and its counter increments. */
+export interface StepReport {
+  requests: AdmitRequest[];
+  counters: Partial<Record<Counter, number>>;
+}
+
+export interface CompleteAnswer {
+  /** New frontier items the job admitted (and sent) for this report; 0 for a repeated report. */
+  admitted: number;
+  state: JobState;
+  open: number;
+}
+
+/** Frontier items are keyed `<kind>:<canonical url>` (the ledger's dedupe key). */
+export function frontierKey(item: Pick<FrontierItem, 'kind' | 'url'>): string {
+  return `${item.kind}:${item.url}`;
+}
+
+export interface CrawlPort {
+  claim(job_id: string, key: string): Promise<FrontierClaim>;
+  /** Marks the item done and admits what it found; repeated reports of a done item change nothing. */
+  complete(job_id: string, key: string, report: StepReport): Promise<CompleteAnswer>;
+  /** The item waits in the queue (host or job busy): the job's sweep leaves it alone meanwhile. */
+  touch(job_id: string, key: string): Promise<void>;
+  robots(job_id: string, origin: string, holder: string): Promise<RobotsReady>;
+  /** robots allows `url` and both the job's QPS bucket and the host's gate grant a request now. */
+  permit(job_id: string, url: string, holder: string): Promise<Permit>;
+  release(job_id: string, url: string, holder: string): Promise<void>;
+  refusal(url: string): Promise<Extract<FetchResult, { kind: 'skipped' }> | undefined>;
+  fetch(job_id: string, request: FetchRequest): Promise<FetchResult>;
+}

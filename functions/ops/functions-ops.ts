@@ -40,7 +40,11 @@ export function countedRuntime(env: FunctionsEnv, ops: IsolateOps): FunctionsRun
   const runtime = createFunctionsRuntime(
     counted,
     (ports) => ({ ...countedPorts(ports, ops.recorder), status }),
-    (lookup) => ops.recorder.embedCache(lookup),
+    {
+      embedLookup: (lookup) => ops.recorder.embedCache(lookup),
+      // Agents' own model calls join the gateway's per-model families under transport `agent`.
+      modelAnswer: (_role, answer) => ops.recorder.gateway.agentCall(answer),
+    },
   );
   runtime.broker.subscribe(HEALTH_TOPICS, (e) => ops.recorder.busHealth(e), { name: 'ops-health' });
   runtime.broker.subscribe(MODERATION_TOPICS, (e) => ops.recorder.moderation(e), { name: 'ops-moderation' });

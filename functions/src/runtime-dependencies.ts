@@ -77,15 +77,22 @@ function cachedEmbeddings(
   };
 }
 
+/** What the ops layer hears from a runtime, beside the ports it decorates. */
+export interface RuntimeObservers {
+  /** Every embedding-cache lookup (hits and misses). */
+  embedLookup?: (lookup: EmbeddingCacheLookup) => void;
+  /** Every model answer an agent gets (calls, tokens and finish reasons per model). */
+  modelAnswer?: ContextDependencies['onModelAnswer'];
+}
+
 /**
  * Parsing providers.yml is cheap next to a queue batch, and re-reading it per batch means no stale copy.
- * `decorate` wraps every tenant's ports (the ops layer counts store writes and adds the status port);
- * `onEmbedLookup` hears every embedding-cache lookup (the ops layer counts hits and misses).
+ * `decorate` wraps every tenant's ports (the ops layer counts store writes and adds the status port).
  */
 export function createFunctionsRuntime(
   env: FunctionsEnv,
   decorate?: (ports: EffectPorts) => EffectPorts,
-  onEmbedLookup?: (lookup: EmbeddingCacheLookup) => void,
+  observers: RuntimeObservers = {},
 ): FunctionsRuntime {
   const broker = queueBusFor(
     env,
@@ -98,7 +105,7 @@ export function createFunctionsRuntime(
       env,
       tenant,
       decorate ? decorate(tenantPorts(env, tenant)) : tenantPorts(env, tenant),
-      onEmbedLookup,
+      observers.embedLookup,
     );
   const deps: ContextDependencies = {
     registry: ProviderRegistry.fromYaml(providersYml),
@@ -124,6 +131,7 @@ export function createFunctionsRuntime(
     settings: { build_sha: env.BUILD_SHA },
     ...(env.BUILD_SHA ? { buildSha: env.BUILD_SHA } : {}),
     agentSettings: parseAgentSettings(env.AGENT_SETTINGS),
+    ...(observers.modelAnswer && { onModelAnswer: observers.modelAnswer }),
   };
   return { broker, deps };
 }

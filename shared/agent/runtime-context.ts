@@ -2,9 +2,9 @@
 import type { Envelope } from '@promethean/schemas/envelope';
 import type { AgentManifest } from '@promethean/schemas/manifest';
 import type { BrokerClient } from '../broker/broker-client.ts';
-import type { EffectPorts } from '../effects/effect-ports.ts';
+import type { EffectPorts, ModelAnswer } from '../effects/effect-ports.ts';
 import type { EffectTimeouts } from '../effects/effect-timeouts.ts';
-import { createEffects, type Effects } from '../effects/policy-effects.ts';
+import { createEffects, type Effects, type ModelRole } from '../effects/policy-effects.ts';
 import type { ProviderRegistry, TenantView } from '../platform/provider-registry.ts';
 import type { SecretAccessor, SecretEnvironment } from '../platform/secret-accessor.ts';
 import { PolicyDeniedError } from './agent-errors.ts';
@@ -68,6 +68,8 @@ export interface ContextDependencies {
    * is built; undefined when the tenant never patched anything. A read failure retries the message.
    */
   configOverlay?: (tenant: TenantView, agent: string) => Promise<ConfigOverlay | undefined>;
+  /** Hears every model answer an agent gets (the ops layer counts calls, tokens and finish reasons per model). */
+  onModelAnswer?: (role: ModelRole, answer: ModelAnswer) => void;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -132,7 +134,8 @@ export function createRuntimeContext(
     context: errorContext,
     ...(deps.effectTimeouts !== undefined && { timeouts: deps.effectTimeouts }),
     // Every model call is one telemetry line tagged with the model, so usage can be summed per model.
-    onModelAnswer: (role, answer) =>
+    onModelAnswer: (role, answer) => {
+      deps.onModelAnswer?.(role, answer);
       telemetry.info('model call', {
         model: answer.model,
         model_role: role,
@@ -145,7 +148,8 @@ export function createRuntimeContext(
           }),
         }),
         ...(answer.finish_reason !== undefined && { finish_reason: answer.finish_reason }),
-      }),
+      });
+    },
   });
   const settings = deepFreeze(
     structuredClone({

@@ -17,7 +17,8 @@ const Sketch = z.object({
   max: z.number().nonnegative(),
 });
 
-export const GatewayTransport = z.enum(['ws', 'http']);
+/** `ws` and `http`: the gateway's two doors; `agent`: an agent's own model call through its effects. */
+export const GatewayTransport = z.enum(['ws', 'http', 'agent']);
 export type GatewayTransport = z.infer<typeof GatewayTransport>;
 
 export const GatewayModelDelta = z.object({
@@ -105,6 +106,16 @@ export class GatewayMetrics {
     if (finishReason) m.finish_reasons[finishReason] = (m.finish_reasons[finishReason] ?? 0) + 1;
     m.prompt_tokens += usage?.prompt_tokens ?? 0;
     m.completion_tokens += usage?.completion_tokens ?? 0;
+  }
+
+  /** One model call an agent made through its effects: a request that completed with what the server reported. */
+  agentCall(answer: {
+    model: string;
+    finish_reason?: string | undefined;
+    usage?: { prompt_tokens: number; completion_tokens?: number } | undefined;
+  }): void {
+    this.request(answer.model, 'agent');
+    this.completed(answer.model, 'agent', answer.finish_reason, answer.usage);
   }
 
   error(model: string, transport: GatewayTransport): void {

@@ -98,7 +98,7 @@ export interface MinutePoint {
 export interface LlmGatewayStats {
   models: Array<{
     model: string;
-    transport: 'ws' | 'http';
+    transport: 'ws' | 'http' | 'agent';
     requests: number;
     completed: number;
     errors: number;

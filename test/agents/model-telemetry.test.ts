@@ -6,6 +6,7 @@ import { doubleRuntime, mentionEnvelope } from '@promethean/functions/cephalon/c
 import { cephalon } from '@promethean/functions/cephalon/handler';
 import { Envelope } from '@promethean/schemas/envelope';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
+import { GatewayMetrics } from '@promethean/shared/ops/gateway-metrics';
 import { type ModelDouble, startModelDouble } from '@promethean/test/model-double/model-double';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -46,6 +47,25 @@ describe('model telemetry', () => {
       finish_reason: 'stop',
       completion_tokens: 5,
     });
+  });
+
+  it('counts each model call per model under transport agent, for the ledger and /metrics', async () => {
+    double.setChatReply(() => ({ content: 'cut short', finish: 'length' }));
+    const rt = doubleRuntime(double);
+    const metrics = new GatewayMetrics();
+    const deps = {
+      ...rt.deps,
+      onModelAnswer: (_role: string, answer: Parameters<GatewayMetrics['agentCall']>[0]) =>
+        metrics.agentCall(answer),
+    };
+    await invokeAgent(cephalon, mentionEnvelope('4003', '<@100> count me'), deps);
+    const models = metrics.take().models;
+    expect(models.every((m) => m.transport === 'agent' && m.requests === m.completed)).toBe(true);
+    const llm = models.find((m) => m.finish_reasons.length !== undefined);
+    expect(llm).toMatchObject({ requests: 1, finish_reasons: { length: 1 } });
+    expect(llm?.completion_tokens).toBeGreaterThan(0);
+    expect(llm?.prompt_tokens).toBeGreaterThan(0);
+    expect(models.reduce((n, m) => n + m.requests, 0)).toBe(2); // the question's embedding and the answer
   });
 
   it('reports a reply cut at max_tokens as finish_reason length', async () => {

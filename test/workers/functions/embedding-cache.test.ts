@@ -21,9 +21,9 @@ providers:
 `);
 
 function portsFor(tenant: string, lookups: Array<{ hits: number; misses: number }>, vars = {}) {
-  const { deps } = createFunctionsRuntime({ ...env, ...vars } as FunctionsEnv, undefined, (l) =>
-    lookups.push(l),
-  );
+  const { deps } = createFunctionsRuntime({ ...env, ...vars } as FunctionsEnv, undefined, {
+    embedLookup: (l) => lookups.push(l),
+  });
   const ports = deps.ports;
   if (typeof ports !== 'function') throw new Error('expected tenant-scoped ports');
   return ports(registry.tenant('echo', tenant));

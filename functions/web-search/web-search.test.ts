@@ -1,17 +1,11 @@
-import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
-import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
-import { type CrawlRecord, edgeDocument, pageDocument, pageId } from '@promethean/shared/web/page-graph';
 import type { MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OfflineModelPort } from '../models/offline-model-port.ts';
+import { memoryWebPages } from '../../test/api/memory-web-pages.ts';
 import { webRoutes } from '../src/routes/web-routes.ts';
-import { vectorMetadata } from '../web-crawler/page-passes.ts';
+import type { WebSearchPorts } from './web-search.ts';
 
 const scope = { provider: 'web', tenant: 'club' };
-const documents = new MemoryDocumentStore();
-const vectors = new MemoryVectorStore('web', 'club');
-const models = new OfflineModelPort();
 
 const PAGES = [
   {
@@ -34,57 +28,8 @@ const PAGES = [
   },
 ];
 
-async function store(p: (typeof PAGES)[number]): Promise<string> {
-  const id = await pageId(p.url);
-  const host = new URL(p.url).host;
-  const record: CrawlRecord = {
-    url: p.url,
-    status: 200,
-    media_type: 'text/html',
-    charset: 'utf-8',
-    bytes: 100,
-    fetched_at: '2026-12-01T00:00:00.000Z',
-    elapsed_ms: 3,
-    content_sha256: id,
-    simhash: '0000000000000000',
-    lead: id.slice(0, 16),
-    title: p.title,
-    text: p.summary,
-    out_links: 0,
-    noindex: false,
-    job_id: 'j',
-  };
-  const doc = pageDocument(scope, id, host, record);
-  doc.slots.summary = {
-    version: record.fetched_at,
-    value: { text: p.summary, tokens: 10, model: 'offline-llm', offline: true, prompt: 'p' },
-  };
-  doc.slots.tags = {
-    version: record.fetched_at,
-    value: { tags: p.tags, model: 'offline-llm', offline: true, prompt: 't' },
-  };
-  await documents.upsertMany('pages', [doc]);
-  const {
-    vectors: [embedding],
-    model,
-    dimension,
-  } = await models.embed([p.summary]);
-  await vectors.upsert(
-    'web_summaries',
-    [
-      {
-        id,
-        embedding: embedding as number[],
-        document: p.summary,
-        metadata: vectorMetadata(record, host, p.tags),
-      },
-    ],
-    { model, dimension },
-  );
-  return id;
-}
-
-const ids: string[] = [];
+let ids: string[] = [];
+let ports: WebSearchPorts;
 const auth: MiddlewareHandler = async (c, next) => {
   if (c.req.header('authorization') !== 'Bearer admin')
     throw new HTTPException(401, { message: 'admin only' });
@@ -93,28 +38,13 @@ const auth: MiddlewareHandler = async (c, next) => {
 const app = webRoutes(auth, (_c, s) => {
   if (s.provider !== 'web' || s.tenant !== 'club')
     throw new HTTPException(404, { message: 'no such tenant' });
-  return { documents, vectors, models };
+  return ports;
 });
 const get = (path: string, token = 'admin') =>
   app.request(path, { headers: { authorization: `Bearer ${token}` } });
 
 beforeAll(async () => {
-  for (const p of PAGES) ids.push(await store(p));
-  await documents.upsertMany('edges', [
-    edgeDocument(
-      scope,
-      ids[2] as string,
-      ids[0] as string,
-      {
-        from_url: PAGES[2]?.url ?? '',
-        to_url: PAGES[0]?.url ?? '',
-        anchor: 'mallards',
-        nofollow: false,
-        kind: 'link',
-      },
-      '2026-12-01T00:00:00.000Z',
-    ),
-  ]);
+  ({ ports, ids } = await memoryWebPages(scope, PAGES, [{ from: 2, to: 0, anchor: 'mallards' }]));
 });
 
 describe('/v1/web', () => {

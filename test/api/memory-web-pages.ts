@@ -17,10 +17,22 @@ export interface SeedPage {
   tags: string[];
 }
 
-/** Stores `pages` and one link from each page to the next; answers the ports and the page ids in order. */
+/** A link between two of the seeded pages, by their index. */
+export interface SeedLink {
+  from: number;
+  to: number;
+  anchor: string;
+}
+
+/** One link from each page to the next, anchored by the next page's title. */
+const chain = (pages: readonly SeedPage[]): SeedLink[] =>
+  pages.slice(1).map((p, i) => ({ from: i, to: i + 1, anchor: p.title }));
+
+/** Stores `pages` and `links` (by default a chain); answers the ports and the page ids in order. */
 export async function memoryWebPages(
   scope: { provider: string; tenant: string },
   pages: readonly SeedPage[],
+  links: readonly SeedLink[] = chain(pages),
 ): Promise<{ ports: WebSearchPorts; ids: string[] }> {
   const documents = new MemoryDocumentStore();
   const vectors = new MemoryVectorStore(scope.provider, scope.tenant);
@@ -75,16 +87,16 @@ export async function memoryWebPages(
     );
     ids.push(id);
   }
-  for (let i = 0; i + 1 < pages.length; i++)
+  for (const link of links)
     await documents.upsertMany('edges', [
       edgeDocument(
         scope,
-        ids[i] as string,
-        ids[i + 1] as string,
+        ids[link.from] as string,
+        ids[link.to] as string,
         {
-          from_url: pages[i]?.url ?? '',
-          to_url: pages[i + 1]?.url ?? '',
-          anchor: pages[i + 1]?.title ?? '',
+          from_url: pages[link.from]?.url ?? '',
+          to_url: pages[link.to]?.url ?? '',
+          anchor: link.anchor,
           nofollow: false,
           kind: 'link',
         },

@@ -176,6 +176,8 @@ describe('${name} golden fixtures', () => {
             ephemeral: false,
           },
           corr: 'corr-1001',
+          trace: 'in-1001',
+          parent: 'in-1001',
         },
       ],
       policy: [

@@ -19,8 +19,12 @@ export class ThrottledFlush {
   #last = Number.NEGATIVE_INFINITY;
   #running: Promise<unknown> | undefined;
 
+  /**
+   * `ops` is asked for at the first flush, not here: a module-scope instance must not build the isolate's
+   * ops (a random isolate id) in global scope, which workerd refuses at startup.
+   */
   constructor(
-    private readonly ops: IsolateOps,
+    private readonly ops: () => IsolateOps,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -29,7 +33,7 @@ export class ThrottledFlush {
     const now = this.now();
     if (this.#running || now - this.#last < FLUSH_EVERY_MS) return undefined;
     this.#last = now;
-    this.#running = this.ops.flush(ledger).finally(() => {
+    this.#running = this.ops().flush(ledger).finally(() => {
       this.#running = undefined;
     });
     return this.#running;

@@ -24,7 +24,7 @@ export class LlmGateway extends DurableObject<FunctionsEnv> {
   readonly #connections = new Map<WebSocket, Promise<GatewayConnection>>();
   /** This object's gateway counters, flushed to the ops ledger as their own source. */
   readonly #ops = new IsolateOps({ worker: 'llm-gateway', agents: [] });
-  readonly #flush = new ThrottledFlush(this.#ops);
+  readonly #flush = new ThrottledFlush(() => this.#ops);
   /** The connections already built, for the in-flight gauge. */
   readonly #live = new Map<WebSocket, GatewayConnection>();
 

@@ -67,7 +67,7 @@ app.route('/admin/api-keys', apiKeyAdmin);
 app.route('/admin', adminOps);
 app.route('/status', statusPageRoutes);
 // The bridge's counters reach the ledger from HTTP-only isolates too: a throttled flush after each request.
-const bridgeFlush = new ThrottledFlush(functionsOps());
+const bridgeFlush = new ThrottledFlush(functionsOps);
 app.use('/v1/chat/*', bridgeTelemetry);
 app.use('/v1/embeddings', bridgeTelemetry);
 async function bridgeTelemetry(c: Context<{ Bindings: FunctionsEnv }>, next: Next): Promise<void> {

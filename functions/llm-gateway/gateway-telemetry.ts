@@ -33,9 +33,11 @@ export class ThrottledFlush {
     const now = this.now();
     if (this.#running || now - this.#last < FLUSH_EVERY_MS) return undefined;
     this.#last = now;
-    this.#running = this.ops().flush(ledger).finally(() => {
-      this.#running = undefined;
-    });
+    this.#running = this.ops()
+      .flush(ledger)
+      .finally(() => {
+        this.#running = undefined;
+      });
     return this.#running;
   }
 }

@@ -1,29 +1,17 @@
-/**
- * `npm run chat -- --tenant <provider>/<tenant> [--persona pythagoras] [--url http://127.0.0.1:8787]`: a
- * terminal chat over the LLM gateway's WebSocket. It streams tokens and shows each tool call and result.
- * The key: PROMETHEAN_API_KEY, else one created for the tenant with ADMIN_TOKEN (environment or .dev.vars).
- */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { ChatSession } from './chat/chat-session.ts';
+import { localAdminToken } from './dev/local-admin-token.ts';
 
 const USAGE =
   'usage: npm run chat -- --tenant <provider>/<tenant> [--persona pythagoras] [--url http://127.0.0.1:8787]';
 const root = join(import.meta.dirname, '..');
 
-function adminToken(): string | undefined {
-  if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN;
-  const devVars = join(root, '.dev.vars');
-  if (!existsSync(devVars)) return undefined;
-  return /^\s*ADMIN_TOKEN\s*=\s*"?([^"\s]+)"?/m.exec(readFileSync(devVars, 'utf8'))?.[1];
-}
-
 async function apiKey(url: string, provider: string, tenant: string): Promise<string> {
   if (process.env.PROMETHEAN_API_KEY) return process.env.PROMETHEAN_API_KEY;
-  const admin = adminToken();
+  const admin = localAdminToken(root);
   if (!admin) throw new Error('set PROMETHEAN_API_KEY (a /v1 key), or ADMIN_TOKEN so one can be created');
   const res = await fetch(`${url}/admin/api-keys`, {
     method: 'POST',

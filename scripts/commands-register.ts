@@ -1,14 +1,7 @@
-/**
- * `npm run commands:register -- --tenant <name> [--provider discord] [--url <functions Worker>] [--dry-run]`:
- * registers the tenant's slash commands with an idempotent bulk overwrite, done by the access layer
- * with the tenant's own token (through the functions Worker's admin route), and prints what changed.
- * ADMIN_TOKEN comes from the environment, else `.dev.vars`, else the dev stack's generated one.
- */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CommandSyncFailure, CommandSyncReport } from '../shared/platform/interaction-intake.ts';
-import { readDevKeys } from './dev/dev-keys.ts';
+import { localAdminToken, NO_ADMIN_TOKEN } from './dev/local-admin-token.ts';
 
 const root = join(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -26,21 +19,8 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-/** ADMIN_TOKEN from the environment, the functions Worker's .dev.vars, or the dev stack's keys. */
 function adminToken(): string {
-  if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN;
-  const devVars = join(root, '.dev.vars');
-  const line = existsSync(devVars)
-    ? /^\s*ADMIN_TOKEN\s*=\s*"?([^"\s]+)"?/m.exec(readFileSync(devVars, 'utf8'))
-    : null;
-  if (line?.[1]) return line[1];
-  try {
-    return readDevKeys(values['state-dir']!).admin_token;
-  } catch {
-    return fail(
-      'no ADMIN_TOKEN: set it in the environment or .dev.vars, or start the dev stack (npm run dev) first',
-    );
-  }
+  return localAdminToken(root, values['state-dir']!) ?? fail(NO_ADMIN_TOKEN);
 }
 
 if (!values.tenant)

@@ -1,31 +1,14 @@
-/**
- * `npm run dlq -- list|show|replay|purge --tenant <provider>/<tenant> [--id …] [--url …]`: inspect,
- * replay and purge a tenant's dead letters through the functions Worker's admin routes.
- * ADMIN_TOKEN comes from the environment, else `.dev.vars`, else the dev stack's generated one.
- */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readDevKeys } from './dev/dev-keys.ts';
+import { localAdminToken, NO_ADMIN_TOKEN } from './dev/local-admin-token.ts';
 import { DLQ_USAGE, DlqRequestError, DlqUsageError, parseDlqArgs, runDlq } from './dlq/dlq-client.ts';
 
 const root = join(import.meta.dirname, '..');
 
-/** ADMIN_TOKEN from the environment, the functions Worker's .dev.vars, or the dev stack's keys. */
 function adminToken(stateDir: string): string {
-  if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN;
-  const devVars = join(root, '.dev.vars');
-  const line = existsSync(devVars)
-    ? /^\s*ADMIN_TOKEN\s*=\s*"?([^"\s]+)"?/m.exec(readFileSync(devVars, 'utf8'))
-    : null;
-  if (line?.[1]) return line[1];
-  try {
-    return readDevKeys(stateDir).admin_token;
-  } catch {
-    throw new DlqRequestError(
-      'no ADMIN_TOKEN: set it in the environment or in .dev.vars, or start the dev stack (npm run dev) first',
-    );
-  }
+  const token = localAdminToken(root, stateDir);
+  if (token === undefined) throw new DlqRequestError(NO_ADMIN_TOKEN);
+  return token;
 }
 
 async function main(): Promise<number> {

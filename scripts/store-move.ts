@@ -1,24 +1,14 @@
-/**
- * `npm run store-move -- <command> --tenant <provider>/<tenant>`: a tenant's store move (embedded SQLite ↔
- * MongoDB) through the functions Worker's admin routes; `watch` steps it with a progress line.
- * ADMIN_TOKEN comes from the environment, else `.dev.vars`, else the dev stack's generated one.
- */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readDevKeys } from './dev/dev-keys.ts';
+import { localAdminToken, NO_ADMIN_TOKEN } from './dev/local-admin-token.ts';
 import { STORE_MOVE_USAGE, StoreMoveClient } from './store-move/store-move-client.ts';
 
 const root = join(import.meta.dirname, '..');
 
 function adminToken(stateDir: string): string {
-  if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN;
-  const devVars = join(root, '.dev.vars');
-  const line = existsSync(devVars)
-    ? /^\s*ADMIN_TOKEN\s*=\s*"?([^"\s]+)"?/m.exec(readFileSync(devVars, 'utf8'))
-    : null;
-  if (line?.[1]) return line[1];
-  return readDevKeys(stateDir).admin_token;
+  const token = localAdminToken(root, stateDir);
+  if (token === undefined) throw new Error(NO_ADMIN_TOKEN);
+  return token;
 }
 
 async function main(): Promise<number> {

@@ -1,12 +1,4 @@
-/**
- * The platform side of `npm run crawl`: starts a job through the functions Worker's admin routes
- * (POST /admin/crawl/<p>/<t>), then follows it (GET …/<job>) until it is done or cancelled, printing
- * progress. Ctrl-C pauses nothing: the job runs on the platform; `--cancel <job>` and `--pause <job>`
- * (and `--resume <job>`) act on a running job.
- */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { readDevKeys } from '../dev/dev-keys.ts';
+import { localAdminToken, NO_ADMIN_TOKEN } from '../dev/local-admin-token.ts';
 
 export interface PlatformJobStatus {
   job_id: string;
@@ -22,21 +14,11 @@ export class PlatformCrawlError extends Error {
   override readonly name = 'PlatformCrawlError';
 }
 
-/** ADMIN_TOKEN from the environment, the functions Worker's .dev.vars, or the dev stack's keys. */
+/** ADMIN_TOKEN for the platform crawl routes (scripts/dev/local-admin-token.ts). */
 export function adminToken(root: string, stateDir: string): string {
-  if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN;
-  const devVars = join(root, '.dev.vars');
-  const line = existsSync(devVars)
-    ? /^\s*ADMIN_TOKEN\s*=\s*"?([^"\s]+)"?/m.exec(readFileSync(devVars, 'utf8'))
-    : null;
-  if (line?.[1]) return line[1];
-  try {
-    return readDevKeys(stateDir).admin_token;
-  } catch {
-    throw new PlatformCrawlError(
-      'no ADMIN_TOKEN: set it in the environment or in .dev.vars, or start the dev stack (npm run dev) first',
-    );
-  }
+  const token = localAdminToken(root, stateDir);
+  if (token === undefined) throw new PlatformCrawlError(NO_ADMIN_TOKEN);
+  return token;
 }
 
 /** Whether the functions Worker answers at `url` (the dev stack or a deployment). */

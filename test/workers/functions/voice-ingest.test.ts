@@ -6,7 +6,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { segmentBlobKey } from '@promethean/schemas/voice/voice-segment-ingest';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tenantStoragePorts } from '../../../functions/storage/tenant-storage-ports.ts';
 import { signPlaybackUrl } from '../../../functions/voice-mixer/playback-url.ts';
 import providersYml from '../../../providers.yml';
@@ -17,6 +17,32 @@ const auth = { authorization: `Bearer ${SECRET}` };
 const PLAYBACK_SECRET = 'voice-playback-test-secret-0123456789';
 
 let n = 0;
+/** Sessions whose segment was accepted: each starts a chain of voice-queue hops that outlives its request. */
+const accepted = new Set<string>();
+
+/**
+ * Waits until every accepted segment's reply has played out in its session's VoicePlayback object. A queue
+ * delivery that lands after this file ended reaches a runner vitest has already closed
+ * ("Closing rpc while "resolve" was pending"), so the file ends only when its queues are quiet.
+ */
+afterAll(async () => {
+  const namespace = env.VOICE_PLAYBACK;
+  await vi.waitFor(
+    async () => {
+      for (const session of accepted) {
+        const state = await namespace.get(namespace.idFromName(`discord:duck:${session}`)).state();
+        expect({ session, replies: Object.keys(state.replies), outbox: state.outbox.length }).toEqual({
+          session,
+          replies: [],
+          outbox: 0,
+        });
+        expect(state.finished.length, `session ${session} played no reply`).toBeGreaterThan(0);
+      }
+    },
+    { timeout: 30_000, interval: 100 },
+  );
+});
+
 function segment(overrides: { ts_end?: number; id?: string; tenant?: string } = {}) {
   const session_id = `vs-ingest-${++n}`;
   const p = {
@@ -50,15 +76,18 @@ function pcm(bytes = 400 * 48 * 2): Uint8Array {
   return out;
 }
 
-function post(envelope: unknown, body: Uint8Array, headers: Record<string, string> = auth) {
+async function post(envelope: unknown, body: Uint8Array, headers: Record<string, string> = auth) {
   const form = new FormData();
   form.set('envelope', JSON.stringify(envelope));
   form.set('pcm', new Blob([body], { type: 'application/octet-stream' }), 'segment.pcm');
-  return exports.default.fetch('http://functions.test/voice/segments', {
+  const res = await exports.default.fetch('http://functions.test/voice/segments', {
     method: 'POST',
     headers,
     body: form,
   });
+  const e = envelope as { tenant?: string; payload?: { session_id?: string } };
+  if (res.status === 200 && e.tenant === 'duck' && e.payload?.session_id) accepted.add(e.payload.session_id);
+  return res;
 }
 
 describe('POST /voice/segments', () => {

@@ -1,4 +1,6 @@
 /** Wires the interaction intake to the access Worker's bindings, read fresh for every request. */
+
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { busFor } from '@promethean/shared/broker/bus-for';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
@@ -15,12 +17,8 @@ export function numberSetting(value: unknown, fallback: number): number {
 }
 
 /** One JSON line per event, like the agents' telemetry; never given the interaction token. */
-export const intakeLog: IntakeLog = (level, msg, fields) => {
-  const line = JSON.stringify({ level, msg, agent: 'interactions-webhook', ...fields });
-  if (level === 'error') console.error(line);
-  else if (level === 'warn') console.warn(line);
-  else console.log(line);
-};
+export const intakeLog: IntakeLog = (level, msg, fields) =>
+  componentTelemetry('interactions-webhook').log(level, msg, fields);
 
 /** The intake's dependencies for one request. */
 export function intakeDeps(env: AccessEnv, ctx: ExecutionContext): IntakeDeps {

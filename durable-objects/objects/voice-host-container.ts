@@ -8,7 +8,10 @@
  * Locally (`npm run dev`, tests) no container runs: the host is a Node process and this class is unused.
  */
 import { Container } from '@cloudflare/containers';
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { voiceHostSecret } from '../voice/host-secret.ts';
+
+const log = componentTelemetry('voice-host-container');
 
 /** The control API port inside the image (voice-host/Dockerfile: CONTROL_PORT). */
 export const VOICE_HOST_PORT = 8790;
@@ -80,11 +83,11 @@ export class VoiceHostContainer extends Container<AccessEnv> {
 
   override onStop(params: { exitCode: number; reason: string }): void {
     // The host's exit codes (voice-host/README.md) say why; the link reconnects a restarted host.
-    console.log(JSON.stringify({ level: 'info', msg: 'voice host container stopped', ...params }));
+    log.info('voice host container stopped', { ...params });
   }
 
   override onError(error: unknown): unknown {
-    console.log(JSON.stringify({ level: 'error', msg: 'voice host container error', error: String(error) }));
+    log.error('voice host container error', { error: String(error) });
     throw error;
   }
 }

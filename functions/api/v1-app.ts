@@ -4,6 +4,7 @@
  * platform only through a `V1Backend`, so the same app runs in workerd and in Node tests.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { CatalogCache, type HashedCatalog } from '@promethean/shared/openapi-tools/catalog-cache';
 import { ToolClient } from '@promethean/shared/openapi-tools/tool-client';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
@@ -247,9 +248,7 @@ export function createV1App(
       return errorResponse(c, new V1Error('rate_limited', err.message, retryAfterOf(err)));
     if (err instanceof HTTPException && err.status < 500)
       return errorResponse(c, new V1Error('invalid_request', err.message));
-    console.error(
-      JSON.stringify({ level: 'error', msg: 'v1 request failed', path: c.req.path, error: String(err) }),
-    );
+    componentTelemetry('v1-api').error('v1 request failed', { path: c.req.path, error: String(err) });
     return errorResponse(
       c,
       new V1Error('internal', 'the request failed; quote the request id to an operator'),

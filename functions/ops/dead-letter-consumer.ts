@@ -3,6 +3,8 @@
  * tenant per batch), and reports each archive's new depth. A group whose archive fails is spilled to R2
  * (dead-letter-spill.ts) and acked; only if the spill fails too is it retried. Nothing is acked unstored.
  */
+
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import type { DeadLetter } from '@promethean/shared/broker/queue-body';
 import {
   type LetterScope,
@@ -54,14 +56,9 @@ export async function consumeDeadLetters(
       const archiveError = (e as Error).message;
       try {
         await spillLetters(env.BLOBS, group.scope, group.letters);
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            msg: 'dead-letter archive unavailable; letters spilled to R2 (refiled by the cron tick)',
-            archive: scopeKey(group.scope),
-            letters: group.letters.length,
-            error: archiveError,
-          }),
+        componentTelemetry('dead-letter-consumer', group.scope).error(
+          'dead-letter archive unavailable; letters spilled to R2 (refiled by the cron tick)',
+          { archive: scopeKey(group.scope), letters: group.letters.length, error: archiveError },
         );
         for (const m of group.messages) {
           m.ack();
@@ -69,15 +66,14 @@ export async function consumeDeadLetters(
         }
         continue;
       } catch (spill) {
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            msg: 'could not store or spill dead letters; retrying',
+        componentTelemetry('dead-letter-consumer', group.scope).error(
+          'could not store or spill dead letters; retrying',
+          {
             archive: scopeKey(group.scope),
             letters: group.letters.length,
             error: archiveError,
             spill_error: (spill as Error).message,
-          }),
+          },
         );
       }
       for (const m of group.messages) {

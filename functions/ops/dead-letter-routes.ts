@@ -4,6 +4,7 @@
  * by filter or all. Every change reports the archive's new depth to the ops ledger.
  */
 import { SegmentName } from '@promethean/schemas/identifiers';
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { LetterFilter, type LetterScope, PurgeRequest } from '@promethean/shared/ops/dead-letter-records';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -31,7 +32,7 @@ async function reportDepth(env: FunctionsEnv, s: LetterScope, depth: number): Pr
   await opsLedger(env)
     .setDeadLetterDepth(s.provider, s.tenant, depth)
     .catch((e: unknown) =>
-      console.error(JSON.stringify({ level: 'warn', msg: 'depth not reported', error: String(e) })),
+      componentTelemetry('dead-letter-routes', s).warn('depth not reported', { error: String(e) }),
     );
 }
 

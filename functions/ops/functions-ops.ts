@@ -3,6 +3,8 @@
  * Durable Objects and stores are counted and whose agents get the status port, and what happens after
  * each batch and on each cron tick (health events when due, one flush to the ops ledger).
  */
+
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { QUEUE_NAMES } from '@promethean/shared/broker/bus-routes';
 import type { StatusPort } from '@promethean/shared/effects/effect-ports';
 import { type IsolateOps, isolateOps } from '@promethean/shared/ops/isolate-ops';
@@ -15,6 +17,8 @@ import { createFunctionsRuntime, type FunctionsRuntime } from '../src/runtime-de
 import { refileSpilledLetters } from './dead-letter-spill.ts';
 import { ledgerPort } from './ops-bindings.ts';
 import { gatherStatus } from './status-source.ts';
+
+const log = componentTelemetry('functions-cron');
 
 /** Health events about agents, wherever they come from, feed the ledger through this subscription. */
 const HEALTH_TOPICS = 'promethean.p.*.t.*.ops.health';
@@ -80,21 +84,9 @@ async function refileSpilled(env: FunctionsEnv): Promise<void> {
   try {
     const report = await refileSpilledLetters(env);
     if (report.refiled > 0 || report.failures > 0) {
-      console.error(
-        JSON.stringify({
-          level: report.failures > 0 ? 'error' : 'warn',
-          msg: 'spilled dead letters refiled',
-          ...report,
-        }),
-      );
+      log.log(report.failures > 0 ? 'error' : 'warn', 'spilled dead letters refiled', { ...report });
     }
   } catch (e) {
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg: 'refiling spilled dead letters failed',
-        error: (e as Error).message,
-      }),
-    );
+    log.error('refiling spilled dead letters failed', { error: (e as Error).message });
   }
 }

@@ -2,7 +2,7 @@
 import { parseAgentSettings } from '@promethean/shared/agent/agent-settings-override';
 import { randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import type { ContextDependencies } from '@promethean/shared/agent/runtime-context';
-import { consoleSink, logLevelFor } from '@promethean/shared/agent/telemetry';
+import { componentTelemetry, consoleSink, logLevelFor } from '@promethean/shared/agent/telemetry';
 import { overlayFor, readTenantConfig } from '@promethean/shared/agent/tenant-config';
 import { queueBusFor } from '@promethean/shared/broker/bus-for';
 import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
@@ -64,14 +64,11 @@ function cachedEmbeddings(
       tenant: tenant.tenant,
       ...(onLookup && { onLookup }),
       onStoreError: (e) =>
-        console.warn(
-          JSON.stringify({
-            level: 'warn',
-            msg: 'embedding cache store failed; embedding without it',
-            provider: tenant.provider,
-            tenant: tenant.tenant,
+        componentTelemetry('embedding-cache', tenant).warn(
+          'embedding cache store failed; embedding without it',
+          {
             error: String(e),
-          }),
+          },
         ),
     }),
   };

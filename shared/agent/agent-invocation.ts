@@ -7,8 +7,10 @@ import { bounded } from '../effects/effect-timeouts.ts';
 import { UnknownProviderError, UnknownTenantError } from '../platform/registry-errors.ts';
 import type { Agent } from './agent-definition.ts';
 import {
+  EffectTimeoutError,
   InvalidMessageError,
   NonRetriableError,
+  OverloadedError,
   PolicyDeniedError,
   RetryAfterError,
 } from './agent-errors.ts';
@@ -31,9 +33,9 @@ function classify(error: unknown): { retriable: boolean; code: ErrorCode; delayM
   if (error instanceof NonRetriableError) return { retriable: false, code: 'handler_failed' };
   if (error instanceof RetryAfterError) {
     const code: ErrorCode =
-      error.name === 'OverloadedError'
+      error instanceof OverloadedError
         ? 'overloaded'
-        : error.name === 'EffectTimeoutError'
+        : error instanceof EffectTimeoutError
           ? 'timeout'
           : 'handler_failed';
     return { retriable: true, code, delayMs: error.retryAfterMs };

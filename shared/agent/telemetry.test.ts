@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consoleSink, logLevelFor } from './telemetry.ts';
+import { componentTelemetry, consoleSink, logLevelFor, RecordingSink } from './telemetry.ts';
 
 describe('log levels', () => {
   it('uses LOG_LEVEL when it names a level, else info in development and warn elsewhere', () => {
@@ -21,5 +21,41 @@ describe('log levels', () => {
     } finally {
       console.log = original;
     }
+  });
+});
+
+describe('component telemetry', () => {
+  it('tags a component line like an agent line, with - where no provider or tenant applies', () => {
+    const sink = new RecordingSink();
+    componentTelemetry('queue-broker', {}, sink).error('local subscriber failed', { subscriber: 's' });
+    componentTelemetry('dead-letters', { provider: 'discord', tenant: 'duck', corr: 'c1' }, sink).warn(
+      'late',
+    );
+    expect(sink.records).toEqual([
+      {
+        subscriber: 's',
+        runtime_id: 'queue-broker',
+        agent: 'queue-broker',
+        provider: '-',
+        tenant: '-',
+        level: 'error',
+        msg: 'local subscriber failed',
+      },
+      {
+        runtime_id: 'dead-letters',
+        agent: 'dead-letters',
+        provider: 'discord',
+        tenant: 'duck',
+        corr: 'c1',
+        level: 'warn',
+        msg: 'late',
+      },
+    ]);
+  });
+
+  it('keeps the tags when a field tries to overwrite them', () => {
+    const sink = new RecordingSink();
+    componentTelemetry('http', { tenant: 'duck' }, sink).info('x', { tenant: 'other', agent: 'spoof' });
+    expect(sink.records[0]).toMatchObject({ tenant: 'duck', agent: 'http' });
   });
 });

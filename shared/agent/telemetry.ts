@@ -85,3 +85,29 @@ export class Telemetry {
     this.log('error', msg, fields);
   }
 }
+
+/** Tags a component log carries where an agent invocation's would stand. */
+export interface ComponentScope {
+  provider?: string;
+  tenant?: string;
+  corr?: string;
+}
+
+/**
+ * Telemetry for platform code that runs outside an agent invocation (routers, routes, crons, Durable
+ * Objects), so its lines have the same shape as the agents' and are filtered by the same fields: the
+ * component stands where the agent would, `-` where no provider or tenant applies.
+ */
+export function componentTelemetry(
+  component: string,
+  scope: ComponentScope = {},
+  sink: TelemetrySink = consoleSink('debug'),
+): Telemetry {
+  return new Telemetry(sink, {
+    runtime_id: component,
+    agent: component,
+    provider: scope.provider ?? '-',
+    tenant: scope.tenant ?? '-',
+    ...(scope.corr !== undefined && { corr: scope.corr }),
+  });
+}

@@ -2,6 +2,7 @@
 import type { Envelope } from '@promethean/schemas/envelope';
 import { InvalidMessageError } from '../agent/agent-errors.ts';
 import { parseEnvelope } from '../agent/envelope-factory.ts';
+import { componentTelemetry } from '../agent/telemetry.ts';
 import { assertPattern, topicMatches } from '../platform/topics.ts';
 import {
   type BrokerClient,
@@ -116,14 +117,10 @@ export class QueueBroker implements BrokerClient {
       await Promise.resolve()
         .then(() => s.handler(envelope))
         .catch((e: unknown) =>
-          console.error(
-            JSON.stringify({
-              level: 'error',
-              msg: 'local subscriber failed',
-              subscriber: s.name,
-              error: String(e),
-            }),
-          ),
+          componentTelemetry('queue-broker', envelope).error('local subscriber failed', {
+            subscriber: s.name,
+            error: String(e),
+          }),
         );
     }
     if (this.#mailbox && envelope.corr !== undefined && this.#replyIntents.has(envelope.intent)) {

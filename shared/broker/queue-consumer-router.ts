@@ -17,6 +17,7 @@ import { invokeAgent, publishErrorEvent } from '../agent/agent-invocation.ts';
 import { parseEnvelope } from '../agent/envelope-factory.ts';
 import { bindsTenant } from '../agent/manifest-loader.ts';
 import type { ContextDependencies } from '../agent/runtime-context.ts';
+import { componentTelemetry } from '../agent/telemetry.ts';
 import { topicMatches } from '../platform/topics.ts';
 import { DeadLetter, QueueBody } from './queue-body.ts';
 import type { QueueBroker } from './queue-broker.ts';
@@ -158,15 +159,14 @@ export class QueueConsumerRouter {
     } catch {
       // Already settled before the failure: nothing more to do for this message.
     }
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg: 'router failed outside an agent; retrying this message only',
+    componentTelemetry('queue-consumer-router').error(
+      'router failed outside an agent; retrying this message only',
+      {
         router: this.#name,
         queue,
         message_id: message.id,
         error: error instanceof Error ? error.message : String(error),
-      }),
+      },
     );
     return { settlement: 'retry', delaySeconds: ROUTER_ERROR_RETRY_S };
   }

@@ -17,6 +17,7 @@ import {
   systemClock,
 } from '../agent/envelope-factory.ts';
 import { healthOf } from '../agent/isolate-health.ts';
+import { componentTelemetry } from '../agent/telemetry.ts';
 import type { AgentControls, RouterObserver } from '../broker/queue-consumer-router.ts';
 import type { Scheduler } from '../broker/scheduler.ts';
 import type { AgentControl, AgentHealthReport, OpsDelta } from './ops-delta.ts';
@@ -265,7 +266,7 @@ export class IsolateOps implements AgentControls {
 }
 
 function logOpsFailure(msg: string, e: unknown): void {
-  console.error(JSON.stringify({ level: 'error', msg, error: e instanceof Error ? e.message : String(e) }));
+  componentTelemetry('isolate-ops').error(msg, { error: e instanceof Error ? e.message : String(e) });
 }
 
 const byWorker = new Map<string, IsolateOps>();

@@ -3,6 +3,8 @@
  * every HTTP request answers 500 naming the binding, and queue batches and cron ticks throw, so the
  * platform retries them once an operator has fixed the deployment. Nothing is lost, nothing is served.
  */
+
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import {
   CredentialBindingError,
   credentialBindingProblems,
@@ -23,7 +25,7 @@ export function startupRefusal(env: object): CredentialBindingError | null {
   );
   const refusal = problems.length === 0 ? null : new CredentialBindingError('promethean-functions', problems);
   if (refusal)
-    console.error(JSON.stringify({ level: 'error', msg: refusal.message, bindings: refusal.bindings }));
+    componentTelemetry('promethean-functions').error(refusal.message, { bindings: refusal.bindings });
   checked.set(env, refusal);
   return refusal;
 }

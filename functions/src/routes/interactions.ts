@@ -6,6 +6,7 @@
  * always leaves well inside Discord's 3 s.
  */
 import { SegmentName } from '@promethean/schemas/identifiers';
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import {
   type AccessInteractionsRpc,
   type InteractionReply,
@@ -14,6 +15,8 @@ import {
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { readCappedBody } from './interactions-body.ts';
+
+const log = componentTelemetry('interactions-route');
 
 /** How long the access Worker may take (of Discord's 3,000 ms) before this Worker answers 503 itself. */
 export const DEFAULT_ACCESS_DEADLINE_MS = 2_500;
@@ -46,9 +49,7 @@ async function answerWithin(work: Promise<InteractionReply>, ms: number): Promis
     timer = setTimeout(() => resolve(TIMED_OUT), ms);
   });
   const settled = work.catch((e: unknown): InteractionReply => {
-    console.error(
-      JSON.stringify({ level: 'error', msg: 'access acceptInteraction failed', error: String(e) }),
-    );
+    log.error('access acceptInteraction failed', { error: String(e) });
     return { status: 502, body: { error: 'access_unavailable', message: 'the access layer failed' } };
   });
   try {
@@ -92,12 +93,9 @@ interactions.post('/:provider/:tenant', async (c) => {
     const abandoning = access
       .abandonInteraction({ provider: provider.data, tenant: tenant.data, request_id })
       .catch((e: unknown) =>
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            msg: 'could not abandon a timed-out interaction',
-            error: String(e),
-          }),
+        componentTelemetry('interactions-route', { provider: provider.data, tenant: tenant.data }).error(
+          'could not abandon a timed-out interaction',
+          { request_id, error: String(e) },
         ),
       );
     c.executionCtx.waitUntil(abandoning);

@@ -5,6 +5,7 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { HealthReport } from '@promethean/shared/agent/agent-health';
 import type { AccessStatus } from '@promethean/shared/ops/access-status';
+import type { AccessRpc } from '@promethean/shared/platform/access-rpc';
 import {
   type CommandSyncFailure,
   type CommandSyncReport,
@@ -31,7 +32,7 @@ export { RestBuckets } from '../objects/rest-buckets.ts';
 export { VoiceHostContainer } from '../objects/voice-host-container.ts';
 export { VoiceHostLink } from '../objects/voice-host-link.ts';
 
-export default class AccessWorker extends WorkerEntrypoint<AccessEnv> {
+export default class AccessWorker extends WorkerEntrypoint<AccessEnv> implements AccessRpc {
   override fetch(request: Request): Response | Promise<Response> {
     return app.fetch(request, this.env, this.ctx);
   }

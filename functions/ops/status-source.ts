@@ -5,11 +5,12 @@
  */
 
 import { QUEUE_NAMES } from '@promethean/shared/broker/bus-routes';
-import { AccessStatus, type AccessStatusRpc } from '@promethean/shared/ops/access-status';
+import { AccessStatus } from '@promethean/shared/ops/access-status';
 import { within } from '@promethean/shared/ops/bounded-wait';
 import type { IsolateOps } from '@promethean/shared/ops/isolate-ops';
 import type { LedgerSnapshot, QueueStats } from '@promethean/shared/ops/ledger-snapshot';
 import type { StatusSnapshot } from '@promethean/shared/ops/status-snapshot';
+import { accessRpc } from '@promethean/shared/platform/access-rpc';
 import { ledgerSnapshot } from './ops-bindings.ts';
 
 /** Each part of the snapshot must answer within this long. */
@@ -34,7 +35,7 @@ async function ledgerPart(env: Pick<FunctionsEnv, 'OPS_LEDGER'>, timeoutMs: numb
 
 async function accessPart(env: Pick<FunctionsEnv, 'ACCESS'>, timeoutMs: number) {
   try {
-    const rpc = env.ACCESS as unknown as AccessStatusRpc;
+    const rpc = accessRpc(env);
     const raw = await within(
       Promise.resolve().then(() => rpc.accessStatus()),
       timeoutMs,

@@ -8,7 +8,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { PlaybackEvent, PlaybackReport } from '@promethean/shared/effects/effect-ports';
 import { insecureTransportProblem } from '@promethean/shared/net/transport-security';
-import type { VoicePlayAnswer, VoicePlayRequest } from '@promethean/shared/platform/voice-play-request';
+import { accessRpc } from '@promethean/shared/platform/access-rpc';
+import type { VoicePlayAnswer } from '@promethean/shared/platform/voice-play-request';
 import { emptySequencerState, type PlayItem, type SequencerState } from './playback-sequencer.ts';
 import { type PlaybackOutlet, PlaybackStream } from './playback-stream.ts';
 import { MIN_PLAYBACK_SECRET_CHARS, signPlaybackUrl } from './playback-url.ts';
@@ -22,10 +23,6 @@ interface Scope {
 const RETRY_MS = 1_000;
 const MAX_DELIVERY_ATTEMPTS = 15;
 const DELIVERY_TIMEOUT_MS = 3_000;
-
-interface AccessPlay {
-  voicePlay(input: VoicePlayRequest): Promise<VoicePlayAnswer>;
-}
 
 export class VoicePlayback extends DurableObject<FunctionsEnv> {
   #stream: PlaybackStream | undefined;
@@ -113,7 +110,7 @@ export class VoicePlayback extends DurableObject<FunctionsEnv> {
           secret,
           Date.now(),
         );
-        const access = this.env.ACCESS as unknown as AccessPlay;
+        const access = accessRpc(this.env);
         const call = access.voicePlay({
           provider: scope.provider,
           tenant: scope.tenant,

@@ -4,10 +4,10 @@
  * changed. Admin only (`ADMIN_TOKEN`); `npm run commands:register` calls it.
  */
 import { SegmentName } from '@promethean/schemas/identifiers';
+import { accessRpc } from '@promethean/shared/platform/access-rpc';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { adminAuth } from '../middleware/admin-auth.ts';
-import { accessRpc } from './interactions.ts';
 
 export const commandAdmin = new Hono<{ Bindings: FunctionsEnv }>();
 

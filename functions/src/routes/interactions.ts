@@ -7,8 +7,8 @@
  */
 import { SegmentName } from '@promethean/schemas/identifiers';
 import { componentTelemetry } from '@promethean/shared/agent/telemetry';
+import { accessRpc } from '@promethean/shared/platform/access-rpc';
 import {
-  type AccessInteractionsRpc,
   type InteractionReply,
   MAX_INTERACTION_BODY_BYTES,
 } from '@promethean/shared/platform/interaction-intake';
@@ -22,10 +22,6 @@ const log = componentTelemetry('interactions-route');
 export const DEFAULT_ACCESS_DEADLINE_MS = 2_500;
 
 export const interactions = new Hono<{ Bindings: FunctionsEnv }>();
-
-/** The access Worker's interaction RPC behind the `ACCESS` service binding. */
-export const accessRpc = (env: FunctionsEnv): AccessInteractionsRpc =>
-  env.ACCESS as unknown as AccessInteractionsRpc;
 
 function deadlineOf(env: FunctionsEnv): number {
   const raw = (env as unknown as Record<string, unknown>).INTERACTION_ACCESS_DEADLINE_MS;

@@ -1,9 +1,9 @@
 /** A Queues broker from busFor stamps the env's BUILD_SHA on everything it sends, never over a stamp already made. */
 import type { Envelope } from '@promethean/schemas/envelope';
 import { describe, expect, it } from 'vitest';
+import { RecordingQueue } from '../testing/queue-batch-double.ts';
+import { testEnvelopes } from '../testing/test-envelopes.ts';
 import { queueBusFor } from './bus-for.ts';
-import { RecordingQueue } from './queue-batch-double.ts';
-import { testEnvelopes } from './test-envelopes.ts';
 
 function accessEnv(buildSha: string | undefined) {
   const events = new RecordingQueue();

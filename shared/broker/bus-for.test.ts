@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defineAgent } from '../agent/agent-definition.ts';
 import { invokeAgent } from '../agent/agent-invocation.ts';
 import { createEnvelope } from '../agent/envelope-factory.ts';
-import { expectDelivered, recordingSubscriber } from './broker-test-helpers.ts';
+import { expectDelivered, recordingSubscriber } from '../testing/broker-test-helpers.ts';
 import { BrokerConfigurationError, brokerImplOf, busFor, queueBusFor } from './bus-for.ts';
 import { InMemoryBroker } from './in-memory-broker.ts';
 import type { QueueBody } from './queue-body.ts';

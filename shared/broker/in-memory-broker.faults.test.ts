@@ -2,12 +2,12 @@ import type { Envelope } from '@promethean/schemas/envelope';
 import { describe, expect, it } from 'vitest';
 import { NonRetriableError } from '../agent/agent-errors.ts';
 import { TopicError } from '../platform/topics.ts';
+import { recordingSubscriber } from '../testing/broker-test-helpers.ts';
+import { FakeClock } from '../testing/fake-clock.ts';
+import { TOPICS, testEnvelopes } from '../testing/test-envelopes.ts';
 import { BrokerOptionsError, BufferOverflowError, InjectedFaultError } from './broker-errors.ts';
-import { recordingSubscriber } from './broker-test-helpers.ts';
-import { FakeClock } from './fake-clock.ts';
 import { InMemoryBroker } from './in-memory-broker.ts';
 import type { InMemoryBrokerOptions } from './in-memory-broker-options.ts';
-import { TOPICS, testEnvelopes } from './test-envelopes.ts';
 
 function setup(options: InMemoryBrokerOptions = {}) {
   const clock = new FakeClock(0);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidMessageError } from '../agent/agent-errors.ts';
+import { FakeClock } from '../testing/fake-clock.ts';
+import { TOPICS, testEnvelopes } from '../testing/test-envelopes.ts';
 import { RequestTimeoutError } from './broker-client.ts';
 import { InjectedFaultError } from './broker-errors.ts';
-import { FakeClock } from './fake-clock.ts';
 import { InMemoryBroker } from './in-memory-broker.ts';
 import type { InMemoryBrokerOptions } from './in-memory-broker-options.ts';
-import { TOPICS, testEnvelopes } from './test-envelopes.ts';
 
 function setup(options: InMemoryBrokerOptions = {}) {
   const clock = new FakeClock(0);

@@ -1,10 +1,10 @@
 import type { Envelope } from '@promethean/schemas/envelope';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { recordingSubscriber } from './broker-test-helpers.ts';
-import { FakeClock } from './fake-clock.ts';
+import { recordingSubscriber } from '../testing/broker-test-helpers.ts';
+import { FakeClock } from '../testing/fake-clock.ts';
+import { TOPICS, testEnvelopes } from '../testing/test-envelopes.ts';
 import { InMemoryBroker } from './in-memory-broker.ts';
 import type { InMemoryBrokerOptions } from './in-memory-broker-options.ts';
-import { TOPICS, testEnvelopes } from './test-envelopes.ts';
 
 function setup(options: InMemoryBrokerOptions = {}) {
   const clock = new FakeClock(0);

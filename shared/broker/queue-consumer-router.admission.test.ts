@@ -7,12 +7,12 @@ import { OverloadedError, RetryAfterError } from '../agent/agent-errors.ts';
 import type { AgentControlState } from '../agent/agent-health.ts';
 import { sequentialIds } from '../agent/envelope-factory.ts';
 import { RecordingSink } from '../agent/telemetry.ts';
-import { FakeClock } from './fake-clock.ts';
-import { RecordingQueue, recordedBatch } from './queue-batch-double.ts';
+import { FakeClock } from '../testing/fake-clock.ts';
+import { RecordingQueue, recordedBatch } from '../testing/queue-batch-double.ts';
+import { testEnvelopes } from '../testing/test-envelopes.ts';
 import type { DeadLetter } from './queue-body.ts';
 import { QueueBroker } from './queue-broker.ts';
 import { QueueConsumerRouter, type SettledMessage } from './queue-consumer-router.ts';
-import { testEnvelopes } from './test-envelopes.ts';
 
 const manifest = (limits = '{ max_in_flight: 1, max_in_flight_per_tenant: 1 }') => `id: slow-indexer
 kind: stateless-worker

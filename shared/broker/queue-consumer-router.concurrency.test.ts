@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { defineAgent } from '../agent/agent-definition.ts';
 import { sequentialIds } from '../agent/envelope-factory.ts';
 import { RecordingSink } from '../agent/telemetry.ts';
-import { FakeClock } from './fake-clock.ts';
-import { type RecordedMessage, RecordingQueue, recordedBatch } from './queue-batch-double.ts';
+import { FakeClock } from '../testing/fake-clock.ts';
+import { type RecordedMessage, RecordingQueue, recordedBatch } from '../testing/queue-batch-double.ts';
+import { testEnvelopes } from '../testing/test-envelopes.ts';
 import { QueueBroker } from './queue-broker.ts';
 import { QueueConsumerRouter } from './queue-consumer-router.ts';
-import { testEnvelopes } from './test-envelopes.ts';
 
 const MANIFEST = `id: held-indexer
 kind: stateless-worker

@@ -5,7 +5,7 @@ import { defineAgent } from '../agent/agent-definition.ts';
 import { EffectTimeoutError } from '../agent/agent-errors.ts';
 import { invokeAgent } from '../agent/agent-invocation.ts';
 import { createEnvelope } from '../agent/envelope-factory.ts';
-import { FakeClock } from '../broker/fake-clock.ts';
+import { FakeClock } from '../testing/fake-clock.ts';
 import type { DocumentStore } from './document-store.ts';
 import { DEFAULT_EFFECT_TIMEOUTS_MS, effectTimeoutMs } from './effect-timeouts.ts';
 

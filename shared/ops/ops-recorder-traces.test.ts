@@ -2,7 +2,7 @@
 import { ModerationNotice } from '@promethean/schemas/ops/moderation-notice';
 import { describe, expect, it } from 'vitest';
 import { createEnvelope, sequentialIds } from '../agent/envelope-factory.ts';
-import { testEnvelopes } from '../broker/test-envelopes.ts';
+import { testEnvelopes } from '../testing/test-envelopes.ts';
 import { OpsRecorder } from './ops-recorder.ts';
 
 const take = (r: OpsRecorder) => r.takeDelta({ worker: 'w', isolate: 'i', at: 0, health: [] });

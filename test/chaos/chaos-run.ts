@@ -11,7 +11,7 @@ import type { Agent } from '@promethean/shared/agent/agent-definition';
 import { createEnvelope, sequentialIds } from '@promethean/shared/agent/envelope-factory';
 import type { LogRecord } from '@promethean/shared/agent/telemetry';
 import { InjectedFaultError } from '@promethean/shared/broker/broker-errors';
-import { FakeClock } from '@promethean/shared/broker/fake-clock';
+import { FakeClock } from '@promethean/shared/testing/fake-clock';
 import { InMemoryBroker } from '@promethean/shared/broker/in-memory-broker';
 import { seededRandom } from '@promethean/shared/broker/seeded-random';
 import { ChromaVectorStore } from '@promethean/shared/effects/chroma-vector-store';

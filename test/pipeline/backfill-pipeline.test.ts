@@ -7,7 +7,7 @@
 import { BackfillEnqueue } from '@promethean/schemas/jobs/backfill-messages';
 import { createEnvelope, sequentialIds } from '@promethean/shared/agent/envelope-factory';
 import { RecordingSink } from '@promethean/shared/agent/telemetry';
-import { FakeClock } from '@promethean/shared/broker/fake-clock';
+import { FakeClock } from '@promethean/shared/testing/fake-clock';
 import { InMemoryBroker } from '@promethean/shared/broker/in-memory-broker';
 import { seededRandom } from '@promethean/shared/broker/seeded-random';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';

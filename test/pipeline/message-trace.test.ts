@@ -9,7 +9,7 @@ import { OfflineModelPort } from '@promethean/functions/models/offline-model-por
 import type { Envelope } from '@promethean/schemas/envelope';
 import { sequentialIds } from '@promethean/shared/agent/envelope-factory';
 import { RecordingSink } from '@promethean/shared/agent/telemetry';
-import { FakeClock } from '@promethean/shared/broker/fake-clock';
+import { FakeClock } from '@promethean/shared/testing/fake-clock';
 import { InMemoryBroker } from '@promethean/shared/broker/in-memory-broker';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';

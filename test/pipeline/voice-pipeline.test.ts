@@ -10,7 +10,7 @@ import { VoiceAudioSegment } from '@promethean/schemas/voice/voice-messages';
 import { segmentBlobKey } from '@promethean/schemas/voice/voice-segment-ingest';
 import { createEnvelope, sequentialIds } from '@promethean/shared/agent/envelope-factory';
 import { RecordingSink } from '@promethean/shared/agent/telemetry';
-import { FakeClock } from '@promethean/shared/broker/fake-clock';
+import { FakeClock } from '@promethean/shared/testing/fake-clock';
 import { InMemoryBroker } from '@promethean/shared/broker/in-memory-broker';
 import { seededRandom } from '@promethean/shared/broker/seeded-random';
 import { MemoryBlobStore } from '@promethean/shared/effects/memory-blob-store';

@@ -10,7 +10,7 @@
  * Prints a table, then (with --json) one JSON object as the last line.
  */
 import { parseArgs } from 'node:util';
-import { FakeClock } from '@promethean/shared/broker/fake-clock';
+import { FakeClock } from '@promethean/shared/testing/fake-clock';
 import type { Scheduler } from '@promethean/shared/broker/scheduler';
 import { SystemScheduler } from '@promethean/shared/broker/scheduler';
 import { OpusFrameDecoder } from '../src/receive/opus-frame-decoder.ts';

@@ -1,5 +1,5 @@
 import { VoiceHealth } from '@promethean/schemas/voice/voice-messages';
-import { FakeClock } from '@promethean/shared/broker/fake-clock';
+import { FakeClock } from '@promethean/shared/testing/fake-clock';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeControlChannel } from '../../testing/fake-control-channel.ts';
 import type { ExitCode } from '../config/exit-codes.ts';

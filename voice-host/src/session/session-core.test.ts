@@ -1,6 +1,6 @@
 import type { Envelope } from '@promethean/schemas/envelope';
 import { VoiceStateSpeaking } from '@promethean/schemas/voice/voice-messages';
-import { FakeClock } from '@promethean/shared/broker/fake-clock';
+import { FakeClock } from '@promethean/shared/testing/fake-clock';
 import { describe, expect, it } from 'vitest';
 import { encodeOpusFrames, layOutStream } from '../../testing/opus-packet-stream.ts';
 import { buildSpeechFixture } from '../../testing/speech-fixture.ts';

@@ -1,4 +1,4 @@
-import { FakeClock } from '@promethean/shared/broker/fake-clock';
+import { FakeClock } from '@promethean/shared/testing/fake-clock';
 import { describe, expect, it } from 'vitest';
 import type { ExitCode } from '../config/exit-codes.ts';
 import { ProgressTicker } from './progress-ticker.ts';

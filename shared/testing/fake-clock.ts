@@ -1,5 +1,5 @@
 /** A manual clock for deterministic tests: time moves only on `advance`, firing due timers in order. */
-import type { Scheduler, TimerHandle } from './scheduler.ts';
+import type { Scheduler, TimerHandle } from '../broker/scheduler.ts';
 
 interface FakeTimer {
   readonly id: number;

@@ -3,7 +3,7 @@
  * sent (with its options) and a batch whose messages record their explicit ack or retry. Worker tests
  * use the real ones (`createMessageBatch`/`getQueueResult` in workerd).
  */
-import type { QueueBody } from './queue-body.ts';
+import type { QueueBody } from '../broker/queue-body.ts';
 
 /** One message a `RecordingQueue` was asked to send. */
 export interface SentMessage {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SystemScheduler } from '../broker/scheduler.ts';
+import { seededRandom } from '../broker/seeded-random.ts';
 import { FakeClock } from './fake-clock.ts';
-import { SystemScheduler } from './scheduler.ts';
-import { seededRandom } from './seeded-random.ts';
 
 describe('FakeClock', () => {
   it('starts at the given time and moves only when advanced', () => {

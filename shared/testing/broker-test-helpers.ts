@@ -1,9 +1,9 @@
 /** Helpers for tests that run against a broker: record deliveries, wait for one, assert on them. */
 import type { Envelope } from '@promethean/schemas/envelope';
-import type { BrokerClient, SubscribeOptions, Subscription } from './broker-client.ts';
-import { InMemoryBroker } from './in-memory-broker.ts';
-import type { InMemoryBrokerOptions } from './in-memory-broker-options.ts';
-import { type Scheduler, SystemScheduler } from './scheduler.ts';
+import type { BrokerClient, SubscribeOptions, Subscription } from '../broker/broker-client.ts';
+import { InMemoryBroker } from '../broker/in-memory-broker.ts';
+import type { InMemoryBrokerOptions } from '../broker/in-memory-broker-options.ts';
+import { type Scheduler, SystemScheduler } from '../broker/scheduler.ts';
 
 /** Every message delivered to one subscription, in delivery order. */
 export interface Recording {

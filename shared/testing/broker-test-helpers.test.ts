@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { InMemoryBroker } from '../broker/in-memory-broker.ts';
 import {
   awaitNextMessage,
   expectDelivered,
@@ -8,7 +9,6 @@ import {
   withMockBroker,
 } from './broker-test-helpers.ts';
 import { FakeClock } from './fake-clock.ts';
-import type { InMemoryBroker } from './in-memory-broker.ts';
 import { TOPICS, testEnvelopes } from './test-envelopes.ts';
 
 describe('recordingSubscriber', () => {

@@ -15,11 +15,11 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CrawlMetrics } from '@promethean/functions/agents/web-crawler/crawl-metrics';
+import { integrityReport, reportMarkdown } from '@promethean/functions/agents/web-crawler/crawl-report';
+import { HostPolicyCore, MemoryHostRecords } from '@promethean/functions/agents/web-crawler/host-policy';
+import { runLocalCrawl } from '@promethean/functions/agents/web-crawler/local-crawl';
 import { createModelPort } from '@promethean/functions/models/model-port-factory';
-import { CrawlMetrics } from '@promethean/functions/web-crawler/crawl-metrics';
-import { integrityReport, reportMarkdown } from '@promethean/functions/web-crawler/crawl-report';
-import { HostPolicyCore, MemoryHostRecords } from '@promethean/functions/web-crawler/host-policy';
-import { runLocalCrawl } from '@promethean/functions/web-crawler/local-crawl';
 import { ChromaVectorStore } from '@promethean/shared/effects/chroma-vector-store';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';

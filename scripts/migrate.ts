@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChromaClient } from 'chromadb';
 import { MongoClient } from 'mongodb';
-import { messageVectorSource } from '../functions/message-embedder/message-vector-source.ts';
+import { messageVectorSource } from '../functions/agents/message-embedder/message-vector-source.ts';
 import { createModelPort } from '../functions/models/model-port-factory.ts';
 import { chromaClientArgs } from '../shared/effects/chroma-vector-store.ts';
 import { integrityVerifier } from '../shared/migrations/integrity/integrity-verifier.ts';

@@ -5,9 +5,9 @@
 import type { DocumentStore } from '@promethean/shared/effects/document-store';
 import type { EffectPorts } from '@promethean/shared/effects/effect-ports';
 import { within } from '@promethean/shared/ops/bounded-wait';
-import { jobDocumentId } from '../backfill/backfill-job.ts';
-import { jobSummary } from '../backfill/job-summary.ts';
-import { messageView } from '../message-indexer/message-document.ts';
+import { jobDocumentId } from '../agents/backfill/backfill-job.ts';
+import { jobSummary } from '../agents/backfill/job-summary.ts';
+import { messageView } from '../agents/message-indexer/message-document.ts';
 import { searchMessages } from '../status-page/semantic-search.ts';
 import { tenantWithPorts } from '../status-page/status-page-data.ts';
 import type { ApiKeyRecord } from './api-key-format.ts';

@@ -1,20 +1,20 @@
 /** The queue-triggered agents this Worker runs; each is its folder's manifest plus handler. */
 import type { Agent } from '@promethean/shared/agent/agent-definition';
-import { agentConfigAgent } from '../agent-config/handler.ts';
-import { attachmentEmbedder } from '../attachment-embedder/handler.ts';
-import { attachmentIndexer } from '../attachment-indexer/handler.ts';
-import { backfill } from '../backfill/handler.ts';
-import { cephalon } from '../cephalon/handler.ts';
-import { messageEmbedder } from '../message-embedder/handler.ts';
-import { messageIndexer } from '../message-indexer/handler.ts';
-import { search } from '../search/handler.ts';
-import { spectrogram } from '../spectrogram/handler.ts';
-import { statusReporter } from '../status-reporter/handler.ts';
-import { stt } from '../stt/handler.ts';
-import { tts } from '../tts/handler.ts';
-import { voiceCommands } from '../voice-commands/handler.ts';
-import { voiceMixer } from '../voice-mixer/handler.ts';
-import { webCrawler } from '../web-crawler/handler.ts';
+import { agentConfigAgent } from '../agents/agent-config/handler.ts';
+import { attachmentEmbedder } from '../agents/attachment-embedder/handler.ts';
+import { attachmentIndexer } from '../agents/attachment-indexer/handler.ts';
+import { backfill } from '../agents/backfill/handler.ts';
+import { cephalon } from '../agents/cephalon/handler.ts';
+import { messageEmbedder } from '../agents/message-embedder/handler.ts';
+import { messageIndexer } from '../agents/message-indexer/handler.ts';
+import { search } from '../agents/search/handler.ts';
+import { spectrogram } from '../agents/spectrogram/handler.ts';
+import { statusReporter } from '../agents/status-reporter/handler.ts';
+import { stt } from '../agents/stt/handler.ts';
+import { tts } from '../agents/tts/handler.ts';
+import { voiceCommands } from '../agents/voice-commands/handler.ts';
+import { voiceMixer } from '../agents/voice-mixer/handler.ts';
+import { webCrawler } from '../agents/web-crawler/handler.ts';
 
 export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   messageIndexer,

@@ -12,13 +12,13 @@ import { StorageConfigurationError } from '@promethean/shared/effects/storage-er
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
+import { DurableObjectPlayback } from '../agents/voice-mixer/durable-object-playback.ts';
+import { DurableObjectCrawl } from '../agents/web-crawler/durable-object-crawl.ts';
 import { workerToolChat } from '../llm-gateway/worker-gateway-core.ts';
 import { configuredEmbedModel } from '../models/model-port-factory.ts';
 import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
 import { tenantStoragePorts } from '../storage/tenant-storage-ports.ts';
-import { DurableObjectPlayback } from '../voice-mixer/durable-object-playback.ts';
-import { DurableObjectCrawl } from '../web-crawler/durable-object-crawl.ts';
 import { tenantEffectPorts } from './tenant-effect-ports.ts';
 
 export interface FunctionsRuntime {

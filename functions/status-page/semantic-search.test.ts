@@ -4,7 +4,7 @@ import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-
 import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
 import { StoreUnavailableError } from '@promethean/shared/effects/storage-errors';
 import { describe, expect, it } from 'vitest';
-import { createdDocument } from '../message-indexer/message-document.ts';
+import { createdDocument } from '../agents/message-indexer/message-document.ts';
 import { OfflineModelPort } from '../models/offline-model-port.ts';
 import { searchMessages } from './semantic-search.ts';
 

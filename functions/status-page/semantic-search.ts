@@ -7,7 +7,7 @@ import type { DocumentStore } from '@promethean/shared/effects/document-store';
 import type { EffectPorts, VectorMatch } from '@promethean/shared/effects/effect-ports';
 import { within } from '@promethean/shared/ops/bounded-wait';
 import { fromUrn } from '@promethean/shared/platform/urns';
-import { messageView } from '../message-indexer/message-document.ts';
+import { messageView } from '../agents/message-indexer/message-document.ts';
 
 /** Each step (embed, pin check, query, author lookups) must answer within this long. */
 export const SEARCH_STEP_TIMEOUT_MS = 5_000;

@@ -9,7 +9,7 @@ import { within } from '@promethean/shared/ops/bounded-wait';
 import type { LetterSummary } from '@promethean/shared/ops/dead-letter-records';
 import type { StatusSnapshot } from '@promethean/shared/ops/status-snapshot';
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
-import { type MessageView, messageView } from '../message-indexer/message-document.ts';
+import { type MessageView, messageView } from '../agents/message-indexer/message-document.ts';
 import { functionsOps } from '../ops/functions-ops.ts';
 import { deadLetterArchive, ledgerPort } from '../ops/ops-bindings.ts';
 import { gatherStatus, STATUS_PART_TIMEOUT_MS } from '../ops/status-source.ts';

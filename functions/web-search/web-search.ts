@@ -7,7 +7,7 @@ import type { DocumentStore, StoredDocument } from '@promethean/shared/effects/d
 import type { ModelPort, VectorStore } from '@promethean/shared/effects/effect-ports';
 import { type CrawlRecord, crawlOf, type EdgeValue } from '@promethean/shared/web/page-graph';
 import { z } from 'zod';
-import type { SummarySlot, TagsSlot } from '../web-crawler/page-passes.ts';
+import type { SummarySlot, TagsSlot } from '../agents/web-crawler/page-passes.ts';
 import { normalizeTag } from '../web-tagger/tag-pass.ts';
 
 export const WebSearchQuery = z.object({

@@ -19,14 +19,14 @@ const manifest = (id: string, kind = 'stateless-worker') =>
   ].join('\n');
 
 const BASELINE = {
-  'functions/echo-agent/agent.yml': manifest('echo-agent'),
-  'functions/echo-agent/handler.ts': 'export default {};\n',
+  'functions/agents/echo-agent/agent.yml': manifest('echo-agent'),
+  'functions/agents/echo-agent/handler.ts': 'export default {};\n',
   'durable-objects/rest-buckets/agent.yml': manifest('rest-buckets', 'provider-access'),
   'functions/index.ts': 'export default {};\n',
   'functions/lib/util.ts': 'export {};\n',
   'functions/src/handler.ts': 'export {};\n',
   'functions/fixtures/handler.ts': 'export {};\n',
-  'functions/echo-agent/nested/handler.ts': 'export {};\n',
+  'functions/agents/echo-agent/nested/handler.ts': 'export {};\n',
 };
 
 describe('agent-manifests', () => {
@@ -42,16 +42,16 @@ describe('agent-manifests', () => {
     expect(await run()).toEqual([]);
     expect(agentFolders(await repo.files())).toEqual([
       'durable-objects/rest-buckets',
-      'functions/echo-agent',
+      'functions/agents/echo-agent',
     ]);
   });
 
   it('flags an agent folder with a handler but no agent.yml', async () => {
-    await repo.write({ 'functions/cephalon/handler.ts': 'export default {};\n' });
+    await repo.write({ 'functions/agents/cephalon/handler.ts': 'export default {};\n' });
     expect(await run()).toEqual([
       expect.objectContaining({
         guard: 'agent-manifests',
-        file: 'functions/cephalon',
+        file: 'functions/agents/cephalon',
         message: expect.stringContaining('no agent.yml'),
       }),
     ]);
@@ -71,10 +71,20 @@ describe('agent-manifests', () => {
       /"Nope" is not in the schema catalog/,
     ],
   ])('flags %s', async (_case, text, reason) => {
-    await repo.write({ 'functions/echo-agent/agent.yml': text });
+    await repo.write({ 'functions/agents/echo-agent/agent.yml': text });
     const found = await run();
-    expect(found).toEqual([expect.objectContaining({ file: 'functions/echo-agent/agent.yml' })]);
+    expect(found).toEqual([expect.objectContaining({ file: 'functions/agents/echo-agent/agent.yml' })]);
     expect(found[0]?.message).toMatch(reason);
+  });
+
+  it('flags an agent manifest outside functions/agents/', async () => {
+    await repo.write({ 'functions/stray-agent/agent.yml': manifest('stray-agent') });
+    expect(await run()).toEqual([
+      expect.objectContaining({
+        file: 'functions/stray-agent/agent.yml',
+        message: 'an agent of the functions Worker belongs in functions/agents/stray-agent/',
+      }),
+    ]);
   });
 
   it('flags a manifest whose id is not its folder name, at the id line', async () => {

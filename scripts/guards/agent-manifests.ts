@@ -1,24 +1,46 @@
-/** Guard: every agent folder carries a valid `agent.yml` whose id is the folder's name. */
+/**
+ * Guard: every agent folder carries a valid `agent.yml` whose id is the folder's name, and the functions
+ * Worker's agents live under `functions/agents/` so a folder's place says whether it is an agent or the
+ * support code agents share.
+ */
 import { loadManifest, ManifestError } from '../../shared/agent/manifest-loader.ts';
 import { lineAt, readTextFile } from './source-text.ts';
 import type { Violation } from './violation.ts';
 
 const GUARD = 'agent-manifests';
-const AGENT_PARENTS = ['functions', 'durable-objects'];
+/** Where agent folders live: the functions Worker's agents, and the access layer's (beside its objects). */
+const AGENT_PARENTS = ['functions/agents', 'durable-objects'];
 const NOT_AGENTS = new Set(['src', 'test', 'node_modules', 'fixtures']);
 const AGENT_MARKERS = new Set(['handler.ts', 'agent.yml']);
 
-/** Agent folders (e.g. `functions/message-indexer`): direct children of functions/ or durable-objects/ with a handler.ts or agent.yml. */
+function markedFolder(file: string, parent: string): string | undefined {
+  if (!file.startsWith(`${parent}/`)) return undefined;
+  const [folder, name, ...rest] = file.slice(parent.length + 1).split('/');
+  if (rest.length > 0 || folder === undefined || name === undefined) return undefined;
+  return !NOT_AGENTS.has(folder) && AGENT_MARKERS.has(name) ? `${parent}/${folder}` : undefined;
+}
+
+/** Agent folders (e.g. `functions/agents/message-indexer`): folders under an agent parent with a handler.ts or agent.yml. */
 export function agentFolders(files: readonly string[]): string[] {
   const folders = new Set<string>();
   for (const file of files) {
-    const [parent, folder, name, ...rest] = file.split('/');
-    if (rest.length > 0 || parent === undefined || folder === undefined || name === undefined) continue;
-    if (AGENT_PARENTS.includes(parent) && !NOT_AGENTS.has(folder) && AGENT_MARKERS.has(name)) {
-      folders.add(`${parent}/${folder}`);
+    for (const parent of AGENT_PARENTS) {
+      const folder = markedFolder(file, parent);
+      if (folder) folders.add(folder);
     }
   }
   return [...folders].sort();
+}
+
+/** A functions folder outside `functions/agents/` that declares an agent manifest. */
+function misplacedAgents(files: readonly string[]): Violation[] {
+  return files
+    .filter((f) => /^functions\/(?!agents\/)[^/]+\/agent\.yml$/.test(f))
+    .map((file) => ({
+      guard: GUARD,
+      file,
+      message: `an agent of the functions Worker belongs in functions/agents/${file.split('/')[1]}/`,
+    }));
 }
 
 function validate(text: string, file: string, folderName: string): Violation[] {
@@ -59,5 +81,6 @@ async function check(root: string, folder: string, files: readonly string[]): Pr
 
 /** Flags agent folders with a missing or invalid `agent.yml`, or one whose id is not the folder name. */
 export async function agentManifests(root: string, files: readonly string[]): Promise<Violation[]> {
-  return (await Promise.all(agentFolders(files).map((folder) => check(root, folder, files)))).flat();
+  const checked = await Promise.all(agentFolders(files).map((folder) => check(root, folder, files)));
+  return [...misplacedAgents(files), ...checked.flat()];
 }

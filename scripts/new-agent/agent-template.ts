@@ -22,7 +22,7 @@ const RESERVED = new Set(['src', 'test', 'fixtures', 'node_modules', 'dev', 'obj
 
 /** The folder an agent of `kind` lives in. */
 export function agentFolder(name: string, kind: AgentKind): string {
-  return `${kind === 'stateless-worker' ? 'functions' : 'durable-objects'}/${name}`;
+  return `${kind === 'stateless-worker' ? 'functions/agents' : 'durable-objects'}/${name}`;
 }
 
 /** Refuses a malformed, reserved or taken name (in either Worker, so ids stay unique). */

@@ -98,7 +98,7 @@ describe('npm run new:agent', () => {
       await expect(writeAgent(repo.root, 'pigeon-post', 'stateless-worker')).rejects.toThrow(
         /durable-objects\/pigeon-post already exists/,
       );
-      expect(existsSync(join(repo.root, 'functions/pigeon-post'))).toBe(false);
+      expect(existsSync(join(repo.root, 'functions/agents/pigeon-post'))).toBe(false);
       expect(await repo.files()).toEqual(['durable-objects/pigeon-post/agent.yml']);
     });
   });

@@ -2,8 +2,8 @@
  * Model telemetry through the real OpenAI client against the model double: the reply envelopes carry each
  * call's token usage and finish reason, and every model call is one telemetry line tagged with the model.
  */
-import { doubleRuntime, mentionEnvelope } from '@promethean/functions/cephalon/cephalon-test-kit';
-import { cephalon } from '@promethean/functions/cephalon/handler';
+import { doubleRuntime, mentionEnvelope } from '@promethean/functions/agents/cephalon/cephalon-test-kit';
+import { cephalon } from '@promethean/functions/agents/cephalon/handler';
 import { Envelope } from '@promethean/schemas/envelope';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
 import { GatewayMetrics } from '@promethean/shared/ops/gateway-metrics';

@@ -3,8 +3,8 @@
  * mentions, a question with injected instructions, and a refusal each give one notice, published again
  * under the same id on redelivery; an ordinary exchange gives none.
  */
-import { doubleRuntime, mentionEnvelope } from '@promethean/functions/cephalon/cephalon-test-kit';
-import { cephalon } from '@promethean/functions/cephalon/handler';
+import { doubleRuntime, mentionEnvelope } from '@promethean/functions/agents/cephalon/cephalon-test-kit';
+import { cephalon } from '@promethean/functions/agents/cephalon/handler';
 import { ModerationNotice } from '@promethean/schemas/ops/moderation-notice';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
 import { type ModelDouble, startModelDouble } from '@promethean/test/model-double/model-double';

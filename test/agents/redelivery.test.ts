@@ -2,8 +2,8 @@
  * At-least-once delivery: the same mention delivered five times — one after another, and all at
  * once — through `invokeAgent` with the in-memory ports leaves one vector and one reply.
  */
-import { cephalon } from '@promethean/functions/cephalon/handler';
-import { messageEmbedder } from '@promethean/functions/message-embedder/handler';
+import { cephalon } from '@promethean/functions/agents/cephalon/handler';
+import { messageEmbedder } from '@promethean/functions/agents/message-embedder/handler';
 import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
 import type { Envelope } from '@promethean/schemas/envelope';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';

@@ -1,8 +1,8 @@
 /** Whatever the LLM writes, the reply pings nobody: mention_users is empty and mention syntax is defused. */
 import { postMessageCalls } from '@promethean/durable-objects/rest/post-message-calls';
-import { doubleRuntime, mentionEnvelope } from '@promethean/functions/cephalon/cephalon-test-kit';
-import { cephalon } from '@promethean/functions/cephalon/handler';
-import { defuseMentions, hasLiveMention } from '@promethean/functions/cephalon/mention-defuser';
+import { doubleRuntime, mentionEnvelope } from '@promethean/functions/agents/cephalon/cephalon-test-kit';
+import { cephalon } from '@promethean/functions/agents/cephalon/handler';
+import { defuseMentions, hasLiveMention } from '@promethean/functions/agents/cephalon/mention-defuser';
 import { PostMessage } from '@promethean/schemas/commands/post-message';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
 import { type ModelDouble, startModelDouble } from '@promethean/test/model-double/model-double';

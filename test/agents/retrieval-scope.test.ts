@@ -3,9 +3,9 @@
  * direct message, all indexed in one tenant. Nothing crosses a channel (default) or, where the tenant
  * opts in, a guild; a DM reads only its own conversation.
  */
-import { cephalon } from '@promethean/functions/cephalon/handler';
+import { cephalon } from '@promethean/functions/agents/cephalon/handler';
+import { search } from '@promethean/functions/agents/search/handler';
 import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
-import { search } from '@promethean/functions/search/handler';
 import { InteractionAsk, InteractionSearch } from '@promethean/schemas/interactions/interaction-commands';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
 import { createEnvelope } from '@promethean/shared/agent/envelope-factory';

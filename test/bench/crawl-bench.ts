@@ -10,11 +10,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { integrityReport, reportMarkdown } from '@promethean/functions/agents/web-crawler/crawl-report';
+import { runLocalCrawl } from '@promethean/functions/agents/web-crawler/local-crawl';
 import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
 import { OpenAiModelPort } from '@promethean/functions/models/openai-model-port';
 import { unframe } from '@promethean/functions/models/untrusted-text';
-import { integrityReport, reportMarkdown } from '@promethean/functions/web-crawler/crawl-report';
-import { runLocalCrawl } from '@promethean/functions/web-crawler/local-crawl';
 import { SUMMARY_PROMPT_ID } from '@promethean/functions/web-summarizer/summary-pass';
 import {
   isValidTag,

@@ -12,8 +12,8 @@
  */
 import { parseArgs } from 'node:util';
 import { ChromaClient } from 'chromadb';
-import { messageVectorSource } from '../../functions/message-embedder/message-vector-source.ts';
-import { createdDocument, updatedDocument } from '../../functions/message-indexer/message-document.ts';
+import { messageVectorSource } from '../../functions/agents/message-embedder/message-vector-source.ts';
+import { createdDocument, updatedDocument } from '../../functions/agents/message-indexer/message-document.ts';
 import { hashedEmbedding } from '../../functions/models/offline-embedding.ts';
 import { ChromaVectorStore, chromaClientArgs } from '../../shared/effects/chroma-vector-store.ts';
 import { mergeDocument, type StoredDocument } from '../../shared/effects/document-store.ts';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { createdDocument } from '../../functions/message-indexer/message-document.ts';
+import { createdDocument } from '../../functions/agents/message-indexer/message-document.ts';
 import type { StoredDocument } from '../../shared/effects/document-store.ts';
 import { MongoDocumentStore } from '../../shared/effects/mongo-document-store.ts';
 import { ensureFerretDbBinary } from '../servers/ferretdb-binary.ts';

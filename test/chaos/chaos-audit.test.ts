@@ -5,8 +5,11 @@ import type { BrokerEvent } from '@promethean/shared/broker/broker-metrics';
 import { MemoryBlobStore } from '@promethean/shared/effects/memory-blob-store';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { describe, expect, it } from 'vitest';
-import { attachmentDocument, blobKeyFor } from '../../functions/attachment-indexer/attachment-document.ts';
-import { createdDocument, updatedDocument } from '../../functions/message-indexer/message-document.ts';
+import {
+  attachmentDocument,
+  blobKeyFor,
+} from '../../functions/agents/attachment-indexer/attachment-document.ts';
+import { createdDocument, updatedDocument } from '../../functions/agents/message-indexer/message-document.ts';
 import type { RecordedPost } from './chaos-access-port.ts';
 import { auditBackfillDone, auditTenant, type Finding, type TenantVectors } from './chaos-audit.ts';
 import { CHAOS_TENANTS, type ExpectedMessage } from './chaos-workload.ts';

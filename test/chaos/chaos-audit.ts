@@ -11,8 +11,8 @@ import type { DocumentStore } from '@promethean/shared/effects/document-store';
 import type { BlobStore } from '@promethean/shared/effects/effect-ports';
 import { vectorCollectionName } from '@promethean/shared/effects/vector-schema';
 import { ChromaClient } from 'chromadb';
-import { blobKeyFor, storedOutcome } from '../../functions/attachment-indexer/attachment-document.ts';
-import { messageView } from '../../functions/message-indexer/message-document.ts';
+import { blobKeyFor, storedOutcome } from '../../functions/agents/attachment-indexer/attachment-document.ts';
+import { messageView } from '../../functions/agents/message-indexer/message-document.ts';
 import type { RecordedPost } from './chaos-access-port.ts';
 import type { ChaosTenant, ExpectedMessage } from './chaos-workload.ts';
 

@@ -6,8 +6,8 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryPlayback } from '@promethean/functions/voice-mixer/memory-playback';
-import type { PlayItem } from '@promethean/functions/voice-mixer/playback-sequencer';
+import { MemoryPlayback } from '@promethean/functions/agents/voice-mixer/memory-playback';
+import type { PlayItem } from '@promethean/functions/agents/voice-mixer/playback-sequencer';
 import type { Agent } from '@promethean/shared/agent/agent-definition';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
 import type { DocumentCollection, StoredDocument } from '@promethean/shared/effects/document-store';

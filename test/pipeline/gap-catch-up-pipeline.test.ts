@@ -9,10 +9,10 @@
 import type { Envelope } from '@promethean/schemas/envelope';
 import { sequentialIds } from '@promethean/shared/agent/envelope-factory';
 import { RecordingSink } from '@promethean/shared/agent/telemetry';
-import { FakeClock } from '@promethean/shared/testing/fake-clock';
 import { InMemoryBroker } from '@promethean/shared/broker/in-memory-broker';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { MemoryLeases } from '@promethean/shared/effects/memory-leases';
+import { FakeClock } from '@promethean/shared/testing/fake-clock';
 import type { APIMessage } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discordRest } from '../../durable-objects/discord-rest/handler.ts';
@@ -22,9 +22,9 @@ import {
   catchUpEnqueues,
   markChannel,
 } from '../../durable-objects/gateway/gap-catch-up.ts';
-import { backfill } from '../../functions/backfill/handler.ts';
-import { messageIndexer } from '../../functions/message-indexer/handler.ts';
-import { messageView } from '../../functions/message-indexer/message-document.ts';
+import { backfill } from '../../functions/agents/backfill/handler.ts';
+import { messageIndexer } from '../../functions/agents/message-indexer/handler.ts';
+import { messageView } from '../../functions/agents/message-indexer/message-document.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fake-discord/fake-discord-rest.ts';
 import { testRegistry } from '../harness/recording-runtime.ts';
 import { fakeDiscordRestPort } from './fake-discord-rest-port.ts';

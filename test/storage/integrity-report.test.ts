@@ -1,6 +1,9 @@
 /** The integrity report against a real Chroma: each kind of planted drift is found, by id, and repaired. */
-import { messageVectorSource } from '@promethean/functions/message-embedder/message-vector-source';
-import { createdDocument, updatedDocument } from '@promethean/functions/message-indexer/message-document';
+import { messageVectorSource } from '@promethean/functions/agents/message-embedder/message-vector-source';
+import {
+  createdDocument,
+  updatedDocument,
+} from '@promethean/functions/agents/message-indexer/message-document';
 import { hashedEmbedding } from '@promethean/functions/models/offline-embedding';
 import { ChromaVectorStore, chromaClientArgs } from '@promethean/shared/effects/chroma-vector-store';
 import type { StoredDocument } from '@promethean/shared/effects/document-store';

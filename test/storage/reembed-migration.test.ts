@@ -3,8 +3,11 @@
  * arriving, a killed worker and a Chroma restart resume from the checkpoint, and rollback from each phase
  * leaves search answering from the old collection.
  */
-import { messageVectorSource } from '@promethean/functions/message-embedder/message-vector-source';
-import { createdDocument, deletedDocument } from '@promethean/functions/message-indexer/message-document';
+import { messageVectorSource } from '@promethean/functions/agents/message-embedder/message-vector-source';
+import {
+  createdDocument,
+  deletedDocument,
+} from '@promethean/functions/agents/message-indexer/message-document';
 import { hashedEmbedding } from '@promethean/functions/models/offline-embedding';
 import { ChromaVectorStore, chromaClientArgs } from '@promethean/shared/effects/chroma-vector-store';
 import type { StoredDocument } from '@promethean/shared/effects/document-store';

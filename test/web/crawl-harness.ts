@@ -1,8 +1,8 @@
 /** Builds a crawl of the fixture web for tests and the bench: trusted fixture origins, stores and model port chosen by the caller. */
 
-import { CrawlMetrics } from '@promethean/functions/web-crawler/crawl-metrics';
-import type { CrawlDeps } from '@promethean/functions/web-crawler/crawl-step';
-import { HostPolicyCore, MemoryHostRecords } from '@promethean/functions/web-crawler/host-policy';
+import { CrawlMetrics } from '@promethean/functions/agents/web-crawler/crawl-metrics';
+import type { CrawlDeps } from '@promethean/functions/agents/web-crawler/crawl-step';
+import { HostPolicyCore, MemoryHostRecords } from '@promethean/functions/agents/web-crawler/host-policy';
 import type { DocumentStore } from '@promethean/shared/effects/document-store';
 import type { ModelPort, VectorStore } from '@promethean/shared/effects/effect-ports';
 import { ssrfPolicy } from '@promethean/shared/net/ssrf-policy';

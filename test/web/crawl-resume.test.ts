@@ -1,6 +1,7 @@
 /** Re-crawling (fresh pages skipped, changed-or-not decided by validators) and resuming a killed crawl from its checkpoint. */
+
+import { loadCheckpoint, runLocalCrawl } from '@promethean/functions/agents/web-crawler/local-crawl';
 import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
-import { loadCheckpoint, runLocalCrawl } from '@promethean/functions/web-crawler/local-crawl';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
 import { crawlOf, pageId } from '@promethean/shared/web/page-graph';

@@ -1,7 +1,7 @@
 /** The crawler against the fixture web: every trap, robots, politeness, dedupe, revalidation and resume. */
 
+import { loadCheckpoint, runLocalCrawl } from '@promethean/functions/agents/web-crawler/local-crawl';
 import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
-import { loadCheckpoint, runLocalCrawl } from '@promethean/functions/web-crawler/local-crawl';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
 import { crawlOf, pageId } from '@promethean/shared/web/page-graph';

@@ -3,8 +3,9 @@
  * the host gate and the job QPS bucket behind the crawl port. A faulty queue (duplicates, killed
  * workers, lost sends, evicted job state) must end with exactly the pages of a clean run.
  */
+
+import { MemoryCrawl } from '@promethean/functions/agents/web-crawler/memory-crawl';
 import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
-import { MemoryCrawl } from '@promethean/functions/web-crawler/memory-crawl';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
 import { dataContracts } from '@promethean/shared/migrations/contracts/contract-catalog';

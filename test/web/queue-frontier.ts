@@ -4,9 +4,9 @@
  * killed after its writes and before its report, a send lost, a Durable Object evicted). The crawl
  * itself is the platform's: `frontierStep` over the crawl port's job and host cores.
  */
-import type { Outgoing } from '@promethean/functions/web-crawler/crawl-job-core';
-import { type FrontierPorts, frontierStep } from '@promethean/functions/web-crawler/frontier-step';
-import type { MemoryCrawl } from '@promethean/functions/web-crawler/memory-crawl';
+import type { Outgoing } from '@promethean/functions/agents/web-crawler/crawl-job-core';
+import { type FrontierPorts, frontierStep } from '@promethean/functions/agents/web-crawler/frontier-step';
+import type { MemoryCrawl } from '@promethean/functions/agents/web-crawler/memory-crawl';
 
 export interface QueueFaults {
   /** Every n-th delivery is delivered a second time, at once. */

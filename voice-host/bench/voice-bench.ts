@@ -10,9 +10,9 @@
  * Prints a table, then (with --json) one JSON object as the last line.
  */
 import { parseArgs } from 'node:util';
-import { FakeClock } from '@promethean/shared/testing/fake-clock';
 import type { Scheduler } from '@promethean/shared/broker/scheduler';
 import { SystemScheduler } from '@promethean/shared/broker/scheduler';
+import { FakeClock } from '@promethean/shared/testing/fake-clock';
 import { OpusFrameDecoder } from '../src/receive/opus-frame-decoder.ts';
 import { MemorySegmentSink } from '../src/segments/memory-segment-sink.ts';
 import { SegmentPublisher } from '../src/segments/segment-publisher.ts';

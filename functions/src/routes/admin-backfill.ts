@@ -12,9 +12,9 @@ import { toUrn } from '@promethean/shared/platform/urns';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
-import { jobDocumentId } from '../../backfill/backfill-job.ts';
-import { jobSummary } from '../../backfill/job-summary.ts';
-import { messageView } from '../../message-indexer/message-document.ts';
+import { jobDocumentId } from '../../agents/backfill/backfill-job.ts';
+import { jobSummary } from '../../agents/backfill/job-summary.ts';
+import { messageView } from '../../agents/message-indexer/message-document.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
 import { createFunctionsRuntime } from '../runtime-dependencies.ts';
 

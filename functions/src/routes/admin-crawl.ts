@@ -7,7 +7,7 @@ import { UnknownProviderError, UnknownTenantError } from '@promethean/shared/pla
 import { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { crawlJobName } from '../../web-crawler/durable-object-crawl.ts';
+import { crawlJobName } from '../../agents/web-crawler/durable-object-crawl.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
 import { createFunctionsRuntime } from '../runtime-dependencies.ts';
 

@@ -18,8 +18,8 @@ import { ProviderRegistry } from '@promethean/shared/platform/provider-registry'
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import providersYml from '../../../providers.yml';
+import { verifyPlaybackUrl } from '../../agents/voice-mixer/playback-url.ts';
 import { R2BlobStore, tenantBlobKey } from '../../blobs/r2-blob-store.ts';
-import { verifyPlaybackUrl } from '../../voice-mixer/playback-url.ts';
 import { voiceHostSecret } from '../middleware/voice-host-secret.ts';
 import { createFunctionsRuntime } from '../runtime-dependencies.ts';
 

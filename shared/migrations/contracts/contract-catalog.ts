@@ -26,7 +26,7 @@ function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
-/** What the message-indexer stores per slot (`functions/message-indexer/message-document.ts`). */
+/** What the message-indexer stores per slot (`functions/agents/message-indexer/message-document.ts`). */
 export const MessageSlotSchemas = {
   created: SocialMessageCreated.payload.omit({ provider_payload: true }),
   edit: SocialMessageUpdated.payload.omit({ provider_payload: true }),
@@ -123,7 +123,7 @@ export function documentContract(
   };
 }
 
-/** The text derivation of `functions/message-embedder/message-embedding.ts`: trimmed, first 8,000 chars. */
+/** The text derivation of `functions/agents/message-embedder/message-embedding.ts`: trimmed, first 8,000 chars. */
 export const MESSAGE_CHUNKER_VERSION = CHUNKER_VERSIONS.messages;
 
 export const MessagesVectorContract: VectorCollectionContract = {
@@ -131,7 +131,7 @@ export const MessagesVectorContract: VectorCollectionContract = {
   kind: 'vector-collection',
   collection: 'messages',
   derived_from: [
-    'functions/message-embedder/message-embedding.ts#metadataOf',
+    'functions/agents/message-embedder/message-embedding.ts#metadataOf',
     'functions/models/model-settings.ts',
   ],
   embedding: { model: 'text-embedding-3-small', dimension: 1536 },

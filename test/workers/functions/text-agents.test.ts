@@ -8,10 +8,10 @@ import { RecordingSink } from '@promethean/shared/agent/telemetry';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import { PublishRecorder } from '@promethean/test/harness/recording-runtime';
 import { describe, expect, it } from 'vitest';
-import { attachmentIndexer } from '../../../functions/attachment-indexer/handler.ts';
+import { attachmentIndexer } from '../../../functions/agents/attachment-indexer/handler.ts';
+import { cephalon } from '../../../functions/agents/cephalon/handler.ts';
+import { messageEmbedder } from '../../../functions/agents/message-embedder/handler.ts';
 import { R2BlobStore } from '../../../functions/blobs/r2-blob-store.ts';
-import { cephalon } from '../../../functions/cephalon/handler.ts';
-import { messageEmbedder } from '../../../functions/message-embedder/handler.ts';
 import { createFunctionsRuntime } from '../../../functions/src/runtime-dependencies.ts';
 import { tenantEffectPorts } from '../../../functions/src/tenant-effect-ports.ts';
 

@@ -10,11 +10,14 @@ import type { StoredDocument } from '@promethean/shared/effects/document-store';
 import { CatalogCache } from '@promethean/shared/openapi-tools/catalog-cache';
 import { ToolClient } from '@promethean/shared/openapi-tools/tool-client';
 import { describe, expect, it } from 'vitest';
+import { jobSpecDocument, outcomeDocument } from '../../../functions/agents/backfill/backfill-job.ts';
+import {
+  createdDocument,
+  deletedDocument,
+} from '../../../functions/agents/message-indexer/message-document.ts';
 import { hashApiKey } from '../../../functions/api/api-key-format.ts';
 import type { ApiKeys } from '../../../functions/api/api-keys.ts';
 import { apiKeysStub } from '../../../functions/api/worker-v1-backend.ts';
-import { jobSpecDocument, outcomeDocument } from '../../../functions/backfill/backfill-job.ts';
-import { createdDocument, deletedDocument } from '../../../functions/message-indexer/message-document.ts';
 import { app } from '../../../functions/src/http-app.ts';
 import { tenantWithPorts } from '../../../functions/status-page/status-page-data.ts';
 import { DurableObjectDocumentStore } from '../../../functions/storage/durable-object-document-store.ts';

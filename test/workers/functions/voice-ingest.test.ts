@@ -7,8 +7,8 @@ import { env, exports } from 'cloudflare:workers';
 import { segmentBlobKey } from '@promethean/schemas/voice/voice-segment-ingest';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { signPlaybackUrl } from '../../../functions/agents/voice-mixer/playback-url.ts';
 import { tenantStoragePorts } from '../../../functions/storage/tenant-storage-ports.ts';
-import { signPlaybackUrl } from '../../../functions/voice-mixer/playback-url.ts';
 import providersYml from '../../../providers.yml';
 
 const SECRET = 'voice-ingest-test-secret-0123456789';

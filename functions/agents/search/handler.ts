@@ -1,0 +1,52 @@
+/**
+ * search: answers `interaction.search` (a /search command) with the nearest indexed messages, as an
+ * ephemeral answer to the interaction (it replaces the deferred "thinking…" response).
+ */
+import { PostMessage } from '@promethean/schemas/commands/post-message';
+import { InteractionSearch } from '@promethean/schemas/interactions/interaction-commands';
+import { defineAgent } from '@promethean/shared/agent/agent-definition';
+import { modelRefOf } from '@promethean/shared/agent/model-ref';
+import { retrievalFilter, retrievalScopeSetting } from '@promethean/shared/platform/retrieval-scope';
+import manifest from './agent.yml';
+import { answerSettings, searchAnswer } from './search-answer.ts';
+
+export const search = defineAgent(manifest, 'functions/agents/search/agent.yml')
+  .on(InteractionSearch, async (msg, ctx) => {
+    const { query, limit, interaction_urn, channel, space } = msg.payload;
+    const embedded = await ctx.effects.models.embed([query]);
+    const pinned = await ctx.effects.vectors.pinned('messages');
+    let content: string;
+    if (pinned === undefined) {
+      content = 'Nothing is indexed yet: Duck has not embedded any message here.';
+    } else if (pinned.model !== embedded.model || pinned.dimension !== embedded.dimension) {
+      // Distances across two models mean nothing; say why instead of answering with noise.
+      content =
+        `The index was built with ${pinned.model} (${pinned.dimension} dimensions) but searches use ` +
+        `${embedded.model} (${embedded.dimension}); re-index before searching.`;
+      ctx.telemetry.warn('search model differs from the index', { pinned, query_model: embedded.model });
+    } else {
+      // Only what the asker can see where they asked: their channel (or, opted in, their guild).
+      const where = retrievalFilter(retrievalScopeSetting(ctx.settings.retrieval_scope), {
+        channelId: channel.foreign_id,
+        spaceId: space?.foreign_id,
+      });
+      const matches = await ctx.effects.vectors.query('messages', embedded.vectors[0] ?? [], limit, where);
+      content = searchAnswer(query, matches, embedded.offline, answerSettings(ctx.settings));
+      ctx.telemetry.info('search answered', { results: matches.length, offline: embedded.offline });
+    }
+    await ctx.effects.publish(
+      PostMessage,
+      {
+        channel: { urn: channel.urn, foreign_id: channel.foreign_id },
+        content,
+        idempotency_key: `search:${interaction_urn}`,
+        interaction_urn,
+        ephemeral: true,
+      },
+      {
+        id: `search:${interaction_urn}`,
+        models: [modelRefOf('embed', embedded)],
+      },
+    );
+  })
+  .build();

@@ -1,0 +1,46 @@
+/** web-crawler: one frontier item per message, on the job's and the host's Durable Objects (docs/agents/web-crawler.md). */
+import { CrawlFrontier } from '@promethean/schemas/jobs/web-crawl';
+import { defineAgent } from '@promethean/shared/agent/agent-definition';
+import { OverloadedError } from '@promethean/shared/agent/agent-errors';
+import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
+import manifest from './agent.yml';
+import { type FrontierOutcome, frontierStep } from './frontier-step.ts';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function numberSetting(ctx: RuntimeContext, name: string, fallback: number): number {
+  const v = ctx.settings[name];
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+export const webCrawler = defineAgent(manifest, 'functions/agents/web-crawler/agent.yml')
+  .on(CrawlFrontier, async (msg, ctx) => {
+    const inlineWait = numberSetting(ctx, 'inline_wait_ms', 1500);
+    const inlineWaits = numberSetting(ctx, 'inline_waits', 4);
+    const ports = {
+      crawl: ctx.effects.crawl,
+      documents: ctx.effects.documents,
+      vectors: ctx.effects.vectors,
+      models: ctx.effects.models,
+    };
+    let outcome: FrontierOutcome;
+    for (let attempt = 0; ; attempt++) {
+      outcome = await frontierStep(msg.payload, ports, `${msg.id}:${attempt}`, () => ctx.clock.now());
+      if (outcome.kind !== 'wait') break;
+      // A host's crawl-delay is usually well under a second: waiting here beats a queue round trip.
+      if (outcome.wait_ms > inlineWait || attempt + 1 >= inlineWaits) {
+        throw new OverloadedError(
+          `crawl ${msg.payload.job_id}: ${msg.payload.item.url} waits for its host or the job's QPS`,
+          outcome.wait_ms,
+          { tenant: ctx.tenant, agent: ctx.agent.id },
+        );
+      }
+      await sleep(outcome.wait_ms);
+    }
+    ctx.telemetry.log('debug', 'frontier item', {
+      job_id: msg.payload.job_id,
+      key: msg.payload.key,
+      outcome,
+    });
+  })
+  .build();

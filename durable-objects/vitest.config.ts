@@ -11,6 +11,7 @@ import { yamlText } from '../scripts/vite-yaml-text.ts';
 import { FAKE_BOT_CREDENTIALS } from '../test/workers/access/fake-bot-credentials.ts';
 import { opsLedgerStandIn } from '../test/workers/access/ops-ledger-stand-in.ts';
 import { VOICE_HOST_TEST_SECRET } from '../test/workers/access/voice-host-test-secret.ts';
+import { poolDependencyOptimizer } from '../test/workers/pool-node-compat.ts';
 import { credentialBindings } from './dev/credential-bindings.ts';
 
 async function freePort(): Promise<number> {
@@ -71,6 +72,8 @@ export default defineProject({
       'test/workers/access/interaction-keys-setup.ts',
     ],
     testTimeout: 30_000,
+    // discord-api-types is CommonJS behind an ESM wrapper: pre-bundled for workerd (test/workers/pool-node-compat.ts).
+    deps: { optimizer: { ssr: poolDependencyOptimizer(['discord-api-types/v10']) } },
     // One file at a time: the eviction test tears down every Durable Object instance of the project.
     fileParallelism: false,
   },

@@ -1,18 +1,17 @@
-/** Discord Gateway v10 facts: opcodes, intents, and what each close code means for the session. */
+/**
+ * Discord Gateway v10 facts: opcodes, intents and close codes come from `discord-api-types` (Discord's own
+ * published types); here is what each close code means for the session, and the checks on what the
+ * gateway sends before the session trusts it.
+ */
+import {
+  type APIUser,
+  GatewayCloseCodes,
+  type GatewayHelloData,
+  GatewayIntentBits,
+  type GatewayReadyDispatchData,
+  type RESTGetAPIGatewayBotResult,
+} from 'discord-api-types/v10';
 import { z } from 'zod';
-
-export const Op = {
-  Dispatch: 0,
-  Heartbeat: 1,
-  Identify: 2,
-  PresenceUpdate: 3,
-  VoiceStateUpdate: 4,
-  Resume: 6,
-  Reconnect: 7,
-  InvalidSession: 9,
-  Hello: 10,
-  HeartbeatAck: 11,
-} as const;
 
 export const GatewayPayload = z.object({
   op: z.number().int(),
@@ -22,29 +21,47 @@ export const GatewayPayload = z.object({
 });
 export type GatewayPayload = z.infer<typeof GatewayPayload>;
 
-export const GATEWAY_INTENTS: Readonly<Record<string, number>> = {
-  GUILDS: 1 << 0,
-  GUILD_MEMBERS: 1 << 1,
-  GUILD_MODERATION: 1 << 2,
-  GUILD_EXPRESSIONS: 1 << 3,
-  GUILD_INTEGRATIONS: 1 << 4,
-  GUILD_WEBHOOKS: 1 << 5,
-  GUILD_INVITES: 1 << 6,
-  GUILD_VOICE_STATES: 1 << 7,
-  GUILD_PRESENCES: 1 << 8,
-  GUILD_MESSAGES: 1 << 9,
-  GUILD_MESSAGE_REACTIONS: 1 << 10,
-  GUILD_MESSAGE_TYPING: 1 << 11,
-  DIRECT_MESSAGES: 1 << 12,
-  DIRECT_MESSAGE_REACTIONS: 1 << 13,
-  DIRECT_MESSAGE_TYPING: 1 << 14,
-  MESSAGE_CONTENT: 1 << 15,
-  GUILD_SCHEDULED_EVENTS: 1 << 16,
-  AUTO_MODERATION_CONFIGURATION: 1 << 20,
-  AUTO_MODERATION_EXECUTION: 1 << 21,
-  GUILD_MESSAGE_POLLS: 1 << 24,
-  DIRECT_MESSAGE_POLLS: 1 << 25,
-};
+/** HELLO's data: the heartbeat interval the session keeps. */
+export const HelloData = z.object({
+  heartbeat_interval: z.number().positive(),
+}) satisfies z.ZodType<GatewayHelloData>;
+
+/** The READY fields a session keeps to resume later and to know its own user. */
+export const ReadyData = z.object({
+  session_id: z.string().min(1),
+  resume_gateway_url: z.string().min(1),
+  user: z.object({ id: z.string().min(1) }),
+}) satisfies z.ZodType<
+  Pick<GatewayReadyDispatchData, 'session_id' | 'resume_gateway_url'> & { user: Pick<APIUser, 'id'> }
+>;
+
+/** `GET /gateway/bot`: where to connect, and how many sessions may start (and how fast). */
+export const GatewayBotData = z.object({
+  url: z.string().min(1),
+  session_start_limit: z
+    .object({
+      remaining: z.number().int(),
+      reset_after: z.number().int().nonnegative(),
+      max_concurrency: z.number().int().positive().optional(),
+    })
+    .optional(),
+}) satisfies z.ZodType<
+  Pick<RESTGetAPIGatewayBotResult, 'url'> & {
+    session_start_limit?: Partial<RESTGetAPIGatewayBotResult['session_start_limit']>;
+  }
+>;
+
+/** `GuildMessages` → `GUILD_MESSAGES`: the spelling providers.yml and Discord's docs use. */
+function screamingSnake(pascal: string): string {
+  return pascal.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/** Every gateway intent by its documented name (deprecated aliases included, with their bits). */
+export const GATEWAY_INTENTS: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(GatewayIntentBits)
+    .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+    .map(([name, bit]) => [screamingSnake(name), bit]),
+);
 
 /** The intent bit field for names from providers.yml; throws naming every unknown intent. */
 export function intentBits(names: readonly string[]): number {
@@ -61,20 +78,21 @@ export function intentBits(names: readonly string[]): number {
 export type CloseAction = 'resume' | 'reidentify' | 'stop';
 
 const FATAL: Readonly<Record<number, string>> = {
-  4004: 'authentication failed: the bot token is invalid',
-  4010: 'invalid shard sent when identifying',
-  4011: 'sharding required: the bot is in too many guilds for one shard',
-  4012: 'invalid gateway API version',
-  4013: 'invalid intents',
-  4014: 'disallowed intents: enable the privileged intents in the developer portal or remove them from providers.yml',
+  [GatewayCloseCodes.AuthenticationFailed]: 'authentication failed: the bot token is invalid',
+  [GatewayCloseCodes.InvalidShard]: 'invalid shard sent when identifying',
+  [GatewayCloseCodes.ShardingRequired]: 'sharding required: the bot is in too many guilds for one shard',
+  [GatewayCloseCodes.InvalidAPIVersion]: 'invalid gateway API version',
+  [GatewayCloseCodes.InvalidIntents]: 'invalid intents',
+  [GatewayCloseCodes.DisallowedIntents]:
+    'disallowed intents: enable the privileged intents in the developer portal or remove them from providers.yml',
 };
 
 /** Discord's documented close codes: which end the session for good, which need a new session. */
 export function closeAction(code: number): { action: CloseAction; reason: string } {
   const fatal = FATAL[code];
   if (fatal) return { action: 'stop', reason: `${code}: ${fatal}` };
-  // 4007 invalid seq and 4009 session timed out cannot be resumed.
-  if (code === 4007 || code === 4009)
+  // An invalid seq (4007) or a timed-out session (4009) cannot be resumed.
+  if (code === GatewayCloseCodes.InvalidSeq || code === GatewayCloseCodes.SessionTimedOut)
     return { action: 'reidentify', reason: `${code}: session cannot be resumed` };
   return { action: 'resume', reason: `closed with ${code}` };
 }

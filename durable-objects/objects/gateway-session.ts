@@ -3,16 +3,26 @@
  * session_id, seq and resume_gateway_url are persisted on every change and an alarm drives heartbeats
  * and reconnects, so the session resumes after eviction, a deploy or a dropped socket.
  */
+
 import { DurableObject } from 'cloudflare:workers';
 import { Health } from '@promethean/schemas/ops/ops-messages';
 import { createEnvelope, randomIds } from '@promethean/shared/agent/envelope-factory';
 import { queueBusFor } from '@promethean/shared/broker/bus-for';
 import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { ProviderRegistry, type TenantView } from '@promethean/shared/platform/provider-registry';
+import { type GatewayIdentifyData, GatewayOpcodes } from 'discord-api-types/v10';
 import providersYml from '../../providers.yml';
 import { dispatchEnvelopes, publishDispatch } from '../gateway/dispatch-publisher.ts';
 import { type ChannelMark, catchUpEnqueues, markChannel, type SessionGap } from '../gateway/gap-catch-up.ts';
-import { closeAction, GatewayPayload, intentBits, Op, upgradeUrl } from '../gateway/gateway-protocol.ts';
+import {
+  closeAction,
+  GatewayBotData,
+  GatewayPayload,
+  HelloData,
+  intentBits,
+  ReadyData,
+  upgradeUrl,
+} from '../gateway/gateway-protocol.ts';
 import { SendLimiter } from '../gateway/send-limiter.ts';
 import { selfVoiceUpdate } from '../gateway/voice-update-forwarding.ts';
 import type { RestResult } from '../rest/rest-executor.ts';
@@ -156,7 +166,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   /** Sends op 3 PRESENCE_UPDATE. */
   async presence(status: string, activity?: string): Promise<boolean> {
     const d = { since: null, status, afk: false, activities: activity ? [{ name: activity, type: 0 }] : [] };
-    return this.#send({ op: Op.PresenceUpdate, d });
+    return this.#send({ op: GatewayOpcodes.PresenceUpdate, d });
   }
 
   /** Sends op 4 VOICE_STATE_UPDATE for the voice host (which never opens its own gateway session). */
@@ -166,7 +176,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     self_mute: boolean;
     self_deaf: boolean;
   }): Promise<boolean> {
-    return this.#send({ op: Op.VoiceStateUpdate, d });
+    return this.#send({ op: GatewayOpcodes.VoiceStateUpdate, d });
   }
 
   async health(): Promise<GatewayHealth> {
@@ -255,10 +265,9 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       params: {},
     })) as RestResult;
     if (!res.ok) throw new Error(`GET /gateway/bot failed: ${res.status} ${res.error?.message ?? ''}`);
-    const data = res.data as {
-      url: string;
-      session_start_limit?: { remaining: number; reset_after: number; max_concurrency?: number };
-    };
+    const answer = GatewayBotData.safeParse(res.data);
+    if (!answer.success) throw new Error(`GET /gateway/bot answered unexpectedly: ${answer.error.message}`);
+    const data = answer.data;
     if (data.session_start_limit && data.session_start_limit.remaining <= 0) {
       r.status = 'waiting';
       r.reason = `session_start_limit exhausted; resets in ${data.session_start_limit.reset_after} ms`;
@@ -301,20 +310,23 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     const p = parsed.data;
     const r = this.#required();
     switch (p.op) {
-      case Op.Hello:
-        return this.#onHello(r, (p.d as { heartbeat_interval: number }).heartbeat_interval);
-      case Op.HeartbeatAck:
+      case GatewayOpcodes.Hello: {
+        const hello = HelloData.safeParse(p.d);
+        if (!hello.success) return this.#reconnect('op 10 HELLO without a heartbeat interval');
+        return this.#onHello(r, hello.data.heartbeat_interval);
+      }
+      case GatewayOpcodes.HeartbeatAck:
         this.#awaitingAck = false;
         this.#lastAckAt = Date.now();
         this.#pingMs = this.#lastAckAt - this.#lastHeartbeatAt;
         return;
-      case Op.Heartbeat:
+      case GatewayOpcodes.Heartbeat:
         return this.#heartbeat();
-      case Op.Reconnect:
+      case GatewayOpcodes.Reconnect:
         return this.#reconnect('op 7 RECONNECT');
-      case Op.InvalidSession:
+      case GatewayOpcodes.InvalidSession:
         return this.#onInvalidSession(r, p.d === true);
-      case Op.Dispatch:
+      case GatewayOpcodes.Dispatch:
         return this.#onDispatch(r, p.t ?? '', p.s ?? null, p.d);
     }
   }
@@ -326,7 +338,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     const token = this.#token(r.tenant);
     if (r.session_id !== undefined) {
       r.status = 'resuming';
-      this.#send({ op: Op.Resume, d: { token, session_id: r.session_id, seq: r.seq } }, true);
+      this.#send({ op: GatewayOpcodes.Resume, d: { token, session_id: r.session_id, seq: r.seq } }, true);
     } else {
       r.status = 'identifying';
       // A fresh session: Discord will not replay what the channels received meanwhile.
@@ -338,8 +350,8 @@ export class GatewaySession extends DurableObject<AccessEnv> {
         intents: intentBits(view.config.gateway.intents),
         properties: { os: 'linux', browser: 'promethean-edge', device: 'promethean-edge' },
         shard: [r.shard, r.shards],
-      };
-      this.#send({ op: Op.Identify, d }, true);
+      } satisfies GatewayIdentifyData;
+      this.#send({ op: GatewayOpcodes.Identify, d }, true);
     }
     await this.#save(r);
     await this.#armAlarm();
@@ -347,7 +359,10 @@ export class GatewaySession extends DurableObject<AccessEnv> {
 
   async #onDispatch(r: SessionRecord, type: string, seq: number | null, d: unknown): Promise<void> {
     if (type === 'READY') {
-      const ready = d as { session_id: string; resume_gateway_url: string; user: { id: string } };
+      const parsed = ReadyData.safeParse(d);
+      // A session that cannot be resumed later is no session: start a fresh one.
+      if (!parsed.success) return this.#reconnect(`READY without a usable session: ${parsed.error.message}`);
+      const ready = parsed.data;
       r.session_id = ready.session_id;
       r.resume_gateway_url = ready.resume_gateway_url;
       r.bot_user_id = ready.user.id;
@@ -476,7 +491,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
 
   #heartbeat(): void {
     const r = this.#required();
-    this.#send({ op: Op.Heartbeat, d: r.seq }, true);
+    this.#send({ op: GatewayOpcodes.Heartbeat, d: r.seq }, true);
     this.#awaitingAck = true;
     this.#lastHeartbeatAt = Date.now();
     this.#nextHeartbeatAt = this.#lastHeartbeatAt + (this.#heartbeatMs ?? 41_250);

@@ -148,3 +148,19 @@ it('crawls the fixture web politely, once per URL, into pages and edges', async 
     `[crawl-e2e] per-host start gaps (ms): min ${gaps[0]?.toFixed(0)}, median ${gaps[Math.floor(gaps.length / 2)]?.toFixed(0)}, crawl-delay ${MINI_CRAWL_DELAY_S * 1000}`,
   );
 }, 120_000);
+
+it('shows the job, its figures and its hosts on the status page', async () => {
+  const panels = await stack.admin('/status/panels');
+  expect(panels.status).toBe(200);
+  const page = await panels.text();
+  const start = page.indexOf('data-job="e2e-mini"');
+  expect(start).toBeGreaterThan(0);
+  const job = page.slice(start, page.indexOf('</div>', start));
+  expect(job).toContain('>DONE</span>');
+  expect(job).toContain(`data-figure="pages">${web.expectedPages().length}<`);
+  expect(job).toContain('data-figure="open">0<');
+  expect(job).toContain('data-figure="failed">1<'); // the page answering 500
+  expect(job).toContain(`data-host="${web.origins.shop}"`);
+  const closed = job.slice(job.indexOf(`data-host="${web.origins.closed}"`));
+  expect(closed).toMatch(/unreachable \(503\): all disallowed until/);
+});

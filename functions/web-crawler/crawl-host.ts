@@ -7,6 +7,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Permit, RobotsReady } from '@promethean/shared/web/crawl-port';
 import { entryRules } from '@promethean/shared/web/robots-cache';
 import { workerPageFetcher } from './crawl-fetcher.ts';
+import { HOST_LEASE_MS } from './durable-object-crawl.ts';
 import { HostPolicyCore, type HostPolicySettings, type HostRecord, type HostRecords } from './host-policy.ts';
 
 /** What the status page shows of a host: its robots.txt state and its politeness gate. */
@@ -60,7 +61,9 @@ export class CrawlHost extends DurableObject<FunctionsEnv> {
       robots_status: robots?.status,
       robots_expires_at: robots?.expires_at,
       crawl_delay_s: robots ? entryRules(robots, user_agent).crawl_delay_s : undefined,
-      in_flight: record.gate.in_flight !== undefined,
+      // A slot whose lease ran out (its worker died) is free: the next permit takes it back.
+      in_flight:
+        record.gate.in_flight !== undefined && Date.now() - record.gate.in_flight_since < HOST_LEASE_MS,
       last_start: Number.isFinite(record.gate.last_start) ? record.gate.last_start : undefined,
     };
   }

@@ -134,7 +134,9 @@ describe('search answers', () => {
       );
       const result = await invokeAgent(search, envelope, rt.deps);
       expect(result.outcome).toBe('ok');
-      return (rt.recorder.published[0]?.payload as { content: string }).content;
+      const published = rt.recorder.published[0];
+      if (!published) throw new Error('the search agent published no answer');
+      return (published.payload as { content: string }).content;
     }
 
     it("searches the tenant's crawled pages, never its messages, where the tenant turned it on", async () => {

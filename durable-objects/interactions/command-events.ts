@@ -63,10 +63,14 @@ const COMMANDS: Record<string, CommandSpec> = {
     payload: (o) => ({ question: o.question }),
   },
   search: {
-    options: z.strictObject({ query: Text(500), limit: Int(1, 10).optional() }),
+    options: z.strictObject({
+      query: Text(500),
+      limit: Int(1, 10).optional(),
+      source: z.enum(['messages', 'web']).optional(),
+    }),
     def: InteractionSearch,
     ephemeral: true,
-    payload: (o) => ({ query: o.query, limit: o.limit ?? 5 }),
+    payload: (o) => ({ query: o.query, limit: o.limit ?? 5, source: o.source ?? 'messages' }),
   },
   backfill: {
     options: z.strictObject({

@@ -270,7 +270,7 @@ describe('slash commands', () => {
       },
       'interaction.search',
       true,
-      { query: 'ducks', limit: 3 },
+      { query: 'ducks', limit: 3, source: 'messages' },
     ],
     [
       '/search without limit',
@@ -278,6 +278,19 @@ describe('slash commands', () => {
       'interaction.search',
       true,
       { query: 'ducks', limit: 5 },
+    ],
+    [
+      '/search over crawled web pages',
+      {
+        name: 'search',
+        options: [
+          { name: 'query', type: 3, value: 'ducks' },
+          { name: 'source', type: 3, value: 'web' },
+        ],
+      },
+      'interaction.search',
+      true,
+      { query: 'ducks', limit: 5, source: 'web' },
     ],
     [
       '/backfill',

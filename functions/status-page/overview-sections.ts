@@ -8,8 +8,8 @@ import { count, duration, utcTime } from './display-format.ts';
 import { html, type SafeHtml } from './html.ts';
 import type { StatusPageData, TenantPageData } from './status-page-data.ts';
 
-// Agent states and gateway statuses (durable-objects/objects/gateway-session.ts) share one palette.
-const GOOD = new Set(['RUNNING', 'READY']);
+// Agent states, gateway statuses (durable-objects/objects/gateway-session.ts) and crawl job states share one palette.
+const GOOD = new Set(['RUNNING', 'READY', 'DONE']);
 const WARN = new Set([
   'INIT',
   'PAUSED',

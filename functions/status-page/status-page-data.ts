@@ -1,6 +1,6 @@
 /**
  * Everything the status page shows, gathered in one pass: the status snapshot (`gatherStatus()`), and per
- * tenant in providers.yml its recent messages, voice sessions and dead letters. Each part is bounded in time
+ * tenant in providers.yml its recent messages, voice sessions, dead letters and web crawls. Each part is bounded in time
  * and a part that fails is reported in words, so the page renders whatever is down.
  */
 import type { DocumentStore } from '@promethean/shared/effects/document-store';
@@ -14,6 +14,7 @@ import { functionsOps } from '../ops/functions-ops.ts';
 import { deadLetterArchive, ledgerPort } from '../ops/ops-bindings.ts';
 import { gatherStatus, STATUS_PART_TIMEOUT_MS } from '../ops/status-source.ts';
 import { createFunctionsRuntime } from '../src/runtime-dependencies.ts';
+import { type CrawlJobView, readCrawlJobs } from './crawl-jobs-read.ts';
 import { readVoiceSessions, type VoiceSessionView } from './voice-sessions.ts';
 
 /** Messages shown per tenant, and dead letters listed per tenant. */
@@ -32,6 +33,8 @@ export interface TenantPageData {
   messages: Part<{ total: number; recent: MessageView[] }>;
   voice: Part<VoiceSessionView[]>;
   dead_letters: Part<{ pending: number; total: number; letters: LetterSummary[] }>;
+  /** The newest web crawl jobs (functions/status-page/crawl-jobs-read.ts). */
+  crawl: Part<CrawlJobView[]>;
 }
 
 export interface StatusPageData {
@@ -72,7 +75,7 @@ async function tenantData(
   timeoutMs: number,
 ): Promise<TenantPageData> {
   const scope = { provider: view.provider, tenant: view.tenant };
-  const [messages, voice, deadLetters] = await Promise.all([
+  const [messages, voice, deadLetters, crawl] = await Promise.all([
     part('the document store', () => recentMessages(requireDocuments(ports)), timeoutMs),
     part('the document store', () => readVoiceSessions(requireDocuments(ports)), timeoutMs),
     part(
@@ -83,6 +86,7 @@ async function tenantData(
       },
       timeoutMs,
     ),
+    part('the crawl jobs', () => readCrawlJobs(env, scope, requireDocuments(ports)), timeoutMs),
   ]);
   return {
     ...scope,
@@ -92,6 +96,7 @@ async function tenantData(
     messages,
     voice,
     dead_letters: deadLetters,
+    crawl,
   };
 }
 

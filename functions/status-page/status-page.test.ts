@@ -1,6 +1,9 @@
 import type { LedgerSnapshot } from '@promethean/shared/ops/ledger-snapshot';
 import type { StatusSnapshot } from '@promethean/shared/ops/status-snapshot';
+import { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
+import { COUNTERS, type Counter } from '@promethean/shared/web/crawl-ledger';
 import { describe, expect, it } from 'vitest';
+import type { CrawlJobView } from './crawl-jobs-read.ts';
 import { escapeHtml, html } from './html.ts';
 import { niceCeiling } from './latency-charts.ts';
 import { searchResults } from './search-section.ts';
@@ -61,6 +64,7 @@ function tenant(overrides: Partial<TenantPageData> = {}): TenantPageData {
     messages: { ok: true, value: { total: 0, recent: [] } },
     voice: { ok: true, value: [] },
     dead_letters: { ok: true, value: { pending: 0, total: 0, letters: [] } },
+    crawl: { ok: true, value: [] },
     ...overrides,
   };
 }
@@ -84,6 +88,7 @@ describe('the status page', () => {
     expect(page).toContain('No messages stored for this tenant yet.');
     expect(page).toContain('No voice sessions yet.');
     expect(page).toContain('No dead letters.');
+    expect(page).toContain('No web crawls yet');
     expect(page).toContain('The access layer reports nothing for this tenant.');
     expect(page).toContain('No queue traffic recorded yet.');
     expect(page).toContain('No agent has reported yet.');
@@ -213,5 +218,89 @@ describe('the status page', () => {
     }).toString();
     expect(none).toContain('Offline mode');
     expect(none).not.toContain('<script>');
+  });
+
+  it('shows each crawl job with its figures, frontier and hosts, escaping what hosts and seeds say', () => {
+    const counters = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
+    const config = CrawlJobConfig.parse({
+      job_id: 'j1',
+      provider: 'echo',
+      tenant: 'demo',
+      seeds: ['https://a.test/'],
+    });
+    const crawl: CrawlJobView[] = [
+      {
+        job: { job_id: 'j1', seeds: [`https://a.test/?q=${EVIL}`], started_at: new Date(NOW).toISOString() },
+        status: {
+          job_id: 'j1',
+          provider: 'echo',
+          tenant: 'demo',
+          state: 'running',
+          open: 4,
+          done: 9,
+          counters: {
+            ...counters,
+            pages: 7,
+            fetched: 8,
+            skipped_status: 1,
+            unavailable: 2,
+            robots_blocked: 3,
+          },
+          origins: ['https://a.test', 'https://b.test'],
+          started_at: NOW,
+          updated_at: NOW,
+          config,
+        },
+        hosts: [
+          {
+            origin: 'https://a.test',
+            robots_state: 'parsed',
+            robots_status: 200,
+            robots_expires_at: NOW + 86_400_000,
+            crawl_delay_s: 0.5,
+            in_flight: true,
+            last_start: NOW,
+          },
+          {
+            origin: `https://b.test/${EVIL}`,
+            robots_state: 'unreachable',
+            robots_status: 503,
+            robots_expires_at: NOW + 600_000,
+            crawl_delay_s: undefined,
+            in_flight: false,
+            last_start: undefined,
+          },
+        ],
+        more_hosts: 0,
+      },
+      {
+        job: { job_id: 'j0', seeds: [], started_at: new Date(NOW).toISOString() },
+        status: undefined,
+        hosts: [],
+        more_hosts: 0,
+      },
+    ];
+    const page = statusPanels(
+      { snapshot: snapshot(), tenants: [tenant({ crawl: { ok: true, value: crawl } })] },
+      NOW,
+    ).toString();
+    const job = page.slice(page.indexOf('data-job="j1"'), page.indexOf('data-job="j0"'));
+    expect(job).toContain('<span class="state state-good">RUNNING</span>');
+    expect(job).toContain('data-figure="pages">7<');
+    expect(job).toContain('data-figure="fetched">8<');
+    expect(job).toContain('data-figure="failed">3<');
+    expect(job).toContain('data-figure="robots_blocked">3<');
+    expect(job).toContain('data-figure="open">4<');
+    expect(job).toContain('data-figure="done">9<');
+    expect(job).toContain('request in flight');
+    expect(job).toContain('0.5 s');
+    expect(job).toContain('unreachable (503): all disallowed until 2026-11-20 10:40:00 UTC');
+    expect(page).not.toContain('<script>');
+    expect(page).toContain('its Durable Object holds no state');
+    const down = statusPanels(
+      { snapshot: snapshot(), tenants: [tenant({ crawl: { ok: false, error: 'CrawlJob is unreachable' } })] },
+      NOW,
+    ).toString();
+    expect(down).toContain('Crawl jobs could not be read: CrawlJob is unreachable');
   });
 });

@@ -1,9 +1,10 @@
 /**
  * One tenant's card on the status page: its gateway shards, REST buckets and invalid-request budget,
- * recent messages, voice sessions and dead letters (with replay and purge).
+ * recent messages, voice sessions, web crawls and dead letters (with replay and purge).
  */
 import type { AccessTenantStatus } from '@promethean/shared/ops/access-status';
 import type { StatusSnapshot } from '@promethean/shared/ops/status-snapshot';
+import { crawlSection } from './crawl-section.ts';
 import { clip, count, duration, utcTime } from './display-format.ts';
 import { html, type SafeHtml } from './html.ts';
 import { accessTenant, stateBadge } from './overview-sections.ts';
@@ -119,6 +120,7 @@ export function tenantSection(s: StatusSnapshot, t: TenantPageData): SafeHtml {
 </div>
 <h3>Recent messages</h3>${messagesPanel(t)}
 <h3>Voice sessions</h3>${voiceSection(t)}
+<h3>Web crawls</h3>${crawlSection(t)}
 <h3>Moderation notices</h3>${moderationPanel(s, t)}
 <h3>Dead letters</h3>${deadLettersPanel(t)}
 </section>`;

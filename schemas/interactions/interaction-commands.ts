@@ -29,11 +29,14 @@ export const InteractionAsk = defineMessage({
 export const InteractionSearch = defineMessage({
   intent: 'interaction.search',
   area: 'events',
-  description: "/search: semantic search over the tenant's indexed messages, answered ephemerally.",
+  description:
+    "/search: semantic search over the tenant's indexed messages, or its crawled web pages, answered ephemerally.",
   payload: z.object({
     ...interactionCore,
     query: z.string().min(1).max(500),
     limit: z.number().int().min(1).max(10).default(5),
+    /** web: the tenant's crawled pages (`web_summaries`), where the tenant allows it (search agent's `web_search`). */
+    source: z.enum(['messages', 'web']).default('messages'),
   }),
 });
 

@@ -112,6 +112,11 @@ export class CrawlLedger {
     this.#state = state;
   }
 
+  /** Origins the job has entered, in the order it first reached them. */
+  get origins(): readonly string[] {
+    return [...this.#origins];
+  }
+
   count(counter: Counter, by = 1): void {
     this.counters[counter] += by;
   }

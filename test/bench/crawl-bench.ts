@@ -5,6 +5,8 @@
  * summaries in a real Chroma. The fixture judges every request itself (robots, private, POST,
  * nofollow). Baseline, from the same run: the politeness bound — the fastest the configured delays
  * and the job's QPS allow for the requests this crawl had to make. Last line: one JSON object.
+ * `--mode platform` crawls the same fixture through both Workers (test/bench/crawl-platform-run.ts),
+ * against the same baseline.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -33,6 +35,7 @@ import type { ChatCompletionRequest } from '../model-double/request-shapes.ts';
 import { type ChromaServer, startChromaServer } from '../servers/chroma-server.ts';
 import { crawlDeps, fixtureJob } from '../web/crawl-harness.ts';
 import { FIXTURE_CRAWL_DELAY_S, type FixtureRequest, startFixtureWeb } from '../web/fixture-web.ts';
+import { runPlatformCrawl } from './crawl-platform-run.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,6 +45,10 @@ const { values } = parseArgs({
     'pass-concurrency': { type: 'string', default: '2' },
     qps: { type: 'string', default: '40' },
     'max-pages': { type: 'string', default: '400' },
+    // local: the crawl step in this process; platform: through both Workers under the pipeline stack.
+    mode: { type: 'string', default: 'local' },
+    // platform mode: cancel the job after this long.
+    'timeout-s': { type: 'string', default: '240' },
   },
 });
 
@@ -135,135 +142,198 @@ const baseline = await fetchOnlyBaseline(Number(values.qps), Number(values.concu
 log(
   `  ${baseline.requests} requests at ${baseline.pages_per_s.toFixed(2)}/s, bound ${baseline.bound_per_s.toFixed(2)}/s`,
 );
-const web = await startFixtureWeb();
-let chroma: ChromaServer | undefined;
-let double: ModelDouble | undefined;
-try {
-  chroma = await startChromaServer({ log });
-  double = await startModelDouble({ chatReply: scriptedReply });
-  const config = fixtureJob(web, { qps: Number(values.qps), max_pages: Number(values['max-pages']) });
-  const models = new OpenAiModelPort({
-    mode: 'online',
-    base_url: double.baseUrl,
-    api_key: 'bench-key',
-    llm_model: 'double-llm-2026-01-01',
-    embed_model: 'text-embedding-3-small',
-    embed_dimensions: 256,
-    stt_model: 'whisper-1',
-    tts_model: 'tts-1',
-    tts_voice: 'alloy',
-    vision_model: undefined,
-    timeout_ms: 30_000,
-  });
-  const documents = new MemoryDocumentStore({ provider: config.provider, tenant: config.tenant });
-  const vectors = new ChromaVectorStore({
-    url: chroma.url,
-    provider: config.provider,
-    tenant: config.tenant,
-  });
-  const embedSpec = { model: 'text-embedding-3-small', dimension: 256 };
-  const deps = crawlDeps(
-    web,
-    config,
-    { documents, vectors, models },
-    () => performance.timeOrigin + performance.now(),
-  );
-  log(
-    `crawling the fixture web (${Object.values(web.origins).join(', ')}) with concurrency ${values.concurrency}, qps ${config.qps}`,
-  );
-  const run = await runLocalCrawl(
-    { ...deps, embed_spec: embedSpec },
-    {
-      concurrency: Number(values.concurrency),
-      pass_concurrency: Number(values['pass-concurrency']),
-      checkpoint_every: 50,
-      progress: (ledger, frontier) =>
-        log(
-          `  pages ${ledger.counters.pages}  fetched ${ledger.counters.fetched}  robots-blocked ${ledger.counters.robots_blocked}  frontier ${frontier}`,
-        ),
-    },
-  );
-  const report = await integrityReport(documents, vectors);
+if (values.mode !== 'local' && values.mode !== 'platform')
+  throw new Error(`--mode must be local or platform, not ${values.mode}`);
+if (values.mode === 'platform') await platformBench();
+else await localBench();
 
-  const pages = (await documents.find('pages', {}, { limit: 10_000 })).filter((d) => crawlOf(d));
-  const titles = new Set(pages.map((d) => crawlOf(d)?.title));
-  const summaries = pages
-    .map((d) => d.slots.summary?.value as { tokens: number } | undefined)
-    .filter((s) => s !== undefined);
-  const tagLists = pages
-    .map((d) => (d.slots.tags?.value as { tags: string[] } | undefined)?.tags)
-    .filter((t) => t !== undefined);
-  const validTagLists = tagLists.filter(
-    (t) => t.length >= MIN_TAGS && t.length <= MAX_TAGS && t.every(isValidTag),
-  );
-
-  const gets = web.requests.filter((r) => r.host !== 'private');
-  const figures = politeness(web.requests, config.qps);
-  const perHost = figures.per_host;
-  const busiest = maxPerSecond(gets);
-
-  const markdown = reportMarkdown(report, run.ledger.counters);
-  mkdirSync(join('test-artifacts'), { recursive: true });
-  writeFileSync(join('test-artifacts', 'crawl-integrity.md'), markdown);
-  writeFileSync(
-    join('test-artifacts', 'crawl-integrity.json'),
-    `${JSON.stringify({ report, counters: run.ledger.counters, metrics: deps.metrics }, null, 2)}\n`,
-  );
-  log(markdown);
-
-  const result = {
-    bench: 'crawl',
-    pages: report.pages,
-    edges: report.edges,
-    duplicate_nodes_ratio: Math.round(((pages.length - titles.size) / pages.length) * 10_000) / 10_000,
-    summaries_ratio: Math.round((summaries.length / pages.length) * 10_000) / 10_000,
-    avg_summary_tokens:
-      Math.round((summaries.reduce((a, s) => a + s.tokens, 0) / Math.max(1, summaries.length)) * 10) / 10,
-    tags_valid_ratio: Math.round((validTagLists.length / Math.max(1, tagLists.length)) * 10_000) / 10_000,
-    robots_violations: web.requests.filter((r) => r.violation === 'robots' || r.violation === 'nofollow')
-      .length,
-    private_requests: web.requests.filter((r) => r.violation === 'private').length,
-    post_requests: web.requests.filter((r) => r.violation === 'post').length,
-    max_qps_per_host: busiest.count,
-    qps_limit: Math.round(1 / FIXTURE_CRAWL_DELAY_S),
-    job_qps_limit: config.qps,
-    requests: gets.length,
-    pages_per_s: Math.round(figures.pages_per_s * 100) / 100,
-    politeness_bound_pages_per_s: Math.round(figures.bound_per_s * 100) / 100,
-    politeness_ratio: Math.round(figures.ratio * 1000) / 1000,
-    baseline_fetch_only: {
-      requests: baseline.requests,
-      pages_per_s: Math.round(baseline.pages_per_s * 100) / 100,
-      politeness_bound_pages_per_s: Math.round(baseline.bound_per_s * 100) / 100,
-      politeness_ratio: Math.round(baseline.ratio * 1000) / 1000,
-    },
-    load_average_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
-    dual_sink_mismatch: report.missing_vectors.length + report.extra_vectors,
-    embedding: report.pinned,
-    llm_model: 'double-llm-2026-01-01',
-    model_requests: double.requests.length,
-    huge_page_bytes_read_before_hangup: web.hugeBytesSent(),
-    hosts: Object.fromEntries(
-      [...perHost.keys()].map((h) => {
-        const times = gets.filter((r) => r.host === h).map((r) => r.at);
-        return [
-          h,
-          {
-            requests: times.length,
-            span_s: Math.round((Math.max(...times) - Math.min(...times)) / 10) / 100,
-            first_s: Math.round((Math.min(...times) - (gets[0]?.at ?? 0)) / 10) / 100,
-          },
-        ];
+/** The platform form: the same fixture through both Workers; the baseline above is from the same run. */
+async function platformBench(): Promise<void> {
+  const web = await startFixtureWeb();
+  try {
+    const config = fixtureJob(web, { qps: Number(values.qps), max_pages: Number(values['max-pages']) });
+    log(
+      `crawling the fixture web through both Workers (${Object.values(web.origins).join(', ')}), qps ${config.qps}`,
+    );
+    const run = await runPlatformCrawl(web, config, { timeout_s: Number(values['timeout-s']), log });
+    const gets = web.requests.filter((r) => r.host !== 'private');
+    const figures = politeness(web.requests, config.qps);
+    const c = run.status.counters;
+    const pages = c.pages ?? 0;
+    console.log(
+      JSON.stringify({
+        bench: 'crawl',
+        mode: 'platform',
+        state: run.status.state,
+        open: run.status.open,
+        pages,
+        edges: c.edges ?? 0,
+        summaries_ratio: Math.round(((c.summaries ?? 0) / Math.max(1, pages)) * 10_000) / 10_000,
+        tagged_ratio: Math.round(((c.tagged ?? 0) / Math.max(1, pages)) * 10_000) / 10_000,
+        vectors_ratio: Math.round(((c.vectors ?? 0) / Math.max(1, pages)) * 10_000) / 10_000,
+        robots_violations: web.requests.filter((r) => r.violation === 'robots' || r.violation === 'nofollow')
+          .length,
+        private_requests: web.requests.filter((r) => r.violation === 'private').length,
+        post_requests: web.requests.filter((r) => r.violation === 'post').length,
+        max_qps_per_host: maxPerSecond(gets).count,
+        qps_limit: Math.round(1 / FIXTURE_CRAWL_DELAY_S),
+        job_qps_limit: config.qps,
+        requests: gets.length,
+        pages_per_s: Math.round(figures.pages_per_s * 100) / 100,
+        politeness_bound_pages_per_s: Math.round(figures.bound_per_s * 100) / 100,
+        politeness_ratio: Math.round(figures.ratio * 1000) / 1000,
+        baseline_fetch_only: {
+          runtime: 'node (local driver, same fixture, no passes)',
+          requests: baseline.requests,
+          pages_per_s: Math.round(baseline.pages_per_s * 100) / 100,
+          politeness_bound_pages_per_s: Math.round(baseline.bound_per_s * 100) / 100,
+          politeness_ratio: Math.round(baseline.ratio * 1000) / 1000,
+        },
+        platform_vs_baseline: Math.round((figures.pages_per_s / baseline.pages_per_s) * 1000) / 1000,
+        job_s: Math.round(run.job_s * 10) / 10,
+        stack_start_s: Math.round(run.stack_start_s * 10) / 10,
+        load_average_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+        counters: c,
+        wall_s: Math.round((performance.now() - started) / 100) / 10,
+        runtime: `both Workers under ${run.launcher}`,
       }),
-    ),
-    counters: run.ledger.counters,
-    stages: deps.metrics.toJSON().stages,
-    wall_s: Math.round((performance.now() - started) / 100) / 10,
-    runtime: 'node (local driver; not wrangler dev)',
-  };
-  console.log(JSON.stringify(result));
-} finally {
-  await double?.stop();
-  await chroma?.stop();
-  await web.stop();
+    );
+  } finally {
+    await web.stop();
+  }
+}
+
+async function localBench(): Promise<void> {
+  const web = await startFixtureWeb();
+  let chroma: ChromaServer | undefined;
+  let double: ModelDouble | undefined;
+  try {
+    chroma = await startChromaServer({ log });
+    double = await startModelDouble({ chatReply: scriptedReply });
+    const config = fixtureJob(web, { qps: Number(values.qps), max_pages: Number(values['max-pages']) });
+    const models = new OpenAiModelPort({
+      mode: 'online',
+      base_url: double.baseUrl,
+      api_key: 'bench-key',
+      llm_model: 'double-llm-2026-01-01',
+      embed_model: 'text-embedding-3-small',
+      embed_dimensions: 256,
+      stt_model: 'whisper-1',
+      tts_model: 'tts-1',
+      tts_voice: 'alloy',
+      vision_model: undefined,
+      timeout_ms: 30_000,
+    });
+    const documents = new MemoryDocumentStore({ provider: config.provider, tenant: config.tenant });
+    const vectors = new ChromaVectorStore({
+      url: chroma.url,
+      provider: config.provider,
+      tenant: config.tenant,
+    });
+    const embedSpec = { model: 'text-embedding-3-small', dimension: 256 };
+    const deps = crawlDeps(
+      web,
+      config,
+      { documents, vectors, models },
+      () => performance.timeOrigin + performance.now(),
+    );
+    log(
+      `crawling the fixture web (${Object.values(web.origins).join(', ')}) with concurrency ${values.concurrency}, qps ${config.qps}`,
+    );
+    const run = await runLocalCrawl(
+      { ...deps, embed_spec: embedSpec },
+      {
+        concurrency: Number(values.concurrency),
+        pass_concurrency: Number(values['pass-concurrency']),
+        checkpoint_every: 50,
+        progress: (ledger, frontier) =>
+          log(
+            `  pages ${ledger.counters.pages}  fetched ${ledger.counters.fetched}  robots-blocked ${ledger.counters.robots_blocked}  frontier ${frontier}`,
+          ),
+      },
+    );
+    const report = await integrityReport(documents, vectors);
+
+    const pages = (await documents.find('pages', {}, { limit: 10_000 })).filter((d) => crawlOf(d));
+    const titles = new Set(pages.map((d) => crawlOf(d)?.title));
+    const summaries = pages
+      .map((d) => d.slots.summary?.value as { tokens: number } | undefined)
+      .filter((s) => s !== undefined);
+    const tagLists = pages
+      .map((d) => (d.slots.tags?.value as { tags: string[] } | undefined)?.tags)
+      .filter((t) => t !== undefined);
+    const validTagLists = tagLists.filter(
+      (t) => t.length >= MIN_TAGS && t.length <= MAX_TAGS && t.every(isValidTag),
+    );
+
+    const gets = web.requests.filter((r) => r.host !== 'private');
+    const figures = politeness(web.requests, config.qps);
+    const perHost = figures.per_host;
+    const busiest = maxPerSecond(gets);
+
+    const markdown = reportMarkdown(report, run.ledger.counters);
+    mkdirSync(join('test-artifacts'), { recursive: true });
+    writeFileSync(join('test-artifacts', 'crawl-integrity.md'), markdown);
+    writeFileSync(
+      join('test-artifacts', 'crawl-integrity.json'),
+      `${JSON.stringify({ report, counters: run.ledger.counters, metrics: deps.metrics }, null, 2)}\n`,
+    );
+    log(markdown);
+
+    const result = {
+      bench: 'crawl',
+      pages: report.pages,
+      edges: report.edges,
+      duplicate_nodes_ratio: Math.round(((pages.length - titles.size) / pages.length) * 10_000) / 10_000,
+      summaries_ratio: Math.round((summaries.length / pages.length) * 10_000) / 10_000,
+      avg_summary_tokens:
+        Math.round((summaries.reduce((a, s) => a + s.tokens, 0) / Math.max(1, summaries.length)) * 10) / 10,
+      tags_valid_ratio: Math.round((validTagLists.length / Math.max(1, tagLists.length)) * 10_000) / 10_000,
+      robots_violations: web.requests.filter((r) => r.violation === 'robots' || r.violation === 'nofollow')
+        .length,
+      private_requests: web.requests.filter((r) => r.violation === 'private').length,
+      post_requests: web.requests.filter((r) => r.violation === 'post').length,
+      max_qps_per_host: busiest.count,
+      qps_limit: Math.round(1 / FIXTURE_CRAWL_DELAY_S),
+      job_qps_limit: config.qps,
+      requests: gets.length,
+      pages_per_s: Math.round(figures.pages_per_s * 100) / 100,
+      politeness_bound_pages_per_s: Math.round(figures.bound_per_s * 100) / 100,
+      politeness_ratio: Math.round(figures.ratio * 1000) / 1000,
+      baseline_fetch_only: {
+        requests: baseline.requests,
+        pages_per_s: Math.round(baseline.pages_per_s * 100) / 100,
+        politeness_bound_pages_per_s: Math.round(baseline.bound_per_s * 100) / 100,
+        politeness_ratio: Math.round(baseline.ratio * 1000) / 1000,
+      },
+      load_average_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+      dual_sink_mismatch: report.missing_vectors.length + report.extra_vectors,
+      embedding: report.pinned,
+      llm_model: 'double-llm-2026-01-01',
+      model_requests: double.requests.length,
+      huge_page_bytes_read_before_hangup: web.hugeBytesSent(),
+      hosts: Object.fromEntries(
+        [...perHost.keys()].map((h) => {
+          const times = gets.filter((r) => r.host === h).map((r) => r.at);
+          return [
+            h,
+            {
+              requests: times.length,
+              span_s: Math.round((Math.max(...times) - Math.min(...times)) / 10) / 100,
+              first_s: Math.round((Math.min(...times) - (gets[0]?.at ?? 0)) / 10) / 100,
+            },
+          ];
+        }),
+      ),
+      counters: run.ledger.counters,
+      stages: deps.metrics.toJSON().stages,
+      wall_s: Math.round((performance.now() - started) / 100) / 10,
+      runtime: 'node (local driver; not wrangler dev)',
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    await double?.stop();
+    await chroma?.stop();
+    await web.stop();
+  }
 }

@@ -4,6 +4,7 @@ import { OfflineModelPort } from '@promethean/functions/models/offline-model-por
 import { InteractionSearch } from '@promethean/schemas/interactions/interaction-commands';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
 import { createEnvelope } from '@promethean/shared/agent/envelope-factory';
+import { commitConfigChange, EMPTY_TENANT_CONFIG } from '@promethean/shared/agent/tenant-config';
 import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
 import { checkGoldenCase, goldenCases } from '@promethean/test/harness/golden-harness';
 import { recordingRuntime } from '@promethean/test/harness/recording-runtime';
@@ -75,5 +76,78 @@ describe('search answers', () => {
     expect(text).toBe(
       `Top 1 for "q":\n1. <@9> 2026-11-20: "a 'quoted' long long long long long lon…" (https://chat.example/@me/7/42)`,
     );
+  });
+
+  describe('source: web', () => {
+    const pages = [
+      ['p1', 'https://ducks.test/pond', 'Pond ducks', 'ducks gather at the pond by the mill at dawn'],
+      ['p2', 'https://ducks.test/budget', 'Budget', 'the quarterly budget review moved to thursday'],
+    ] as const;
+
+    async function webRuntime(webSearch: boolean | undefined) {
+      const models = new OfflineModelPort();
+      const vectors = new MemoryVectorStore('echo', 'demo');
+      const embedded = await models.embed(pages.map((p) => p[3]));
+      await vectors.upsert(
+        'web_summaries',
+        pages.map(([id, url, title, summary], i) => ({
+          id,
+          embedding: embedded.vectors[i] ?? [],
+          document: summary,
+          metadata: { url, title, host: 'ducks.test' },
+        })),
+        { model: embedded.model, dimension: embedded.dimension },
+      );
+      // A message that would match too: a web search must not return it.
+      await vectors.upsert(
+        'messages',
+        [
+          {
+            id: 'urn:echo:message:demo:1',
+            embedding: embedded.vectors[0] ?? [],
+            document: 'ducks at the pond',
+            metadata: { channel_id: 'general' },
+          },
+        ],
+        { model: embedded.model, dimension: embedded.dimension },
+      );
+      const rt = recordingRuntime(Date.UTC(2026, 10, 20), { vectors, models });
+      if (webSearch !== undefined) {
+        await commitConfigChange(rt.documents, { provider: 'echo', tenant: 'demo' }, EMPTY_TENANT_CONFIG, {
+          agent: 'search',
+          settings: { web_search: webSearch },
+          changed: ['web_search'],
+          patch_id: 'patch-1',
+          actor: 'test',
+          at: '2026-11-20T00:00:00.000Z',
+        });
+      }
+      return rt;
+    }
+
+    async function answer(webSearch: boolean | undefined): Promise<string> {
+      const rt = await webRuntime(webSearch);
+      const envelope = createEnvelope(
+        InteractionSearch,
+        { ...payload, query: 'ducks at the pond', limit: 1, source: 'web' },
+        { src: 'test', provider: 'echo', tenant: 'demo' },
+      );
+      const result = await invokeAgent(search, envelope, rt.deps);
+      expect(result.outcome).toBe('ok');
+      const published = rt.recorder.published[0];
+      if (!published) throw new Error('the search agent published no answer');
+      return (published.payload as { content: string }).content;
+    }
+
+    it("searches the tenant's crawled pages, never its messages, where the tenant turned it on", async () => {
+      expect(await answer(true)).toBe(
+        'Top 1 web pages for "ducks at the pond":\n1. Pond ducks <https://ducks.test/pond>: "ducks gather at the pond by the mill at dawn"\n[offline] embeddings are the offline stand-in: matches share words, not meaning.',
+      );
+    });
+
+    it('answers that web search is off by default and when the tenant turned it off', async () => {
+      expect(await answer(undefined)).toMatch(/^Web search is not turned on here/);
+      expect(await answer(false)).toMatch(/^Web search is not turned on here/);
+    });
   });
 });

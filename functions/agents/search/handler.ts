@@ -9,30 +9,49 @@ import { modelRefOf } from '@promethean/shared/agent/model-ref';
 import { retrievalFilter, retrievalScopeSetting } from '@promethean/shared/platform/retrieval-scope';
 import manifest from './agent.yml';
 import { answerSettings, searchAnswer } from './search-answer.ts';
+import { webSearchAnswer } from './web-search-answer.ts';
 
 export const search = defineAgent(manifest, 'functions/agents/search/agent.yml')
   .on(InteractionSearch, async (msg, ctx) => {
-    const { query, limit, interaction_urn, channel, space } = msg.payload;
+    const { query, limit, interaction_urn, channel, space, source } = msg.payload;
+    const collection = source === 'web' ? 'web_summaries' : 'messages';
     const embedded = await ctx.effects.models.embed([query]);
-    const pinned = await ctx.effects.vectors.pinned('messages');
     let content: string;
-    if (pinned === undefined) {
-      content = 'Nothing is indexed yet: Duck has not embedded any message here.';
-    } else if (pinned.model !== embedded.model || pinned.dimension !== embedded.dimension) {
-      // Distances across two models mean nothing; say why instead of answering with noise.
-      content =
-        `The index was built with ${pinned.model} (${pinned.dimension} dimensions) but searches use ` +
-        `${embedded.model} (${embedded.dimension}); re-index before searching.`;
-      ctx.telemetry.warn('search model differs from the index', { pinned, query_model: embedded.model });
+    if (source === 'web' && ctx.settings.web_search !== true) {
+      // A tenant's crawled pages are searched tenant-wide, so the tenant turns this on explicitly.
+      content = 'Web search is not turned on here (the search agent setting `web_search`).';
     } else {
-      // Only what the asker can see where they asked: their channel (or, opted in, their guild).
-      const where = retrievalFilter(retrievalScopeSetting(ctx.settings.retrieval_scope), {
-        channelId: channel.foreign_id,
-        spaceId: space?.foreign_id,
-      });
-      const matches = await ctx.effects.vectors.query('messages', embedded.vectors[0] ?? [], limit, where);
-      content = searchAnswer(query, matches, embedded.offline, answerSettings(ctx.settings));
-      ctx.telemetry.info('search answered', { results: matches.length, offline: embedded.offline });
+      const pinned = await ctx.effects.vectors.pinned(collection);
+      if (pinned === undefined) {
+        content =
+          source === 'web'
+            ? 'No web pages are indexed yet: no crawl has stored a summary here.'
+            : 'Nothing is indexed yet: Duck has not embedded any message here.';
+      } else if (pinned.model !== embedded.model || pinned.dimension !== embedded.dimension) {
+        // Distances across two models mean nothing; say why instead of answering with noise.
+        content =
+          `The index was built with ${pinned.model} (${pinned.dimension} dimensions) but searches use ` +
+          `${embedded.model} (${embedded.dimension}); re-index before searching.`;
+        ctx.telemetry.warn('search model differs from the index', { pinned, query_model: embedded.model });
+      } else if (source === 'web') {
+        const matches = await ctx.effects.vectors.query(collection, embedded.vectors[0] ?? [], limit);
+        content = webSearchAnswer(
+          query,
+          matches,
+          embedded.offline,
+          answerSettings(ctx.settings).snippetChars,
+        );
+        ctx.telemetry.info('web search answered', { results: matches.length, offline: embedded.offline });
+      } else {
+        // Only what the asker can see where they asked: their channel (or, opted in, their guild).
+        const where = retrievalFilter(retrievalScopeSetting(ctx.settings.retrieval_scope), {
+          channelId: channel.foreign_id,
+          spaceId: space?.foreign_id,
+        });
+        const matches = await ctx.effects.vectors.query(collection, embedded.vectors[0] ?? [], limit, where);
+        content = searchAnswer(query, matches, embedded.offline, answerSettings(ctx.settings));
+        ctx.telemetry.info('search answered', { results: matches.length, offline: embedded.offline });
+      }
     }
     await ctx.effects.publish(
       PostMessage,

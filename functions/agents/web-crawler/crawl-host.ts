@@ -5,8 +5,21 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Permit, RobotsReady } from '@promethean/shared/web/crawl-port';
+import { entryRules } from '@promethean/shared/web/robots-cache';
 import { workerPageFetcher } from './crawl-fetcher.ts';
+import { HOST_LEASE_MS } from './durable-object-crawl.ts';
 import { HostPolicyCore, type HostPolicySettings, type HostRecord, type HostRecords } from './host-policy.ts';
+
+/** What the status page shows of a host: its robots.txt state and its politeness gate. */
+export interface HostSnapshot {
+  origin: string;
+  robots_state: 'parsed' | 'unavailable' | 'unreachable' | 'unknown';
+  robots_status: number | undefined;
+  robots_expires_at: number | undefined;
+  crawl_delay_s: number | undefined;
+  in_flight: boolean;
+  last_start: number | undefined;
+}
 
 class KvHostRecords implements HostRecords {
   constructor(readonly kv: SyncKvStorage) {}
@@ -35,6 +48,24 @@ export class CrawlHost extends DurableObject<FunctionsEnv> {
       this.#settingsKey = key;
     }
     return this.#core;
+  }
+
+  /** The origin's stored state, read without touching the gate; undefined for a host never asked. */
+  snapshot(origin: string, user_agent: string): HostSnapshot | undefined {
+    const record = this.ctx.storage.kv.get<HostRecord>(`h:${origin}`);
+    if (!record) return undefined;
+    const robots = record.robots;
+    return {
+      origin,
+      robots_state: robots?.state ?? 'unknown',
+      robots_status: robots?.status,
+      robots_expires_at: robots?.expires_at,
+      crawl_delay_s: robots ? entryRules(robots, user_agent).crawl_delay_s : undefined,
+      // A slot whose lease ran out (its worker died) is free: the next permit takes it back.
+      in_flight:
+        record.gate.in_flight !== undefined && Date.now() - record.gate.in_flight_since < HOST_LEASE_MS,
+      last_start: Number.isFinite(record.gate.last_start) ? record.gate.last_start : undefined,
+    };
   }
 
   robots(origin: string, holder: string, settings: HostPolicySettings): Promise<RobotsReady> {

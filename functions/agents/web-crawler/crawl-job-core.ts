@@ -50,6 +50,8 @@ export interface JobStatus {
   open: number;
   done: number;
   counters: Record<Counter, number>;
+  /** Origins the job has entered (the status page asks their CrawlHost objects for their state). */
+  origins: string[];
   started_at: number;
   updated_at: number;
   config: CrawlJobConfig;
@@ -256,6 +258,7 @@ export class CrawlJobCore {
       open,
       done: this.#rows.size - open,
       counters: { ...ledger.counters },
+      origins: [...ledger.origins],
       started_at: this.#startedAt,
       updated_at: this.#updatedAt,
       config,

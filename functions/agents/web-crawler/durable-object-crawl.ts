@@ -10,7 +10,7 @@ import { workerPageFetcher } from './crawl-fetcher.ts';
 import type { HostPolicySettings, Permit, RobotsReady } from './host-policy.ts';
 
 /** A slot held longer than this is taken back: the holder died. */
-const HOST_LEASE_MS = 60_000;
+export const HOST_LEASE_MS = 60_000;
 
 export function crawlJobName(provider: string, tenant: string, job_id: string): string {
   return `${provider}/${tenant}/${job_id}`;

@@ -7,6 +7,7 @@ import { UnknownProviderError, UnknownTenantError } from '@promethean/shared/pla
 import { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { recordCrawlJob } from '../../agents/web-crawler/crawl-job-index.ts';
 import { crawlJobName } from '../../agents/web-crawler/durable-object-crawl.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
 import { createFunctionsRuntime } from '../runtime-dependencies.ts';
@@ -59,6 +60,11 @@ adminCrawl.post('/crawl/:provider/:tenant', async (c) => {
   }
   const job_id = input.data.job_id ?? `c${Date.now().toString(36)}${crypto.randomUUID().slice(0, 6)}`;
   const config = CrawlJobConfig.parse({ ...input.data, ...scope, job_id });
+  // Listed before it starts, so every running job is on the status page (a repeat keeps the first entry).
+  const { deps } = createFunctionsRuntime(c.env);
+  const view = deps.registry.tenant(scope.provider, scope.tenant);
+  const documents = (typeof deps.ports === 'function' ? deps.ports(view) : deps.ports).documents;
+  if (documents) await recordCrawlJob(documents, config, new Date());
   const status = await jobStub(c, job_id).start(config);
   return c.json(
     { job_id, status_url: `/admin/crawl/${scope.provider}/${scope.tenant}/${job_id}`, status },

@@ -53,6 +53,15 @@ export const APPLICATION_COMMANDS = [
         min_value: 1,
         max_value: 10,
       },
+      {
+        type: OPTION_TYPE.string,
+        name: 'source',
+        description: 'What to search: messages (default) or the web pages this server crawled',
+        choices: [
+          { name: 'messages', value: 'messages' },
+          { name: 'web pages', value: 'web' },
+        ],
+      },
     ],
     contexts: [GUILD, BOT_DM],
     integration_types: [GUILD_INSTALL],

@@ -1,0 +1,74 @@
+/**
+ * `npm run bench:crawl -- --mode platform`: the fixture web crawled through both Workers under the
+ * pipeline stack (wrangler dev by default): a job started by the admin route, its frontier on the local
+ * queue, the CrawlJob and CrawlHost Durable Objects, the web-crawler agent with the model double and
+ * Chroma. The fixture's origins are trusted through SSRF_TRUSTED_ORIGINS in this stack's variables only.
+ */
+import type { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
+import { crawlableOrigins, type FixtureWeb } from '../web/fixture-web.ts';
+import { DEFAULT_LAUNCHER, startPipelineStack } from './pipeline-stack.ts';
+
+export interface PlatformCrawlRun {
+  status: {
+    state: string;
+    open: number;
+    done: number;
+    counters: Record<string, number>;
+  };
+  /** From the start request to the job's `done`, as the admin route reported it. */
+  job_s: number;
+  stack_start_s: number;
+  launcher: string;
+}
+
+const TENANT = 'discord/duck';
+
+/** Starts the stack, runs one job over `web` to its end (or `timeout_s`), stops the stack. */
+export async function runPlatformCrawl(
+  web: FixtureWeb,
+  config: CrawlJobConfig,
+  o: { timeout_s: number; log: (line: string) => void },
+): Promise<PlatformCrawlRun> {
+  const t0 = performance.now();
+  const stack = await startPipelineStack({
+    documents: 'sqlite',
+    functionsVars: { SSRF_TRUSTED_ORIGINS: crawlableOrigins(web.origins).join(',') },
+    log: o.log,
+  });
+  try {
+    const stackStart = (performance.now() - t0) / 1000;
+    const { provider: _p, tenant: _t, ...body } = config;
+    const t1 = performance.now();
+    const started = await stack.admin(`/admin/crawl/${TENANT}`, {
+      method: 'POST',
+      body: JSON.stringify({ ...body, job_id: `bench-${Date.now().toString(36)}` }),
+    });
+    if (started.status !== 202) throw new Error(`start: ${started.status} ${await started.text()}`);
+    const { status_url } = (await started.json()) as { status_url: string };
+    let status: PlatformCrawlRun['status'];
+    let last = '';
+    for (;;) {
+      const r = await stack.admin(status_url);
+      if (!r.ok) throw new Error(`status: ${r.status} ${await r.text()}`);
+      status = (await r.json()) as PlatformCrawlRun['status'];
+      const line = `  pages ${status.counters.pages}  fetched ${status.counters.fetched}  robots-blocked ${status.counters.robots_blocked}  open ${status.open}`;
+      if (line !== last) o.log(line);
+      last = line;
+      if (status.state === 'done' || status.state === 'cancelled') break;
+      if ((performance.now() - t1) / 1000 > o.timeout_s) {
+        o.log(`  timed out after ${o.timeout_s} s: cancelling`);
+        await stack.admin(`${status_url}/cancel`, { method: 'POST' });
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return {
+      status,
+      job_s: (performance.now() - t1) / 1000,
+      stack_start_s: stackStart,
+      launcher: process.env.STACK_LAUNCHER || DEFAULT_LAUNCHER,
+    };
+  } finally {
+    await stack.stop();
+  }
+}

@@ -110,10 +110,10 @@ export class DaveGroupRelay {
    */
   downgrade(): void {
     if (this.#phase === 'plain' || this.#phase === 'downgrading') return;
+    this.#executeInFlight();
     this.#phase = 'downgrading';
     this.#abandonRound();
     this.#keyPackages.clear();
-    this.#awaitingReady.clear();
     const id = this.#nextTransition++;
     this.#versionTransition = id;
     this.#awaitingReady.set(id, new Set(this.#links.keys()));
@@ -127,7 +127,8 @@ export class DaveGroupRelay {
    */
   upgrade(): void {
     if (this.#phase === 'e2ee' || this.#phase === 'upgrading') return;
-    if (this.#phase === 'downgrading') this.#finishVersionTransition();
+    // Back up before everyone was ready for the downgrade: it is executed first.
+    if (this.#phase === 'downgrading') this.#executeInFlight();
     this.#phase = 'upgrading';
     this.#leaves = [];
     this.#epoch = 0n;
@@ -239,6 +240,17 @@ export class DaveGroupRelay {
     for (const u of everyone ? [...this.#links.keys()] : this.#members())
       this.#links.get(u)?.executeTransition(transitionId);
     if (transitionId === this.#versionTransition) this.#finishVersionTransition();
+  }
+
+  /**
+   * A version change supersedes the transitions still waiting for op 23: they are executed now, so no client
+   * keeps one pending (a client with a transition pending stops counting its decrypt failures).
+   */
+  #executeInFlight(): void {
+    for (const [id, waiting] of [...this.#awaitingReady]) {
+      waiting.clear();
+      this.#maybeExecute(id);
+    }
   }
 
   #finishVersionTransition(): void {

@@ -93,6 +93,11 @@ export class FakeDaveParticipant implements DaveMemberLink {
     return this.#protocolVersion;
   }
 
+  /** Transitions prepared and not yet executed (a client with one pending stops counting decrypt failures). */
+  get pendingTransitions(): number {
+    return this.#pending.size;
+  }
+
   prepareTransition(transitionId: number, protocolVersion: number): void {
     this.#pending.set(transitionId, protocolVersion);
     // Other senders may switch to clear before this person executes: accept clear frames from now on.

@@ -4,13 +4,15 @@
  * fake's test CA). Two fake people speak espeak-ng phrases as Opus; the host receives each speaker, cuts a
  * segment per utterance and posts it to ingest; spectrogram, stt, cephalon, tts and the voice-mixer run on
  * the local queues; the reply comes back over the control connection and plays through @discordjs/voice;
- * the people hear it, decrypted and decoded, and it matches the TTS audio the double synthesized.
+ * the people hear it, decrypted and decoded, and it matches the TTS audio the double synthesized. DAVE is
+ * on: media both ways is end-to-end encrypted under the fake's MLS group.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { OFFLINE_TTS_SAMPLE_RATE, offlineSpeechPcm } from '@promethean/functions/models/offline-speech';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PipelineStack, startPipelineStack } from '../bench/pipeline-stack.ts';
+import { isDaveFrame } from '../fake-discord/dave-frame.ts';
 import type { FakeVoicePerson } from '../fake-discord/fake-voice-person.ts';
 import { freePort } from '../servers/free-port.ts';
 import { monoOf } from '../voice-e2e/conversation-turn.ts';
@@ -51,7 +53,8 @@ beforeAll(async () => {
     documents: 'sqlite',
     accessVars: { VOICE_HOST_SECRET: SECRET },
     functionsVars: { VOICE_INGEST_SECRET: SECRET },
-    fakeDiscord: { voice: true },
+    // DAVE on: the host and both people run end-to-end encryption (the fake is the MLS external sender).
+    fakeDiscord: { voice: { dave: true } },
   });
   for (let i = 0; i < 2; i++) phrase(i); // espeak-ng before anything is timed
   hostPort = await freePort();
@@ -115,6 +118,18 @@ describe('a voice conversation through the dev stack', () => {
       (s) => s?.mode != null,
     );
     const bot = session!.grant.userId;
+    const group = await until(
+      'one DAVE group with the host and both people',
+      () => voice.daveGroup(GUILD),
+      (g) =>
+        g !== undefined &&
+        [bot, ...PEOPLE].every((u) => g.leaves.includes(u)) &&
+        people.every((p) => p.dave?.epoch === g.epoch),
+    );
+    const botWire: Buffer[] = [];
+    voice.on('audio', (from, _seq, _ts, opus) => {
+      if (from.grant.userId === bot && opus.length > 3) botWire.push(opus);
+    });
     const speech = () => stack.models.requests.filter((r) => r.path === '/v1/audio/speech');
 
     for (const [i, person] of people.entries()) {
@@ -141,5 +156,10 @@ describe('a voice conversation through the dev stack', () => {
     // One reply per utterance: exactly two syntheses, and nothing the host could not decrypt.
     expect(speech()).toHaveLength(2);
     expect(voice.decryptFailures).toBe(0);
+    // Every voiced frame of the replies crossed the server end to end encrypted, and the people read them all.
+    expect(botWire.length).toBeGreaterThan(0);
+    expect(botWire.every(isDaveFrame)).toBe(true);
+    expect(group!.audit.wrongMode).toEqual([]);
+    for (const p of people) expect(p.dave?.decryptFailures).toBe(0);
   }, 240_000);
 });

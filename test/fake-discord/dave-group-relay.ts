@@ -7,8 +7,16 @@
  * next. The server never holds group secrets: it only tracks the epoch and who sits at which leaf, by
  * RFC 9420's rules (removes blank leaves and trailing blanks are truncated; each add takes the leftmost
  * blank leaf or extends the tree).
+ *
+ * Protocol-version transitions (https://daveprotocol.com/#protocol-transitions): a downgrade to version 0
+ * (a member without DAVE joined) is op 21 `prepare_transition` with version 0 to every DAVE member, op 23
+ * ready from each, then op 22 execute: from then on media is transport-only and the group is gone. The
+ * upgrade back is op 24 `prepare_epoch` (epoch 1: a new group) to every member; they re-initialise and send
+ * key packages, the group is founded again under a non-zero transition id, and its op 22 switches media back
+ * to end-to-end encryption.
  */
 import { type DaveExternalSender, daveGroupId } from './dave-external-sender.ts';
+import { DaveMediaModeAudit, type DavePhase } from './dave-media-mode-audit.ts';
 import { encodeVarint, MlsDecodeError, splitCommitWelcome } from './mls-wire.ts';
 
 /** How the relay reaches one member: a client's WebSocket, or a fake person in-process. */
@@ -20,6 +28,10 @@ export interface DaveMemberLink {
   announceCommit(transitionId: number, commit: Buffer): void;
   welcome(transitionId: number, welcome: Buffer): void;
   executeTransition(transitionId: number): void;
+  /** op 21: get ready to switch to `protocolVersion` (0 = transport-only) at op 22; answer op 23. */
+  prepareTransition(transitionId: number, protocolVersion: number): void;
+  /** op 24 with epoch 1: a new group is being created under `protocolVersion`; re-initialise. */
+  prepareEpoch(epoch: number, protocolVersion: number): void;
 }
 
 const APPEND = 0;
@@ -51,6 +63,15 @@ export class DaveGroupRelay {
   /** op 28 messages that did not parse, or came for a finished round. */
   rejectedCommits = 0;
   readonly #epochListeners = new Set<(epoch: bigint) => void>();
+  #phase: DavePhase = 'e2ee';
+  /** The downgrade's or the upgrade's transition id while one is in flight. */
+  #versionTransition: number | null = null;
+  /** Members that hold the external sender (one that joined at version 0 gets it with the upgrade). */
+  readonly #hasSender = new Set<string>();
+  /** Protocol-version transitions executed (downgrades and upgrades). */
+  versionTransitions = 0;
+  /** Every media frame's mode, checked against the phase it was sent in. */
+  readonly audit = new DaveMediaModeAudit();
 
   constructor(channelId: string, sender: DaveExternalSender) {
     this.channelId = channelId;
@@ -68,6 +89,57 @@ export class DaveGroupRelay {
     return this.#leaves;
   }
 
+  /** Where the channel is: E2EE, transport-only, or switching between them. */
+  get phase(): DavePhase {
+    return this.#phase;
+  }
+
+  /** The DAVE protocol version a client described now gets (0 once downgraded, until the upgrade starts). */
+  get protocolVersion(): number {
+    return this.#phase === 'plain' || this.#phase === 'downgrading' ? 0 : 1;
+  }
+
+  /** Records one frame from `sender` (as sent, before DAVE decryption) against the current phase. */
+  mediaFrame(sender: string, payload: Buffer): void {
+    this.audit.frame(sender, payload, this.#phase);
+  }
+
+  /**
+   * A member without DAVE joined: every DAVE member prepares the switch to version 0 (op 21), and once all
+   * are ready (op 23) op 22 executes it. Rounds in flight are dropped: the group ends with the transition.
+   */
+  downgrade(): void {
+    if (this.#phase === 'plain' || this.#phase === 'downgrading') return;
+    this.#executeInFlight();
+    this.#phase = 'downgrading';
+    this.#abandonRound();
+    this.#keyPackages.clear();
+    const id = this.#nextTransition++;
+    this.#versionTransition = id;
+    this.#awaitingReady.set(id, new Set(this.#links.keys()));
+    for (const l of this.#links.values()) l.prepareTransition(id, 0);
+    this.#maybeExecute(id);
+  }
+
+  /**
+   * Every member can run DAVE again: op 24 (epoch 1) has each re-initialise and send a key package, and
+   * the group is founded anew under a non-zero transition id (media is flowing, so the switch waits for op 22).
+   */
+  upgrade(): void {
+    if (this.#phase === 'e2ee' || this.#phase === 'upgrading') return;
+    // Back up before everyone was ready for the downgrade: it is executed first.
+    if (this.#phase === 'downgrading') this.#executeInFlight();
+    this.#phase = 'upgrading';
+    this.#leaves = [];
+    this.#epoch = 0n;
+    this.#keyPackages.clear();
+    for (const l of this.#links.values()) {
+      l.prepareEpoch(1, 1);
+      if (!this.#hasSender.has(l.userId)) this.#giveSender(l);
+    }
+    this.#pump();
+  }
+
   /** Calls `listener` after every announced commit; returns the unsubscribe function. */
   onEpoch(listener: (epoch: bigint) => void): () => void {
     this.#epochListeners.add(listener);
@@ -78,12 +150,18 @@ export class DaveGroupRelay {
   join(link: DaveMemberLink): void {
     if (this.#links.has(link.userId)) this.leave(link.userId);
     this.#links.set(link.userId, link);
+    if (this.protocolVersion >= 1) this.#giveSender(link);
+  }
+
+  #giveSender(link: DaveMemberLink): void {
+    this.#hasSender.add(link.userId);
     link.externalSender(this.#sender.package());
   }
 
   /** A member left the channel: it is proposed for removal (or forgotten, if it never got in). */
   leave(userId: string): void {
     this.#links.delete(userId);
+    this.#hasSender.delete(userId);
     this.#keyPackages.delete(userId);
     for (const [id, waiting] of this.#awaitingReady) {
       waiting.delete(userId);
@@ -102,7 +180,8 @@ export class DaveGroupRelay {
 
   /** op 26: a fresh key package. A member already in the group (re-initialised) is removed and re-added. */
   keyPackage(userId: string, keyPackage: Buffer): void {
-    if (!this.#links.has(userId)) return;
+    // At version 0 there is no group to join: the upgrade's op 24 asks for a fresh key package.
+    if (!this.#links.has(userId) || this.protocolVersion < 1) return;
     this.#keyPackages.set(userId, keyPackage);
     this.#pump();
   }
@@ -132,7 +211,10 @@ export class DaveGroupRelay {
     }
     this.#round = null;
     this.#apply(round);
-    const transitionId = round.founding ? 0 : this.#nextTransition++;
+    // Founding at the start of a call switches at once (id 0); founding during an upgrade waits for op 22.
+    const upgrading = this.#phase === 'upgrading';
+    const transitionId = round.founding && !upgrading ? 0 : this.#nextTransition++;
+    if (round.founding && upgrading) this.#versionTransition = transitionId;
     const members = this.#members();
     if (transitionId !== 0) this.#awaitingReady.set(transitionId, new Set(members));
     for (const u of round.recipients) this.#links.get(u)?.announceCommit(transitionId, summary.commit);
@@ -154,7 +236,34 @@ export class DaveGroupRelay {
     const waiting = this.#awaitingReady.get(transitionId);
     if (waiting === undefined || waiting.size > 0) return;
     this.#awaitingReady.delete(transitionId);
-    for (const u of this.#members()) this.#links.get(u)?.executeTransition(transitionId);
+    const everyone = transitionId === this.#versionTransition && this.#phase === 'downgrading';
+    for (const u of everyone ? [...this.#links.keys()] : this.#members())
+      this.#links.get(u)?.executeTransition(transitionId);
+    if (transitionId === this.#versionTransition) this.#finishVersionTransition();
+  }
+
+  /**
+   * A version change supersedes the transitions still waiting for op 23: they are executed now, so no client
+   * keeps one pending (a client with a transition pending stops counting its decrypt failures).
+   */
+  #executeInFlight(): void {
+    for (const [id, waiting] of [...this.#awaitingReady]) {
+      waiting.clear();
+      this.#maybeExecute(id);
+    }
+  }
+
+  #finishVersionTransition(): void {
+    this.#versionTransition = null;
+    this.versionTransitions += 1;
+    if (this.#phase === 'downgrading') {
+      // Version 0: the group is gone; the upgrade founds a new one at epoch 1.
+      this.#phase = 'plain';
+      this.#leaves = [];
+      this.#epoch = 0n;
+    } else if (this.#phase === 'upgrading') {
+      this.#phase = 'e2ee';
+    }
   }
 
   #members(): string[] {
@@ -163,7 +272,7 @@ export class DaveGroupRelay {
 
   /** Starts the next round if something changed and none is in flight. */
   #pump(): void {
-    if (this.#round !== null) return;
+    if (this.#round !== null || this.protocolVersion < 1) return;
     const inGroup = new Set(this.#members());
     const removes: number[] = [];
     this.#leaves.forEach((u, leaf) => {

@@ -1,9 +1,15 @@
 /**
  * A fake person's own DAVE identity: a participant MLS session (@snazzah/davey, the implementation
  * @discordjs/voice uses) with its own P-256 key, driven by the voice server in-process the way a client's
- * voice gateway drives it (ops 25–31), and the frame encryption of what the person says and hears.
+ * voice gateway drives it (ops 21–31), and the frame encryption of what the person says and hears.
+ *
+ * Protocol-version transitions follow the whitepaper's sender rule: a sender changes mode only when the
+ * transition executes (op 22). On a downgrade (op 21, version 0) the person accepts clear frames from then
+ * on and sends clear after op 22; on an upgrade (op 24) it re-initialises and keeps sending clear until the
+ * new group's transition executes.
  */
 import davey from '@snazzah/davey';
+import { isDaveFrame } from './dave-frame.ts';
 import type { DaveMemberLink } from './dave-group-relay.ts';
 import { OPUS_SILENCE } from './fake-voice-person.ts';
 
@@ -28,6 +34,12 @@ export class FakeDaveParticipant implements DaveMemberLink {
   decryptFailures = 0;
   /** Commits or welcomes this participant could not process (op 31 territory). */
   invalidTransitions = 0;
+  #protocolVersion = PROTOCOL_VERSION;
+  /** Prepared transitions: id → the protocol version op 22 switches to. */
+  readonly #pending = new Map<number, number>();
+  /** Whether what the person says is end-to-end encrypted (once ready, and not mid-upgrade). */
+  #sendE2ee = true;
+  #hasSender = false;
 
   constructor(userId: string, channelId: string, replies: DaveParticipantReplies) {
     this.userId = userId;
@@ -55,6 +67,7 @@ export class FakeDaveParticipant implements DaveMemberLink {
 
   externalSender(pkg: Buffer): void {
     this.#session.setExternalSender(pkg);
+    this.#hasSender = true;
     this.#replies.keyPackage(this.userId, this.#session.getSerializedKeyPackage());
   }
 
@@ -76,19 +89,58 @@ export class FakeDaveParticipant implements DaveMemberLink {
     this.#joined(transitionId, () => this.#session.processWelcome(welcome));
   }
 
-  executeTransition(_transitionId: number): void {
-    // davey moves its ratchets when the commit/welcome is processed; nothing is left to switch here.
+  get protocolVersion(): number {
+    return this.#protocolVersion;
+  }
+
+  /** Transitions prepared and not yet executed (a client with one pending stops counting decrypt failures). */
+  get pendingTransitions(): number {
+    return this.#pending.size;
+  }
+
+  prepareTransition(transitionId: number, protocolVersion: number): void {
+    this.#pending.set(transitionId, protocolVersion);
+    // Other senders may switch to clear before this person executes: accept clear frames from now on.
+    if (protocolVersion === 0) this.#session.setPassthroughMode(true, 120);
+    if (transitionId === 0) this.executeTransition(transitionId);
+    else this.#replies.transitionReady(this.userId, transitionId);
+  }
+
+  executeTransition(transitionId: number): void {
+    const version = this.#pending.get(transitionId);
+    if (version === undefined) return;
+    this.#pending.delete(transitionId);
+    this.#protocolVersion = version;
+    // davey already moved its receive ratchets with the commit; the sender switches here.
+    this.#sendE2ee = version > 0;
+  }
+
+  prepareEpoch(epoch: number, protocolVersion: number): void {
+    if (epoch !== 1) return;
+    this.#protocolVersion = protocolVersion;
+    this.#sendE2ee = false;
+    this.#session.reinit(protocolVersion, this.userId, this.#channelId);
+    // Without the external sender yet (joined at version 0), the key package follows op 25.
+    if (this.#hasSender) this.#replies.keyPackage(this.userId, this.#session.getSerializedKeyPackage());
   }
 
   /** Frame encryption for sending; Opus silence stays clear, as @discordjs/voice does. */
   encrypt(opus: Buffer): Buffer {
-    if (!this.#session.ready || opus.equals(OPUS_SILENCE)) return opus;
+    if (this.#protocolVersion === 0 || !this.#sendE2ee || !this.#session.ready || opus.equals(OPUS_SILENCE))
+      return opus;
     return this.#session.encryptOpus(opus);
   }
 
-  /** Frame decryption of what `from` sent; null when it fails (counted). */
+  /**
+   * Frame decryption of what `from` sent; null when it fails (counted). A clear frame passes as is: whether
+   * it was allowed in the channel's phase is the voice server's audit, not the listener's.
+   */
   decrypt(from: string, frame: Buffer): Buffer | null {
-    if (!this.#session.ready || frame.equals(OPUS_SILENCE)) return frame;
+    if (frame.equals(OPUS_SILENCE) || !isDaveFrame(frame)) return frame;
+    if (!this.#session.ready) {
+      this.decryptFailures += 1;
+      return null;
+    }
     try {
       return this.#session.decrypt(from, AUDIO, frame);
     } catch {
@@ -107,6 +159,11 @@ export class FakeDaveParticipant implements DaveMemberLink {
       this.#replies.keyPackage(this.userId, this.#session.getSerializedKeyPackage());
       return;
     }
-    if (transitionId !== 0) this.#replies.transitionReady(this.userId, transitionId);
+    if (transitionId === 0) {
+      this.#sendE2ee = true;
+      return;
+    }
+    this.#pending.set(transitionId, this.#protocolVersion);
+    this.#replies.transitionReady(this.userId, transitionId);
   }
 }

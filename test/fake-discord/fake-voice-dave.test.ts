@@ -18,6 +18,7 @@ import {
 import { VoiceOpcodes } from 'discord-api-types/voice/v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaveExternalSender } from './dave-external-sender.ts';
+import { isDaveFrame } from './dave-frame.ts';
 import { DaveGroupRelay } from './dave-group-relay.ts';
 import { FakeDaveParticipant } from './fake-dave-participant.ts';
 import { FakeVoiceServer } from './fake-voice-server.ts';
@@ -101,6 +102,50 @@ describe('DAVE group relay (external sender) with davey participants', () => {
     expect(a.decrypt('444', late.encrypt(OPUS))?.equals(OPUS)).toBe(true);
     expect(relay.rejectedCommits).toBeGreaterThanOrEqual(0);
     for (const p of all()) expect(p.invalidTransitions).toBe(0);
+  });
+
+  it('downgrades to version 0 and upgrades to a new group, also when the upgrade comes before everyone was ready', async () => {
+    const relay = new DaveGroupRelay(CHANNEL, new DaveExternalSender());
+    const members = groupOf(relay, ['111', '222', '333']);
+    const all = () => [...members.values()];
+    await until('all three in one group', () => all().every((p) => p.ready && p.epoch === relay.epoch));
+    const [a, b] = all() as [FakeDaveParticipant, FakeDaveParticipant];
+
+    relay.downgrade();
+    expect(relay.phase).toBe('downgrading');
+    // Until op 22, senders stay E2EE; receivers already accept clear frames.
+    expect(isDaveFrame(a.encrypt(OPUS))).toBe(true);
+    expect(b.decrypt('111', OPUS)?.equals(OPUS)).toBe(true);
+    await until('the downgrade executed', () => relay.phase === 'plain');
+    expect(relay.protocolVersion).toBe(0);
+    expect(relay.leaves).toEqual([]);
+    for (const p of all()) expect(p.protocolVersion).toBe(0);
+    expect(a.encrypt(OPUS).equals(OPUS)).toBe(true);
+
+    const round = async () => {
+      relay.upgrade();
+      expect(relay.phase).toBe('upgrading');
+      // Re-initialised: clear until the new group's transition executes.
+      expect(a.encrypt(OPUS).equals(OPUS)).toBe(true);
+      await until('the upgrade executed', () => relay.phase === 'e2ee' && all().every((p) => p.ready));
+      await until('everyone in the new group', () => all().every((p) => p.epoch === relay.epoch));
+      for (const p of all()) expect(p.protocolVersion).toBe(1);
+      const frame = a.encrypt(OPUS);
+      expect(isDaveFrame(frame)).toBe(true);
+      expect(b.decrypt('111', frame)?.equals(OPUS)).toBe(true);
+    };
+    await round();
+    expect(relay.versionTransitions).toBe(2);
+
+    // Straight back up while the next downgrade still waits for op 23: it is executed first, then upgraded.
+    relay.downgrade();
+    await round();
+    expect(relay.versionTransitions).toBe(4);
+    for (const p of all()) {
+      expect(p.pendingTransitions).toBe(0);
+      expect(p.decryptFailures).toBe(0);
+      expect(p.invalidTransitions).toBe(0);
+    }
   });
 
   it('refuses an op 28 that is not a commit', () => {

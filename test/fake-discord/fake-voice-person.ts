@@ -5,6 +5,7 @@
  * kept per sender, so a test can assert on what they heard.
  */
 import libopus from '@discordjs/opus';
+import { isDaveFrame } from './dave-frame.ts';
 import { meterFakeCpu } from './fake-cpu-meter.ts';
 import type { FakeDaveParticipant } from './fake-dave-participant.ts';
 
@@ -60,6 +61,8 @@ export class FakeVoicePerson {
   /** Frames heard, per sender user id, in arrival order. */
   readonly heard = new Map<string, HeardFrame[]>();
   decodeErrors = 0;
+  /** End-to-end encrypted frames this person got without DAVE (sent in the wrong mode to them). */
+  unreadableE2ee = 0;
   /** The person's DAVE identity when the channel runs DAVE (set by the server); null = transport encryption only. */
   dave: FakeDaveParticipant | null = null;
   #link: PersonLink | null = null;
@@ -99,6 +102,10 @@ export class FakeVoicePerson {
 
   /** Called by the server with each packet relayed to this person, already transport-decrypted. */
   hear(from: string, seq: number, timestamp: number, packet: Buffer): void {
+    if (this.dave === null && isDaveFrame(packet)) {
+      this.unreadableE2ee += 1;
+      return;
+    }
     const opus = this.dave === null ? packet : this.dave.decrypt(from, packet);
     if (opus === null) return;
     let pcm: Int16Array;

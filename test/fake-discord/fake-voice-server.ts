@@ -4,7 +4,8 @@
  * RTP in both rtpsize AEAD modes. Fake people join its channels and speak or listen; the bots' audio is
  * decrypted and handed to them, theirs is encrypted per receiving client. Faults on demand: media loss,
  * reordering, duplicates and jitter; a crash (4015, resumable); forced disconnects with any close code;
- * people joining and leaving mid-call.
+ * people joining and leaving mid-call; with DAVE, a person without DAVE joining (a downgrade to protocol
+ * version 0) and leaving again (the upgrade back).
  */
 import { createHash } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
@@ -84,7 +85,7 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
   readonly #grants = new Map<string, VoiceGrant>();
   readonly #sessions = new Map<string, VoiceServerSession>();
   readonly #connections = new Set<VoiceGatewayConnection>();
-  readonly #people = new Map<string, { person: FakeVoicePerson; guildId: string }>();
+  readonly #people = new Map<string, { person: FakeVoicePerson; guildId: string; dave: boolean }>();
   readonly #daveSender = new DaveExternalSender();
   readonly #daveGroups = new Map<string, DaveGroupRelay>();
   #nextConnection = 1;
@@ -158,14 +159,19 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
     }
   }
 
-  /** Adds a person to `guildId`'s voice channel; connected clients get CLIENTS_CONNECT. */
-  join(guildId: string, userId: string, ssrc = this.#newSsrc()): FakeVoicePerson {
-    const person = new FakeVoicePerson(userId, ssrc);
-    this.#people.set(userId, { person, guildId });
+  /**
+   * Adds a person to `guildId`'s voice channel; connected clients get CLIENTS_CONNECT. `dave: false` is a
+   * person whose client has no DAVE: a DAVE channel downgrades to protocol version 0 for them (ops 21/22).
+   */
+  join(guildId: string, userId: string, options: { ssrc?: number; dave?: boolean } = {}): FakeVoicePerson {
+    const person = new FakeVoicePerson(userId, options.ssrc ?? this.#newSsrc());
+    const dave = options.dave !== false;
+    this.#people.set(userId, { person, guildId, dave });
     person.attach(this.#linkFor(guildId));
     for (const s of this.#inGuild(guildId)) s.send(VoiceOpcodes.ClientsConnect, { user_ids: [userId] });
     const group = this.#daveGroups.get(guildId);
-    if (group !== undefined) this.#enrol(group, guildId, person);
+    if (group !== undefined && dave) this.#enrol(group, guildId, person);
+    else if (group !== undefined) group.downgrade();
     return person;
   }
 
@@ -175,8 +181,12 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
     if (entry === undefined) return;
     this.#people.delete(userId);
     entry.person.attach(null);
-    this.#daveGroups.get(entry.guildId)?.leave(userId);
+    const group = this.#daveGroups.get(entry.guildId);
+    group?.leave(userId);
     for (const s of this.#inGuild(entry.guildId)) s.send(VoiceOpcodes.ClientDisconnect, { user_id: userId });
+    // The last member without DAVE left: the channel goes back to DAVE (op 24, a new group).
+    if (!entry.dave && ![...this.#people.values()].some((p) => p.guildId === entry.guildId && !p.dave))
+      group?.upgrade();
   }
 
   /** People in `guildId`'s channel. */
@@ -272,7 +282,8 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
         for (const p of this.people(s.grant.guildId)) {
           s.send(VoiceOpcodes.Speaking, { user_id: p.userId, ssrc: p.ssrc, speaking: 0 });
         }
-        if (this.#daveVersion(s) >= 1) this.#daveJoin(s);
+        // A DAVE client joins the group's links even at version 0: the upgrade's op 24 reaches it.
+        if (this.#daveCapable(s)) this.#daveJoin(s);
         this.emit('described', s);
       },
       daveVersion: (s) => this.#daveVersion(s),
@@ -317,6 +328,7 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
     }
     const seq = msg.readUInt16BE(2);
     const timestamp = msg.readUInt32BE(4);
+    this.#daveGroups.get(from.grant.guildId)?.mediaFrame(from.grant.userId, opus);
     this.emit('audio', from, seq, timestamp, opus);
     for (const p of this.people(from.grant.guildId)) p.hear(from.grant.userId, seq, timestamp, opus);
     const header = msg.subarray(0, 12);
@@ -336,6 +348,7 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
         }
       },
       media: (person, header, opus) => {
+        this.#daveGroups.get(guildId)?.mediaFrame(person.userId, opus);
         for (const s of this.#inGuild(guildId)) this.#sendMedia(s, header, opus, `${person.ssrc}`);
       },
       flush: (person) => {
@@ -365,8 +378,14 @@ export class FakeVoiceServer extends EventEmitter<FakeVoiceServerEvents> {
     return n;
   }
 
+  /** The DAVE version the client runs now: 0 without DAVE, or while its channel is downgraded. */
   #daveVersion(s: VoiceServerSession): number {
-    return this.#o.dave && s.maxDaveProtocolVersion >= 1 ? 1 : 0;
+    if (!this.#daveCapable(s)) return 0;
+    return this.#daveGroups.get(s.grant.guildId)?.protocolVersion ?? 1;
+  }
+
+  #daveCapable(s: VoiceServerSession): boolean {
+    return this.#o.dave && s.maxDaveProtocolVersion >= 1;
   }
 
   /** A client negotiated DAVE: the channel's group (created with the first one) takes it and every person in. */
@@ -437,5 +456,9 @@ function sessionDaveLink(s: VoiceServerSession): DaveMemberLink {
       s.sendBinary(VoiceOpcodes.DaveMlsAnnounceCommitTransition, transitionPayload(id, commit)),
     welcome: (id, welcome) => s.sendBinary(VoiceOpcodes.DaveMlsWelcome, transitionPayload(id, welcome)),
     executeTransition: (id) => s.send(VoiceOpcodes.DaveExecuteTransition, { transition_id: id }),
+    prepareTransition: (id, version) =>
+      s.send(VoiceOpcodes.DavePrepareTransition, { transition_id: id, protocol_version: version }),
+    prepareEpoch: (epoch, version) =>
+      s.send(VoiceOpcodes.DavePrepareEpoch, { epoch, protocol_version: version }),
   };
 }

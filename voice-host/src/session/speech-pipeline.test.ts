@@ -121,22 +121,32 @@ describe('SpeechPipeline on real Opus speech', () => {
 
 /**
  * Like `deliver`, but the loop stalls for `stallMs` from `stallFrom`: no ticks, and the packets that
- * arrive meanwhile are read only after the first (late) tick — timers run before the socket is polled.
+ * arrive meanwhile are read only after the first (late) tick — timers run before the socket is polled —
+ * and before deferred work (setImmediate's check phase comes after the poll phase).
  */
 function deliverWithStall(
   p: SpeechPipeline,
+  deferred: Array<() => void>,
   stream: StreamPacket[],
   stallFrom: number,
   stallMs: number,
   endMs: number,
+  /** Called with the loop's time after every tick and every check phase. */
+  observe: (nowMs: number) => void = () => undefined,
 ): void {
   const stallEnd = stallFrom + stallMs;
   const stalled = (t: number) => t > stallFrom && t < stallEnd;
   let now = START;
+  const checkPhase = () => {
+    for (let f = deferred.shift(); f !== undefined; f = deferred.shift()) f();
+    observe(now);
+  };
   const tickTo = (t: number) => {
     while (now + 10 <= t) {
       now += 10;
+      checkPhase();
       if (!stalled(now)) p.tick(now);
+      observe(now);
     }
   };
   for (const pkt of stream) {
@@ -146,16 +156,17 @@ function deliverWithStall(
     p.process();
   }
   tickTo(endMs);
+  checkPhase();
 }
 
 describe('SpeechPipeline under a stalled event loop', () => {
   const stream = layOutStream(packets, { startMs: START });
   const end = START + fixture.durationMs + 1_000;
 
-  it('a 600 ms stall in the middle of a phrase does not split it (RTP timeline + stall-free quiet)', () => {
-    const { p, segments } = pipeline(exact);
+  it('a 600 ms stall in the middle of a phrase does not split it (RTP timeline; quiet judged after the socket is read)', () => {
+    const { p, segments, deferred } = pipeline(exact);
     const stallFrom = START + fixture.speech[1]!.startMs + 500 - ((fixture.speech[1]!.startMs + 500) % 10);
-    deliverWithStall(p, stream, stallFrom, 600, end);
+    deliverWithStall(p, deferred, stream, stallFrom, 600, end);
     expect(p.stalledMs).toBeGreaterThanOrEqual(550);
     expect(segments).toHaveLength(fixture.speech.length);
     segments.forEach((s, i) => {
@@ -169,19 +180,34 @@ describe('SpeechPipeline under a stalled event loop', () => {
     for (const stallMs of [300, 900, 1_500]) {
       for (const phrase of fixture.speech) {
         const at = phrase.startMs + 200;
-        const { p, segments } = pipeline(exact);
-        deliverWithStall(p, stream, START + at - (at % 10), stallMs, end + stallMs);
+        const { p, segments, deferred } = pipeline(exact);
+        deliverWithStall(p, deferred, stream, START + at - (at % 10), stallMs, end + stallMs);
         expect(segments, `stall ${stallMs} ms at ${at}`).toHaveLength(fixture.speech.length);
       }
     }
   });
 
   it('speech that really ended during a stall still closes, at most one hangover after the stall', () => {
-    const { p, segments } = pipeline(exact);
+    const { p, segments, deferred } = pipeline(exact);
     const last = fixture.speech.at(-1)!;
     const stallFrom = START + last.endMs + 100 - ((last.endMs + 100) % 10);
-    deliverWithStall(p, stream, stallFrom, 600, end + 600);
+    deliverWithStall(p, deferred, stream, stallFrom, 600, end + 600);
     expect(segments).toHaveLength(fixture.speech.length);
     expect(Math.abs(segments.at(-1)!.tsEnd - START - last.endMs)).toBeLessThanOrEqual(60);
+  });
+
+  it('a stall inside the hangover does not lengthen it: the segment closes one hangover after the speech', () => {
+    const { p, segments, deferred } = pipeline(exact);
+    const last = fixture.speech.at(-1)!;
+    // As a Discord client does: the speech, five frames of silence, then nothing (the hangover runs on idle).
+    const sent = layOutStream(packets.slice(0, Math.ceil(last.endMs / 20) + 5), { startMs: START });
+    const stallFrom = START + last.endMs + 150 - ((last.endMs + 150) % 10);
+    let closedAt: number | undefined;
+    deliverWithStall(p, deferred, sent, stallFrom, 200, end, (now) => {
+      if (closedAt === undefined && segments.length === fixture.speech.length) closedAt = now;
+    });
+    expect(segments).toHaveLength(fixture.speech.length);
+    // Speech end + hangover, plus the last frame and a tick or two; the stall's 200 ms must not be added.
+    expect(closedAt! - START - last.endMs).toBeLessThanOrEqual(exact.hangover_ms + 60);
   });
 });

@@ -19,6 +19,7 @@ import type { Scheduler } from '@promethean/shared/broker/scheduler';
 import type { ConnectionStatus } from '../health/health-state.ts';
 import { AudioPlayerOutput } from '../playback/audio-player-output.ts';
 import { DiscordReceiveBinding } from '../receive/discord-receive-binding.ts';
+import { installDaveTransitionPatches } from './dave-transition-patches.ts';
 import { SessionCore, type SessionCoreOptions, type SessionHealth } from './session-core.ts';
 import type { SessionInfo } from './session-info.ts';
 
@@ -53,6 +54,7 @@ export class VoiceSession {
     this.info = o.info;
     this.#player = createAudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Pause } });
     this.core = new SessionCore({ ...o, output: new AudioPlayerOutput(this.#player) });
+    if (o.daveEncryption) installDaveTransitionPatches();
     this.#connection = joinVoiceChannel({
       guildId: o.info.guild_id,
       channelId: o.info.channel_id,

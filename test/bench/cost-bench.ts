@@ -6,8 +6,9 @@
  * (`/metrics?format=json`, read before and after) counts every billable operation of both Workers and
  * their Durable Objects; /proc gives workerd's CPU. Prices: test/bench/cloudflare-prices.ts.
  *
- * Two stacks in one run: the baseline (GATEWAY_PUBLISH=full: raw.event for every dispatch,
- * provider_payload in every event, as before the cost levers) and the levers on (the default). Each
+ * Two stacks in one run: the baseline, as before the cost levers (GATEWAY_PUBLISH=full: raw.event for
+ * every dispatch and provider_payload in every event; TENANT_CONFIG_READS=per-invocation: one read of
+ * the tenant settings per agent invocation), and the levers on (the default). Each
  * run checks every dispatched message is stored once (documents and vectors).
  * Prints one JSON line last.
  */
@@ -105,6 +106,7 @@ async function run(mode: 'full' | 'lean') {
   const stack = await startPipelineStack({
     documents: 'sqlite',
     accessVars: { GATEWAY_PUBLISH: mode },
+    ...(mode === 'full' && { functionsVars: { TENANT_CONFIG_READS: 'per-invocation' } }),
     log: (l) => log(l),
   });
   try {

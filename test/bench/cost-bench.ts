@@ -15,6 +15,7 @@
 import { parseArgs } from 'node:util';
 import type { StatusSnapshot } from '@promethean/shared/ops/status-snapshot';
 import { type PerMessage, PRICES, usdPerMillion } from './cloudflare-prices.ts';
+import { percentile } from './latency-stats.ts';
 import { type PipelineStack, startPipelineStack } from './pipeline-stack.ts';
 import {
   compare,
@@ -92,13 +93,36 @@ function message(i: number) {
   };
 }
 
-async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms: number) {
+/**
+ * Dispatch → vector stored, per message, by matching the k-th vector stored with the k-th message
+ * dispatched (first in, first out): Chroma is polled for its count every 100 ms, which adds nothing to
+ * what the Workers count. An approximation where the pipeline reorders, exact to the poll where it does not.
+ */
+function fifoFreshness(dispatchedAt: number[], counts: Array<{ at: number; n: number }>) {
+  const ms: number[] = [];
+  let c = 0;
+  for (let k = 0; k < dispatchedAt.length; k++) {
+    while (c < counts.length && counts[c]!.n < k + 1) c++;
+    if (c === counts.length) break;
+    ms.push(counts[c]!.at - dispatchedAt[k]!);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50_ms: Math.round(percentile(ms, 50)), p95_ms: Math.round(percentile(ms, 95)) };
+}
+
+async function waitFor<T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  ms: number,
+  everyMs = 250,
+) {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await read();
     if (ok(v)) return v;
     if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
@@ -126,11 +150,13 @@ async function run(mode: 'full' | 'lean') {
     const embedsBefore = embeds();
     const started = performance.now();
     const history = new Set<string>();
+    const dispatchedAt: number[] = [];
     for (let i = 0; i < MESSAGES; ) {
       const due = Math.min(MESSAGES, Math.floor(((performance.now() - started) / 1000) * RATE) + 1);
       for (; i < due; i++) {
         const m = message(i);
         history.add(m.id);
+        dispatchedAt.push(performance.now());
         stack.fake.gateway.dispatch(ready.session_id!, 'MESSAGE_CREATE', m);
       }
       await new Promise((r) => setTimeout(r, 10));
@@ -138,12 +164,19 @@ async function run(mode: 'full' | 'lean') {
     const dispatchSeconds = (performance.now() - started) / 1000;
     log(`${mode}: ${MESSAGES} dispatched in ${dispatchSeconds.toFixed(1)} s; waiting for the vectors...`);
     // Chroma straight, not through the Workers: polling must not add to what is counted.
+    const counts: Array<{ at: number; n: number }> = [];
     await waitFor(
       'vectors',
-      () => vectorCount(stack.chroma.url),
+      async () => {
+        const n = await vectorCount(stack.chroma.url);
+        counts.push({ at: performance.now(), n });
+        return n;
+      },
       (n) => n >= MESSAGES,
       240_000,
+      100,
     );
+    const freshness = fifoFreshness(dispatchedAt, counts);
     const stored = performance.now();
     const documents = await waitFor(
       'documents',
@@ -184,6 +217,8 @@ async function run(mode: 'full' | 'lean') {
       usd_per_million_compute_bus: usd.compute_bus,
       usd_per_million_storage: usd.storage,
       usd_per_million_compute_bus_without_cpu: usdPerMillion({ ...perMessage, cpu_ms: 0 }).compute_bus,
+      vector_freshness_fifo_p50_ms: freshness.p50_ms,
+      vector_freshness_fifo_p95_ms: freshness.p95_ms,
       dispatch_to_vectors_s: Math.round((stored - started) / 100) / 10,
       documents,
       lost: docs.missing + vecs.missing,

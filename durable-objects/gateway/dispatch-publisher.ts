@@ -1,5 +1,6 @@
 /**
- * Publishes what the gateway dispatches: the raw event and, for messages, the normalized event.
+ * Publishes what the gateway dispatches: the normalized event for messages, and the raw event for
+ * dispatches nothing normalizes (or for every dispatch in the `full` publish mode).
  * Envelope ids derive from (session, seq), so an event replayed after a RESUME overwrites instead of
  * duplicating downstream.
  */
@@ -26,6 +27,19 @@ export interface PublishOutcome {
   dropped: 'allowlist' | 'session' | null;
 }
 
+/**
+ * What the gateway leaves out of the bus to save queue operations and bytes (docs/operations.md, Cost).
+ * `lean` (the default): no raw event for a dispatch that has a normalized event (no agent subscribes
+ * to raw.event; `gateway-publish-mode.test.ts` fails the day one does), and no `provider_payload` in
+ * normalized events (no consumer reads it; the indexers strip it). `full` publishes both, as before.
+ */
+export type PublishMode = 'lean' | 'full';
+
+/** The mode from the access Worker's optional GATEWAY_PUBLISH var; anything but `full` is lean. */
+export function publishModeOf(value: unknown): PublishMode {
+  return value === 'full' ? 'full' : 'lean';
+}
+
 export function dispatchEnvelopes(
   tenant: TenantView,
   sessionId: string,
@@ -34,6 +48,7 @@ export function dispatchEnvelopes(
   data: unknown,
   botUserId: string,
   receivedAt: string,
+  mode: PublishMode = 'full',
 ): PublishOutcome {
   if (SESSION_EVENTS.has(type)) return { published: [], dropped: 'session' };
   if (
@@ -48,13 +63,20 @@ export function dispatchEnvelopes(
   const normalized = normalizeDispatch(type, data, { tenant: tenant.tenant, botUserId, receivedAt });
   if (!normalized) return { published: [raw], dropped: null };
   const def = DEFINITIONS[normalized.intent];
-  const event = createEnvelope(def, normalized.payload as never, {
+  const payload =
+    mode === 'lean' ? withoutProviderPayload(normalized.payload) : (normalized.payload as object);
+  const event = createEnvelope(def, payload as never, {
     ...base,
     id: `${idBase}:${normalized.intent}`,
     // The raw dispatch starts the trace, so a trace leads back to what Discord sent.
     from: raw,
   });
-  return { published: [raw, event], dropped: null };
+  return { published: mode === 'lean' ? [event] : [raw, event], dropped: null };
+}
+
+function withoutProviderPayload(payload: object): object {
+  const { provider_payload: _unread, ...rest } = payload as { provider_payload?: unknown };
+  return rest;
 }
 
 /** Publishes in one queue batch; the caller persists the seq only after this resolves. */

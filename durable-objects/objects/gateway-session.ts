@@ -12,7 +12,7 @@ import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { ProviderRegistry, type TenantView } from '@promethean/shared/platform/provider-registry';
 import { type GatewayIdentifyData, GatewayOpcodes } from 'discord-api-types/v10';
 import providersYml from '../../providers.yml';
-import { dispatchEnvelopes, publishDispatch } from '../gateway/dispatch-publisher.ts';
+import { dispatchEnvelopes, publishDispatch, publishModeOf } from '../gateway/dispatch-publisher.ts';
 import { type ChannelMark, catchUpEnqueues, markChannel, type SessionGap } from '../gateway/gap-catch-up.ts';
 import {
   closeAction,
@@ -26,6 +26,14 @@ import {
 import { SendLimiter } from '../gateway/send-limiter.ts';
 import { selfVoiceUpdate } from '../gateway/voice-update-forwarding.ts';
 import type { RestResult } from '../rest/rest-executor.ts';
+import { accessLedger, accessOps, countedAccessEnv } from '../src/access-ops.ts';
+
+/**
+ * How long counted operations wait before the session flushes them to the ops ledger: nothing else in
+ * a session's isolate runs often enough to flush them (the cron and access queue batches are rare),
+ * and one ledger request per second at most is a small share of a busy session's operations.
+ */
+const OPS_FLUSH_DELAY_MS = 1_000;
 
 export type GatewayStatus =
   | 'idle'
@@ -108,6 +116,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   #pingMs: number | null = null;
   #limiter = new SendLimiter();
   #connecting = false;
+  #opsFlush: ReturnType<typeof setTimeout> | undefined;
   #tail: Promise<void> = Promise.resolve();
   /** Voice updates reach the voice host link one after another, in the order the gateway sent them. */
   #voiceTail: Promise<void> = Promise.resolve();
@@ -383,6 +392,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
         d,
         r.bot_user_id ?? '',
         new Date().toISOString(),
+        publishModeOf((this.env as unknown as { GATEWAY_PUBLISH?: unknown }).GATEWAY_PUBLISH),
       );
       // Publish before saving seq: a crash in between replays the event, and its id makes that harmless.
       await publishDispatch(this.#broker(), outcome);
@@ -513,9 +523,11 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     return ProviderRegistry.fromYaml(providersYml).tenant('discord', tenant);
   }
 
+  /** Publishes through counted queues, so what the session writes is in the ops ledger (bench:cost). */
   #broker(): QueueBroker {
+    this.#scheduleOpsFlush();
     return queueBusFor(
-      this.env,
+      countedAccessEnv(this.env, accessOps()),
       { bindings: ['BUS_EVENTS'], routes: [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }] },
       'the gateway session',
     );
@@ -551,6 +563,20 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   async #save(r: SessionRecord): Promise<void> {
     this.#record = r;
     await this.ctx.storage.put('session', r);
+    // One Durable Object storage row written per save (a dispatch saves once): a billed operation.
+    accessOps().recorder.storeWrite(1);
+    this.#scheduleOpsFlush();
+  }
+
+  #scheduleOpsFlush(): void {
+    if (this.#opsFlush !== undefined) return;
+    const ledger = accessLedger(this.env);
+    if (!ledger) return;
+    this.#opsFlush = setTimeout(() => {
+      this.#opsFlush = undefined;
+      // flush() never throws: a failed flush keeps the counts for the next one.
+      void accessOps().flush(ledger);
+    }, OPS_FLUSH_DELAY_MS);
   }
 
   #log(msg: string, e: unknown): void {

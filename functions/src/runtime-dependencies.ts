@@ -3,7 +3,7 @@ import { parseAgentSettings } from '@promethean/shared/agent/agent-settings-over
 import { randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import type { ContextDependencies } from '@promethean/shared/agent/runtime-context';
 import { componentTelemetry, consoleSink, logLevelFor } from '@promethean/shared/agent/telemetry';
-import { overlayFor, readTenantConfig } from '@promethean/shared/agent/tenant-config';
+import { overlayFor } from '@promethean/shared/agent/tenant-config';
 import { queueBusFor } from '@promethean/shared/broker/bus-for';
 import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import type { EffectPorts } from '@promethean/shared/effects/effect-ports';
@@ -19,6 +19,7 @@ import { configuredEmbedModel } from '../models/model-port-factory.ts';
 import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
 import { tenantStoragePorts } from '../storage/tenant-storage-ports.ts';
+import { TenantConfigReads } from './tenant-config-reads.ts';
 import { tenantEffectPorts } from './tenant-effect-ports.ts';
 
 export interface FunctionsRuntime {
@@ -97,23 +98,28 @@ export function createFunctionsRuntime(
     'the functions Worker',
   );
   // The cache wraps the decorated ports, so its own document writes are counted as store writes.
-  const ports = (tenant: TenantView) =>
-    cachedEmbeddings(
+  const configReads = new TenantConfigReads(
+    (env as unknown as { TENANT_CONFIG_READS?: unknown }).TENANT_CONFIG_READS,
+  );
+  const ports = (tenant: TenantView) => {
+    const p = cachedEmbeddings(
       env,
       tenant,
       decorate ? decorate(tenantPorts(env, tenant)) : tenantPorts(env, tenant),
       observers.embedLookup,
     );
+    return p.documents ? { ...p, documents: configReads.watching(p.documents, tenant) } : p;
+  };
   const deps: ContextDependencies = {
     registry: ProviderRegistry.fromYaml(providersYml),
     broker,
     ports,
-    // One read of the tenant's runtime settings per invocation (config.patch; shared/agent/tenant-config.ts).
+    // One read of the tenant's runtime settings per runtime, again after a config write (tenant-config-reads.ts).
     configOverlay: async (tenant, agent) => {
       const documents = ports(tenant).documents;
       if (!documents) return undefined;
       try {
-        return overlayFor(await readTenantConfig(documents, tenant), agent);
+        return overlayFor(await configReads.read(documents, tenant), agent);
       } catch (e) {
         // A tenant whose document store is not configured cannot have runtime settings (config.patch needs
         // the store too): its agents that need no documents keep running on their static settings.

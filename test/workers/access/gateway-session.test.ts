@@ -88,7 +88,8 @@ describe('GatewaySession against the fake gateway', () => {
     expect((identify!.d as { intents: number }).intents).toBe(expected);
     const seq = await dispatch(h.session_id!, 1);
     const after = await until('published', s.health, (x) => x.recent_seqs.includes(seq));
-    expect(after.published).toBe(2);
+    // The lean publish mode (the default): SocialMessageCreated only, no raw.event.
+    expect(after.published).toBe(1);
     await s.stop();
   });
 

@@ -62,7 +62,7 @@ describe('the gateway publish mode (cost levers)', () => {
 
   it('no agent subscribes to raw.event (else the lean mode would starve it)', () => {
     const inputs: string[] = [];
-    for (const dir of ['functions', 'durable-objects']) {
+    for (const dir of ['functions/agents', 'durable-objects']) {
       for (const agent of readdirSync(join(ROOT, dir))) {
         let text: string;
         try {

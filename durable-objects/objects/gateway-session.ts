@@ -7,6 +7,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { Health } from '@promethean/schemas/ops/ops-messages';
 import { createEnvelope, randomIds } from '@promethean/shared/agent/envelope-factory';
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { queueBusFor } from '@promethean/shared/broker/bus-for';
 import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { ProviderRegistry, type TenantView } from '@promethean/shared/platform/provider-registry';
@@ -580,14 +581,9 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   }
 
   #log(msg: string, e: unknown): void {
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg,
-        agent: 'discord-gateway',
-        tenant: this.#record?.tenant,
-        error: String(e),
-      }),
-    );
+    componentTelemetry('discord-gateway', {
+      provider: 'discord',
+      ...(this.#record && { tenant: this.#record.tenant }),
+    }).error(msg, { error: String(e) });
   }
 }

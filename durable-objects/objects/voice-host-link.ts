@@ -17,6 +17,7 @@ import {
   type VoiceRelayResponse,
   VoiceServer,
 } from '@promethean/schemas/voice/voice-relay';
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { queueBusFor } from '@promethean/shared/broker/bus-for';
 import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import type { VoiceControlCommand } from '@promethean/shared/effects/effect-ports';
@@ -249,14 +250,9 @@ export class VoiceHostLink extends DurableObject<AccessEnv> {
       await container.ensureRunning(scope);
     } catch (e) {
       // The join stays queued: the next join, or an operator starting a host, picks it up.
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'voice host container did not start',
-          tenant: scope.tenant,
-          error: String(e),
-        }),
-      );
+      componentTelemetry('discord-voice', scope).error('voice host container did not start', {
+        error: String(e),
+      });
     }
   }
 
@@ -337,6 +333,6 @@ export class VoiceHostLink extends DurableObject<AccessEnv> {
   }
 
   #log(level: 'info' | 'warn' | 'error', msg: string, extra: Record<string, unknown> = {}): void {
-    console.log(JSON.stringify({ level, msg, agent: 'discord-voice', ...this.#status.scope, ...extra }));
+    componentTelemetry('discord-voice', this.#status.scope ?? {}).log(level, msg, extra);
   }
 }

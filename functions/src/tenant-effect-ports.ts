@@ -5,6 +5,7 @@
  * (docs/attachments.md), all behind the SSRF guard.
  */
 import { NonRetriableError } from '@promethean/shared/agent/agent-errors';
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import type { EffectPorts } from '@promethean/shared/effects/effect-ports';
 import type { AttachmentEgress } from '@promethean/shared/net/attachment-egress';
 import { ContainerEgress } from '@promethean/shared/net/container-egress';
@@ -17,6 +18,8 @@ import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { z } from 'zod';
 import { R2BlobStore } from '../blobs/r2-blob-store.ts';
 import { createModelPort } from '../models/model-port-factory.ts';
+
+const log = componentTelemetry('tenant-egress');
 
 const text = z.preprocess(
   (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
@@ -38,10 +41,15 @@ const EgressEnvironment = z.object({
 
 /** What this isolate has already said about its egress (said once, re-read every time). */
 const announced = new Set<string>();
-function announceOnce(key: string, record: Record<string, unknown>): void {
+function announceOnce(
+  key: string,
+  level: 'warn' | 'error',
+  msg: string,
+  fields: Record<string, unknown>,
+): void {
   if (announced.has(key)) return;
   announced.add(key);
-  console.warn(JSON.stringify(record));
+  log.log(level, msg, fields);
 }
 
 /** An egress that fails every call with the configuration problem, so the first attachment shows it. */
@@ -61,11 +69,12 @@ function guardPolicy(e: z.infer<typeof EgressEnvironment>): SsrfPolicy {
       `SSRF_TRUSTED_ORIGINS is set while PROMETHEAN_ENV=${e.PROMETHEAN_ENV ?? '(unset)'}; it is for tests and local dev (PROMETHEAN_ENV=development) only`,
     );
   }
-  announceOnce(`trusted:${trusted.join(',')}`, {
-    level: 'warn',
-    msg: 'SSRF guard: TRUSTED ORIGINS ARE ENABLED (tests/local dev only; never in production)',
-    trusted_origins: trusted,
-  });
+  announceOnce(
+    `trusted:${trusted.join(',')}`,
+    'warn',
+    'SSRF guard: TRUSTED ORIGINS ARE ENABLED (tests/local dev only; never in production)',
+    { trusted_origins: trusted },
+  );
   return ssrfPolicy({ trusted_origins: trusted });
 }
 

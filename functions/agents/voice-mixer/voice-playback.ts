@@ -6,6 +6,7 @@
  * PCM from. An alarm runs holds and gap timeouts out and retries chunks the host could not take yet.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import type { PlaybackEvent, PlaybackReport } from '@promethean/shared/effects/effect-ports';
 import { insecureTransportProblem } from '@promethean/shared/net/transport-security';
 import { accessRpc } from '@promethean/shared/platform/access-rpc';
@@ -64,13 +65,11 @@ export class VoicePlayback extends DurableObject<FunctionsEnv> {
       if (++this.#failedDrains >= MAX_DELIVERY_ATTEMPTS) {
         const dropped = stream.dropUndelivered();
         this.#failedDrains = 0;
-        console.warn(
-          JSON.stringify({
-            level: 'warn',
-            msg: 'voice host unreachable; playback chunks dropped',
+        componentTelemetry('voice-playback', this.#scope).warn(
+          'voice host unreachable; playback chunks dropped',
+          {
             dropped,
-            ...this.#scope,
-          }),
+          },
         );
       }
     } else {

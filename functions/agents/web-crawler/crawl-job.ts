@@ -7,6 +7,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { CrawlFrontier } from '@promethean/schemas/jobs/web-crawl';
 import { createEnvelope, randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { fnv1a } from '@promethean/shared/web/content-hash';
 import type { CompleteAnswer, FrontierClaim, StepReport } from '@promethean/shared/web/crawl-port';
 import { createFunctionsRuntime } from '../../src/runtime-dependencies.ts';
@@ -118,13 +119,11 @@ export class CrawlJob extends DurableObject<FunctionsEnv> {
           ),
         );
       } catch (e) {
-        console.warn(
-          JSON.stringify({
-            msg: 'crawl frontier send failed; the sweep resends',
-            key: o.key,
-            error: String(e),
-          }),
-        );
+        componentTelemetry('crawl-job', status).warn('crawl frontier send failed; the sweep resends', {
+          job_id: status.job_id,
+          key: o.key,
+          error: String(e),
+        });
       }
     }
   }

@@ -4,6 +4,8 @@
  * collection so a killed run resumes where it stopped. The bench and the integration tests use it;
  * the same `crawlStep` is what a queue consumer runs per message.
  */
+
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import type { StoredDocument } from '@promethean/shared/effects/document-store';
 import { FrontierItem } from '@promethean/shared/web/crawl-config';
 import { CrawlLedger, type LedgerSnapshot } from '@promethean/shared/web/crawl-ledger';
@@ -11,6 +13,8 @@ import { TokenBucket } from '@promethean/shared/web/host-politeness';
 import type { CrawlRecord } from '@promethean/shared/web/page-graph';
 import { admitUrl, type CrawlDeps, crawlStep } from './crawl-step.ts';
 import { indexPagePasses, type ReconcileResult, reconcilePasses } from './page-passes.ts';
+
+const log = componentTelemetry('local-crawl');
 
 export interface Checkpoint {
   seq: number;
@@ -150,7 +154,7 @@ export async function runLocalCrawl(
         // A store or model failure: the item goes back with a delay (at least once; writes are idempotent).
         inFlight.delete(holder);
         ready.push(entry(item, deps.now() + 1000));
-        console.warn(JSON.stringify({ crawl_step_error: String(e), url: item.url }));
+        log.warn('crawl step failed; the item is retried', { url: item.url, error: String(e) });
         continue;
       }
       inFlight.delete(holder);
@@ -184,7 +188,10 @@ export async function runLocalCrawl(
         await indexPagePasses(full, scope, next.id, next.record);
       } catch (e) {
         // Left for the closing reconcile, which runs every pass a page is missing.
-        console.warn(JSON.stringify({ pass_error: String(e), page: next.id }));
+        log.warn('page pass failed; the closing reconcile runs it again', {
+          page: next.id,
+          error: String(e),
+        });
       } finally {
         passesRunning--;
       }

@@ -221,6 +221,9 @@ export function openAiBridge(options: BridgeOptions): Hono {
   return bridge;
 }
 
+/** One per isolate: encoding keeps no state between calls. */
+const encoder = new TextEncoder();
+
 /** Streams gateway events as OpenAI chunks; an error after the first byte becomes an `error` event. */
 function streamChat(
   c: Context,
@@ -230,36 +233,33 @@ function streamChat(
   abort: AbortController,
   release: () => void,
 ): Response {
-  const encoder = new TextEncoder();
-  let model = action.model ?? '';
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
-    id: meta.id,
-    object: 'chat.completion.chunk',
-    created: meta.created,
-    model,
-    choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-  });
+  // Every chunk shares its head (id, created, model): serialised once per stream, not once per token.
+  const headOf = (model: string) =>
+    `data: {"id":${JSON.stringify(meta.id)},"object":"chat.completion.chunk","created":${meta.created},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":`;
+  let head = headOf(action.model ?? '');
+  const chunk = (deltaJson: string, finish: string | null = null) =>
+    `${head}${deltaJson},"finish_reason":${finish === null ? 'null' : JSON.stringify(finish)},"logprobs":null}]}\n\n`;
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
-      const send = (value: unknown) =>
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(value)}\n\n`));
-      send(chunk({ role: 'assistant', content: '' }));
+      const write = (text: string) => controller.enqueue(encoder.encode(text));
+      const send = (value: unknown) => write(`data: ${JSON.stringify(value)}\n\n`);
+      write(chunk('{"role":"assistant","content":""}'));
       try {
         await core.chat(
           action,
           (e) => {
-            if (e.type === 'chat.delta') send(chunk({ content: e.content }));
+            if (e.type === 'chat.delta') write(chunk(`{"content":${JSON.stringify(e.content)}}`));
             if (e.type !== 'chat.complete') return;
-            model = e.model;
+            if (e.model !== action.model) head = headOf(e.model);
             for (const [index, call] of (e.tool_calls ?? []).entries())
-              send(chunk({ tool_calls: [{ index, ...call }] }));
-            send(chunk({}, e.finish_reason));
+              write(chunk(JSON.stringify({ tool_calls: [{ index, ...call }] })));
+            write(chunk('{}', e.finish_reason));
             if (meta.includeUsage)
               send({
                 id: meta.id,
                 object: 'chat.completion.chunk',
                 created: meta.created,
-                model,
+                model: e.model,
                 choices: [],
                 usage: e.usage,
               });

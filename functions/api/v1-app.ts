@@ -17,7 +17,7 @@ import { apiReferencePage } from './api-reference-page.ts';
 import { handleMcp } from './mcp-server.ts';
 import type { TenantRef, V1Backend } from './v1-backend.ts';
 import { V1BackendError } from './v1-backend.ts';
-import { errorBody, errorResponse, V1Error } from './v1-errors.ts';
+import { errorBody, errorResponse, requestIdOf, V1Error } from './v1-errors.ts';
 import {
   backfillJobRoute,
   getMessageRoute,
@@ -218,6 +218,10 @@ export function createV1App(
       openAiBridge({
         coreOf: (c) => gateway.coreOf(c, (c as Context<V1Env>).get('principal')),
         keyOf: (c) => (c as Context<V1Env>).get('principal').key_id,
+        tenantOf: (c) => {
+          const p = (c as Context<V1Env>).get('principal');
+          return `${p.provider}/${p.tenant}`;
+        },
         limiter: gateway.limiter,
         ...(gateway.onDropped && { onDropped: gateway.onDropped }),
       }),
@@ -248,7 +252,14 @@ export function createV1App(
     if (err instanceof HTTPException && err.status < 500)
       return errorResponse(c, new V1Error('invalid_request', err.message));
     console.error(
-      JSON.stringify({ level: 'error', msg: 'v1 request failed', path: c.req.path, error: String(err) }),
+      JSON.stringify({
+        level: 'error',
+        msg: 'v1 request failed',
+        request_id: requestIdOf(c),
+        tenant: principalTenant(c),
+        path: c.req.path,
+        error: String(err),
+      }),
     );
     return errorResponse(
       c,
@@ -256,6 +267,12 @@ export function createV1App(
     );
   });
   return v1;
+}
+
+/** The caller's tenant once the key check has run, for log lines (never the key). */
+function principalTenant(c: Context<V1Env>): string | null {
+  const p = c.get('principal') as ApiKeyRecord | undefined;
+  return p ? `${p.provider}/${p.tenant}` : null;
 }
 
 function retryAfterOf(err: HTTPException): Record<string, string> {

@@ -75,7 +75,14 @@ export class GatewayConnection {
         ? e
         : new GatewayError('internal', 'the gateway failed; see its logs', undefined, { cause: e });
     if (!(e instanceof GatewayError))
-      console.error(JSON.stringify({ level: 'error', msg: 'gateway request failed', error: String(e) }));
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'gateway request failed',
+          request_id: requestId,
+          error: String(e),
+        }),
+      );
     this.stats.errors += 1;
     this.#send({
       type: 'error',

@@ -50,6 +50,8 @@ export interface BridgeOptions {
   coreOf: (c: Context) => GatewayCore | Promise<GatewayCore>;
   /** The admission key (the API key id); requests without one are refused by the caller's auth first. */
   keyOf: (c: Context) => string;
+  /** The caller's tenant as `provider/tenant`, for the log line of an unexpected failure. */
+  tenantOf?: (c: Context) => string;
   limiter: BridgeLimiter;
   /** Told of each request refused over a limit, with the model it asked for (for `dropped`). */
   onDropped?: (model: string) => void;
@@ -68,10 +70,23 @@ function errorResponse(c: Context, e: GatewayError): Response {
   return c.json(body, GATEWAY_ERROR_STATUS[e.code] as 400, headers);
 }
 
-function asGatewayError(e: unknown): GatewayError {
-  return e instanceof GatewayError
-    ? e
-    : new GatewayError('internal', 'the gateway failed; see its logs', undefined, { cause: e });
+/**
+ * A failure as the caller sees it. One the gateway did not expect is logged with the request id the `/v1` app
+ * answers in X-Request-Id and the caller's tenant, so "see its logs" leads somewhere; never with the key.
+ */
+function asGatewayError(c: Context, e: unknown, tenantOf?: (c: Context) => string): GatewayError {
+  if (e instanceof GatewayError) return e;
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      msg: 'llm bridge request failed',
+      request_id: (c.get as (key: string) => unknown)('requestId') ?? null,
+      tenant: tenantOf?.(c) ?? null,
+      path: c.req.path,
+      error: String(e),
+    }),
+  );
+  return new GatewayError('internal', 'the gateway failed; see its logs', undefined, { cause: e });
 }
 
 async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
@@ -110,7 +125,7 @@ export function openAiBridge(options: BridgeOptions): Hono {
     try {
       request = await body(c, ChatRequest);
     } catch (e) {
-      return errorResponse(c, asGatewayError(e));
+      return errorResponse(c, asGatewayError(c, e, options.tenantOf));
     }
     const admission = options.limiter.admit(options.keyOf(c));
     if (!admission.ok) {
@@ -172,7 +187,7 @@ export function openAiBridge(options: BridgeOptions): Hono {
           usage: complete.usage,
         });
       } catch (e) {
-        return errorResponse(c, asGatewayError(e));
+        return errorResponse(c, asGatewayError(c, e, options.tenantOf));
       } finally {
         admission.release();
       }
@@ -184,6 +199,7 @@ export function openAiBridge(options: BridgeOptions): Hono {
       { id, created, includeUsage: request.stream_options?.include_usage === true },
       abort,
       admission.release,
+      (e) => asGatewayError(c, e, options.tenantOf),
     );
   });
 
@@ -192,7 +208,7 @@ export function openAiBridge(options: BridgeOptions): Hono {
     try {
       request = await body(c, EmbeddingsRequest);
     } catch (e) {
-      return errorResponse(c, asGatewayError(e));
+      return errorResponse(c, asGatewayError(c, e, options.tenantOf));
     }
     const admission = options.limiter.admit(options.keyOf(c));
     if (!admission.ok) {
@@ -213,7 +229,7 @@ export function openAiBridge(options: BridgeOptions): Hono {
         usage: answer.usage,
       });
     } catch (e) {
-      return errorResponse(c, asGatewayError(e));
+      return errorResponse(c, asGatewayError(c, e, options.tenantOf));
     } finally {
       admission.release();
     }
@@ -232,6 +248,7 @@ function streamChat(
   meta: { id: string; created: number; includeUsage: boolean },
   abort: AbortController,
   release: () => void,
+  fail: (e: unknown) => GatewayError,
 ): Response {
   // Every chunk shares its head (id, created, model): serialised once per stream, not once per token.
   const headOf = (model: string) =>
@@ -268,7 +285,7 @@ function streamChat(
         );
         controller.enqueue(encoder.encode('data: [DONE]\n\n'));
       } catch (e) {
-        const err = asGatewayError(e);
+        const err = fail(e);
         if (!abort.signal.aborted) send({ error: { code: err.code, type: err.code, message: err.message } });
       } finally {
         release();

@@ -10,6 +10,17 @@ describe('api key format', () => {
     expect(await hashApiKey(key)).not.toContain(key.slice(20));
   });
 
+  it('hashes exactly as Web Crypto did, so keys stored before still match', async () => {
+    const { key } = generateApiKey();
+    const web = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)));
+    expect(await hashApiKey(key)).toBe(Buffer.from(web).toString('hex'));
+    expect(await hashApiKey('pe_0123456789abcdef_é')).toBe(
+      Buffer.from(
+        await crypto.subtle.digest('SHA-256', new TextEncoder().encode('pe_0123456789abcdef_é')),
+      ).toString('hex'),
+    );
+  });
+
   it('generates different keys every time', () => {
     const keys = new Set(Array.from({ length: 50 }, () => generateApiKey().key));
     expect(keys.size).toBe(50);

@@ -3,6 +3,8 @@
  * leaked key table cannot be replayed; the key id is the public handle operators list and revoke by.
  */
 
+import { createHash } from 'node:crypto';
+
 /** What a stored key grants: one provider+tenant, optionally narrowed to some channels. */
 export interface ApiKeyScope {
   provider: string;
@@ -42,9 +44,13 @@ export function apiKeyId(key: string): string | undefined {
   return KEY_PATTERN.exec(key)?.[1];
 }
 
-/** The stored form of a key: hex SHA-256 of its full text. */
+/**
+ * The stored form of a key: hex SHA-256 of its full text. Hashed in line (node:crypto, nodejs_compat in
+ * workerd): every /v1 request hashes its key, and Web Crypto's digest in Node goes through the thread pool,
+ * whose round trip was the largest tail in the HTTP bridge's time to first token (docs/benchmarks.md).
+ */
 export async function hashApiKey(key: string): Promise<string> {
-  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))));
+  return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 /** Whether a scope lets its holder see a channel. */

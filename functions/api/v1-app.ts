@@ -4,7 +4,7 @@
  * platform only through a `V1Backend`, so the same app runs in workerd and in Node tests.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { componentTelemetry } from '@promethean/shared/agent/telemetry';
+import { type ComponentScope, componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { CatalogCache, type HashedCatalog } from '@promethean/shared/openapi-tools/catalog-cache';
 import { ToolClient } from '@promethean/shared/openapi-tools/tool-client';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
@@ -18,7 +18,7 @@ import { apiReferencePage } from './api-reference-page.ts';
 import { handleMcp } from './mcp-server.ts';
 import type { TenantRef, V1Backend } from './v1-backend.ts';
 import { V1BackendError } from './v1-backend.ts';
-import { errorBody, errorResponse, V1Error } from './v1-errors.ts';
+import { errorBody, errorResponse, requestIdOf, V1Error } from './v1-errors.ts';
 import {
   backfillJobRoute,
   getMessageRoute,
@@ -219,6 +219,7 @@ export function createV1App(
       openAiBridge({
         coreOf: (c) => gateway.coreOf(c, (c as Context<V1Env>).get('principal')),
         keyOf: (c) => (c as Context<V1Env>).get('principal').key_id,
+        scopeOf: (c) => principalScope(c as Context<V1Env>),
         limiter: gateway.limiter,
         ...(gateway.onDropped && { onDropped: gateway.onDropped }),
       }),
@@ -248,13 +249,24 @@ export function createV1App(
       return errorResponse(c, new V1Error('rate_limited', err.message, retryAfterOf(err)));
     if (err instanceof HTTPException && err.status < 500)
       return errorResponse(c, new V1Error('invalid_request', err.message));
-    componentTelemetry('v1-api').error('v1 request failed', { path: c.req.path, error: String(err) });
+    componentTelemetry('v1-api', principalScope(c)).error('v1 request failed', {
+      request_id: requestIdOf(c),
+      path: c.req.path,
+      error: String(err),
+    });
     return errorResponse(
       c,
       new V1Error('internal', 'the request failed; quote the request id to an operator'),
     );
   });
   return v1;
+}
+
+/** The caller's tenant once the key check has run, for log lines (never the key). */
+/** The caller's provider and tenant once its key was checked; none before. */
+function principalScope(c: Context<V1Env>): ComponentScope {
+  const p = c.get('principal') as ApiKeyRecord | undefined;
+  return p ? { provider: p.provider, tenant: p.tenant } : {};
 }
 
 function retryAfterOf(err: HTTPException): Record<string, string> {

@@ -4,6 +4,7 @@
  * once, never queueing) and cancels in-flight work on `cancel` or when the socket closes.
  */
 import { GatewayAction, type GatewayEvent } from '@promethean/schemas/llm-gateway/gateway-messages';
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import type { GatewayCore } from './gateway-core.ts';
 import { GatewayError } from './gateway-errors.ts';
 
@@ -75,7 +76,10 @@ export class GatewayConnection {
         ? e
         : new GatewayError('internal', 'the gateway failed; see its logs', undefined, { cause: e });
     if (!(e instanceof GatewayError))
-      console.error(JSON.stringify({ level: 'error', msg: 'gateway request failed', error: String(e) }));
+      componentTelemetry('llm-gateway-connection').error('gateway request failed', {
+        request_id: requestId,
+        error: String(e),
+      });
     this.stats.errors += 1;
     this.#send({
       type: 'error',

@@ -10,6 +10,7 @@ import {
   type GatewayEvent,
   ToolChoice,
 } from '@promethean/schemas/llm-gateway/gateway-messages';
+import { type ComponentScope, componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { BridgeLimiter } from './bridge-limiter.ts';
@@ -50,6 +51,8 @@ export interface BridgeOptions {
   coreOf: (c: Context) => GatewayCore | Promise<GatewayCore>;
   /** The admission key (the API key id); requests without one are refused by the caller's auth first. */
   keyOf: (c: Context) => string;
+  /** The caller's provider and tenant, for the log line of an unexpected failure. */
+  scopeOf?: (c: Context) => ComponentScope;
   limiter: BridgeLimiter;
   /** Told of each request refused over a limit, with the model it asked for (for `dropped`). */
   onDropped?: (model: string) => void;
@@ -68,10 +71,18 @@ function errorResponse(c: Context, e: GatewayError): Response {
   return c.json(body, GATEWAY_ERROR_STATUS[e.code] as 400, headers);
 }
 
-function asGatewayError(e: unknown): GatewayError {
-  return e instanceof GatewayError
-    ? e
-    : new GatewayError('internal', 'the gateway failed; see its logs', undefined, { cause: e });
+/**
+ * A failure as the caller sees it. One the gateway did not expect is logged with the request id the `/v1` app
+ * answers in X-Request-Id and the caller's tenant, so "see its logs" leads somewhere; never with the key.
+ */
+function asGatewayError(c: Context, e: unknown, scopeOf?: (c: Context) => ComponentScope): GatewayError {
+  if (e instanceof GatewayError) return e;
+  componentTelemetry('llm-bridge', scopeOf?.(c) ?? {}).error('llm bridge request failed', {
+    request_id: (c.get as (key: string) => unknown)('requestId') ?? null,
+    path: c.req.path,
+    error: String(e),
+  });
+  return new GatewayError('internal', 'the gateway failed; see its logs', undefined, { cause: e });
 }
 
 async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
@@ -110,7 +121,7 @@ export function openAiBridge(options: BridgeOptions): Hono {
     try {
       request = await body(c, ChatRequest);
     } catch (e) {
-      return errorResponse(c, asGatewayError(e));
+      return errorResponse(c, asGatewayError(c, e, options.scopeOf));
     }
     const admission = options.limiter.admit(options.keyOf(c));
     if (!admission.ok) {
@@ -172,7 +183,7 @@ export function openAiBridge(options: BridgeOptions): Hono {
           usage: complete.usage,
         });
       } catch (e) {
-        return errorResponse(c, asGatewayError(e));
+        return errorResponse(c, asGatewayError(c, e, options.scopeOf));
       } finally {
         admission.release();
       }
@@ -184,6 +195,7 @@ export function openAiBridge(options: BridgeOptions): Hono {
       { id, created, includeUsage: request.stream_options?.include_usage === true },
       abort,
       admission.release,
+      (e) => asGatewayError(c, e, options.scopeOf),
     );
   });
 
@@ -192,7 +204,7 @@ export function openAiBridge(options: BridgeOptions): Hono {
     try {
       request = await body(c, EmbeddingsRequest);
     } catch (e) {
-      return errorResponse(c, asGatewayError(e));
+      return errorResponse(c, asGatewayError(c, e, options.scopeOf));
     }
     const admission = options.limiter.admit(options.keyOf(c));
     if (!admission.ok) {
@@ -213,13 +225,16 @@ export function openAiBridge(options: BridgeOptions): Hono {
         usage: answer.usage,
       });
     } catch (e) {
-      return errorResponse(c, asGatewayError(e));
+      return errorResponse(c, asGatewayError(c, e, options.scopeOf));
     } finally {
       admission.release();
     }
   });
   return bridge;
 }
+
+/** One per isolate: encoding keeps no state between calls. */
+const encoder = new TextEncoder();
 
 /** Streams gateway events as OpenAI chunks; an error after the first byte becomes an `error` event. */
 function streamChat(
@@ -229,37 +244,35 @@ function streamChat(
   meta: { id: string; created: number; includeUsage: boolean },
   abort: AbortController,
   release: () => void,
+  fail: (e: unknown) => GatewayError,
 ): Response {
-  const encoder = new TextEncoder();
-  let model = action.model ?? '';
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
-    id: meta.id,
-    object: 'chat.completion.chunk',
-    created: meta.created,
-    model,
-    choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-  });
+  // Every chunk shares its head (id, created, model): serialised once per stream, not once per token.
+  const headOf = (model: string) =>
+    `data: {"id":${JSON.stringify(meta.id)},"object":"chat.completion.chunk","created":${meta.created},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":`;
+  let head = headOf(action.model ?? '');
+  const chunk = (deltaJson: string, finish: string | null = null) =>
+    `${head}${deltaJson},"finish_reason":${finish === null ? 'null' : JSON.stringify(finish)},"logprobs":null}]}\n\n`;
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
-      const send = (value: unknown) =>
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(value)}\n\n`));
-      send(chunk({ role: 'assistant', content: '' }));
+      const write = (text: string) => controller.enqueue(encoder.encode(text));
+      const send = (value: unknown) => write(`data: ${JSON.stringify(value)}\n\n`);
+      write(chunk('{"role":"assistant","content":""}'));
       try {
         await core.chat(
           action,
           (e) => {
-            if (e.type === 'chat.delta') send(chunk({ content: e.content }));
+            if (e.type === 'chat.delta') write(chunk(`{"content":${JSON.stringify(e.content)}}`));
             if (e.type !== 'chat.complete') return;
-            model = e.model;
+            if (e.model !== action.model) head = headOf(e.model);
             for (const [index, call] of (e.tool_calls ?? []).entries())
-              send(chunk({ tool_calls: [{ index, ...call }] }));
-            send(chunk({}, e.finish_reason));
+              write(chunk(JSON.stringify({ tool_calls: [{ index, ...call }] })));
+            write(chunk('{}', e.finish_reason));
             if (meta.includeUsage)
               send({
                 id: meta.id,
                 object: 'chat.completion.chunk',
                 created: meta.created,
-                model,
+                model: e.model,
                 choices: [],
                 usage: e.usage,
               });
@@ -268,7 +281,7 @@ function streamChat(
         );
         controller.enqueue(encoder.encode('data: [DONE]\n\n'));
       } catch (e) {
-        const err = asGatewayError(e);
+        const err = fail(e);
         if (!abort.signal.aborted) send({ error: { code: err.code, type: err.code, message: err.message } });
       } finally {
         release();

@@ -11,6 +11,7 @@ import { traceIdOf } from '../agent/envelope-factory.ts';
 import type { SettledMessage } from '../broker/queue-consumer-router.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
 import { LatencySketch } from './latency-sketch.ts';
+import { type MigrationProgress, mergeMigrationProgress, migrationKey } from './migration-progress.ts';
 import type {
   AgentHealthReport,
   AgentIntentDelta,
@@ -56,6 +57,7 @@ export class OpsRecorder {
   readonly gateway = new GatewayMetrics();
   #hops: TraceHop[] = [];
   #moderation = new Map<string, ModerationEntry>();
+  #migrations = new Map<string, MigrationProgress>();
 
   /** A Worker entry point ran (queue batch, HTTP request, cron tick). */
   invocation(): void {
@@ -175,6 +177,13 @@ export class OpsRecorder {
     this.#deadLetters.set(`${provider}/${tenant}`, { provider, tenant, depth });
   }
 
+  /** A migration's progress after a step (newest wins) and the errors it met (added up). */
+  migration(progress: MigrationProgress): void {
+    const key = migrationKey(progress);
+    const before = this.#migrations.get(key);
+    this.#migrations.set(key, before ? mergeMigrationProgress(before, progress) : progress);
+  }
+
   /** True when nothing was counted since the last `takeDelta()`. */
   isEmpty(): boolean {
     return (
@@ -185,6 +194,7 @@ export class OpsRecorder {
       this.gateway.isEmpty() &&
       this.#hops.length === 0 &&
       this.#moderation.size === 0 &&
+      this.#migrations.size === 0 &&
       Object.values(this.#ops).every((n) => n === 0)
     );
   }
@@ -205,6 +215,7 @@ export class OpsRecorder {
       ...(!this.gateway.isEmpty() && { gateway: this.gateway.take() }),
       hops: this.#hops,
       moderation: [...this.#moderation.values()],
+      migrations: [...this.#migrations.values()],
     };
     this.#agents = new Map();
     this.#queues = new Map();
@@ -213,6 +224,7 @@ export class OpsRecorder {
     this.#deadLetters = new Map();
     this.#hops = [];
     this.#moderation = new Map();
+    this.#migrations = new Map();
     return delta;
   }
 
@@ -252,6 +264,7 @@ export class OpsRecorder {
     if (delta.gateway) this.gateway.restore(delta.gateway);
     this.#hops = [...(delta.hops ?? []), ...this.#hops].slice(-MAX_HOPS_PER_DELTA);
     for (const m of delta.moderation ?? []) if (!this.#moderation.has(m.id)) this.#moderation.set(m.id, m);
+    for (const m of delta.migrations ?? []) this.migration(m);
   }
 
   #agentIntent(agent: string, intent: string): AgentIntentCounts {

@@ -406,6 +406,19 @@ describe('store move admin routes (workerd)', () => {
     expect(rolled.body).toMatchObject({ state: { phase: 'rolled_back' } });
     expect((await call('')).body.routing).toMatchObject({ read: 'sqlite', write: ['sqlite'] });
     expect((await call('/step', { method: 'POST' })).body).toMatchObject({ more: false });
+
+    // Every call reported to the ops ledger: /metrics and the status page's panel show how the move ended.
+    const auth = { headers: { authorization: `Bearer ${ADMIN}` } };
+    const metrics = await (await app.request('/metrics', auth, adminEnv)).text();
+    const l = `provider="echo",tenant="demo",kind="store-move",id="route-${run}"`;
+    expect(metrics).toContain(
+      `promethean_migration_phase{${l},phase="rolled_back",from="sqlite",to="mongodb"`,
+    );
+    expect(metrics).toMatch(new RegExp(`promethean_migration_backfill_total\\{${l}\\} (1[2-9]|[2-9]\\d)\\n`));
+    expect(metrics).toContain(`promethean_migration_errors_total{${l}} 0`);
+    const panels = await (await app.request('/status/panels', auth, adminEnv)).text();
+    const row = panels.slice(panels.indexOf(`data-migration="echo/demo/store-move/route-${run}"`));
+    expect(row).toContain('rolled_back');
   });
 });
 

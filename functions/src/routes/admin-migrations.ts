@@ -118,7 +118,10 @@ async function reportFailure(c: Context<Env>, move: Move, error: unknown): Promi
   );
   const state = await move.migration.status().catch(() => undefined);
   if (!state) return; // without a state there is no migration to count it on; the log line above has it
-  await report(c, storeMoveProgress(move.scope, state, { lag: 0, at: Date.now(), errors: 1, lastError: message }));
+  await report(
+    c,
+    storeMoveProgress(move.scope, state, { lag: 0, at: Date.now(), errors: 1, lastError: message }),
+  );
 }
 
 const base = '/migrations/:provider/:tenant/store-move';

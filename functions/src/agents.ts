@@ -10,6 +10,7 @@ import { messageIndexer } from '../message-indexer/handler.ts';
 import { search } from '../search/handler.ts';
 import { spectrogram } from '../spectrogram/handler.ts';
 import { statusReporter } from '../status-reporter/handler.ts';
+import { storeMover } from '../store-mover/handler.ts';
 import { stt } from '../stt/handler.ts';
 import { tts } from '../tts/handler.ts';
 import { voiceCommands } from '../voice-commands/handler.ts';
@@ -31,6 +32,7 @@ export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   tts,
   voiceMixer,
   webCrawler,
+  storeMover,
   // Changes the settings of any agent in this list (itself included) at runtime: config.patch.
   agentConfigAgent(() => FUNCTION_AGENTS),
 ]);

@@ -2,7 +2,7 @@
  * An in-memory DocumentStore for tests and golden fixtures, with the same merge rule as real stores, and
  * the change log's read side (one entry per changed document, as the real stores write it).
  */
-import type { DocumentChange, DocumentChangeLog } from './document-change-log.ts';
+import type { DocumentChange, DocumentChangeLog, ScanPage } from './document-change-log.ts';
 import {
   type DocumentCollection,
   type DocumentStore,
@@ -30,9 +30,7 @@ function jsonCopy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-export class MemoryDocumentStore
-  implements DocumentStore, Pick<DocumentChangeLog, 'changeHead' | 'changesAfter'>
-{
+export class MemoryDocumentStore implements DocumentStore, DocumentChangeLog {
   readonly #collections = new Map<DocumentCollection, Map<string, StoredDocument>>();
   readonly #changes: DocumentChange[] = [];
   readonly #scope: DocumentScope | undefined;
@@ -120,6 +118,25 @@ export class MemoryDocumentStore
 
   async changesAfter(after: number, limit: number): Promise<DocumentChange[]> {
     return this.#changes.slice(Math.max(0, after), Math.max(0, after) + limit).map((e) => ({ ...e }));
+  }
+
+  async scanPage(collection: DocumentCollection, after: string | null, limit: number): Promise<ScanPage> {
+    const keyed = [...this.#collection(parseCollection(collection, this.#scope)).values()]
+      .map((d) => ({ d, key: documentSortKey(d.foreign_id) }))
+      .filter((x) => x.key > (after ?? ''))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, limit);
+    return {
+      documents: jsonCopy(keyed.map((x) => x.d)),
+      next: keyed.length === limit ? keyed[keyed.length - 1]!.key : null,
+    };
+  }
+
+  async purge(collection: DocumentCollection): Promise<number> {
+    const c = this.#collection(parseCollection(collection, this.#scope));
+    const n = c.size;
+    c.clear();
+    return n;
   }
 
   async count(collection: DocumentCollection, options: { includeDeleted?: boolean } = {}): Promise<number> {

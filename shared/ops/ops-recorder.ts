@@ -5,6 +5,7 @@
  * `restore()` puts a delta back when its flush failed, so nothing counted is lost.
  */
 import type { Envelope } from '@promethean/schemas/envelope';
+import { StoreMoveProgressReport } from '@promethean/schemas/jobs/store-move';
 import { ModerationNotice } from '@promethean/schemas/ops/moderation-notice';
 import { Health } from '@promethean/schemas/ops/ops-messages';
 import { traceIdOf } from '../agent/envelope-factory.ts';
@@ -182,6 +183,34 @@ export class OpsRecorder {
     const key = migrationKey(progress);
     const before = this.#migrations.get(key);
     this.#migrations.set(key, before ? mergeMigrationProgress(before, progress) : progress);
+  }
+
+  /** A store-mover agent's progress report seen on the bus, as the migration's progress. */
+  storeMoveProgress(envelope: Envelope): void {
+    if (envelope.intent !== StoreMoveProgressReport.intent) return;
+    const parsed = StoreMoveProgressReport.payload.safeParse(envelope.payload);
+    if (!parsed.success) return;
+    const p = parsed.data;
+    const ms = (iso: string) => (Number.isFinite(Date.parse(iso)) ? Date.parse(iso) : 0);
+    this.migration({
+      provider: envelope.provider,
+      tenant: envelope.tenant,
+      kind: 'store-move',
+      id: p.migration_id,
+      phase: p.phase,
+      from: p.from,
+      to: p.to,
+      goal: p.goal,
+      paused: p.paused,
+      total: p.total,
+      copied: p.copied,
+      cdc_events: p.cdc_events,
+      cdc_applied: p.cdc_applied,
+      lag: p.lag,
+      errors: 0,
+      started_at: ms(p.started_at),
+      updated_at: ms(p.updated_at),
+    });
   }
 
   /** True when nothing was counted since the last `takeDelta()`. */

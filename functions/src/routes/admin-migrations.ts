@@ -4,6 +4,8 @@
  * idempotent step on the persisted state, so a client (the `npm run store-move` CLI) may retry any call.
  */
 import { SegmentName } from '@promethean/schemas/identifiers';
+import { StoreMoveStep } from '@promethean/schemas/jobs/store-move';
+import { createEnvelope, randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import { ControlConflictError } from '@promethean/shared/migrations/control-store';
 import {
   DocumentBackend,
@@ -25,6 +27,7 @@ import { ledgerPort } from '../../ops/ops-bindings.ts';
 import { DurableObjectControlStore } from '../../storage/durable-object-control-store.ts';
 import { readStorageEnv } from '../../storage/storage-env.ts';
 import { documentBackendOf, documentStoreOn } from '../../storage/tenant-storage-ports.ts';
+import { stepEnvelopeId } from '../../store-mover/handler.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
 import { createFunctionsRuntime } from '../runtime-dependencies.ts';
 
@@ -37,8 +40,34 @@ const StartMove = z
     to: DocumentBackend,
     goal: StoreMoveGoal.default('dual_write'),
     page_size: z.number().int().min(1).max(1_000).optional(),
+    /** Run the steps on the queue (the store-mover agent) instead of through `POST …/step` calls. */
+    queue: z.boolean().default(false),
   })
   .strict();
+
+const ActionBody = z.object({ queue: z.boolean().default(false) }).strict();
+
+/**
+ * Starts a chain of queue steps for the move (the store-mover agent runs them until `more` is false). A
+ * chain per call: the ids of a chain that stopped earlier are not reused, so this one is not deduped away.
+ */
+async function enqueueSteps(c: Context<Env>, move: Move, id: string): Promise<string> {
+  const chain = `c${Date.now().toString(36)}${crypto.randomUUID().slice(0, 6)}`;
+  await createFunctionsRuntime(c.env).broker.publish(
+    createEnvelope(
+      StoreMoveStep,
+      { migration_id: id, chain, seq: 0 },
+      {
+        src: 'admin',
+        ...move.scope,
+        id: stepEnvelopeId(id, chain, 0),
+        clock: systemClock,
+        ids: randomIds,
+      },
+    ),
+  );
+  return chain;
+}
 
 type Env = { Bindings: FunctionsEnv };
 
@@ -139,7 +168,8 @@ adminMigrations.post(base, async (c) => {
   const state = await guarded(c, move, () =>
     migration.start({ id: body.data.id, from, to: body.data.to, goal: body.data.goal }),
   );
-  return c.json(await view(c, move, state), 202);
+  const chain = body.data.queue ? await enqueueSteps(c, move, state.id) : undefined;
+  return c.json({ ...(await view(c, move, state)), ...(chain && { chain }) }, 202);
 });
 
 adminMigrations.get(base, async (c) => {
@@ -166,6 +196,10 @@ const actions: Record<string, (m: StoreMoveMigration) => Promise<StoreMoveState>
 adminMigrations.post(`${base}/:action`, async (c) => {
   const action = actions[c.req.param('action')];
   if (!action) throw new HTTPException(404, { message: `no action ${c.req.param('action')}` });
+  const body = ActionBody.safeParse(await c.req.json().catch(() => ({})));
+  if (!body.success) throw new HTTPException(400, { message: 'the body may only hold {"queue": boolean}' });
   const move = moveOf(c);
-  return c.json(await view(c, move, await guarded(c, move, () => action(move.migration))));
+  const state = await guarded(c, move, () => action(move.migration));
+  const chain = body.data.queue ? await enqueueSteps(c, move, state.id) : undefined;
+  return c.json({ ...(await view(c, move, state)), ...(chain && { chain }) });
 });

@@ -22,6 +22,7 @@ import {
   BackfillProgress,
   SocialMessagesBackfilled,
 } from './jobs/backfill-messages.ts';
+import { StoreMoveProgressReport, StoreMoveStep } from './jobs/store-move.ts';
 import { CrawlFrontier } from './jobs/web-crawl.ts';
 import type { MessageDefinition } from './message-definition.ts';
 import { ConfigApplied, ConfigPatch } from './ops/config-messages.ts';
@@ -55,6 +56,8 @@ export const MESSAGE_DEFINITIONS = [
   BackfillError,
   SocialMessagesBackfilled,
   CrawlFrontier,
+  StoreMoveStep,
+  StoreMoveProgressReport,
   VoiceControlJoin,
   VoiceControlLeave,
   VoiceAudioSegment,

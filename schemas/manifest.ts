@@ -16,6 +16,7 @@ export const CAPABILITIES = [
   'speech.synthesize',
   'publish.rest',
   'coordination.leases',
+  'storage.migrations',
   'ops.read',
   'voice.playback',
   'web.crawl',

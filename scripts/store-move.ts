@@ -19,6 +19,7 @@ async function main(): Promise<number> {
       to: { type: 'string' },
       id: { type: 'string' },
       goal: { type: 'string' },
+      queue: { type: 'boolean', default: false },
       url: { type: 'string', default: `http://127.0.0.1:${process.env.PROMETHEAN_DEV_PORT ?? '8787'}` },
       'state-dir': { type: 'string', default: join(root, '.promethean-dev') },
     },
@@ -44,7 +45,12 @@ async function main(): Promise<number> {
         console.error(STORE_MOVE_USAGE);
         return 2;
       }
-      view = await client.start({ id: values.id, to: values.to, ...(values.goal && { goal: values.goal }) });
+      view = await client.start({
+        id: values.id,
+        to: values.to,
+        ...(values.goal && { goal: values.goal }),
+        ...(values.queue && { queue: true }),
+      });
       break;
     case 'status':
       view = await client.status();
@@ -58,7 +64,7 @@ async function main(): Promise<number> {
     case 'rollback':
     case 'pause':
     case 'resume':
-      view = await client.action(command);
+      view = await client.action(command, { queue: values.queue === true });
       break;
     default:
       console.error(STORE_MOVE_USAGE);

@@ -24,6 +24,8 @@ const log = componentTelemetry('functions-cron');
 const HEALTH_TOPICS = 'promethean.p.*.t.*.ops.health';
 /** Moderation notices (mentions defused, injections found, refusals) go to the ledger for the status page. */
 const MODERATION_TOPICS = 'promethean.p.*.t.*.ops.moderation.notice';
+/** The store-mover agent's progress after each step: the migration's row in the ledger (/metrics, status page). */
+const STORE_MOVE_PROGRESS_TOPICS = 'promethean.p.*.t.*.jobs.migrations.store-move.progress';
 
 export function functionsOps(): IsolateOps {
   return isolateOps('functions', FUNCTION_AGENTS);
@@ -52,6 +54,9 @@ export function countedRuntime(env: FunctionsEnv, ops: IsolateOps): FunctionsRun
   );
   runtime.broker.subscribe(HEALTH_TOPICS, (e) => ops.recorder.busHealth(e), { name: 'ops-health' });
   runtime.broker.subscribe(MODERATION_TOPICS, (e) => ops.recorder.moderation(e), { name: 'ops-moderation' });
+  runtime.broker.subscribe(STORE_MOVE_PROGRESS_TOPICS, (e) => ops.recorder.storeMoveProgress(e), {
+    name: 'ops-store-move-progress',
+  });
   return { ...runtime, env: counted };
 }
 

@@ -12,6 +12,12 @@ import type { TraceHop } from '@promethean/shared/ops/trace-hops';
 import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
 import { z } from 'zod';
 import {
+  listMigrations,
+  MIGRATION_PROGRESS_MIGRATION,
+  recordMigrations,
+  sweepMigrations,
+} from './ledger-migrations.ts';
+import {
   MODERATION_MIGRATION,
   recentModeration,
   recordModeration,
@@ -53,6 +59,7 @@ const MIGRATIONS = [
      at INTEGER NOT NULL)`,
   TRACE_HOPS_MIGRATION,
   MODERATION_MIGRATION,
+  MIGRATION_PROGRESS_MIGRATION,
 ];
 
 /** Isolates not heard from for this long no longer count toward health or in-flight work. */
@@ -100,6 +107,7 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
       if (delta.gateway) this.#recordGateway(delta.gateway);
       recordHops(this.ctx.storage, delta.hops, now);
       recordModeration(this.ctx.storage, delta.moderation, now);
+      recordMigrations(this.ctx.storage, delta.migrations);
       this.#sweep(now);
     });
     return { controls: this.controls() };
@@ -158,6 +166,7 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
     return {
       ...buildSnapshot(this.ctx.storage, Date.now(), ISOLATE_TTL_MS, this.controls()),
       moderation: recentModeration(this.ctx.storage),
+      migrations: listMigrations(this.ctx.storage),
     };
   }
 
@@ -372,5 +381,6 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
     runSql(this.ctx.storage, 'DELETE FROM llm_gauges WHERE at < ?', now - ISOLATE_TTL_MS * 3);
     sweepHops(this.ctx.storage, now);
     sweepModeration(this.ctx.storage, now);
+    sweepMigrations(this.ctx.storage, now);
   }
 }

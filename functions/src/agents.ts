@@ -10,6 +10,7 @@ import { messageIndexer } from '../agents/message-indexer/handler.ts';
 import { search } from '../agents/search/handler.ts';
 import { spectrogram } from '../agents/spectrogram/handler.ts';
 import { statusReporter } from '../agents/status-reporter/handler.ts';
+import { storeMover } from '../agents/store-mover/handler.ts';
 import { stt } from '../agents/stt/handler.ts';
 import { tts } from '../agents/tts/handler.ts';
 import { voiceCommands } from '../agents/voice-commands/handler.ts';
@@ -31,6 +32,7 @@ export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   tts,
   voiceMixer,
   webCrawler,
+  storeMover,
   // Changes the settings of any agent in this list (itself included) at runtime: config.patch.
   agentConfigAgent(() => FUNCTION_AGENTS),
 ]);

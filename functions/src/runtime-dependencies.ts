@@ -18,6 +18,7 @@ import { workerToolChat } from '../llm-gateway/worker-gateway-core.ts';
 import { configuredEmbedModel } from '../models/model-port-factory.ts';
 import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
+import { tenantMigrationPort } from '../storage/tenant-migration-port.ts';
 import { tenantStoragePorts } from '../storage/tenant-storage-ports.ts';
 import { TenantConfigReads } from './tenant-config-reads.ts';
 import { tenantEffectPorts } from './tenant-effect-ports.ts';
@@ -36,6 +37,8 @@ function tenantPorts(env: FunctionsEnv, tenant: TenantView): EffectPorts {
     playback: new DurableObjectPlayback(env.VOICE_PLAYBACK, tenant.provider, tenant.tenant),
     // The web crawl's jobs and hosts (docs/agents/web-crawler.md).
     crawl: new DurableObjectCrawl(env, tenant.provider, tenant.tenant),
+    // The tenant's store move, stepped by the store-mover agent (docs/data/migration-pipeline.md).
+    migrations: tenantMigrationPort(env, tenant),
     // Models, blobs, the SSRF-guarded fetch and the attachment egress (see tenant-effect-ports.ts).
     ...tenantEffectPorts(env, tenant),
   };

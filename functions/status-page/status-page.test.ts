@@ -98,6 +98,56 @@ describe('the status page', () => {
     );
   });
 
+  it('lists running migrations before finished ones with phase, progress, lag and escaped errors', () => {
+    const base = {
+      provider: 'echo',
+      tenant: 'demo',
+      kind: 'store-move' as const,
+      from: 'sqlite',
+      to: 'mongodb',
+      goal: 'dual_write',
+      paused: false,
+      cdc_events: 9,
+      cdc_applied: 8,
+      errors: 0,
+      started_at: NOW - 60_000,
+    };
+    const migrations = [
+      { ...base, id: 'done', phase: 'rolled_back', total: 10, copied: 10, lag: 0, updated_at: NOW },
+      {
+        ...base,
+        id: 'live',
+        phase: 'backfilling',
+        paused: true,
+        total: 400,
+        copied: 100,
+        lag: 37,
+        errors: 2,
+        last_error: EVIL,
+        updated_at: NOW - 1_000,
+      },
+    ];
+    const page = statusPanels(
+      { snapshot: snapshot({ ledger: ledger({ migrations }) }), tenants: [] },
+      NOW,
+    ).toString();
+    const panel = page.slice(page.indexOf('id="migrations"'));
+    expect(panel.indexOf('store-move/live')).toBeLessThan(panel.indexOf('store-move/done'));
+    const live = panel.slice(
+      panel.indexOf('store-move/live'),
+      panel.indexOf('</tr>', panel.indexOf('store-move/live')),
+    );
+    expect(live).toContain('backfilling</span> <span class="state state-warn">PAUSED');
+    expect(live).toContain('25%');
+    expect(live).toContain('100 / 400');
+    expect(live).toContain('<td class="num lag">37</td>');
+    expect(live).toContain('&lt;script&gt;');
+    expect(live).not.toContain(EVIL);
+    expect(statusPanels({ snapshot: snapshot(), tenants: [] }, NOW).toString()).toContain(
+      'No migration has reported.',
+    );
+  });
+
   it('names every part that could not be read and still renders the rest', () => {
     const data: StatusPageData = {
       snapshot: snapshot({

@@ -5,6 +5,7 @@
 import { utcTime } from './display-format.ts';
 import { html, type SafeHtml } from './html.ts';
 import { latencySection } from './latency-charts.ts';
+import { migrationsSection } from './migrations-section.ts';
 import { agentsSection, problemsSection, queuesSection, tenantsSection } from './overview-sections.ts';
 import { pageDocument } from './page-layout.ts';
 import { type SearchRequest, searchSection } from './search-section.ts';
@@ -12,11 +13,12 @@ import type { StatusPageData } from './status-page-data.ts';
 import { tenantSection } from './tenant-section.ts';
 import { traceSection } from './trace-section.ts';
 
-/** Everything that refreshes: status, tenants, queues, agents, each tenant's card, latency charts. */
+/** Everything that refreshes: status, tenants, migrations, queues, agents, each tenant's card, latency charts. */
 export function statusPanels(data: StatusPageData, nowMs: number): SafeHtml {
   return html`${problemsSection(data)}
 <p class="small" id="generated">Snapshot taken ${utcTime(data.snapshot.generated_at)} by isolate <code>${data.snapshot.functions.isolate}</code>.</p>
 ${tenantsSection(data)}
+${migrationsSection(data.snapshot)}
 <div class="grid">${queuesSection(data.snapshot)}${agentsSection(data.snapshot)}</div>
 ${data.tenants.map((t) => tenantSection(data.snapshot, t))}
 ${latencySection(data.snapshot.ledger, nowMs)}`;

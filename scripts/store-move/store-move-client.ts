@@ -33,7 +33,9 @@ export class StoreMoveRequestError extends Error {
 export const STORE_MOVE_USAGE = `usage: npm run store-move -- <command> --tenant <provider>/<tenant> [options]
 commands: start --to sqlite|mongodb --id <id> [--goal dual_write|cut_over|decommissioned]
           status | watch | cutover | decommission | rollback | pause | resume
-common:   --url URL (default http://127.0.0.1:8787)`;
+common:   --url URL (default http://127.0.0.1:8787)
+          --queue  (start, cutover, decommission, rollback, resume: the store-mover agent runs the steps
+                    from the queue; follow with status, or the status page's migrations panel)`;
 
 export class StoreMoveClient {
   readonly #o: StoreMoveClientOptions;
@@ -54,7 +56,7 @@ export class StoreMoveClient {
     return JSON.parse(text) as MoveView;
   }
 
-  start(input: { id: string; to: string; goal?: string }): Promise<MoveView> {
+  start(input: { id: string; to: string; goal?: string; queue?: boolean }): Promise<MoveView> {
     return this.#call('', 'POST', input);
   }
 
@@ -62,8 +64,11 @@ export class StoreMoveClient {
     return this.#call('', 'GET');
   }
 
-  action(name: 'cutover' | 'decommission' | 'rollback' | 'pause' | 'resume'): Promise<MoveView> {
-    return this.#call(`/${name}`, 'POST');
+  action(
+    name: 'cutover' | 'decommission' | 'rollback' | 'pause' | 'resume',
+    o: { queue?: boolean } = {},
+  ): Promise<MoveView> {
+    return this.#call(`/${name}`, 'POST', o.queue ? { queue: true } : undefined);
   }
 
   /** Steps until the move has nothing left to do now (its goal reached, paused or ended). */

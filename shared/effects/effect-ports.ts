@@ -6,6 +6,7 @@ import type {
   VoiceControlLeave,
   VoicePlayPcm,
 } from '@promethean/schemas/voice/voice-messages';
+import type { MigrationPort } from '../migrations/store-move/store-move-port.ts';
 import type { AttachmentEgress } from '../net/attachment-egress.ts';
 import type { TenantStatusSummary } from '../ops/status-snapshot.ts';
 import type { CrawlPort } from '../web/crawl-port.ts';
@@ -274,4 +275,6 @@ export interface EffectPorts {
   playback?: PlaybackPort;
   /** The web crawl's frontier, host politeness and fetcher (`web.crawl` capability; docs/agents/web-crawler.md). */
   crawl?: CrawlPort;
+  /** The tenant's online migrations, one idempotent step at a time (`storage.migrations` capability). */
+  migrations?: MigrationPort;
 }

@@ -20,7 +20,8 @@ export type EffectName =
   | 'leases'
   | 'status'
   | 'playback'
-  | 'crawl';
+  | 'crawl'
+  | 'migrations';
 
 /** Defaults in ms: generous for model calls (speech and long completions), tight for small reads. */
 export const DEFAULT_EFFECT_TIMEOUTS_MS: Readonly<Record<EffectName, number>> = Object.freeze({
@@ -38,6 +39,8 @@ export const DEFAULT_EFFECT_TIMEOUTS_MS: Readonly<Record<EffectName, number>> = 
   playback: 10_000,
   // A robots.txt fetch or a page (retries and a 5 MB body included) runs behind the crawl port.
   crawl: 90_000,
+  // A migration step copies one page between stores or drains the change log (cutover: up to 50 batches).
+  migrations: 120_000,
 });
 
 export interface EffectTimeouts {

@@ -1,4 +1,8 @@
-/** An in-memory DocumentStore for tests and golden fixtures, with the same merge rule as real stores. */
+/**
+ * An in-memory DocumentStore for tests and golden fixtures, with the same merge rule as real stores, and
+ * the change log's read side (one entry per changed document, as the real stores write it).
+ */
+import type { DocumentChange, DocumentChangeLog, ScanPage } from './document-change-log.ts';
 import {
   type DocumentCollection,
   type DocumentStore,
@@ -26,8 +30,9 @@ function jsonCopy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-export class MemoryDocumentStore implements DocumentStore {
+export class MemoryDocumentStore implements DocumentStore, DocumentChangeLog {
   readonly #collections = new Map<DocumentCollection, Map<string, StoredDocument>>();
+  readonly #changes: DocumentChange[] = [];
   readonly #scope: DocumentScope | undefined;
 
   /** With a scope, documents of any other provider or tenant are refused, as the real adapters do. */
@@ -49,7 +54,8 @@ export class MemoryDocumentStore implements DocumentStore {
     docs: readonly StoredDocument[],
     options?: UpsertOptions,
   ): Promise<UpsertResult> {
-    const c = this.#collection(parseCollection(collection, this.#scope));
+    const name = parseCollection(collection, this.#scope);
+    const c = this.#collection(name);
     const { returnDocuments } = parseUpsertOptions(options, this.#scope);
     let written = 0;
     const touched = new Set<string>();
@@ -60,6 +66,7 @@ export class MemoryDocumentStore implements DocumentStore {
       if (changed) {
         c.set(key, doc);
         written++;
+        this.#changes.push({ seq: this.#changes.length + 1, collection: name, foreign_id: doc.foreign_id });
       }
     }
     const result = { written, unchanged: docs.length - written };
@@ -103,6 +110,33 @@ export class MemoryDocumentStore implements DocumentStore {
       return ka < kb ? 1 : ka > kb ? -1 : 0;
     });
     return jsonCopy(matches.slice(0, o.limit ?? FIND_DEFAULT_LIMIT));
+  }
+
+  async changeHead(): Promise<number> {
+    return this.#changes.length;
+  }
+
+  async changesAfter(after: number, limit: number): Promise<DocumentChange[]> {
+    return this.#changes.slice(Math.max(0, after), Math.max(0, after) + limit).map((e) => ({ ...e }));
+  }
+
+  async scanPage(collection: DocumentCollection, after: string | null, limit: number): Promise<ScanPage> {
+    const keyed = [...this.#collection(parseCollection(collection, this.#scope)).values()]
+      .map((d) => ({ d, key: documentSortKey(d.foreign_id) }))
+      .filter((x) => x.key > (after ?? ''))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, limit);
+    return {
+      documents: jsonCopy(keyed.map((x) => x.d)),
+      next: keyed.length === limit ? keyed[keyed.length - 1]!.key : null,
+    };
+  }
+
+  async purge(collection: DocumentCollection): Promise<number> {
+    const c = this.#collection(parseCollection(collection, this.#scope));
+    const n = c.size;
+    c.clear();
+    return n;
   }
 
   async count(collection: DocumentCollection, options: { includeDeleted?: boolean } = {}): Promise<number> {

@@ -7,6 +7,7 @@ import { AgentError, type ErrorContext } from '../agent/agent-errors.ts';
 import { type Clock, createEnvelope, type EnvelopeOrigin, type IdSource } from '../agent/envelope-factory.ts';
 import type { Policy } from '../agent/policy.ts';
 import type { BrokerClient } from '../broker/broker-client.ts';
+import type { MigrationPort } from '../migrations/store-move/store-move-port.ts';
 import type { AttachmentEgress } from '../net/attachment-egress.ts';
 import type { CrawlPort } from '../web/crawl-port.ts';
 import type { DocumentStore } from './document-store.ts';
@@ -60,6 +61,7 @@ export interface Effects {
   readonly status: StatusPort;
   readonly playback: PlaybackPort;
   readonly crawl: CrawlPort;
+  readonly migrations: MigrationPort;
 }
 
 export interface EffectsSetup {
@@ -211,6 +213,13 @@ export function createEffects(s: EffectsSetup): Effects {
       s.ports.crawl,
       'web.crawl',
       ['claim', 'complete', 'touch', 'robots', 'permit', 'release', 'refusal', 'fetch'],
+      s,
+    ),
+    migrations: guarded(
+      'migrations',
+      s.ports.migrations,
+      'storage.migrations',
+      ['storeMoveStatus', 'storeMoveStart', 'storeMoveStep'],
       s,
     ),
     http: Object.freeze({

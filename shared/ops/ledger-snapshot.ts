@@ -4,6 +4,7 @@
  * series. The status page, `/metrics` and the status-reporter agent all read this one shape.
  */
 import type { HealthState } from '@promethean/schemas/ops/ops-messages';
+import type { MigrationProgress } from './migration-progress.ts';
 import type {
   AgentControl,
   AgentHealthReport,
@@ -128,6 +129,8 @@ export interface LedgerSnapshot {
   llm?: LlmGatewayStats;
   /** Each tenant's newest moderation notices, newest first. */
   moderation?: ModerationEntry[];
+  /** Online migrations per tenant, newest report first (`errors` is the total over all reports). */
+  migrations?: MigrationProgress[];
 }
 
 const SEVERITY: Record<HealthState, number> = { RUNNING: 0, INIT: 1, DEGRADED: 2, PAUSED: 3, STOPPED: 4 };

@@ -318,6 +318,84 @@ export function metricFamilies(s: StatusSnapshot): MetricFamily[] {
     ...platformFamilies(s),
     ...accessFamilies(s.access?.tenants ?? []),
     ...llmFamilies(s),
+    ...migrationFamilies(s),
+  ];
+}
+
+/** Online migrations (store moves, re-embeds), one series set per tenant migration. */
+function migrationFamilies(s: StatusSnapshot): MetricFamily[] {
+  const migrations = s.ledger?.migrations ?? [];
+  const labels = (m: (typeof migrations)[number]) => ({
+    provider: m.provider,
+    tenant: m.tenant,
+    kind: m.kind,
+    id: m.id,
+  });
+  const per = (
+    name: string,
+    type: MetricFamily['type'],
+    help: string,
+    pick: (m: (typeof migrations)[number]) => number,
+  ) =>
+    family(
+      name,
+      type,
+      help,
+      migrations.map((m) => ({ labels: labels(m), value: pick(m) })),
+    );
+  return [
+    family(
+      'promethean_migration_phase',
+      'gauge',
+      'The phase a tenant migration is in (1 for its current phase; from, to and paused as labels).',
+      migrations.map((m) => ({
+        labels: { ...labels(m), phase: m.phase, from: m.from, to: m.to, paused: m.paused ? 'true' : 'false' },
+        value: 1,
+      })),
+    ),
+    per(
+      'promethean_migration_documents',
+      'gauge',
+      'Documents the migration counted when it started.',
+      (m) => m.total,
+    ),
+    per('promethean_migration_backfill_total', 'counter', 'Documents the backfill copied.', (m) => m.copied),
+    per(
+      'promethean_migration_progress_ratio',
+      'gauge',
+      'Backfill progress: copied / counted documents (1 when there was nothing to copy).',
+      (m) => (m.total > 0 ? Math.min(1, Math.round((m.copied / m.total) * 10_000) / 10_000) : 1),
+    ),
+    per(
+      'promethean_migration_cdc_events_total',
+      'counter',
+      'Change-log entries the CDC tailer read.',
+      (m) => m.cdc_events,
+    ),
+    per(
+      'promethean_migration_cdc_applied_total',
+      'counter',
+      'Documents the CDC tailer copied (updates of one document coalesced).',
+      (m) => m.cdc_applied,
+    ),
+    per(
+      'promethean_migration_cdc_lag',
+      'gauge',
+      'Change-log entries not yet applied to the other store at the last report.',
+      (m) => m.lag,
+    ),
+    per(
+      'promethean_migration_errors_total',
+      'counter',
+      'Steps of the migration that failed (the step is retried; the error is on the status page).',
+      (m) => m.errors,
+    ),
+    per(
+      'promethean_migration_updated_seconds',
+      'gauge',
+      'When the migration last reported (seconds since epoch).',
+      (m) => Math.floor(m.updated_at / 1000),
+    ),
   ];
 }
 

@@ -5,6 +5,7 @@
 import { HealthState } from '@promethean/schemas/ops/ops-messages';
 import { z } from 'zod';
 import { GatewayMetricsDelta } from './gateway-metrics.ts';
+import { MigrationProgress } from './migration-progress.ts';
 import { TraceHop } from './trace-hops.ts';
 
 const count = z.number().int().nonnegative();
@@ -136,6 +137,8 @@ export const OpsDelta = z.object({
   hops: z.array(TraceHop).default([]),
   /** moderation.notice events seen on the bus since the last flush. */
   moderation: z.array(ModerationEntry).default([]),
+  /** Online migrations this isolate stepped since the last flush (absent from older isolates). */
+  migrations: z.array(MigrationProgress).default([]),
 });
 export type OpsDelta = z.input<typeof OpsDelta>;
 

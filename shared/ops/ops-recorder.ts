@@ -5,12 +5,14 @@
  * `restore()` puts a delta back when its flush failed, so nothing counted is lost.
  */
 import type { Envelope } from '@promethean/schemas/envelope';
+import { StoreMoveProgressReport } from '@promethean/schemas/jobs/store-move';
 import { ModerationNotice } from '@promethean/schemas/ops/moderation-notice';
 import { Health } from '@promethean/schemas/ops/ops-messages';
 import { traceIdOf } from '../agent/envelope-factory.ts';
 import type { SettledMessage } from '../broker/queue-consumer-router.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
 import { LatencySketch } from './latency-sketch.ts';
+import { type MigrationProgress, mergeMigrationProgress, migrationKey } from './migration-progress.ts';
 import type {
   AgentHealthReport,
   AgentIntentDelta,
@@ -56,6 +58,7 @@ export class OpsRecorder {
   readonly gateway = new GatewayMetrics();
   #hops: TraceHop[] = [];
   #moderation = new Map<string, ModerationEntry>();
+  #migrations = new Map<string, MigrationProgress>();
 
   /** A Worker entry point ran (queue batch, HTTP request, cron tick). */
   invocation(): void {
@@ -175,6 +178,41 @@ export class OpsRecorder {
     this.#deadLetters.set(`${provider}/${tenant}`, { provider, tenant, depth });
   }
 
+  /** A migration's progress after a step (newest wins) and the errors it met (added up). */
+  migration(progress: MigrationProgress): void {
+    const key = migrationKey(progress);
+    const before = this.#migrations.get(key);
+    this.#migrations.set(key, before ? mergeMigrationProgress(before, progress) : progress);
+  }
+
+  /** A store-mover agent's progress report seen on the bus, as the migration's progress. */
+  storeMoveProgress(envelope: Envelope): void {
+    if (envelope.intent !== StoreMoveProgressReport.intent) return;
+    const parsed = StoreMoveProgressReport.payload.safeParse(envelope.payload);
+    if (!parsed.success) return;
+    const p = parsed.data;
+    const ms = (iso: string) => (Number.isFinite(Date.parse(iso)) ? Date.parse(iso) : 0);
+    this.migration({
+      provider: envelope.provider,
+      tenant: envelope.tenant,
+      kind: 'store-move',
+      id: p.migration_id,
+      phase: p.phase,
+      from: p.from,
+      to: p.to,
+      goal: p.goal,
+      paused: p.paused,
+      total: p.total,
+      copied: p.copied,
+      cdc_events: p.cdc_events,
+      cdc_applied: p.cdc_applied,
+      lag: p.lag,
+      errors: 0,
+      started_at: ms(p.started_at),
+      updated_at: ms(p.updated_at),
+    });
+  }
+
   /** True when nothing was counted since the last `takeDelta()`. */
   isEmpty(): boolean {
     return (
@@ -185,6 +223,7 @@ export class OpsRecorder {
       this.gateway.isEmpty() &&
       this.#hops.length === 0 &&
       this.#moderation.size === 0 &&
+      this.#migrations.size === 0 &&
       Object.values(this.#ops).every((n) => n === 0)
     );
   }
@@ -205,6 +244,7 @@ export class OpsRecorder {
       ...(!this.gateway.isEmpty() && { gateway: this.gateway.take() }),
       hops: this.#hops,
       moderation: [...this.#moderation.values()],
+      migrations: [...this.#migrations.values()],
     };
     this.#agents = new Map();
     this.#queues = new Map();
@@ -213,6 +253,7 @@ export class OpsRecorder {
     this.#deadLetters = new Map();
     this.#hops = [];
     this.#moderation = new Map();
+    this.#migrations = new Map();
     return delta;
   }
 
@@ -252,6 +293,7 @@ export class OpsRecorder {
     if (delta.gateway) this.gateway.restore(delta.gateway);
     this.#hops = [...(delta.hops ?? []), ...this.#hops].slice(-MAX_HOPS_PER_DELTA);
     for (const m of delta.moderation ?? []) if (!this.#moderation.has(m.id)) this.#moderation.set(m.id, m);
+    for (const m of delta.migrations ?? []) this.migration(m);
   }
 
   #agentIntent(agent: string, intent: string): AgentIntentCounts {

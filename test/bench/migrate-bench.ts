@@ -198,7 +198,8 @@ try {
     metadata: collectionMetadata({ ...NEW, dimension: 32 }, 'test', CHUNKER_VERSIONS.messages),
   });
   void wrongScope;
-  const { report } = await migration.catchUp();
+  const { report: found } = await migration.catchUp();
+  const report = found!;
   const wrongInput = {
     documents: wrongDocs,
     sourceOf: messageVectorSource,

@@ -17,13 +17,19 @@ const child = spawnSync(
   'npx',
   ['vitest', 'run', '--project', 'functions-worker', 'test/workers/functions/store-move-bench.test.ts'],
   {
-    env: { ...process.env, STORE_MOVE_BENCH_DOCUMENTS: String(documents) },
+    env: { ...process.env, STORE_MOVE_BENCH_DOCUMENTS: String(documents), NO_COLOR: '1' },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   },
 );
 const output = `${child.stdout}\n${child.stderr}`;
-const line = output.split('\n').find((l) => l.startsWith('{"bench":"store-move"'));
+// vitest prefixes a test's console lines with colour codes, so the line is found inside a line.
+const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const line = output
+  .split('\n')
+  .map((l) => l.replace(ansi, ''))
+  .map((l) => l.slice(Math.max(0, l.indexOf('{"bench":"store-move"'))))
+  .find((l) => l.startsWith('{"bench":"store-move"'));
 if (!values.json) process.stderr.write(output);
 if (child.status !== 0 || !line) {
   if (values.json) process.stderr.write(output.slice(-4000));

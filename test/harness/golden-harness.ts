@@ -88,6 +88,7 @@ export async function runGoldenCase(agent: Agent, input: GoldenInput): Promise<G
   const playback = new MemoryPlayback({ now: () => start });
   const rt = recordingRuntime(start, (view) => ({
     ...golden.forTenant(view),
+    migrations: golden.migrations(view, rt.documents, () => new Date(start)),
     playback,
     ...(status && { status: { tenantStatus: async () => structuredClone(status) } }),
   }));

@@ -6,7 +6,10 @@
 import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
 import type { EffectPorts, EmbeddingSpec, VectorCollection } from '@promethean/shared/effects/effect-ports';
 import { MemoryBlobStore } from '@promethean/shared/effects/memory-blob-store';
+import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
+import { MemoryControlStore } from '@promethean/shared/migrations/control-store';
+import { type MigrationPort, storeMovePort } from '@promethean/shared/migrations/store-move/store-move-port';
 import { DirectEgress } from '@promethean/shared/net/direct-egress';
 import { ssrfPolicy } from '@promethean/shared/net/ssrf-policy';
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
@@ -70,6 +73,7 @@ export class GoldenPorts {
   readonly models = new OfflineModelPort();
   readonly #vectors = new Map<string, MemoryVectorStore>();
   readonly #blobs = new Map<string, MemoryBlobStore>();
+  readonly #migrations = new Map<string, { port: MigrationPort; target: MemoryDocumentStore }>();
   readonly #egress: DirectEgress;
 
   constructor(http: Record<string, FixtureResponse> = {}) {
@@ -94,6 +98,31 @@ export class GoldenPorts {
       this.#blobs.set(key, store);
     }
     return store;
+  }
+
+  /**
+   * A tenant's store move from the run's document store (the embedded store in providers.yml terms) into
+   * an in-memory second store, with its control values in memory; the run's clock stamps its state.
+   */
+  migrations(
+    view: Pick<TenantView, 'provider' | 'tenant'>,
+    source: MemoryDocumentStore,
+    now: () => Date,
+  ): MigrationPort {
+    const key = `${view.provider}/${view.tenant}`;
+    let entry = this.#migrations.get(key);
+    if (!entry) {
+      const target = new MemoryDocumentStore();
+      const port = storeMovePort({
+        control: new MemoryControlStore(),
+        stores: () => ({ sqlite: source, mongodb: target }),
+        configured: 'sqlite',
+        now,
+      });
+      entry = { port, target };
+      this.#migrations.set(key, entry);
+    }
+    return entry.port;
   }
 
   /** The ports one tenant's invocation gets. */

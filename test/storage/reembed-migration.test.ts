@@ -7,6 +7,7 @@ import { messageVectorSource } from '@promethean/functions/agents/message-embedd
 import {
   createdDocument,
   deletedDocument,
+  updatedDocument,
 } from '@promethean/functions/agents/message-indexer/message-document';
 import { hashedEmbedding } from '@promethean/functions/models/offline-embedding';
 import { ChromaVectorStore, chromaClientArgs } from '@promethean/shared/effects/chroma-vector-store';
@@ -92,7 +93,7 @@ async function tenantWith(tenant: string, n: number, url = sharedChroma) {
   );
   const base = vectorCollectionName('contract', tenant, 'messages');
   const chroma = new ChromaClient(chromaClientArgs(url));
-  const migration = () =>
+  const migration = (o: { changeLog?: boolean; embedNew?: Embedder } = {}) =>
     new ReembedMigration({
       documents,
       chroma,
@@ -101,11 +102,12 @@ async function tenantWith(tenant: string, n: number, url = sharedChroma) {
       id: 'to-new-embed',
       from: { name: base, spec: OLD },
       to: { name: `${base}__v2`, spec: NEW },
-      embedNew: embedWith(NEW),
+      embedNew: o.embedNew ?? embedWith(NEW),
       embedOld: embedWith(OLD),
       sourceOf: messageVectorSource,
       target: 'test',
       pageSize: 25,
+      ...(o.changeLog && { changeLog: documents }),
     });
   const search = async () => {
     const pin = await vectors.pinned('messages');
@@ -160,8 +162,8 @@ describe('online re-embed', { timeout: 60_000 }, () => {
       embedWith(OLD),
     );
     const { report } = await m.catchUp();
-    expect(report.by_kind.missing_vector).toBeGreaterThan(0); // the messages that arrived during the backfill
-    expect(report.by_kind.orphan_vector).toBe(1); // the deleted one
+    expect(report!.by_kind.missing_vector).toBeGreaterThan(0); // the messages that arrived during the backfill
+    expect(report!.by_kind.orphan_vector).toBe(1); // the deleted one
     // Dual-write: a message written with the old model lands in the old collection; catch-up brings it over.
     await t.live([message('reembed-run', i++)], embedWith(OLD));
     const cut = await m.cutover();
@@ -175,6 +177,65 @@ describe('online re-embed', { timeout: 60_000 }, () => {
     expect(check).toMatchObject({ ok: true, counts: { expected_vectors: i - 1, vectors: i - 1 } }); // 0 lost, 0 duplicated
     await m.decommission();
     expect(await t.chroma.getCollection({ name: t.base }).catch(() => 'gone')).toBe('gone');
+    await t.cleanup();
+  });
+
+  it('catches up from the change log: writes, edits and deletes during the backfill, text re-embedded only when it changed', async () => {
+    const tenant = 'reembed-cdc';
+    const scope = { provider: 'contract', tenant };
+    const t = await tenantWith(tenant, 80);
+    const embedded: string[] = [];
+    const counting: Embedder = async (texts) => {
+      embedded.push(...texts);
+      return embedWith(NEW)(texts);
+    };
+    const m = t.migration({ changeLog: true, embedNew: counting });
+    await m.prepare();
+    const core = (i: number) => ({
+      urn: message(tenant, i).urn,
+      foreign_id: String(5_000_000 + i),
+      channel: { urn: `urn:contract:channel:${tenant}:c`, foreign_id: 'c' },
+      is_direct: false,
+    });
+    const edit = (i: number, content: string, at: string) =>
+      updatedDocument(scope, { ...core(i), content, edited_at: at });
+    let i = 80;
+    let state = await m.backfillPage(); // 79..55 (newest first)
+    await t.live([message(tenant, i++), message(tenant, i++)], embedWith(OLD));
+    await t.live([edit(79, 'duck fact 79, edited', '2026-01-02T00:00:00.000Z')], embedWith(OLD)); // copied: re-embed
+    await t.live([edit(78, 'duck fact 78', '2026-01-02T00:00:00.000Z')], embedWith(OLD)); // same text: metadata only
+    await t.live(
+      [deletedDocument(scope, { ...core(75), deleted_at: '2026-01-03T00:00:00.000Z' })],
+      embedWith(OLD),
+    );
+    await t.live([edit(3, 'duck fact 3, edited', '2026-01-02T00:00:00.000Z')], embedWith(OLD)); // not yet copied
+    while (state.phase !== 'backfilled') {
+      state = await m.backfillPage();
+      await t.live([message(tenant, i++)], embedWith(OLD));
+    }
+    embedded.length = 0;
+    const { tail, report } = await m.catchUp();
+    expect(report).toBeNull();
+    // 2 + 3 new messages and edit 79 need the new model; edit 3 was copied edited; 75 loses its vector.
+    expect(tail).toMatchObject({ reembedded: 6, metadata_only: 1, deleted: 1, unchanged: 1 });
+    expect(embedded).toHaveLength(6);
+    expect(embedded).toContain('duck fact 79, edited');
+    // Dual-write: the deployment still embeds with the old model, so only the old collection takes this one.
+    await t.live([message(tenant, i++)], embedWith(OLD));
+    const cut = await m.cutover();
+    expect(cut.cdc).toMatchObject({ reembedded: 7 });
+    // After cutover the tail keeps the new collection in step (writers on the old model, and deletes).
+    await t.live([message(tenant, i++)], embedWith(OLD));
+    await t.live(
+      [deletedDocument(scope, { ...core(80), deleted_at: '2026-01-03T00:00:00.000Z' })],
+      embedWith(OLD),
+    );
+    // The delete of 80 reached the new collection through the routed writer itself: the tail finds it gone.
+    expect((await m.tail()).cdc).toMatchObject({ reembedded: 8, deleted: 1 });
+    const check = await t.verify(`${t.base}__v2`, NEW);
+    // Every live message once (0 lost, 0 doubled), texts and metadata equal to the documents.
+    expect(check).toMatchObject({ ok: true, counts: { expected_vectors: i - 2, vectors: i - 2 } });
+    expect((await t.search()).pin).toEqual(NEW);
     await t.cleanup();
   });
 

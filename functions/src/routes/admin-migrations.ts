@@ -4,6 +4,8 @@
  * idempotent step on the persisted state, so a client (the `npm run store-move` CLI) may retry any call.
  */
 import { SegmentName } from '@promethean/schemas/identifiers';
+import { StoreMoveStep } from '@promethean/schemas/jobs/store-move';
+import { createEnvelope, randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import { ControlConflictError } from '@promethean/shared/migrations/control-store';
 import {
   DocumentBackend,
@@ -15,10 +17,14 @@ import {
   StoreMovePhaseError,
   type StoreMoveState,
 } from '@promethean/shared/migrations/store-move/store-move-migration';
+import { storeMoveProgress } from '@promethean/shared/migrations/store-move/store-move-progress';
 import { UnknownProviderError, UnknownTenantError } from '@promethean/shared/platform/registry-errors';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { stepEnvelopeId } from '../../agents/store-mover/handler.ts';
+import { functionsOps } from '../../ops/functions-ops.ts';
+import { ledgerPort } from '../../ops/ops-bindings.ts';
 import { DurableObjectControlStore } from '../../storage/durable-object-control-store.ts';
 import { readStorageEnv } from '../../storage/storage-env.ts';
 import { documentBackendOf, documentStoreOn } from '../../storage/tenant-storage-ports.ts';
@@ -34,8 +40,34 @@ const StartMove = z
     to: DocumentBackend,
     goal: StoreMoveGoal.default('dual_write'),
     page_size: z.number().int().min(1).max(1_000).optional(),
+    /** Run the steps on the queue (the store-mover agent) instead of through `POST …/step` calls. */
+    queue: z.boolean().default(false),
   })
   .strict();
+
+const ActionBody = z.object({ queue: z.boolean().default(false) }).strict();
+
+/**
+ * Starts a chain of queue steps for the move (the store-mover agent runs them until `more` is false). A
+ * chain per call: the ids of a chain that stopped earlier are not reused, so this one is not deduped away.
+ */
+async function enqueueSteps(c: Context<Env>, move: Move, id: string): Promise<string> {
+  const chain = `c${Date.now().toString(36)}${crypto.randomUUID().slice(0, 6)}`;
+  await createFunctionsRuntime(c.env).broker.publish(
+    createEnvelope(
+      StoreMoveStep,
+      { migration_id: id, chain, seq: 0 },
+      {
+        src: 'admin',
+        ...move.scope,
+        id: stepEnvelopeId(id, chain, 0),
+        clock: systemClock,
+        ids: randomIds,
+      },
+    ),
+  );
+  return chain;
+}
 
 type Env = { Bindings: FunctionsEnv };
 
@@ -69,25 +101,56 @@ function moveOf(c: Context<Env>, pageSize?: number) {
   return { migration, control, configured, scope };
 }
 
-async function view(migration: StoreMoveMigration, state: StoreMoveState | undefined, more?: boolean) {
+type Move = ReturnType<typeof moveOf>;
+
+/**
+ * Hands a progress report to this isolate's ops recorder and flushes it to the ledger at once: an admin
+ * route's isolate may serve no queue batch that would flush it (one ledger request per call; never throws).
+ */
+async function report(c: Context<Env>, progress: ReturnType<typeof storeMoveProgress>): Promise<void> {
+  const ops = functionsOps();
+  ops.recorder.migration(progress);
+  await ops.flush(ledgerPort(c.env));
+}
+
+async function view(c: Context<Env>, move: Move, state: StoreMoveState | undefined, more?: boolean) {
   if (!state) throw new HTTPException(404, { message: 'no store move for this tenant' });
+  const lag = await move.migration.lag(state);
+  await report(c, storeMoveProgress(move.scope, state, { lag, at: Date.now() }));
   return {
     state,
-    lag: await migration.lag(state),
+    lag,
     progress: state.total > 0 ? Math.min(1, state.backfilled / state.total) : 1,
     ...(more !== undefined && { more }),
   };
 }
 
-/** Out-of-order steps are the caller's mistake (409); a lost compare-and-set is retried by the caller. */
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Out-of-order steps are the caller's mistake (409); a lost compare-and-set is retried by the caller.
+ * Anything else failed the step: it is counted on the migration (metrics, status page) before the 500.
+ */
+async function guarded<T>(c: Context<Env>, move: Move, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
     if (e instanceof StoreMovePhaseError) throw new HTTPException(409, { message: e.message });
     if (e instanceof ControlConflictError) throw new HTTPException(409, { message: e.message });
+    if (!(e instanceof HTTPException)) await reportFailure(c, move, e);
     throw e;
   }
+}
+
+async function reportFailure(c: Context<Env>, move: Move, error: unknown): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(
+    JSON.stringify({ level: 'error', msg: 'store move step failed', ...move.scope, error: message }),
+  );
+  const state = await move.migration.status().catch(() => undefined);
+  if (!state) return; // without a state there is no migration to count it on; the log line above has it
+  await report(
+    c,
+    storeMoveProgress(move.scope, state, { lag: 0, at: Date.now(), errors: 1, lastError: message }),
+  );
 }
 
 const base = '/migrations/:provider/:tenant/store-move';
@@ -99,24 +162,27 @@ adminMigrations.post(base, async (c) => {
       message: body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
     });
   }
-  const { migration, control, configured } = moveOf(c, body.data.page_size);
+  const move = moveOf(c, body.data.page_size);
+  const { migration, control, configured } = move;
   const from = (await readDocumentRouting(control)).routing?.read ?? configured;
-  const state = await guarded(() =>
+  const state = await guarded(c, move, () =>
     migration.start({ id: body.data.id, from, to: body.data.to, goal: body.data.goal }),
   );
-  return c.json(await view(migration, state), 202);
+  const chain = body.data.queue ? await enqueueSteps(c, move, state.id) : undefined;
+  return c.json({ ...(await view(c, move, state)), ...(chain && { chain }) }, 202);
 });
 
 adminMigrations.get(base, async (c) => {
-  const { migration, control, configured } = moveOf(c);
+  const move = moveOf(c);
+  const { migration, control, configured } = move;
   const routing = (await readDocumentRouting(control)).routing ?? { read: configured, write: [configured] };
-  return c.json({ ...(await view(migration, await migration.status())), routing });
+  return c.json({ ...(await view(c, move, await migration.status())), routing });
 });
 
 adminMigrations.post(`${base}/step`, async (c) => {
-  const { migration } = moveOf(c);
-  const { state, more } = await guarded(() => migration.step());
-  return c.json(await view(migration, state, more));
+  const move = moveOf(c);
+  const { state, more } = await guarded(c, move, () => move.migration.step());
+  return c.json(await view(c, move, state, more));
 });
 
 const actions: Record<string, (m: StoreMoveMigration) => Promise<StoreMoveState>> = {
@@ -130,6 +196,10 @@ const actions: Record<string, (m: StoreMoveMigration) => Promise<StoreMoveState>
 adminMigrations.post(`${base}/:action`, async (c) => {
   const action = actions[c.req.param('action')];
   if (!action) throw new HTTPException(404, { message: `no action ${c.req.param('action')}` });
-  const { migration } = moveOf(c);
-  return c.json(await view(migration, await guarded(() => action(migration))));
+  const body = ActionBody.safeParse(await c.req.json().catch(() => ({})));
+  if (!body.success) throw new HTTPException(400, { message: 'the body may only hold {"queue": boolean}' });
+  const move = moveOf(c);
+  const state = await guarded(c, move, () => action(move.migration));
+  const chain = body.data.queue ? await enqueueSteps(c, move, state.id) : undefined;
+  return c.json({ ...(await view(c, move, state)), ...(chain && { chain }) });
 });

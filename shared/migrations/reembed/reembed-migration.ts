@@ -9,14 +9,20 @@
  *   catch-up  → what changed during the backfill (and anything a failed write left out) is found by the
  *               integrity report's bisected checksums against the documents and repaired; routing now
  *               writes both collections (dual-write: each takes the writes of its own model).
+ *               With the document store's change log (`changeLog`), the catch-up instead tails the log from
+ *               the head recorded at prepare: every message written, edited or deleted since is applied
+ *               to the new collection (re-embedded only when its text changed), with no full pass.
  *   cutover   → a last catch-up, then reads flip to the new collection in one routing write, then a
- *               catch-up of what writers still embedding with the old model wrote during the flip. Writers
+ *               catch-up of what writers still embedding with the old model wrote during the flip. With
+ *               the change log, `tail()` keeps applying it after cutover until decommission (writers
+ *               that still embed with the old model write only the old collection). Writers
  *               embed with the model of the routed read collection (`RoutedVectorStore.pinned`).
  *   rollback  → from any phase: reads flip back to the old collection, which is caught up with the old
  *               model (it is kept until decommission), and the migration stops.
  *   decommission → after cutover only: the old collection is deleted.
  */
 import type { ChromaClient, Collection } from 'chromadb';
+import type { DocumentChangeLog } from '../../effects/document-change-log.ts';
 import { type DocumentStore, GET_MANY_MAX, type StoredDocument } from '../../effects/document-store.ts';
 import type { EmbeddingSpec, VectorCollection } from '../../effects/effect-ports.ts';
 import { CHUNKER_VERSIONS } from '../../effects/vector-schema.ts';
@@ -29,6 +35,7 @@ import {
 } from '../integrity/integrity-report.ts';
 import type { Embedder, VectorSourceOf } from '../integrity/vector-source.ts';
 import type { DataTarget } from '../target-marker.ts';
+import { type ReembedTailCounts, tailReembed } from './reembed-change-tail.ts';
 import { type RoutedCollection, readRouting, type VectorRouting, writeRouting } from './vector-routing.ts';
 
 export type ReembedPhase =
@@ -51,6 +58,8 @@ export interface ReembedState {
   pages: number;
   /** Drift found and repaired by catch-ups (what changed during the backfill). */
   caught_up: number;
+  /** The change-log catch-up (when the migration has the log): cursor from prepare, and what it applied. */
+  cdc?: ReembedTailCounts;
   revision: number;
   history: Array<{ phase: ReembedPhase; at: string }>;
 }
@@ -69,7 +78,12 @@ export interface ReembedOptions {
   target: DataTarget;
   pageSize?: number;
   now?: () => Date;
+  /** The document store's change log: catch-up tails it instead of comparing checksums. */
+  changeLog?: Pick<DocumentChangeLog, 'changeHead' | 'changesAfter'>;
 }
+
+/** How many log batches one catch-up applies before answering (a queue step asks again). */
+const TAIL_BATCHES = 50;
 
 /** A phase was asked for out of order (cutover before dual-write, decommission without cutover). */
 export class ReembedPhaseError extends Error {
@@ -153,6 +167,8 @@ export class ReembedMigration {
   async prepare(): Promise<ReembedState> {
     const existing = await this.state();
     if (existing) return existing;
+    // The log head comes first: every change after it is tailed, so none made during the backfill is missed.
+    const head = this.#o.changeLog ? await this.#o.changeLog.changeHead() : undefined;
     await this.#collection(this.#o.from);
     await this.#collection(this.#o.to);
     await this.#route({ read: this.#o.from, write: [this.#o.from] });
@@ -165,6 +181,9 @@ export class ReembedMigration {
       backfilled: 0,
       pages: 0,
       caught_up: 0,
+      ...(head !== undefined && {
+        cdc: { cursor: head, entries: 0, reembedded: 0, metadata_only: 0, deleted: 0, unchanged: 0 },
+      }),
       revision: 0,
       history: [{ phase: 'prepared', at: this.#now() }],
     };
@@ -207,9 +226,23 @@ export class ReembedMigration {
     );
   }
 
-  /** Finds and repairs what the new collection lacks against the documents, then turns dual-write on. */
-  async catchUp(): Promise<{ state: ReembedState; report: IntegrityReport }> {
+  /**
+   * Brings the new collection up to date with the documents, then turns dual-write on: from the change log
+   * when the migration has it (`tail` answers what it applied), else by checksums (`report`).
+   */
+  async catchUp(): Promise<{
+    state: ReembedState;
+    report: IntegrityReport | null;
+    tail: ReembedTailCounts | null;
+  }> {
     const state = await this.#require(['backfilled', 'dual_write']);
+    if (state.cdc && this.#o.changeLog) {
+      const cdc = await this.#drainLog(state.cdc);
+      if (state.phase === 'backfilled')
+        await this.#route({ read: this.#o.from, write: [this.#o.from, this.#o.to] });
+      const next = await this.#save({ ...state, cdc }, 'dual_write');
+      return { state: next, report: null, tail: cdc };
+    }
     const report = await this.#reconcile(this.#o.to, this.#o.embedNew);
     if (state.phase === 'backfilled')
       await this.#route({ read: this.#o.from, write: [this.#o.from, this.#o.to] });
@@ -217,7 +250,20 @@ export class ReembedMigration {
       { ...state, caught_up: state.caught_up + report.drift.length },
       'dual_write',
     );
-    return { state: next, report };
+    return { state: next, report, tail: null };
+  }
+
+  /**
+   * One change-log catch-up in dual-write or after cutover (a queue step or cron runs it until
+   * decommission); answers the state with the log's counts.
+   */
+  async tail(): Promise<ReembedState> {
+    const state = await this.#require(['dual_write', 'cut_over']);
+    if (!state.cdc || !this.#o.changeLog) {
+      throw new ReembedPhaseError(`re-embed ${this.#o.id} has no change log to tail`);
+    }
+    const cdc = await this.#drainLog(state.cdc);
+    return cdc === state.cdc ? state : this.#save({ ...state, cdc });
   }
 
   /**
@@ -228,8 +274,31 @@ export class ReembedMigration {
     await this.#require(['dual_write']);
     const { state } = await this.catchUp();
     await this.#route({ read: this.#o.to, write: [this.#o.to, this.#o.from] });
+    if (state.cdc && this.#o.changeLog) {
+      const cdc = await this.#drainLog(state.cdc);
+      return this.#save({ ...state, cdc }, 'cut_over');
+    }
     const late = await this.#reconcile(this.#o.to, this.#o.embedNew);
     return this.#save({ ...state, caught_up: state.caught_up + late.drift.length }, 'cut_over');
+  }
+
+  /** Tails the log into the new collection until it has nothing newer (at most `TAIL_BATCHES` batches). */
+  async #drainLog(from: ReembedTailCounts): Promise<ReembedTailCounts> {
+    const input = {
+      log: this.#o.changeLog!,
+      documents: this.#o.documents,
+      collection: await this.#collection(this.#o.to),
+      spec: this.#o.to.spec,
+      embed: this.#o.embedNew,
+      sourceOf: this.#o.sourceOf,
+    };
+    let counts = from;
+    for (let i = 0; i < TAIL_BATCHES; i++) {
+      const next = await tailReembed(input, counts);
+      if (next === counts) return counts;
+      counts = next;
+    }
+    return counts;
   }
 
   /** From any phase before decommission: reads back on the old collection, caught up with the old model. */

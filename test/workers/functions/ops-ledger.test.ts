@@ -161,6 +161,36 @@ describe('OpsLedger', () => {
     expect(await ledger.controls()).toEqual([]);
   });
 
+  it('keeps the newest report of each migration, whatever order isolates flush in, and sums its errors', async () => {
+    const at = Date.now();
+    const report = (phase: string, updated: number, errors: number) => ({
+      provider: 'echo',
+      tenant: 'ledger',
+      kind: 'store-move' as const,
+      id: 'ledger-move',
+      phase,
+      from: 'sqlite',
+      to: 'mongodb',
+      goal: 'dual_write',
+      paused: false,
+      total: 10,
+      copied: phase === 'cdc' ? 10 : 4,
+      cdc_events: 0,
+      cdc_applied: 0,
+      lag: 0,
+      errors,
+      started_at: at - 1_000,
+      updated_at: updated,
+    });
+    const ledger = opsLedger(env);
+    await ledger.record(delta('functions', 'iso-m1', [], { agents: [], migrations: [report('cdc', at, 1)] }));
+    await ledger.record(
+      delta('functions', 'iso-m2', [], { agents: [], migrations: [report('backfilling', at - 500, 2)] }),
+    );
+    const m = (await ledgerSnapshot(env)).migrations?.find((x) => x.id === 'ledger-move');
+    expect(m).toMatchObject({ phase: 'cdc', copied: 10, errors: 3 });
+  });
+
   it('refuses a malformed delta at its RPC boundary, saying what is wrong', async () => {
     const answer = await opsLedger(env).record({ v: 1, worker: 'x' });
     expect(answer).toMatchObject({ refused: expect.stringMatching(/invalid ops delta: isolate/) });

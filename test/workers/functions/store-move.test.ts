@@ -5,6 +5,8 @@
  * rollback, workers die mid-phase and the next step resumes; nothing is lost or duplicated.
  */
 import { env } from 'cloudflare:workers';
+import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
+import { RecordingSink } from '@promethean/shared/agent/telemetry';
 import { ChromaVectorStore } from '@promethean/shared/effects/chroma-vector-store';
 import type { DocumentCollection, StoredDocument } from '@promethean/shared/effects/document-store';
 import { readRouting, writeRouting } from '@promethean/shared/migrations/reembed/vector-routing';
@@ -14,8 +16,12 @@ import {
   type StoreMovePhase,
   type StoreWithLog,
 } from '@promethean/shared/migrations/store-move/store-move-migration';
+import { OpsRecorder } from '@promethean/shared/ops/ops-recorder';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
+import { PublishRecorder } from '@promethean/test/harness/recording-runtime';
 import { describe, expect, it } from 'vitest';
+import { storeMover } from '../../../functions/agents/store-mover/handler.ts';
+import { createFunctionsRuntime } from '../../../functions/src/runtime-dependencies.ts';
 import { DurableObjectControlStore } from '../../../functions/storage/durable-object-control-store.ts';
 import { readStorageEnv } from '../../../functions/storage/storage-env.ts';
 import { documentStoreOn, tenantStoragePorts } from '../../../functions/storage/tenant-storage-ports.ts';
@@ -360,6 +366,77 @@ describe('re-embed routing through the ports (workerd, real Chroma)', () => {
   });
 });
 
+describe('store-mover agent (workerd, real stores)', () => {
+  it('moves sqlite → mongodb from the step messages it sends itself; a redelivered step does not fork the chain', async () => {
+    const tenant = `mover-${run}`;
+    const registry = ProviderRegistry.fromYaml(`
+version: 1
+providers:
+  contract:
+    adapter: echo
+    tenants:
+      ${tenant}: { storage: { documents: sqlite, vectors: none } }
+`);
+    const recorder = new PublishRecorder();
+    const deps = {
+      ...createFunctionsRuntime(env).deps,
+      registry,
+      broker: recorder,
+      sink: new RecordingSink(),
+    };
+    const both = stores(tenant);
+    await both.sqlite.upsertMany(
+      'messages',
+      Array.from({ length: 30 }, (_, i) => message(tenant, i, `mover ${i}`)),
+    );
+    const step = (seq: number, id: string, extra: Record<string, unknown> = {}) => ({
+      id,
+      ts: '2026-12-02T20:00:00.000Z',
+      src: 'admin',
+      dst: `promethean.p.contract.t.${tenant}.jobs.migrations.store-move.step`,
+      provider: 'contract',
+      tenant,
+      intent: 'jobs.migrations.store-move.step',
+      payload: { migration_id: 'q1', chain: 'c1', seq, ...extra },
+    });
+    const ops = new OpsRecorder();
+    let next: unknown = step(0, 'store-move:q1:c1:step:0', { start: { to: 'mongodb' } });
+    let steps = 0;
+    while (next !== undefined && steps < 40) {
+      recorder.published.length = 0;
+      expect((await invokeAgent(storeMover, next, deps)).outcome).toBe('ok');
+      steps++;
+      for (const e of recorder.published) ops.storeMoveProgress(e as never);
+      const sent = recorder.published.filter((e) => e.intent === 'jobs.migrations.store-move.step');
+      if (steps === 2) {
+        // The same step delivered again (a retry after the ack was lost) sends the same next message.
+        const again = new PublishRecorder();
+        await invokeAgent(storeMover, next, { ...deps, broker: again });
+        const resent = again.published.filter((e) => e.intent === 'jobs.migrations.store-move.step');
+        expect(resent.map((e) => e.id)).toEqual(sent.map((e) => e.id));
+      }
+      // A live write between steps: the CDC phase has to carry it over.
+      if (steps === 3) await both.sqlite.upsertMany('messages', [message(tenant, 99, 'late')]);
+      next = sent[0];
+    }
+    expect(steps).toBeLessThan(40);
+    expect(await both.mongodb.count('messages')).toBe(31);
+    expect((await both.mongodb.get('messages', String(1_000_099)))?.slots.created?.value).toEqual({
+      content: 'late',
+    });
+    const [progress] = ops.takeDelta({ worker: 'w', isolate: 'i', at: 0, health: [] }).migrations ?? [];
+    expect(progress).toMatchObject({
+      provider: 'contract',
+      tenant,
+      kind: 'store-move',
+      id: 'q1',
+      phase: 'dual_write',
+      lag: 0,
+    });
+    expect(progress!.copied).toBeGreaterThanOrEqual(30);
+  });
+});
+
 describe('store move admin routes (workerd)', () => {
   const ADMIN = 'store-move-test-admin-token-0123456789abcdef012345';
   const adminEnv = { ...env, ADMIN_TOKEN: ADMIN } as FunctionsEnv;
@@ -406,6 +483,19 @@ describe('store move admin routes (workerd)', () => {
     expect(rolled.body).toMatchObject({ state: { phase: 'rolled_back' } });
     expect((await call('')).body.routing).toMatchObject({ read: 'sqlite', write: ['sqlite'] });
     expect((await call('/step', { method: 'POST' })).body).toMatchObject({ more: false });
+
+    // Every call reported to the ops ledger: /metrics and the status page's panel show how the move ended.
+    const auth = { headers: { authorization: `Bearer ${ADMIN}` } };
+    const metrics = await (await app.request('/metrics', auth, adminEnv)).text();
+    const l = `provider="echo",tenant="demo",kind="store-move",id="route-${run}"`;
+    expect(metrics).toContain(
+      `promethean_migration_phase{${l},phase="rolled_back",from="sqlite",to="mongodb"`,
+    );
+    expect(metrics).toMatch(new RegExp(`promethean_migration_backfill_total\\{${l}\\} (1[2-9]|[2-9]\\d)\\n`));
+    expect(metrics).toContain(`promethean_migration_errors_total{${l}} 0`);
+    const panels = await (await app.request('/status/panels', auth, adminEnv)).text();
+    const row = panels.slice(panels.indexOf(`data-migration="echo/demo/store-move/route-${run}"`));
+    expect(row).toContain('rolled_back');
   });
 });
 

@@ -1,0 +1,65 @@
+/**
+ * Queue-driven store moves (docs/data/migration-pipeline.md): each step message runs one idempotent unit
+ * of a tenant's move and, while there is more to do, sends the next; progress reports go to the ops ledger.
+ */
+import { z } from 'zod';
+import { defineMessage } from '../message-definition.ts';
+
+const MigrationId = z.string().regex(/^[A-Za-z0-9_.-]{1,80}$/);
+const Backend = z.enum(['sqlite', 'mongodb']);
+const count = z.number().int().nonnegative();
+
+export const StoreMoveStep = defineMessage({
+  intent: 'jobs.migrations.store-move.step',
+  area: 'jobs',
+  description:
+    'Run one step of a tenant store move (and start it first when `start` is given); the next step is sent while there is more to do.',
+  payload: z
+    .object({
+      migration_id: MigrationId,
+      /**
+       * Which run of steps this is (a new chain starts when an operator moves the goal on after one
+       * stopped): with `seq` it names the step's envelope id, so redeliveries dedupe and chains do not.
+       */
+      chain: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,40}$/)
+        .default('0'),
+      /** The step's number in its chain: the next message's envelope id is derived from it (dedupe). */
+      seq: count,
+      start: z
+        .object({
+          to: Backend,
+          goal: z.enum(['dual_write', 'cut_over', 'decommissioned']).default('dual_write'),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+});
+
+export const StoreMoveProgressReport = defineMessage({
+  intent: 'jobs.migrations.store-move.progress',
+  area: 'jobs',
+  description:
+    'A store move after a step: phase, documents copied, CDC lag; the ops ledger keeps the newest.',
+  payload: z
+    .object({
+      migration_id: MigrationId,
+      seq: count,
+      phase: z.string().min(1).max(40),
+      from: Backend,
+      to: Backend,
+      goal: z.string().min(1).max(40),
+      paused: z.boolean(),
+      total: count,
+      copied: count,
+      cdc_events: count,
+      cdc_applied: count,
+      lag: count,
+      more: z.boolean(),
+      started_at: z.string(),
+      updated_at: z.string(),
+    })
+    .strict(),
+});

@@ -1,0 +1,31 @@
+/** A store move's persisted state as the progress report the ops ledger keeps (`/metrics`, status page). */
+import type { MigrationProgress } from '../../ops/migration-progress.ts';
+import type { StoreMoveState } from './store-move-migration.ts';
+
+export function storeMoveProgress(
+  scope: { provider: string; tenant: string },
+  state: StoreMoveState,
+  o: { lag: number; at: number; errors?: number; lastError?: string },
+): MigrationProgress {
+  const started = Date.parse(state.history[0]?.at ?? state.updated_at);
+  return {
+    provider: scope.provider,
+    tenant: scope.tenant,
+    kind: 'store-move',
+    id: state.id,
+    phase: state.phase,
+    from: state.from,
+    to: state.to,
+    goal: state.goal,
+    paused: state.paused,
+    total: state.total,
+    copied: state.backfilled,
+    cdc_events: state.cdc_entries,
+    cdc_applied: state.cdc_applied + state.reverse_applied,
+    lag: Math.max(0, Math.trunc(o.lag)),
+    errors: o.errors ?? 0,
+    ...(o.lastError !== undefined && { last_error: o.lastError.slice(0, 300) }),
+    started_at: Number.isFinite(started) ? started : o.at,
+    updated_at: o.at,
+  };
+}

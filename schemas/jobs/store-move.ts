@@ -38,6 +38,26 @@ export const StoreMoveStep = defineMessage({
     .strict(),
 });
 
+/**
+ * Where an online migration stands: the figures a step reports on the bus and the ops ledger keeps per
+ * migration (`shared/ops/migration-progress.ts`), defined once for both.
+ */
+export const MigrationFigures = z.object({
+  phase: z.string().min(1).max(40),
+  /** Where the migration stops on its own (the operator moves it on). */
+  goal: z.string().min(1).max(40),
+  paused: z.boolean(),
+  /** Documents counted when the migration started (for progress). */
+  total: count,
+  /** Documents the backfill copied so far. */
+  copied: count,
+  /** Change-log entries read, and documents they made the tailer copy (coalesced). */
+  cdc_events: count,
+  cdc_applied: count,
+  /** Change-log entries not yet applied (the CDC lag), when it was reported. */
+  lag: count,
+});
+
 export const StoreMoveProgressReport = defineMessage({
   intent: 'jobs.migrations.store-move.progress',
   area: 'jobs',
@@ -47,16 +67,9 @@ export const StoreMoveProgressReport = defineMessage({
     .object({
       migration_id: MigrationId,
       seq: count,
-      phase: z.string().min(1).max(40),
       from: Backend,
       to: Backend,
-      goal: z.string().min(1).max(40),
-      paused: z.boolean(),
-      total: count,
-      copied: count,
-      cdc_events: count,
-      cdc_applied: count,
-      lag: count,
+      ...MigrationFigures.shape,
       more: z.boolean(),
       started_at: z.string(),
       updated_at: z.string(),

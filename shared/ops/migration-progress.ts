@@ -3,6 +3,7 @@
  * wins) plus the errors it met since its last flush (a counter: the ledger adds them up). `/metrics` and
  * the status page's migrations panel read the ledger's merged rows.
  */
+import { MigrationFigures } from '@promethean/schemas/jobs/store-move';
 import { z } from 'zod';
 
 const count = z.number().int().nonnegative();
@@ -15,21 +16,9 @@ export const MigrationProgress = z.object({
   tenant: z.string().min(1),
   kind: MigrationKind,
   id: z.string().min(1).max(80),
-  phase: z.string().min(1).max(40),
   from: z.string().min(1).max(200),
   to: z.string().min(1).max(200),
-  /** Where the migration stops on its own (the operator moves it on). */
-  goal: z.string().min(1).max(40),
-  paused: z.boolean(),
-  /** Documents counted when the migration started (for progress). */
-  total: count,
-  /** Documents the backfill copied so far. */
-  copied: count,
-  /** Change-log entries read, and documents they made the tailer copy (coalesced). */
-  cdc_events: count,
-  cdc_applied: count,
-  /** Change-log entries not yet applied (the CDC lag), when it was reported. */
-  lag: count,
+  ...MigrationFigures.shape,
   /** Errors since the isolate's last flush (the ledger keeps the total). */
   errors: count,
   last_error: z.string().max(300).optional(),

@@ -23,30 +23,16 @@ import { isDaveFrame } from './dave-frame.ts';
 import { FakeVoiceServer } from './fake-voice-server.ts';
 import { directVoiceAdapter } from './voice-test-adapter.ts';
 import { trustTestCa } from './voice-test-ca.ts';
+import { tone, until } from './voice-test-signals.ts';
+
+/** Transitions last a few ms: poll every 5 ms so a phase is seen while it lasts. */
+const untilPolled = (what: string, ok: () => boolean, timeoutMs = 10_000) => until(what, ok, timeoutMs, 5);
 
 const GUILD = '800000000000000021';
 const CHANNEL = '560000000000000022';
 const BOT = { userId: '100000000000000021', sessionId: 'gateway-session-dave-transitions' };
 const ALICE = '300000000000000021';
 const CAROL = '300000000000000022';
-
-function tone(ms: number): Int16Array {
-  const n = (48_000 * ms) / 1000;
-  const out = new Int16Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    out[2 * i] = Math.round(8_000 * Math.sin((2 * Math.PI * 440 * i) / 48_000));
-    out[2 * i + 1] = Math.round(8_000 * Math.sin((2 * Math.PI * 660 * i) / 48_000));
-  }
-  return out;
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 interface ClientDave {
   protocolVersion: number;
@@ -87,7 +73,7 @@ describe('DAVE protocol-version transitions with @discordjs/voice', () => {
     c.on('error', () => undefined);
     await entersState(c, VoiceConnectionStatus.Ready, 10_000);
     const group = s.daveGroup(GUILD)!;
-    await until(
+    await untilPolled(
       'bot and Alice in one DAVE group',
       () => daveOf(c)?.session?.ready === true && alice.dave?.ready === true,
     );
@@ -108,26 +94,26 @@ describe('DAVE protocol-version transitions with @discordjs/voice', () => {
     player.play(
       createAudioResource(Readable.from([Buffer.from(tone(2_400).buffer)]), { inputType: StreamType.Raw }),
     );
-    await until(
+    await untilPolled(
       'speech flowing both ways, end to end encrypted',
       () => fromAlice.length >= 20 && botWire.length >= 20,
     );
     const carol = s.join(GUILD, CAROL, { dave: false });
-    await until('the downgrade executed', () => group.phase === 'plain', 5_000);
-    await until('the bot sends transport-only', () => group.audit.lastMode(BOT.userId) === 'plain');
+    await untilPolled('the downgrade executed', () => group.phase === 'plain', 5_000);
+    await untilPolled('the bot sends transport-only', () => group.audit.lastMode(BOT.userId) === 'plain');
     expect(daveOf(c)?.protocolVersion).toBe(0);
-    await until('Carol hears the bot', () => (carol.heard.get(BOT.userId)?.length ?? 0) >= 10);
+    await untilPolled('Carol hears the bot', () => (carol.heard.get(BOT.userId)?.length ?? 0) >= 10);
     s.leave(CAROL);
-    await until('the upgrade executed', () => group.phase === 'e2ee', 5_000);
+    await untilPolled('the upgrade executed', () => group.phase === 'e2ee', 5_000);
     expect(daveOf(c)?.protocolVersion).toBe(1);
     const burst = await speech;
-    await until(
+    await untilPolled(
       "every frame of Alice's reached the bot",
       () => fromAlice.filter((f) => f.length > 3).length >= burst.frames,
       3_000,
     ).catch(() => undefined);
-    await until('the bot finished playing', () => player.state.status === 'idle', 5_000);
-    await until(
+    await untilPolled('the bot finished playing', () => player.state.status === 'idle', 5_000);
+    await untilPolled(
       'Alice heard the bot to the end',
       () => (alice.heard.get(BOT.userId) ?? []).length >= botWire.length,
       3_000,

@@ -25,30 +25,13 @@ import { FakeVoiceServer } from './fake-voice-server.ts';
 import { MlsDecodeError, splitCommitWelcome } from './mls-wire.ts';
 import { directVoiceAdapter } from './voice-test-adapter.ts';
 import { trustTestCa } from './voice-test-ca.ts';
+import { tone, until } from './voice-test-signals.ts';
 
 const GUILD = '800000000000000011';
 const CHANNEL = '560000000000000012';
 const BOT = { userId: '100000000000000011', sessionId: 'gateway-session-dave' };
 const ALICE = '300000000000000011';
 const BOB = '300000000000000012';
-
-function tone(ms: number, amplitude = 8_000): Int16Array {
-  const n = (48_000 * ms) / 1000;
-  const out = new Int16Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    out[2 * i] = Math.round(amplitude * Math.sin((2 * Math.PI * 440 * i) / 48_000));
-    out[2 * i + 1] = Math.round(amplitude * Math.sin((2 * Math.PI * 660 * i) / 48_000));
-  }
-  return out;
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** Participants wired to a relay in-process, replies a turn later (as the server does for people). */
 function groupOf(relay: DaveGroupRelay, ids: string[]): Map<string, FakeDaveParticipant> {

@@ -24,6 +24,7 @@ import { FakeVoiceServer } from './fake-voice-server.ts';
 import { ipDiscoveryRequest, parseIpDiscoveryResponse } from './voice-ip-discovery.ts';
 import { directVoiceAdapter } from './voice-test-adapter.ts';
 import { trustTestCa } from './voice-test-ca.ts';
+import { tone, until } from './voice-test-signals.ts';
 import { VOICE_ENCRYPTION_MODES } from './voice-transport-crypto.ts';
 
 const GUILD = '800000000000000001';
@@ -32,24 +33,6 @@ const BOT = { userId: '100000000000000001', sessionId: 'gateway-session-1' };
 const PERSON = '300000000000000001';
 
 /** `ms` of a 440 Hz tone (left) / 660 Hz (right), interleaved stereo s16 at 48 kHz. */
-function tone(ms: number, amplitude = 8_000): Int16Array {
-  const n = (48_000 * ms) / 1000;
-  const out = new Int16Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    out[2 * i] = Math.round(amplitude * Math.sin((2 * Math.PI * 440 * i) / 48_000));
-    out[2 * i + 1] = Math.round(amplitude * Math.sin((2 * Math.PI * 660 * i) / 48_000));
-  }
-  return out;
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 let server: FakeVoiceServer;
 const connections: VoiceConnection[] = [];
 

@@ -5,6 +5,7 @@ import { NonRetriableError } from '@promethean/shared/agent/agent-errors';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
 import { StoreMovePhaseError } from '@promethean/shared/migrations/store-move/store-move-migration';
 import type { StoreMoveView } from '@promethean/shared/migrations/store-move/store-move-port';
+import { storeMoveFigures } from '@promethean/shared/migrations/store-move/store-move-progress';
 import { z } from 'zod';
 import manifest from './agent.yml';
 
@@ -27,16 +28,9 @@ function progressOf(id: string, seq: number, view: StoreMoveView & { more: boole
   return {
     migration_id: id,
     seq,
-    phase: s.phase,
     from: s.from,
     to: s.to,
-    goal: s.goal,
-    paused: s.paused,
-    total: s.total,
-    copied: s.backfilled,
-    cdc_events: s.cdc_entries,
-    cdc_applied: s.cdc_applied + s.reverse_applied,
-    lag: Math.max(0, Math.trunc(view.lag)),
+    ...storeMoveFigures(s, view.lag),
     more: view.more,
     started_at: s.history[0]?.at ?? s.updated_at,
     updated_at: s.updated_at,

@@ -34,7 +34,12 @@ import { type ModelDouble, startModelDouble } from '../model-double/model-double
 import type { ChatCompletionRequest } from '../model-double/request-shapes.ts';
 import { type ChromaServer, startChromaServer } from '../servers/chroma-server.ts';
 import { crawlDeps, fixtureJob } from '../web/crawl-harness.ts';
-import { FIXTURE_CRAWL_DELAY_S, type FixtureRequest, startFixtureWeb } from '../web/fixture-web.ts';
+import {
+  FIXTURE_CRAWL_DELAY_S,
+  type FixtureRequest,
+  type FixtureWeb,
+  startFixtureWeb,
+} from '../web/fixture-web.ts';
 import { runPlatformCrawl } from './crawl-platform-run.ts';
 
 const { values } = parseArgs({
@@ -119,6 +124,36 @@ function politeness(requests: FixtureRequest[], qps: number): PolitenessFigures 
   };
 }
 
+/** What the fixture web saw of a crawl, against the fetch-only baseline: the same figures in both modes. */
+function trafficFigures(
+  web: FixtureWeb,
+  qps: number,
+  figures: PolitenessFigures,
+  baseline: PolitenessFigures,
+) {
+  const gets = web.requests.filter((r) => r.host !== 'private');
+  return {
+    robots_violations: web.requests.filter((r) => r.violation === 'robots' || r.violation === 'nofollow')
+      .length,
+    private_requests: web.requests.filter((r) => r.violation === 'private').length,
+    post_requests: web.requests.filter((r) => r.violation === 'post').length,
+    max_qps_per_host: maxPerSecond(gets).count,
+    qps_limit: Math.round(1 / FIXTURE_CRAWL_DELAY_S),
+    job_qps_limit: qps,
+    requests: gets.length,
+    pages_per_s: Math.round(figures.pages_per_s * 100) / 100,
+    politeness_bound_pages_per_s: Math.round(figures.bound_per_s * 100) / 100,
+    politeness_ratio: Math.round(figures.ratio * 1000) / 1000,
+    baseline_fetch_only: {
+      runtime: 'node (local driver, same fixture, no passes)',
+      requests: baseline.requests,
+      pages_per_s: Math.round(baseline.pages_per_s * 100) / 100,
+      politeness_bound_pages_per_s: Math.round(baseline.bound_per_s * 100) / 100,
+      politeness_ratio: Math.round(baseline.ratio * 1000) / 1000,
+    },
+  };
+}
+
 /** The baseline: the same crawl with no LLM passes and stores in memory (fetch, extract, graph only). */
 async function fetchOnlyBaseline(qps: number, concurrency: number): Promise<PolitenessFigures> {
   const baselineWeb = await startFixtureWeb();
@@ -156,7 +191,6 @@ async function platformBench(): Promise<void> {
       `crawling the fixture web through both Workers (${Object.values(web.origins).join(', ')}), qps ${config.qps}`,
     );
     const run = await runPlatformCrawl(web, config, { timeout_s: Number(values['timeout-s']), log });
-    const gets = web.requests.filter((r) => r.host !== 'private');
     const figures = politeness(web.requests, config.qps);
     const c = run.status.counters;
     const pages = c.pages ?? 0;
@@ -171,24 +205,7 @@ async function platformBench(): Promise<void> {
         summaries_ratio: Math.round(((c.summaries ?? 0) / Math.max(1, pages)) * 10_000) / 10_000,
         tagged_ratio: Math.round(((c.tagged ?? 0) / Math.max(1, pages)) * 10_000) / 10_000,
         vectors_ratio: Math.round(((c.vectors ?? 0) / Math.max(1, pages)) * 10_000) / 10_000,
-        robots_violations: web.requests.filter((r) => r.violation === 'robots' || r.violation === 'nofollow')
-          .length,
-        private_requests: web.requests.filter((r) => r.violation === 'private').length,
-        post_requests: web.requests.filter((r) => r.violation === 'post').length,
-        max_qps_per_host: maxPerSecond(gets).count,
-        qps_limit: Math.round(1 / FIXTURE_CRAWL_DELAY_S),
-        job_qps_limit: config.qps,
-        requests: gets.length,
-        pages_per_s: Math.round(figures.pages_per_s * 100) / 100,
-        politeness_bound_pages_per_s: Math.round(figures.bound_per_s * 100) / 100,
-        politeness_ratio: Math.round(figures.ratio * 1000) / 1000,
-        baseline_fetch_only: {
-          runtime: 'node (local driver, same fixture, no passes)',
-          requests: baseline.requests,
-          pages_per_s: Math.round(baseline.pages_per_s * 100) / 100,
-          politeness_bound_pages_per_s: Math.round(baseline.bound_per_s * 100) / 100,
-          politeness_ratio: Math.round(baseline.ratio * 1000) / 1000,
-        },
+        ...trafficFigures(web, config.qps, figures, baseline),
         platform_vs_baseline: Math.round((figures.pages_per_s / baseline.pages_per_s) * 1000) / 1000,
         job_s: Math.round(run.job_s * 10) / 10,
         stack_start_s: Math.round(run.stack_start_s * 10) / 10,
@@ -269,7 +286,6 @@ async function localBench(): Promise<void> {
     const gets = web.requests.filter((r) => r.host !== 'private');
     const figures = politeness(web.requests, config.qps);
     const perHost = figures.per_host;
-    const busiest = maxPerSecond(gets);
 
     const markdown = reportMarkdown(report, run.ledger.counters);
     mkdirSync(join('test-artifacts'), { recursive: true });
@@ -289,23 +305,7 @@ async function localBench(): Promise<void> {
       avg_summary_tokens:
         Math.round((summaries.reduce((a, s) => a + s.tokens, 0) / Math.max(1, summaries.length)) * 10) / 10,
       tags_valid_ratio: Math.round((validTagLists.length / Math.max(1, tagLists.length)) * 10_000) / 10_000,
-      robots_violations: web.requests.filter((r) => r.violation === 'robots' || r.violation === 'nofollow')
-        .length,
-      private_requests: web.requests.filter((r) => r.violation === 'private').length,
-      post_requests: web.requests.filter((r) => r.violation === 'post').length,
-      max_qps_per_host: busiest.count,
-      qps_limit: Math.round(1 / FIXTURE_CRAWL_DELAY_S),
-      job_qps_limit: config.qps,
-      requests: gets.length,
-      pages_per_s: Math.round(figures.pages_per_s * 100) / 100,
-      politeness_bound_pages_per_s: Math.round(figures.bound_per_s * 100) / 100,
-      politeness_ratio: Math.round(figures.ratio * 1000) / 1000,
-      baseline_fetch_only: {
-        requests: baseline.requests,
-        pages_per_s: Math.round(baseline.pages_per_s * 100) / 100,
-        politeness_bound_pages_per_s: Math.round(baseline.bound_per_s * 100) / 100,
-        politeness_ratio: Math.round(baseline.ratio * 1000) / 1000,
-      },
+      ...trafficFigures(web, config.qps, figures, baseline),
       load_average_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
       dual_sink_mismatch: report.missing_vectors.length + report.extra_vectors,
       embedding: report.pinned,

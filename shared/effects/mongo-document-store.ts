@@ -95,6 +95,8 @@ export const UNIQUE_KEY_INDEX = 'provider_1_tenant_1_foreign_id_1';
 const SORT_INDEX = 'provider_1_tenant_1_deleted_1_sort_key_-1';
 const CHANNEL_INDEX = 'provider_1_tenant_1_index.channel_id_1_sort_key_-1';
 const DUPLICATE_KEY = 11000;
+/** The most statements one update command carries (FerretDB v1.24 hangs at 100; see `#bulkWrite`). */
+export const UPDATE_CHUNK = 50;
 
 /** Collections whose indexes a client has ensured (`<database>.<collection>` → done). */
 const indexedCollections = new WeakMap<MongoClient, Map<string, Promise<void>>>();
@@ -500,13 +502,32 @@ export class MongoDocumentStore implements DocumentStore, DocumentChangeLog {
     return new Map(records.map((r) => [r.foreign_id, r]));
   }
 
-  /** Runs writes unordered; returns the positions refused as duplicate keys (any other failure throws). */
+  /**
+   * Runs writes unordered; returns the positions refused as duplicate keys (any other failure throws).
+   * Writes that contain updates go in chunks of `UPDATE_CHUNK`: FerretDB v1.24 (SQLite) never answers an
+   * update command of 100 or more statements (it waits in its transaction until the client gives up), and
+   * the driver sends consecutive `replaceOne`s as one command.
+   */
   async #bulkWrite<T extends object>(
     operation: string,
     col: Collection<T>,
     ops: readonly AnyBulkWriteOperation<T>[],
   ): Promise<Set<number>> {
     if (ops.length === 0) return new Set();
+    const chunk = ops.some((op) => !('insertOne' in op)) ? UPDATE_CHUNK : ops.length;
+    const refused = new Set<number>();
+    for (let start = 0; start < ops.length; start += chunk) {
+      const part = ops.slice(start, start + chunk);
+      for (const position of await this.#bulkWriteOnce(operation, col, part)) refused.add(start + position);
+    }
+    return refused;
+  }
+
+  async #bulkWriteOnce<T extends object>(
+    operation: string,
+    col: Collection<T>,
+    ops: readonly AnyBulkWriteOperation<T>[],
+  ): Promise<Set<number>> {
     try {
       await col.bulkWrite([...ops], { ordered: false });
       return new Set();

@@ -1,7 +1,11 @@
 import type { StoredDocument } from '@promethean/shared/effects/document-store';
 import type { DocumentScope } from '@promethean/shared/effects/document-validation';
 import { type MongoDocumentRecord, mongoDatabaseName } from '@promethean/shared/effects/mongo-document-codec';
-import { MAX_ROUNDS, MongoDocumentStore } from '@promethean/shared/effects/mongo-document-store';
+import {
+  MAX_ROUNDS,
+  MongoDocumentStore,
+  UPDATE_CHUNK,
+} from '@promethean/shared/effects/mongo-document-store';
 import { type SlotRecord, slotRecordsOf } from '@promethean/shared/effects/mongo-slot-log';
 import { type Collection, MongoClient } from 'mongodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -175,6 +179,36 @@ describe('MongoDocumentStore specifics', () => {
         { limit: 200 },
       ),
     ).toHaveLength(100);
+  });
+
+  it(`rewrites 120 existing documents in update commands of at most ${UPDATE_CHUNK} statements`, async () => {
+    // FerretDB v1.24 never answers an update command of 100 statements or more (the store move's CDC
+    // applies up to 250 edits at once), so the rebuild of many documents must be split.
+    const scope = scopeFor('many-edits');
+    const monitored = new MongoClient(mongoUri, { ignoreUndefined: true, monitorCommands: true });
+    const updateSizes: number[] = [];
+    monitored.on('commandStarted', (event) => {
+      if (event.commandName === 'update') updateSizes.push((event.command.updates as unknown[]).length);
+    });
+    try {
+      const store = new MongoDocumentStore(monitored, scope, { target: 'test' });
+      const page = Array.from({ length: 120 }, (_, i) => ({
+        ...scope,
+        foreign_id: String(1_300_000_000_000_000_000n + BigInt(i)),
+        urn: `urn:contract:message:${scope.tenant}:${i}`,
+        index: { channel_id: 'c1' },
+        slots: { content: { version: '1', value: { text: `message ${i}` } } },
+      }));
+      await store.upsertMany('messages', page);
+      const edits = page.map((d) => ({ ...d, slots: { edit: { version: '1', value: { text: 'edited' } } } }));
+      expect(await store.upsertMany('messages', edits)).toEqual({ written: 120, unchanged: 0 });
+      expect(updateSizes.reduce((a, b) => a + b, 0)).toBe(120);
+      expect(Math.max(...updateSizes)).toBeLessThanOrEqual(UPDATE_CHUNK);
+      const read = await store.find('messages', { channel_id: 'c1' }, { limit: 200 });
+      expect(read.filter((d) => d.slots.edit && d.slots.content)).toHaveLength(120);
+    } finally {
+      await monitored.close();
+    }
   });
 
   it('rebuilds a document whose log moved while it was being written, keeping every writer’s slots', async () => {

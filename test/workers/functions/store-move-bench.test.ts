@@ -4,7 +4,9 @@
  * SQLite, each through backfill and CDC to a drained log, then checked for lost and duplicated documents.
  * Baseline in the same run: a plain re-backfill (every document written straight into an empty store in
  * pages of the same size, no checkpoint, no change log tail). Prints one JSON line (`{"bench":"store-move"…`);
- * `npm run bench:store-move -- --json` runs it with 20,000 documents and repeats that line last. The test
+ * `npm run bench:store-move -- --json` runs it with 20,000 documents and repeats that line last. Each
+ * direction also reports `phase_seconds` (seed, backfill, first CDC pass, drain, verification), so a run at two
+ * sizes shows which phase grows faster than the document count. The test
  * suite runs it with 500 (STORE_MOVE_BENCH_DOCUMENTS) and asserts only correctness, never timing.
  */
 import { env } from 'cloudflare:workers';
@@ -69,7 +71,9 @@ async function ids(store: StoreWithLog): Promise<string[]> {
 async function move(from: DocumentBackend, to: DocumentBackend) {
   const tenant = `bench-${from}-${run}`;
   const stores = storesOf(tenant);
+  const tSeed = performance.now();
   await seed(stores[from], tenant, documents);
+  const seedSeconds = (performance.now() - tSeed) / 1000;
   const control = new MemoryControlStore();
   const ports = new RoutedDocumentStore({ control, stores, configured: from });
   const migration = new StoreMoveMigration({ control, stores, pageSize: PAGE });
@@ -99,10 +103,14 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
   // One CDC pass with the writer still running, then the writer stops and the log drains (a tail that
   // is slower than 50 writes/s would otherwise never see a lag of 0).
   state = await migration.tailBatch();
+  const firstTailSeconds = (performance.now() - t0) / 1000 - backfillSeconds;
   stop = true;
   await writer;
+  const tDrain = performance.now();
   while ((await migration.lag(state)) > 0) state = await migration.tailBatch();
+  const drainSeconds = (performance.now() - tDrain) / 1000;
   const totalSeconds = (performance.now() - t0) / 1000;
+  const tVerify = performance.now();
   const source = await ids(stores[from]);
   const target = await ids(stores[to]);
   const targetSet = new Set(target);
@@ -112,7 +120,15 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
   const same =
     JSON.stringify(await stores[to].getMany('messages', sample)) ===
     JSON.stringify(await stores[from].getMany('messages', sample));
+  const verifySeconds = (performance.now() - tVerify) / 1000;
   return {
+    phase_seconds: {
+      seed: round(seedSeconds),
+      backfill: round(backfillSeconds),
+      first_tail: round(firstTailSeconds),
+      drain: round(drainSeconds),
+      verify: round(verifySeconds),
+    },
     backfilled: state.backfilled,
     backfill_seconds: round(backfillSeconds),
     docs_per_s: Math.round(state.backfilled / backfillSeconds),

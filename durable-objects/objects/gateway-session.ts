@@ -118,6 +118,8 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   #limiter = new SendLimiter();
   #connecting = false;
   #opsFlush: ReturnType<typeof setTimeout> | undefined;
+  /** The counted bus, built once per instance: its env and the isolate's recorder do not change. */
+  #bus: QueueBroker | undefined;
   #tail: Promise<void> = Promise.resolve();
   /** Voice updates reach the voice host link one after another, in the order the gateway sent them. */
   #voiceTail: Promise<void> = Promise.resolve();
@@ -527,11 +529,12 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   /** Publishes through counted queues, so what the session writes is in the ops ledger (bench:cost). */
   #broker(): QueueBroker {
     this.#scheduleOpsFlush();
-    return queueBusFor(
+    this.#bus ??= queueBusFor(
       countedAccessEnv(this.env, accessOps()),
       { bindings: ['BUS_EVENTS'], routes: [{ pattern: 'promethean.>', binding: 'BUS_EVENTS' }] },
       'the gateway session',
     );
+    return this.#bus;
   }
 
   async #publishHealth(): Promise<void> {

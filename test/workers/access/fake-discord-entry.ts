@@ -23,7 +23,11 @@ const fake = await startFakeDiscord({
   },
   // Short windows keep the tests quick while keeping Discord's shapes.
   rateLimits: {
-    routes: { create_message: { limit: 5, windowMs: 1_000 } },
+    routes: {
+      create_message: { limit: 5, windowMs: 1_000 },
+      // Every gateway test starts a new session, and each asks GET /gateway/bot first.
+      get_bot_gateway: { limit: 2, windowMs: 1_000 },
+    },
     fallback: { limit: 5, windowMs: 1_000 },
   },
   gateway: { heartbeatIntervalMs: 1_000 },

@@ -3,6 +3,7 @@
  * when not, and a port that fails loudly when the settings are invalid. Called per request or batch
  * with the Worker's env; nothing about the configuration is cached at module scope.
  */
+import { componentTelemetry, type LogLevel } from '@promethean/shared/agent/telemetry';
 import type { ModelPort } from '@promethean/shared/effects/effect-ports';
 import { ModelConfigurationError } from './model-errors.ts';
 import { ModelSettingsError, readModelSettings } from './model-settings.ts';
@@ -12,7 +13,7 @@ import { type ModelScope, OpenAiModelPort } from './openai-model-port.ts';
 export interface CreateModelPortOptions {
   /** The tenant the port serves; every error names it. */
   scope?: ModelScope;
-  /** Where operator notices go (one JSON object per call); console.warn by default. */
+  /** Where operator notices go (one record per notice); the platform log (`model-port`) by default. */
   notice?: (record: Record<string, unknown>) => void;
   /** The fetch the openai client uses (the runtime's own by default). */
   fetch?: typeof fetch;
@@ -23,12 +24,17 @@ const announced = new Set<string>();
 
 function announceOnce(
   key: string,
-  record: Record<string, unknown>,
-  notice: CreateModelPortOptions['notice'],
+  record: { level: LogLevel; msg: string; [field: string]: unknown },
+  options: CreateModelPortOptions,
 ): void {
   if (announced.has(key)) return;
   announced.add(key);
-  (notice ?? ((r) => console.warn(JSON.stringify(r))))(record);
+  if (options.notice) {
+    options.notice(record);
+    return;
+  }
+  const { level, msg, ...fields } = record;
+  componentTelemetry('model-port', options.scope).log(level, msg, fields);
 }
 
 /** Forgets the notices given (tests that check the once-per-isolate rule). */
@@ -74,7 +80,7 @@ export function createModelPort(
     announceOnce(
       `invalid:${e.message}`,
       { level: 'error', msg: 'model settings invalid', problem: e.message },
-      options.notice,
+      options,
     );
     return new MisconfiguredModelPort(e.message);
   }
@@ -86,7 +92,7 @@ export function createModelPort(
         msg: 'models are OFFLINE: no MODEL_API_KEY is configured; answers come from the deterministic offline stand-in',
         models: OFFLINE_MODELS,
       },
-      options.notice,
+      options,
     );
     return new OfflineModelPort();
   }

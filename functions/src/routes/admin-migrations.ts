@@ -6,6 +6,7 @@
 import { SegmentName } from '@promethean/schemas/identifiers';
 import { StoreMoveStep } from '@promethean/schemas/jobs/store-move';
 import { createEnvelope, randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
+import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { ControlConflictError } from '@promethean/shared/migrations/control-store';
 import {
   DocumentBackend,
@@ -142,9 +143,7 @@ async function guarded<T>(c: Context<Env>, move: Move, work: () => Promise<T>): 
 
 async function reportFailure(c: Context<Env>, move: Move, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
-  console.error(
-    JSON.stringify({ level: 'error', msg: 'store move step failed', ...move.scope, error: message }),
-  );
+  componentTelemetry('admin-migrations', move.scope).error('store move step failed', { error: message });
   const state = await move.migration.status().catch(() => undefined);
   if (!state) return; // without a state there is no migration to count it on; the log line above has it
   await report(

@@ -1,15 +1,18 @@
 /**
- * `npm run bench:llm-gateway -- [--json] [--samples N] [--streams N]`: what the gateway adds to time to first
- * token over WebSocket and over the HTTP bridge, against a baseline of the `openai` client streaming from the
- * model double directly, all in one run. Both transports are probed the same way: a bare client of the
+ * `npm run bench:llm-gateway -- [--json] [--samples N] [--streams N] [--runtime both|node|workerd]`: what the
+ * gateway adds to time to first token over WebSocket and over the HTTP bridge, against a baseline of the `openai`
+ * client streaming from the model double directly, all in one run. The target's figures come from workerd
+ * (llm-gateway-workerd.ts: both Workers as deployed, under Miniflare); the Node figures below are reported beside
+ * them (`node`), and alone with `--runtime node`. Both transports are probed the same way: a bare client of the
  * protocol (`ws`, node:http with a keep-alive agent) that parses each event and stops the clock at the first
  * content, with the same warm-up and the same interleaved samples. The HTTP bridge is also timed through the
  * `openai` client (`http_openai_client`), which adds that client's own request building and SSE parsing. Then N concurrent WebSocket streams (tokens/s, dropped), and how
  * fast a request over the limit is refused (`overloaded` / 429), never queued.
  *
- * What runs: the gateway core and GatewayConnection over a Node `ws` server, and the bridge (the real `/v1`
+ * What runs in Node: the gateway core and GatewayConnection over a Node `ws` server, and the bridge (the real `/v1`
  * Hono app) over node:http, on 127.0.0.1 — the same code the LlmGateway Durable Object runs, but not inside
- * workerd, so the figures are the gateway's own cost and leave out the Workers runtime and network.
+ * workerd, so the figures are the gateway's own cost and leave out the Workers runtime and network; the bridge's
+ * Request, Response and streams are JS there (undici and Node's web streams), native in workerd.
  */
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,14 +28,19 @@ import { GatewayCoreFactory } from '../../functions/llm-gateway/gateway-core-fac
 import { MemoryV1Backend } from '../api/memory-v1-backend.ts';
 import { startModelDouble } from '../model-double/model-double.ts';
 import { percentile } from './latency-stats.ts';
+import { measureInWorkerd, type WorkerdTtft } from './llm-gateway-workerd.ts';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     samples: { type: 'string', default: '500' },
     streams: { type: 'string', default: '100' },
+    // `both` (default): time to first token in workerd as deployed (the target's figure) and in Node beside it.
+    runtime: { type: 'string', default: 'both' },
   },
 });
+if (!['both', 'node', 'workerd'].includes(values.runtime))
+  throw new Error(`--runtime must be both, node or workerd, not ${values.runtime}`);
 const samples = Number(values.samples);
 const streams = Number(values.streams);
 const REPLY = 'The square on the hypotenuse equals the sum of the squares on the other two sides.';
@@ -376,8 +384,17 @@ try {
     p50: Number((httpOpenAiStats.p50 - baseline.p50).toFixed(2)),
     p95: Number((httpOpenAiStats.p95 - baseline.p95).toFixed(2)),
   };
-  const result = {
-    samples,
+  // The Node figures first, then workerd: the Node servers stay up meanwhile but idle.
+  let workerd: WorkerdTtft | undefined;
+  if (values.runtime !== 'node')
+    workerd = await measureInWorkerd({
+      samples,
+      reply: REPLY,
+      log: (line) => {
+        if (!values.json) console.error(line);
+      },
+    });
+  const nodeFigures = {
     ttft_ms: {
       baseline_openai_direct: baseline,
       ws: wsStats,
@@ -386,10 +403,21 @@ try {
     },
     added_ttft_ms: { ws: addedWs, http: addedHttp, http_openai_client: addedHttpOpenAi },
     http_vs_ws_ttft_p95_ratio: Number((httpStats.p95 / wsStats.p95).toFixed(3)),
-    // The target's figure: what the bridge adds at p95 over what the WebSocket adds.
     http_vs_ws_added_ttft_p95_ratio: Number((addedHttp.p95 / addedWs.p95).toFixed(3)),
     // For comparison only: the same bridge behind the heavier openai client, which the WS probe has no match for.
     http_openai_client_vs_ws_added_ttft_p95_ratio: Number((addedHttpOpenAi.p95 / addedWs.p95).toFixed(3)),
+  };
+  const targetSource = workerd ?? nodeFigures;
+  const result = {
+    samples,
+    // The target's figures: what each transport adds to time to first token at p95, from workerd when it ran
+    // (both transports as deployed), else from the Node process.
+    ratio_from: workerd ? 'workerd' : 'node',
+    added_ws_ttft_p95_ms: targetSource.added_ttft_ms.ws.p95,
+    http_vs_ws_added_ttft_p95_ratio: targetSource.http_vs_ws_added_ttft_p95_ratio,
+    ...(workerd && { workerd }),
+    // The gateway's own code in one Node process, the bridge behind a JS node:http → Request adapter.
+    node: nodeFigures,
     concurrent: {
       streams,
       elapsed_ms: Math.round(elapsed),
@@ -402,6 +430,10 @@ try {
       http: { status: shedStatus, ...stats(shedHttp) },
     },
     cancel_to_upstream_closed_ms: { ws: stats(cancelWs), http: stats(cancelHttp) },
+    met: {
+      added_ws_ttft_p95: targetSource.added_ttft_ms.ws.p95 <= 20,
+      http_within_ws: targetSource.http_vs_ws_added_ttft_p95_ratio <= 1.1,
+    },
     targets: {
       added_ws_ttft_p95_ms_max: 20,
       http_within_ws_pct: 10,
@@ -413,7 +445,11 @@ try {
     console.log(
       `time to first token, p50/p95 ms: direct ${baseline.p50}/${baseline.p95}, WS ${wsStats.p50}/${wsStats.p95}, HTTP ${httpStats.p50}/${httpStats.p95} (openai client ${httpOpenAiStats.p50}/${httpOpenAiStats.p95})`,
     );
-    console.log(`added by the gateway, p95: WS ${addedWs.p95} ms, HTTP ${addedHttp.p95} ms`);
+    console.log(`added by the gateway in Node, p95: WS ${addedWs.p95} ms, HTTP ${addedHttp.p95} ms`);
+    if (workerd)
+      console.log(
+        `in workerd, time to first token p50/p95 ms: direct ${workerd.ttft_ms.baseline_openai_direct.p50}/${workerd.ttft_ms.baseline_openai_direct.p95}, WS ${workerd.ttft_ms.ws.p50}/${workerd.ttft_ms.ws.p95}, HTTP ${workerd.ttft_ms.http.p50}/${workerd.ttft_ms.http.p95}; added p95: WS ${workerd.added_ttft_ms.ws.p95} ms, HTTP ${workerd.added_ttft_ms.http.p95} ms`,
+      );
     console.log(
       `${streams} concurrent streams: ${result.concurrent.tokens_per_s} tokens/s, dropped ${dropped}`,
     );

@@ -15,7 +15,6 @@
  */
 import type { Collection, FindCursor, MongoClient } from 'mongodb';
 import type { ScanPage } from './document-change-log.ts';
-import type { StoredDocument } from './document-store.ts';
 import type { DocumentScope } from './document-validation.ts';
 import { foldSlotRecords, type SlotRecord } from './mongo-slot-log.ts';
 
@@ -92,7 +91,7 @@ async function readPage(
     } else groups.push([next]);
     next = await scan.cursor.next();
   }
-  const documents = groups.flatMap((records): StoredDocument[] => foldSlotRecords(records).doc ?? []);
+  const documents = groups.flatMap((records) => foldSlotRecords(records).doc ?? []);
   if (next === null) {
     await scan.cursor.close().catch(() => undefined);
     return { documents, next: null };

@@ -48,6 +48,7 @@ export function countedRuntime(env: FunctionsEnv, ops: IsolateOps): FunctionsRun
     (ports) => ({ ...countedPorts(ports, ops.recorder), status }),
     {
       embedLookup: (lookup) => ops.recorder.embedCache(lookup),
+      dualWriteFailed: (store, n) => ops.recorder.dualWriteFailed(store, n),
       // Agents' own model calls join the gateway's per-model families under transport `agent`.
       modelAnswer: (_role, answer) => ops.recorder.gateway.agentCall(answer),
     },

@@ -144,6 +144,8 @@ function platformOps(storage: DurableObjectStorage): LedgerSnapshot['platform_op
     messages_processed: 0,
     embed_cache_hits: 0,
     embed_cache_misses: 0,
+    dual_write_failed_documents: 0,
+    dual_write_failed_vectors: 0,
   };
   for (const w of byWorker)
     for (const k of Object.keys(total) as Array<keyof PlatformOpsDelta>) total[k] += w[k];

@@ -60,6 +60,8 @@ const MIGRATIONS = [
   TRACE_HOPS_MIGRATION,
   MODERATION_MIGRATION,
   MIGRATION_PROGRESS_MIGRATION,
+  `ALTER TABLE platform_ops ADD COLUMN dual_write_failed_documents INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE platform_ops ADD COLUMN dual_write_failed_vectors INTEGER NOT NULL DEFAULT 0`,
 ];
 
 /** Isolates not heard from for this long no longer count toward health or in-flight work. */
@@ -306,14 +308,16 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
     const o = delta.ops;
     runSql(
       this.ctx.storage,
-      `INSERT INTO platform_ops VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO platform_ops VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (worker) DO UPDATE SET worker_invocations = worker_invocations + excluded.worker_invocations,
          queue_writes = queue_writes + excluded.queue_writes, queue_reads = queue_reads + excluded.queue_reads,
          durable_object_requests = durable_object_requests + excluded.durable_object_requests,
          store_writes = store_writes + excluded.store_writes,
          messages_processed = messages_processed + excluded.messages_processed,
          embed_cache_hits = embed_cache_hits + excluded.embed_cache_hits,
-         embed_cache_misses = embed_cache_misses + excluded.embed_cache_misses`,
+         embed_cache_misses = embed_cache_misses + excluded.embed_cache_misses,
+         dual_write_failed_documents = dual_write_failed_documents + excluded.dual_write_failed_documents,
+         dual_write_failed_vectors = dual_write_failed_vectors + excluded.dual_write_failed_vectors`,
       delta.worker,
       o.worker_invocations,
       o.queue_writes,
@@ -323,6 +327,8 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
       o.messages_processed,
       o.embed_cache_hits ?? 0,
       o.embed_cache_misses ?? 0,
+      o.dual_write_failed_documents ?? 0,
+      o.dual_write_failed_vectors ?? 0,
     );
   }
 

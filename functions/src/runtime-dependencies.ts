@@ -16,6 +16,7 @@ import { DurableObjectPlayback } from '../agents/voice-mixer/durable-object-play
 import { DurableObjectCrawl } from '../agents/web-crawler/durable-object-crawl.ts';
 import { workerToolChat } from '../llm-gateway/worker-gateway-core.ts';
 import { configuredEmbedModel } from '../models/model-port-factory.ts';
+import { type DualWriteFailed, dualWriteHooks } from '../storage/dual-write-hooks.ts';
 import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
 import { tenantMigrationPort } from '../storage/tenant-migration-port.ts';
@@ -29,9 +30,9 @@ export interface FunctionsRuntime {
 }
 
 /** The storage adapters the tenant chose in providers.yml (see tenant-storage-ports.ts), plus the rest. */
-function tenantPorts(env: FunctionsEnv, tenant: TenantView): EffectPorts {
+function tenantPorts(env: FunctionsEnv, tenant: TenantView, observers: RuntimeObservers): EffectPorts {
   const ports: EffectPorts = {
-    ...tenantStoragePorts(env, tenant),
+    ...tenantStoragePorts(env, tenant, dualWriteHooks(tenant, observers.dualWriteFailed)),
     leases: new DurableObjectLeases(env.TENANT_LEASES, tenant.provider, tenant.tenant),
     // Each voice session's ordered playback stream (the voice-mixer; docs/voice.md).
     playback: new DurableObjectPlayback(env.VOICE_PLAYBACK, tenant.provider, tenant.tenant),
@@ -80,6 +81,8 @@ function cachedEmbeddings(
 
 /** What the ops layer hears from a runtime, beside the ports it decorates. */
 export interface RuntimeObservers {
+  /** A migration's dual-write lost its second write of `n` documents or vectors (see `dualWriteHooks`). */
+  dualWriteFailed?: DualWriteFailed;
   /** Every embedding-cache lookup (hits and misses). */
   embedLookup?: (lookup: EmbeddingCacheLookup) => void;
   /** Every model answer an agent gets (calls, tokens and finish reasons per model). */
@@ -108,7 +111,7 @@ export function createFunctionsRuntime(
     const p = cachedEmbeddings(
       env,
       tenant,
-      decorate ? decorate(tenantPorts(env, tenant)) : tenantPorts(env, tenant),
+      decorate ? decorate(tenantPorts(env, tenant, observers)) : tenantPorts(env, tenant, observers),
       observers.embedLookup,
     );
     return p.documents ? { ...p, documents: configReads.watching(p.documents, tenant) } : p;

@@ -34,6 +34,8 @@ function ledger(overrides: Partial<LedgerSnapshot> = {}): LedgerSnapshot {
         messages_processed: 0,
         embed_cache_hits: 0,
         embed_cache_misses: 0,
+        dual_write_failed_documents: 0,
+        dual_write_failed_vectors: 0,
       },
       per_message: null,
       embed_cache_hit_rate: null,

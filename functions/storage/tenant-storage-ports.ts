@@ -33,8 +33,18 @@ export function documentBackendOf(tenant: TenantView, settings: StorageEnv): 'sq
 
 /** Migration failures of a second write; the ops layer counts them (see migration metrics). */
 export interface StoragePortHooks {
-  onSecondaryDocumentWriteFailure?: (backend: DocumentBackend, error: unknown) => void;
-  onSecondaryVectorWriteFailure?: (collection: VectorCollection, name: string, ids: string[]) => void;
+  onSecondaryDocumentWriteFailure?: (
+    backend: DocumentBackend,
+    collection: string,
+    documents: number,
+    error: unknown,
+  ) => void;
+  onSecondaryVectorWriteFailure?: (
+    collection: VectorCollection,
+    name: string,
+    ids: string[],
+    error: unknown,
+  ) => void;
 }
 
 /** One backend's store, whether or not this tenant is configured for it (a store move needs both). */
@@ -79,8 +89,8 @@ function documentStore(
       mongodb: documentStoreOn(env, tenant, 'mongodb', settings),
     },
     configured,
-    onSecondaryFailure: (backend, _collection, error) =>
-      hooks.onSecondaryDocumentWriteFailure?.(backend, error),
+    onSecondaryFailure: (backend, collection, error, n) =>
+      hooks.onSecondaryDocumentWriteFailure?.(backend, collection, n, error),
   });
 }
 
@@ -104,8 +114,8 @@ function vectorStore(
     documents,
     fallback: chroma(),
     storeFor: (collection, name) => chroma({ [collection]: name }),
-    onSecondaryFailure: (collection, name, ids) =>
-      hooks.onSecondaryVectorWriteFailure?.(collection, name, ids),
+    onSecondaryFailure: (collection, name, ids, error) =>
+      hooks.onSecondaryVectorWriteFailure?.(collection, name, ids, error),
   });
 }
 

@@ -73,6 +73,7 @@ import {
   toMongoRecord,
 } from './mongo-document-codec.ts';
 import { foldSlotRecords, type SlotRecord, slotRecordsOf } from './mongo-slot-log.ts';
+import { scanSlotPage } from './mongo-slot-scan.ts';
 import { DocumentWriteConflictError, StoreUnavailableError } from './storage-errors.ts';
 
 /** Where each tenant database keeps its change log (`_id` is the sequence). */
@@ -282,27 +283,17 @@ export class MongoDocumentStore implements DocumentStore, DocumentChangeLog {
     return entries.map((e) => ({ seq: e._id, collection: e.collection, foreign_id: e.foreign_id }));
   }
 
-  /** A page of records by sort key, folded from their slot logs (exact even for a record a writer left stale). */
+  /**
+   * A page of documents folded from their slot logs (exact even for a record a writer left stale), read
+   * from a scan kept open between pages (`mongo-slot-scan.ts`: one query per scan, not per page).
+   */
   async scanPage(collection: DocumentCollection, after: string | null, limit: number): Promise<ScanPage> {
     const name = parseCollection(collection, this.#scope);
     const n = z.number().int().min(1).max(CHANGES_MAX).parse(limit);
     const cols = await this.#collections(name);
-    const records = await this.#run('scan documents', () =>
-      cols.documents
-        .find(
-          { ...this.#scope, sort_key: { $gt: after ?? '' } },
-          { projection: { foreign_id: 1, sort_key: 1 } },
-        )
-        .sort({ sort_key: 1 })
-        .limit(n)
-        .toArray(),
+    return this.#run('scan slot records', () =>
+      scanSlotPage(this.#client, cols.slots, this.#scope, after, n),
     );
-    const ids = records.map((r) => r.foreign_id);
-    const logs = await this.#readLogs(cols.slots, ids);
-    return {
-      documents: ids.flatMap((id) => foldSlotRecords(logs.get(id) ?? []).doc ?? []),
-      next: records.length === n ? records[records.length - 1]!.sort_key : null,
-    };
   }
 
   async purge(collection: DocumentCollection): Promise<number> {

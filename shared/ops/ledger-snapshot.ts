@@ -78,7 +78,14 @@ export interface PlatformOpsSummary {
   total: PlatformOpsDelta;
   /** Each operation divided by messages processed (null before any message). */
   per_message: Record<
-    Exclude<keyof PlatformOpsDelta, 'messages_processed' | 'embed_cache_hits' | 'embed_cache_misses'>,
+    Exclude<
+      keyof PlatformOpsDelta,
+      | 'messages_processed'
+      | 'embed_cache_hits'
+      | 'embed_cache_misses'
+      | 'dual_write_failed_documents'
+      | 'dual_write_failed_vectors'
+    >,
     number
   > | null;
   /** Embedding cache hits / (hits + misses) over all Workers (null before any embed call). */

@@ -200,6 +200,15 @@ function platformFamilies(s: StatusSnapshot): MetricFamily[] {
       ]),
     ),
     family(
+      'promethean_dual_write_failures_total',
+      'counter',
+      "Second writes of a migration's dual-write that failed (documents or vectors), per Worker; the migration's change-log tail copies them.",
+      (ops?.by_worker ?? []).flatMap((w) => [
+        { labels: { worker: w.worker, store: 'documents' }, value: w.dual_write_failed_documents ?? 0 },
+        { labels: { worker: w.worker, store: 'vectors' }, value: w.dual_write_failed_vectors ?? 0 },
+      ]),
+    ),
+    family(
       'promethean_embed_cache_hit_ratio',
       'gauge',
       'Share of embedded texts answered by the embedding cache, over all Workers since the ledger began.',

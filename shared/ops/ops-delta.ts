@@ -60,6 +60,12 @@ export const PlatformOpsDelta = z.object({
   /** Texts the embedding cache answered, and texts it had to send to the model (absent from older isolates). */
   embed_cache_hits: count.default(0),
   embed_cache_misses: count.default(0),
+  /**
+   * Second writes of a migration's dual-write that failed (the first write landed; the change-log tail of the
+   * migration copies them later), per store kind (absent from older isolates).
+   */
+  dual_write_failed_documents: count.default(0),
+  dual_write_failed_vectors: count.default(0),
 });
 export type PlatformOpsDelta = z.infer<typeof PlatformOpsDelta>;
 

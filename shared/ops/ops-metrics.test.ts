@@ -177,6 +177,8 @@ describe('metrics against known traffic', () => {
       messages_processed: 100,
       embed_cache_hits: 0,
       embed_cache_misses: 0,
+      dual_write_failed_documents: 0,
+      dual_write_failed_vectors: 0,
     });
     expect(perMessage(PlatformOpsDelta.parse(delta.ops))).toEqual({
       worker_invocations: 0.1,

@@ -43,6 +43,8 @@ const zeroOps = (): PlatformOpsDelta => ({
   messages_processed: 0,
   embed_cache_hits: 0,
   embed_cache_misses: 0,
+  dual_write_failed_documents: 0,
+  dual_write_failed_vectors: 0,
 });
 
 /** Settlements after which the message is gone from its queue (a delete in the platform's terms). */
@@ -88,6 +90,12 @@ export class OpsRecorder {
   /** Records (documents, vectors, blobs) written to a store. */
   storeWrite(n: number): void {
     this.#ops.store_writes += n;
+  }
+
+  /** A dual-write's second write failed: `n` documents or vectors wait for the migration's tail to copy them. */
+  dualWriteFailed(store: 'documents' | 'vectors', n: number): void {
+    if (store === 'documents') this.#ops.dual_write_failed_documents += n;
+    else this.#ops.dual_write_failed_vectors += n;
   }
 
   /** One `embed` call through the embedding cache: texts found in it, and texts embedded by the model. */

@@ -181,6 +181,68 @@ describe('MongoDocumentStore specifics', () => {
     ).toHaveLength(100);
   });
 
+  it('scans 300 documents in pages of 40 with one query for the whole scan, not one per page', async () => {
+    // FerretDB v1.24 scans the whole collection for every query (even `_id` equality), so a query per
+    // page made a store move's backfill O(N²): the scan must stay one query plus getMores of page size.
+    const scope = scopeFor('scan');
+    const store = new MongoDocumentStore(client, scope, { target: 'test' });
+    const docs = Array.from({ length: 300 }, (_, i) => ({
+      ...scope,
+      foreign_id: String(1_400_000_000_000_000_000n + BigInt(i)),
+      urn: `urn:contract:message:${scope.tenant}:${i}`,
+      index: { channel_id: 'c1' },
+      slots: { content: { version: '1', value: { text: `message ${i}` } } },
+    }));
+    await store.upsertMany('messages', docs);
+    // A second slot on every third document: a page must hold each document's whole log.
+    await store.upsertMany(
+      'messages',
+      docs
+        .filter((_, i) => i % 3 === 0)
+        .map((d) => ({ ...d, slots: { edit: { version: '2', value: 'e' } } })),
+    );
+    const monitored = new MongoClient(mongoUri, { ignoreUndefined: true, monitorCommands: true });
+    const commands: { name: string; collection: unknown }[] = [];
+    monitored.on('commandStarted', (event) => {
+      commands.push({ name: event.commandName, collection: event.command[event.commandName] });
+    });
+    try {
+      const scanner = new MongoDocumentStore(monitored, scope, { target: 'test' });
+      const seen: StoredDocument[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await scanner.scanPage('messages', cursor, 40);
+        seen.push(...page.documents);
+        cursor = page.next;
+        pages++;
+      } while (cursor !== null);
+      expect(pages).toBe(8);
+      expect(seen.map((d) => d.foreign_id)).toEqual(docs.map((d) => d.foreign_id));
+      expect(seen).toEqual(
+        await store.getMany(
+          'messages',
+          docs.map((d) => d.foreign_id),
+        ),
+      );
+      const finds = commands.filter(
+        (c) => (c.name === 'find' || c.name === 'aggregate') && String(c.collection).startsWith('messages'),
+      );
+      expect(finds).toEqual([{ name: 'find', collection: 'messages.slots' }]);
+      // 400 slot records in batches of up to 2,000: one getMore or none, never one query per page.
+      expect(commands.filter((c) => c.name === 'getMore').length).toBeLessThanOrEqual(1);
+      // A cursor handed out before the `f:` format (a sort key) restarts the scan from the beginning.
+      const legacy = await scanner.scanPage('messages', '000000000001400000000000000010', 40);
+      expect(legacy.documents[0]?.foreign_id).toBe(docs[0]!.foreign_id);
+      // Another store instance (a restarted Durable Object) resumes from a cursor with a query of its own.
+      const fresh = new MongoDocumentStore(client, scope, { target: 'test' });
+      const resumed = await fresh.scanPage('messages', legacy.next, 40);
+      expect(resumed.documents.map((d) => d.foreign_id)).toEqual(docs.slice(40, 80).map((d) => d.foreign_id));
+    } finally {
+      await monitored.close();
+    }
+  });
+
   it(`rewrites 120 existing documents in update commands of at most ${UPDATE_CHUNK} statements`, async () => {
     // FerretDB v1.24 never answers an update command of 100 statements or more (the store move's CDC
     // applies up to 250 edits at once), so the rebuild of many documents must be split.

@@ -24,7 +24,13 @@ export interface RoutedDocumentStoreOptions {
   stores: Record<DocumentBackend, DocumentStoreWithLog>;
   /** The backend providers.yml (or the deployment override) names, used while no routing was written. */
   configured: DocumentBackend;
-  onSecondaryFailure?: (backend: DocumentBackend, collection: DocumentCollection, error: unknown) => void;
+  /** A second write failed: `documents` documents wait for the CDC tail (metrics count them). */
+  onSecondaryFailure?: (
+    backend: DocumentBackend,
+    collection: DocumentCollection,
+    error: unknown,
+    documents: number,
+  ) => void;
 }
 
 export class RoutedDocumentStore implements DocumentStoreWithLog {
@@ -53,7 +59,7 @@ export class RoutedDocumentStore implements DocumentStoreWithLog {
     for (const backend of routing.write.filter((b) => b !== routing.read)) {
       await this.#o.stores[backend]
         .upsertMany(collection, docs)
-        .catch((error: unknown) => this.#o.onSecondaryFailure?.(backend, collection, error));
+        .catch((error: unknown) => this.#o.onSecondaryFailure?.(backend, collection, error, docs.length));
     }
     return result;
   }

@@ -73,6 +73,8 @@ function delta(worker: string, isolate: string, latencies: number[], over: Parti
       messages_processed: 8,
       embed_cache_hits: 3,
       embed_cache_misses: 1,
+      dual_write_failed_documents: 2,
+      dual_write_failed_vectors: 1,
     },
     health: [health('ledger-probe', { in_flight: 3 })],
     bus_health: [],
@@ -122,6 +124,10 @@ describe('OpsLedger', () => {
     expect(fn.messages_processed).toBeGreaterThanOrEqual(16);
     expect(fn.embed_cache_hits).toBeGreaterThanOrEqual(6);
     expect(fn.embed_cache_misses).toBeGreaterThanOrEqual(2);
+    // Dual-write failures add up in the ledger like every platform counter (two deltas of 2 and 1).
+    expect(fn.dual_write_failed_documents).toBeGreaterThanOrEqual(4);
+    expect(fn.dual_write_failed_documents % 2).toBe(0);
+    expect(fn.dual_write_failed_vectors).toBe(fn.dual_write_failed_documents / 2);
     // Every delta here reports 3 hits and 1 miss.
     expect(s.platform_ops.embed_cache_hit_rate).toBe(0.75);
     expect(s.series.some((p) => p.agent === 'ledger-probe' && p.count === 10)).toBe(true);

@@ -14,7 +14,7 @@
  * workerd, so the figures are the gateway's own cost and leave out the Workers runtime and network; the bridge's
  * Request, Response and streams are JS there (undici and Node's web streams), native in workerd.
  */
-import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
+import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Hono } from 'hono';
@@ -29,6 +29,7 @@ import { MemoryV1Backend } from '../api/memory-v1-backend.ts';
 import { startModelDouble } from '../model-double/model-double.ts';
 import { percentile } from './latency-stats.ts';
 import { measureInWorkerd, type WorkerdTtft } from './llm-gateway-workerd.ts';
+import { sseFirstTokenMs } from './sse-first-token-probe.ts';
 
 const { values } = parseArgs({
   options: {
@@ -142,45 +143,7 @@ const httpAgent = new Agent({ keepAlive: true, maxSockets: 1 });
 const chatBody = JSON.stringify({ model: 'm', messages, stream: true });
 
 function httpChat(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = httpRequest(
-      `${httpBase}/chat/completions`,
-      {
-        method: 'POST',
-        agent: httpAgent,
-        headers: {
-          authorization: `Bearer ${key}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(chatBody),
-        },
-      },
-      (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          reject(new Error(`the bridge answered ${res.statusCode}`));
-          return;
-        }
-        let buffered = '';
-        let ttft = 0;
-        res.setEncoding('utf8');
-        res.on('data', (text: string) => {
-          buffered += text;
-          for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-            const event = buffered.slice(0, end);
-            buffered = buffered.slice(end + 2);
-            if (ttft !== 0 || !event.startsWith('data: {')) continue;
-            const chunk = JSON.parse(event.slice(6)) as { choices?: { delta?: { content?: string } }[] };
-            if (chunk.choices?.[0]?.delta?.content) ttft = performance.now() - started;
-          }
-        });
-        res.on('end', () => resolve(ttft));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(chatBody);
-  });
+  return sseFirstTokenMs(`${httpBase}/chat/completions`, httpAgent, key, chatBody);
 }
 
 /** Sends one streamed chat on a socket; resolves with time to first delta and the deltas counted. */

@@ -7,12 +7,13 @@
  * connection, each parsing every event and stopping the clock at the first content, against the `openai`
  * client streaming from the same model double directly; same warm-up, samples interleaved.
  */
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent } from 'node:http';
 import OpenAI from 'openai';
 import { WebSocket } from 'ws';
 import { startModelDouble } from '../model-double/model-double.ts';
 import { percentile } from './latency-stats.ts';
 import { startPipelineStack } from './pipeline-stack.ts';
+import { sseFirstTokenMs } from './sse-first-token-probe.ts';
 
 export interface TtftStats {
   p50: number;
@@ -105,46 +106,7 @@ export async function measureInWorkerd(o: {
       });
 
     const chatBody = JSON.stringify({ model: 'm', messages, stream: true });
-    const httpOnce = () =>
-      new Promise<number>((resolve, reject) => {
-        const started = performance.now();
-        const req = httpRequest(
-          `${stack.url}/v1/chat/completions`,
-          {
-            method: 'POST',
-            agent,
-            headers: {
-              authorization: `Bearer ${key}`,
-              'content-type': 'application/json',
-              'content-length': Buffer.byteLength(chatBody),
-            },
-          },
-          (res) => {
-            if (res.statusCode !== 200) {
-              res.resume();
-              reject(new Error(`the bridge answered ${res.statusCode}`));
-              return;
-            }
-            let buffered = '';
-            let ttft = 0;
-            res.setEncoding('utf8');
-            res.on('data', (text: string) => {
-              buffered += text;
-              for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-                const event = buffered.slice(0, end);
-                buffered = buffered.slice(end + 2);
-                if (ttft !== 0 || !event.startsWith('data: {')) continue;
-                const chunk = JSON.parse(event.slice(6)) as { choices?: { delta?: { content?: string } }[] };
-                if (chunk.choices?.[0]?.delta?.content) ttft = performance.now() - started;
-              }
-            });
-            res.on('end', () => resolve(ttft));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(chatBody);
-      });
+    const httpOnce = () => sseFirstTokenMs(`${stack.url}/v1/chat/completions`, agent, key, chatBody);
 
     // The deployed bridge admits 20 requests/s per key (burst 40): one HTTP sample per 50 ms stays under it,
     // and every path gets the same pause, outside its timing.

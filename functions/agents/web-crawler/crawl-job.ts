@@ -9,7 +9,12 @@ import { CrawlFrontier } from '@promethean/schemas/jobs/web-crawl';
 import { createEnvelope, randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { fnv1a } from '@promethean/shared/web/content-hash';
-import type { CompleteAnswer, FrontierClaim, StepReport } from '@promethean/shared/web/crawl-port';
+import type {
+  CompleteAnswer,
+  FrontierClaim,
+  PassCounter,
+  StepReport,
+} from '@promethean/shared/web/crawl-port';
 import { createFunctionsRuntime } from '../../src/runtime-dependencies.ts';
 import { CrawlJobCore, type JobStatus, type JobStore, type Outgoing } from './crawl-job-core.ts';
 
@@ -53,6 +58,10 @@ export class CrawlJob extends DurableObject<FunctionsEnv> {
     const { answer, send } = this.#core.complete(key, report);
     await this.#send(send);
     return answer;
+  }
+
+  passed(counter: PassCounter, page_id: string): void {
+    this.#core.passed(counter, page_id);
   }
 
   touch(key: string): void {

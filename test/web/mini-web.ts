@@ -46,7 +46,8 @@ const TOPICS: Record<string, string> = {
   'Shop C': 'Repair kits patch torn rubber liners under water, so a leaking garden pond needs no draining.',
   'Shop slow': 'Heated water bowls stop ice from closing the drinking hole during the longest frosty nights.',
   Docs: 'The handbook explains pond depth, plant zones and filtration for keepers of ornamental birds.',
-  'Docs guide': 'A step by step guide digs a wildlife pond, shapes shallow margins and plants marsh marigolds.',
+  'Docs guide':
+    'A step by step guide digs a wildlife pond, shapes shallow margins and plants marsh marigolds.',
   Draft: 'Unfinished notes on moulting season, when flightless drakes hide among reeds for weeks.',
   Private: 'Staff rota, supplier prices and the stock count of the back room, never for visitors.',
   Closed: 'The closed branch once sold fishing tackle and bait until the river path was rebuilt.',

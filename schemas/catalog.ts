@@ -8,6 +8,7 @@ import {
   SocialMessageDeleted,
   SocialMessageUpdated,
 } from './events/social-message.ts';
+import { WebPageStored, WebPageSummarized } from './events/web-page.ts';
 import {
   InteractionAsk,
   InteractionBackfill,
@@ -56,6 +57,8 @@ export const MESSAGE_DEFINITIONS = [
   BackfillError,
   SocialMessagesBackfilled,
   CrawlFrontier,
+  WebPageStored,
+  WebPageSummarized,
   StoreMoveStep,
   StoreMoveProgressReport,
   VoiceControlJoin,

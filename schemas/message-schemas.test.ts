@@ -71,6 +71,19 @@ const VALID: Record<string, unknown> = {
     key: 'page:https://example.com/',
     item: { kind: 'page', url: 'https://example.com/', depth: 0, via: 'seed' },
   },
+  'web.page.stored': {
+    job_id: 'j',
+    page_id: 'pd58bd918f88f4a20c832dd8b7b8dcb75',
+    url: 'https://example.com/',
+    content_sha256: 'a'.repeat(64),
+    fetched_at: '2026-12-01T10:00:00.000Z',
+  },
+  'web.page.summarized': {
+    page_id: 'pd58bd918f88f4a20c832dd8b7b8dcb75',
+    url: 'https://example.com/',
+    content_sha256: 'a'.repeat(64),
+    fetched_at: '2026-12-01T10:00:00.000Z',
+  },
   'jobs.migrations.store-move.step': { migration_id: 'm1', seq: 0, start: { to: 'mongodb' } },
   'jobs.migrations.store-move.progress': {
     migration_id: 'm1',

@@ -16,6 +16,8 @@ import { tts } from '../agents/tts/handler.ts';
 import { voiceCommands } from '../agents/voice-commands/handler.ts';
 import { voiceMixer } from '../agents/voice-mixer/handler.ts';
 import { webCrawler } from '../agents/web-crawler/handler.ts';
+import { webSummarizer } from '../agents/web-summarizer/handler.ts';
+import { webTagger } from '../agents/web-tagger/handler.ts';
 
 export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   messageIndexer,
@@ -32,6 +34,8 @@ export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   tts,
   voiceMixer,
   webCrawler,
+  webSummarizer,
+  webTagger,
   storeMover,
   // Changes the settings of any agent in this list (itself included) at runtime: config.patch.
   agentConfigAgent(() => FUNCTION_AGENTS),

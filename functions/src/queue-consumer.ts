@@ -3,7 +3,7 @@
  * is routed to the agents that subscribe to it, under admission control and operator controls, with
  * the platform operations counted and flushed to the ops ledger once per batch.
  */
-import { DEAD_LETTER_QUEUE } from '@promethean/shared/broker/bus-routes';
+import { DEAD_LETTER_QUEUE, QUEUE_NAMES } from '@promethean/shared/broker/bus-routes';
 import type { DeadLetter } from '@promethean/shared/broker/queue-body';
 import { QueueConsumerRouter } from '@promethean/shared/broker/queue-consumer-router';
 import { consumeDeadLetters } from '../ops/dead-letter-consumer.ts';
@@ -45,6 +45,8 @@ export async function consumeQueue(
     admission: ops.admission,
     controls: ops,
     observer: ops.observer(),
+    // A crawl batch is small and each item mostly waits (its host's slot, the fetch): all at once.
+    ...(batch.queue === QUEUE_NAMES.BUS_CRAWL && { concurrency: batch.messages.length }),
   });
   await router.consume(batch);
   // The messages are settled; reporting must not hold the batch open.

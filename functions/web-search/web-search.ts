@@ -6,8 +6,8 @@
 import type { DocumentStore, StoredDocument } from '@promethean/shared/effects/document-store';
 import type { ModelPort, VectorStore } from '@promethean/shared/effects/effect-ports';
 import { type CrawlRecord, crawlOf, type EdgeValue } from '@promethean/shared/web/page-graph';
+import type { SummarySlot, TagsSlot } from '@promethean/shared/web/page-graph-slots';
 import { z } from 'zod';
-import type { SummarySlot, TagsSlot } from '../agents/web-crawler/page-passes.ts';
 import { normalizeTag } from '../web-tagger/tag-pass.ts';
 
 export const WebSearchQuery = z.object({

@@ -16,7 +16,7 @@ export const BROKER_IMPLS = ['queue', 'memory'] as const;
 export type BrokerImpl = (typeof BROKER_IMPLS)[number];
 
 /** The producer bindings a bus may use, by their names in both Workers' wrangler.toml. */
-export const BUS_BINDINGS = ['BUS_EVENTS', 'BUS_ACCESS', 'BUS_VOICE'] as const;
+export const BUS_BINDINGS = ['BUS_EVENTS', 'BUS_ACCESS', 'BUS_VOICE', 'BUS_CRAWL'] as const;
 export type BusBinding = (typeof BUS_BINDINGS)[number];
 
 /** What `busFor` reads from an env: the switch and the producer bindings. */
@@ -25,12 +25,13 @@ export interface BusEnv {
   BUS_EVENTS?: unknown;
   BUS_ACCESS?: unknown;
   BUS_VOICE?: unknown;
+  BUS_CRAWL?: unknown;
   /** The deployed version, stamped as `build_sha` on every envelope sent without one. */
   BUILD_SHA?: string | undefined;
 }
 
 export interface BusOptions {
-  /** The producer bindings this broker sends through (default: all three; a missing optional one is skipped). */
+  /** The producer bindings this broker sends through (default: all four; a missing optional one is skipped). */
   bindings?: readonly BusBinding[];
   /** Routes other than `BUS_ROUTES` (e.g. everything to BUS_EVENTS for a publisher of events only). */
   routes?: readonly BusRoute[];

@@ -21,6 +21,8 @@ export const BUS_ROUTES: readonly BusRoute[] = Object.freeze([
   // The latency-critical voice path (docs/voice.md, "Latency"): its own queue, delivered without batching delay.
   { pattern: 'promethean.p.*.t.*.voice.>', binding: 'BUS_VOICE', optional: true },
   { pattern: 'promethean.p.*.t.*.events.reply.message', binding: 'BUS_VOICE', optional: true },
+  // The web crawl's frontier (docs/agents/web-crawler.md, "Throughput"): its own queue, no batching delay.
+  { pattern: 'promethean.p.*.t.*.jobs.web.crawl.>', binding: 'BUS_CRAWL', optional: true },
   { pattern: 'promethean.>', binding: 'BUS_EVENTS' },
 ]);
 
@@ -36,6 +38,7 @@ export const QUEUE_NAMES: Readonly<Record<string, string>> = Object.freeze({
   BUS_EVENTS: 'promethean-events',
   BUS_ACCESS: 'promethean-access-commands',
   BUS_VOICE: 'promethean-voice',
+  BUS_CRAWL: 'promethean-crawl',
   DEAD_LETTERS: 'promethean-dead-letters',
 });
 

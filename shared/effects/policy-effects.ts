@@ -212,7 +212,7 @@ export function createEffects(s: EffectsSetup): Effects {
       'crawl',
       s.ports.crawl,
       'web.crawl',
-      ['claim', 'complete', 'touch', 'robots', 'permit', 'release', 'refusal', 'fetch'],
+      ['claim', 'complete', 'touch', 'robots', 'permit', 'release', 'refusal', 'fetch', 'passed'],
       s,
     ),
     migrations: guarded(

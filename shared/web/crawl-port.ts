@@ -60,4 +60,12 @@ export interface CrawlPort {
   release(job_id: string, url: string, holder: string): Promise<void>;
   refusal(url: string): Promise<Extract<FetchResult, { kind: 'skipped' }> | undefined>;
   fetch(job_id: string, request: FetchRequest): Promise<FetchResult>;
+  /**
+   * A pass (web-summarizer, web-tagger) holds for a page the job stored: its counter goes up once per
+   * page, however often the pass runs for it.
+   */
+  passed(job_id: string, counter: PassCounter, page_id: string): Promise<void>;
 }
+
+/** The job counters the passes feed (they run after the page's frontier item finished). */
+export type PassCounter = Extract<Counter, 'summaries' | 'tagged' | 'vectors'>;

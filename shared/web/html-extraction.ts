@@ -4,6 +4,7 @@
  * Workers); forms are never followed, and text inside navigation, scripts and forms is not "readable".
  */
 import { Parser } from 'htmlparser2';
+import { readableText } from './readable-text.ts';
 import { productToken } from './robots-txt.ts';
 
 export interface ExtractedLink {
@@ -22,7 +23,10 @@ export interface RobotsDirectives {
 export interface ExtractedPage {
   title: string;
   lang: string | undefined;
-  /** Main content when the page marks it (`<main>`, `<article>`), else the body, as paragraphs. */
+  /**
+   * The main text as Readability finds it (boilerplate dropped even when unmarked); when it finds
+   * none, the page's `<main>`/`<article>` when substantial, else the body, as paragraphs.
+   */
   text: string;
   links: ExtractedLink[];
   /** From `<meta name="robots">`, `<meta name="<our token>">` and the `X-Robots-Tag` header. */
@@ -117,6 +121,7 @@ export function extractHtml(
   pageUrl: string,
   userAgent: string,
   xRobotsTag?: string,
+  options: { readability?: boolean } = {},
 ): ExtractedPage {
   const token = productToken(userAgent);
   let base = pageUrl;
@@ -203,10 +208,11 @@ export function extractHtml(
   parser.write(html);
   parser.end();
   const mainText = tidy(main);
+  const streamed = mainText.length >= MIN_MAIN_CHARS ? mainText : tidy(body);
   return {
     title: title.replace(/\s+/g, ' ').trim(),
     lang,
-    text: mainText.length >= MIN_MAIN_CHARS ? mainText : tidy(body),
+    text: (options.readability !== false && readableText(html)) || streamed,
     links,
     robots,
     canonical,

@@ -36,6 +36,11 @@ export const PageSummarySlot = z.object({
   model: z.string(),
   offline: z.boolean(),
   prompt: z.string(),
+  /** The crawl text it was made from: a redelivered pass for the same text writes nothing. */
+  content_sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 
 /** Tags keep their `#` in documents (Chroma metadata holds them without it). */
@@ -45,6 +50,17 @@ export const PageTagsSlot = z.object({
   model: z.string(),
   offline: z.boolean(),
   prompt: z.string(),
+  content_sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+});
+
+/** Written by the web-tagger after the page's `web_summaries` vector: that text's vector is in Chroma. */
+export const PageVectorSlot = z.object({
+  content_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  model: z.string(),
+  dimension: z.number().int().positive(),
 });
 
 export const EdgeLinkSlot = z.object({
@@ -62,6 +78,11 @@ export const PageSlotSchemas = {
   crawl: PageCrawlSlot,
   summary: PageSummarySlot,
   tags: PageTagsSlot,
+  vector: PageVectorSlot,
 } as const;
 
 export const EdgeSlotSchemas = { link: EdgeLinkSlot, seen: EdgeSeenSlot } as const;
+
+export type SummarySlot = z.infer<typeof PageSummarySlot>;
+export type TagsSlot = z.infer<typeof PageTagsSlot>;
+export type VectorSlot = z.infer<typeof PageVectorSlot>;

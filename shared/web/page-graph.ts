@@ -113,3 +113,20 @@ export function edgeDocument(
 export function crawlOf(doc: StoredDocument | undefined): CrawlRecord | undefined {
   return doc?.slots.crawl?.value as CrawlRecord | undefined;
 }
+
+/** A page document carrying only some slots (a pass's output): the merge keeps the page's other slots. */
+export function pageSlotsDocument(
+  scope: PageScope,
+  id: string,
+  version: string,
+  values: Record<string, unknown>,
+): StoredDocument {
+  return {
+    provider: scope.provider,
+    tenant: scope.tenant,
+    foreign_id: id,
+    urn: pageUrn(scope, id),
+    index: {},
+    slots: Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { version, value }])),
+  };
+}

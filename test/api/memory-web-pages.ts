@@ -6,9 +6,9 @@
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
 import { type CrawlRecord, edgeDocument, pageDocument, pageId } from '@promethean/shared/web/page-graph';
-import { vectorMetadata } from '../../functions/agents/web-crawler/page-passes.ts';
 import { OfflineModelPort } from '../../functions/models/offline-model-port.ts';
 import type { WebSearchPorts } from '../../functions/web-search/web-search.ts';
+import { vectorMetadata } from '../../functions/web-tagger/summary-vector.ts';
 
 export interface SeedPage {
   url: string;

@@ -208,6 +208,7 @@ async function platformBench(): Promise<void> {
         ...trafficFigures(web, config.qps, figures, baseline),
         platform_vs_baseline: Math.round((figures.pages_per_s / baseline.pages_per_s) * 1000) / 1000,
         job_s: Math.round(run.job_s * 10) / 10,
+        passes_s: run.passes_s === undefined ? null : Math.round(run.passes_s * 10) / 10,
         stack_start_s: Math.round(run.stack_start_s * 10) / 10,
         load_average_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
         counters: c,

@@ -17,6 +17,11 @@ export interface PlatformCrawlRun {
   };
   /** From the start request to the job's `done`, as the admin route reported it. */
   job_s: number;
+  /**
+   * From the start request until every stored page had its summary, tags and vector (the passes are
+   * agents behind the queue, so they finish after the frontier); undefined when they never caught up.
+   */
+  passes_s: number | undefined;
   stack_start_s: number;
   launcher: string;
 }
@@ -47,14 +52,26 @@ export async function runPlatformCrawl(
     const { status_url } = (await started.json()) as { status_url: string };
     let status: PlatformCrawlRun['status'];
     let last = '';
+    let jobS: number | undefined;
+    let passesS: number | undefined;
+    const passesDone = (c: Record<string, number>) =>
+      ['summaries', 'tagged', 'vectors'].every((k) => (c[k] ?? 0) >= (c.pages ?? 0));
     for (;;) {
       const r = await stack.admin(status_url);
       if (!r.ok) throw new Error(`status: ${r.status} ${await r.text()}`);
       status = (await r.json()) as PlatformCrawlRun['status'];
-      const line = `  pages ${status.counters.pages}  fetched ${status.counters.fetched}  robots-blocked ${status.counters.robots_blocked}  open ${status.open}`;
+      const c = status.counters;
+      const line = `  pages ${c.pages}  fetched ${c.fetched}  robots-blocked ${c.robots_blocked}  open ${status.open}  summaries ${c.summaries}  tagged ${c.tagged}  vectors ${c.vectors}`;
       if (line !== last) o.log(line);
       last = line;
-      if (status.state === 'done' || status.state === 'cancelled') break;
+      if (status.state === 'cancelled') break;
+      if (status.state === 'done') {
+        jobS ??= (performance.now() - t1) / 1000;
+        if (passesDone(c)) {
+          passesS = (performance.now() - t1) / 1000;
+          break;
+        }
+      }
       if ((performance.now() - t1) / 1000 > o.timeout_s) {
         o.log(`  timed out after ${o.timeout_s} s: cancelling`);
         await stack.admin(`${status_url}/cancel`, { method: 'POST' });
@@ -64,7 +81,8 @@ export async function runPlatformCrawl(
     }
     return {
       status,
-      job_s: (performance.now() - t1) / 1000,
+      job_s: jobS ?? (performance.now() - t1) / 1000,
+      passes_s: passesS,
       stack_start_s: stackStart,
       launcher: process.env.STACK_LAUNCHER || DEFAULT_LAUNCHER,
     };

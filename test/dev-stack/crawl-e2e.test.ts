@@ -67,7 +67,11 @@ it('crawls the fixture web politely, once per URL, into pages and edges', async 
   const deadline = Date.now() + 90_000;
   for (;;) {
     status = await json<JobStatus>(await stack.admin(`/admin/crawl/${TENANT}/e2e-mini`));
-    if (status.state === 'done' || Date.now() > deadline) break;
+    // The passes are agents behind the queue (web.page.stored → web-summarizer → web.page.summarized →
+    // web-tagger): they finish after the frontier, and each counts once per page on the job.
+    const c = status.counters;
+    const passed = ['summaries', 'tagged', 'vectors'].every((k) => (c[k] ?? 0) >= (c.pages ?? 0));
+    if ((status.state === 'done' && passed) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 200));
   }
   const crawlSeconds = (performance.now() - t0) / 1000;
@@ -77,6 +81,9 @@ it('crawls the fixture web politely, once per URL, into pages and edges', async 
 
   // Pages: exactly the expected URLs, each stored under its canonical id, with the passes' output.
   expect(status.counters.pages).toBe(web.expectedPages().length);
+  expect(status.counters.summaries).toBe(status.counters.pages);
+  expect(status.counters.tagged).toBe(status.counters.pages);
+  expect(status.counters.vectors).toBe(status.counters.pages);
   const pages = new Map<string, PageAnswer>();
   for (const url of web.expectedPages()) {
     const canonical = canonicalizeUrl(url);

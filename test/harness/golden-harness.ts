@@ -16,6 +16,7 @@ import type { TenantStatusSummary } from '@promethean/shared/ops/status-snapshot
 import {
   type FixtureResponse,
   type GoldenBlobSnapshot,
+  type GoldenCrawlPass,
   GoldenPorts,
   type GoldenVectorSnapshot,
   type SeedBlob,
@@ -54,9 +55,11 @@ export interface GoldenOutput {
   blobs?: GoldenBlobSnapshot[];
   /** Chunks the voice playback port handed to the voice host, in order, when any was. */
   playback?: PlayItem[];
+  /** Passes counted on crawl jobs (`crawl.passed`), in order, when any was. */
+  crawl_passes?: GoldenCrawlPass[];
 }
 
-const COLLECTIONS: DocumentCollection[] = ['messages', 'attachments', 'jobs', 'voice', 'config'];
+const COLLECTIONS: DocumentCollection[] = ['messages', 'attachments', 'jobs', 'voice', 'config', 'pages'];
 
 /** The case names under `<dir>/fixtures/in`. */
 export function goldenCases(agentDir: string): string[] {
@@ -100,6 +103,7 @@ export async function runGoldenCase(agent: Agent, input: GoldenInput): Promise<G
   const deliveredBefore = playback.delivered.length;
   if (scope) golden.vectors(scope.provider, scope.tenant).writes.length = 0;
   rt.recorder.published.length = 0;
+  golden.crawlPasses.length = 0;
   const seen = new Set(rt.sink.records.map((r) => r.runtime_id));
   const result = await invokeAgent(agent, input.envelope, rt.deps);
   const documents: GoldenOutput['documents'] = {};
@@ -126,6 +130,7 @@ export async function runGoldenCase(agent: Agent, input: GoldenInput): Promise<G
     ...(playback.delivered.length > deliveredBefore && {
       playback: playback.delivered.slice(deliveredBefore),
     }),
+    ...(golden.crawlPasses.length > 0 && { crawl_passes: golden.crawlPasses }),
   };
 }
 

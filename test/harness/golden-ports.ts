@@ -13,6 +13,7 @@ import { type MigrationPort, storeMovePort } from '@promethean/shared/migrations
 import { DirectEgress } from '@promethean/shared/net/direct-egress';
 import { ssrfPolicy } from '@promethean/shared/net/ssrf-policy';
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
+import type { CrawlPort, PassCounter } from '@promethean/shared/web/crawl-port';
 
 /** A canned answer for one URL; `body_base64` for bytes, `body_text` for text. */
 export interface FixtureResponse {
@@ -50,7 +51,7 @@ export interface GoldenBlobSnapshot {
   sha256: string;
 }
 
-const VECTOR_COLLECTIONS: VectorCollection[] = ['messages', 'attachments'];
+const VECTOR_COLLECTIONS: VectorCollection[] = ['messages', 'attachments', 'web_summaries'];
 
 /** A fetch over fixture responses; a URL without one fails like an unreachable host. */
 export function fixtureFetch(responses: Record<string, FixtureResponse>) {
@@ -68,9 +69,42 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Buffer.from(digest).toString('hex');
 }
 
+/** One `crawl.passed` call: a pass counted on its crawl job. */
+export interface GoldenCrawlPass {
+  job_id: string;
+  counter: PassCounter;
+  page_id: string;
+}
+
+/**
+ * The crawl port golden runs get: it records the passes counted on a job (what the web-summarizer and
+ * web-tagger report); the frontier and the hosts are the workerd and fixture-web tests' to check.
+ */
+function goldenCrawl(passes: GoldenCrawlPass[]): CrawlPort {
+  const absent = (name: string) => async (): Promise<never> => {
+    throw new Error(`crawl.${name} is not part of golden runs`);
+  };
+  return {
+    claim: absent('claim'),
+    complete: absent('complete'),
+    touch: absent('touch'),
+    robots: absent('robots'),
+    permit: absent('permit'),
+    release: absent('release'),
+    refusal: absent('refusal'),
+    fetch: absent('fetch'),
+    passed: async (job_id, counter, page_id) => {
+      passes.push({ job_id, counter, page_id });
+    },
+  };
+}
+
 /** Per-tenant stores behind one set of golden ports. */
 export class GoldenPorts {
   readonly models = new OfflineModelPort();
+  /** Passes counted on crawl jobs, in call order. */
+  readonly crawlPasses: GoldenCrawlPass[] = [];
+  readonly #crawl = goldenCrawl(this.crawlPasses);
   readonly #vectors = new Map<string, MemoryVectorStore>();
   readonly #blobs = new Map<string, MemoryBlobStore>();
   readonly #migrations = new Map<string, { port: MigrationPort; target: MemoryDocumentStore }>();
@@ -132,6 +166,7 @@ export class GoldenPorts {
       vectors: this.vectors(view.provider, view.tenant),
       blobs: this.blobs(view.provider, view.tenant),
       egress: this.#egress,
+      crawl: this.#crawl,
     };
   }
 

@@ -35,9 +35,27 @@ export interface MiniWeb {
   stop(): Promise<void>;
 }
 
+/**
+ * What each page is about: its own sentence, so pages differ in their readable text (Readability drops
+ * the link lists, which used to be the only difference) and none is a near-duplicate of another.
+ */
+const TOPICS: Record<string, string> = {
+  Shop: 'The shop front lists feeders, nesting boxes and pond liners, with opening hours for every weekday.',
+  'Shop A': 'Floating duck houses in cedar wood keep eggs dry through spring rain and summer storms alike.',
+  'Shop B': 'Grain mixes of oats, barley and peas replace bread, which swells and harms young waterfowl.',
+  'Shop C': 'Repair kits patch torn rubber liners under water, so a leaking garden pond needs no draining.',
+  'Shop slow': 'Heated water bowls stop ice from closing the drinking hole during the longest frosty nights.',
+  Docs: 'The handbook explains pond depth, plant zones and filtration for keepers of ornamental birds.',
+  'Docs guide':
+    'A step by step guide digs a wildlife pond, shapes shallow margins and plants marsh marigolds.',
+  Draft: 'Unfinished notes on moulting season, when flightless drakes hide among reeds for weeks.',
+  Private: 'Staff rota, supplier prices and the stock count of the back room, never for visitors.',
+  Closed: 'The closed branch once sold fishing tackle and bait until the river path was rebuilt.',
+};
+
 function page(title: string, links: Array<[href: string, text: string]>): string {
   const anchors = links.map(([href, text]) => `<li><a href="${href}">${text}</a></li>`).join('');
-  return `<!doctype html><html lang="en"><head><title>${title}</title></head><body><h1>${title}</h1><p>${title} is a page of the small fixture web. It talks about ducks, ponds and the seasons, so the summary and tag passes have words to work on.</p><ul>${anchors}</ul></body></html>`;
+  return `<!doctype html><html lang="en"><head><title>${title}</title></head><body><h1>${title}</h1><p>${TOPICS[title] ?? title}</p><p>${title} is a page of the small fixture web. It talks about ducks, ponds and the seasons, so the summary and tag passes have words to work on.</p><ul>${anchors}</ul></body></html>`;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, path: string, o: MiniOrigins) => void;

@@ -6,6 +6,11 @@
 
 import { MemoryCrawl } from '@promethean/functions/agents/web-crawler/memory-crawl';
 import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
+import {
+  type PassPageRef,
+  summarizeStoredPage,
+} from '@promethean/functions/web-summarizer/page-summary-step';
+import { tagAndIndexPage } from '@promethean/functions/web-tagger/page-tag-step';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
 import { dataContracts } from '@promethean/shared/migrations/contracts/contract-catalog';
@@ -46,10 +51,22 @@ async function platformCrawl(config: CrawlJobConfig, faults: QueueFaults) {
     queue.send,
   );
   const documents = new MemoryDocumentStore();
-  const ports = {
+  const passPorts = {
     documents,
     vectors: new MemoryVectorStore('web', 'fixture'),
     models: new OfflineModelPort(),
+  };
+  const scope = { provider: config.provider, tenant: config.tenant };
+  const ports = {
+    ...passPorts,
+    // What the web-summarizer and web-tagger agents do with the crawler's page.stored, in line here.
+    stored: async (ref: PassPageRef) => {
+      if ((await summarizeStoredPage(passPorts, scope, ref)).kind !== 'summarized' || !ref.job_id) return;
+      await crawl.passed(ref.job_id, 'summaries', ref.page_id);
+      if ((await tagAndIndexPage(passPorts, scope, ref)).kind !== 'indexed') return;
+      await crawl.passed(ref.job_id, 'tagged', ref.page_id);
+      await crawl.passed(ref.job_id, 'vectors', ref.page_id);
+    },
   };
   crawl.start(config);
   const run = await queue.run(crawl, ports, config.job_id, 4);
@@ -95,6 +112,8 @@ describe('the crawl frontier on a queue', () => {
     expect(clean.status?.counters.pages).toBe(clean.pages.length);
     expect(clean.diffs).toEqual([]);
     expect(clean.status?.counters.summaries).toBe(clean.pages.length);
+    expect(clean.status?.counters.tagged).toBe(clean.pages.length);
+    expect(clean.status?.counters.vectors).toBe(clean.pages.length);
 
     const before = web.requests.length;
     const faulty = await platformCrawl(job('faulty'), {

@@ -90,6 +90,7 @@ export class QueueFrontier {
         release: (j, u, h) => crawl.release(j, u, h),
         refusal: (u) => crawl.refusal(u),
         fetch: (j, r) => crawl.fetch(j, r),
+        passed: (j, c, p) => crawl.passed(j, c, p),
       },
     };
     const worker = async (): Promise<void> => {

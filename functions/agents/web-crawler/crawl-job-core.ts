@@ -14,7 +14,12 @@ import {
   type JobState,
   type LedgerSnapshot,
 } from '@promethean/shared/web/crawl-ledger';
-import type { CompleteAnswer, FrontierClaim, StepReport } from '@promethean/shared/web/crawl-port';
+import type {
+  CompleteAnswer,
+  FrontierClaim,
+  PassCounter,
+  StepReport,
+} from '@promethean/shared/web/crawl-port';
 import { frontierKey } from '@promethean/shared/web/crawl-port';
 import { TokenBucket } from '@promethean/shared/web/host-politeness';
 import { admitUrl } from './crawl-step.ts';
@@ -60,6 +65,8 @@ export interface JobStatus {
 type StoredLedger = Omit<LedgerSnapshot, 'seen'>;
 
 const ROW = 'i:';
+/** `s:<counter>:<page id>`: a pass already counted for a page. */
+const PASS = 's:';
 
 export class CrawlJobCore {
   readonly #store: JobStore;
@@ -187,6 +194,16 @@ export class CrawlJobCore {
       this.#persistLedger();
     }
     return { answer: { admitted: send.length, state: ledger.state, open: this.openCount() }, send };
+  }
+
+  /** A pass for a page, counted once per page however often it is reported. */
+  passed(counter: PassCounter, page_id: string): void {
+    if (!this.#ledger) return;
+    const key = `${PASS}${counter}:${page_id}`;
+    if (this.#store.get(key) !== undefined) return;
+    this.#store.put(key, 1);
+    this.#ledger.count(counter);
+    this.#persistLedger();
   }
 
   openCount(): number {

@@ -9,7 +9,12 @@ import { CrawlFrontier } from '@promethean/schemas/jobs/web-crawl';
 import { createEnvelope, randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { fnv1a } from '@promethean/shared/web/content-hash';
-import type { CompleteAnswer, FrontierClaim, StepReport } from '@promethean/shared/web/crawl-port';
+import type {
+  CompleteAnswer,
+  FrontierClaim,
+  PassCounter,
+  StepReport,
+} from '@promethean/shared/web/crawl-port';
 import { createFunctionsRuntime } from '../../src/runtime-dependencies.ts';
 import { CrawlJobCore, type JobStatus, type JobStore, type Outgoing } from './crawl-job-core.ts';
 
@@ -53,6 +58,10 @@ export class CrawlJob extends DurableObject<FunctionsEnv> {
     const { answer, send } = this.#core.complete(key, report);
     await this.#send(send);
     return answer;
+  }
+
+  passed(counter: PassCounter, page_id: string): void {
+    this.#core.passed(counter, page_id);
   }
 
   touch(key: string): void {
@@ -101,30 +110,30 @@ export class CrawlJob extends DurableObject<FunctionsEnv> {
     const status = this.#core.status();
     if (!status || items.length === 0) return;
     const { broker } = createFunctionsRuntime(this.env);
-    for (const o of items) {
-      try {
-        await broker.publish(
-          createEnvelope(
-            CrawlFrontier,
-            { job_id: status.job_id, key: o.key, item: o.item },
-            {
-              src: 'crawl-job',
-              provider: status.provider,
-              tenant: status.tenant,
-              // A resend is a new message: the send count is part of its id.
-              id: `crawl:${status.job_id}:${fnv1a(o.key)}:${o.sends}`,
-              clock: systemClock,
-              ids: randomIds,
-            },
-          ),
-        );
-      } catch (e) {
-        componentTelemetry('crawl-job', status).warn('crawl frontier send failed; the sweep resends', {
-          job_id: status.job_id,
-          key: o.key,
-          error: String(e),
-        });
-      }
+    const envelopes = items.map((o) =>
+      createEnvelope(
+        CrawlFrontier,
+        { job_id: status.job_id, key: o.key, item: o.item },
+        {
+          src: 'crawl-job',
+          provider: status.provider,
+          tenant: status.tenant,
+          // A resend is a new message: the send count is part of its id.
+          id: `crawl:${status.job_id}:${fnv1a(o.key)}:${o.sends}`,
+          clock: systemClock,
+          ids: randomIds,
+        },
+      ),
+    );
+    try {
+      // One queue operation for a page's new links instead of one per link.
+      await broker.publishMany(envelopes);
+    } catch (e) {
+      componentTelemetry('crawl-job', status).warn('crawl frontier send failed; the sweep resends', {
+        job_id: status.job_id,
+        items: items.length,
+        error: String(e),
+      });
     }
   }
 }

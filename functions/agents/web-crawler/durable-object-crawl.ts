@@ -4,7 +4,13 @@
  * the host refuses, so a request waiting for its host never spends the job's budget.
  */
 import type { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
-import type { CompleteAnswer, CrawlPort, FrontierClaim, StepReport } from '@promethean/shared/web/crawl-port';
+import type {
+  CompleteAnswer,
+  CrawlPort,
+  FrontierClaim,
+  PassCounter,
+  StepReport,
+} from '@promethean/shared/web/crawl-port';
 import type { FetchRequest, FetchResult, PageFetcher } from '@promethean/shared/web/page-fetcher';
 import { workerPageFetcher } from './crawl-fetcher.ts';
 import type { HostPolicySettings, Permit, RobotsReady } from './host-policy.ts';
@@ -68,6 +74,10 @@ export class DurableObjectCrawl implements CrawlPort {
 
   async complete(job_id: string, key: string, report: StepReport): Promise<CompleteAnswer> {
     return (await this.#job(job_id).complete(key, report)) as CompleteAnswer;
+  }
+
+  async passed(job_id: string, counter: PassCounter, page_id: string): Promise<void> {
+    await this.#job(job_id).passed(counter, page_id);
   }
 
   async touch(job_id: string, key: string): Promise<void> {

@@ -8,8 +8,10 @@ import type { DocumentStore } from '@promethean/shared/effects/document-store';
 import type { ModelPort, VectorStore } from '@promethean/shared/effects/effect-ports';
 import type { FrontierItem } from '@promethean/shared/web/crawl-config';
 import type { CrawlPort } from '@promethean/shared/web/crawl-port';
+import type { PassPageRef } from '../../web-summarizer/page-summary-step.ts';
 import { CrawlMetrics } from './crawl-metrics.ts';
 import { type CrawlDeps, crawlStep } from './crawl-step.ts';
+import { passRef } from './page-passes.ts';
 import { RecordingLedger } from './recording-ledger.ts';
 
 export interface FrontierPorts {
@@ -17,6 +19,12 @@ export interface FrontierPorts {
   documents: DocumentStore;
   vectors: VectorStore;
   models: ModelPort;
+  /**
+   * Hands a stored page to its passes (on the platform: publishes `web.page.stored` for the
+   * web-summarizer). Called before the item's report, so a crash in between redoes the item, whose
+   * page is fetched again and handed on again; the passes write nothing twice.
+   */
+  stored: (page: PassPageRef) => Promise<void>;
 }
 
 export type FrontierOutcome =
@@ -43,6 +51,7 @@ export async function frontierStep(
   if (claim.kind === 'skip') return { kind: 'skipped', reason: claim.reason };
   if (claim.kind === 'parked') return claim;
   const ledger = new RecordingLedger(claim.config, claim.state);
+  const stored: PassPageRef[] = [];
   const deps: CrawlDeps = {
     config: claim.config,
     ledger,
@@ -61,12 +70,15 @@ export async function frontierStep(
     models: ports.models,
     metrics: new CrawlMetrics(),
     now,
+    // The passes are agents of their own: the fetch path only stores the page and tells them.
+    schedule_passes: (page) => stored.push(passRef(page.id, page.record)),
   };
   const result = await crawlStep(deps, msg.item, holder);
   if (result.kind === 'wait') {
     await crawl.touch(job, msg.key);
     return result;
   }
+  for (const page of stored) await ports.stored(page);
   const answer = await crawl.complete(job, msg.key, ledger.report());
   return { kind: 'done', admitted: answer.admitted, open: answer.open };
 }

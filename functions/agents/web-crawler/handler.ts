@@ -1,8 +1,10 @@
 /** web-crawler: one frontier item per message, on the job's and the host's Durable Objects (docs/agents/web-crawler.md). */
+import { WebPageStored } from '@promethean/schemas/events/web-page';
 import { CrawlFrontier } from '@promethean/schemas/jobs/web-crawl';
 import { defineAgent } from '@promethean/shared/agent/agent-definition';
 import { OverloadedError } from '@promethean/shared/agent/agent-errors';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
+import type { PassPageRef } from '../../web-summarizer/page-summary-step.ts';
 import manifest from './agent.yml';
 import { type FrontierOutcome, frontierStep } from './frontier-step.ts';
 
@@ -22,6 +24,12 @@ export const webCrawler = defineAgent(manifest, 'functions/agents/web-crawler/ag
       documents: ctx.effects.documents,
       vectors: ctx.effects.vectors,
       models: ctx.effects.models,
+      // The id is the page and its text: a redone item tells the summarizer nothing new.
+      stored: async (page: PassPageRef) => {
+        await ctx.effects.publish(WebPageStored, page, {
+          id: `webpage:${page.job_id ?? '-'}:${page.page_id}:${page.content_sha256.slice(0, 16)}`,
+        });
+      },
     };
     let outcome: FrontierOutcome;
     for (let attempt = 0; ; attempt++) {

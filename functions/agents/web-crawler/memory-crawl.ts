@@ -3,7 +3,13 @@
  * the Durable Objects (job token first and refunded when the host refuses). Tests and the in-memory
  * platform use it; `send` is where admitted items go (a queue double).
  */
-import type { CompleteAnswer, CrawlPort, FrontierClaim, StepReport } from '@promethean/shared/web/crawl-port';
+import type {
+  CompleteAnswer,
+  CrawlPort,
+  FrontierClaim,
+  PassCounter,
+  StepReport,
+} from '@promethean/shared/web/crawl-port';
 import type { FetchRequest, FetchResult, PageFetcher } from '@promethean/shared/web/page-fetcher';
 import { CrawlJobCore, MemoryJobStore, type Outgoing } from './crawl-job-core.ts';
 import {
@@ -64,6 +70,10 @@ export class MemoryCrawl implements CrawlPort {
     const { answer, send } = this.job(job_id).complete(key, structuredClone(report));
     this.#send(job_id, send);
     return answer;
+  }
+
+  async passed(job_id: string, counter: PassCounter, page_id: string): Promise<void> {
+    this.job(job_id).passed(counter, page_id);
   }
 
   async touch(job_id: string, key: string): Promise<void> {

@@ -1,77 +1,52 @@
 /**
- * The LLM passes for one page and the dual sink: summary and tags go into the page document first,
- * then the summary's embedding into Chroma's `web_summaries` under the page's id, with retries. A
- * crash between the two sinks leaves a page the reconcile job finds (document without vector).
+ * The LLM passes for one page, run in one place: the summary step (web-summarizer), then the tag step
+ * with the dual sink (web-tagger: tags into the document, then the summary's vector into Chroma's
+ * `web_summaries` under the page's id). On the platform they are separate agents behind the
+ * `web.page.stored` and `web.page.summarized` events; the local driver and the reconcile job run them
+ * here, in order. Both steps are keyed by page id and content hash, so running them again writes nothing.
  */
-import { FIND_MAX_LIMIT, type StoredDocument } from '@promethean/shared/effects/document-store';
-import type { VectorRecord } from '@promethean/shared/effects/effect-ports';
-import { type CrawlRecord, crawlOf, type PageScope, pageUrn } from '@promethean/shared/web/page-graph';
-import { summarizePage } from '../../web-summarizer/summary-pass.ts';
-import { tagPage } from '../../web-tagger/tag-pass.ts';
+import { FIND_MAX_LIMIT } from '@promethean/shared/effects/document-store';
+import { type CrawlRecord, crawlOf, type PageScope } from '@promethean/shared/web/page-graph';
+import type { SummarySlot, TagsSlot, VectorSlot } from '@promethean/shared/web/page-graph-slots';
+import {
+  type PassPageRef,
+  type StageTimer,
+  summarizeStoredPage,
+} from '../../web-summarizer/page-summary-step.ts';
+import { tagAndIndexPage } from '../../web-tagger/page-tag-step.ts';
 import { vectorIds } from './crawl-report.ts';
 import type { CrawlDeps } from './crawl-step.ts';
 
-export interface SummarySlot {
-  text: string;
-  tokens: number;
-  model: string;
-  offline: boolean;
-  prompt: string;
-}
-
-export interface TagsSlot {
-  tags: string[];
-  model: string;
-  offline: boolean;
-  prompt: string;
-}
-
-/** Chroma metadata holds scalars only: tags travel without `#`, once as a list and once as flags to filter on. */
-export function vectorMetadata(
-  record: CrawlRecord,
-  host: string,
-  tags: readonly string[],
-): VectorRecord['metadata'] {
-  const bare = tags.map((t) => t.replace(/^#/, ''));
-  return {
-    url: record.url,
-    host,
-    domain: host.replace(/:\d+$/, ''),
-    title: record.title.slice(0, 300),
-    tags: bare.join(' '),
-    fetched_at: record.fetched_at,
-    ...Object.fromEntries(bare.map((t) => [`tag_${t}`, true])),
-  };
-}
-
-async function withRetries<T>(attempts: number, run: () => Promise<T>): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await run();
-    } catch (e) {
-      last = e;
-      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
-    }
-  }
-  throw last;
-}
+export type { SummarySlot, TagsSlot };
 
 export type PassDeps = Pick<
   CrawlDeps,
   'documents' | 'vectors' | 'models' | 'metrics' | 'ledger' | 'embed_spec'
 >;
 
+/** The page a stored crawl record names, for the passes. */
+export function passRef(
+  id: string,
+  record: Pick<CrawlRecord, 'url' | 'content_sha256' | 'fetched_at' | 'job_id'>,
+): PassPageRef {
+  return {
+    job_id: record.job_id,
+    page_id: id,
+    url: record.url,
+    content_sha256: record.content_sha256,
+    fetched_at: record.fetched_at,
+  };
+}
+
+/** Both passes for one page, counted in the ledger when they hold for the page's text. */
 export async function indexPagePasses(
   deps: PassDeps,
   scope: PageScope,
   id: string,
   record: CrawlRecord,
+  options: { rewrite_vector?: boolean } = {},
 ): Promise<void> {
-  const timed = async <T>(
-    stage: 'summary' | 'tags' | 'embed' | 'vector_write',
-    run: () => Promise<T>,
-  ): Promise<T> => {
+  const timed: StageTimer = async (stage, run) => {
     const started = performance.now();
     try {
       return await run();
@@ -79,52 +54,14 @@ export async function indexPagePasses(
       deps.metrics.stage(stage, performance.now() - started);
     }
   };
-  const summary = await timed('summary', () => summarizePage(deps.models, record));
-  const tags = await timed('tags', () => tagPage(deps.models, record));
-  const host = new URL(record.url).host;
-  const version = record.fetched_at;
-  const doc: StoredDocument = {
-    provider: scope.provider,
-    tenant: scope.tenant,
-    foreign_id: id,
-    urn: pageUrn(scope, id),
-    index: {},
-    slots: {
-      summary: { version, value: summary satisfies SummarySlot },
-      tags: {
-        version,
-        value: {
-          tags: tags.tags,
-          model: tags.model,
-          offline: tags.offline,
-          prompt: tags.prompt,
-        } satisfies TagsSlot,
-      },
-    },
-  };
-  await deps.documents.upsertMany('pages', [doc]);
+  const ports = { ...deps, timed };
+  const ref = passRef(id, record);
+  const summary = await summarizeStoredPage(ports, scope, ref);
+  if (summary.kind !== 'summarized') return;
   deps.ledger.count('summaries');
+  const tagged = await tagAndIndexPage(ports, scope, ref, options);
+  if (tagged.kind !== 'indexed') throw new Error(`page ${id}: tag step found ${tagged.kind}`);
   deps.ledger.count('tagged');
-  const embedded = await timed('embed', () => deps.models.embed([summary.text]));
-  const spec = deps.embed_spec ?? { model: embedded.model, dimension: embedded.dimension };
-  const vector = embedded.vectors[0];
-  if (!vector) throw new Error(`no embedding for page ${id}`);
-  await timed('vector_write', () =>
-    withRetries(3, () =>
-      deps.vectors.upsert(
-        'web_summaries',
-        [
-          {
-            id,
-            embedding: vector,
-            document: summary.text,
-            metadata: vectorMetadata(record, host, tags.tags),
-          },
-        ],
-        spec,
-      ),
-    ),
-  );
   deps.ledger.count('vectors');
 }
 
@@ -136,8 +73,9 @@ export interface ReconcileResult {
 }
 
 /**
- * The reconcile job: every page without its summary, its tags or its vector gets its passes again
- * (temperature 0 and ids from the URL make this an overwrite), and every vector without a page goes.
+ * The reconcile job: every page without its summary, its tags or its vector (in Chroma, or marked in
+ * the document) gets its passes again (what is there for its text stays), and every vector without a
+ * page goes.
  */
 export async function reconcilePasses(deps: PassDeps, scope: PageScope): Promise<ReconcileResult> {
   const pages = await deps.documents.find('pages', {}, { limit: FIND_MAX_LIMIT });
@@ -146,8 +84,12 @@ export async function reconcilePasses(deps: PassDeps, scope: PageScope): Promise
   for (const page of pages) {
     const record = crawlOf(page);
     if (!record) continue;
-    if (page.slots.summary && page.slots.tags && present.has(page.foreign_id)) continue;
-    await indexPagePasses(deps, scope, page.foreign_id, record);
+    const hash = record.content_sha256;
+    const done = (slot: string) =>
+      (page.slots[slot]?.value as SummarySlot | TagsSlot | VectorSlot | undefined)?.content_sha256 === hash;
+    const inChroma = present.has(page.foreign_id);
+    if (done('summary') && done('tags') && done('vector') && inChroma) continue;
+    await indexPagePasses(deps, scope, page.foreign_id, record, { rewrite_vector: !inChroma });
     repaired++;
   }
   const known = new Set(pages.map((p) => p.foreign_id));

@@ -140,6 +140,8 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   #heldFlush: ReturnType<typeof setTimeout> | undefined;
   /** Publishes one after another, so a save never passes a publish still under way. */
   #publishing: Promise<void> = Promise.resolve();
+  /** The session and seq last written to storage: where a resume after eviction starts. */
+  #savedSeq: { session_id: string | undefined; seq: number | null } = { session_id: undefined, seq: null };
 
   constructor(ctx: DurableObjectState, env: AccessEnv) {
     super(ctx, env);
@@ -148,6 +150,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     );
     ctx.blockConcurrencyWhile(async () => {
       this.#record = await ctx.storage.get<SessionRecord>('session');
+      if (this.#record) this.#savedSeq = { session_id: this.#record.session_id, seq: this.#record.seq };
       // A new instance of a running session has no socket (evicted, deployed, crashed): whatever woke
       // it, reconnect now rather than at the alarm left for the next heartbeat, up to 41 s away.
       const r = this.#record;
@@ -448,7 +451,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
         // Through the message tail, so it never runs between a dispatch's publish and its save.
         this.#tail = this.#tail
           .then(() => this.#save(this.#required()))
-          .catch((e) => this.#log('held dispatch publish failed', e));
+          .catch((e) => this.#log('saving the session after a held publish failed', e));
       },
       Math.max(0, at - Date.now()),
     );
@@ -638,11 +641,22 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     return this.#record;
   }
 
-  /** Publishes what is held first: a saved seq never runs ahead of what reached the bus. */
+  /**
+   * Publishes what is held first: a saved seq never runs ahead of what reached the bus. If the publish
+   * fails, the rest of the record is still saved (a close or a stop must not be lost with it) but its seq
+   * stays where it was saved last, and the held envelopes are tried again shortly.
+   */
   async #save(r: SessionRecord): Promise<void> {
     this.#record = r;
-    await this.#publishHeld();
-    await this.ctx.storage.put('session', r);
+    let stored = r;
+    try {
+      await this.#publishHeld();
+    } catch (e) {
+      this.#log('dispatch publish failed; the saved seq stays behind it', e);
+      if (this.#savedSeq.session_id === r.session_id) stored = { ...r, seq: this.#savedSeq.seq };
+    }
+    await this.ctx.storage.put('session', stored);
+    this.#savedSeq = { session_id: stored.session_id, seq: stored.seq };
     // One Durable Object storage row written per save (a dispatch saves once): a billed operation.
     accessOps().recorder.storeWrite(1);
     this.#scheduleOpsFlush();

@@ -13,7 +13,6 @@ import {
   SocialMessageUpdated,
 } from '@promethean/schemas/events/social-message';
 import { createEnvelope } from '@promethean/shared/agent/envelope-factory';
-import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { allowedByList, normalizeDispatch } from '@promethean/shared/providers/discord/normalize';
 
@@ -77,9 +76,4 @@ export function dispatchEnvelopes(
 function withoutProviderPayload(payload: object): object {
   const { provider_payload: _unread, ...rest } = payload as { provider_payload?: unknown };
   return rest;
-}
-
-/** Publishes in one queue batch; the caller persists the seq only after this resolves. */
-export async function publishDispatch(broker: QueueBroker, outcome: PublishOutcome): Promise<void> {
-  if (outcome.published.length > 0) await broker.publishMany(outcome.published);
 }

@@ -13,7 +13,8 @@ import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { ProviderRegistry, type TenantView } from '@promethean/shared/platform/provider-registry';
 import { type GatewayIdentifyData, GatewayOpcodes } from 'discord-api-types/v10';
 import providersYml from '../../providers.yml';
-import { dispatchEnvelopes, publishDispatch, publishModeOf } from '../gateway/dispatch-publisher.ts';
+import { coalesceModeOf, DispatchCoalescer } from '../gateway/dispatch-coalescer.ts';
+import { dispatchEnvelopes, publishModeOf } from '../gateway/dispatch-publisher.ts';
 import { type ChannelMark, catchUpEnqueues, markChannel, type SessionGap } from '../gateway/gap-catch-up.ts';
 import {
   closeAction,
@@ -35,6 +36,9 @@ import { accessLedger, accessOps, countedAccessEnv } from '../src/access-ops.ts'
  * and one ledger request per second at most is a small share of a busy session's operations.
  */
 const OPS_FLUSH_DELAY_MS = 1_000;
+
+/** How long a publish that failed waits before the session tries it again (the envelopes stay held). */
+const PUBLISH_RETRY_MS = 1_000;
 
 export type GatewayStatus =
   | 'idle'
@@ -58,9 +62,15 @@ export interface SessionRecord {
   resume_gateway_url?: string;
   bot_user_id?: string;
   failures: number;
+  /** Envelopes published (a held envelope counts once it is dispatched; see `held` in the health). */
   published: number;
+  /** Queue messages those envelopes travelled in: below `published` when dispatches were coalesced. */
+  queue_messages?: number;
   dropped: number;
-  /** Sequence numbers of the last dispatches published (newest last), for the status page and audits. */
+  /**
+   * Sequence numbers of the last dispatches published (newest last), for the status page and audits.
+   * In memory it includes dispatches still held for coalescing; it is saved only once they are published.
+   */
   recent_seqs: number[];
   /** Sockets opened so far: a rising count with a steady session_id means resumes. */
   connections: number;
@@ -86,6 +96,8 @@ export interface GatewayHealth extends SessionRecord {
   heartbeat_interval_ms: number | null;
   ping_ms: number | null;
   last_ack_at: number | null;
+  /** Envelopes dispatched and held for coalescing, not yet on the bus. */
+  held: number;
 }
 
 const RECONNECT_CLOSE = 4900;
@@ -123,11 +135,22 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   #tail: Promise<void> = Promise.resolve();
   /** Voice updates reach the voice host link one after another, in the order the gateway sent them. */
   #voiceTail: Promise<void> = Promise.resolve();
+  /** What the session dispatched and has not published yet; the seq is saved only after it is. */
+  #held: DispatchCoalescer;
+  #heldFlush: ReturnType<typeof setTimeout> | undefined;
+  /** Publishes one after another, so a save never passes a publish still under way. */
+  #publishing: Promise<void> = Promise.resolve();
+  /** The session and seq last written to storage: where a resume after eviction starts. */
+  #savedSeq: { session_id: string | undefined; seq: number | null } = { session_id: undefined, seq: null };
 
   constructor(ctx: DurableObjectState, env: AccessEnv) {
     super(ctx, env);
+    this.#held = new DispatchCoalescer(
+      coalesceModeOf((env as unknown as { GATEWAY_COALESCE?: unknown }).GATEWAY_COALESCE),
+    );
     ctx.blockConcurrencyWhile(async () => {
       this.#record = await ctx.storage.get<SessionRecord>('session');
+      if (this.#record) this.#savedSeq = { session_id: this.#record.session_id, seq: this.#record.seq };
       // A new instance of a running session has no socket (evicted, deployed, crashed): whatever woke
       // it, reconnect now rather than at the alarm left for the next heartbeat, up to 41 s away.
       const r = this.#record;
@@ -199,6 +222,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       heartbeat_interval_ms: this.#heartbeatMs,
       ping_ms: this.#pingMs,
       last_ack_at: this.#lastAckAt,
+      held: this.#held.size,
     };
   }
 
@@ -386,6 +410,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       await this.#publishHealth();
     }
     if (type === 'READY' && r.gap !== undefined) await this.#catchUp(r);
+    let holdUntil: number | undefined;
     if (seq !== null && r.session_id !== undefined) {
       const outcome = dispatchEnvelopes(
         this.#tenantView(r.tenant),
@@ -397,8 +422,9 @@ export class GatewaySession extends DurableObject<AccessEnv> {
         new Date().toISOString(),
         publishModeOf((this.env as unknown as { GATEWAY_PUBLISH?: unknown }).GATEWAY_PUBLISH),
       );
-      // Publish before saving seq: a crash in between replays the event, and its id makes that harmless.
-      await publishDispatch(this.#broker(), outcome);
+      // Held, then published before the seq is saved (#save): a crash in between, or an eviction while
+      // it is held, replays the event, and its id makes that harmless.
+      holdUntil = this.#held.add(outcome.published, Date.now());
       r.published += outcome.published.length;
       if (outcome.dropped === 'allowlist') r.dropped++;
       if (outcome.published.length > 0) {
@@ -408,7 +434,58 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       r.seq = Math.max(r.seq ?? 0, seq);
     }
     this.#forwardVoice(r, type, d);
+    if (holdUntil !== undefined) {
+      // Under load: more dispatches join this queue message; the timer (or a limit) publishes and saves.
+      this.#record = r;
+      this.#armHeldFlush(holdUntil);
+      return;
+    }
     await this.#save(r);
+  }
+
+  #armHeldFlush(at: number): void {
+    if (this.#heldFlush !== undefined) return;
+    this.#heldFlush = setTimeout(
+      () => {
+        this.#heldFlush = undefined;
+        // Through the message tail, so it never runs between a dispatch's publish and its save.
+        this.#tail = this.#tail
+          .then(() => this.#save(this.#required()))
+          .catch((e) => this.#log('saving the session after a held publish failed', e));
+      },
+      Math.max(0, at - Date.now()),
+    );
+  }
+
+  /**
+   * Publishes everything held, in as few queue messages as the limits allow. A failed publish keeps
+   * the envelopes held (and the seq unsaved) and tries again shortly.
+   */
+  #publishHeld(): Promise<void> {
+    const run = this.#publishing
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.#heldFlush !== undefined) {
+          clearTimeout(this.#heldFlush);
+          this.#heldFlush = undefined;
+        }
+        const envelopes = this.#held.take();
+        if (envelopes.length === 0) return;
+        try {
+          const sent =
+            this.#held.mode === 'off'
+              ? await this.#broker().publishMany(envelopes)
+              : await this.#broker().publishCoalesced(envelopes);
+          const r = this.#record;
+          if (r) r.queue_messages = (r.queue_messages ?? 0) + sent;
+        } catch (e) {
+          this.#held.restore(envelopes, Date.now());
+          this.#armHeldFlush(Date.now() + PUBLISH_RETRY_MS);
+          throw e;
+        }
+      });
+    this.#publishing = run;
+    return run;
   }
 
   /**
@@ -564,9 +641,22 @@ export class GatewaySession extends DurableObject<AccessEnv> {
     return this.#record;
   }
 
+  /**
+   * Publishes what is held first: a saved seq never runs ahead of what reached the bus. If the publish
+   * fails, the rest of the record is still saved (a close or a stop must not be lost with it) but its seq
+   * stays where it was saved last, and the held envelopes are tried again shortly.
+   */
   async #save(r: SessionRecord): Promise<void> {
     this.#record = r;
-    await this.ctx.storage.put('session', r);
+    let stored = r;
+    try {
+      await this.#publishHeld();
+    } catch (e) {
+      this.#log('dispatch publish failed; the saved seq stays behind it', e);
+      if (this.#savedSeq.session_id === r.session_id) stored = { ...r, seq: this.#savedSeq.seq };
+    }
+    await this.ctx.storage.put('session', stored);
+    this.#savedSeq = { session_id: stored.session_id, seq: stored.seq };
     // One Durable Object storage row written per save (a dispatch saves once): a billed operation.
     accessOps().recorder.storeWrite(1);
     this.#scheduleOpsFlush();

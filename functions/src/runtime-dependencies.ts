@@ -21,6 +21,7 @@ import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
 import { tenantMigrationPort } from '../storage/tenant-migration-port.ts';
 import { tenantStoragePorts } from '../storage/tenant-storage-ports.ts';
+import { RuntimeCoalescing } from './runtime-coalescing.ts';
 import { TenantConfigReads } from './tenant-config-reads.ts';
 import { tenantEffectPorts } from './tenant-effect-ports.ts';
 
@@ -107,11 +108,17 @@ export function createFunctionsRuntime(
   const configReads = new TenantConfigReads(
     (env as unknown as { TENANT_CONFIG_READS?: unknown }).TENANT_CONFIG_READS,
   );
+  // Below the embedding cache and above the counting decorator: the cache's reads and writes and its
+  // misses share round trips, and the ledger counts the shared calls (runtime-coalescing.ts).
+  const coalescing = new RuntimeCoalescing(env as unknown as Record<string, unknown>);
   const ports = (tenant: TenantView) => {
     const p = cachedEmbeddings(
       env,
       tenant,
-      decorate ? decorate(tenantPorts(env, tenant, observers)) : tenantPorts(env, tenant, observers),
+      coalescing.apply(
+        tenant,
+        decorate ? decorate(tenantPorts(env, tenant, observers)) : tenantPorts(env, tenant, observers),
+      ),
       observers.embedLookup,
     );
     return p.documents ? { ...p, documents: configReads.watching(p.documents, tenant) } : p;

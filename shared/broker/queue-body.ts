@@ -15,6 +15,22 @@ export const QueueBody = z.object({
 });
 export type QueueBody = z.infer<typeof QueueBody>;
 
+/**
+ * Several envelopes in one queue message (the gateway coalesces what it dispatches under load): one
+ * queue write, read and delete instead of one per envelope. The router settles each envelope as if it
+ * had come alone (as a `QueueBody` with this body's `failed_attempts`); envelopes are validated there,
+ * one by one, so one invalid envelope is dead-lettered alone.
+ */
+export const QueueBatchBody = z.object({
+  v: z.literal(1),
+  envelopes: z.array(z.unknown()).min(1),
+  failed_attempts: z.number().int().nonnegative().optional(),
+});
+export type QueueBatchBody = z.infer<typeof QueueBatchBody>;
+
+/** What `QueueBatchBody` may carry in one queue message (Cloudflare's limit is 128 KB per message). */
+export const QUEUE_BATCH_LIMITS = Object.freeze({ envelopes: 100, bytes: 96_000 });
+
 /** A message the bus gave up on, kept for inspection and replay. */
 export const DeadLetter = z.object({
   v: z.literal(1),

@@ -19,7 +19,7 @@ import { bindsTenant } from '../agent/manifest-loader.ts';
 import type { ContextDependencies } from '../agent/runtime-context.ts';
 import { componentTelemetry } from '../agent/telemetry.ts';
 import { topicMatches } from '../platform/topics.ts';
-import { DeadLetter, QueueBody } from './queue-body.ts';
+import { DeadLetter, QueueBatchBody, QueueBody } from './queue-body.ts';
 import type { QueueBroker } from './queue-broker.ts';
 import { retryDelaySeconds } from './retry-backoff.ts';
 
@@ -120,26 +120,77 @@ export class QueueConsumerRouter {
     this.#name = options.name ?? 'queue-router';
   }
 
-  /** Settles every message of the batch individually; returns what happened to each, by message id. */
+  /**
+   * Settles every message of the batch individually; returns what happened to each, by message id.
+   * A message carrying several envelopes (`QueueBatchBody`) is opened first: each envelope settles as a
+   * message of its own, in the same lanes as the rest of the batch, and the queue message is settled
+   * once all of them are (`#settleCarrier`).
+   */
   async consume(batch: MessageBatch<unknown>): Promise<Map<string, SettlementRecord>> {
-    const messages = batch.messages;
-    const records: SettlementRecord[] = new Array(messages.length);
+    const units: { message: Message<unknown>; member: boolean }[] = [];
+    const carriers: { message: Message<unknown>; members: BatchMember[] }[] = [];
+    for (const message of batch.messages) {
+      const members = batchMembers(message);
+      if (members === undefined) {
+        units.push({ message, member: false });
+        continue;
+      }
+      carriers.push({ message, members });
+      for (const m of members) units.push({ message: m, member: true });
+    }
+    const records: SettlementRecord[] = new Array(units.length);
     let next = 0;
     const lane = async () => {
-      for (let i = next++; i < messages.length; i = next++) {
-        records[i] = await this.#settle(batch.queue, messages[i]!);
+      for (let i = next++; i < units.length; i = next++) {
+        records[i] = await this.#settle(batch.queue, units[i]!.message, units[i]!.member);
       }
     };
-    const lanes = Math.max(1, Math.min(this.#o.concurrency ?? DEFAULT_BATCH_CONCURRENCY, messages.length));
+    const lanes = Math.max(1, Math.min(this.#o.concurrency ?? DEFAULT_BATCH_CONCURRENCY, units.length));
     await Promise.all(Array.from({ length: lanes }, lane));
-    return new Map(messages.map((m, i) => [m.id, records[i]!]));
+    const settled = new Map(units.map((u, i) => [u.message.id, records[i]!]));
+    for (const c of carriers) {
+      const detail = await this.#settleCarrier(c.message, c.members);
+      this.#observe({ queue: batch.queue, ...detail });
+      settled.set(c.message.id, detail);
+    }
+    return settled;
   }
 
-  async #settle(queue: string, message: Message<unknown>): Promise<SettlementRecord> {
+  /**
+   * Settles a queue message whose envelopes have all settled. Envelopes that must run again (a retry,
+   * a router error) continue on their own copies, sent with their delays; then the message is acked, so
+   * the envelopes already done are not delivered again. If the copies cannot be sent, the whole message
+   * is retried: the envelopes already done run again, which agents' idempotency by envelope id makes
+   * harmless, and none is lost.
+   */
+  async #settleCarrier(message: Message<unknown>, members: BatchMember[]): Promise<SettlementRecord> {
+    const again = members.filter((m) => m.retryDelaySeconds !== undefined);
+    try {
+      const byQueue = new Map<Queue<QueueBody>, MessageSendRequest<QueueBody>[]>();
+      for (const m of again) {
+        const q = this.#o.broker.queueFor((m.body.envelope as Partial<Envelope>).dst ?? '');
+        const copy: MessageSendRequest<QueueBody> = {
+          body: { ...m.body, failed_attempts: (m.body.failed_attempts ?? 0) + message.attempts },
+          contentType: 'json',
+          delaySeconds: m.retryDelaySeconds!,
+        };
+        byQueue.set(q, [...(byQueue.get(q) ?? []), copy]);
+      }
+      for (const [q, copies] of byQueue) await q.sendBatch(copies);
+    } catch {
+      message.retry({ delaySeconds: 1 });
+      return { settlement: 'retry', delaySeconds: 1 };
+    }
+    message.ack();
+    return { settlement: 'fanout' };
+  }
+
+  /** `member`: an envelope of a batched queue message, whose queue outcome its carrier records. */
+  async #settle(queue: string, message: Message<unknown>, member = false): Promise<SettlementRecord> {
     const detail = await this.#settleWithDetail(queue, message).catch((e: unknown) =>
       this.#retryAfterRouterError(queue, message, e),
     );
-    this.#observe({ queue, ...detail });
+    this.#observe({ queue, ...detail, ...(member && { shared: true }) });
     const { settlement, delaySeconds } = detail;
     return { settlement, ...(delaySeconds !== undefined && { delaySeconds }) };
   }
@@ -440,6 +491,58 @@ class SharedDelivery implements Message<unknown> {
   }
   get attempts(): number {
     return this.#message.attempts;
+  }
+  ack(): void {
+    this.retryDelaySeconds = undefined;
+  }
+  retry(options?: QueueRetryOptions): void {
+    this.retryDelaySeconds = Math.max(1, options?.delaySeconds ?? 1);
+  }
+}
+
+/** The envelopes of a batched queue message as messages of their own, or undefined for a plain one. */
+function batchMembers(message: Message<unknown>): BatchMember[] | undefined {
+  const body = message.body as { envelopes?: unknown } | null;
+  if (typeof body !== 'object' || body === null || !('envelopes' in body)) return undefined;
+  const parsed = QueueBatchBody.safeParse(body);
+  // A malformed batch falls through to the plain path, which dead-letters it whole as not a bus message.
+  if (!parsed.success) return undefined;
+  const failed = parsed.data.failed_attempts;
+  return parsed.data.envelopes.map(
+    (envelope, i) =>
+      new BatchMember(message, i, {
+        v: 1,
+        envelope,
+        ...(failed !== undefined && { failed_attempts: failed }),
+      }),
+  );
+}
+
+/**
+ * One envelope of a batched queue message, settled as a message of its own: acking it means it is done;
+ * a retry it asks for is carried out by its carrier (`#settleCarrier`) as a copy with that delay.
+ * A dead letter keeps this envelope's own body, not its siblings'.
+ */
+class BatchMember implements Message<unknown> {
+  readonly #carrier: Message<unknown>;
+  readonly #index: number;
+  readonly body: QueueBody;
+  retryDelaySeconds: number | undefined;
+
+  constructor(carrier: Message<unknown>, index: number, body: QueueBody) {
+    this.#carrier = carrier;
+    this.#index = index;
+    this.body = body;
+  }
+
+  get id(): string {
+    return `${this.#carrier.id}#${this.#index}`;
+  }
+  get timestamp(): Date {
+    return this.#carrier.timestamp;
+  }
+  get attempts(): number {
+    return this.#carrier.attempts;
   }
   ack(): void {
     this.retryDelaySeconds = undefined;

@@ -39,7 +39,7 @@ export class DeltaRefusedError extends Error {
 /** Where health events go: any broker; one that can publish many at once (`QueueBroker`) uses one batch. */
 export interface HealthPublisher {
   publish(envelope: Envelope): Promise<void>;
-  publishMany?(envelopes: readonly Envelope[]): Promise<void>;
+  publishMany?(envelopes: readonly Envelope[]): Promise<unknown>;
 }
 
 /** Health events about agents (not tenants) go out under this provider, with the Worker as tenant. */

@@ -8,7 +8,9 @@
  *
  * Two stacks in one run: the baseline, as before the cost levers (GATEWAY_PUBLISH=full: raw.event for
  * every dispatch and provider_payload in every event; TENANT_CONFIG_READS=per-invocation: one read of
- * the tenant settings per agent invocation), and the levers on (the default). Each
+ * the tenant settings per agent invocation; GATEWAY_COALESCE=off: one queue message per dispatch;
+ * DOCUMENT_COALESCING=off and EMBED_COALESCING=off: one store and model round trip per invocation), and
+ * the levers on (the default; `--off coalesce,documents,embeddings` turns some off, to measure one). Each
  * run checks every dispatched message is stored once (documents and vectors).
  * Prints one JSON line last.
  */
@@ -31,8 +33,13 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     messages: { type: 'string', default: '1000' },
     rate: { type: 'string', default: '200' },
+    /** Levers to leave off in the levers stack: coalesce, documents, embeddings (comma-separated). */
+    off: { type: 'string', default: '' },
   },
 });
+const LEVERS_OFF = new Set(values.off.split(',').filter((x) => x !== ''));
+for (const l of LEVERS_OFF)
+  if (!['coalesce', 'documents', 'embeddings'].includes(l)) throw new Error(`--off: unknown lever ${l}`);
 const MESSAGES = Number(values.messages);
 const RATE = Number(values.rate);
 const CHANNELS = 20;
@@ -129,8 +136,15 @@ async function waitFor<T>(
 async function run(mode: 'full' | 'lean') {
   const stack = await startPipelineStack({
     documents: 'sqlite',
-    accessVars: { GATEWAY_PUBLISH: mode },
-    ...(mode === 'full' && { functionsVars: { TENANT_CONFIG_READS: 'per-invocation' } }),
+    accessVars: {
+      GATEWAY_PUBLISH: mode,
+      ...((mode === 'full' || LEVERS_OFF.has('coalesce')) && { GATEWAY_COALESCE: 'off' }),
+    },
+    functionsVars: {
+      ...(mode === 'full' && { TENANT_CONFIG_READS: 'per-invocation' }),
+      ...((mode === 'full' || LEVERS_OFF.has('documents')) && { DOCUMENT_COALESCING: 'off' }),
+      ...((mode === 'full' || LEVERS_OFF.has('embeddings')) && { EMBED_COALESCING: 'off' }),
+    },
     log: (l) => log(l),
   });
   try {
@@ -238,6 +252,7 @@ log(JSON.stringify(levers));
 const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 1000) / 1000);
 const result = {
   messages: MESSAGES,
+  levers_off: [...LEVERS_OFF],
   rate_per_s: RATE,
   prices_usd_per_million: Object.fromEntries(Object.entries(PRICES).map(([k, v]) => [k, v * 1e6])),
   baseline,

@@ -269,3 +269,52 @@ describe('GatewaySession against the fake gateway', () => {
     await s.stop();
   });
 });
+
+describe('GatewaySession coalescing (GATEWAY_COALESCE unset: window)', () => {
+  it('carries a burst of dispatches in fewer queue messages, each envelope exactly once', async () => {
+    const s = session();
+    await s.start();
+    const { session_id } = await ready(s);
+    // A quiet dispatch goes at once, in a message of its own.
+    const first = await dispatch(session_id!, 50);
+    const alone = await until(
+      'first published',
+      s.health,
+      (x) => x.recent_seqs.includes(first) && x.held === 0,
+    );
+    expect(alone.queue_messages).toBe(1);
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => dispatch(session_id!, 51 + i)));
+    const h = await until(
+      'burst published',
+      s.health,
+      (x) => burst.every((q) => x.recent_seqs.includes(q)) && x.held === 0,
+    );
+    expect(h.published).toBe(21);
+    expectExactlyOnce(h.recent_seqs, [first, ...burst]);
+    // 20 envelopes within a few milliseconds: held together for up to 100 ms, not sent one by one.
+    expect(h.queue_messages! - 1).toBeLessThan(10);
+    expect(h.queue_messages! - 1).toBeGreaterThanOrEqual(1);
+    await s.stop();
+  });
+
+  it('loses nothing held when the Durable Object is torn down: the resume replays it under the same ids', async () => {
+    const s = session();
+    await s.start();
+    const { session_id } = await ready(s);
+    const first = await dispatch(session_id!, 80);
+    await until('first published', s.health, (x) => x.recent_seqs.includes(first) && x.held === 0);
+    const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => dispatch(session_id!, 81 + i)));
+    // Torn down at once, most likely while the burst is still held (its seq not saved).
+    await abortAllDurableObjects().catch(() => undefined);
+    const revived = session('duck', s.name);
+    await runDurableObjectAlarm(revived.raw);
+    const h = await until(
+      'resumed with the burst',
+      revived.health,
+      (x) => x.status === 'ready' && burst.every((q) => x.recent_seqs.includes(q)) && x.held === 0,
+    );
+    expect(h.session_id).toBe(session_id);
+    expectExactlyOnce(h.recent_seqs, [first, ...burst]);
+    await revived.stop();
+  });
+});

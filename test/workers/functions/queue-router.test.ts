@@ -237,6 +237,64 @@ describe('QueueConsumerRouter in workerd', () => {
   });
 });
 
+describe('QueueConsumerRouter in workerd: several envelopes in one queue message', () => {
+  it('settles each envelope on its own: the failing agent of one envelope gets a copy, nothing else reruns', async () => {
+    const { router, events, handled } = setup();
+    const one = queued('x', SocialMessageCreated, created).body.envelope;
+    const two = queued('y', SocialMessageCreated, {
+      ...created,
+      foreign_id: '2',
+      urn: 'urn:echo:message:demo:2',
+    }).body.envelope;
+    const batch = createMessageBatch<unknown>('promethean-events', [
+      { id: 'carrier', timestamp: new Date(), attempts: 1, body: { v: 1, envelopes: [one, two] } },
+    ]);
+    const ctx = createExecutionContext();
+    const report = await router.consume(batch);
+    const result = await getQueueResult(batch, ctx);
+    expect(report.get('carrier')).toEqual({ settlement: 'fanout' });
+    expect(result.explicitAcks).toEqual(['carrier']);
+    expect(result.retryMessages).toEqual([]);
+    expect(handled.sort()).toEqual(['a:1', 'a:2', 'b:1', 'b:2', 'p:1']);
+    // Only picky's run of envelope 2 continues, on its own targeted single-envelope copy.
+    expect(events.sent).toHaveLength(1);
+    expect(events.sent[0]).toMatchObject({ v: 1, target: 'picky', envelope: { id: two.id } });
+  });
+
+  it('retries the whole message when the copy of an envelope cannot be sent', async () => {
+    const { router, events } = setup();
+    events.sendBatch = async () => {
+      throw new Error('queue unavailable');
+    };
+    const update = {
+      urn: created.urn,
+      foreign_id: '1',
+      channel,
+      content: 'x',
+      edited_at: '2026-11-20T10:01:00.000Z',
+    };
+    const batch = createMessageBatch<unknown>('promethean-events', [
+      {
+        id: 'carrier',
+        timestamp: new Date(),
+        attempts: 1,
+        body: {
+          v: 1,
+          envelopes: [
+            queued('x', SocialMessageCreated, created).body.envelope,
+            queued('y', SocialMessageUpdated, update).body.envelope,
+          ],
+        },
+      },
+    ]);
+    const ctx = createExecutionContext();
+    await router.consume(batch);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((r: { msgId: string }) => r.msgId)).toEqual(['carrier']);
+  });
+});
+
 describe('functions Worker queue handler end to end', () => {
   it('indexes a SocialMessageCreated into the tenant document store, once under redelivery', async () => {
     const { default: worker } = await import('../../../functions/src/index.ts');

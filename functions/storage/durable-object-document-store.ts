@@ -1,8 +1,9 @@
 /**
  * The DocumentStore port over a tenant's document Durable Object — `TenantDocuments` (SQLite) or
- * `MongoDocuments` (MongoDB): both serve the same RPC surface. Input is validated here first, so bad
- * documents fail with a typed, non-retriable error before any RPC; failures of the call itself come back
- * as a retriable `StoreUnavailableError` carrying the tenant.
+ * `MongoDocuments` (MongoDB): both serve the same RPC surface. Documents are validated once, by the
+ * object that receives them (the RPC is the boundary); its refusal comes back as data and is thrown here
+ * as the typed, non-retriable `InvalidDocumentError`. Failures of the call itself come back as a
+ * retriable `StoreUnavailableError` carrying the tenant.
  */
 import { AgentError } from '@promethean/shared/agent/agent-errors';
 import type {
@@ -10,6 +11,7 @@ import type {
   DocumentChangeLog,
   ScanPage,
 } from '@promethean/shared/effects/document-change-log';
+import { acceptedOrThrow, type DocumentRefusal } from '@promethean/shared/effects/document-refusal';
 import type {
   DocumentCollection,
   DocumentStore,
@@ -22,11 +24,9 @@ import {
   type DocumentScope,
   parseCollection,
   parseCountOptions,
-  parseDocuments,
   parseFind,
   parseForeignId,
   parseForeignIds,
-  parseUpsertOptions,
 } from '@promethean/shared/effects/document-validation';
 import { StoreUnavailableError } from '@promethean/shared/effects/storage-errors';
 import { documentObjectName } from './document-object-name.ts';
@@ -40,11 +40,11 @@ export type DocumentObjectNamespace =
 
 /** The common RPC surface, as seen through a stub. */
 interface DocumentObjectStub {
-  upsertMany(
-    collection: DocumentCollection,
-    docs: StoredDocument[],
-    options?: UpsertOptions,
-  ): Promise<UpsertResult>;
+  upsertChecked(
+    collection: unknown,
+    docs: unknown,
+    options?: unknown,
+  ): Promise<UpsertResult | DocumentRefusal>;
   get(collection: DocumentCollection, foreignId: string): Promise<unknown>;
   getMany(collection: DocumentCollection, foreignIds: string[]): Promise<unknown>;
   find(
@@ -74,10 +74,8 @@ export class DurableObjectDocumentStore implements DocumentStore, DocumentChange
     docs: readonly StoredDocument[],
     options?: UpsertOptions,
   ): Promise<UpsertResult> {
-    const name = parseCollection(collection, this.#scope);
-    const valid = parseDocuments(docs, this.#scope);
-    const o = parseUpsertOptions(options, this.#scope);
-    return this.#call('upsertMany', () => this.#stub.upsertMany(name, valid, o));
+    const answer = await this.#call('upsertMany', () => this.#stub.upsertChecked(collection, docs, options));
+    return acceptedOrThrow(answer, this.#scope);
   }
 
   async get(collection: DocumentCollection, foreignId: string): Promise<StoredDocument | undefined> {

@@ -7,6 +7,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { DocumentChange, ScanPage } from '@promethean/shared/effects/document-change-log';
+import { type DocumentRefusal, refusingInvalid } from '@promethean/shared/effects/document-refusal';
 import type {
   DocumentCollection,
   FindOptions,
@@ -78,6 +79,19 @@ export class MongoDocuments extends DurableObject<FunctionsEnv> {
       );
     }
     return scope;
+  }
+
+  /**
+   * `upsertMany` for the DocumentStore port: this object validates what it receives (the RPC boundary;
+   * the port does not validate first) and answers a refusal as data, since an error's class would not
+   * survive the trip back.
+   */
+  async upsertChecked(
+    collection: DocumentCollection,
+    docs: StoredDocument[],
+    options?: UpsertOptions,
+  ): Promise<UpsertResult | DocumentRefusal> {
+    return refusingInvalid(() => this.upsertMany(collection, docs, options));
   }
 
   async upsertMany(

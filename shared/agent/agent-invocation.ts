@@ -114,15 +114,11 @@ export async function invokeAgent(
   deps: ContextDependencies,
 ): Promise<InvocationOutcome> {
   const started = deps.clock.now();
-  const latency = () => deps.clock.now() - started;
   let message: ReturnType<typeof parseTypedEnvelope>;
   try {
     message = parseTypedEnvelope(raw);
   } catch (e) {
-    const error = e as Error;
-    const code = classify(error).code;
-    await publishErrorEvent(deps, agent.manifest.id, (raw ?? {}) as Partial<Envelope>, code, error, false);
-    return { outcome: 'failed', error, code, latencyMs: latency() };
+    return refuseInvalidMessage(agent, raw, e as Error, deps, started);
   }
   if (!bindsTenant(agent.manifest, message.provider, message.tenant)) {
     return {
@@ -130,6 +126,37 @@ export async function invokeAgent(
       reason: `${agent.manifest.id} does not bind ${message.provider}/${message.tenant}`,
     };
   }
+  return invokeParsed(agent, message, deps, started);
+}
+
+/**
+ * The outcome for a message that did not parse at its boundary: an `error` event, and `failed` with the
+ * parse error's code (never retried: it would not parse the next time either). Never throws.
+ */
+export async function refuseInvalidMessage(
+  agent: Agent,
+  raw: unknown,
+  error: Error,
+  deps: ContextDependencies,
+  started = deps.clock.now(),
+): Promise<InvocationOutcome> {
+  const code = classify(error).code;
+  await publishErrorEvent(deps, agent.manifest.id, (raw ?? {}) as Partial<Envelope>, code, error, false);
+  return { outcome: 'failed', error, code, latencyMs: deps.clock.now() - started };
+}
+
+/**
+ * Invokes `agent` on a message its caller already parsed at the boundary it came through and found the
+ * agent binds (the queue router: `parseEnvelope` + `parsePayload`, `subscribersOf`); nothing is parsed
+ * or checked again. Never throws.
+ */
+export async function invokeParsed(
+  agent: Agent,
+  message: TypedEnvelope<unknown>,
+  deps: ContextDependencies,
+  started = deps.clock.now(),
+): Promise<InvocationOutcome> {
+  const latency = () => deps.clock.now() - started;
   let telemetry: ReturnType<typeof createRuntimeContext>['telemetry'] | undefined;
   try {
     // The runtime settings are read once, before the context: the whole invocation runs on one revision.

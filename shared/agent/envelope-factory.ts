@@ -85,6 +85,18 @@ function fieldsUnknownTo(schema: z.ZodType, payload: unknown): string[] {
   );
 }
 
+/**
+ * Envelopes this module built from a payload it validated. A publisher sends them as they are: the
+ * consumer's queue boundary parses every message anyway, so a second envelope parse on the way out
+ * would only repeat the work (an envelope mutated after minting is still refused there).
+ */
+const minted = new WeakSet<object>();
+
+/** True for an envelope `createEnvelope` built (its fields and payload were validated then). */
+export function isMinted(envelope: object): boolean {
+  return minted.has(envelope);
+}
+
 /** Validates the payload against its definition and wraps it; throws `InvalidMessageError`. */
 export function createEnvelope<D extends MessageDefinition>(
   def: D,
@@ -140,6 +152,7 @@ export function createEnvelope<D extends MessageDefinition>(
     ...(o.config_rev !== undefined && { config_rev: o.config_rev }),
     ...(o.build_sha !== undefined && { build_sha: o.build_sha }),
   };
+  minted.add(env);
   return env as TypedEnvelope<PayloadOf<D>>;
 }
 
@@ -183,7 +196,18 @@ function parseTypedEnvelopeNow(
   input: unknown,
   lookup: DefinitionLookup = findDefinition,
 ): TypedEnvelope<unknown> {
-  const env = parseEnvelope(input);
+  return parsePayload(parseEnvelope(input), lookup);
+}
+
+/**
+ * Parses the payload of an envelope `parseEnvelope` already accepted, against its intent's schema: a
+ * consumer that parsed the envelope at its boundary (the queue router) finishes the job here instead of
+ * parsing the envelope again. Throws `InvalidMessageError`.
+ */
+export function parsePayload(
+  env: Envelope,
+  lookup: DefinitionLookup = findDefinition,
+): TypedEnvelope<unknown> {
   const def = lookup(env.intent);
   const ctx = {
     provider: env.provider,

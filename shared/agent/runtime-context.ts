@@ -80,6 +80,20 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Messages frozen in place by `shareMessage`: every context takes them as they are. */
+const shared = new WeakSet<object>();
+
+/**
+ * Freezes a freshly parsed message in place so every agent of one delivery can be given it without a
+ * copy each (a context otherwise clones its message, since the caller may still hold and change it).
+ * Only for a message nobody mutates afterwards: the parse the queue router made for this delivery.
+ */
+export function shareMessage<T extends object>(message: T): T {
+  deepFreeze(message);
+  shared.add(message);
+  return message;
+}
+
 function secretsFor(manifest: AgentManifest, message: Envelope, deps: ContextDependencies, policy: Policy) {
   if (!manifest.capabilities.includes('provider.secrets.read')) return undefined;
   policy.require('provider.secrets.read', 'context.secrets');
@@ -167,7 +181,7 @@ export function createRuntimeContext(
     provider: message.provider,
     tenant: message.tenant,
     tenantView,
-    message: deepFreeze(structuredClone(message)),
+    message: shared.has(message) ? message : deepFreeze(structuredClone(message)),
     idempotencyKey: idempotencyKey(manifest.idempotency_key, message),
     effects,
     settings,

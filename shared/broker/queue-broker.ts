@@ -1,7 +1,7 @@
 /** The BrokerClient on Cloudflare Queues: producers by topic route, in-process subscribers for the consumer. */
 import type { Envelope } from '@promethean/schemas/envelope';
 import { InvalidMessageError } from '../agent/agent-errors.ts';
-import { parseEnvelope } from '../agent/envelope-factory.ts';
+import { isMinted, parseEnvelope } from '../agent/envelope-factory.ts';
 import { componentTelemetry } from '../agent/telemetry.ts';
 import { assertPattern, topicMatches } from '../platform/topics.ts';
 import {
@@ -41,6 +41,14 @@ interface LocalSubscription extends Subscription {
   handler: MessageHandler;
 }
 
+/**
+ * What is sent: a minted envelope as it is (validated when it was built; the consumer's boundary parses
+ * it again), anything else parsed here so a hand-built envelope fails at its publisher.
+ */
+function outgoing(envelope: Envelope): Envelope {
+  return isMinted(envelope) ? envelope : parseEnvelope(envelope);
+}
+
 export class QueueBroker implements BrokerClient {
   readonly #queues: QueueBrokerOptions['queues'];
   readonly #routes: readonly BusRoute[];
@@ -76,7 +84,7 @@ export class QueueBroker implements BrokerClient {
 
   async publish(envelope: Envelope): Promise<void> {
     if (this.#closed) throw new BrokerClosedError('publish');
-    const valid = this.#stamped(parseEnvelope(envelope));
+    const valid = this.#stamped(outgoing(envelope));
     await this.queueFor(valid.dst).send({ v: 1, envelope: valid }, { contentType: 'json' });
   }
 
@@ -84,7 +92,7 @@ export class QueueBroker implements BrokerClient {
   async publishMany(envelopes: readonly Envelope[]): Promise<number> {
     if (this.#closed) throw new BrokerClosedError('publish');
     const byQueue = new Map<Queue<QueueBody>, QueueBody[]>();
-    for (const e of envelopes.map((raw) => this.#stamped(parseEnvelope(raw)))) {
+    for (const e of envelopes.map((raw) => this.#stamped(outgoing(raw)))) {
       const q = this.queueFor(e.dst);
       byQueue.set(q, [...(byQueue.get(q) ?? []), { v: 1, envelope: e }]);
     }

@@ -7,16 +7,16 @@
  * overloaded, paused or stopped is deferred: re-sent with a delay, never dead-lettered, never counted
  * as a failure.
  */
-import type { Envelope } from '@promethean/schemas/envelope';
+import type { Envelope, TypedEnvelope } from '@promethean/schemas/envelope';
 import type { ErrorCode } from '@promethean/schemas/ops/ops-messages';
 import type { AdmissionController, Permit } from '../agent/admission-control.ts';
 import type { Agent } from '../agent/agent-definition.ts';
 import { OverloadedError } from '../agent/agent-errors.ts';
 import type { AgentControlState } from '../agent/agent-health.ts';
-import { invokeAgent, publishErrorEvent } from '../agent/agent-invocation.ts';
-import { parseEnvelope } from '../agent/envelope-factory.ts';
+import { invokeParsed, publishErrorEvent, refuseInvalidMessage } from '../agent/agent-invocation.ts';
+import { parseEnvelope, parsePayload } from '../agent/envelope-factory.ts';
 import { bindsTenant } from '../agent/manifest-loader.ts';
-import type { ContextDependencies } from '../agent/runtime-context.ts';
+import { type ContextDependencies, shareMessage } from '../agent/runtime-context.ts';
 import { componentTelemetry } from '../agent/telemetry.ts';
 import { topicMatches } from '../platform/topics.ts';
 import { DeadLetter, QueueBatchBody, QueueBody } from './queue-body.ts';
@@ -264,8 +264,16 @@ export class QueueConsumerRouter {
       message.ack();
       return { settlement: 'no_subscriber' };
     }
-    if (targets.length > 1) return this.#invokeEach(queue, message, body.data, envelope, targets);
-    return this.#invoke(queue, message, body.data, envelope, targets[0]!);
+    // The queue message is the boundary: its payload is parsed once, here, and every agent of this
+    // delivery is given that one frozen parse (a payload that does not parse fails each of them as before).
+    let parsed: TypedEnvelope<unknown> | Error;
+    try {
+      parsed = shareMessage(parsePayload(envelope));
+    } catch (e) {
+      parsed = e instanceof Error ? e : new Error(String(e));
+    }
+    if (targets.length > 1) return this.#invokeEach(queue, message, body.data, envelope, parsed, targets);
+    return this.#invoke(queue, message, body.data, envelope, parsed, targets[0]!);
   }
 
   /**
@@ -279,13 +287,14 @@ export class QueueConsumerRouter {
     message: Message<unknown>,
     body: QueueBody,
     envelope: Envelope,
+    parsed: TypedEnvelope<unknown> | Error,
     targets: Agent[],
   ): Promise<Omit<SettledMessage, 'queue'>> {
     const copies: MessageSendRequest<QueueBody>[] = [];
     await Promise.all(
       targets.map(async (agent) => {
         const share = new SharedDelivery(message);
-        const detail = await this.#invoke(queue, share, body, envelope, agent);
+        const detail = await this.#invoke(queue, share, body, envelope, parsed, agent);
         this.#observe({ queue, ...detail, shared: true });
         if (share.retryDelaySeconds !== undefined) {
           copies.push({
@@ -317,6 +326,7 @@ export class QueueConsumerRouter {
     message: Message<unknown>,
     body: QueueBody,
     envelope: Envelope,
+    parsed: TypedEnvelope<unknown> | Error,
     agent: Agent,
   ): Promise<Omit<SettledMessage, 'queue'>> {
     const about = {
@@ -328,9 +338,12 @@ export class QueueConsumerRouter {
     const admitted = await this.#admit(message, body, envelope, agent);
     if ('settlement' in admitted) return { ...about, ...admitted };
     this.#o.observer?.started?.(agent, envelope);
-    let result: Awaited<ReturnType<typeof invokeAgent>> | undefined;
+    let result: Awaited<ReturnType<typeof invokeParsed>> | undefined;
     try {
-      result = await invokeAgent(agent, body.envelope, this.#o.deps);
+      result =
+        parsed instanceof Error
+          ? await refuseInvalidMessage(agent, body.envelope, parsed, this.#o.deps)
+          : await invokeParsed(agent, parsed, this.#o.deps);
     } finally {
       admitted.permit?.release(result && result.outcome !== 'skipped' ? result.latencyMs : undefined);
     }
@@ -386,7 +399,7 @@ export class QueueConsumerRouter {
     body: QueueBody,
     envelope: Envelope,
     agent: Agent,
-    result: Extract<Awaited<ReturnType<typeof invokeAgent>>, { outcome: 'retry' }>,
+    result: Extract<Awaited<ReturnType<typeof invokeParsed>>, { outcome: 'retry' }>,
   ): Promise<SettlementRecord & Pick<SettledMessage, 'code'>> {
     if (result.code === 'overloaded') {
       // A dependency said it is overloaded: like admission, that is not the message's fault.

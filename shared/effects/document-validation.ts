@@ -107,9 +107,12 @@ export function parseCollection(value: unknown, scope?: DocumentScope): Document
   return parse(DocumentCollectionName, value, 'document collection', scope);
 }
 
+/** An upsert's documents (one schema for every call; tests count its parses per boundary). */
+export const DocumentsInput = z.array(StoredDocumentInput);
+
 /** Validates documents for `upsertMany`; with a scope, also refuses documents of another provider or tenant. */
 export function parseDocuments(value: unknown, scope?: DocumentScope): StoredDocument[] {
-  const docs = parse(z.array(StoredDocumentInput), value, 'documents', scope) as StoredDocument[];
+  const docs = parse(DocumentsInput, value, 'documents', scope) as StoredDocument[];
   if (scope) {
     const foreign = docs.filter((d) => d.provider !== scope.provider || d.tenant !== scope.tenant);
     if (foreign.length > 0) {

@@ -1,10 +1,16 @@
-/** Starts the access Worker under `wrangler dev` for benchmarks, pointed at a fake Discord with bench credentials. */
+/**
+ * Starts the access Worker for benchmarks, pointed at a fake Discord with bench credentials: under
+ * `wrangler dev`, or with STACK_LAUNCHER=miniflare through Miniflare's API (the functions Worker is loaded
+ * beside it there, idle, because the access Worker's OPS_LEDGER binding names it).
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentialBindings } from '../../durable-objects/dev/credential-bindings.ts';
 import { waitForHttp } from '../../scripts/dev/managed-process.ts';
+import { startMiniflareWorkers } from '../../scripts/dev/miniflare-workers.ts';
 import { startWranglerDev } from '../../scripts/dev/wrangler-dev.ts';
+import { freePort } from '../servers/free-port.ts';
 
 export interface AccessWorkerProcess {
   url: string;
@@ -17,14 +23,22 @@ export async function startAccessWorker(
   credentials: Record<string, string>,
 ): Promise<AccessWorkerProcess> {
   const root = join(import.meta.dirname, '..', '..');
-  const port = 18_000 + Math.floor(Math.random() * 2000);
-  const stateDir = mkdtempSync(join(tmpdir(), 'bench-access-'));
   const vars = {
     DISCORD_API_BASE: restUrl,
     ...credentialBindings({
       discord: Object.fromEntries(Object.entries(credentials).map(([t, c]) => [t, { bot_token: c }])),
     }),
   };
+  if (process.env.STACK_LAUNCHER === 'miniflare') {
+    const workers = await startMiniflareWorkers({
+      root,
+      port: await freePort(),
+      workers: [{ config: 'durable-objects/wrangler.toml', vars }, { config: 'wrangler.toml' }],
+    });
+    return { url: workers.url, stop: () => workers.stop() };
+  }
+  const port = 18_000 + Math.floor(Math.random() * 2000);
+  const stateDir = mkdtempSync(join(tmpdir(), 'bench-access-'));
   const worker = startWranglerDev({ root, configs: ['durable-objects/wrangler.toml'], port, stateDir, vars });
   const url = `http://127.0.0.1:${port}`;
   try {

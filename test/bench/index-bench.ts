@@ -112,6 +112,8 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 
 interface RunResult {
   store: 'sqlite' | 'mongodb';
+  /** How the Workers ran: wrangler dev or Miniflare (STACK_LAUNCHER). */
+  launcher: string;
   messages: number;
   channels: number;
   /** Backfill jobs the tenant ran at once. */
@@ -253,6 +255,7 @@ async function runStore(
     const seconds = (docsAt ?? timeoutFor(store)) / 1000;
     return {
       store,
+      launcher: stack.launcher,
       messages: MESSAGES,
       channels: CHANNELS,
       concurrent_jobs: jobsFor(store),

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:interactions -- --json`: signed interactions against the dev stack (both Workers under
- * `wrangler dev`): PINGs and a deferred `/status` command, one at a time and ten at a time, each with a
+ * `wrangler dev`, or Miniflare's API with STACK_LAUNCHER=miniflare; the output names it): PINGs and a deferred `/status` command, one at a time and ten at a time, each with a
  * fresh interaction id so the replay guard (fail-closed) admits it. Per hop, from the functions Worker's
  * Server-Timing header: the functions route, the access RPC, the access Worker's own time, the signature
  * check and the replay guard; "response" is what the client saw beyond the route. The baseline, in the
@@ -121,6 +121,7 @@ try {
   }
   const at10 = runs.filter((r) => r.concurrency === 10 && r.kind !== 'health');
   const result = {
+    launcher: stack.launcher,
     runs,
     worst_p99_at_10_ms: at10.length > 0 ? Math.max(...at10.map((r) => r.p99_ms)) : null,
     target_p99_ms: 50,

@@ -68,6 +68,8 @@ function chosenLauncher(o: PipelineStackOptions): StackLauncher {
 
 export interface PipelineStack {
   url: string;
+  /** How the Workers run (benchmarks print it beside their figures). */
+  launcher: StackLauncher;
   fake: FakeDiscord;
   chroma: ChromaServer;
   models: ModelDouble;
@@ -156,6 +158,7 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
     }
     return {
       url,
+      launcher,
       fake,
       chroma,
       models,

@@ -126,9 +126,11 @@ function fakeCounters(): {
 }
 
 let failuresShown = 0;
+/** How the access Worker runs (access-worker-process.ts reads STACK_LAUNCHER). */
+const launcher = process.env.STACK_LAUNCHER === 'miniflare' ? 'miniflare' : 'wrangler-dev';
 
 async function runOurs(w: Workload, run: string): Promise<ReturnType<typeof summarize>> {
-  log('starting the access Worker under wrangler dev...');
+  log(`starting the access Worker under ${launcher}...`);
   const worker = await startAccessWorker(
     fake.restUrl,
     Object.fromEntries(w.tenants.map((t) => [t.name, t.credential])),
@@ -248,6 +250,7 @@ try {
     result.global_min_ratio = Math.min(...globalBound.map((g) => g.ratio));
     result.global_ours_429 = globalBound.reduce((n, g) => n + g.ours_429, 0);
   }
+  result.launcher = launcher;
   if (!values.json) log(JSON.stringify(result, null, 2));
   console.log(JSON.stringify(result));
 } finally {

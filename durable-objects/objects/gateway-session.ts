@@ -96,7 +96,7 @@ export interface GatewayHealth extends SessionRecord {
   heartbeat_interval_ms: number | null;
   ping_ms: number | null;
   last_ack_at: number | null;
-  /** Envelopes dispatched and held for coalescing, not yet on the bus. */
+  /** Envelopes dispatched but not yet on the bus: held for coalescing, or in a publish still under way. */
   held: number;
 }
 
@@ -140,6 +140,8 @@ export class GatewaySession extends DurableObject<AccessEnv> {
   #heldFlush: ReturnType<typeof setTimeout> | undefined;
   /** Publishes one after another, so a save never passes a publish still under way. */
   #publishing: Promise<void> = Promise.resolve();
+  /** Envelopes taken from the coalescer whose publish has not finished: still not on the bus. */
+  #publishingCount = 0;
   /** The session and seq last written to storage: where a resume after eviction starts. */
   #savedSeq: { session_id: string | undefined; seq: number | null } = { session_id: undefined, seq: null };
 
@@ -222,7 +224,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
       heartbeat_interval_ms: this.#heartbeatMs,
       ping_ms: this.#pingMs,
       last_ack_at: this.#lastAckAt,
-      held: this.#held.size,
+      held: this.#held.size + this.#publishingCount,
     };
   }
 
@@ -471,6 +473,7 @@ export class GatewaySession extends DurableObject<AccessEnv> {
         }
         const envelopes = this.#held.take();
         if (envelopes.length === 0) return;
+        this.#publishingCount = envelopes.length;
         try {
           const sent =
             this.#held.mode === 'off'
@@ -482,6 +485,8 @@ export class GatewaySession extends DurableObject<AccessEnv> {
           this.#held.restore(envelopes, Date.now());
           this.#armHeldFlush(Date.now() + PUBLISH_RETRY_MS);
           throw e;
+        } finally {
+          this.#publishingCount = 0;
         }
       });
     this.#publishing = run;

@@ -17,13 +17,18 @@ export interface AccessWorkerProcess {
   stop(): Promise<void>;
 }
 
-/** `credentials` maps Discord tenant names to the bot credential the fake accepts for them. */
+/**
+ * `credentials` maps Discord tenant names to the bot credential the fake accepts for them; `settings` are
+ * further plain vars for the access Worker (e.g. `GATEWAY_COALESCE`).
+ */
 export async function startAccessWorker(
   restUrl: string,
   credentials: Record<string, string>,
+  settings: Record<string, string> = {},
 ): Promise<AccessWorkerProcess> {
   const root = join(import.meta.dirname, '..', '..');
   const vars = {
+    ...settings,
     DISCORD_API_BASE: restUrl,
     ...credentialBindings({
       discord: Object.fromEntries(Object.entries(credentials).map(([t, c]) => [t, { bot_token: c }])),

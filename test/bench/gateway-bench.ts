@@ -1,8 +1,10 @@
 /**
  * `npm run bench:gateway -- --json`: events per second from the fake gateway through the
- * GatewaySession Durable Object onto the bus, the time from a forced disconnect to RESUMED (a dropped
+ * GatewaySession Durable Object onto the bus (until nothing is held for coalescing), with the same burst
+ * through an access Worker whose coalescing is off (`GATEWAY_COALESCE=off`, one queue message per
+ * envelope) as the baseline of the same run; the time from a forced disconnect to RESUMED (a dropped
  * socket, and the instance thrown away as a deploy does), and that events sent meanwhile are published
- * exactly once.
+ * exactly once. `--no-baseline` skips the uncoalesced run.
  * Prints one JSON line last.
  */
 import { parseArgs } from 'node:util';
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     events: { type: 'string', default: '3000' },
     resumes: { type: 'string', default: '5' },
     evictions: { type: 'string', default: '5' },
+    'no-baseline': { type: 'boolean', default: false },
   },
 });
 const events = Number(values.events);
@@ -37,6 +40,10 @@ interface Health {
   published: number;
   connections: number;
   recent_seqs: number[];
+  /** Envelopes not yet on the bus (held for coalescing or in a publish under way). */
+  held?: number;
+  /** Queue messages the session has sent (a coalesced one carries several envelopes). */
+  queue_messages?: number;
 }
 
 async function poll(url: string, ok: (h: Health) => boolean, timeoutMs: number): Promise<Health> {
@@ -66,18 +73,55 @@ function message(i: number) {
   };
 }
 
-const worker = await startAccessWorker(fake.restUrl, { duck: credential });
-try {
-  const health = `${worker.url}/dev/discord/duck/gateway/0`;
-  await fetch(`${health}/start`, { method: 'POST' });
-  const ready = await poll(health, (h) => h.status === 'ready', 30_000);
+interface BusThroughput {
+  events_per_s: number;
+  publish_seconds: number;
+  queue_messages_per_event: number;
+}
+
+/** Dispatches the burst at a ready session and times it until every envelope is on the bus. */
+async function burstOntoBus(health: string, ready: Health): Promise<BusThroughput> {
   const sessionId = ready.session_id!;
   log(`session ${sessionId} ready; dispatching ${events} MESSAGE_CREATE events...`);
-  const publishedBefore = ready.published;
   const started = performance.now();
   for (let i = 0; i < events; i++) fake.gateway.dispatch(sessionId, 'MESSAGE_CREATE', message(i));
-  await poll(health, (h) => h.published >= publishedBefore + PER_EVENT * events, 300_000);
+  const done = await poll(
+    health,
+    (h) => h.published >= ready.published + PER_EVENT * events && (h.held ?? 0) === 0,
+    300_000,
+  );
   const seconds = (performance.now() - started) / 1000;
+  return {
+    events_per_s: Math.round(events / seconds),
+    publish_seconds: Math.round(seconds * 100) / 100,
+    queue_messages_per_event:
+      Math.round((((done.queue_messages ?? 0) - (ready.queue_messages ?? 0)) / events) * 1000) / 1000,
+  };
+}
+
+async function startSession(url: string): Promise<{ health: string; ready: Health }> {
+  const health = `${url}/dev/discord/duck/gateway/0`;
+  await fetch(`${health}/start`, { method: 'POST' });
+  return { health, ready: await poll(health, (h) => h.status === 'ready', 30_000) };
+}
+
+let uncoalesced: BusThroughput | undefined;
+if (!values['no-baseline']) {
+  log('baseline: the same burst with GATEWAY_COALESCE=off (one queue message per envelope)');
+  const off = await startAccessWorker(fake.restUrl, { duck: credential }, { GATEWAY_COALESCE: 'off' });
+  try {
+    const { health, ready } = await startSession(off.url);
+    uncoalesced = await burstOntoBus(health, ready);
+  } finally {
+    await off.stop();
+  }
+}
+
+const worker = await startAccessWorker(fake.restUrl, { duck: credential });
+try {
+  const { health, ready } = await startSession(worker.url);
+  const sessionId = ready.session_id!;
+  const coalesced = await burstOntoBus(health, ready);
   const resumeMs: number[] = [];
   const evictedMs: number[] = [];
   const dispatched: number[] = [];
@@ -125,8 +169,12 @@ try {
   const max = (xs: number[]) => Math.round(Math.max(0, ...xs));
   const result = {
     events,
-    events_per_s: Math.round(events / seconds),
-    publish_seconds: Math.round(seconds * 100) / 100,
+    ...coalesced,
+    ...(uncoalesced && {
+      baseline_uncoalesced: uncoalesced,
+      events_per_s_vs_uncoalesced:
+        Math.round((coalesced.events_per_s / uncoalesced.events_per_s) * 100) / 100,
+    }),
     resumes,
     disconnect_to_resumed_p50_ms: p50(resumeMs),
     disconnect_to_resumed_max_ms: max(resumeMs),

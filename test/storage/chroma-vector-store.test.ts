@@ -73,6 +73,21 @@ describe('ChromaVectorStore specifics', () => {
     expect(got.documents[byId.get('p')!]).toBe('packed');
   });
 
+  it('refuses a vector holding a value that is not a finite number, naming the record', async () => {
+    const store = new ChromaVectorStore({ url: chromaUrl, ...scope, target: 'test' });
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, '1' as unknown as number]) {
+      await expect(
+        store.upsert('messages', [{ id: 'n', embedding: [1, bad, 3, 4], document: 'x', metadata: {} }], {
+          model: 'm',
+          dimension: 4,
+        }),
+      ).rejects.toMatchObject({
+        name: 'NonRetriableError',
+        message: expect.stringMatching(/0\.embedding: embedding values must be finite numbers/),
+      });
+    }
+  });
+
   it('refuses to write into a collection it did not create (no pin)', async () => {
     const url = new URL(chromaUrl);
     const client = new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false });

@@ -14,6 +14,10 @@ export class DurableObjectReplyMailbox implements ReplyMailboxPort {
     return this.#namespace.get(this.#namespace.idFromName(corr));
   }
 
+  async expect(corr: string): Promise<void> {
+    await this.#stub(corr).expect();
+  }
+
   async awaitReply(corr: string, timeoutMs: number): Promise<Envelope | undefined> {
     return (await this.#stub(corr).awaitReply(timeoutMs)) as Envelope | undefined;
   }
@@ -21,5 +25,12 @@ export class DurableObjectReplyMailbox implements ReplyMailboxPort {
   async deliver(envelope: Envelope): Promise<void> {
     if (envelope.corr === undefined) return;
     await this.#stub(envelope.corr).deliver(envelope);
+  }
+
+  /** A small call first: the reply itself (a whole page of messages, say) crosses only when it is expected. */
+  async offer(envelope: Envelope): Promise<void> {
+    if (envelope.corr === undefined) return;
+    const stub = this.#stub(envelope.corr);
+    if (await stub.expects()) await stub.deliver(envelope);
   }
 }

@@ -1,7 +1,9 @@
 /**
  * ReplyMailbox: one Durable Object per corr where a request waits for its response. Whichever isolate
  * consumes the response delivers it here; the reply is also stored, so a response that arrives before
- * anyone waits is not lost. An alarm clears the mailbox after it can no longer be useful.
+ * anyone waits is not lost. A request marks its mailbox as expected before it publishes, and the queue
+ * consumer delivers only to expected mailboxes, so replies nobody awaits cost no copy and no storage.
+ * An alarm clears the mailbox after it can no longer be useful.
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Envelope } from '@promethean/schemas/envelope';
@@ -10,6 +12,17 @@ const KEEP_MS = 15 * 60_000;
 
 export class ReplyMailbox extends DurableObject<FunctionsEnv> {
   readonly #waiters = new Set<(reply: Envelope) => void>();
+
+  /** A request will wait here. */
+  async expect(): Promise<void> {
+    await this.ctx.storage.put('expected', true);
+    await this.#scheduleCleanup();
+  }
+
+  /** Whether a request waits, or will wait, for this corr's reply. */
+  async expects(): Promise<boolean> {
+    return this.#waiters.size > 0 || (await this.ctx.storage.get<boolean>('expected')) === true;
+  }
 
   /** Resolves with the reply, or undefined after `timeoutMs`. */
   async awaitReply(timeoutMs: number): Promise<Envelope | undefined> {

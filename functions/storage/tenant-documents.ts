@@ -157,13 +157,23 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
     docs: StoredDocument[],
     options?: UpsertOptions,
   ): Promise<UpsertResult | DocumentRefusal> {
-    return refusingInvalid(() => this.upsertMany(collection, docs, options));
+    // Documents that came over the RPC are this call's own copies: merged without copying them again.
+    return refusingInvalid(() => this.#upsert(collection, docs, options, true));
   }
 
   async upsertMany(
     collection: DocumentCollection,
     docs: StoredDocument[],
     options?: UpsertOptions,
+  ): Promise<UpsertResult> {
+    return this.#upsert(collection, docs, options, false);
+  }
+
+  async #upsert(
+    collection: DocumentCollection,
+    docs: StoredDocument[],
+    options: UpsertOptions | undefined,
+    owned: boolean,
   ): Promise<UpsertResult> {
     const name = parseCollection(collection, this.#scope);
     const valid = parseDocuments(docs, this.#scope);
@@ -183,7 +193,7 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
         const current = this.#readMany(name, scope, ids);
         const changed: StoredDocument[] = [];
         for (const incoming of group) {
-          const merged = mergeDocument(current.get(incoming.foreign_id), incoming);
+          const merged = mergeDocument(current.get(incoming.foreign_id), incoming, { owned });
           if (!merged.changed) continue;
           // A batch may carry one document twice: the second merges into the first's result.
           current.set(incoming.foreign_id, merged.doc);

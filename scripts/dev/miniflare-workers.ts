@@ -52,6 +52,8 @@ export async function startMiniflareWorkers(o: MiniflareWorkersOptions): Promise
         // The placeholder request.cf: no fetch of Cloudflare's cf data (tests run without the internet).
         cf: false,
         port: o.port,
+        // For CPU profiles of a run (docs/testing/miniflare.md); off unless asked, as profiling costs CPU itself.
+        ...(process.env.STACK_INSPECTOR_PORT && { inspectorPort: Number(process.env.STACK_INSPECTOR_PORT) }),
         log: new Log(o.echo ? LogLevel.INFO : LogLevel.WARN),
         handleStructuredLogs: ({ level, message }) => {
           if (o.echo || level === 'warn' || level === 'error') console.error(message);

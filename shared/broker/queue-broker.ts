@@ -18,9 +18,16 @@ import { QUEUE_BATCH_LIMITS, type QueueBatchBody, type QueueBody } from './queue
 
 /** Where request/response waits: a store the response's consumer can reach from any isolate. */
 export interface ReplyMailbox {
+  /** Says a request will wait on `corr`: only replies to such corrs are kept (`offer`). */
+  expect(corr: string): Promise<void>;
   /** Resolves with the response for `corr`, or undefined after `timeoutMs`. */
   awaitReply(corr: string, timeoutMs: number): Promise<Envelope | undefined>;
   deliver(envelope: Envelope): Promise<void>;
+  /**
+   * Delivers the reply if a request expects its corr; a reply nobody asked for through `request` (a
+   * backfill page, a posted message's answer) is left alone, so it is not copied into a mailbox and stored.
+   */
+  offer(envelope: Envelope): Promise<void>;
 }
 
 export interface QueueBrokerOptions {
@@ -164,7 +171,7 @@ export class QueueBroker implements BrokerClient {
         );
     }
     if (this.#mailbox && envelope.corr !== undefined && this.#replyIntents.has(envelope.intent)) {
-      await this.#mailbox.deliver(envelope);
+      await this.#mailbox.offer(envelope);
     }
   }
 
@@ -186,6 +193,8 @@ export class QueueBroker implements BrokerClient {
         'QueueBroker.request needs a ReplyMailbox; stateless workers should continue on the response instead',
       );
     }
+    // Before publishing: the reply can then never arrive before the mailbox expects it.
+    await this.#mailbox.expect(envelope.corr);
     await this.publish(envelope);
     const reply = await this.#mailbox.awaitReply(envelope.corr, options.timeoutMs);
     if (!reply || !topicMatches(options.responsePattern, reply.dst)) {

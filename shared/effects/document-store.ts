@@ -89,19 +89,25 @@ export interface DocumentStore {
 /** The most ids one `getMany` call takes; callers with more split them. */
 export const GET_MANY_MAX = 1_000;
 
-/** Merges `incoming` into `existing` slot by slot; returns the result and whether anything changed. */
+/**
+ * Merges `incoming` into `existing` slot by slot; returns the result and whether anything changed. What
+ * it takes from `incoming` is copied, unless `owned`: the caller's own copy that nothing else holds (a
+ * document just received over an RPC), taken as it is.
+ */
 export function mergeDocument(
   existing: StoredDocument | undefined,
   incoming: StoredDocument,
+  options: { owned?: boolean } = {},
 ): { doc: StoredDocument; changed: boolean } {
-  if (!existing) return { doc: structuredClone(incoming), changed: true };
+  const copy: <T>(value: T) => T = options.owned ? (value) => value : structuredClone;
+  if (!existing) return { doc: copy(incoming), changed: true };
   const slots = { ...existing.slots };
   let changed = false;
   let indexFromIncoming = false;
   for (const [name, slot] of Object.entries(incoming.slots)) {
     const current = slots[name];
     if (!current || slot.version > current.version) {
-      slots[name] = structuredClone(slot);
+      slots[name] = copy(slot);
       changed = true;
       indexFromIncoming = true;
     }

@@ -111,6 +111,36 @@ describe('embedding cache', () => {
     expect(JSON.stringify(doc)).not.toContain('secret');
   });
 
+  it('stores the vector packed and answers a hit with exactly the vector the model gave', async () => {
+    const c = cached('m1');
+    const first = await c.port.embed(['packed text']);
+    const [entry] = await c.store.find(EMBEDDING_CACHE_COLLECTION, {});
+    expect(entry?.slots.vector?.value).toMatchObject({ vector_f64: expect.any(String) });
+    expect(entry?.slots.vector?.value).not.toHaveProperty('vector');
+    expect((await c.port.embed(['packed text'])).vectors).toEqual(first.vectors);
+    expect(c.asked).toEqual([['packed text']]);
+  });
+
+  it('still answers from entries written before vectors were packed (a JSON array)', async () => {
+    const store = new MemoryDocumentStore(scope('duck'));
+    const hash = await inputHash('older entry');
+    const id = await embeddingCacheId('m1', hash);
+    const value = { model: 'm1', input_hash: hash, dimension: 3, offline: false, vector: [0.5, -1.25, 3] };
+    await store.upsertMany(EMBEDDING_CACHE_COLLECTION, [
+      {
+        ...scope('duck'),
+        foreign_id: id,
+        urn: `urn:discord:embedding:duck:${id}`,
+        index: {},
+        slots: { vector: { version: '1', value } },
+      },
+    ]);
+    const c = cached('m1', 'duck', store);
+    expect((await c.port.embed(['older entry'])).vectors).toEqual([[0.5, -1.25, 3]]);
+    expect(c.asked).toEqual([]);
+    expect(c.lookups).toEqual([{ hits: 1, misses: 0 }]);
+  });
+
   it("never answers one tenant from another tenant's cache", async () => {
     const a = cached('m1', 'alpha');
     const b = cached('m1', 'beta');

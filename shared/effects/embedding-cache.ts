@@ -3,12 +3,14 @@
  * the same model. Entries live in the tenant's own document store (collection `embeddings`), keyed by
  * `{model, input_hash}` (SHA-256 of the text), so workers stay stateless, a redelivered or re-embedded
  * message costs no model call, and one tenant's cache is never read for another (each tenant's store is
- * scoped to it). The cached record holds the vector and the hash, never the text.
+ * scoped to it). The cached record holds the vector and the hash, never the text. Vectors are written packed
+ * (`vector_f64`, shared/effects/packed-vector.ts); records written as a JSON array (`vector`) still read.
  */
 import { z } from 'zod';
 import type { DocumentCollection, DocumentStore, StoredDocument } from './document-store.ts';
 import { GET_MANY_MAX } from './document-store.ts';
 import type { ModelAnswer, ModelPort } from './effect-ports.ts';
+import { packVector, unpackVector } from './packed-vector.ts';
 
 export const EMBEDDING_CACHE_COLLECTION = 'embeddings' satisfies DocumentCollection;
 
@@ -29,15 +31,19 @@ export interface EmbeddingCacheOptions {
   onStoreError?: (error: unknown) => void;
 }
 
-/** The stored slot; a record whose model or dimension disagrees with the call is a miss, never a wrong vector. */
-const CachedVector = z.object({
+/**
+ * The stored slot, with the vector packed (`vector_f64`) or, in records written before packing, as an array
+ * (`vector`); a record whose model or dimension disagrees with the call is a miss, never a wrong vector.
+ */
+const CachedSlot = z.object({
   model: z.string(),
   input_hash: z.string().regex(/^[0-9a-f]{64}$/),
   dimension: z.number().int().positive(),
   offline: z.boolean(),
-  vector: z.array(z.number()),
+  vector: z.array(z.number()).optional(),
+  vector_f64: z.string().optional(),
 });
-type CachedVector = z.infer<typeof CachedVector>;
+type CachedVector = Omit<z.infer<typeof CachedSlot>, 'vector' | 'vector_f64'> & { vector: number[] };
 
 const encoder = new TextEncoder();
 
@@ -53,12 +59,18 @@ export function inputHash(text: string): Promise<string> {
 
 /** The document id for `{model, input_hash}`: the input hash plus a short digest of the model name. */
 export async function embeddingCacheId(model: string, hash: string): Promise<string> {
-  return `${hash}.${(await sha256Hex(model)).slice(0, 16)}`;
+  return cacheIdOf(hash, await modelDigest(model));
 }
 
+const modelDigest = async (model: string) => (await sha256Hex(model)).slice(0, 16);
+const cacheIdOf = (hash: string, digest: string) => `${hash}.${digest}`;
+
 function cachedVectorOf(doc: StoredDocument | undefined): CachedVector | undefined {
-  const parsed = CachedVector.safeParse(doc?.slots.vector?.value);
-  return parsed.success ? parsed.data : undefined;
+  const parsed = CachedSlot.safeParse(doc?.slots.vector?.value);
+  if (!parsed.success) return undefined;
+  const { vector_f64, vector: listed, ...rest } = parsed.data;
+  const vector = vector_f64 !== undefined ? unpackVector(vector_f64, rest.dimension) : listed;
+  return vector ? { ...rest, vector } : undefined;
 }
 
 type EmbedAnswer = ModelAnswer & { vectors: number[][]; dimension: number };
@@ -70,6 +82,8 @@ export function withEmbeddingCache(
   options: EmbeddingCacheOptions,
 ): ModelPort {
   const { model, provider, tenant } = options;
+  // The model half of every id is the same for this port: digested once, not once per text.
+  let digest: Promise<string> | undefined;
 
   const lookUp = async (ids: readonly string[]): Promise<Map<string, CachedVector>> => {
     const found = new Map<string, CachedVector>();
@@ -98,12 +112,12 @@ export function withEmbeddingCache(
       const id = ids[textIndex]!;
       const vector = answer.vectors[j]!;
       fresh.set(id, vector);
-      const value: CachedVector = {
+      const value: z.infer<typeof CachedSlot> = {
         model,
         input_hash: hashes[textIndex]!,
         dimension: answer.dimension,
         offline: answer.offline,
-        vector,
+        vector_f64: packVector(vector),
       };
       return {
         provider,
@@ -130,7 +144,9 @@ export function withEmbeddingCache(
   const embed = async (texts: readonly string[]): Promise<EmbedAnswer> => {
     if (texts.length === 0) return models.embed(texts);
     const hashes = await Promise.all(texts.map((t) => inputHash(t)));
-    const ids = await Promise.all(hashes.map((h) => embeddingCacheId(model, h)));
+    digest ??= modelDigest(model);
+    const forModel = await digest;
+    const ids = hashes.map((h) => cacheIdOf(h, forModel));
     // A cache that cannot be read is a miss, never a failed embed.
     const cached = await lookUp([...new Set(ids)]).catch((e: unknown) => {
       options.onStoreError?.(e);

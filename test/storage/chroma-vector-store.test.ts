@@ -7,7 +7,7 @@ import {
 } from '@promethean/shared/effects/chroma-vector-store';
 import { vectorCollectionName } from '@promethean/shared/effects/vector-schema';
 import { ChromaClient } from 'chromadb';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { freePort } from '../servers/free-port.ts';
 import { describeVectorStoreContract } from './vector-store-contract.ts';
 
@@ -38,6 +38,54 @@ describe('ChromaVectorStore specifics', () => {
       [CHUNKER_KEY]: 'attachment-text-v1',
     });
     expect(collection.configuration.hnsw?.space).toBe('cosine');
+  });
+
+  it('sends vectors packed (base64 float32) in one request, and Chroma stores exactly those values', async () => {
+    const store = new ChromaVectorStore({ url: chromaUrl, ...scope, target: 'test' });
+    const embedding = [0.1, -2.5, 1 / 3, 1e-7];
+    const spec = { model: 'm', dimension: 4 };
+    await store.upsert('messages', [{ id: 'warm', embedding, document: 'w', metadata: {} }], spec);
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    try {
+      await store.upsert(
+        'messages',
+        [{ id: 'p', embedding, document: 'packed', metadata: { channel_id: 'c1', author_bot: false } }],
+        spec,
+      );
+      const upserts = fetchSpy.mock.calls.filter(([input]) => String(input).endsWith('/upsert'));
+      expect(upserts).toHaveLength(1);
+      const body = JSON.parse(String(upserts[0]![1]?.body)) as { embeddings: unknown[] };
+      expect(body.embeddings).toEqual([expect.any(String)]);
+    } finally {
+      fetchSpy.mockRestore();
+    }
+    const url = new URL(chromaUrl);
+    const client = new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false });
+    const col = await client.getCollection({
+      name: vectorCollectionName(scope.provider, scope.tenant, 'messages'),
+    });
+    // The same vector through the client itself: Chroma must hold the same values either way.
+    await col.upsert({ ids: ['c'], embeddings: [embedding], documents: ['client'] });
+    const got = await col.get({ ids: ['p', 'c'], include: ['embeddings', 'metadatas', 'documents'] });
+    const byId = new Map(got.ids.map((id, i) => [id, i]));
+    expect(got.embeddings[byId.get('p')!]).toEqual(got.embeddings[byId.get('c')!]);
+    expect(got.metadatas[byId.get('p')!]).toEqual({ channel_id: 'c1', author_bot: false });
+    expect(got.documents[byId.get('p')!]).toBe('packed');
+  });
+
+  it('refuses a vector holding a value that is not a finite number, naming the record', async () => {
+    const store = new ChromaVectorStore({ url: chromaUrl, ...scope, target: 'test' });
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, '1' as unknown as number]) {
+      await expect(
+        store.upsert('messages', [{ id: 'n', embedding: [1, bad, 3, 4], document: 'x', metadata: {} }], {
+          model: 'm',
+          dimension: 4,
+        }),
+      ).rejects.toMatchObject({
+        name: 'NonRetriableError',
+        message: expect.stringMatching(/0\.embedding: embedding values must be finite numbers/),
+      });
+    }
   });
 
   it('refuses to write into a collection it did not create (no pin)', async () => {

@@ -9,11 +9,26 @@ import { describe, expect, it } from 'vitest';
 import worker from '../../../functions/src/index.ts';
 import { DurableObjectReplyMailbox } from '../../../functions/storage/durable-object-reply-mailbox.ts';
 
-function broker() {
+/** `sent` resolves once the request is on the access queue: a real response can only come after it. */
+function broker(sent?: () => void) {
+  const access = env.BUS_ACCESS as Queue<QueueBody>;
   return new QueueBroker({
     queues: {
       BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
-      BUS_ACCESS: env.BUS_ACCESS as Queue<QueueBody>,
+      BUS_ACCESS: sent
+        ? ({
+            send: async (...args: Parameters<typeof access.send>) => {
+              const r = await access.send(...args);
+              sent();
+              return r;
+            },
+            sendBatch: async (...args: Parameters<typeof access.sendBatch>) => {
+              const r = await access.sendBatch(...args);
+              sent();
+              return r;
+            },
+          } as Queue<QueueBody>)
+        : access,
     },
     mailbox: new DurableObjectReplyMailbox(env.REPLY_MAILBOX),
   });
@@ -37,10 +52,15 @@ function response(corr: string) {
 
 describe('QueueBroker request/response across isolates', () => {
   it('resolves with the response that the queue consumer delivers on the same corr', async () => {
-    const pending = broker().request(request('corr-ok'), {
+    let sent!: () => void;
+    const published = new Promise<void>((resolve) => {
+      sent = resolve;
+    });
+    const pending = broker(sent).request(request('corr-ok'), {
       responsePattern: 'promethean.p.discord.t.duck.rest.response',
       timeoutMs: 5_000,
     });
+    await published;
     // The response travels the events queue and is consumed by the Worker's queue handler.
     const batch = createMessageBatch('promethean-events', [
       { id: 'r1', timestamp: new Date(), attempts: 1, body: { v: 1, envelope: response('corr-ok') } },
@@ -52,6 +72,20 @@ describe('QueueBroker request/response across isolates', () => {
     expect(reply.intent).toBe('rest.response');
     expect(reply.corr).toBe('corr-ok');
     expect(reply.payload).toMatchObject({ ok: true, data: [{ id: '9' }] });
+  });
+
+  it('leaves a response that no request awaits out of the mailbox (nothing copied, nothing stored)', async () => {
+    const batch = createMessageBatch('promethean-events', [
+      { id: 'r2', timestamp: new Date(), attempts: 1, body: { v: 1, envelope: response('corr-unasked') } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    await getQueueResult(batch, ctx);
+    const stub = env.REPLY_MAILBOX.get(env.REPLY_MAILBOX.idFromName('corr-unasked'));
+    expect(await stub.expects()).toBe(false);
+    expect(
+      await new DurableObjectReplyMailbox(env.REPLY_MAILBOX).awaitReply('corr-unasked', 20),
+    ).toBeUndefined();
   });
 
   it('keeps a response that arrives before the request waits', async () => {

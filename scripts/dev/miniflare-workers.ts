@@ -52,6 +52,10 @@ export async function startMiniflareWorkers(o: MiniflareWorkersOptions): Promise
         // The placeholder request.cf: no fetch of Cloudflare's cf data (tests run without the internet).
         cf: false,
         port: o.port,
+        // workerd's own inspector, for a CPU profiler to attach (as WRANGLER_INSPECTOR_PORT under wrangler dev).
+        ...(process.env.MINIFLARE_INSPECTOR_PORT && {
+          inspectorPort: Number(process.env.MINIFLARE_INSPECTOR_PORT),
+        }),
         log: new Log(o.echo ? LogLevel.INFO : LogLevel.WARN),
         handleStructuredLogs: ({ level, message }) => {
           if (o.echo || level === 'warn' || level === 'error') console.error(message);

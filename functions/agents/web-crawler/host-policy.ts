@@ -68,12 +68,6 @@ export class HostPolicyCore implements HostPolicyPort {
   readonly #now: () => number;
   /** Robots fetches in progress, so concurrent asks for one origin share one request. */
   readonly #pending = new Map<string, Promise<RobotsEntry>>();
-  /**
-   * Per origin, the start time the next refused asker is told to come back at (memory only, a hint: the
-   * gate still decides). Without it every worker waiting for a busy host wakes at the same moment and
-   * asks again, one wins and the rest ask again: each page cost a round of asks per waiter.
-   */
-  readonly #offered = new Map<string, number>();
   /** Every robots.txt request made (for reports). */
   readonly robotsFetches: Array<{ origin: string; state: RobotsEntry['state']; status: number | undefined }> =
     [];
@@ -108,11 +102,7 @@ export class HostPolicyCore implements HostPolicyPort {
       if (wait > 0) return { granted: false, wait_ms: wait }; // the host's state is left as it was
     }
     this.#records.set(origin, { ...record, gate });
-    if (answer.granted) return answer;
-    // Waiters are spread one delay apart, so they come back one at a time (never earlier than the gate said).
-    const offered = Math.max(now + answer.wait_ms, this.#offered.get(origin) ?? 0);
-    this.#offered.set(origin, offered + delay);
-    return { granted: false, wait_ms: Math.ceil(offered - now) };
+    return answer;
   }
 
   /** When the host could next start a request (for schedulers that want to avoid asking early). */

@@ -1,8 +1,7 @@
 /**
  * The crawl port on this Worker: the job's CrawlJob object, each origin's CrawlHost object, and the
- * page fetcher under the env's SSRF policy. The host is asked first and the job's QPS token only when
- * the host grants, so a request waiting for its host never spends the job's budget, and a refused ask
- * (most asks, while workers wait for a busy host) is one round trip instead of three.
+ * page fetcher under the env's SSRF policy. The job's QPS token is taken first and given back when
+ * the host refuses, so a request waiting for its host never spends the job's budget.
  */
 import type { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
 import type {
@@ -105,15 +104,12 @@ export class DurableObjectCrawl implements CrawlPort {
   }
 
   async permit(job_id: string, url: string, holder: string): Promise<Permit> {
-    const host = this.#host(url);
-    const settings = this.#settings(job_id);
-    const permit = (await host.permit(url, holder, settings)) as Permit;
-    if (permit.kind !== 'go') return permit;
-    const wait = await this.#job(job_id).take();
-    if (wait <= 0) return permit;
-    // The job's QPS says wait: the host's slot goes back unused (its delay is spent: fewer requests, never more).
-    await host.release(url, holder, settings);
-    return { kind: 'wait', wait_ms: wait };
+    const job = this.#job(job_id);
+    const wait = await job.take();
+    if (wait > 0) return { kind: 'wait', wait_ms: wait };
+    const permit = (await this.#host(url).permit(url, holder, this.#settings(job_id))) as Permit;
+    if (permit.kind !== 'go') await job.refund();
+    return permit;
   }
 
   async release(job_id: string, url: string, holder: string): Promise<void> {

@@ -88,7 +88,7 @@ export async function frontierStep(
     },
     hosts: {
       robots: (origin, h) => patiently(() => crawl.robots(job, origin, h)),
-      // The job's QPS bucket is asked by the port (only when the host grants; the slot goes back if it says wait).
+      // The job's QPS bucket is asked by the port (job token first, refunded when the host says wait).
       permit: (url, h) => patiently(() => crawl.permit(job, url, h)),
       release: (url, h) => crawl.release(job, url, h),
     },

@@ -1,6 +1,6 @@
 /**
  * The crawl port in one process: the job cores and the host policy in memory, with the same rules as
- * the Durable Objects (the host first, the job token only when the host grants). Tests and the in-memory
+ * the Durable Objects (job token first and refunded when the host refuses). Tests and the in-memory
  * platform use it; `send` is where admitted items go (a queue double).
  */
 import type {
@@ -85,12 +85,12 @@ export class MemoryCrawl implements CrawlPort {
   }
 
   async permit(job_id: string, url: string, holder: string): Promise<Permit> {
+    const job = this.job(job_id);
+    const wait = job.take();
+    if (wait > 0) return { kind: 'wait', wait_ms: wait };
     const permit = await this.#hosts.permit(url, holder);
-    if (permit.kind !== 'go') return permit;
-    const wait = this.job(job_id).take();
-    if (wait <= 0) return permit;
-    await this.#hosts.release(url, holder);
-    return { kind: 'wait', wait_ms: wait };
+    if (permit.kind !== 'go') job.refund();
+    return permit;
   }
 
   async release(_job_id: string, url: string, holder: string): Promise<void> {

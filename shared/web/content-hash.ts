@@ -17,19 +17,42 @@ export function normalizeForHash(text: string): string {
     .trim();
 }
 
-/** FNV-1a, 64 bits, over a word: cheap and well spread, good enough to feed a SimHash. */
-function fnv1a64(word: string): bigint {
-  let hash = 0xcbf29ce484222325n;
+/**
+ * FNV-1a, 64 bits, over a word, as four 16-bit limbs (lowest first): cheap and well spread, good enough
+ * to feed a SimHash. Plain numbers, not BigInt: a SimHash takes one per shingle, and BigInt arithmetic
+ * (an allocation per step) made it the costliest step of a page after the HTML parse.
+ */
+function fnv1a64(word: string): [number, number, number, number] {
+  let h0 = 0x2325;
+  let h1 = 0x8422;
+  let h2 = 0x9ce4;
+  let h3 = 0xcbf2;
   for (const byte of encoder.encode(word)) {
-    hash ^= BigInt(byte);
-    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+    h0 ^= byte;
+    // × 0x100000001b3 (2^40 + 0x1b3) modulo 2^64, limb by limb; every partial stays below 2^26.
+    const t0 = h0 * 0x1b3;
+    let t1 = h1 * 0x1b3;
+    let t2 = h2 * 0x1b3 + (h0 << 8);
+    const t3 = h3 * 0x1b3 + (h1 << 8);
+    t1 += t0 >>> 16;
+    t2 += t1 >>> 16;
+    h3 = (t3 + (t2 >>> 16)) & 0xffff;
+    h2 = t2 & 0xffff;
+    h1 = t1 & 0xffff;
+    h0 = t0 & 0xffff;
   }
-  return hash;
+  return [h0, h1, h2, h3];
+}
+
+function hex64(limbs: readonly number[]): string {
+  let out = '';
+  for (let i = 3; i >= 0; i--) out += (limbs[i] as number).toString(16).padStart(4, '0');
+  return out;
 }
 
 /** FNV-1a 64 as 16 hex digits: a short, stable key for message ids (not a content hash). */
 export function fnv1a(text: string): string {
-  return fnv1a64(text).toString(16).padStart(16, '0');
+  return hex64(fnv1a64(text));
 }
 
 /**
@@ -44,22 +67,29 @@ export function simhash64(text: string): string {
   for (const shingle of shingles) {
     const h = fnv1a64(shingle);
     for (let bit = 0; bit < 64; bit++)
-      weights[bit] = (weights[bit] as number) + ((h >> BigInt(bit)) & 1n ? 1 : -1);
+      weights[bit] = (weights[bit] as number) + (((h[bit >>> 4] as number) >>> (bit & 15)) & 1 ? 1 : -1);
   }
-  let out = 0n;
-  for (let bit = 0; bit < 64; bit++) if ((weights[bit] as number) > 0) out |= 1n << BigInt(bit);
-  return out.toString(16).padStart(16, '0');
+  const out = [0, 0, 0, 0];
+  for (let bit = 0; bit < 64; bit++)
+    if ((weights[bit] as number) > 0) out[bit >>> 4] = (out[bit >>> 4] as number) | (1 << (bit & 15));
+  return hex64(out);
 }
 
 /** Bits that differ between two SimHashes. */
 export function hammingDistance(a: string, b: string): number {
-  let x = BigInt(`0x${a}`) ^ BigInt(`0x${b}`);
-  let n = 0;
-  while (x > 0n) {
-    n += Number(x & 1n);
-    x >>= 1n;
-  }
-  return n;
+  return popcount32(hexWord(a, 0) ^ hexWord(b, 0)) + popcount32(hexWord(a, 8) ^ hexWord(b, 8));
+}
+
+/** Eight hex digits of a SimHash from `at`, as an unsigned 32-bit number. */
+function hexWord(hash: string, at: number): number {
+  return Number.parseInt(hash.padStart(16, '0').slice(at, at + 8), 16) >>> 0;
+}
+
+function popcount32(x: number): number {
+  let v = x >>> 0;
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /**

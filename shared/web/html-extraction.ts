@@ -212,7 +212,10 @@ export function extractHtml(
   return {
     title: title.replace(/\s+/g, ' ').trim(),
     lang,
-    text: (options.readability !== false && readableText(html)) || streamed,
+    // A page that marks its own main content has already said where it is: Readability (a DOM of the
+    // whole page, about 20 times the streaming pass's CPU) runs only for pages that do not.
+    text:
+      (options.readability !== false && mainText.length < MIN_MAIN_CHARS && readableText(html)) || streamed,
     links,
     robots,
     canonical,

@@ -44,4 +44,17 @@ describe('readableText', () => {
     });
     expect(streaming.text).toContain('Subscribe now');
   });
+
+  it('is not run for a page that marks its main content: the streaming extraction keeps it', () => {
+    const paragraphs = BLOG.slice(BLOG.indexOf('<p>'), BLOG.indexOf('</div>', BLOG.indexOf('<p>')));
+    const marked = `<html><head><title>Pond notes</title></head><body><nav><a href="/">Home</a></nav>
+<main><h1>Why mallards dabble</h1>${paragraphs}
+<div class="related">Related reading: <a href="/a">Ten best ponds</a></div></main></body></html>`;
+    // Readability would drop the related block; the page's own <main> keeps it, as it is in the page.
+    expect(readableText(marked) ?? '').not.toContain('Related reading');
+    const page = extractHtml(marked, 'https://pond.test/posts/dabble', 'PrometheanBot/0.1');
+    expect(page.text).toContain('Mallards feed by dabbling');
+    expect(page.text).toContain('Related reading');
+    expect(page.text).not.toContain('Home');
+  });
 });

@@ -210,6 +210,11 @@ async function platformBench(): Promise<void> {
         job_s: Math.round(run.job_s * 10) / 10,
         passes_s: run.passes_s === undefined ? null : Math.round(run.passes_s * 10) / 10,
         stack_start_s: Math.round(run.stack_start_s * 10) / 10,
+        // Locally every Worker, Durable Object and consumer shares one workerd thread: at this many ms per
+        // page, one core cannot go faster than 1000 / cpu_ms_per_page pages per second.
+        workerd_cpu_ms_per_page: Math.round((run.workerd_cpu_ms / Math.max(1, pages)) * 10) / 10,
+        pages_per_workerd_cpu_s:
+          run.workerd_cpu_ms > 0 ? Math.round((pages / (run.workerd_cpu_ms / 1000)) * 100) / 100 : null,
         load_average_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
         counters: c,
         wall_s: Math.round((performance.now() - started) / 100) / 10,

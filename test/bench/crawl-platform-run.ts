@@ -7,6 +7,7 @@
 import type { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
 import { crawlableOrigins, type FixtureWeb } from '../web/fixture-web.ts';
 import { DEFAULT_LAUNCHER, startPipelineStack } from './pipeline-stack.ts';
+import { workerdCpuMs } from './workerd-cpu.ts';
 
 export interface PlatformCrawlRun {
   status: {
@@ -24,6 +25,11 @@ export interface PlatformCrawlRun {
   passes_s: number | undefined;
   stack_start_s: number;
   launcher: string;
+  /**
+   * CPU (user + system) the stack's workerd processes spent from the start request until the passes
+   * caught up (or the run ended): what the Workers cost, without the fixture, Chroma or the model double.
+   */
+  workerd_cpu_ms: number;
 }
 
 const TENANT = 'discord/duck';
@@ -44,6 +50,7 @@ export async function runPlatformCrawl(
     const stackStart = (performance.now() - t0) / 1000;
     const { provider: _p, tenant: _t, ...body } = config;
     const t1 = performance.now();
+    const cpu0 = workerdCpuMs();
     const started = await stack.admin(`/admin/crawl/${TENANT}`, {
       method: 'POST',
       body: JSON.stringify({ ...body, job_id: `bench-${Date.now().toString(36)}` }),
@@ -84,6 +91,7 @@ export async function runPlatformCrawl(
       job_s: jobS ?? (performance.now() - t1) / 1000,
       passes_s: passesS,
       stack_start_s: stackStart,
+      workerd_cpu_ms: workerdCpuMs() - cpu0,
       launcher: process.env.STACK_LAUNCHER || DEFAULT_LAUNCHER,
     };
   } finally {

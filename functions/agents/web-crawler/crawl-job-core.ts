@@ -65,6 +65,8 @@ export interface JobStatus {
 type StoredLedger = Omit<LedgerSnapshot, 'seen'>;
 
 const ROW = 'i:';
+/** `take`'s answer while the job is not running: longer than any inline wait. */
+export const NOT_RUNNING_WAIT_MS = 60_000;
 /** `s:<counter>:<page id>`: a pass already counted for a page. */
 const PASS = 's:';
 
@@ -215,6 +217,9 @@ export class CrawlJobCore {
   /** The job-wide QPS bucket: 0 (a token taken) or the wait in ms. */
   take(): number {
     if (!this.#config) return 1000;
+    // A paused or cancelled job grants nothing: a worker waiting inline for a token gives its item back
+    // to the queue, whose next claim parks or drops it.
+    if (this.#ledger?.state !== 'running') return NOT_RUNNING_WAIT_MS;
     this.#bucket ??= new TokenBucket(this.#config.qps, 1, { tokens: 1, updated_at: this.#now() });
     return this.#bucket.take(this.#now());
   }

@@ -8,6 +8,8 @@ import { DurableObject } from 'cloudflare:workers';
 import { CrawlFrontier } from '@promethean/schemas/jobs/web-crawl';
 import { createEnvelope, randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import { componentTelemetry } from '@promethean/shared/agent/telemetry';
+import { queueBusFor } from '@promethean/shared/broker/bus-for';
+import type { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { fnv1a } from '@promethean/shared/web/content-hash';
 import type {
   CompleteAnswer,
@@ -15,7 +17,6 @@ import type {
   PassCounter,
   StepReport,
 } from '@promethean/shared/web/crawl-port';
-import { createFunctionsRuntime } from '../../src/runtime-dependencies.ts';
 import { CrawlJobCore, type JobStatus, type JobStore, type Outgoing } from './crawl-job-core.ts';
 
 /** How often a running job's alarm sweeps, and how quiet a row must be to be sent again. */
@@ -37,6 +38,8 @@ class KvJobStore implements JobStore {
 
 export class CrawlJob extends DurableObject<FunctionsEnv> {
   readonly #core: CrawlJobCore;
+  /** Built on first send: the object only ever publishes frontier items (no agent runtime needed). */
+  #broker: QueueBroker | undefined;
 
   constructor(ctx: DurableObjectState, env: FunctionsEnv) {
     super(ctx, env);
@@ -109,7 +112,8 @@ export class CrawlJob extends DurableObject<FunctionsEnv> {
   async #send(items: Outgoing[]): Promise<void> {
     const status = this.#core.status();
     if (!status || items.length === 0) return;
-    const { broker } = createFunctionsRuntime(this.env);
+    this.#broker ??= queueBusFor(this.env, {}, 'the CrawlJob object');
+    const broker = this.#broker;
     const envelopes = items.map((o) =>
       createEnvelope(
         CrawlFrontier,

@@ -36,14 +36,29 @@ export class DurableObjectCrawl implements CrawlPort {
     this.#tenant = tenant;
   }
 
-  #job(job_id: string) {
-    const ns = this.#env.CRAWL_JOBS;
-    return ns.get(ns.idFromName(crawlJobName(this.#provider, this.#tenant, job_id)));
+  // One stub per object and invocation: an item asks its job and its host several times.
+  readonly #jobs = new Map<string, ReturnType<FunctionsEnv['CRAWL_JOBS']['get']>>();
+  readonly #hosts = new Map<string, ReturnType<FunctionsEnv['CRAWL_HOSTS']['get']>>();
+
+  #job(job_id: string): ReturnType<FunctionsEnv['CRAWL_JOBS']['get']> {
+    let stub = this.#jobs.get(job_id);
+    if (!stub) {
+      const ns = this.#env.CRAWL_JOBS;
+      stub = ns.get(ns.idFromName(crawlJobName(this.#provider, this.#tenant, job_id)));
+      this.#jobs.set(job_id, stub);
+    }
+    return stub;
   }
 
-  #host(url: string) {
-    const ns = this.#env.CRAWL_HOSTS;
-    return ns.get(ns.idFromName(new URL(url).origin));
+  #host(url: string): ReturnType<FunctionsEnv['CRAWL_HOSTS']['get']> {
+    const origin = new URL(url).origin;
+    let stub = this.#hosts.get(origin);
+    if (!stub) {
+      const ns = this.#env.CRAWL_HOSTS;
+      stub = ns.get(ns.idFromName(origin));
+      this.#hosts.set(origin, stub);
+    }
+    return stub;
   }
 
   #config(job_id: string): CrawlJobConfig {

@@ -33,6 +33,19 @@ export type FrontierOutcome =
   | { kind: 'parked' }
   | { kind: 'wait'; wait_ms: number };
 
+/**
+ * Waiting in the handler for a host's slot (or the job's QPS token) instead of a queue round trip: a
+ * crawl-delay is usually well under a second. Only the ask is repeated, not the item's claim, refusal
+ * check and document read before it.
+ */
+export interface InlineWaits {
+  /** A longer wait goes back to the queue. */
+  max_wait_ms: number;
+  /** Asks one item may repeat before it goes back to the queue. */
+  max_waits: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
 export interface FrontierMessage {
   job_id: string;
   key: string;
@@ -44,9 +57,23 @@ export async function frontierStep(
   ports: FrontierPorts,
   holder: string,
   now: () => number,
+  inline?: InlineWaits,
 ): Promise<FrontierOutcome> {
   const { crawl } = ports;
   const job = msg.job_id;
+  let waits = 0;
+  const patiently = async <T extends { kind: string; wait_ms?: number }>(
+    ask: () => Promise<T>,
+  ): Promise<T> => {
+    for (;;) {
+      const answer = await ask();
+      if (answer.kind !== 'wait' || !inline) return answer;
+      const wait = answer.wait_ms ?? 0;
+      if (wait > inline.max_wait_ms || waits >= inline.max_waits) return answer;
+      waits++;
+      await inline.sleep(wait);
+    }
+  };
   const claim = await crawl.claim(job, msg.key);
   if (claim.kind === 'skip') return { kind: 'skipped', reason: claim.reason };
   if (claim.kind === 'parked') return claim;
@@ -60,9 +87,9 @@ export async function frontierStep(
       fetch: (request) => crawl.fetch(job, request),
     },
     hosts: {
-      robots: (origin, h) => crawl.robots(job, origin, h),
+      robots: (origin, h) => patiently(() => crawl.robots(job, origin, h)),
       // The job's QPS bucket is asked by the port (job token first, refunded when the host says wait).
-      permit: (url, h) => crawl.permit(job, url, h),
+      permit: (url, h) => patiently(() => crawl.permit(job, url, h)),
       release: (url, h) => crawl.release(job, url, h),
     },
     documents: ports.documents,

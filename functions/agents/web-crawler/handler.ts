@@ -6,7 +6,7 @@ import { OverloadedError } from '@promethean/shared/agent/agent-errors';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
 import type { PassPageRef } from '../../web-summarizer/page-summary-step.ts';
 import manifest from './agent.yml';
-import { type FrontierOutcome, frontierStep } from './frontier-step.ts';
+import { frontierStep } from './frontier-step.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -31,19 +31,17 @@ export const webCrawler = defineAgent(manifest, 'functions/agents/web-crawler/ag
         });
       },
     };
-    let outcome: FrontierOutcome;
-    for (let attempt = 0; ; attempt++) {
-      outcome = await frontierStep(msg.payload, ports, `${msg.id}:${attempt}`, () => ctx.clock.now());
-      if (outcome.kind !== 'wait') break;
-      // A host's crawl-delay is usually well under a second: waiting here beats a queue round trip.
-      if (outcome.wait_ms > inlineWait || attempt + 1 >= inlineWaits) {
-        throw new OverloadedError(
-          `crawl ${msg.payload.job_id}: ${msg.payload.item.url} waits for its host or the job's QPS`,
-          outcome.wait_ms,
-          { tenant: ctx.tenant, agent: ctx.agent.id },
-        );
-      }
-      await sleep(outcome.wait_ms);
+    const outcome = await frontierStep(msg.payload, ports, `${msg.id}:0`, () => ctx.clock.now(), {
+      max_wait_ms: inlineWait,
+      max_waits: inlineWaits,
+      sleep,
+    });
+    if (outcome.kind === 'wait') {
+      throw new OverloadedError(
+        `crawl ${msg.payload.job_id}: ${msg.payload.item.url} waits for its host or the job's QPS`,
+        outcome.wait_ms,
+        { tenant: ctx.tenant, agent: ctx.agent.id },
+      );
     }
     ctx.telemetry.log('debug', 'frontier item', {
       job_id: msg.payload.job_id,

@@ -110,7 +110,7 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
     // Per-message info logs cross from workerd to the launcher's console; runs keep warnings unless asked.
     const logLevel = process.env.STACK_LOGS === '1' ? 'info' : 'warn';
     // STACK_LOGS=1 shows the Workers' own output, for finding out why a run failed.
-    const echo = process.env.STACK_LOGS === '1';
+    const echo = process.env.STACK_LOGS === '1' || process.env.STACK_LOGS === 'echo';
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const functionsVars: Record<string, string> = {

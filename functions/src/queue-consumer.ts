@@ -14,10 +14,11 @@ import { FUNCTION_AGENTS } from './agents.ts';
 /**
  * Envelopes of an events batch settled at once. Each mostly waits on stores, the model and Chroma, and
  * the more settle together, the more of their round trips share one call (runtime-coalescing.ts): at 8, a
- * live burst was stored at ~100 envelopes/s with the CPU half idle. 16 is the agents' default
- * max_in_flight_per_tenant: one batch alone never makes admission control defer a tenant's envelopes.
+ * live burst was stored at ~100 envelopes/s with the CPU half idle, every envelope waiting on its turn.
+ * The agents of live messages allow 32 in flight per tenant (their agent.yml), so one batch alone never
+ * makes admission control defer a tenant's envelopes.
  */
-const EVENTS_CONCURRENCY = 16;
+const EVENTS_CONCURRENCY = 32;
 
 /** The platform's backlog figure for the queue, when the batch carries one. */
 function backlogOf(batch: MessageBatch<unknown>): { messages: number; at: number } | undefined {

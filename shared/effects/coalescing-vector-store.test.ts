@@ -80,9 +80,11 @@ describe('CoalescingVectorStore', () => {
       vectors.upsert('messages', [rec('3')], { model: 'm2', dimension: 2 }),
       // 2 + 2 > 3: the first group goes now, this one starts the next.
       vectors.upsert('messages', [rec('4'), rec('5')], spec),
-      // Fills the second group to 3: sent at once, without waiting for the window.
+      // Fills the second group to 3: sent as soon as the first has answered, without waiting for the window.
       vectors.upsert('messages', [rec('6')], spec),
     ]);
+    expect(calls).toEqual(['upsert messages 1,2']);
+    await vi.advanceTimersByTimeAsync(0);
     expect(calls).toEqual(['upsert messages 1,2', 'upsert messages 4,5,6']);
     await vi.advanceTimersByTimeAsync(5);
     // The m2 write meets the collection pinned to m1: it alone fails, as it would without coalescing.
@@ -99,6 +101,35 @@ describe('CoalescingVectorStore', () => {
       'upsert messages 3',
       'upsert messages 4,5,6',
     ]);
+  });
+
+  it('makes one call at a time per collection: the next group grows while the previous is under way', async () => {
+    const { target, calls, store } = countingVectors();
+    const answers: Array<() => void> = [];
+    const slow: VectorStore = {
+      ...target,
+      upsert: async (c, records, s) => {
+        await target.upsert(c, records, s);
+        await new Promise<void>((r) => answers.push(r));
+      },
+    };
+    const vectors = new CoalescingVectorStore(slow, { windowMs: 5, maxRecords: 500 });
+    const first = vectors.upsert('messages', [rec('1')], spec);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(calls).toEqual(['upsert messages 1']);
+    // While that call is under way, later callers gather, well past their window, into one group.
+    const later = [vectors.upsert('messages', [rec('2')], spec)];
+    await vi.advanceTimersByTimeAsync(20);
+    later.push(vectors.upsert('messages', [rec('3')], spec), vectors.upsert('messages', [rec('4')], spec));
+    await vi.advanceTimersByTimeAsync(20);
+    expect(calls).toEqual(['upsert messages 1']);
+    answers.shift()!();
+    await first;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toEqual(['upsert messages 1', 'upsert messages 2,3,4']);
+    answers.shift()!();
+    await Promise.all(later);
+    expect(await store.count('messages')).toBe(4);
   });
 
   it('when the shared call fails, writes each caller alone: only the bad caller fails', async () => {

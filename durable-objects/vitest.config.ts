@@ -13,6 +13,7 @@ import { opsLedgerStandIn } from '../test/workers/access/ops-ledger-stand-in.ts'
 import { VOICE_HOST_TEST_SECRET } from '../test/workers/access/voice-host-test-secret.ts';
 import { poolDependencyOptimizer } from '../test/workers/pool-node-compat.ts';
 import { credentialBindings } from './dev/credential-bindings.ts';
+import { removeStaleFakeDevVars } from './dev/dev-discord.ts';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -24,6 +25,9 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+// workerd reads durable-objects/.dev.vars: a benchmark killed outright must not hand these tests its variables.
+removeStaleFakeDevVars();
 
 const port = Number(process.env.PROMETHEAN_FAKE_DISCORD_PORT ?? (await freePort()));
 process.env.PROMETHEAN_FAKE_DISCORD_PORT = String(port);

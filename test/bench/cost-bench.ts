@@ -1,10 +1,16 @@
 /**
  * `npm run bench:cost -- --json [--messages N] [--rate R]`: what a live Discord message costs on
- * Cloudflare. The fake gateway dispatches MESSAGE_CREATE at a steady rate over 20 channels (a tenth
- * mention a user, one in twenty has an attachment) to a GatewaySession; both Workers run under one
- * `wrangler dev` with the embedded store, Chroma and the model double. The ops ledger
- * (`/metrics?format=json`, read before and after) counts every billable operation of both Workers and
- * their Durable Objects; /proc gives workerd's CPU. Prices: test/bench/cloudflare-prices.ts.
+ * Cloudflare. The fake gateway dispatches MESSAGE_CREATE at a steady rate over 20 channels of 2 tenants
+ * (duck and goose, one GatewaySession each, messages alternating; a tenth mention a user, one in twenty
+ * has an attachment); both Workers run under one `wrangler dev` (or Miniflare: STACK_LAUNCHER) with the
+ * embedded store, Chroma and the model double. The ops ledger (`/metrics?format=json`, read before and
+ * after) counts every billable operation of both Workers and their Durable Objects; /proc gives workerd's
+ * CPU. Prices: test/bench/cloudflare-prices.ts.
+ *
+ * Freshness, dispatch → stored: vectors per message id, from Chroma polled every 100 ms (insertion order,
+ * so each poll reads only what is new); documents from each tenant's document count polled every 200 ms
+ * through the admin API, matched first in, first out with that tenant's dispatches. Those polls are
+ * Worker requests: their measured cost (per poll, after the run) is taken off the totals.
  *
  * Two stacks in one run: the baseline, as before the cost levers (GATEWAY_PUBLISH=full: raw.event for
  * every dispatch and provider_payload in every event; TENANT_CONFIG_READS=per-invocation: one read of
@@ -16,15 +22,17 @@
  */
 import { parseArgs } from 'node:util';
 import type { StatusSnapshot } from '@promethean/shared/ops/status-snapshot';
+import { DEV_FAKE_BOTS, DEV_FAKE_CREDENTIALS } from '../../durable-objects/dev/dev-discord.ts';
 import { type PerMessage, PRICES, usdPerMillion } from './cloudflare-prices.ts';
 import { percentile } from './latency-stats.ts';
 import { type PipelineStack, startPipelineStack } from './pipeline-stack.ts';
+import { cpuMsByCommand, machineBusy } from './process-cpu.ts';
 import {
   compare,
   documentCount,
   storedDocumentIds,
   storedVectorIds,
-  vectorCount,
+  VectorArrivals,
 } from './stored-messages.ts';
 import { workerdCpuMs } from './workerd-cpu.ts';
 
@@ -35,15 +43,25 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '200' },
     /** Levers to leave off in the levers stack: coalesce, documents, embeddings (comma-separated). */
     off: { type: 'string', default: '' },
+    /** Messages for the baseline stack (default: --messages); 0 skips it (a diagnosis run). */
+    'baseline-messages': { type: 'string' },
+    /** Logs once a second: messages dispatched and stored, and CPU by process of the stack. */
+    trace: { type: 'boolean', default: false },
   },
 });
 const LEVERS_OFF = new Set(values.off.split(',').filter((x) => x !== ''));
 for (const l of LEVERS_OFF)
-  if (!['coalesce', 'documents', 'embeddings'].includes(l)) throw new Error(`--off: unknown lever ${l}`);
+  if (!['coalesce', 'documents', 'embeddings', 'vectors'].includes(l))
+    throw new Error(`--off: unknown lever ${l}`);
 const MESSAGES = Number(values.messages);
 const RATE = Number(values.rate);
+const BASELINE_MESSAGES = Number(values['baseline-messages'] ?? MESSAGES);
 const CHANNELS = 20;
-const GUILD = '800000000000000001';
+/** Messages alternate between the tenants; goose's allowlist admits only its own guild. */
+const TENANTS = [
+  { tenant: 'duck', guild: '800000000000000001' },
+  { tenant: 'goose', guild: '800000000000000002' },
+] as const;
 const log = (line: string) => console.error(`[bench:cost] ${line}`);
 
 interface Counters {
@@ -79,12 +97,15 @@ const minus = (a: Counters, b: Counters): Counters =>
     Object.entries(a).map(([k, v]) => [k, v - b[k as keyof Counters]]),
   ) as unknown as Counters;
 
+const tenantOf = (i: number) => i % TENANTS.length;
+
 function message(i: number) {
   const id = String(1_400_000_000_000_000_000n + BigInt(i));
   return {
     id,
+    // i % 20 and i % 2 together: channels 0, 2, … are duck's and 1, 3, … goose's (10 each).
     channel_id: String(700_000_000_000_000_001n + BigInt(i % CHANNELS)),
-    guild_id: GUILD,
+    guild_id: TENANTS[tenantOf(i)]!.guild,
     author: { id: String(300_000_000_000_000_001n + BigInt(i % 7)), username: 'ada', global_name: null },
     content: `cost bench message ${i}: the pond is calm and the ducks are fed`,
     timestamp: new Date().toISOString(),
@@ -101,11 +122,10 @@ function message(i: number) {
 }
 
 /**
- * Dispatch → vector stored, per message, by matching the k-th vector stored with the k-th message
- * dispatched (first in, first out): Chroma is polled for its count every 100 ms, which adds nothing to
- * what the Workers count. An approximation where the pipeline reorders, exact to the poll where it does not.
+ * Dispatch → stored, by matching the k-th document counted with the k-th message dispatched (first in,
+ * first out). An approximation where the pipeline reorders, exact to the poll where it does not.
  */
-function fifoFreshness(dispatchedAt: number[], counts: Array<{ at: number; n: number }>) {
+function fifoFreshness(dispatchedAt: readonly number[], counts: ReadonlyArray<{ at: number; n: number }>) {
   const ms: number[] = [];
   let c = 0;
   for (let k = 0; k < dispatchedAt.length; k++) {
@@ -113,8 +133,37 @@ function fifoFreshness(dispatchedAt: number[], counts: Array<{ at: number; n: nu
     if (c === counts.length) break;
     ms.push(counts[c]!.at - dispatchedAt[k]!);
   }
-  ms.sort((a, b) => a - b);
-  return { p50_ms: Math.round(percentile(ms, 50)), p95_ms: Math.round(percentile(ms, 95)) };
+  return ms;
+}
+
+function percentiles(ms: number[]) {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { p50_ms: Math.round(percentile(sorted, 50)), p95_ms: Math.round(percentile(sorted, 95)) };
+}
+
+/** Polls `read` every `everyMs` until stopped, recording (time, count); never two reads at once. */
+function poller(read: () => Promise<number>, everyMs: number) {
+  const counts: Array<{ at: number; n: number }> = [];
+  let polls = 0;
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const next = performance.now() + everyMs;
+      polls++;
+      const n = await read().catch(() => undefined);
+      if (n !== undefined) counts.push({ at: performance.now(), n });
+      await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+    }
+  })();
+  return {
+    counts,
+    polls: () => polls,
+    last: () => counts.at(-1)?.n ?? 0,
+    stop: async () => {
+      stopped = true;
+      await done;
+    },
+  };
 }
 
 async function waitFor<T>(
@@ -133,9 +182,36 @@ async function waitFor<T>(
   }
 }
 
-async function run(mode: 'full' | 'lean') {
+/** Once a second: what was dispatched and stored, and which processes used the CPU (--trace). */
+function startTrace(progress: () => string): () => void {
+  const busy = machineBusy();
+  let prev = cpuMsByCommand();
+  const started = performance.now();
+  const timer = setInterval(() => {
+    const now = cpuMsByCommand();
+    const cpu = Object.entries(now)
+      .map(([k, v]) => [k, Math.round((v - (prev[k] ?? 0)) / 10)] as const)
+      .filter(([, pct]) => pct > 0)
+      .map(([k, pct]) => `${k} ${pct}%`)
+      .join(', ');
+    prev = now;
+    const t = ((performance.now() - started) / 1000).toFixed(0);
+    log(`trace t=${t}s ${progress()} cpu: ${cpu}; machine busy cores ${busy().busy_cores}`);
+  }, 1_000);
+  return () => clearInterval(timer);
+}
+
+async function run(mode: 'full' | 'lean', MESSAGES: number) {
   const stack = await startPipelineStack({
     documents: 'sqlite',
+    fakeDiscord: {
+      tokens: Object.fromEntries(
+        TENANTS.map(({ tenant }) => [
+          DEV_FAKE_CREDENTIALS[tenant],
+          { botUserId: DEV_FAKE_BOTS[tenant].botUserId, applicationId: DEV_FAKE_BOTS[tenant].applicationId },
+        ]),
+      ),
+    },
     accessVars: {
       GATEWAY_PUBLISH: mode,
       ...((mode === 'full' || LEVERS_OFF.has('coalesce')) && { GATEWAY_COALESCE: 'off' }),
@@ -144,77 +220,148 @@ async function run(mode: 'full' | 'lean') {
       ...(mode === 'full' && { TENANT_CONFIG_READS: 'per-invocation' }),
       ...((mode === 'full' || LEVERS_OFF.has('documents')) && { DOCUMENT_COALESCING: 'off' }),
       ...((mode === 'full' || LEVERS_OFF.has('embeddings')) && { EMBED_COALESCING: 'off' }),
+      ...((mode === 'full' || LEVERS_OFF.has('vectors')) && { VECTOR_COALESCING: 'off' }),
     },
     log: (l) => log(l),
   });
   try {
-    const gateway = `${stack.url}/dev/discord/duck/gateway/0`;
-    await fetch(`${gateway}/start`, { method: 'POST' });
-    const ready = await waitFor(
-      'gateway ready',
-      async () => (await (await fetch(gateway)).json()) as { status: string; session_id?: string },
-      (h) => h.status === 'ready',
-      60_000,
-    );
-    // Everything before the first dispatch (start-up, the session's READY) lands in `before`.
+    const sessions: string[] = [];
+    for (const { tenant } of TENANTS) {
+      const gateway = `${stack.url}/dev/discord/${tenant}/gateway/0`;
+      await fetch(`${gateway}/start`, { method: 'POST' });
+      const ready = await waitFor(
+        `${tenant} gateway ready`,
+        async () => (await (await fetch(gateway)).json()) as { status: string; session_id?: string },
+        (h) => h.status === 'ready',
+        60_000,
+      );
+      sessions.push(ready.session_id!);
+    }
+    // Everything before the first dispatch (start-up, the sessions' READY) lands in `before`. The stack
+    // is quiet then, so this is where what a /metrics read and a document poll cost is measured: two reads
+    // apart give one read's cost; then some polls, measured the same way (after the run, redelivered
+    // messages may still trickle in and would be mistaken for the polls' cost).
     await new Promise((r) => setTimeout(r, 2_500));
+    const quiet = await counters(stack);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const calibrated = await counters(stack);
+    const read = minus(calibrated, quiet);
+    const CALIBRATION_POLLS = 10;
+    const cpuCalibration = workerdCpuMs();
+    for (let k = 0; k < CALIBRATION_POLLS; k++)
+      await documentCount(stack.admin, TENANTS[k % TENANTS.length]!.tenant);
+    const cpuPerPoll = (workerdCpuMs() - cpuCalibration) / CALIBRATION_POLLS;
+    await new Promise((r) => setTimeout(r, 1_500));
     const before = await counters(stack);
+    const perPoll = minus(minus(before, calibrated), read);
     const cpuBefore = workerdCpuMs();
     const embeds = () => stack.models.requests.filter((r) => r.path === '/v1/embeddings').length;
     const embedsBefore = embeds();
-    const started = performance.now();
     const history = new Set<string>();
-    const dispatchedAt: number[] = [];
+    // Per tenant: each message's dispatch time, in dispatch order; and by id.
+    const dispatchedAt: number[][] = TENANTS.map(() => []);
+    const dispatchedById = new Map<string, number>();
+    const vectors = TENANTS.map(({ tenant }) => new VectorArrivals(stack.chroma.url, tenant));
+    // Chroma straight, not through the Workers: watching vectors adds nothing to what is counted.
+    const vectorPolls = poller(async () => {
+      let n = 0;
+      for (const v of vectors) n += await v.poll(() => performance.now());
+      return n;
+    }, 100);
+    const documentPolls = TENANTS.map(({ tenant }) =>
+      poller(async () => {
+        const n = await documentCount(stack.admin, tenant);
+        if (typeof n !== 'number') throw new Error(n);
+        return n;
+      }, 200),
+    );
+    const stopTrace = values.trace
+      ? startTrace(
+          () =>
+            `dispatched ${dispatchedById.size} documents ${documentPolls.reduce((n, p) => n + p.last(), 0)} vectors ${vectorPolls.last()}`,
+        )
+      : () => undefined;
+    const started = performance.now();
     for (let i = 0; i < MESSAGES; ) {
       const due = Math.min(MESSAGES, Math.floor(((performance.now() - started) / 1000) * RATE) + 1);
       for (; i < due; i++) {
         const m = message(i);
         history.add(m.id);
-        dispatchedAt.push(performance.now());
-        stack.fake.gateway.dispatch(ready.session_id!, 'MESSAGE_CREATE', m);
+        const at = performance.now();
+        dispatchedAt[tenantOf(i)]!.push(at);
+        dispatchedById.set(m.id, at);
+        stack.fake.gateway.dispatch(sessions[tenantOf(i)]!, 'MESSAGE_CREATE', m);
       }
       await new Promise((r) => setTimeout(r, 10));
     }
     const dispatchSeconds = (performance.now() - started) / 1000;
     log(`${mode}: ${MESSAGES} dispatched in ${dispatchSeconds.toFixed(1)} s; waiting for the vectors...`);
-    // Chroma straight, not through the Workers: polling must not add to what is counted.
-    const counts: Array<{ at: number; n: number }> = [];
     await waitFor(
       'vectors',
-      async () => {
-        const n = await vectorCount(stack.chroma.url);
-        counts.push({ at: performance.now(), n });
-        return n;
-      },
+      async () => vectorPolls.last(),
       (n) => n >= MESSAGES,
       240_000,
       100,
     );
-    const freshness = fifoFreshness(dispatchedAt, counts);
     const stored = performance.now();
-    const documents = await waitFor(
+    await waitFor(
       'documents',
-      () => documentCount(stack.admin),
-      (n) => n === MESSAGES,
+      async () => documentPolls.reduce((n, p) => n + p.last(), 0),
+      (n) => n >= MESSAGES,
       60_000,
+      100,
     );
-    // The sessions flush their counts a second after their last operation; then two reads apart give
-    // what one /metrics read itself costs, taken off once (the `before` read's share plus `after`'s).
+    await vectorPolls.stop();
+    for (const p of documentPolls) await p.stop();
+    stopTrace();
+    const documentPollCount = documentPolls.reduce((n, p) => n + p.polls(), 0);
+    const vectorMs = [...dispatchedById].flatMap(([id, at]) => {
+      for (const v of vectors) {
+        const seen = v.seenAt.get(id);
+        if (seen !== undefined) return [seen - at];
+      }
+      return [];
+    });
+    const documentMs = TENANTS.flatMap((_, t) => fifoFreshness(dispatchedAt[t]!, documentPolls[t]!.counts));
+    // The sessions flush their counts a second after their last operation; a message redelivered late
+    // (a retry's delay) is still work of this run: read until two reads apart differ by one read's cost.
     await new Promise((r) => setTimeout(r, 3_000));
-    const after = await counters(stack);
-    const cpuAfter = workerdCpuMs();
-    await new Promise((r) => setTimeout(r, 1_500));
-    const read = minus(await counters(stack), after);
-    const total = minus(minus(after, before), read);
-    const docIds = await storedDocumentIds(stack.admin);
-    const vectorIds = (await storedVectorIds(stack.chroma.url)).map((urn) => urn.split(':').at(-1)!);
+    let after = await counters(stack);
+    let cpuAfter = workerdCpuMs();
+    let reads = 1;
+    for (let k = 0; k < 20; k++) {
+      await new Promise((r) => setTimeout(r, 1_500));
+      const next = await counters(stack);
+      const busy = Object.entries(minus(next, after)).some(([key, v]) => v > read[key as keyof Counters]);
+      after = next;
+      cpuAfter = workerdCpuMs();
+      reads++;
+      if (!busy) break;
+    }
+    // Each read after `before` costs one read (`before`'s own share and the last one's make one).
+    const polling = Object.fromEntries(
+      Object.entries(perPoll).map(([k, v]) => [k, (v / CALIBRATION_POLLS) * documentPollCount]),
+    ) as unknown as Counters;
+    const readsCost = Object.fromEntries(
+      Object.entries(read).map(([k, v]) => [k, v * reads]),
+    ) as unknown as Counters;
+    const total = minus(minus(minus(after, before), readsCost), polling);
+    const docIds: string[] = [];
+    const vectorIds: string[] = [];
+    for (const { tenant } of TENANTS) {
+      docIds.push(...(await storedDocumentIds(stack.admin, tenant)));
+      vectorIds.push(
+        ...(await storedVectorIds(stack.chroma.url, tenant)).map((urn) => urn.split(':').at(-1)!),
+      );
+    }
     const docs = compare(history, docIds);
     const vecs = compare(history, vectorIds);
     const per = (v: number) => Math.round((v / MESSAGES) * 10_000) / 10_000;
     const queueOps = total.queue_writes + total.queue_reads + total.queue_deletes;
+    const cpuMs = cpuAfter - cpuBefore - cpuPerPoll * documentPollCount;
     const perMessage: PerMessage & Record<string, number> = {
       worker_invocations: per(total.worker_invocations),
-      cpu_ms: per(cpuAfter - cpuBefore),
+      cpu_ms: per(cpuMs),
       queue_writes: per(total.queue_writes),
       queue_reads: per(total.queue_reads),
       queue_deletes: per(total.queue_deletes),
@@ -225,44 +372,70 @@ async function run(mode: 'full' | 'lean') {
       embedding_requests: per(embeds() - embedsBefore),
     };
     const usd = usdPerMillion(perMessage);
+    const vectorFreshness = percentiles(vectorMs);
+    const documentFreshness = percentiles(documentMs);
     return {
       mode,
+      messages: MESSAGES,
+      tenants: TENANTS.length,
+      launcher: stack.launcher,
       per_message: perMessage,
       usd_per_million_compute_bus: usd.compute_bus,
       usd_per_million_storage: usd.storage,
       usd_per_million_compute_bus_without_cpu: usdPerMillion({ ...perMessage, cpu_ms: 0 }).compute_bus,
-      vector_freshness_fifo_p50_ms: freshness.p50_ms,
-      vector_freshness_fifo_p95_ms: freshness.p95_ms,
+      document_freshness_p50_ms: documentFreshness.p50_ms,
+      document_freshness_p95_ms: documentFreshness.p95_ms,
+      vector_freshness_p50_ms: vectorFreshness.p50_ms,
+      vector_freshness_p95_ms: vectorFreshness.p95_ms,
+      // False if Chroma did not answer in insertion order (then some ids have no arrival time).
+      vector_freshness_exact: vectors.every((v) => v.exact) && vectorMs.length === MESSAGES,
+      dispatch_seconds: Math.round(dispatchSeconds * 10) / 10,
       dispatch_to_vectors_s: Math.round((stored - started) / 100) / 10,
-      documents,
+      documents: docIds.length,
+      vectors: vectorIds.length,
       lost: docs.missing + vecs.missing,
       duplicated: docs.duplicates + vecs.duplicates,
       metrics_read_cost: read,
+      metrics_reads_after: reads,
+      document_poll_cost: perPoll,
+      document_polls: documentPollCount,
+      document_polls_cost_taken_off: { ...polling, cpu_ms: Math.round(cpuPerPoll * documentPollCount) },
     };
   } finally {
     await stack.stop();
   }
 }
 
-log(`${MESSAGES} messages at ${RATE}/s over ${CHANNELS} channels; baseline first, then the levers`);
-const baseline = await run('full');
-log(JSON.stringify(baseline));
-const levers = await run('lean');
+log(
+  `${MESSAGES} messages at ${RATE}/s over ${CHANNELS} channels of ${TENANTS.length} tenants; baseline first (${BASELINE_MESSAGES} messages), then the levers`,
+);
+const baseline = BASELINE_MESSAGES > 0 ? await run('full', BASELINE_MESSAGES) : undefined;
+log(JSON.stringify(baseline ?? 'baseline skipped (--baseline-messages 0)'));
+const levers = await run('lean', MESSAGES);
 log(JSON.stringify(levers));
-const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 1000) / 1000);
+const ratio = (a: number, b: number | undefined) =>
+  b === undefined || b === 0 ? null : Math.round((a / b) * 1000) / 1000;
 const result = {
   messages: MESSAGES,
+  tenants: TENANTS.length,
+  channels: CHANNELS,
   levers_off: [...LEVERS_OFF],
+  baseline_messages: BASELINE_MESSAGES,
   rate_per_s: RATE,
   prices_usd_per_million: Object.fromEntries(Object.entries(PRICES).map(([k, v]) => [k, v * 1e6])),
-  baseline,
+  baseline: baseline ?? null,
   levers,
-  compute_bus_ratio: ratio(levers.usd_per_million_compute_bus, baseline.usd_per_million_compute_bus),
-  queue_operations_ratio: ratio(levers.per_message.queue_operations, baseline.per_message.queue_operations),
+  compute_bus_ratio: ratio(levers.usd_per_million_compute_bus, baseline?.usd_per_million_compute_bus),
+  queue_operations_ratio: ratio(levers.per_message.queue_operations, baseline?.per_message.queue_operations),
   usd_per_million_compute_bus: levers.usd_per_million_compute_bus,
   usd_per_million_storage: levers.usd_per_million_storage,
-  lost: baseline.lost + levers.lost,
-  duplicated: baseline.duplicated + levers.duplicated,
+  document_freshness_p50_ms: levers.document_freshness_p50_ms,
+  document_freshness_p95_ms: levers.document_freshness_p95_ms,
+  vector_freshness_p50_ms: levers.vector_freshness_p50_ms,
+  vector_freshness_p95_ms: levers.vector_freshness_p95_ms,
+  launcher: levers.launcher,
+  lost: (baseline?.lost ?? 0) + levers.lost,
+  duplicated: (baseline?.duplicated ?? 0) + levers.duplicated,
 };
 if (!values.json) log(JSON.stringify(result, null, 2));
 console.log(JSON.stringify(result));

@@ -12,6 +12,7 @@ import {
   fakeDiscordVars,
   realDiscordConfigured,
   removeFakeDevVars,
+  removeStaleFakeDevVars,
   writeFakeDevVars,
 } from '../../durable-objects/dev/dev-discord.ts';
 import { DEVELOPMENT_VARS } from '../../durable-objects/dev/development-env.ts';
@@ -102,6 +103,8 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
       const started = mongo;
       cleanups.push(() => started.stop());
     }
+    // A run killed outright (SIGKILL) left its generated file: its writer is gone, so it goes.
+    removeStaleFakeDevVars();
     if (realDiscordConfigured()) {
       throw new Error(
         'durable-objects/.dev.vars holds your own Discord credentials; move it aside to run against the fake Discord',
@@ -110,7 +113,7 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
     // Per-message info logs cross from workerd to the launcher's console; runs keep warnings unless asked.
     const logLevel = process.env.STACK_LOGS === '1' ? 'info' : 'warn';
     // STACK_LOGS=1 shows the Workers' own output, for finding out why a run failed.
-    const echo = process.env.STACK_LOGS === '1';
+    const echo = process.env.STACK_LOGS === '1' || process.env.STACK_LOGS === 'echo';
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const functionsVars: Record<string, string> = {
@@ -196,6 +199,9 @@ async function startUnderWranglerDev(
   // generated durable-objects/.dev.vars (the same file `npm run dev` manages; never the user's own).
   writeFakeDevVars(fake.restUrl, { LOG_LEVEL: logLevel, ...accessVars });
   cleanups.push(async () => removeFakeDevVars());
+  // Also on any exit that skips the cleanups (an uncaught error, process.exit): the access Worker's tests
+  // read this file, and must not get this run's variables (e.g. GATEWAY_PUBLISH=full).
+  process.once('exit', () => removeFakeDevVars());
   const envFile = join(stateDir, 'stack.env');
   writeFileSync(
     envFile,

@@ -1,12 +1,15 @@
 /**
- * What the pipeline stack stored for the duck tenant: message documents (through the admin API) and
- * vectors (straight from Chroma), and how they compare with the history that was sent.
+ * What the pipeline stack stored for a Discord tenant (duck unless told): message documents (through the
+ * admin API) and vectors (straight from Chroma), and how they compare with the history that was sent.
  */
-import { ChromaClient } from 'chromadb';
+import { ChromaClient, type Collection } from 'chromadb';
 
 /** The tenant's live message documents, or why they could not be counted (a slow store's timeout). */
-export async function documentCount(admin: (p: string) => Promise<Response>): Promise<number | string> {
-  const r = await admin('/admin/documents/discord/duck/messages?limit=1');
+export async function documentCount(
+  admin: (p: string) => Promise<Response>,
+  tenant = 'duck',
+): Promise<number | string> {
+  const r = await admin(`/admin/documents/discord/${tenant}/messages?limit=1`);
   if (!r.ok) return `(count failed: ${r.status})`;
   return ((await r.json()) as { total: number }).total;
 }
@@ -21,12 +24,15 @@ export async function withRetries(request: () => Promise<Response>): Promise<Res
   }
 }
 
-export async function storedDocumentIds(admin: (p: string) => Promise<Response>): Promise<string[]> {
+export async function storedDocumentIds(
+  admin: (p: string) => Promise<Response>,
+  tenant = 'duck',
+): Promise<string[]> {
   const ids: string[] = [];
   let before: string | undefined;
   for (;;) {
     const r = await withRetries(() =>
-      admin(`/admin/documents/discord/duck/messages?limit=1000${before ? `&before=${before}` : ''}`),
+      admin(`/admin/documents/discord/${tenant}/messages?limit=1000${before ? `&before=${before}` : ''}`),
     );
     const page = (await r.json()) as { messages: Array<{ foreign_id: string }>; next_before?: string };
     ids.push(...page.messages.map((m) => m.foreign_id));
@@ -35,11 +41,11 @@ export async function storedDocumentIds(admin: (p: string) => Promise<Response>)
   }
 }
 
-export async function storedVectorIds(chromaUrl: string): Promise<string[]> {
+export async function storedVectorIds(chromaUrl: string, tenant = 'duck'): Promise<string[]> {
   const url = new URL(chromaUrl);
   const client = new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false });
   const collection = await client
-    .getCollection({ name: 'discord__duck__messages', embeddingFunction: null as never })
+    .getCollection({ name: `discord__${tenant}__messages`, embeddingFunction: null as never })
     .catch(() => undefined);
   if (!collection) return [];
   const ids: string[] = [];
@@ -50,11 +56,11 @@ export async function storedVectorIds(chromaUrl: string): Promise<string[]> {
   }
 }
 
-export async function vectorCount(chromaUrl: string): Promise<number> {
+export async function vectorCount(chromaUrl: string, tenant = 'duck'): Promise<number> {
   const url = new URL(chromaUrl);
   const client = new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false });
   const collection = await client
-    .getCollection({ name: 'discord__duck__messages', embeddingFunction: null as never })
+    .getCollection({ name: `discord__${tenant}__messages`, embeddingFunction: null as never })
     .catch(() => undefined);
   return collection ? collection.count() : 0;
 }
@@ -70,4 +76,51 @@ export function compare(history: Set<string>, stored: string[]) {
   const missing = [...history].filter((id) => !seen.has(id)).length;
   const extra = [...seen].filter((id) => !history.has(id)).length;
   return { duplicates, missing, extra };
+}
+
+/**
+ * When each vector of a tenant's `messages` collection first appeared, polled straight from Chroma (so
+ * watching adds nothing to what the Workers count). Chroma answers `get` in insertion order, so each poll
+ * reads only the ids added since the last; `exact` says whether that held (every id seen once, as many as
+ * the collection counts).
+ */
+export class VectorArrivals {
+  /** By message id. */
+  readonly seenAt = new Map<string, number>();
+  #client: ChromaClient;
+  #tenant: string;
+  #collection: Collection | undefined;
+  #seen = 0;
+  #repeats = 0;
+
+  constructor(chromaUrl: string, tenant: string) {
+    const url = new URL(chromaUrl);
+    this.#client = new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false });
+    this.#tenant = tenant;
+  }
+
+  /** Reads what arrived since the last poll; answers the collection's count. */
+  async poll(now: () => number): Promise<number> {
+    this.#collection ??= await this.#client
+      .getCollection({ name: `discord__${this.#tenant}__messages`, embeddingFunction: null as never })
+      .catch(() => undefined);
+    if (!this.#collection) return 0;
+    const n = await this.#collection.count();
+    if (n > this.#seen) {
+      const page = await this.#collection.get({ offset: this.#seen, limit: n - this.#seen, include: [] });
+      const at = now();
+      for (const id of page.ids) {
+        // Vector ids are message URNs; the message id is their last part.
+        const key = id.split(':').at(-1)!;
+        if (this.seenAt.has(key)) this.#repeats++;
+        else this.seenAt.set(key, at);
+      }
+      this.#seen = n;
+    }
+    return n;
+  }
+
+  get exact(): boolean {
+    return this.#repeats === 0 && this.seenAt.size === this.#seen;
+  }
 }

@@ -128,6 +128,8 @@ export class ReembedPhaseError extends Error {
 
 const STATE_WIDTH = 12;
 
+const reembedStateId = (collection: VectorCollection, id: string) => `migration.reembed.${collection}.${id}`;
+
 export class ReembedMigration {
   readonly #o: ReembedOptions;
   /** Latency recorded by this instance since its last save (added to the state's sketches there). */
@@ -182,12 +184,21 @@ export class ReembedMigration {
   }
 
   get #stateId(): string {
-    return `migration.reembed.${this.#o.collection}.${this.#o.id}`;
+    return reembedStateId(this.#o.collection, this.#o.id);
+  }
+
+  /** A re-embed's state without building the migration (its collections and models are in it). */
+  static async load(
+    documents: DocumentStore,
+    collection: VectorCollection,
+    id: string,
+  ): Promise<ReembedState | undefined> {
+    const doc = await documents.get('jobs', reembedStateId(collection, id));
+    return doc?.slots.state?.value as ReembedState | undefined;
   }
 
   async state(): Promise<ReembedState | undefined> {
-    const doc = await this.#o.documents.get('jobs', this.#stateId);
-    return doc?.slots.state?.value as ReembedState | undefined;
+    return ReembedMigration.load(this.#o.documents, this.#o.collection, this.#o.id);
   }
 
   async #save(state: ReembedState, phase: ReembedPhase = state.phase): Promise<ReembedState> {

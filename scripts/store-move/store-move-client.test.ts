@@ -77,11 +77,11 @@ describe('StoreMoveClient', () => {
         `${init?.method} ${url.replace('http://w/admin/migrations/echo/demo', '')} ${init?.body ?? ''}`,
       );
       const cdc = { reembedded: 2, metadata_only: 1, deleted: 1 };
-      step++;
+      if (url.endsWith('/step')) step++;
       return Response.json({
         state: {
           id: 'r1',
-          phase: step < 3 ? 'backfilling' : 'cut_over',
+          phase: step < 2 ? 'backfilling' : 'cut_over',
           backfilled: step * 10,
           total: 20,
           cdc,

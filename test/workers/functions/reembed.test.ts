@@ -222,3 +222,29 @@ providers:
       await chroma.deleteCollection({ name });
   });
 });
+
+describe('re-embed admin routes (workerd)', () => {
+  const ADMIN = 'reembed-route-admin-token-0123456789abcdef01234567';
+  const adminEnv = { ...env, ADMIN_TOKEN: ADMIN } as FunctionsEnv;
+  const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+  const path = '/admin/migrations/echo/demo/reembed';
+
+  it('refuses unauthenticated calls, bad bodies, unknown tenants and steps without a re-embed', async () => {
+    const { app } = await import('../../../functions/src/http-app.ts');
+    const call = async (suffix: string, init: RequestInit = {}, at = path) => {
+      const res = await app.request(`${at}${suffix}`, { headers, ...init }, adminEnv);
+      return { status: res.status, text: await res.text() };
+    };
+    expect((await app.request(path, {}, adminEnv)).status).toBe(401);
+    expect((await call('')).status).toBe(404);
+    const bad = await call('', { method: 'POST', body: JSON.stringify({ id: 'r1', model: 'm' }) });
+    expect(bad).toMatchObject({ status: 400 });
+    expect(bad.text).toContain('dimension');
+    expect((await call('', {}, '/admin/migrations/echo/nobody/reembed')).status).toBe(404);
+    const step = await call('/step', { method: 'POST' });
+    expect(step.status).toBe(409);
+    expect(step.text).toContain('has no re-embed');
+    expect((await call('/rollback', { method: 'POST' })).status).toBe(409);
+    expect((await call('/explode', { method: 'POST' })).status).toBe(404);
+  });
+});

@@ -13,7 +13,7 @@ import manifest from './agent.yml';
 
 function progressOf(id: string, seq: number, view: ReembedView & { more: boolean }) {
   const s = view.state;
-  const at = s.history.at(-1)?.at ?? new Date(0).toISOString();
+  const at = s.updated_at ?? s.history.at(-1)?.at ?? new Date(0).toISOString();
   return {
     migration_id: id,
     seq,

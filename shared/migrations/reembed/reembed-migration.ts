@@ -83,6 +83,8 @@ export interface ReembedState {
    */
   back?: ReembedTailCounts;
   latency?: ReembedLatency;
+  /** When the state was last saved (progress reports carry it). */
+  updated_at?: string;
   revision: number;
   history: Array<{ phase: ReembedPhase; at: string }>;
 }
@@ -206,6 +208,7 @@ export class ReembedMigration {
     const next: ReembedState = {
       ...state,
       ...(latency && { latency }),
+      updated_at: this.#now(),
       phase,
       revision: state.revision + 1,
       history: phase === state.phase ? state.history : [...state.history, { phase, at: this.#now() }],

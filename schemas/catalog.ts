@@ -23,6 +23,7 @@ import {
   BackfillProgress,
   SocialMessagesBackfilled,
 } from './jobs/backfill-messages.ts';
+import { ReembedProgressReport, ReembedStep } from './jobs/reembed.ts';
 import { StoreMoveProgressReport, StoreMoveStep } from './jobs/store-move.ts';
 import { CrawlFrontier } from './jobs/web-crawl.ts';
 import type { MessageDefinition } from './message-definition.ts';
@@ -61,6 +62,8 @@ export const MESSAGE_DEFINITIONS = [
   WebPageSummarized,
   StoreMoveStep,
   StoreMoveProgressReport,
+  ReembedStep,
+  ReembedProgressReport,
   VoiceControlJoin,
   VoiceControlLeave,
   VoiceAudioSegment,

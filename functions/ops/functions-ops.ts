@@ -15,7 +15,8 @@ import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { FUNCTION_AGENTS } from '../src/agents.ts';
 import { createFunctionsRuntime, type FunctionsRuntime } from '../src/runtime-dependencies.ts';
 import { refileSpilledLetters } from './dead-letter-spill.ts';
-import { ledgerPort } from './ops-bindings.ts';
+import { ledgerPort, ledgerSnapshot } from './ops-bindings.ts';
+import { scheduleReembedTails } from './reembed-tail-schedule.ts';
 import { gatherStatus } from './status-source.ts';
 
 const log = componentTelemetry('functions-cron');
@@ -26,6 +27,8 @@ const HEALTH_TOPICS = 'promethean.p.*.t.*.ops.health';
 const MODERATION_TOPICS = 'promethean.p.*.t.*.ops.moderation.notice';
 /** The store-mover agent's progress after each step: the migration's row in the ledger (/metrics, status page). */
 const STORE_MOVE_PROGRESS_TOPICS = 'promethean.p.*.t.*.jobs.migrations.store-move.progress';
+/** The reembedder agent's progress after each step (its row in the ledger, with its latency sketches). */
+const REEMBED_PROGRESS_TOPICS = 'promethean.p.*.t.*.jobs.migrations.reembed.progress';
 
 export function functionsOps(): IsolateOps {
   return isolateOps('functions', FUNCTION_AGENTS);
@@ -58,6 +61,9 @@ export function countedRuntime(env: FunctionsEnv, ops: IsolateOps): FunctionsRun
   runtime.broker.subscribe(STORE_MOVE_PROGRESS_TOPICS, (e) => ops.recorder.storeMoveProgress(e), {
     name: 'ops-store-move-progress',
   });
+  runtime.broker.subscribe(REEMBED_PROGRESS_TOPICS, (e) => ops.recorder.reembedProgress(e), {
+    name: 'ops-reembed-progress',
+  });
   return { ...runtime, env: counted };
 }
 
@@ -82,7 +88,18 @@ export async function scheduledHealth(env: FunctionsEnv): Promise<void> {
   await ops.checkReadiness((agent) => storeChecks(agent, deps.registry, portsFor));
   await ops.publishHealth(runtime.broker, true);
   await refileSpilled(env);
+  await tailReembeds(env, runtime);
   await ops.flush(ledgerPort(env));
+}
+
+/** Re-embeds in dual-write or cut over get a change-log tail chain (never blocks the tick). */
+async function tailReembeds(env: FunctionsEnv, runtime: FunctionsRuntime): Promise<void> {
+  try {
+    const { migrations = [] } = await ledgerSnapshot(env);
+    await scheduleReembedTails(runtime.broker, migrations, Date.now());
+  } catch (e) {
+    log.error('scheduling re-embed tails failed', { error: (e as Error).message });
+  }
 }
 
 /** Letters spilled during an archive outage go back to their archives (never blocks the tick). */

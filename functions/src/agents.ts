@@ -7,6 +7,7 @@ import { backfill } from '../agents/backfill/handler.ts';
 import { cephalon } from '../agents/cephalon/handler.ts';
 import { messageEmbedder } from '../agents/message-embedder/handler.ts';
 import { messageIndexer } from '../agents/message-indexer/handler.ts';
+import { reembedder } from '../agents/reembedder/handler.ts';
 import { search } from '../agents/search/handler.ts';
 import { spectrogram } from '../agents/spectrogram/handler.ts';
 import { statusReporter } from '../agents/status-reporter/handler.ts';
@@ -37,6 +38,7 @@ export const FUNCTION_AGENTS: readonly Agent[] = Object.freeze([
   webSummarizer,
   webTagger,
   storeMover,
+  reembedder,
   // Changes the settings of any agent in this list (itself included) at runtime: config.patch.
   agentConfigAgent(() => FUNCTION_AGENTS),
 ]);

@@ -20,6 +20,7 @@ import { type DualWriteFailed, dualWriteHooks } from '../storage/dual-write-hook
 import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
 import { tenantMigrationPort } from '../storage/tenant-migration-port.ts';
+import { tenantReembedPort } from '../storage/tenant-reembed-port.ts';
 import { tenantStoragePorts } from '../storage/tenant-storage-ports.ts';
 import { RuntimeCoalescing } from './runtime-coalescing.ts';
 import { TenantConfigReads } from './tenant-config-reads.ts';
@@ -28,6 +29,17 @@ import { tenantEffectPorts } from './tenant-effect-ports.ts';
 export interface FunctionsRuntime {
   broker: QueueBroker;
   deps: ContextDependencies;
+}
+
+/** The tenant's re-embed (the reembedder agent), absent without vectors or with invalid storage settings. */
+function reembedPortOf(env: FunctionsEnv, tenant: TenantView): Pick<EffectPorts, 'reembed'> {
+  try {
+    const reembed = tenantReembedPort(env, tenant);
+    return reembed ? { reembed } : {};
+  } catch {
+    // The storage ports report the same settings problem on first use; the effect answers unavailable.
+    return {};
+  }
 }
 
 /** The storage adapters the tenant chose in providers.yml (see tenant-storage-ports.ts), plus the rest. */
@@ -41,6 +53,7 @@ function tenantPorts(env: FunctionsEnv, tenant: TenantView, observers: RuntimeOb
     crawl: new DurableObjectCrawl(env, tenant.provider, tenant.tenant),
     // The tenant's store move, stepped by the store-mover agent (docs/data/migration-pipeline.md).
     migrations: tenantMigrationPort(env, tenant),
+    ...reembedPortOf(env, tenant),
     // Models, blobs, the SSRF-guarded fetch and the attachment egress (see tenant-effect-ports.ts).
     ...tenantEffectPorts(env, tenant),
   };

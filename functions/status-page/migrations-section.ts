@@ -3,6 +3,7 @@
  * its phase, backfill progress, CDC lag and errors, so an operator watching a store move or re-embed sees
  * where it is without the CLI.
  */
+import { LatencySketch, type SketchData } from '@promethean/shared/ops/latency-sketch';
 import { FINISHED_PHASES, type MigrationProgress } from '@promethean/shared/ops/migration-progress';
 import type { StatusSnapshot } from '@promethean/shared/ops/status-snapshot';
 import { count, utcTime } from './display-format.ts';
@@ -14,11 +15,19 @@ function percent(m: MigrationProgress): string {
   return `${Math.min(100, Math.floor((m.copied / m.total) * 100))}%`;
 }
 
+/** "p50 / p95 ms" of a re-embed's sketch, or nothing before its first call. */
+function latency(label: string, data: SketchData | undefined): SafeHtml | string {
+  if (!data || data.count === 0) return '';
+  const sketch = LatencySketch.from(data);
+  const ms = (q: number) => String(Math.round(sketch.quantile(q)!));
+  return html`<div class="small latency">${label} p50 ${ms(0.5)} / p95 ${ms(0.95)} ms</div>`;
+}
+
 function row(m: MigrationProgress): SafeHtml {
   const finished = FINISHED_PHASES.has(m.phase);
   return html`<tr data-migration="${m.provider}/${m.tenant}/${m.kind}/${m.id}" class="${finished ? 'finished' : 'running'}">
 <td><code>${m.provider}/${m.tenant}</code></td><td>${m.kind} <code>${m.id}</code></td>
-<td>${m.from} → ${m.to}</td>
+<td>${m.from} → ${m.to}${latency('embed', m.latency?.embed_ms)}${latency('Chroma write', m.latency?.chroma_upsert_ms)}</td>
 <td>${stateBadge(m.phase)}${m.paused ? html` ${stateBadge('PAUSED')}` : ''}<div class="small">goal ${m.goal}</div></td>
 <td class="num"><progress max="${String(Math.max(1, m.total))}" value="${String(Math.min(m.copied, Math.max(1, m.total)))}"></progress> ${percent(m)}<div class="small">${count(m.copied)} / ${count(m.total)}</div></td>
 <td class="num lag">${count(m.lag)}</td><td class="num">${count(m.cdc_applied)}</td>

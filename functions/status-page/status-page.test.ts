@@ -1,3 +1,4 @@
+import { LatencySketch } from '@promethean/shared/ops/latency-sketch';
 import type { LedgerSnapshot } from '@promethean/shared/ops/ledger-snapshot';
 import type { StatusSnapshot } from '@promethean/shared/ops/status-snapshot';
 import { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
@@ -114,8 +115,26 @@ describe('the status page', () => {
       errors: 0,
       started_at: NOW - 60_000,
     };
+    const sketch = (values: number[]) => {
+      const k = new LatencySketch();
+      for (const v of values) k.record(v);
+      return k.toJSON();
+    };
     const migrations = [
       { ...base, id: 'done', phase: 'rolled_back', total: 10, copied: 10, lag: 0, updated_at: NOW },
+      {
+        ...base,
+        kind: 'reembed' as const,
+        id: 'r1',
+        from: 'old-embed/8',
+        to: 'new-embed/16',
+        phase: 'cut_over',
+        total: 10,
+        copied: 10,
+        lag: 0,
+        latency: { embed_ms: sketch([12, 12, 12, 90]), chroma_upsert_ms: sketch([4]) },
+        updated_at: NOW - 2_000,
+      },
       {
         ...base,
         id: 'live',
@@ -145,6 +164,14 @@ describe('the status page', () => {
     expect(live).toContain('<td class="num lag">37</td>');
     expect(live).toContain('&lt;script&gt;');
     expect(live).not.toContain(EVIL);
+    const reembed = panel.slice(
+      panel.indexOf('reembed/r1'),
+      panel.indexOf('</tr>', panel.indexOf('reembed/r1')),
+    );
+    expect(reembed).toContain('old-embed/8 → new-embed/16');
+    expect(reembed).toContain('embed p50 12 / p95 90 ms');
+    expect(reembed).toContain('Chroma write p50 4 / p95 4 ms');
+    expect(live).not.toContain('p50');
     expect(statusPanels({ snapshot: snapshot(), tenants: [] }, NOW).toString()).toContain(
       'No migration has reported.',
     );

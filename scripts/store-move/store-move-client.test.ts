@@ -68,4 +68,50 @@ describe('StoreMoveClient', () => {
     await expect(client.status()).rejects.toThrow(StoreMoveRequestError);
     await expect(client.action('rollback')).rejects.toThrow(/POST .*\/store-move\/rollback: 401/);
   });
+
+  it('drives a re-embed through its own routes, counting its change-log copies as CDC', async () => {
+    const calls: string[] = [];
+    let step = 0;
+    const fetch: Fetch = async (url, init) => {
+      calls.push(
+        `${init?.method} ${url.replace('http://w/admin/migrations/echo/demo', '')} ${init?.body ?? ''}`,
+      );
+      const cdc = { reembedded: 2, metadata_only: 1, deleted: 1 };
+      if (url.endsWith('/step')) step++;
+      return Response.json({
+        state: {
+          id: 'r1',
+          phase: step < 2 ? 'backfilling' : 'cut_over',
+          backfilled: step * 10,
+          total: 20,
+          cdc,
+        },
+        lag: 0,
+        progress: 1,
+        more: step < 2,
+      });
+    };
+    const lines: string[] = [];
+    const client = new StoreMoveClient({
+      url: 'http://w',
+      token: 't',
+      provider: 'echo',
+      tenant: 'demo',
+      migration: 'reembed',
+      fetch,
+      print: (line) => lines.push(line),
+    });
+    await client.start({ id: 'r1', model: 'new-embed', dimension: 16, goal: 'cut_over' });
+    const done = await client.watch();
+    await client.action('rollback', { queue: true });
+    expect(done.state.phase).toBe('cut_over');
+    expect(calls).toEqual([
+      'POST /reembed {"id":"r1","model":"new-embed","dimension":16,"goal":"cut_over"}',
+      'GET /reembed ',
+      'POST /reembed/step ',
+      'POST /reembed/step ',
+      'POST /reembed/rollback {"queue":true}',
+    ]);
+    expect(lines.at(-1)).toMatch(/^r1 backfill .* phase cut_over lag 0 cdc 4$/);
+  });
 });

@@ -1,7 +1,7 @@
 /**
- * The `npm run store-move` client: start, status, watch, cutover, decommission, rollback, pause and resume
- * of a tenant's store move through the functions Worker's admin routes (functions/src/routes/
- * admin-migrations.ts). `watch` drives the move one step per request until it has nothing left to do,
+ * The `npm run store-move` and `npm run reembed` client: start, status, watch, cutover, decommission,
+ * rollback, pause and resume of a tenant's store move or re-embed through the functions Worker's admin
+ * routes (functions/src/routes/admin-migrations.ts, admin-reembed.ts). `watch` drives the move one step per request until it has nothing left to do,
  * printing a progress line (bar, done/total, rate, ETA, CDC lag) per step.
  */
 import { ProgressBar } from '../../shared/migrations/progress-bar.ts';
@@ -16,19 +16,37 @@ export interface StoreMoveClientOptions {
   fetch: Fetch;
   print: (line: string) => void;
   now?: () => number;
+  /** Which migration's routes (`store-move` by default). */
+  migration?: 'store-move' | 'reembed';
 }
 
 export interface MoveView {
-  state: { id: string; phase: string; goal: string; backfilled: number; total: number; cdc_applied: number };
+  state: {
+    id: string;
+    phase: string;
+    goal?: string;
+    backfilled: number;
+    total?: number;
+    /** A store move's CDC copies; a re-embed counts them in `cdc`. */
+    cdc_applied?: number;
+    cdc?: { reembedded: number; metadata_only: number; deleted: number };
+  };
   lag: number;
   progress: number;
   more?: boolean;
-  routing?: { read: string; write: string[] };
+  routing?: unknown;
 }
 
 export class StoreMoveRequestError extends Error {
   override readonly name = 'StoreMoveRequestError';
 }
+
+export const REEMBED_USAGE = `usage: npm run reembed -- <command> --tenant <provider>/<tenant> [options]
+commands: start --id <id> --model <embedding model> --dimension <n> [--goal dual_write|cut_over|decommissioned]
+          status | watch | cutover | decommission | rollback
+common:   --url URL (default http://127.0.0.1:8787)
+          --queue  (start, cutover, decommission, rollback: the reembedder agent runs the steps from the
+                    queue; follow with status, or the status page's migrations panel)`;
 
 export const STORE_MOVE_USAGE = `usage: npm run store-move -- <command> --tenant <provider>/<tenant> [options]
 commands: start --to sqlite|mongodb --id <id> [--goal dual_write|cut_over|decommissioned]
@@ -45,7 +63,7 @@ export class StoreMoveClient {
   }
 
   async #call(suffix: string, method: 'GET' | 'POST', body?: unknown): Promise<MoveView> {
-    const url = `${this.#o.url}/admin/migrations/${this.#o.provider}/${this.#o.tenant}/store-move${suffix}`;
+    const url = `${this.#o.url}/admin/migrations/${this.#o.provider}/${this.#o.tenant}/${this.#o.migration ?? 'store-move'}${suffix}`;
     const res = await this.#o.fetch(url, {
       method,
       headers: { authorization: `Bearer ${this.#o.token}`, 'content-type': 'application/json' },
@@ -56,7 +74,15 @@ export class StoreMoveClient {
     return JSON.parse(text) as MoveView;
   }
 
-  start(input: { id: string; to: string; goal?: string; queue?: boolean }): Promise<MoveView> {
+  /** A store move names `to`; a re-embed names `model` and `dimension`. */
+  start(input: {
+    id: string;
+    to?: string;
+    model?: string;
+    dimension?: number;
+    goal?: string;
+    queue?: boolean;
+  }): Promise<MoveView> {
     return this.#call('', 'POST', input);
   }
 
@@ -78,8 +104,9 @@ export class StoreMoveClient {
     for (let i = 0; i < maxSteps; i++) {
       view = await this.#call('/step', 'POST');
       const s = view.state;
+      const cdc = s.cdc_applied ?? (s.cdc ? s.cdc.reembedded + s.cdc.metadata_only + s.cdc.deleted : 0);
       this.#o.print(
-        `${bar.line(`${s.id} backfill`, s.backfilled, Math.max(s.total, s.backfilled))} phase ${s.phase} lag ${view.lag} cdc ${s.cdc_applied}`,
+        `${bar.line(`${s.id} backfill`, s.backfilled, Math.max(s.total ?? 0, s.backfilled))} phase ${s.phase} lag ${view.lag} cdc ${cdc}`,
       );
       if (!view.more) break;
     }

@@ -6,6 +6,7 @@ import type {
   VoiceControlLeave,
   VoicePlayPcm,
 } from '@promethean/schemas/voice/voice-messages';
+import type { ReembedPort } from '../migrations/reembed/reembed-port.ts';
 import type { MigrationPort } from '../migrations/store-move/store-move-port.ts';
 import type { AttachmentEgress } from '../net/attachment-egress.ts';
 import type { TenantStatusSummary } from '../ops/status-snapshot.ts';
@@ -277,4 +278,6 @@ export interface EffectPorts {
   crawl?: CrawlPort;
   /** The tenant's online migrations, one idempotent step at a time (`storage.migrations` capability). */
   migrations?: MigrationPort;
+  /** The tenant's re-embed, one idempotent step at a time (`storage.migrations` capability). */
+  reembed?: ReembedPort;
 }

@@ -21,7 +21,8 @@ export type EffectName =
   | 'status'
   | 'playback'
   | 'crawl'
-  | 'migrations';
+  | 'migrations'
+  | 'reembed';
 
 /** Defaults in ms: generous for model calls (speech and long completions), tight for small reads. */
 export const DEFAULT_EFFECT_TIMEOUTS_MS: Readonly<Record<EffectName, number>> = Object.freeze({
@@ -41,6 +42,8 @@ export const DEFAULT_EFFECT_TIMEOUTS_MS: Readonly<Record<EffectName, number>> = 
   crawl: 90_000,
   // A migration step copies one page between stores or drains the change log (cutover: up to 50 batches).
   migrations: 120_000,
+  // A re-embed step embeds a page and writes it to Chroma, or drains the change log (up to 50 batches).
+  reembed: 120_000,
 });
 
 export interface EffectTimeouts {

@@ -7,6 +7,7 @@ import { AgentError, type ErrorContext } from '../agent/agent-errors.ts';
 import { type Clock, createEnvelope, type EnvelopeOrigin, type IdSource } from '../agent/envelope-factory.ts';
 import type { Policy } from '../agent/policy.ts';
 import type { BrokerClient } from '../broker/broker-client.ts';
+import type { ReembedPort } from '../migrations/reembed/reembed-port.ts';
 import type { MigrationPort } from '../migrations/store-move/store-move-port.ts';
 import type { AttachmentEgress } from '../net/attachment-egress.ts';
 import type { CrawlPort } from '../web/crawl-port.ts';
@@ -62,6 +63,7 @@ export interface Effects {
   readonly playback: PlaybackPort;
   readonly crawl: CrawlPort;
   readonly migrations: MigrationPort;
+  readonly reembed: ReembedPort;
 }
 
 export interface EffectsSetup {
@@ -220,6 +222,13 @@ export function createEffects(s: EffectsSetup): Effects {
       s.ports.migrations,
       'storage.migrations',
       ['storeMoveStatus', 'storeMoveStart', 'storeMoveStep'],
+      s,
+    ),
+    reembed: guarded(
+      'reembed',
+      s.ports.reembed,
+      'storage.migrations',
+      ['reembedStatus', 'reembedStart', 'reembedStep', 'reembedSetGoal', 'reembedRollback'],
       s,
     ),
     http: Object.freeze({

@@ -5,6 +5,7 @@
  */
 import { HealthState } from '@promethean/schemas/ops/ops-messages';
 import type { AccessTenantStatus } from './access-status.ts';
+import { LatencySketch, type SketchData } from './latency-sketch.ts';
 import type { MetricFamily, Sample } from './prometheus-text.ts';
 import type { StatusSnapshot } from './status-snapshot.ts';
 
@@ -405,7 +406,37 @@ function migrationFamilies(s: StatusSnapshot): MetricFamily[] {
       'When the migration last reported (seconds since epoch).',
       (m) => Math.floor(m.updated_at / 1000),
     ),
+    latencySummary(
+      'promethean_migration_embed_latency_ms',
+      "A re-embed's own embedding calls (backfill pages, change-log tails, rollback), over its life (ms).",
+      (m) => m.latency?.embed_ms,
+    ),
+    latencySummary(
+      'promethean_migration_chroma_upsert_latency_ms',
+      "A re-embed's Chroma writes (upsert and add of a page or a tail batch), over its life (ms).",
+      (m) => m.latency?.chroma_upsert_ms,
+    ),
   ];
+
+  /** A summary per migration that reports the sketch (p50/p95 within 2 %, with _sum and _count). */
+  function latencySummary(
+    name: string,
+    help: string,
+    pick: (m: (typeof migrations)[number]) => SketchData | undefined,
+  ): MetricFamily {
+    const samples: Sample[] = [];
+    for (const m of migrations) {
+      const data = pick(m);
+      if (!data || data.count === 0) continue;
+      const sketch = LatencySketch.from(data);
+      for (const q of ['0.5', '0.95'] as const) {
+        samples.push({ labels: { ...labels(m), quantile: q }, value: sketch.quantile(Number(q))! });
+      }
+      samples.push({ labels: labels(m), suffix: '_sum', value: Math.round(data.sum * 1000) / 1000 });
+      samples.push({ labels: labels(m), suffix: '_count', value: data.count });
+    }
+    return family(name, 'summary', help, samples);
+  }
 }
 
 /** The LLM gateway: labels are model, transport, tool and finish_reason only (never a key or a tenant). */

@@ -3,6 +3,7 @@
  * wins) plus the errors it met since its last flush (a counter: the ledger adds them up). `/metrics` and
  * the status page's migrations panel read the ledger's merged rows.
  */
+import { ReembedLatency } from '@promethean/schemas/jobs/reembed';
 import { MigrationFigures } from '@promethean/schemas/jobs/store-move';
 import { z } from 'zod';
 
@@ -22,6 +23,8 @@ export const MigrationProgress = z.object({
   /** Errors since the isolate's last flush (the ledger keeps the total). */
   errors: count,
   last_error: z.string().max(300).optional(),
+  /** A re-embed's embed and Chroma write latency over its life (a gauge: the newest report's sketches). */
+  latency: ReembedLatency.optional(),
   started_at: z.number().int().nonnegative(),
   /** When this report was taken (ms since epoch): an older report never overwrites a newer one. */
   updated_at: z.number().int().nonnegative(),

@@ -5,6 +5,7 @@
  * `restore()` puts a delta back when its flush failed, so nothing counted is lost.
  */
 import type { Envelope } from '@promethean/schemas/envelope';
+import { ReembedProgressReport } from '@promethean/schemas/jobs/reembed';
 import { StoreMoveProgressReport } from '@promethean/schemas/jobs/store-move';
 import { ModerationNotice } from '@promethean/schemas/ops/moderation-notice';
 import { Health } from '@promethean/schemas/ops/ops-messages';
@@ -218,6 +219,25 @@ export class OpsRecorder {
       errors: 0,
       started_at: ms(p.started_at),
       updated_at: ms(p.updated_at),
+    });
+  }
+
+  /** A reembedder agent's progress report seen on the bus, as the migration's progress. */
+  reembedProgress(envelope: Envelope): void {
+    if (envelope.intent !== ReembedProgressReport.intent) return;
+    const parsed = ReembedProgressReport.payload.safeParse(envelope.payload);
+    if (!parsed.success) return;
+    const { migration_id, seq: _seq, more: _more, started_at, updated_at, ...figures } = parsed.data;
+    const ms = (iso: string) => (Number.isFinite(Date.parse(iso)) ? Date.parse(iso) : 0);
+    this.migration({
+      provider: envelope.provider,
+      tenant: envelope.tenant,
+      kind: 'reembed',
+      id: migration_id,
+      ...figures,
+      errors: 0,
+      started_at: ms(started_at),
+      updated_at: ms(updated_at),
     });
   }
 

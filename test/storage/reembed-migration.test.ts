@@ -313,4 +313,77 @@ describe('online re-embed', { timeout: 60_000 }, () => {
       await t.cleanup();
     },
   );
+  it.each<ReembedPhase>(['prepared', 'backfilling', 'backfilled', 'dual_write', 'cut_over'])(
+    'rollback from %s with the change log: search answers from the old collection, writes since cutover in it',
+    async (phase) => {
+      const tenant = `reembed-lrb-${phase.replace('_', '')}`;
+      const scope = { provider: 'contract', tenant };
+      const t = await tenantWith(tenant, 60);
+      const m = t.migration({ changeLog: true });
+      await m.prepare(phase === 'cut_over' ? 'cut_over' : 'dual_write');
+      const order = ['prepared', 'backfilling', 'backfilled', 'dual_write', 'cut_over'];
+      let state = (await m.state())!;
+      // The queue's step() walks the phases: one page, the rest of the backfill, catch-up, cutover.
+      while (order.indexOf(state.phase) < order.indexOf(phase)) state = (await m.step()).state;
+      expect(state.phase).toBe(phase);
+      const core = (i: number) => ({
+        urn: message(tenant, i).urn,
+        foreign_id: String(5_000_000 + i),
+        channel: { urn: `urn:contract:channel:${tenant}:c`, foreign_id: 'c' },
+        is_direct: false,
+      });
+      // Writes with the model in force: after cutover the new one, so only the new collection gets them.
+      const model = phase === 'cut_over' ? NEW : OLD;
+      await t.live([message(tenant, 60)], embedWith(model));
+      await t.live(
+        [
+          updatedDocument(scope, {
+            ...core(5),
+            content: 'goose fact five',
+            edited_at: '2026-01-02T00:00:00.000Z',
+          }),
+        ],
+        embedWith(model),
+      );
+      await t.live(
+        [deletedDocument(scope, { ...core(9), deleted_at: '2026-01-03T00:00:00.000Z' })],
+        embedWith(model),
+      );
+      const rolled = await m.rollback();
+      expect(rolled.phase).toBe('rolled_back');
+      if (phase === 'cut_over') expect(rolled.back).toMatchObject({ reembedded: 2 }); // 60 and the edit of 5
+      const answer = await t.search();
+      expect(answer.pin).toEqual(OLD);
+      const goose = await t.vectors.query('messages', hashedEmbedding('goose fact five', OLD.dimension), 1);
+      expect(goose[0]).toMatchObject({ id: message(tenant, 5).urn, document: 'goose fact five' });
+      // 60 documents + 1 new - 1 deleted, each once, texts equal to the documents.
+      expect(await t.verify(t.base, OLD)).toMatchObject({ ok: true, counts: { vectors: 60 } });
+      await t.cleanup();
+    },
+  );
+
+  it('cuts over again after a rollback: writes made meanwhile reach the new collection; latency is recorded', async () => {
+    const tenant = 'reembed-recut';
+    const t = await tenantWith(tenant, 40);
+    const m = t.migration({ changeLog: true });
+    await m.prepare('cut_over');
+    let step = await m.step();
+    while (step.more) step = await m.step();
+    expect(step.state.phase).toBe('cut_over');
+    await m.rollback();
+    // Back on the old model: this one lands in the old collection only.
+    await t.live([message(tenant, 40), message(tenant, 41)], embedWith(OLD));
+    await m.setGoal('cut_over');
+    step = await m.step();
+    expect(step.state.phase).toBe('cut_over');
+    expect((await t.search()).pin).toEqual(NEW);
+    expect(await t.verify(`${t.base}__v2`, NEW)).toMatchObject({ ok: true, counts: { vectors: 42 } });
+    // A caught-up tail step says there is no more work; the latency sketches counted every call.
+    expect(await m.lag(step.state)).toBe(0);
+    expect((await m.step()).more).toBe(false);
+    const latency = (await m.state())!.latency!;
+    expect(latency.embed_ms.count).toBeGreaterThanOrEqual(3); // two backfill pages and the re-cutover's tail
+    expect(latency.chroma_upsert_ms.count).toBeGreaterThanOrEqual(3);
+    await t.cleanup();
+  });
 });

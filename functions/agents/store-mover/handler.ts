@@ -1,8 +1,12 @@
 /** store-mover: steps a tenant's store move from the queue, one idempotent unit per message. */
 import { StoreMoveProgressReport, StoreMoveStep } from '@promethean/schemas/jobs/store-move';
 import { defineAgent } from '@promethean/shared/agent/agent-definition';
-import { NonRetriableError } from '@promethean/shared/agent/agent-errors';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
+import {
+  migrationProgressId,
+  migrationStepId,
+  refusalsAreFinal,
+} from '@promethean/shared/migrations/migration-chain';
 import { StoreMovePhaseError } from '@promethean/shared/migrations/store-move/store-move-migration';
 import type { StoreMoveView } from '@promethean/shared/migrations/store-move/store-move-port';
 import { storeMoveFigures } from '@promethean/shared/migrations/store-move/store-move-progress';
@@ -12,16 +16,12 @@ import manifest from './agent.yml';
 const Settings = z.object({ page_size: z.number().int().min(1).max(1_000) });
 
 /** Out-of-order requests (a second move while one runs, from = to) cannot succeed on a retry. */
-async function phaseChecked<T>(ctx: RuntimeContext, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (e instanceof StoreMovePhaseError) {
-      throw new NonRetriableError(e.message, { provider: ctx.provider, tenant: ctx.tenant }, { cause: e });
-    }
-    throw e;
-  }
-}
+const phaseChecked = <T>(ctx: RuntimeContext, work: () => Promise<T>): Promise<T> =>
+  refusalsAreFinal(
+    { provider: ctx.provider, tenant: ctx.tenant },
+    (e): e is StoreMovePhaseError => e instanceof StoreMovePhaseError,
+    work,
+  );
 
 function progressOf(id: string, seq: number, view: StoreMoveView & { more: boolean }) {
   const s = view.state;
@@ -39,7 +39,7 @@ function progressOf(id: string, seq: number, view: StoreMoveView & { more: boole
 
 /** The envelope id of a step: one per (migration, chain, number), whoever sends it. */
 export const stepEnvelopeId = (id: string, chain: string, seq: number) =>
-  `store-move:${id}:${chain}:step:${seq}`;
+  migrationStepId('store-move', id, chain, seq);
 
 export const storeMover = defineAgent(manifest, 'functions/agents/store-mover/agent.yml')
   .on(StoreMoveStep, async (msg, ctx) => {
@@ -54,7 +54,7 @@ export const storeMover = defineAgent(manifest, 'functions/agents/store-mover/ag
     const pageSize = Settings.parse(ctx.settings).page_size;
     const view = await phaseChecked(ctx, () => migrations.storeMoveStep({ pageSize }));
     await ctx.effects.publish(StoreMoveProgressReport, progressOf(id, seq, view), {
-      id: `store-move:${id}:${chain}:progress:${seq}`,
+      id: migrationProgressId('store-move', id, chain, seq),
     });
     if (view.more) {
       await ctx.effects.publish(

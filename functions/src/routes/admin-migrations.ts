@@ -4,8 +4,6 @@
  * idempotent step on the persisted state, so a client (the `npm run store-move` CLI) may retry any call.
  */
 import { SegmentName } from '@promethean/schemas/identifiers';
-import { StoreMoveStep } from '@promethean/schemas/jobs/store-move';
-import { createEnvelope, randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { ControlConflictError } from '@promethean/shared/migrations/control-store';
 import {
@@ -23,14 +21,12 @@ import { UnknownProviderError, UnknownTenantError } from '@promethean/shared/pla
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
-import { stepEnvelopeId } from '../../agents/store-mover/handler.ts';
-import { functionsOps } from '../../ops/functions-ops.ts';
-import { ledgerPort } from '../../ops/ops-bindings.ts';
 import { DurableObjectControlStore } from '../../storage/durable-object-control-store.ts';
 import { readStorageEnv } from '../../storage/storage-env.ts';
 import { documentBackendOf, documentStoreOn } from '../../storage/tenant-storage-ports.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
 import { createFunctionsRuntime } from '../runtime-dependencies.ts';
+import { enqueueMigrationChain, reportMigration } from './migration-chains.ts';
 
 export const adminMigrations = new Hono<{ Bindings: FunctionsEnv }>();
 adminMigrations.use('*', adminAuth());
@@ -48,27 +44,9 @@ const StartMove = z
 
 const ActionBody = z.object({ queue: z.boolean().default(false) }).strict();
 
-/**
- * Starts a chain of queue steps for the move (the store-mover agent runs them until `more` is false). A
- * chain per call: the ids of a chain that stopped earlier are not reused, so this one is not deduped away.
- */
-async function enqueueSteps(c: Context<Env>, move: Move, id: string): Promise<string> {
-  const chain = `c${Date.now().toString(36)}${crypto.randomUUID().slice(0, 6)}`;
-  await createFunctionsRuntime(c.env).broker.publish(
-    createEnvelope(
-      StoreMoveStep,
-      { migration_id: id, chain, seq: 0 },
-      {
-        src: 'admin',
-        ...move.scope,
-        id: stepEnvelopeId(id, chain, 0),
-        clock: systemClock,
-        ids: randomIds,
-      },
-    ),
-  );
-  return chain;
-}
+/** Starts a chain of queue steps for the move (the store-mover agent runs them until `more` is false). */
+const enqueueSteps = (c: Context<Env>, move: Move, id: string) =>
+  enqueueMigrationChain(c.env, 'store-move', move.scope, id);
 
 type Env = { Bindings: FunctionsEnv };
 
@@ -104,15 +82,9 @@ function moveOf(c: Context<Env>, pageSize?: number) {
 
 type Move = ReturnType<typeof moveOf>;
 
-/**
- * Hands a progress report to this isolate's ops recorder and flushes it to the ledger at once: an admin
- * route's isolate may serve no queue batch that would flush it (one ledger request per call; never throws).
- */
-async function report(c: Context<Env>, progress: ReturnType<typeof storeMoveProgress>): Promise<void> {
-  const ops = functionsOps();
-  ops.recorder.migration(progress);
-  await ops.flush(ledgerPort(c.env));
-}
+/** Hands a progress report to the ops ledger at once (see migration-chains.ts). */
+const report = (c: Context<Env>, progress: ReturnType<typeof storeMoveProgress>) =>
+  reportMigration(c.env, progress);
 
 async function view(c: Context<Env>, move: Move, state: StoreMoveState | undefined, more?: boolean) {
   if (!state) throw new HTTPException(404, { message: 'no store move for this tenant' });

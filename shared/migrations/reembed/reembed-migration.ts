@@ -18,7 +18,11 @@
  *               that still embed with the old model write only the old collection). Writers
  *               embed with the model of the routed read collection (`RoutedVectorStore.pinned`).
  *   rollback  → from any phase: reads flip back to the old collection, which is caught up with the old
- *               model (it is kept until decommission), and the migration stops.
+ *               model (it is kept until decommission), and the migration stops. With the change log, the
+ *               old collection is caught up from the log position recorded at cutover (every write since
+ *               then, re-embedded with the old model only where the text changed) before and after the
+ *               flip; a later cutover (from rolled_back) catches the new collection up the same way from
+ *               where its tail stopped.
  *   decommission → after cutover only: the old collection is deleted.
  */
 import type { ChromaClient, Collection } from 'chromadb';
@@ -26,6 +30,7 @@ import type { DocumentChangeLog } from '../../effects/document-change-log.ts';
 import { type DocumentStore, GET_MANY_MAX, type StoredDocument } from '../../effects/document-store.ts';
 import type { EmbeddingSpec, VectorCollection } from '../../effects/effect-ports.ts';
 import { CHUNKER_VERSIONS } from '../../effects/vector-schema.ts';
+import { LatencySketch, type SketchData } from '../../ops/latency-sketch.ts';
 import {
   collectionMetadata,
   type Expected,
@@ -47,9 +52,21 @@ export type ReembedPhase =
   | 'decommissioned'
   | 'rolled_back';
 
+/** Where a stepped migration stops on its own (`step()`); the operator moves it on. */
+export type ReembedGoal = 'dual_write' | 'cut_over' | 'decommissioned';
+
+/** Latency of the migration's own model and Chroma write calls, summed over its life (mergeable sketches). */
+export interface ReembedLatency {
+  embed_ms: SketchData;
+  chroma_upsert_ms: SketchData;
+}
+
 export interface ReembedState {
   id: string;
   phase: ReembedPhase;
+  goal?: ReembedGoal;
+  /** Messages counted at prepare (progress). */
+  total?: number;
   from: RoutedCollection;
   to: RoutedCollection;
   /** Backfill checkpoint: the oldest foreign id done (pages go newest first), and totals. */
@@ -60,6 +77,14 @@ export interface ReembedState {
   caught_up: number;
   /** The change-log catch-up (when the migration has the log): cursor from prepare, and what it applied. */
   cdc?: ReembedTailCounts;
+  /**
+   * The change log applied to the OLD collection since the last cutover (cursor = the log head taken just
+   * before reads flipped): a rollback starts there, so writes made only to the new collection come back.
+   */
+  back?: ReembedTailCounts;
+  latency?: ReembedLatency;
+  /** When the state was last saved (progress reports carry it). */
+  updated_at?: string;
   revision: number;
   history: Array<{ phase: ReembedPhase; at: string }>;
 }
@@ -80,10 +105,23 @@ export interface ReembedOptions {
   now?: () => Date;
   /** The document store's change log: catch-up tails it instead of comparing checksums. */
   changeLog?: Pick<DocumentChangeLog, 'changeHead' | 'changesAfter'>;
+  /** Milliseconds for latency figures (`Date.now` by default). */
+  clock?: () => number;
 }
+
+const emptyCounts = (cursor: number): ReembedTailCounts => ({
+  cursor,
+  entries: 0,
+  reembedded: 0,
+  metadata_only: 0,
+  deleted: 0,
+  unchanged: 0,
+});
 
 /** How many log batches one catch-up applies before answering (a queue step asks again). */
 const TAIL_BATCHES = 50;
+/** Up to this many change-log entries behind, the lag is counted exactly (messages only). */
+const LAG_EXACT = 500;
 
 /** A phase was asked for out of order (cutover before dual-write, decommission without cutover). */
 export class ReembedPhaseError extends Error {
@@ -92,25 +130,85 @@ export class ReembedPhaseError extends Error {
 
 const STATE_WIDTH = 12;
 
+const reembedStateId = (collection: VectorCollection, id: string) => `migration.reembed.${collection}.${id}`;
+
 export class ReembedMigration {
   readonly #o: ReembedOptions;
+  /** Latency recorded by this instance since its last save (added to the state's sketches there). */
+  #embedMs = new LatencySketch();
+  #upsertMs = new LatencySketch();
 
   constructor(options: ReembedOptions) {
-    this.#o = options;
+    const clock = options.clock ?? Date.now;
+    const timed =
+      (embed: Embedder): Embedder =>
+      async (texts) => {
+        const t0 = clock();
+        try {
+          return await embed(texts);
+        } finally {
+          this.#embedMs.record(Math.max(0, clock() - t0));
+        }
+      };
+    this.#o = { ...options, embedNew: timed(options.embedNew), embedOld: timed(options.embedOld) };
+  }
+
+  /** The collection with its writes (`upsert`, `add`) timed into the migration's Chroma latency. */
+  #timedWrites(col: Collection): Collection {
+    const clock = this.#o.clock ?? Date.now;
+    const sketch = () => this.#upsertMs;
+    return new Proxy(col, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (typeof value !== 'function') return value;
+        const bound = (value as (...a: unknown[]) => unknown).bind(target);
+        if (prop !== 'upsert' && prop !== 'add') return bound;
+        return async (...args: unknown[]) => {
+          const t0 = clock();
+          try {
+            return await bound(...args);
+          } finally {
+            sketch().record(Math.max(0, clock() - t0));
+          }
+        };
+      },
+    });
+  }
+
+  /** The state's latency with what this instance recorded since its last save. */
+  #latency(state: ReembedState): ReembedLatency | undefined {
+    if (this.#embedMs.count === 0 && this.#upsertMs.count === 0) return state.latency;
+    const embed = state.latency ? LatencySketch.from(state.latency.embed_ms) : new LatencySketch();
+    const upsert = state.latency ? LatencySketch.from(state.latency.chroma_upsert_ms) : new LatencySketch();
+    embed.merge(this.#embedMs);
+    upsert.merge(this.#upsertMs);
+    return { embed_ms: embed.toJSON(), chroma_upsert_ms: upsert.toJSON() };
   }
 
   get #stateId(): string {
-    return `migration.reembed.${this.#o.collection}.${this.#o.id}`;
+    return reembedStateId(this.#o.collection, this.#o.id);
   }
 
-  async state(): Promise<ReembedState | undefined> {
-    const doc = await this.#o.documents.get('jobs', this.#stateId);
+  /** A re-embed's state without building the migration (its collections and models are in it). */
+  static async load(
+    documents: DocumentStore,
+    collection: VectorCollection,
+    id: string,
+  ): Promise<ReembedState | undefined> {
+    const doc = await documents.get('jobs', reembedStateId(collection, id));
     return doc?.slots.state?.value as ReembedState | undefined;
   }
 
+  async state(): Promise<ReembedState | undefined> {
+    return ReembedMigration.load(this.#o.documents, this.#o.collection, this.#o.id);
+  }
+
   async #save(state: ReembedState, phase: ReembedPhase = state.phase): Promise<ReembedState> {
+    const latency = this.#latency(state);
     const next: ReembedState = {
       ...state,
+      ...(latency && { latency }),
+      updated_at: this.#now(),
       phase,
       revision: state.revision + 1,
       history: phase === state.phase ? state.history : [...state.history, { phase, at: this.#now() }],
@@ -124,6 +222,8 @@ export class ReembedMigration {
         slots: { state: { version: String(next.revision).padStart(STATE_WIDTH, '0'), value: next } },
       },
     ]);
+    this.#embedMs = new LatencySketch();
+    this.#upsertMs = new LatencySketch();
     return next;
   }
 
@@ -160,11 +260,11 @@ export class ReembedMigration {
         `collection ${c.name} is pinned to ${String(pin.model)}/${String(pin.dimension)}, not ${c.spec.model}/${c.spec.dimension}`,
       );
     }
-    return col;
+    return this.#timedWrites(col);
   }
 
   /** Creates the pinned new collection and the state; a second call answers the existing state. */
-  async prepare(): Promise<ReembedState> {
+  async prepare(goal: ReembedGoal = 'dual_write'): Promise<ReembedState> {
     const existing = await this.state();
     if (existing) return existing;
     // The log head comes first: every change after it is tailed, so none made during the backfill is missed.
@@ -172,18 +272,19 @@ export class ReembedMigration {
     await this.#collection(this.#o.from);
     await this.#collection(this.#o.to);
     await this.#route({ read: this.#o.from, write: [this.#o.from] });
+    const total = await this.#o.documents.count('messages');
     const initial: ReembedState = {
       id: this.#o.id,
       phase: 'prepared',
+      goal,
+      total,
       from: this.#o.from,
       to: this.#o.to,
       cursor: null,
       backfilled: 0,
       pages: 0,
       caught_up: 0,
-      ...(head !== undefined && {
-        cdc: { cursor: head, entries: 0, reembedded: 0, metadata_only: 0, deleted: 0, unchanged: 0 },
-      }),
+      ...(head !== undefined && { cdc: emptyCounts(head) }),
       revision: 0,
       history: [{ phase: 'prepared', at: this.#now() }],
     };
@@ -263,7 +364,73 @@ export class ReembedMigration {
       throw new ReembedPhaseError(`re-embed ${this.#o.id} has no change log to tail`);
     }
     const cdc = await this.#drainLog(state.cdc);
-    return cdc === state.cdc ? state : this.#save({ ...state, cdc });
+    return cdc === state.cdc && this.#embedMs.count === 0 ? state : this.#save({ ...state, cdc });
+  }
+
+  /**
+   * `messages` change-log entries the new collection has not had yet (0 without a change log). Other
+   * collections' entries do not count: the migration's own state lives in `jobs`, so each save logs one.
+   * Past `LAG_EXACT` entries the raw distance to the head is answered (an upper bound).
+   */
+  async lag(state: ReembedState): Promise<number> {
+    if (!state.cdc || !this.#o.changeLog) return 0;
+    const behind = (await this.#o.changeLog.changeHead()) - state.cdc.cursor;
+    if (behind <= 0) return 0;
+    if (behind > LAG_EXACT) return behind;
+    const entries = await this.#o.changeLog.changesAfter(state.cdc.cursor, LAG_EXACT);
+    return entries.filter((e) => e.collection === 'messages').length;
+  }
+
+  /** Moves the point where `step()` stops (cutover and decommission are goals an operator sets). */
+  async setGoal(goal: ReembedGoal): Promise<ReembedState> {
+    const state = await this.#require([
+      'prepared',
+      'backfilling',
+      'backfilled',
+      'dual_write',
+      'cut_over',
+      'rolled_back',
+    ]);
+    return state.goal === goal ? state : this.#save({ ...state, goal });
+  }
+
+  /**
+   * One unit of work toward the goal (a queue step runs it): a backfill page, the catch-up into
+   * dual-write, cutover, decommission, or one change-log drain while in dual-write or cut over. `more`
+   * says whether another step has work now (a tail that caught up answers false: the next schedule
+   * starts again).
+   */
+  async step(): Promise<{ state: ReembedState; more: boolean }> {
+    const state = await this.state();
+    if (!state) throw new ReembedPhaseError(`re-embed ${this.#o.id} is not prepared`);
+    const goal = state.goal ?? 'dual_write';
+    switch (state.phase) {
+      case 'prepared':
+      case 'backfilling':
+        return { state: await this.backfillPage(), more: true };
+      case 'backfilled': {
+        const next = (await this.catchUp()).state;
+        return { state: next, more: goal !== 'dual_write' || (await this.lag(next)) > 0 };
+      }
+      case 'dual_write':
+      case 'rolled_back':
+        if (goal !== 'dual_write') {
+          const next = await this.cutover();
+          return { state: next, more: goal === 'decommissioned' || (await this.lag(next)) > 0 };
+        }
+        return this.#tailStep(state);
+      case 'cut_over':
+        if (goal === 'decommissioned') return { state: await this.decommission(), more: false };
+        return this.#tailStep(state);
+      default:
+        return { state, more: false };
+    }
+  }
+
+  async #tailStep(state: ReembedState): Promise<{ state: ReembedState; more: boolean }> {
+    if (state.phase === 'rolled_back' || !state.cdc || !this.#o.changeLog) return { state, more: false };
+    const next = await this.tail();
+    return { state: next, more: (await this.lag(next)) > 0 };
   }
 
   /**
@@ -271,25 +438,39 @@ export class ReembedMigration {
    * with the old model just before the flip wrote only the old collection, and this brings it over.
    */
   async cutover(): Promise<ReembedState> {
-    await this.#require(['dual_write']);
-    const { state } = await this.catchUp();
-    await this.#route({ read: this.#o.to, write: [this.#o.to, this.#o.from] });
-    if (state.cdc && this.#o.changeLog) {
-      const cdc = await this.#drainLog(state.cdc);
-      return this.#save({ ...state, cdc }, 'cut_over');
+    const current = await this.#require(['dual_write', 'rolled_back']);
+    if (current.phase === 'rolled_back' && !current.history.some((h) => h.phase === 'backfilled')) {
+      throw new ReembedPhaseError(`re-embed ${this.#o.id} was rolled back before its backfill finished`);
     }
+    if (current.cdc && this.#o.changeLog) {
+      // From rolled_back too: the forward tail stopped at the rollback, so this applies every write since.
+      const cdc = await this.#drainLog(current.cdc);
+      const head = await this.#o.changeLog.changeHead();
+      await this.#route({ read: this.#o.to, write: [this.#o.to, this.#o.from] });
+      const after = await this.#drainLog(cdc);
+      const back = { ...(current.back ?? emptyCounts(head)), cursor: head };
+      return this.#save({ ...current, cdc: after, back }, 'cut_over');
+    }
+    let state = current;
+    if (current.phase === 'dual_write') state = (await this.catchUp()).state;
+    else {
+      const early = await this.#reconcile(this.#o.to, this.#o.embedNew);
+      state = { ...state, caught_up: state.caught_up + early.drift.length };
+    }
+    await this.#route({ read: this.#o.to, write: [this.#o.to, this.#o.from] });
     const late = await this.#reconcile(this.#o.to, this.#o.embedNew);
     return this.#save({ ...state, caught_up: state.caught_up + late.drift.length }, 'cut_over');
   }
 
   /** Tails the log into the new collection until it has nothing newer (at most `TAIL_BATCHES` batches). */
-  async #drainLog(from: ReembedTailCounts): Promise<ReembedTailCounts> {
+  async #drainLog(from: ReembedTailCounts, into: 'to' | 'from' = 'to'): Promise<ReembedTailCounts> {
+    const target = into === 'to' ? this.#o.to : this.#o.from;
     const input = {
       log: this.#o.changeLog!,
       documents: this.#o.documents,
-      collection: await this.#collection(this.#o.to),
-      spec: this.#o.to.spec,
-      embed: this.#o.embedNew,
+      collection: await this.#collection(target),
+      spec: target.spec,
+      embed: into === 'to' ? this.#o.embedNew : this.#o.embedOld,
       sourceOf: this.#o.sourceOf,
     };
     let counts = from;
@@ -311,9 +492,25 @@ export class ReembedMigration {
       'cut_over',
       'rolled_back',
     ]);
+    if (state.cdc && this.#o.changeLog) {
+      // Before any cutover the old collection served reads and took every write: nothing to bring back.
+      if (!state.back) {
+        await this.#route({ read: this.#o.from, write: [this.#o.from] });
+        return this.#save({ ...state, goal: 'dual_write' }, 'rolled_back');
+      }
+      // Writes since cutover that only the new collection got (writers on the new model) come back
+      // before reads flip, and once more after, for writers that read the routing just before the flip.
+      const early = await this.#drainLog(state.back, 'from');
+      await this.#route({ read: this.#o.from, write: [this.#o.from] });
+      const back = await this.#drainLog(early, 'from');
+      return this.#save({ ...state, back, goal: 'dual_write' }, 'rolled_back');
+    }
     await this.#route({ read: this.#o.from, write: [this.#o.from] });
     const report = await this.#reconcile(this.#o.from, this.#o.embedOld);
-    return this.#save({ ...state, caught_up: state.caught_up + report.drift.length }, 'rolled_back');
+    return this.#save(
+      { ...state, goal: 'dual_write', caught_up: state.caught_up + report.drift.length },
+      'rolled_back',
+    );
   }
 
   /** After cutover: the old collection goes, and writes go to the new one only. */

@@ -19,7 +19,16 @@ export interface StoreMoveClientOptions {
 }
 
 export interface MoveView {
-  state: { id: string; phase: string; goal: string; backfilled: number; total: number; cdc_applied: number };
+  state: {
+    id: string;
+    phase: string;
+    goal: string;
+    backfilled: number;
+    total: number;
+    cdc_applied: number;
+    /** After a drained cutover (or `verify`): documents compared equal across the two stores. */
+    verification?: { documents: number; verified: number; differing: number };
+  };
   lag: number;
   progress: number;
   more?: boolean;
@@ -32,7 +41,7 @@ export class StoreMoveRequestError extends Error {
 
 export const STORE_MOVE_USAGE = `usage: npm run store-move -- <command> --tenant <provider>/<tenant> [options]
 commands: start --to sqlite|mongodb --id <id> [--goal dual_write|cut_over|decommissioned]
-          status | watch | cutover | decommission | rollback | pause | resume
+          status | watch | cutover | decommission | rollback | pause | resume | verify
 common:   --url URL (default http://127.0.0.1:8787)
           --queue  (start, cutover, decommission, rollback, resume: the store-mover agent runs the steps
                     from the queue; follow with status, or the status page's migrations panel)`;
@@ -65,7 +74,7 @@ export class StoreMoveClient {
   }
 
   action(
-    name: 'cutover' | 'decommission' | 'rollback' | 'pause' | 'resume',
+    name: 'cutover' | 'decommission' | 'rollback' | 'pause' | 'resume' | 'verify',
     o: { queue?: boolean } = {},
   ): Promise<MoveView> {
     return this.#call(`/${name}`, 'POST', o.queue ? { queue: true } : undefined);
@@ -79,7 +88,7 @@ export class StoreMoveClient {
       view = await this.#call('/step', 'POST');
       const s = view.state;
       this.#o.print(
-        `${bar.line(`${s.id} backfill`, s.backfilled, Math.max(s.total, s.backfilled))} phase ${s.phase} lag ${view.lag} cdc ${s.cdc_applied}`,
+        `${bar.line(`${s.id} backfill`, s.backfilled, Math.max(s.total, s.backfilled))} phase ${s.phase} lag ${view.lag} cdc ${s.cdc_applied}${s.verification ? ` verified ${s.verification.verified}/${s.verification.documents}` : ''}`,
       );
       if (!view.more) break;
     }

@@ -26,6 +26,7 @@ import { DocumentCollectionName } from '../../effects/document-validation.ts';
 import { tailOnce } from '../cdc/change-tailer.ts';
 import { ControlConflictError, type ControlStore } from '../control-store.ts';
 import { DocumentBackend, readDocumentRouting, writeDocumentRouting } from './document-routing.ts';
+import { verifyStoreMove } from './store-move-verifier.ts';
 
 export const StoreMovePhase = z.enum([
   'prepared',
@@ -67,6 +68,20 @@ export const StoreMoveState = z.object({
   cdc_applied: z.number().int().min(0),
   reverse_applied: z.number().int().min(0),
   purged: z.number().int().min(0),
+  /**
+   * The last comparison of both stores (`store-move-verifier.ts`), taken once the log is drained after
+   * cutover, or on demand; absent before (and in states persisted before it existed).
+   */
+  verification: z
+    .object({
+      documents: z.number().int().min(0),
+      verified: z.number().int().min(0),
+      differing: z.number().int().min(0),
+      differing_ids: z.array(z.string()),
+      ranges_compared: z.number().int().min(0),
+      at: z.string(),
+    })
+    .optional(),
   history: z.array(z.object({ phase: StoreMovePhase, at: z.string() })),
   updated_at: z.string(),
 });
@@ -213,7 +228,10 @@ export class StoreMoveMigration {
       case 'cut_over': {
         if (state.goal === 'decommissioned') return { state: await this.decommission(), more: false };
         const after = await this.tailBatch();
-        return { state: after, more: (await this.lag(after)) > 0 };
+        const lag = await this.lag(after);
+        // Once caught up after the flip, one step compares both stores (the "documents verified" figure).
+        if (lag === 0 && after.verification === undefined) return { state: await this.verify(), more: false };
+        return { state: after, more: lag > 0 };
       }
     }
     return { state, more: false };
@@ -310,6 +328,28 @@ export class StoreMoveMigration {
     // Writers that read the routing before the flip wrote the old store only; their entries follow.
     state = await this.#drain(state, 'forward');
     return this.#write(raw, this.#enter(state, 'cut_over'));
+  }
+
+  /**
+   * Compares both stores document by document and keeps the result in the state (after the CDC caught up,
+   * so only writes racing the scans can differ, and those are read again). Any phase with both stores
+   * filled: from `cdc` until decommission.
+   */
+  async verify(): Promise<StoreMoveState> {
+    const { state, raw } = await this.#read();
+    if (!state || !['cdc', 'dual_write', 'cut_over'].includes(state.phase)) {
+      throw new StoreMovePhaseError(`verification needs a backfilled move, not ${state?.phase ?? 'none'}`);
+    }
+    const verification = await verifyStoreMove(
+      this.#o.stores[state.from],
+      this.#o.stores[state.to],
+      state.collections,
+      this.#now,
+    );
+    // Written over whatever the steps moved meanwhile: only the verification is this call's.
+    const { state: latest, raw: latestRaw } = await this.#read();
+    const base = latest ?? state;
+    return this.#write(latest ? latestRaw : raw, { ...base, verification });
   }
 
   /** After cutover only: the new store alone serves; the old store's collections are purged. */

@@ -110,6 +110,14 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
   while ((await migration.lag(state)) > 0) state = await migration.tailBatch();
   const drainSeconds = (performance.now() - tDrain) / 1000;
   const totalSeconds = (performance.now() - t0) / 1000;
+  // Dual-write, cutover (its drains, the read flip), then the store-to-store verification.
+  await migration.startDualWrite();
+  const tCutover = performance.now();
+  state = await migration.cutover();
+  const cutoverSeconds = (performance.now() - tCutover) / 1000;
+  const tCompare = performance.now();
+  state = await migration.verify();
+  const compareSeconds = (performance.now() - tCompare) / 1000;
   const tVerify = performance.now();
   const source = await ids(stores[from]);
   const target = await ids(stores[to]);
@@ -128,6 +136,8 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
       first_tail: round(firstTailSeconds),
       drain: round(drainSeconds),
       verify: round(verifySeconds),
+      cutover: round(cutoverSeconds),
+      compare_stores: round(compareSeconds),
     },
     backfilled: state.backfilled,
     backfill_seconds: round(backfillSeconds),
@@ -138,6 +148,9 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
     lost,
     duplicated,
     sample_equal: same,
+    documents_verified: state.verification?.verified ?? 0,
+    documents_compared: state.verification?.documents ?? 0,
+    documents_differing: state.verification?.differing ?? -1,
   };
 }
 
@@ -170,12 +183,17 @@ it(
       baseline: { into_mongodb: await baseline('mongodb'), into_sqlite: await baseline('sqlite') },
       lost: toMongo.lost + toSqlite.lost,
       duplicated: toMongo.duplicated + toSqlite.duplicated,
+      documents_verified: toMongo.documents_verified + toSqlite.documents_verified,
     };
     console.log(JSON.stringify(result));
     expect(result.lost).toBe(0);
     expect(result.duplicated).toBe(0);
     expect(toMongo.sample_equal && toSqlite.sample_equal).toBe(true);
     expect(toMongo.backfilled).toBeGreaterThanOrEqual(documents);
+    // After cutover with the writer stopped, every document of either store must compare equal.
+    expect(toMongo.documents_differing).toBe(0);
+    expect(toSqlite.documents_differing).toBe(0);
+    expect(toMongo.documents_verified).toBe(toMongo.documents_compared);
   },
   30 * 60_000,
 );

@@ -80,6 +80,21 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
   await migration.start({ id: `bench-${run}`, from, to, collections: ['messages'] });
   let live = 0;
   let stop = false;
+  // A reader through the whole move, cutover and rollback included: every read must answer.
+  let reads = 0;
+  let readErrors = 0;
+  let reading = true;
+  const reader = (async () => {
+    while (reading) {
+      try {
+        await ports.get('messages', message(tenant, reads % documents, '').foreign_id);
+        reads++;
+      } catch {
+        readErrors++;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
   const writer = (async () => {
     const started = Date.now();
     while (!stop) {
@@ -107,7 +122,9 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
   stop = true;
   await writer;
   const tDrain = performance.now();
+  const appliedBeforeDrain = state.cdc_applied;
   while ((await migration.lag(state)) > 0) state = await migration.tailBatch();
+  const drainApplied = state.cdc_applied - appliedBeforeDrain;
   const drainSeconds = (performance.now() - tDrain) / 1000;
   const totalSeconds = (performance.now() - t0) / 1000;
   // Dual-write, cutover (its drains, the read flip), then the store-to-store verification.
@@ -118,6 +135,12 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
   const tCompare = performance.now();
   state = await migration.verify();
   const compareSeconds = (performance.now() - tCompare) / 1000;
+  const verification = state.verification;
+  const tRollback = performance.now();
+  await migration.rollback();
+  const rollbackSeconds = (performance.now() - tRollback) / 1000;
+  reading = false;
+  await reader;
   const tVerify = performance.now();
   const source = await ids(stores[from]);
   const target = await ids(stores[to]);
@@ -138,6 +161,7 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
       verify: round(verifySeconds),
       cutover: round(cutoverSeconds),
       compare_stores: round(compareSeconds),
+      rollback: round(rollbackSeconds),
     },
     backfilled: state.backfilled,
     backfill_seconds: round(backfillSeconds),
@@ -148,9 +172,13 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
     lost,
     duplicated,
     sample_equal: same,
-    documents_verified: state.verification?.verified ?? 0,
-    documents_compared: state.verification?.documents ?? 0,
-    documents_differing: state.verification?.differing ?? -1,
+    drain_applied: drainApplied,
+    documents_verified: verification?.verified ?? 0,
+    documents_compared: verification?.documents ?? 0,
+    documents_differing: verification?.differing ?? -1,
+    rollback_seconds: round(rollbackSeconds),
+    reads_during: reads,
+    read_errors: readErrors,
   };
 }
 
@@ -194,6 +222,7 @@ it(
     expect(toMongo.documents_differing).toBe(0);
     expect(toSqlite.documents_differing).toBe(0);
     expect(toMongo.documents_verified).toBe(toMongo.documents_compared);
+    expect(toMongo.read_errors + toSqlite.read_errors).toBe(0);
   },
   30 * 60_000,
 );

@@ -13,7 +13,8 @@
  *                  read the routing just before the flip are both in the old store's log).
  *   cut_over     → a last tail, the new store's log head is kept for rollback, reads flip (write both, new
  *                  first), then a tail of what writers with the old routing wrote meanwhile. From here the
- *                  new store's log is tailed back into the old one, so a rollback finds it in step.
+ *                  new store's log is tailed back into the old one, so a rollback finds it in step, and the
+ *                  old store's log is still tailed forward (writers holding an older routing).
  *   decommission → a last tail, routing: new store only, the old store's collections purged.
  *   rollback     → from any phase before decommission: the old store is brought up to date from the new
  *                  one's log (when it was primary), reads flip back to the old store, and the move stops.
@@ -140,7 +141,9 @@ export class StoreMoveMigration {
   /** The old store's log entries not yet applied to the new one (or the reverse after cutover). */
   async lag(state: StoreMoveState): Promise<number> {
     if (state.phase === 'cut_over' && state.reverse_cursor !== null) {
-      return Math.max(0, (await this.#o.stores[state.to].changeHead()) - state.reverse_cursor);
+      const reverse = Math.max(0, (await this.#o.stores[state.to].changeHead()) - state.reverse_cursor);
+      const forward = Math.max(0, (await this.#o.stores[state.from].changeHead()) - state.cdc_cursor);
+      return reverse + forward;
     }
     if (state.start_seq === null) return 0;
     return Math.max(0, (await this.#o.stores[state.from].changeHead()) - state.cdc_cursor);
@@ -286,7 +289,11 @@ export class StoreMoveMigration {
     if (!state || !['cdc', 'dual_write', 'cut_over'].includes(state.phase)) {
       throw new StoreMovePhaseError(`CDC needs a backfilled move, not ${state?.phase ?? 'none'}`);
     }
-    const next = await this.#tail(state, state.phase === 'cut_over' ? 'reverse' : 'forward');
+    let next = await this.#tail(state, state.phase === 'cut_over' ? 'reverse' : 'forward');
+    // After the flip the old store's log is still tailed: a writer holding the routing from before
+    // dual-write for the rest of its invocation (`routingOncePerInstance`) wrote the old store only. Entries
+    // that only echo what the other direction copied change nothing (a merge of slots already held).
+    if (state.phase === 'cut_over') next = await this.#tail(next, 'forward');
     return next === state ? state : this.#write(raw, next);
   }
 

@@ -64,6 +64,7 @@ async function main(): Promise<number> {
     case 'rollback':
     case 'pause':
     case 'resume':
+    case 'verify':
       view = await client.action(command, { queue: values.queue === true });
       break;
     default:

@@ -7,7 +7,7 @@
  * Both ports follow the tenant's migrations on every call: documents the routing a store move writes
  * (`RoutedDocumentStore`; reads flip at its cutover, writes go to both stores during dual-write), vectors
  * the routing a re-embed writes (`RoutedVectorStore`; searches and the embedder follow its cutover and
- * rollback). A tenant no migration ever touched reads one absent control value per call and is served
+ * rollback). A tenant no migration ever touched reads one absent control value per invocation and is served
  * exactly as configured.
  */
 
@@ -89,6 +89,8 @@ function documentStore(
       mongodb: documentStoreOn(env, tenant, 'mongodb', settings),
     },
     configured,
+    // The ports are built per message or request: one routing read per invocation, not per call.
+    routingOncePerInstance: true,
     onSecondaryFailure: (backend, collection, error, n) =>
       hooks.onSecondaryDocumentWriteFailure?.(backend, collection, n, error),
   });

@@ -30,6 +30,8 @@ export interface MoveView {
     /** A store move's CDC copies; a re-embed counts them in `cdc`. */
     cdc_applied?: number;
     cdc?: { reembedded: number; metadata_only: number; deleted: number };
+    /** After a drained cutover (or `verify`): documents compared equal across the two stores. */
+    verification?: { documents: number; verified: number; differing: number };
   };
   lag: number;
   progress: number;
@@ -50,7 +52,7 @@ common:   --url URL (default http://127.0.0.1:8787)
 
 export const STORE_MOVE_USAGE = `usage: npm run store-move -- <command> --tenant <provider>/<tenant> [options]
 commands: start --to sqlite|mongodb --id <id> [--goal dual_write|cut_over|decommissioned]
-          status | watch | cutover | decommission | rollback | pause | resume
+          status | watch | cutover | decommission | rollback | pause | resume | verify
 common:   --url URL (default http://127.0.0.1:8787)
           --queue  (start, cutover, decommission, rollback, resume: the store-mover agent runs the steps
                     from the queue; follow with status, or the status page's migrations panel)`;
@@ -91,7 +93,7 @@ export class StoreMoveClient {
   }
 
   action(
-    name: 'cutover' | 'decommission' | 'rollback' | 'pause' | 'resume',
+    name: 'cutover' | 'decommission' | 'rollback' | 'pause' | 'resume' | 'verify',
     o: { queue?: boolean } = {},
   ): Promise<MoveView> {
     return this.#call(`/${name}`, 'POST', o.queue ? { queue: true } : undefined);
@@ -106,7 +108,7 @@ export class StoreMoveClient {
       const s = view.state;
       const cdc = s.cdc_applied ?? (s.cdc ? s.cdc.reembedded + s.cdc.metadata_only + s.cdc.deleted : 0);
       this.#o.print(
-        `${bar.line(`${s.id} backfill`, s.backfilled, Math.max(s.total ?? 0, s.backfilled))} phase ${s.phase} lag ${view.lag} cdc ${cdc}`,
+        `${bar.line(`${s.id} backfill`, s.backfilled, Math.max(s.total ?? 0, s.backfilled))} phase ${s.phase} lag ${view.lag} cdc ${cdc}${s.verification ? ` verified ${s.verification.verified}/${s.verification.documents}` : ''}`,
       );
       if (!view.more) break;
     }

@@ -98,6 +98,8 @@ const CHANNEL_INDEX = 'provider_1_tenant_1_index.channel_id_1_sort_key_-1';
 const DUPLICATE_KEY = 11000;
 /** The most statements one update command carries (FerretDB v1.24 hangs at 100; see `#bulkWrite`). */
 export const UPDATE_CHUNK = 50;
+/** From this many replaced records on, a rebuild deletes and re-inserts them in bulk (see `#writeRecords`). */
+export const REPLACE_BY_DELETE_MIN = 8;
 
 /** Collections whose indexes a client has ensured (`<database>.<collection>` → done). */
 const indexedCollections = new WeakMap<MongoClient, Map<string, Promise<void>>>();
@@ -367,7 +369,7 @@ export class MongoDocumentStore implements DocumentStore, DocumentChangeLog {
     for (let round = 1; pending.length > 0; round++) {
       if (round > MAX_ROUNDS) throw new DocumentWriteConflictError(name, pending, MAX_ROUNDS, this.#scope);
       const stored = await this.#readDocuments(cols.documents, pending);
-      const writes: AnyBulkWriteOperation<MongoDocumentRecord>[] = [];
+      const writes: Array<{ record: MongoDocumentRecord; exists: boolean }> = [];
       const written: string[] = [];
       for (const id of pending) {
         const { doc, changed } = foldSlotRecords(logs.get(id) ?? []);
@@ -375,17 +377,11 @@ export class MongoDocumentStore implements DocumentStore, DocumentChangeLog {
         if (doc) documents.set(id, doc);
         const current = stored.get(id);
         if (!doc || recordHolds(current, doc)) continue;
-        // By `_id`: FerretDB finds a document by `_id` in SQL, by any other field with a scan.
-        const record = toMongoRecord(doc);
-        writes.push(
-          current
-            ? { replaceOne: { filter: { _id: record._id }, replacement: record } }
-            : { insertOne: { document: record } },
-        );
+        writes.push({ record: toMongoRecord(doc), exists: current !== undefined });
         written.push(id);
       }
       // Two first writes of one document race to insert its record: the loser rebuilds next round.
-      const raced = await this.#bulkWrite('write documents', cols.documents, writes);
+      const raced = await this.#writeRecords(cols.documents, writes);
       const after = await this.#readLogs(cols.slots, written);
       // Only a writer that wrote must check its write against the log; the others leave it to the last one.
       pending = written.filter(
@@ -394,6 +390,44 @@ export class MongoDocumentStore implements DocumentStore, DocumentChangeLog {
       logs = after;
     }
     return { changed: new Set([...changedBy.values()].flatMap((ids) => [...ids])), documents };
+  }
+
+  /**
+   * Writes rebuilt records; answers the positions refused because another writer inserted the record first
+   * (that writer's fold may miss slots, so the caller rebuilds those next round).
+   *
+   * A few replacements go by `replaceOne` on `_id`. Many (a CDC batch, a re-delivered page) go as one
+   * `deleteMany` by `_id` and one insert of every record: FerretDB v1.24 (SQLite) answers each replace
+   * statement with two scans of the whole collection (it filters on an `_id` expression its index does not
+   * match), so a batch of k replaces cost k·N, and the CDC drain of a 20,000-document move took minutes; the
+   * delete is one scan for the batch and inserts use the unique index. The price: between the two commands,
+   * `find` and `count` (which read records) miss those documents; `get`/`getMany` fold the slot log and
+   * are unaffected. A writer whose first-record insert lands in that gap is safe: our insert of that record is
+   * then refused and rebuilt from the whole log, which holds the other writer's slots (logged before its
+   * insert). A writer dying between the two is redelivered, finds no record and inserts it (`#rebuild`).
+   */
+  async #writeRecords(
+    documents: Collection<MongoDocumentRecord>,
+    writes: ReadonlyArray<{ record: MongoDocumentRecord; exists: boolean }>,
+  ): Promise<Set<number>> {
+    const replacing = writes.filter((w) => w.exists).map((w) => w.record._id);
+    if (replacing.length < REPLACE_BY_DELETE_MIN) {
+      return this.#bulkWrite(
+        'write documents',
+        documents,
+        writes.map(({ record, exists }) =>
+          exists
+            ? { replaceOne: { filter: { _id: record._id }, replacement: record } }
+            : { insertOne: { document: record } },
+        ),
+      );
+    }
+    await this.#run('delete replaced documents', () => documents.deleteMany({ _id: { $in: replacing } }));
+    return this.#bulkWrite(
+      'insert replaced documents',
+      documents,
+      writes.map(({ record }) => ({ insertOne: { document: record } })),
+    );
   }
 
   /**

@@ -8,8 +8,12 @@
  * (wipe the collection, embed and write everything). The last line is one JSON object.
  *
  * The document store here is the in-memory adapter in this process (the embedded SQLite store lives inside
- * workerd and is not driven by this script); the store move (embedded → MongoDB) is not built.
+ * workerd and is not driven by this script). The store move (embedded SQLite → MongoDB-wire and back, live
+ * writes, cutover, verification of both stores, rollback) runs inside workerd: after the re-embed this script
+ * runs `bench:store-move` with the same document count (`--store-move-documents 0` skips it) and reports
+ * its line under `store_move`.
  */
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { ChromaClient } from 'chromadb';
 import { messageVectorSource } from '../../functions/agents/message-embedder/message-vector-source.ts';
@@ -36,6 +40,7 @@ const { values } = parseArgs({
     'live-rate': { type: 'string', default: '50' },
     'page-size': { type: 'string', default: '500' },
     planted: { type: 'string', default: '10' },
+    'store-move-documents': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -311,9 +316,67 @@ try {
       seconds: Number(baselineSeconds.toFixed(2)),
       docs_per_s: Math.round(everything.length / baselineSeconds),
     },
-    store_move: 'not built',
+    store_move: storeMove(Number(values['store-move-documents'] ?? N)),
   };
   console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
 } finally {
   await chromaServer.stop();
+}
+
+interface MoveDirection {
+  seconds_to_drained: number;
+  docs_per_s: number;
+  live_writes_during: number;
+  documents_verified: number;
+  documents_differing: number;
+  rollback_seconds: number;
+  read_errors: number;
+  phase_seconds: Record<string, number>;
+}
+
+interface StoreMoveLine {
+  error?: string;
+  lost: number;
+  duplicated: number;
+  sqlite_to_mongodb: MoveDirection;
+  mongodb_to_sqlite: MoveDirection;
+  baseline: { into_mongodb: { seconds: number; docs_per_s: number } };
+}
+
+/** The store move's figures from its own bench (workerd, SQLite Durable Object and the MongoDB-wire server). */
+function storeMove(documents: number): unknown {
+  if (documents <= 0) return 'skipped (--store-move-documents 0)';
+  log(`store move of ${documents} documents each way (bench:store-move)`);
+  const child = spawnSync(
+    'npx',
+    ['tsx', 'test/bench/store-move-bench.ts', '--json', '--documents', String(documents)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  const line = child.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    const r = JSON.parse(line) as StoreMoveLine;
+    if (r.error) return r;
+    const m = r.sqlite_to_mongodb;
+    return {
+      documents,
+      direction: 'embedded (SQLite) → MongoDB-wire; the way back is under mongodb_to_sqlite',
+      seconds: m.seconds_to_drained,
+      docs_per_s: m.docs_per_s,
+      live_writes_during: m.live_writes_during,
+      documents_verified: m.documents_verified,
+      documents_differing: m.documents_differing,
+      lost: r.lost,
+      duplicated: r.duplicated,
+      rollback_seconds: m.rollback_seconds,
+      read_errors: m.read_errors + r.mongodb_to_sqlite.read_errors,
+      baseline: { kind: 'wipe and re-backfill into MongoDB', ...r.baseline.into_mongodb },
+      phase_seconds: m.phase_seconds,
+      mongodb_to_sqlite: r.mongodb_to_sqlite,
+    };
+  } catch {
+    return { error: `bench:store-move exited ${child.status}`, tail: `${child.stderr}`.slice(-500) };
+  }
 }

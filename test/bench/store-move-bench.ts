@@ -15,7 +15,15 @@ if (!Number.isInteger(documents) || documents < 1) throw new Error(`--documents 
 
 const child = spawnSync(
   'npx',
-  ['vitest', 'run', '--project', 'functions-worker', 'test/workers/functions/store-move-bench.test.ts'],
+  [
+    'vitest',
+    'run',
+    '--project',
+    'functions-worker',
+    'test/workers/functions/store-move-bench.test.ts',
+    // What the per-call routing read costs a live read or write (runs only with more than 500 documents).
+    'test/workers/functions/routing-read-cost.test.ts',
+  ],
   {
     env: { ...process.env, STORE_MOVE_BENCH_DOCUMENTS: String(documents), NO_COLOR: '1' },
     encoding: 'utf8',
@@ -36,4 +44,9 @@ if (child.status !== 0 || !line) {
   console.log(JSON.stringify({ bench: 'store-move', documents, error: `vitest exited ${child.status}` }));
   process.exit(1);
 }
-console.log(line);
+const routing = output
+  .split('\n')
+  .map((l) => l.replace(ansi, ''))
+  .map((l) => l.slice(Math.max(0, l.indexOf('{"bench":"routing-read"'))))
+  .find((l) => l.startsWith('{"bench":"routing-read"'));
+console.log(routing ? `${line.trimEnd().slice(0, -1)},"routing_read":${routing.trimEnd()}}` : line);

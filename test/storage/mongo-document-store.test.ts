@@ -4,7 +4,7 @@ import { type MongoDocumentRecord, mongoDatabaseName } from '@promethean/shared/
 import {
   MAX_ROUNDS,
   MongoDocumentStore,
-  UPDATE_CHUNK,
+  REPLACE_BY_DELETE_MIN,
 } from '@promethean/shared/effects/mongo-document-store';
 import { type SlotRecord, slotRecordsOf } from '@promethean/shared/effects/mongo-slot-log';
 import { type Collection, MongoClient } from 'mongodb';
@@ -243,14 +243,16 @@ describe('MongoDocumentStore specifics', () => {
     }
   });
 
-  it(`rewrites 120 existing documents in update commands of at most ${UPDATE_CHUNK} statements`, async () => {
-    // FerretDB v1.24 never answers an update command of 100 statements or more (the store move's CDC
-    // applies up to 250 edits at once), so the rebuild of many documents must be split.
+  it('rewrites 120 existing documents with one delete and one insert command, not a replace each', async () => {
+    // FerretDB v1.24 answers each replace statement with two whole-collection scans, so the store move's CDC
+    // batches (up to 250 edits) must not replace one by one; a couple of edits still replace in place.
     const scope = scopeFor('many-edits');
     const monitored = new MongoClient(mongoUri, { ignoreUndefined: true, monitorCommands: true });
-    const updateSizes: number[] = [];
+    const commands: Array<{ name: string; statements: number }> = [];
     monitored.on('commandStarted', (event) => {
-      if (event.commandName === 'update') updateSizes.push((event.command.updates as unknown[]).length);
+      if (event.command[event.commandName] !== 'messages') return;
+      const list = (event.command.updates ?? event.command.deletes ?? event.command.documents) as unknown[];
+      commands.push({ name: event.commandName, statements: list?.length ?? 0 });
     });
     try {
       const store = new MongoDocumentStore(monitored, scope, { target: 'test' });
@@ -262,12 +264,32 @@ describe('MongoDocumentStore specifics', () => {
         slots: { content: { version: '1', value: { text: `message ${i}` } } },
       }));
       await store.upsertMany('messages', page);
+      commands.length = 0;
       const edits = page.map((d) => ({ ...d, slots: { edit: { version: '1', value: { text: 'edited' } } } }));
       expect(await store.upsertMany('messages', edits)).toEqual({ written: 120, unchanged: 0 });
-      expect(updateSizes.reduce((a, b) => a + b, 0)).toBe(120);
-      expect(Math.max(...updateSizes)).toBeLessThanOrEqual(UPDATE_CHUNK);
+      const writes = commands.filter((c) => c.name !== 'find');
+      // The first-record insert is tried (and refused by the unique _id) before the rebuild.
+      expect(writes).toEqual([
+        { name: 'insert', statements: 120 },
+        { name: 'delete', statements: 1 },
+        { name: 'insert', statements: 120 },
+      ]);
       const read = await store.find('messages', { channel_id: 'c1' }, { limit: 200 });
       expect(read.filter((d) => d.slots.edit && d.slots.content)).toHaveLength(120);
+      commands.length = 0;
+      const few = edits
+        .slice(0, REPLACE_BY_DELETE_MIN - 1)
+        .map((d) => ({ ...d, slots: { edit: { version: '2', value: { text: 'again' } } } }));
+      await store.upsertMany('messages', few);
+      expect(commands.filter((c) => c.name !== 'find')).toEqual([
+        { name: 'insert', statements: REPLACE_BY_DELETE_MIN - 1 },
+        { name: 'update', statements: REPLACE_BY_DELETE_MIN - 1 },
+      ]);
+      expect((await store.getMany('messages', [few[0]!.foreign_id]))[0]?.slots.edit?.value).toEqual({
+        text: 'again',
+      });
+      const counted = await store.count('messages');
+      expect(counted).toBe(120);
     } finally {
       await monitored.close();
     }

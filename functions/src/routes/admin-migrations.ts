@@ -162,6 +162,8 @@ const actions: Record<string, (m: StoreMoveMigration) => Promise<StoreMoveState>
   cutover: (m) => m.setGoal('cut_over'),
   decommission: (m) => m.setGoal('decommissioned'),
   rollback: (m) => m.rollback(),
+  // Compares both stores now (the step after a drained cutover does it once on its own).
+  verify: (m) => m.verify(),
 };
 
 adminMigrations.post(`${base}/:action`, async (c) => {

@@ -1,6 +1,7 @@
 /**
- * A DocumentStore that follows the tenant's document routing on every call (never cached: a cutover or a
- * rollback takes effect on the next call). Reads go to the routed read store; writes go to the read store
+ * A DocumentStore that follows the tenant's document routing: on every call, or (`routingOncePerInstance`)
+ * once per instance, which the platform builds per message or request, so a cutover or a rollback takes
+ * effect on the next invocation. Reads go to the routed read store; writes go to the read store
  * first (its failure fails the call, so the message is redelivered) and then to every other write store.
  * A failed second write is reported through `onSecondaryFailure` and is not lost: it landed in the primary,
  * whose change log the migration's CDC tails into the other store.
@@ -24,6 +25,15 @@ export interface RoutedDocumentStoreOptions {
   stores: Record<DocumentBackend, DocumentStoreWithLog>;
   /** The backend providers.yml (or the deployment override) names, used while no routing was written. */
   configured: DocumentBackend;
+  /**
+   * Read the routing once and keep it for this instance's life (the Worker builds ports per invocation).
+   * Why it is safe: every phase change keeps both stores correct for a writer still holding the routing of
+   * the phase before — before dual-write its writes reach the old store, whose log CDC tails before and
+   * after cutover; from dual-write on it writes both stores — which is the case of a writer that
+   * read the routing just before a flip, only for the length of one invocation. Why: the read is one Durable
+   * Object call (~1.3 ms in workerd, as much as the embedded store's `get`), paid by every routed call.
+   */
+  routingOncePerInstance?: boolean;
   /** A second write failed: `documents` documents wait for the CDC tail (metrics count them). */
   onSecondaryFailure?: (
     backend: DocumentBackend,
@@ -35,13 +45,25 @@ export interface RoutedDocumentStoreOptions {
 
 export class RoutedDocumentStore implements DocumentStoreWithLog {
   readonly #o: RoutedDocumentStoreOptions;
+  #held: Promise<DocumentRouting | undefined> | undefined;
 
   constructor(options: RoutedDocumentStoreOptions) {
     this.#o = options;
   }
 
   async #routing(): Promise<DocumentRouting | { read: DocumentBackend; write: DocumentBackend[] }> {
-    const { routing } = await readDocumentRouting(this.#o.control);
+    let routing: DocumentRouting | undefined;
+    if (this.#o.routingOncePerInstance) {
+      const held = this.#held ?? readDocumentRouting(this.#o.control).then((r) => r.routing);
+      this.#held = held;
+      // A failed read is not kept: the next call asks again.
+      routing = await held.catch((error: unknown) => {
+        if (this.#held === held) this.#held = undefined;
+        throw error;
+      });
+    } else {
+      routing = (await readDocumentRouting(this.#o.control)).routing;
+    }
     return routing ?? { read: this.#o.configured, write: [this.#o.configured] };
   }
 

@@ -13,7 +13,8 @@
  *                  read the routing just before the flip are both in the old store's log).
  *   cut_over     → a last tail, the new store's log head is kept for rollback, reads flip (write both, new
  *                  first), then a tail of what writers with the old routing wrote meanwhile. From here the
- *                  new store's log is tailed back into the old one, so a rollback finds it in step.
+ *                  new store's log is tailed back into the old one, so a rollback finds it in step, and the
+ *                  old store's log is still tailed forward (writers holding an older routing).
  *   decommission → a last tail, routing: new store only, the old store's collections purged.
  *   rollback     → from any phase before decommission: the old store is brought up to date from the new
  *                  one's log (when it was primary), reads flip back to the old store, and the move stops.
@@ -26,6 +27,7 @@ import { DocumentCollectionName } from '../../effects/document-validation.ts';
 import { tailOnce } from '../cdc/change-tailer.ts';
 import { ControlConflictError, type ControlStore } from '../control-store.ts';
 import { DocumentBackend, readDocumentRouting, writeDocumentRouting } from './document-routing.ts';
+import { verifyStoreMove } from './store-move-verifier.ts';
 
 export const StoreMovePhase = z.enum([
   'prepared',
@@ -67,6 +69,20 @@ export const StoreMoveState = z.object({
   cdc_applied: z.number().int().min(0),
   reverse_applied: z.number().int().min(0),
   purged: z.number().int().min(0),
+  /**
+   * The last comparison of both stores (`store-move-verifier.ts`), taken once the log is drained after
+   * cutover, or on demand; absent before (and in states persisted before it existed).
+   */
+  verification: z
+    .object({
+      documents: z.number().int().min(0),
+      verified: z.number().int().min(0),
+      differing: z.number().int().min(0),
+      differing_ids: z.array(z.string()),
+      ranges_compared: z.number().int().min(0),
+      at: z.string(),
+    })
+    .optional(),
   history: z.array(z.object({ phase: StoreMovePhase, at: z.string() })),
   updated_at: z.string(),
 });
@@ -125,7 +141,9 @@ export class StoreMoveMigration {
   /** The old store's log entries not yet applied to the new one (or the reverse after cutover). */
   async lag(state: StoreMoveState): Promise<number> {
     if (state.phase === 'cut_over' && state.reverse_cursor !== null) {
-      return Math.max(0, (await this.#o.stores[state.to].changeHead()) - state.reverse_cursor);
+      const reverse = Math.max(0, (await this.#o.stores[state.to].changeHead()) - state.reverse_cursor);
+      const forward = Math.max(0, (await this.#o.stores[state.from].changeHead()) - state.cdc_cursor);
+      return reverse + forward;
     }
     if (state.start_seq === null) return 0;
     return Math.max(0, (await this.#o.stores[state.from].changeHead()) - state.cdc_cursor);
@@ -213,7 +231,10 @@ export class StoreMoveMigration {
       case 'cut_over': {
         if (state.goal === 'decommissioned') return { state: await this.decommission(), more: false };
         const after = await this.tailBatch();
-        return { state: after, more: (await this.lag(after)) > 0 };
+        const lag = await this.lag(after);
+        // Once caught up after the flip, one step compares both stores (the "documents verified" figure).
+        if (lag === 0 && after.verification === undefined) return { state: await this.verify(), more: false };
+        return { state: after, more: lag > 0 };
       }
     }
     return { state, more: false };
@@ -268,7 +289,11 @@ export class StoreMoveMigration {
     if (!state || !['cdc', 'dual_write', 'cut_over'].includes(state.phase)) {
       throw new StoreMovePhaseError(`CDC needs a backfilled move, not ${state?.phase ?? 'none'}`);
     }
-    const next = await this.#tail(state, state.phase === 'cut_over' ? 'reverse' : 'forward');
+    let next = await this.#tail(state, state.phase === 'cut_over' ? 'reverse' : 'forward');
+    // After the flip the old store's log is still tailed: a writer holding the routing from before
+    // dual-write for the rest of its invocation (`routingOncePerInstance`) wrote the old store only. Entries
+    // that only echo what the other direction copied change nothing (a merge of slots already held).
+    if (state.phase === 'cut_over') next = await this.#tail(next, 'forward');
     return next === state ? state : this.#write(raw, next);
   }
 
@@ -310,6 +335,28 @@ export class StoreMoveMigration {
     // Writers that read the routing before the flip wrote the old store only; their entries follow.
     state = await this.#drain(state, 'forward');
     return this.#write(raw, this.#enter(state, 'cut_over'));
+  }
+
+  /**
+   * Compares both stores document by document and keeps the result in the state (after the CDC caught up,
+   * so only writes racing the scans can differ, and those are read again). Any phase with both stores
+   * filled: from `cdc` until decommission.
+   */
+  async verify(): Promise<StoreMoveState> {
+    const { state, raw } = await this.#read();
+    if (!state || !['cdc', 'dual_write', 'cut_over'].includes(state.phase)) {
+      throw new StoreMovePhaseError(`verification needs a backfilled move, not ${state?.phase ?? 'none'}`);
+    }
+    const verification = await verifyStoreMove(
+      this.#o.stores[state.from],
+      this.#o.stores[state.to],
+      state.collections,
+      this.#now,
+    );
+    // Written over whatever the steps moved meanwhile: only the verification is this call's.
+    const { state: latest, raw: latestRaw } = await this.#read();
+    const base = latest ?? state;
+    return this.#write(latest ? latestRaw : raw, { ...base, verification });
   }
 
   /** After cutover only: the new store alone serves; the old store's collections are purged. */

@@ -80,6 +80,21 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
   await migration.start({ id: `bench-${run}`, from, to, collections: ['messages'] });
   let live = 0;
   let stop = false;
+  // A reader through the whole move, cutover and rollback included: every read must answer.
+  let reads = 0;
+  let readErrors = 0;
+  let reading = true;
+  const reader = (async () => {
+    while (reading) {
+      try {
+        await ports.get('messages', message(tenant, reads % documents, '').foreign_id);
+        reads++;
+      } catch {
+        readErrors++;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
   const writer = (async () => {
     const started = Date.now();
     while (!stop) {
@@ -107,9 +122,25 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
   stop = true;
   await writer;
   const tDrain = performance.now();
+  const appliedBeforeDrain = state.cdc_applied;
   while ((await migration.lag(state)) > 0) state = await migration.tailBatch();
+  const drainApplied = state.cdc_applied - appliedBeforeDrain;
   const drainSeconds = (performance.now() - tDrain) / 1000;
   const totalSeconds = (performance.now() - t0) / 1000;
+  // Dual-write, cutover (its drains, the read flip), then the store-to-store verification.
+  await migration.startDualWrite();
+  const tCutover = performance.now();
+  state = await migration.cutover();
+  const cutoverSeconds = (performance.now() - tCutover) / 1000;
+  const tCompare = performance.now();
+  state = await migration.verify();
+  const compareSeconds = (performance.now() - tCompare) / 1000;
+  const verification = state.verification;
+  const tRollback = performance.now();
+  await migration.rollback();
+  const rollbackSeconds = (performance.now() - tRollback) / 1000;
+  reading = false;
+  await reader;
   const tVerify = performance.now();
   const source = await ids(stores[from]);
   const target = await ids(stores[to]);
@@ -128,6 +159,9 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
       first_tail: round(firstTailSeconds),
       drain: round(drainSeconds),
       verify: round(verifySeconds),
+      cutover: round(cutoverSeconds),
+      compare_stores: round(compareSeconds),
+      rollback: round(rollbackSeconds),
     },
     backfilled: state.backfilled,
     backfill_seconds: round(backfillSeconds),
@@ -138,6 +172,13 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
     lost,
     duplicated,
     sample_equal: same,
+    drain_applied: drainApplied,
+    documents_verified: verification?.verified ?? 0,
+    documents_compared: verification?.documents ?? 0,
+    documents_differing: verification?.differing ?? -1,
+    rollback_seconds: round(rollbackSeconds),
+    reads_during: reads,
+    read_errors: readErrors,
   };
 }
 
@@ -170,12 +211,18 @@ it(
       baseline: { into_mongodb: await baseline('mongodb'), into_sqlite: await baseline('sqlite') },
       lost: toMongo.lost + toSqlite.lost,
       duplicated: toMongo.duplicated + toSqlite.duplicated,
+      documents_verified: toMongo.documents_verified + toSqlite.documents_verified,
     };
     console.log(JSON.stringify(result));
     expect(result.lost).toBe(0);
     expect(result.duplicated).toBe(0);
     expect(toMongo.sample_equal && toSqlite.sample_equal).toBe(true);
     expect(toMongo.backfilled).toBeGreaterThanOrEqual(documents);
+    // After cutover with the writer stopped, every document of either store must compare equal.
+    expect(toMongo.documents_differing).toBe(0);
+    expect(toSqlite.documents_differing).toBe(0);
+    expect(toMongo.documents_verified).toBe(toMongo.documents_compared);
+    expect(toMongo.read_errors + toSqlite.read_errors).toBe(0);
   },
   30 * 60_000,
 );

@@ -168,17 +168,18 @@ describe('npm run dev', () => {
         const signed = await signInteraction(keys!, body);
         const post = () =>
           fetch(`${base}/interactions/discord/duck`, { method: 'POST', headers: signed.headers, body });
-        const deferred = await post();
-        expect(deferred.status).toBe(200);
-        expect(await deferred.json()).toEqual({ type: 5 });
-        expect((await post()).status).toBe(401); // the same interaction again: a replay
-        // Discord records our type-5 answer as the interaction's callback; tell the fake the same.
+        // Discord records our type-5 answer as the interaction's callback before any follow-up can reach it;
+        // tell the fake first, since the follow-up may arrive before this test has read the answer.
         const fakeRest = /fake Discord at (http:\/\/127\.0\.0\.1:\d+\/api\/v10)/.exec(output)![1]!;
         await fetch(`${fakeRest}/interactions/${interaction.id}/${interaction.token}/callback`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ type: 5 }),
         });
+        const deferred = await post();
+        expect(deferred.status).toBe(200);
+        expect(await deferred.json()).toEqual({ type: 5 });
+        expect((await post()).status).toBe(401); // the same interaction again: a replay
         const fakeBase = fakeRest.replace(/\/api\/v10$/, '');
         const edit = await pollUntil(
           async () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localAdminToken, NO_ADMIN_TOKEN } from './dev/local-admin-token.ts';
+import { runMain, runMigrationCommand, USAGE_EXIT } from './store-move/migration-command.ts';
 import { REEMBED_USAGE, StoreMoveClient } from './store-move/store-move-client.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -23,7 +24,7 @@ async function main(): Promise<number> {
   const [provider, tenant] = (values.tenant ?? '').split('/');
   if (!command || !provider || !tenant) {
     console.error(REEMBED_USAGE);
-    return 2;
+    return USAGE_EXIT;
   }
   const token = localAdminToken(root, String(values['state-dir']));
   if (token === undefined) throw new Error(NO_ADMIN_TOKEN);
@@ -36,47 +37,26 @@ async function main(): Promise<number> {
     fetch: (url, init) => fetch(url, init),
     print: (line) => process.stderr.write(`\r${line}`),
   });
-  let view: unknown;
-  switch (command) {
-    case 'start': {
+  return runMigrationCommand({
+    command,
+    client,
+    actions: ['cutover', 'decommission', 'rollback'],
+    queue: values.queue === true,
+    usage: REEMBED_USAGE,
+    out: (text) => console.log(text),
+    err: (text) => console.error(text),
+    start: () => {
       const dimension = Number(values.dimension);
-      if (!values.id || !values.model || !Number.isInteger(dimension) || dimension <= 0) {
-        console.error(REEMBED_USAGE);
-        return 2;
-      }
-      view = await client.start({
+      if (!values.id || !values.model || !Number.isInteger(dimension) || dimension <= 0) return undefined;
+      return client.start({
         id: values.id,
         model: values.model,
         dimension,
         ...(values.goal && { goal: values.goal }),
         ...(values.queue && { queue: true }),
       });
-      break;
-    }
-    case 'status':
-      view = await client.status();
-      break;
-    case 'watch':
-      view = await client.watch();
-      process.stderr.write('\n');
-      break;
-    case 'cutover':
-    case 'decommission':
-    case 'rollback':
-      view = await client.action(command, { queue: values.queue === true });
-      break;
-    default:
-      console.error(REEMBED_USAGE);
-      return 2;
-  }
-  console.log(JSON.stringify(view, null, 2));
-  return 0;
+    },
+  });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+runMain(main);

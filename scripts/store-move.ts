@@ -1,15 +1,10 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localAdminToken, NO_ADMIN_TOKEN } from './dev/local-admin-token.ts';
+import { runMain, runMigrationCommand, USAGE_EXIT } from './store-move/migration-command.ts';
 import { STORE_MOVE_USAGE, StoreMoveClient } from './store-move/store-move-client.ts';
 
 const root = join(import.meta.dirname, '..');
-
-function adminToken(stateDir: string): string {
-  const token = localAdminToken(root, stateDir);
-  if (token === undefined) throw new Error(NO_ADMIN_TOKEN);
-  return token;
-}
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -28,57 +23,36 @@ async function main(): Promise<number> {
   const [provider, tenant] = (values.tenant ?? '').split('/');
   if (!command || !provider || !tenant) {
     console.error(STORE_MOVE_USAGE);
-    return 2;
+    return USAGE_EXIT;
   }
+  const token = localAdminToken(root, String(values['state-dir']));
+  if (token === undefined) throw new Error(NO_ADMIN_TOKEN);
   const client = new StoreMoveClient({
     url: String(values.url),
-    token: adminToken(String(values['state-dir'])),
+    token,
     provider,
     tenant,
     fetch: (url, init) => fetch(url, init),
     print: (line) => process.stderr.write(`\r${line}`),
   });
-  let view: unknown;
-  switch (command) {
-    case 'start':
-      if (!values.to || !values.id) {
-        console.error(STORE_MOVE_USAGE);
-        return 2;
-      }
-      view = await client.start({
-        id: values.id,
-        to: values.to,
-        ...(values.goal && { goal: values.goal }),
-        ...(values.queue && { queue: true }),
-      });
-      break;
-    case 'status':
-      view = await client.status();
-      break;
-    case 'watch':
-      view = await client.watch();
-      process.stderr.write('\n');
-      break;
-    case 'cutover':
-    case 'decommission':
-    case 'rollback':
-    case 'pause':
-    case 'resume':
-    case 'verify':
-      view = await client.action(command, { queue: values.queue === true });
-      break;
-    default:
-      console.error(STORE_MOVE_USAGE);
-      return 2;
-  }
-  console.log(JSON.stringify(view, null, 2));
-  return 0;
+  return runMigrationCommand({
+    command,
+    client,
+    actions: ['cutover', 'decommission', 'rollback', 'pause', 'resume', 'verify'],
+    queue: values.queue === true,
+    usage: STORE_MOVE_USAGE,
+    out: (text) => console.log(text),
+    err: (text) => console.error(text),
+    start: () =>
+      values.to && values.id
+        ? client.start({
+            id: values.id,
+            to: values.to,
+            ...(values.goal && { goal: values.goal }),
+            ...(values.queue && { queue: true }),
+          })
+        : undefined,
+  });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -52,6 +52,16 @@ export type ReembedPhase =
   | 'decommissioned'
   | 'rolled_back';
 
+/** Every phase a migration can still move from: its goal can change and it can roll back. */
+const BEFORE_DECOMMISSION: readonly ReembedPhase[] = [
+  'prepared',
+  'backfilling',
+  'backfilled',
+  'dual_write',
+  'cut_over',
+  'rolled_back',
+];
+
 /** Where a stepped migration stops on its own (`step()`); the operator moves it on. */
 export type ReembedGoal = 'dual_write' | 'cut_over' | 'decommissioned';
 
@@ -383,14 +393,7 @@ export class ReembedMigration {
 
   /** Moves the point where `step()` stops (cutover and decommission are goals an operator sets). */
   async setGoal(goal: ReembedGoal): Promise<ReembedState> {
-    const state = await this.#require([
-      'prepared',
-      'backfilling',
-      'backfilled',
-      'dual_write',
-      'cut_over',
-      'rolled_back',
-    ]);
+    const state = await this.#require(BEFORE_DECOMMISSION);
     return state.goal === goal ? state : this.#save({ ...state, goal });
   }
 
@@ -484,14 +487,7 @@ export class ReembedMigration {
 
   /** From any phase before decommission: reads back on the old collection, caught up with the old model. */
   async rollback(): Promise<ReembedState> {
-    const state = await this.#require([
-      'prepared',
-      'backfilling',
-      'backfilled',
-      'dual_write',
-      'cut_over',
-      'rolled_back',
-    ]);
+    const state = await this.#require(BEFORE_DECOMMISSION);
     if (state.cdc && this.#o.changeLog) {
       // Before any cutover the old collection served reads and took every write: nothing to bring back.
       if (!state.back) {
@@ -580,7 +576,7 @@ export class ReembedMigration {
     }
   }
 
-  async #require(phases: ReembedPhase[]): Promise<ReembedState> {
+  async #require(phases: readonly ReembedPhase[]): Promise<ReembedState> {
     const state = await this.state();
     if (!state) throw new ReembedPhaseError(`re-embed ${this.#o.id} is not prepared`);
     if (!phases.includes(state.phase)) {

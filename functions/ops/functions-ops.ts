@@ -17,6 +17,7 @@ import { createFunctionsRuntime, type FunctionsRuntime } from '../src/runtime-de
 import { refileSpilledLetters } from './dead-letter-spill.ts';
 import { ledgerPort, ledgerSnapshot } from './ops-bindings.ts';
 import { scheduleReembedTails } from './reembed-tail-schedule.ts';
+import { sharedStatusOf } from './shared-status.ts';
 import { gatherStatus } from './status-source.ts';
 
 const log = componentTelemetry('functions-cron');
@@ -34,11 +35,14 @@ export function functionsOps(): IsolateOps {
   return isolateOps('functions', FUNCTION_AGENTS);
 }
 
-/** The read-only status port agents holding `ops.read` get. */
+/**
+ * The read-only status port agents holding `ops.read` get: one port per invocation, reading the
+ * isolate's shared snapshot (functions/ops/shared-status.ts) so a burst of `/status` gathers it once.
+ */
 export function statusPort(env: FunctionsEnv, ops: IsolateOps): StatusPort {
+  const snapshot = sharedStatusOf(ops).reader(() => gatherStatus(env, ops));
   return {
-    tenantStatus: async ({ provider, tenant }) =>
-      tenantStatus(await gatherStatus(env, ops), provider, tenant),
+    tenantStatus: async ({ provider, tenant }) => tenantStatus(await snapshot(), provider, tenant),
   };
 }
 

@@ -68,6 +68,12 @@ const MIGRATIONS = [
 export const ISOLATE_TTL_MS = 5 * 60_000;
 const KEEP_MINUTES = 60;
 const KEEP_BUS_HEALTH_MS = 24 * 60 * 60_000;
+/**
+ * Retention sweeps run at most this often. Every flush of every isolate (one per queue batch) used to run
+ * all eleven DELETEs; under a burst that was most of the ledger's CPU. Rows live for minutes to a day, so
+ * sweeping once a minute keeps the same bounds give or take a minute.
+ */
+export const SWEEP_EVERY_MS = 60_000;
 
 const ControlInput = z.object({
   agent: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be an agent id'),
@@ -83,6 +89,9 @@ function merged(json: string | undefined, add: SketchData): string {
 }
 
 export class OpsLedger extends DurableObject<FunctionsEnv> {
+  /** When this instance last swept (an evicted ledger sweeps on its first flush). */
+  #sweptAt = Number.NEGATIVE_INFINITY;
+
   constructor(ctx: DurableObjectState, env: FunctionsEnv) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => ensureSchema(ctx.storage, MIGRATIONS));
@@ -110,7 +119,10 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
       recordHops(this.ctx.storage, delta.hops, now);
       recordModeration(this.ctx.storage, delta.moderation, now);
       recordMigrations(this.ctx.storage, delta.migrations);
-      this.#sweep(now);
+      if (now - this.#sweptAt >= SWEEP_EVERY_MS) {
+        this.#sweep(now);
+        this.#sweptAt = now;
+      }
     });
     return { controls: this.controls() };
   }

@@ -23,3 +23,16 @@ export const TENANT_DOCUMENTS_MIGRATIONS: readonly string[] = [
 
 /** The marker row: which kind of database this is (see shared/migrations/target-marker.ts). */
 export const TARGET_MARKER_SQL = "INSERT OR IGNORE INTO promethean_meta (key, value) VALUES ('target', ?)";
+
+/** `scoped`: the object's provider and tenant are bound after the collection; `any-scope`: they are not. */
+export type LookupScope = 'scoped' | 'any-scope';
+
+/**
+ * Reads documents by foreign id (`count` of them, bound after the collection and, when scoped, the
+ * provider and tenant). Scoped, it is a primary-key search; without the scope SQLite can narrow only to
+ * the collection and reads every row of it (tenant-documents-schema.test.ts checks the plan).
+ */
+export function selectByIdsSql(scope: LookupScope, count: number): string {
+  const ids = count === 1 ? 'foreign_id = ?' : `foreign_id IN (${Array(count).fill('?').join(', ')})`;
+  return `SELECT * FROM documents WHERE collection = ?${scope === 'scoped' ? ' AND provider = ? AND tenant = ?' : ''} AND ${ids}`;
+}

@@ -114,13 +114,48 @@ function toWhere(where: Record<string, string | number | boolean>): Where | unde
   return clauses.length === 1 ? clauses[0] : { $and: clauses };
 }
 
+/** At most this many opened collections are kept per isolate (tenants × collections); the oldest go first. */
+const OPEN_COLLECTIONS_MAX = 512;
+
+/**
+ * Per isolate, shared by every ChromaVectorStore of it: a Worker isolate serves many queue batches and
+ * requests, and each builds its ports anew, so without this every batch paid a pre-flight request (the
+ * client's, answered once per client) and a collection lookup per tenant before its first write (issue 18).
+ * Clients are kept per URL; opened collections per URL and name. What a handle holds (the collection's id
+ * and its pin) does not change while the collection lives: a pin is never rewritten, a re-embed writes a
+ * new collection. A collection deleted or replaced behind this isolate's back answers "not found" (or no
+ * longer matches the pin): the store then drops the handle and opens the collection again, once.
+ */
+const isolateClients = new Map<string, ChromaClient>();
+const isolateCollections = new Map<string, Collection>();
+
+function rememberCollection(key: string, col: Collection): void {
+  isolateCollections.delete(key);
+  isolateCollections.set(key, col);
+  if (isolateCollections.size > OPEN_COLLECTIONS_MAX) {
+    const oldest = isolateCollections.keys().next().value;
+    if (oldest !== undefined) isolateCollections.delete(oldest);
+  }
+}
+
+/** Forgets this isolate's Chroma clients and opened collections (tests that restart or wipe a server). */
+export function forgetChromaHandles(): void {
+  isolateClients.clear();
+  isolateCollections.clear();
+}
+
+/** Whether an error may come from a handle to a collection that is gone (then it is opened again). */
+function staleHandle(error: unknown): boolean {
+  const cause = error instanceof AgentError && error.cause !== undefined ? error.cause : error;
+  return cause instanceof ChromaNotFoundError || cause instanceof VectorSchemaMismatchError;
+}
+
 export class ChromaVectorStore implements VectorStore {
   #chroma: ChromaClient | undefined;
   readonly #url: string;
   readonly #scope: DocumentScope;
   readonly #target: DataTarget;
   readonly #names: Partial<Record<VectorCollection, string>>;
-  readonly #collections = new Map<VectorCollection, Collection>();
 
   constructor(options: ChromaVectorStoreOptions) {
     this.#url = options.url;
@@ -129,10 +164,41 @@ export class ChromaVectorStore implements VectorStore {
     this.#names = { ...options.names };
   }
 
-  /** Built on first use: most invocations get a vector port and never touch it. */
+  /** The isolate's client for this URL, built on first use: most invocations never touch the vector port. */
   get #client(): ChromaClient {
-    this.#chroma ??= new ChromaClient(chromaClientArgs(this.#url));
+    if (!this.#chroma) {
+      this.#chroma = isolateClients.get(this.#url) ?? new ChromaClient(chromaClientArgs(this.#url));
+      isolateClients.set(this.#url, this.#chroma);
+    }
     return this.#chroma;
+  }
+
+  /**
+   * Runs `use` on the collection, opened from the isolate's handles when it can be. When the handle was a
+   * kept one and `use` fails as a gone or replaced collection would, the handle is dropped and `use` runs
+   * once more on the collection as it is now (created again for a write).
+   */
+  async #withCollection<T>(
+    collection: VectorCollection,
+    createWith: EmbeddingSpec | undefined,
+    use: (col: Collection) => Promise<T>,
+  ): Promise<T | undefined> {
+    const key = this.#key(collection);
+    const kept = isolateCollections.get(key);
+    if (kept) {
+      try {
+        return await use(kept);
+      } catch (error) {
+        if (!staleHandle(error)) throw error;
+        if (isolateCollections.get(key) === kept) isolateCollections.delete(key);
+      }
+    }
+    const col = createWith ? await this.#open(collection, createWith) : await this.#open(collection);
+    return col && use(col);
+  }
+
+  #key(collection: VectorCollection): string {
+    return `${this.#url} ${this.#name(collection)}`;
   }
 
   async upsert(
@@ -145,12 +211,15 @@ export class ChromaVectorStore implements VectorStore {
     // Checked before creating the collection too, so a bad first write cannot pin a wrong spec.
     assertMatchesPin(name, spec, spec, parsed);
     if (parsed.length === 0) return;
-    const col = await this.#open(collection, spec);
-    assertMatchesPin(name, this.#pinOf(name, col), spec, parsed);
+    // Chunk by chunk: a retry on a reopened collection re-sends only the chunk that failed (upserts repeat
+    // safely), and the pin is checked against the collection each chunk goes to.
     for (let start = 0; start < parsed.length; start += UPSERT_CHUNK) {
       const chunk = parsed.slice(start, start + UPSERT_CHUNK);
-      await this.#dropStaleMetadata(name, col, chunk);
-      await this.#run('upsert', name, () => this.#upsertChunk(col, chunk));
+      await this.#withCollection(collection, spec, async (col) => {
+        assertMatchesPin(name, this.#pinOf(name, col), spec, chunk);
+        await this.#dropStaleMetadata(name, col, chunk);
+        await this.#run('upsert', name, () => this.#upsertChunk(col, chunk));
+      });
     }
   }
 
@@ -161,20 +230,22 @@ export class ChromaVectorStore implements VectorStore {
     where: Record<string, string | number | boolean> = {},
   ): Promise<VectorMatch[]> {
     const name = this.#name(collection);
-    const col = await this.#open(collection);
-    if (!col || k < 1) return [];
-    const pin = this.#pinOf(name, col);
-    if (embedding.length !== pin.dimension) {
-      throw new VectorSchemaMismatchError(name, pin, { model: pin.model, dimension: embedding.length });
-    }
-    const result = await this.#run('query', name, () =>
-      col.query({
-        queryEmbeddings: [[...embedding]],
-        nResults: Math.floor(k),
-        where: toWhere(where),
-        include: ['documents', 'metadatas', 'distances', 'embeddings'],
-      }),
-    );
+    if (k < 1) return [];
+    const result = await this.#withCollection(collection, undefined, async (col) => {
+      const pin = this.#pinOf(name, col);
+      if (embedding.length !== pin.dimension) {
+        throw new VectorSchemaMismatchError(name, pin, { model: pin.model, dimension: embedding.length });
+      }
+      return this.#run('query', name, () =>
+        col.query({
+          queryEmbeddings: [[...embedding]],
+          nResults: Math.floor(k),
+          where: toWhere(where),
+          include: ['documents', 'metadatas', 'distances', 'embeddings'],
+        }),
+      );
+    });
+    if (!result) return [];
     const ids = result.ids[0] ?? [];
     return ids.map((id, i) => ({
       id,
@@ -186,16 +257,23 @@ export class ChromaVectorStore implements VectorStore {
   }
 
   async count(collection: VectorCollection): Promise<number> {
-    const col = await this.#open(collection);
-    return col ? this.#run('count', this.#name(collection), () => col.count()) : 0;
+    const name = this.#name(collection);
+    return (
+      (await this.#withCollection(collection, undefined, (col) =>
+        this.#run('count', name, () => col.count()),
+      )) ?? 0
+    );
   }
 
   async delete(collection: VectorCollection, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return; // Chroma refuses an empty id list; deleting nothing is a no-op.
-    const col = await this.#open(collection);
-    if (col) await this.#run('delete', this.#name(collection), () => col.delete({ ids: [...ids] }));
+    const name = this.#name(collection);
+    await this.#withCollection(collection, undefined, (col) =>
+      this.#run('delete', name, () => col.delete({ ids: [...ids] })),
+    );
   }
 
+  /** Asked of Chroma each time (not from a kept handle): a re-embed decides on what is there now. */
   async pinned(collection: VectorCollection): Promise<EmbeddingSpec | undefined> {
     const col = await this.#open(collection);
     return col && this.#pinOf(this.#name(collection), col);
@@ -249,6 +327,8 @@ export class ChromaVectorStore implements VectorStore {
         error,
       );
     }
+    // As the client answers a 404: the collection is gone (deleted behind a kept handle).
+    if (response.status === 404) throw new ChromaNotFoundError('The requested resource could not be found');
     if (!response.ok) {
       // As the client's own errors for an answered request: a failed upsert, not an unreachable store.
       const detail = (await response.text().catch(() => '')).slice(0, 500);
@@ -294,16 +374,17 @@ export class ChromaVectorStore implements VectorStore {
     return { model: pin.data[PIN_MODEL_KEY], dimension: pin.data[PIN_DIMENSION_KEY] };
   }
 
-  /** The collection; created (pinned to `createWith`) when absent and a spec is given, else undefined. */
+  /**
+   * The collection as Chroma has it now (kept for the isolate); created (pinned to `createWith`) when absent
+   * and a spec is given, else undefined.
+   */
   async #open(collection: VectorCollection, createWith: EmbeddingSpec): Promise<Collection>;
   async #open(collection: VectorCollection): Promise<Collection | undefined>;
   async #open(collection: VectorCollection, createWith?: EmbeddingSpec): Promise<Collection | undefined> {
-    const cached = this.#collections.get(collection);
-    if (cached) return cached;
     const name = this.#name(collection);
     let col = await this.#get(name);
     if (!col && createWith) col = await this.#create(name, createWith, CHUNKER_VERSIONS[collection]);
-    if (col) this.#collections.set(collection, col);
+    if (col) rememberCollection(this.#key(collection), col);
     return col;
   }
 

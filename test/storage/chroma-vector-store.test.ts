@@ -109,4 +109,62 @@ describe('ChromaVectorStore specifics', () => {
     const store = new ChromaVectorStore({ url: `http://127.0.0.1:${await freePort()}`, ...scope });
     await expect(store.count('messages')).rejects.toMatchObject({ name: 'StoreUnavailableError' });
   });
+
+  it('a store built later in the same isolate makes no pre-flight and no collection lookup', async () => {
+    const own = { provider: 'contract', tenant: `kept-${scope.tenant}` };
+    const spec = { model: 'm', dimension: 2 };
+    const record = (id: string) => ({ id, embedding: [1, 0], document: id, metadata: {} });
+    await new ChromaVectorStore({ url: chromaUrl, ...own, target: 'test' }).upsert(
+      'messages',
+      [record('a')],
+      spec,
+    );
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    try {
+      // As the next queue batch does: new ports, so a new store, for the same tenant.
+      const later = new ChromaVectorStore({ url: chromaUrl, ...own, target: 'test' });
+      await later.upsert('messages', [record('b')], spec);
+      expect(await later.count('messages')).toBe(2);
+      const paths = fetchSpy.mock.calls.map(
+        ([input]) =>
+          new URL(input instanceof Request ? input.url : String(input)).pathname.split('/').slice(-1)[0],
+      );
+      // The stale-metadata read, the upsert and the count; no pre-flight-checks, no collection lookup.
+      expect(paths).toEqual(['get', 'upsert', 'count']);
+    } finally {
+      fetchSpy.mockRestore();
+    }
+  });
+
+  it('opens a collection again when it was deleted or replaced behind a kept handle', async () => {
+    const own = { provider: 'contract', tenant: `gone-${scope.tenant}` };
+    const name = vectorCollectionName(own.provider, own.tenant, 'messages');
+    const url = new URL(chromaUrl);
+    const client = new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false });
+    const store = () => new ChromaVectorStore({ url: chromaUrl, ...own, target: 'test' });
+    const record = (id: string, embedding: number[]) => ({ id, embedding, document: id, metadata: {} });
+    await store().upsert('messages', [record('a', [1, 0])], { model: 'm', dimension: 2 });
+
+    // Deleted: the next write creates it again and lands; nothing of the old one is answered.
+    await client.deleteCollection({ name });
+    await store().upsert('messages', [record('b', [0, 1])], { model: 'm', dimension: 2 });
+    expect(await store().count('messages')).toBe(1);
+    expect((await store().query('messages', [0, 1], 5)).map((m) => m.id)).toEqual(['b']);
+
+    // Replaced by a re-pinned collection of the same name (as a re-embed that reuses the name would):
+    // reads and writes follow the new pin, and the old pin is refused.
+    await client.deleteCollection({ name });
+    await store().upsert('messages', [record('c', [1, 0, 0])], { model: 'm2', dimension: 3 });
+    expect(await store().pinned('messages')).toEqual({ model: 'm2', dimension: 3 });
+    expect((await store().query('messages', [1, 0, 0], 5)).map((m) => m.id)).toEqual(['c']);
+    await expect(
+      store().upsert('messages', [record('d', [1, 0])], { model: 'm', dimension: 2 }),
+    ).rejects.toMatchObject({ name: 'VectorSchemaMismatchError' });
+
+    // Deleted, then read: an absent collection counts 0 and answers no matches, as before.
+    await client.deleteCollection({ name });
+    expect(await store().count('messages')).toBe(0);
+    expect(await store().query('messages', [1, 0, 0], 5)).toEqual([]);
+    await store().delete('messages', ['c']);
+  });
 });

@@ -19,6 +19,17 @@ export const TENANT_DOCUMENTS_MIGRATIONS: readonly string[] = [
   `CREATE TABLE change_log (
      seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, foreign_id TEXT NOT NULL,
      changed_at INTEGER NOT NULL)`,
+  // The web crawler's near-duplicate lookups (exact hash, same lead, the four SimHash bands): each
+  // page write asked all six, and without these each read every page row (quadratic in a crawl).
+  // Partial, so no other collection's writes pay for them; find() names the collection literally so
+  // the planner can use them.
+  ['content_sha256', 'lead', 'sim0', 'sim1', 'sim2', 'sim3']
+    .map(
+      (key) =>
+        `CREATE INDEX pages_by_${key} ON documents (collection, json_extract(index_json, '$.${key}'), sort_key)
+           WHERE collection = 'pages'`,
+    )
+    .join(';\n'),
 ];
 
 /** The marker row: which kind of database this is (see shared/migrations/target-marker.ts). */

@@ -13,7 +13,6 @@ import { type DocumentRefusal, refusingInvalid } from '@promethean/shared/effect
 import {
   type DocumentCollection,
   documentSortKey,
-  FIND_DEFAULT_LIMIT,
   type FindOptions,
   mergeDocument,
   type StoredDocument,
@@ -38,6 +37,7 @@ import {
 import { parseDataTarget } from '@promethean/shared/migrations/target-marker';
 import { ensureSchema, runSql } from '@promethean/shared/platform/durable-sql';
 import { z } from 'zod';
+import { findQuery } from './document-find-query.ts';
 import { documentScopeOf } from './document-object-name.ts';
 import {
   type LookupScope,
@@ -258,24 +258,8 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
     options: FindOptions = {},
   ): Promise<StoredDocument[]> {
     const { index: fields, options: o } = parseFind(index, options, this.#scope);
-    const where = ['collection = ?'];
-    const args: string[] = [parseCollection(collection, this.#scope)];
-    if (!o.includeDeleted) where.push('deleted = 0');
-    if (o.before !== undefined) {
-      where.push('sort_key < ?');
-      args.push(documentSortKey(o.before));
-    }
-    // Keys passed IndexKey validation (lowercase identifiers), so they are safe inside the JSON path.
-    for (const [key, value] of Object.entries(fields)) {
-      where.push(`json_extract(index_json, '$.${key}') = ?`);
-      args.push(value);
-    }
-    const limit = o.limit ?? FIND_DEFAULT_LIMIT;
-    const rows = runSql<Row>(
-      this.ctx.storage,
-      `SELECT * FROM documents WHERE ${where.join(' AND ')} ORDER BY sort_key DESC LIMIT ${limit}`,
-      ...args,
-    );
+    const q = findQuery(parseCollection(collection, this.#scope), fields, o);
+    const rows = runSql<Row>(this.ctx.storage, q.sql, ...q.args);
     return rows.map(toDocument);
   }
 

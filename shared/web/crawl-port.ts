@@ -9,7 +9,8 @@ import type { Counter, JobState } from './crawl-ledger.ts';
 import type { FetchRequest, FetchResult } from './page-fetcher.ts';
 
 export type Permit =
-  | { kind: 'go'; delay_ms: number }
+  /** Go, but send no sooner than `start_in_ms` after this answer arrived (absent: at once). */
+  | { kind: 'go'; delay_ms: number; start_in_ms?: number }
   | { kind: 'wait'; wait_ms: number }
   | { kind: 'disallowed'; detail: string };
 

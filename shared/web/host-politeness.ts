@@ -1,6 +1,7 @@
 /**
- * Per-host politeness as plain state: at most one request in flight, at least `delay` between the
- * starts of two requests (robots crawl-delay or the default), and a token bucket on top. A job-wide
+ * Per-host politeness as plain state: at most one request in flight, at least `delay` from the end of
+ * one response to the next start (robots crawl-delay or the default), a token bucket on top, and
+ * optionally a queue of waiters that are told their turn. A job-wide
  * bucket caps the whole job's rate. The Durable Object (or a local driver) owns one of these per host.
  */
 
@@ -40,22 +41,49 @@ export class TokenBucket {
 
 export interface HostGateState {
   in_flight: string | undefined;
-  /** When the request in flight started: a holder that vanished frees the host after `lease_ms`. */
+  /**
+   * When the request in flight starts (a granted start may lie a little ahead): a holder that
+   * vanished frees the host `lease_ms` after it.
+   */
   in_flight_since: number;
   last_start: number;
+  /**
+   * When the host's last request was released, i.e. after its response ended: the crawl-delay counts
+   * from here, so a request sent late by a busy worker still leaves the full delay after it.
+   * Absent in gates stored before this field existed.
+   */
+  last_end?: number;
+  /** How long the last request held the slot (grant to release): the estimate for the one in flight. */
+  last_duration?: number;
+  /** Askers waiting for the slot, in order, each with the time it was told to come back. */
+  waiters?: HostWaiter[];
   bucket: TokenBucketState;
 }
 
+export interface HostWaiter {
+  holder: string;
+  due: number;
+}
+
 export interface HostGateOptions {
-  /** Minimum gap between request starts, in ms (crawl-delay × 1000, or the default). */
+  /** Minimum gap between the end of one response and the next start, in ms (crawl-delay × 1000, or the default). */
   delay_ms: number;
   /** Requests per second the host's bucket allows (≤ 1000 / delay_ms makes the delay the binding limit). */
   rate: number;
   /** A request slot not released after this long is taken back (a killed worker). */
   lease_ms: number;
+  /**
+   * Queue waiters whose turn is at most this far ahead, and grant starts up to this far ahead (the
+   * asker sleeps until then). Unset: no queue and only immediate grants; every refused asker asks again
+   * (the local driver, whose holders change with every try).
+   */
+  queue_horizon_ms?: number;
+  /** A waiter's turn is kept for it this long past the time it was told; then the next waiter's turn. */
+  offer_ms?: number;
 }
 
-export type GateAnswer = { granted: true } | { granted: false; wait_ms: number };
+/** A grant may start `start_in_ms` from now (0: at once); the asker must not send before then. */
+export type GateAnswer = { granted: true; start_in_ms: number } | { granted: false; wait_ms: number };
 
 export const INITIAL_HOST_GATE: HostGateState = Object.freeze({
   in_flight: undefined,
@@ -64,36 +92,79 @@ export const INITIAL_HOST_GATE: HostGateState = Object.freeze({
   bucket: { tokens: 1, updated_at: 0 },
 });
 
-/** Asks for the host's one request slot at `now` for `holder`; a granted slot must be released. */
+/** A refused asker is told at least this: asking again sooner only costs a round trip. */
+const MIN_WAIT_MS = 5;
+
+/**
+ * Asks for the host's one request slot at `now` for `holder`; a granted slot must be released.
+ * With a queue (`queue_horizon_ms`), refused askers keep their place and are told their turn, so
+ * each waiter asks about twice instead of every waiter asking whenever the slot might be free; a
+ * waiter that does not come back within `offer_ms` of its turn loses its place. `future` false
+ * (robots.txt, fetched by the gate's owner at once) asks only for an immediate start.
+ */
 export function acquireHost(
   state: HostGateState,
   holder: string,
   now: number,
   o: HostGateOptions,
+  future = true,
 ): [HostGateState, GateAnswer] {
-  if (
-    state.in_flight !== undefined &&
-    state.in_flight !== holder &&
-    now - state.in_flight_since < o.lease_ms
-  ) {
-    return [state, { granted: false, wait_ms: Math.max(o.delay_ms, 50) }];
-  }
-  const sinceLast = now - state.last_start;
-  if (sinceLast < o.delay_ms) return [state, { granted: false, wait_ms: Math.ceil(o.delay_ms - sinceLast) }];
+  const leased = state.in_flight !== undefined && now - state.in_flight_since < o.lease_ms;
+  if (leased && state.in_flight === holder)
+    return [state, { granted: true, start_in_ms: Math.max(0, state.in_flight_since - now) }];
+  const horizon = o.queue_horizon_ms;
+  const offer = o.offer_ms ?? 0;
+  const waiters = (state.waiters ?? []).filter((w) => w.due + offer >= now);
+  const duration = state.last_duration ?? 0;
+  const period = o.delay_ms + duration;
+  const lastEnd = state.last_end ?? Number.NEGATIVE_INFINITY;
+  let ready = leased
+    ? Math.max(now, state.in_flight_since + duration) + o.delay_ms
+    : Math.max(now, state.last_start + o.delay_ms, lastEnd + o.delay_ms);
   const bucket = new TokenBucket(o.rate, 1, state.bucket);
-  const wait = bucket.take(now);
-  if (wait > 0)
+  ready += new TokenBucket(o.rate, 1, state.bucket).take(ready);
+  const position = waiters.findIndex((w) => w.holder === holder);
+  const head = waiters[0];
+  const myTurn = position === 0 || head === undefined || (position === -1 && head.due >= ready + period);
+  const startIn = ready - now;
+  if (!leased && myTurn && (startIn <= 0 || (future && horizon !== undefined && startIn <= horizon))) {
+    bucket.take(ready);
     return [
-      { ...state, bucket: bucket.state },
+      {
+        ...state,
+        in_flight: holder,
+        in_flight_since: ready,
+        last_start: ready,
+        bucket: bucket.state,
+        waiters: waiters.filter((w) => w.holder !== holder),
+      },
+      { granted: true, start_in_ms: Math.ceil(startIn) },
+    ];
+  }
+  const place = position >= 0 ? position : waiters.length;
+  const due = ready + (myTurn ? 0 : place * period);
+  const wait = Math.max(MIN_WAIT_MS, Math.ceil(due - now));
+  if (horizon === undefined)
+    return [
+      { ...state, waiters: undefined },
       { granted: false, wait_ms: wait },
     ];
+  let next = waiters;
+  if (position >= 0) next = waiters.map((w, i) => (i === position ? { holder, due: now + wait } : w));
+  else if (wait <= horizon) next = [...waiters, { holder, due: now + wait }];
   return [
-    { in_flight: holder, in_flight_since: now, last_start: now, bucket: bucket.state },
-    { granted: true },
+    { ...state, waiters: next },
+    { granted: false, wait_ms: wait },
   ];
 }
 
-/** Frees the slot (only its holder can). */
-export function releaseHost(state: HostGateState, holder: string): HostGateState {
-  return state.in_flight === holder ? { ...state, in_flight: undefined } : state;
+/** Frees the slot (only its holder can); the crawl-delay to the next start counts from `now`. */
+export function releaseHost(state: HostGateState, holder: string, now: number): HostGateState {
+  if (state.in_flight !== holder) return state;
+  return {
+    ...state,
+    in_flight: undefined,
+    last_end: Math.max(now, state.in_flight_since),
+    last_duration: Math.max(0, now - state.in_flight_since),
+  };
 }

@@ -97,6 +97,34 @@ function maxPerSecond(requests: FixtureRequest[]): { host: string; count: number
   return best;
 }
 
+/**
+ * Per host, consecutive requests: the shortest gap from one response's end to the next request
+ * (the crawl-delay, strictly counted) and the median start-to-start gap.
+ */
+function gapFigures(requests: FixtureRequest[]): {
+  min_gap_after_response_ms: number;
+  median_start_gap_ms: number;
+} {
+  const byHost = new Map<string, FixtureRequest[]>();
+  for (const r of requests) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r]);
+  const afterEnd: number[] = [];
+  const starts: number[] = [];
+  for (const list of byHost.values()) {
+    list.sort((a, b) => a.at - b.at);
+    for (let i = 1; i < list.length; i++) {
+      const prev = list[i - 1] as FixtureRequest;
+      const cur = list[i] as FixtureRequest;
+      starts.push(cur.at - prev.at);
+      if (prev.ended_at !== undefined) afterEnd.push(cur.at - prev.ended_at);
+    }
+  }
+  starts.sort((a, b) => a - b);
+  return {
+    min_gap_after_response_ms: Math.round(Math.min(...afterEnd)),
+    median_start_gap_ms: Math.round(starts[Math.floor(starts.length / 2)] ?? 0),
+  };
+}
+
 interface PolitenessFigures {
   requests: number;
   per_host: Map<string, number>;
@@ -138,6 +166,8 @@ function trafficFigures(
     private_requests: web.requests.filter((r) => r.violation === 'private').length,
     post_requests: web.requests.filter((r) => r.violation === 'post').length,
     max_qps_per_host: maxPerSecond(gets).count,
+    ...gapFigures(gets),
+    crawl_delay_ms: FIXTURE_CRAWL_DELAY_S * 1000,
     qps_limit: Math.round(1 / FIXTURE_CRAWL_DELAY_S),
     job_qps_limit: qps,
     requests: gets.length,

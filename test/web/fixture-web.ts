@@ -31,6 +31,8 @@ export interface FixtureRequest {
   method: string;
   path: string;
   at: number;
+  /** When the response was finished or the connection closed (the crawl-delay counts from here). */
+  ended_at?: number;
   /** Why this request should not have happened, if it should not have. */
   violation?: 'robots' | 'private' | 'post' | 'nofollow';
 }
@@ -343,6 +345,11 @@ export async function startFixtureWeb(now: () => number = () => performance.now(
       else if (robotsForbids(role, url.pathname)) record.violation = 'robots';
       else if (role === 'wiki' && nofollowOnly.has(url.pathname)) record.violation = 'nofollow';
       requests.push(record);
+      const ended = () => {
+        record.ended_at ??= now();
+      };
+      res.once('finish', ended);
+      res.once('close', ended);
       HANDLERS[role](req, res, url, origins, state);
     });
     server.keepAliveTimeout = 1000;

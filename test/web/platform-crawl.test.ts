@@ -4,6 +4,7 @@
  * workers, lost sends, evicted job state) must end with exactly the pages of a clean run.
  */
 
+import { HOST_OFFER_MS, HOST_QUEUE_HORIZON_MS } from '@promethean/functions/agents/web-crawler/host-policy';
 import { MemoryCrawl } from '@promethean/functions/agents/web-crawler/memory-crawl';
 import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
 import {
@@ -46,7 +47,14 @@ async function platformCrawl(config: CrawlJobConfig, faults: QueueFaults) {
   const queue = new QueueFrontier(faults);
   const crawl = new MemoryCrawl(
     fetcher,
-    { user_agent: config.user_agent, host_qps: config.host_qps, lease_ms: 30_000 },
+    // The Worker's host settings: waiters queue at the host and sleep until their turn in the handler.
+    {
+      user_agent: config.user_agent,
+      host_qps: config.host_qps,
+      lease_ms: 30_000,
+      queue_horizon_ms: HOST_QUEUE_HORIZON_MS,
+      offer_ms: HOST_OFFER_MS,
+    },
     Date.now,
     queue.send,
   );
@@ -69,7 +77,10 @@ async function platformCrawl(config: CrawlJobConfig, faults: QueueFaults) {
     },
   };
   crawl.start(config);
-  const run = await queue.run(crawl, ports, config.job_id, 4);
+  const run = await queue.run(crawl, ports, config.job_id, 4, {
+    max_wait_ms: HOST_QUEUE_HORIZON_MS,
+    max_waits: 4,
+  });
   const docs = await documents.find('pages', {}, { limit: 10_000 });
   const pages = docs.map((d) => d.foreign_id).sort();
   // Which calendar months pass the trap budget (and which near-identical ones are kept) depends on

@@ -5,7 +5,11 @@
  * itself is the platform's: `frontierStep` over the crawl port's job and host cores.
  */
 import type { Outgoing } from '@promethean/functions/agents/web-crawler/crawl-job-core';
-import { type FrontierPorts, frontierStep } from '@promethean/functions/agents/web-crawler/frontier-step';
+import {
+  type FrontierPorts,
+  frontierStep,
+  type InlineWaits,
+} from '@promethean/functions/agents/web-crawler/frontier-step';
 import type { MemoryCrawl } from '@promethean/functions/agents/web-crawler/memory-crawl';
 
 export interface QueueFaults {
@@ -68,10 +72,16 @@ export class QueueFrontier {
   };
 
   /** Runs workers until the job is done; an emptied queue with open items triggers the job's sweep. */
-  async run(crawl: MemoryCrawl, ports: Omit<FrontierPorts, 'crawl'>, job_id: string, workers: number) {
+  async run(
+    crawl: MemoryCrawl,
+    ports: Omit<FrontierPorts, 'crawl'>,
+    job_id: string,
+    workers: number,
+    inline?: Omit<InlineWaits, 'sleep'>,
+  ) {
     let inFlight = 0;
     let holder = 0;
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
     const reportingPort: FrontierPorts = {
       ...ports,
       crawl: {
@@ -124,7 +134,13 @@ export class QueueFrontier {
         await Promise.all(
           Array.from({ length: copies }, async () => {
             try {
-              const outcome = await frontierStep(message, reportingPort, `h${holder++}`, Date.now);
+              const outcome = await frontierStep(
+                message,
+                reportingPort,
+                `h${holder++}`,
+                Date.now,
+                inline && { ...inline, sleep },
+              );
               if (outcome.kind === 'wait')
                 this.#queue.push({ ...message, visible_at: Date.now() + outcome.wait_ms });
             } catch {

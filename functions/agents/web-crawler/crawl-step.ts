@@ -54,7 +54,11 @@ export interface CrawlDeps {
   schedule_passes?: ((page: { id: string; record: CrawlRecord }) => void) | undefined;
   /** The job-wide QPS bucket, asked only when a host would grant a request. */
   job_gate?: JobGate | undefined;
+  /** Sleeps until a start the host granted ahead of time (a host with a waiter queue); a timer by default. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
 }
+
+const timerSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export type StepResult = { kind: 'done'; admitted: FrontierItem[] } | { kind: 'wait'; wait_ms: number };
 
@@ -131,6 +135,8 @@ export async function crawlStep(deps: CrawlDeps, item: FrontierItem, holder: str
   }
   let result: FetchResult;
   try {
+    // The slot is ours from the granted start: sending sooner would shorten the crawl-delay.
+    if (permit.start_in_ms) await (deps.sleep ?? timerSleep)(permit.start_in_ms);
     result =
       item.kind === 'page'
         ? await deps.fetcher.fetch({ url: item.url, etag: last?.etag, last_modified: last?.last_modified })

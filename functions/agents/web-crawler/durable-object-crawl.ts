@@ -13,7 +13,13 @@ import type {
 } from '@promethean/shared/web/crawl-port';
 import type { FetchRequest, FetchResult, PageFetcher } from '@promethean/shared/web/page-fetcher';
 import { workerPageFetcher } from './crawl-fetcher.ts';
-import type { HostPolicySettings, Permit, RobotsReady } from './host-policy.ts';
+import {
+  HOST_OFFER_MS,
+  HOST_QUEUE_HORIZON_MS,
+  type HostPolicySettings,
+  type Permit,
+  type RobotsReady,
+} from './host-policy.ts';
 
 /** A slot held longer than this is taken back: the holder died. */
 export const HOST_LEASE_MS = 60_000;
@@ -69,7 +75,13 @@ export class DurableObjectCrawl implements CrawlPort {
 
   #settings(job_id: string): HostPolicySettings {
     const c = this.#config(job_id);
-    return { user_agent: c.user_agent, host_qps: c.host_qps, lease_ms: HOST_LEASE_MS };
+    return {
+      user_agent: c.user_agent,
+      host_qps: c.host_qps,
+      lease_ms: HOST_LEASE_MS,
+      queue_horizon_ms: HOST_QUEUE_HORIZON_MS,
+      offer_ms: HOST_OFFER_MS,
+    };
   }
 
   #fetcher(user_agent: string): PageFetcher {

@@ -97,6 +97,7 @@ export async function frontierStep(
     models: ports.models,
     metrics: new CrawlMetrics(),
     now,
+    sleep: inline?.sleep,
     // The passes are agents of their own: the fetch path only stores the page and tells them.
     schedule_passes: (page) => stored.push(passRef(page.id, page.record)),
   };

@@ -89,7 +89,17 @@ export const SQLITE_DOCUMENT_COLUMNS: SqliteColumn[] = [
   { name: 'slots_json', type: 'TEXT', notnull: true, pk: 0 },
   { name: 'deleted', type: 'INTEGER', notnull: true, pk: 0 },
 ];
-export const SQLITE_DOCUMENT_INDEXES = ['documents_by_channel', 'documents_by_sort', 'documents_live'];
+export const SQLITE_DOCUMENT_INDEXES = [
+  'documents_by_channel',
+  'documents_by_sort',
+  'documents_live',
+  'pages_by_content_sha256',
+  'pages_by_lead',
+  'pages_by_sim0',
+  'pages_by_sim1',
+  'pages_by_sim2',
+  'pages_by_sim3',
+];
 
 const DOCUMENT_INVARIANTS = [
   {

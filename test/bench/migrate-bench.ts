@@ -157,7 +157,15 @@ try {
   })();
 
   const started = performance.now();
+  const phaseSeconds: Record<string, number> = {};
+  let phaseAt = started;
+  const phaseDone = (name: string) => {
+    const now = performance.now();
+    phaseSeconds[name] = Number(((now - phaseAt) / 1000).toFixed(2));
+    phaseAt = now;
+  };
   await migration.prepare();
+  phaseDone('prepare');
   let state = await migration.state();
   let planted: { ids: Set<string>; count: number } | undefined;
   const newCol = () => chroma.getCollection({ name: `${base}__v2` });
@@ -193,6 +201,7 @@ try {
       planted = { ids: new Set([...deleted, ...changed, ...orphans]), count: 3 * PLANT };
     }
   }
+  phaseDone('backfill');
   // Another tenant whose collection was made with the wrong dimension.
   const wrongScope = { provider: 'bench', tenant: 'goose' };
   const wrongName = vectorCollectionName('bench', 'goose', 'messages');
@@ -205,6 +214,7 @@ try {
   void wrongScope;
   const { report: found } = await migration.catchUp();
   const report = found!;
+  phaseDone('catch_up');
   const wrongInput = {
     documents: wrongDocs,
     sourceOf: messageVectorSource,
@@ -228,7 +238,9 @@ try {
       }),
     drop: () => chroma.deleteCollection({ name: wrongName }),
   });
+  phaseDone('wrong_dimension_repair');
   await migration.cutover();
+  phaseDone('cutover');
   const seconds = (performance.now() - started) / 1000;
   await new Promise((r) => setTimeout(r, 1000));
   running = false;
@@ -296,6 +308,7 @@ try {
     to: NEW,
     seconds: Number(seconds.toFixed(2)),
     docs_per_s: Math.round(N / seconds),
+    phase_seconds: phaseSeconds,
     live_writes_during: live,
     live_rate_target: LIVE_RATE,
     live_caught_up: liveCaught,

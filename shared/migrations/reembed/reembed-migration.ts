@@ -137,6 +137,11 @@ export class ReembedMigration {
   /** Latency recorded by this instance since its last save (added to the state's sketches there). */
   #embedMs = new LatencySketch();
   #upsertMs = new LatencySketch();
+  /**
+   * Collections this instance opened and found pinned right, by name: a page or tail batch does not ask
+   * Chroma for the collection again (one round trip each). Dropped when this instance deletes the collection.
+   */
+  readonly #opened = new Map<string, Collection>();
 
   constructor(options: ReembedOptions) {
     const clock = options.clock ?? Date.now;
@@ -243,6 +248,8 @@ export class ReembedMigration {
   }
 
   async #collection(c: RoutedCollection): Promise<Collection> {
+    const known = this.#opened.get(c.name);
+    if (known) return known;
     const metadata = collectionMetadata(c.spec, this.#o.target, CHUNKER_VERSIONS[this.#o.collection]);
     const col = await this.#o.chroma.getOrCreateCollection({
       name: c.name,
@@ -260,7 +267,9 @@ export class ReembedMigration {
         `collection ${c.name} is pinned to ${String(pin.model)}/${String(pin.dimension)}, not ${c.spec.model}/${c.spec.dimension}`,
       );
     }
-    return this.#timedWrites(col);
+    const timed = this.#timedWrites(col);
+    this.#opened.set(c.name, timed);
+    return timed;
   }
 
   /** Creates the pinned new collection and the state; a second call answers the existing state. */
@@ -517,6 +526,7 @@ export class ReembedMigration {
   async decommission(): Promise<ReembedState> {
     const state = await this.#require(['cut_over']);
     await this.#route({ read: this.#o.to, write: [this.#o.to] });
+    this.#opened.delete(this.#o.from.name);
     await this.#o.chroma.deleteCollection({ name: this.#o.from.name }).catch(() => undefined);
     return this.#save(state, 'decommissioned');
   }
@@ -536,8 +546,13 @@ export class ReembedMigration {
       await repairIntegrity(report, {
         ...input,
         recreate: () => this.#collection(target),
-        drop: () => this.#o.chroma.deleteCollection({ name: target.name }),
+        drop: async () => {
+          this.#opened.delete(target.name);
+          await this.#o.chroma.deleteCollection({ name: target.name });
+        },
         recheck: (ids) => this.#recheck(ids),
+        // The next phase's report compares the whole collection again; this one checks what it rewrote.
+        verify: 'repaired' as const,
       });
     }
     return report;

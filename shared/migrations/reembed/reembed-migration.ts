@@ -122,6 +122,8 @@ const emptyCounts = (cursor: number): ReembedTailCounts => ({
 const TAIL_BATCHES = 50;
 /** Up to this many change-log entries behind, the lag is counted exactly (messages only). */
 const LAG_EXACT = 500;
+/** A tail that passed over at least this many non-message entries saves its cursor (below LAG_EXACT). */
+const IDLE_SAVE_DISTANCE = 100;
 
 /** A phase was asked for out of order (cutover before dual-write, decommission without cutover). */
 export class ReembedPhaseError extends Error {
@@ -373,7 +375,15 @@ export class ReembedMigration {
       throw new ReembedPhaseError(`re-embed ${this.#o.id} has no change log to tail`);
     }
     const cdc = await this.#drainLog(state.cdc);
-    return cdc === state.cdc && this.#embedMs.count === 0 ? state : this.#save({ ...state, cdc });
+    // A pass that met no message (only other collections' entries, such as this migration's own last
+    // save) keeps the saved cursor: saving would log one more entry for the next pass to read, so an idle
+    // tail would write the state every minute. Past IDLE_SAVE_DISTANCE such entries it saves, so a
+    // re-read stays short and `lag` keeps counting exactly.
+    const idle =
+      (cdc.messages ?? 0) === (state.cdc.messages ?? 0) &&
+      cdc.cursor - state.cdc.cursor < IDLE_SAVE_DISTANCE &&
+      this.#embedMs.count === 0;
+    return cdc === state.cdc || idle ? state : this.#save({ ...state, cdc });
   }
 
   /**

@@ -138,6 +138,28 @@ export class MemoryDocumentStore implements DocumentStore, DocumentChangeLog {
     return n;
   }
 
+  async restore(
+    collection: DocumentCollection,
+    scope: DocumentScope,
+    docs: readonly StoredDocument[],
+    remove: readonly string[],
+  ): Promise<number> {
+    const name = parseCollection(collection, this.#scope);
+    const c = this.#collection(name);
+    const log = (foreign_id: string) =>
+      this.#changes.push({ seq: this.#changes.length + 1, collection: name, foreign_id });
+    for (const id of parseForeignIds(remove, this.#scope)) {
+      c.delete(`${scope.provider}/${scope.tenant}/${id}`);
+      log(id);
+    }
+    const valid = parseDocuments(docs, this.#scope);
+    for (const doc of valid) {
+      c.set(`${doc.provider}/${doc.tenant}/${doc.foreign_id}`, jsonCopy(doc));
+      log(doc.foreign_id);
+    }
+    return remove.length + valid.length;
+  }
+
   async count(collection: DocumentCollection, options: { includeDeleted?: boolean } = {}): Promise<number> {
     const o = parseCountOptions(options, this.#scope);
     return [...this.#collection(parseCollection(collection, this.#scope)).values()].filter(

@@ -342,6 +342,9 @@ interface MoveDirection {
   live_writes_during: number;
   documents_verified: number;
   documents_differing: number;
+  planted_drift: number;
+  drift_found: number;
+  drift_repaired: number;
   rollback_seconds: number;
   read_errors: number;
   phase_seconds: Record<string, number>;
@@ -381,6 +384,10 @@ function storeMove(documents: number): unknown {
       live_writes_during: m.live_writes_during,
       documents_verified: m.documents_verified,
       documents_differing: m.documents_differing,
+      // Planted in the new store behind the move's back; found and repaired by the store-to-store verifier.
+      planted_drift: m.planted_drift,
+      drift_found: m.drift_found,
+      drift_repaired: m.drift_repaired,
       lost: r.lost,
       duplicated: r.duplicated,
       rollback_seconds: m.rollback_seconds,

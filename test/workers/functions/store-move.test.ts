@@ -485,6 +485,27 @@ describe('store move admin routes (workerd)', () => {
       state: { phase: 'cut_over', verification: { differing: 0 } },
       routing: { read: 'mongodb' },
     });
+    // A document changed in the new store behind the move's back: the repair action finds and restores it.
+    const mongo = documentStoreOn(
+      adminEnv,
+      { provider: 'echo', tenant: 'demo' },
+      'mongodb',
+      readStorageEnv(adminEnv),
+    );
+    const victim = { ...message('demo', 4, 'route'), provider: 'echo' };
+    await mongo.upsertMany('messages', [{ ...victim, slots: { deleted: { version: '9999', value: true } } }]);
+    const repaired = await call('/repair', { method: 'POST' });
+    expect(repaired.body).toMatchObject({
+      state: {
+        verification: { differing: 1, repaired: 1, differing_ids: [`messages:${victim.foreign_id}`] },
+      },
+    });
+    expect((await call('/verify', { method: 'POST' })).body).toMatchObject({
+      state: { verification: { differing: 0 } },
+    });
+    expect(await mongo.get('messages', victim.foreign_id)).toEqual(
+      await docs.get('messages', victim.foreign_id),
+    );
     const rolled = await call('/rollback', { method: 'POST' });
     expect(rolled.body).toMatchObject({ state: { phase: 'rolled_back' } });
     expect((await call('')).body.routing).toMatchObject({ read: 'sqlite', write: ['sqlite'] });

@@ -166,12 +166,11 @@ try {
   };
   await migration.prepare();
   phaseDone('prepare');
-  let state = await migration.state();
   let planted: { ids: Set<string>; count: number } | undefined;
   const newCol = () => chroma.getCollection({ name: `${base}__v2` });
-  while (state!.phase !== 'backfilled') {
-    state = await migration.backfillPage();
-    if (!planted && state.backfilled >= N / 2) {
+  // The whole backfill in this process: the next page is embedded while the current one is written.
+  await migration.backfill(async (page) => {
+    if (!planted && page.backfilled >= N / 2) {
       // Planted behind the pipeline's back, in what the backfill already wrote.
       const col = await newCol();
       const done = (await col.get({ limit: 3 * PLANT, include: [] })).ids;
@@ -200,7 +199,7 @@ try {
       });
       planted = { ids: new Set([...deleted, ...changed, ...orphans]), count: 3 * PLANT };
     }
-  }
+  });
   phaseDone('backfill');
   // Another tenant whose collection was made with the wrong dimension.
   const wrongScope = { provider: 'bench', tenant: 'goose' };

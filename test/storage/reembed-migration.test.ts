@@ -265,6 +265,29 @@ describe('online re-embed', { timeout: 60_000 }, () => {
     await t.cleanup();
   });
 
+  it('backfill() embeds the next page while writing one: each page embedded once, a moved checkpoint honoured', async () => {
+    const t = await tenantWith('reembed-ahead', 110);
+    const texts: string[][] = [];
+    const embedNew: Embedder = async (batch) => {
+      texts.push([...batch]);
+      return embedWith(NEW)(batch);
+    };
+    const m = t.migration({ embedNew });
+    await m.prepare();
+    const seen: number[] = [];
+    const state = await m.backfill(async (page) => {
+      seen.push(page.backfilled);
+      // Another worker steps a page meanwhile: the page read ahead is dropped, not written twice.
+      if (seen.length === 2) await t.migration({ embedNew }).backfillPage();
+    });
+    expect(state).toMatchObject({ phase: 'backfilled', backfilled: 110 });
+    expect(seen).toEqual([25, 50, 100, 110]);
+    // 5 pages written, plus the one page embedded ahead and dropped.
+    expect(texts.map((b) => b.length)).toEqual([25, 25, 25, 25, 25, 10]);
+    expect((await t.verify(`${t.base}__v2`, NEW)).ok).toBe(true);
+    await t.cleanup();
+  });
+
   it('a Chroma restart mid-backfill fails the page, and the retried page resumes', async () => {
     const server = await startChromaServer({ log: () => undefined });
     try {

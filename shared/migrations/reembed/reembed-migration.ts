@@ -28,7 +28,7 @@
 import type { ChromaClient, Collection } from 'chromadb';
 import type { DocumentChangeLog } from '../../effects/document-change-log.ts';
 import { type DocumentStore, GET_MANY_MAX, type StoredDocument } from '../../effects/document-store.ts';
-import type { EmbeddingSpec, VectorCollection } from '../../effects/effect-ports.ts';
+import type { EmbeddingSpec, VectorCollection, VectorRecord } from '../../effects/effect-ports.ts';
 import { CHUNKER_VERSIONS } from '../../effects/vector-schema.ts';
 import { LatencySketch, type SketchData } from '../../ops/latency-sketch.ts';
 import {
@@ -131,6 +131,16 @@ export class ReembedPhaseError extends Error {
 }
 
 const STATE_WIDTH = 12;
+
+/** One backfill page read (and embedded) ahead of its write. */
+interface BackfillPage {
+  /** The checkpoint it was read after. */
+  after: string | null;
+  docs: StoredDocument[];
+  sources: Array<{ id: string; text: string; metadata: VectorRecord['metadata'] }>;
+  vectors: number[][];
+  last: boolean;
+}
 
 const reembedStateId = (collection: VectorCollection, id: string) => `migration.reembed.${collection}.${id}`;
 
@@ -305,36 +315,72 @@ export class ReembedMigration {
   /** One backfill page (resumes from the checkpoint); answers the state after it. */
   async backfillPage(): Promise<ReembedState> {
     const state = await this.#require(['prepared', 'backfilling']);
+    return this.#writePage(state, await this.#readPage(state.cursor));
+  }
+
+  /**
+   * The whole backfill in this process (a CLI, a bench): the next page is read and embedded while the
+   * current one is written to Chroma, so the model and the vector store work at once. Each page is still
+   * checkpointed before the next is written; a page read ahead of a checkpoint someone else moved is
+   * dropped and read again. The platform steps one page per queue message instead (`step()`): no page
+   * is embedded ahead there, since the next message may run anywhere. `onPage` runs after each checkpoint.
+   */
+  async backfill(onPage?: (state: ReembedState) => Promise<void> | void): Promise<ReembedState> {
+    let state = await this.#require(['prepared', 'backfilling', 'backfilled']);
+    let ahead: Promise<BackfillPage> | undefined;
+    while (state.phase !== 'backfilled') {
+      const cursor = state.cursor;
+      const page = ahead ? await ahead : await this.#readPage(cursor);
+      ahead = undefined;
+      const current = await this.#require(['prepared', 'backfilling']);
+      if (current.cursor !== page.after) {
+        state = current;
+        continue;
+      }
+      if (!page.last) {
+        ahead = this.#readPage(page.docs.at(-1)!.foreign_id);
+        // Awaited on the next turn; a failure there is that turn's, not an unhandled rejection now.
+        ahead.catch(() => undefined);
+      }
+      state = await this.#writePage(current, page);
+      await onPage?.(state);
+    }
+    return state;
+  }
+
+  /** The page of messages after `after` (newest first), with the new model's vectors. */
+  async #readPage(after: string | null): Promise<BackfillPage> {
     const pageSize = this.#o.pageSize ?? 500;
-    const page = await this.#o.documents.find(
+    const docs = await this.#o.documents.find(
       'messages',
       {},
-      {
-        limit: pageSize,
-        ...(state.cursor !== null && { before: state.cursor }),
-      },
+      { limit: pageSize, ...(after !== null && { before: after }) },
     );
-    const sources = page.map(this.#o.sourceOf).flatMap((s) => (s.skip === undefined ? [s] : []));
-    if (sources.length > 0) {
-      const answer = await this.#o.embedNew(sources.map((s) => s.text));
-      this.#assertSpec(answer, this.#o.to.spec);
+    const sources = docs.map(this.#o.sourceOf).flatMap((s) => (s.skip === undefined ? [s] : []));
+    const vectors = sources.length > 0 ? await this.#o.embedNew(sources.map((s) => s.text)) : undefined;
+    if (vectors) this.#assertSpec(vectors, this.#o.to.spec);
+    return { after, docs, sources, vectors: vectors?.vectors ?? [], last: docs.length < pageSize };
+  }
+
+  /** Writes a page read by `#readPage` and moves the checkpoint past it. */
+  async #writePage(state: ReembedState, page: BackfillPage): Promise<ReembedState> {
+    if (page.sources.length > 0) {
       const col = await this.#collection(this.#o.to);
       await col.upsert({
-        ids: sources.map((s) => s.id),
-        embeddings: answer.vectors,
-        documents: sources.map((s) => s.text),
-        metadatas: sources.map((s) => s.metadata),
+        ids: page.sources.map((s) => s.id),
+        embeddings: page.vectors,
+        documents: page.sources.map((s) => s.text),
+        metadatas: page.sources.map((s) => s.metadata),
       });
     }
-    const done = page.length < pageSize;
     return this.#save(
       {
         ...state,
-        cursor: page.at(-1)?.foreign_id ?? state.cursor,
-        backfilled: state.backfilled + sources.length,
+        cursor: page.docs.at(-1)?.foreign_id ?? state.cursor,
+        backfilled: state.backfilled + page.sources.length,
         pages: state.pages + 1,
       },
-      done ? 'backfilled' : 'backfilling',
+      page.last ? 'backfilled' : 'backfilling',
     );
   }
 

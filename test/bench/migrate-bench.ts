@@ -11,7 +11,9 @@
  * workerd and is not driven by this script). The store move (embedded SQLite → MongoDB-wire and back, live
  * writes, cutover, verification of both stores, rollback) runs inside workerd: after the re-embed this script
  * runs `bench:store-move` with the same document count (`--store-move-documents 0` skips it) and reports
- * its line under `store_move`.
+ * its line under `store_move`, with the drift it plants in the new store behind the move's back (documents
+ * tombstoned, texts rewritten, orphan documents) and what the store-to-store verifier found and repaired.
+ * `phase_seconds` splits the re-embed's time (prepare, backfill, catch-up, the wrong-dimension repair, cutover).
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';

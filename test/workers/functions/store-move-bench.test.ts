@@ -6,7 +6,10 @@
  * pages of the same size, no checkpoint, no change log tail). Prints one JSON line (`{"bench":"store-move"…`);
  * `npm run bench:store-move -- --json` runs it with 20,000 documents and repeats that line last. Each
  * direction also reports `phase_seconds` (seed, backfill, first CDC pass, drain, verification), so a run at two
- * sizes shows which phase grows faster than the document count. The test
+ * sizes shows which phase grows faster than the document count. After the drain, drift is planted in the new
+ * store behind the move's back (10 seeded documents tombstoned, 10 texts rewritten with a newer slot
+ * version, 10 orphan documents); after cutover the verifier must find exactly those and repair them
+ * (`planted_drift`, `drift_found`, `drift_repaired`), and a second comparison must find nothing. The test
  * suite runs it with 500 (STORE_MOVE_BENCH_DOCUMENTS) and asserts only correctness, never timing.
  */
 import { env } from 'cloudflare:workers';

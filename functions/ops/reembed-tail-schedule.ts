@@ -4,6 +4,8 @@
  * re-embed the ops ledger knows (the reembedder agent tails from the state's saved cursor until caught
  * up, then the chain stops). The chain id is the tick's minute: isolates ticking together send one chain.
  */
+
+import type { Envelope } from '@promethean/schemas/envelope';
 import { ReembedStep } from '@promethean/schemas/jobs/reembed';
 import { createEnvelope, randomIds, systemClock } from '@promethean/shared/agent/envelope-factory';
 import type { BrokerClient } from '@promethean/shared/broker/broker-client';
@@ -13,16 +15,21 @@ import type { MigrationProgress } from '@promethean/shared/ops/migration-progres
 /** Phases whose writers rely on the tail: dual-write (new collection) and after cutover. */
 const TAILED_PHASES: ReadonlySet<string> = new Set(['dual_write', 'cut_over']);
 
-/** Sends one tail chain's first step per re-embed that needs it; answers how many it sent. */
+/** What the schedule publishes with: one batch when the broker has it (a queue's `sendBatch`). */
+export type TailPublisher = Pick<BrokerClient, 'publish'> & {
+  publishMany?(envelopes: readonly Envelope[]): Promise<unknown>;
+};
+
+/** Sends one tail chain's first step per re-embed that needs it, in one batch; answers how many it sent. */
 export async function scheduleReembedTails(
-  broker: Pick<BrokerClient, 'publish'>,
+  broker: TailPublisher,
   migrations: readonly MigrationProgress[],
   now: number,
 ): Promise<number> {
   const chain = tickChainId(now);
-  const due = migrations.filter((m) => m.kind === 'reembed' && TAILED_PHASES.has(m.phase));
-  for (const m of due) {
-    await broker.publish(
+  const steps = migrations
+    .filter((m) => m.kind === 'reembed' && TAILED_PHASES.has(m.phase))
+    .map((m) =>
       createEnvelope(
         ReembedStep,
         { migration_id: m.id, chain, seq: 0 },
@@ -36,6 +43,8 @@ export async function scheduleReembedTails(
         },
       ),
     );
-  }
-  return due.length;
+  if (steps.length === 0) return 0;
+  if (broker.publishMany) await broker.publishMany(steps);
+  else for (const step of steps) await broker.publish(step);
+  return steps.length;
 }

@@ -23,13 +23,20 @@ function latency(label: string, data: SketchData | undefined): SafeHtml | string
   return html`<div class="small latency">${label} p50 ${ms(0.5)} / p95 ${ms(0.95)} ms</div>`;
 }
 
+/** A store move's last comparison of both stores: "verified n / N", the differing count, and when. */
+function verification(m: MigrationProgress): SafeHtml | string {
+  const v = m.verification;
+  if (!v) return '';
+  return html`<div class="small verification${v.differing > 0 ? ' problem' : ''}">verified ${count(v.verified)} / ${count(v.documents)}, ${count(v.differing)} differing, ${utcTime(v.at)}</div>`;
+}
+
 function row(m: MigrationProgress): SafeHtml {
   const finished = FINISHED_PHASES.has(m.phase);
   return html`<tr data-migration="${m.provider}/${m.tenant}/${m.kind}/${m.id}" class="${finished ? 'finished' : 'running'}">
 <td><code>${m.provider}/${m.tenant}</code></td><td>${m.kind} <code>${m.id}</code></td>
 <td>${m.from} → ${m.to}${latency('embed', m.latency?.embed_ms)}${latency('Chroma write', m.latency?.chroma_upsert_ms)}</td>
 <td>${stateBadge(m.phase)}${m.paused ? html` ${stateBadge('PAUSED')}` : ''}<div class="small">goal ${m.goal}</div></td>
-<td class="num"><progress max="${String(Math.max(1, m.total))}" value="${String(Math.min(m.copied, Math.max(1, m.total)))}"></progress> ${percent(m)}<div class="small">${count(m.copied)} / ${count(m.total)}</div></td>
+<td class="num"><progress max="${String(Math.max(1, m.total))}" value="${String(Math.min(m.copied, Math.max(1, m.total)))}"></progress> ${percent(m)}<div class="small">${count(m.copied)} / ${count(m.total)}</div>${verification(m)}</td>
 <td class="num lag">${count(m.lag)}</td><td class="num">${count(m.cdc_applied)}</td>
 <td class="num errors">${count(m.errors)}${m.last_error ? html`<div class="small problem">${m.last_error}</div>` : ''}</td>
 <td class="small">${utcTime(m.updated_at)}</td></tr>`;

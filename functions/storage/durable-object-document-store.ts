@@ -57,6 +57,12 @@ interface DocumentObjectStub {
   changesAfter(after: number, limit: number): Promise<unknown>;
   scanPage(collection: DocumentCollection, after: string | null, limit: number): Promise<unknown>;
   purge(collection: DocumentCollection): Promise<number>;
+  restoreChecked(
+    collection: DocumentCollection,
+    scope: DocumentScope,
+    docs: unknown,
+    remove: string[],
+  ): Promise<{ restored: number } | DocumentRefusal>;
 }
 
 export class DurableObjectDocumentStore implements DocumentStore, DocumentChangeLog {
@@ -129,6 +135,20 @@ export class DurableObjectDocumentStore implements DocumentStore, DocumentChange
   async purge(collection: DocumentCollection): Promise<number> {
     const name = parseCollection(collection, this.#scope);
     return this.#call('purge', () => this.#stub.purge(name));
+  }
+
+  async restore(
+    collection: DocumentCollection,
+    _scope: DocumentScope,
+    docs: readonly StoredDocument[],
+    remove: readonly string[],
+  ): Promise<number> {
+    const name = parseCollection(collection, this.#scope);
+    const ids = parseForeignIds(remove, this.#scope);
+    const answer = await this.#call('restore', () =>
+      this.#stub.restoreChecked(name, this.#scope, [...docs], ids),
+    );
+    return acceptedOrThrow(answer, this.#scope).restored;
   }
 
   /**

@@ -138,6 +138,18 @@ export class MongoDocuments extends DurableObject<FunctionsEnv> {
     return this.#storeFor().purge(collection);
   }
 
+  /** `DocumentChangeLog.restore` over RPC (a store move's repair); a refusal comes back as data. */
+  async restoreChecked(
+    collection: DocumentCollection,
+    scope: DocumentScope,
+    docs: StoredDocument[],
+    remove: string[],
+  ): Promise<{ restored: number } | DocumentRefusal> {
+    return refusingInvalid(async () => ({
+      restored: await this.#storeFor().restore(collection, scope, docs, remove),
+    }));
+  }
+
   /** The database this object writes to (operators and tests check it). */
   async databaseName(): Promise<string> {
     return this.#storeFor().databaseName;

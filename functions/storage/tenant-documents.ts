@@ -315,6 +315,44 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
     return n;
   }
 
+  /**
+   * `DocumentChangeLog.restore` over RPC (a store move's repair): `docs` written as given, `remove` deleted
+   * outright, each with its change-log entry, in one transaction. A refusal comes back as data.
+   */
+  async restoreChecked(
+    collection: DocumentCollection,
+    scope: DocumentScope,
+    docs: StoredDocument[],
+    remove: string[],
+  ): Promise<{ restored: number } | DocumentRefusal> {
+    return refusingInvalid(async () => {
+      const name = parseCollection(collection, this.#scope);
+      const valid = parseDocuments(docs, this.#scope);
+      const ids = parseForeignIds(remove, this.#scope);
+      const owner = this.#scope ?? scope;
+      this.ctx.storage.transactionSync(() => {
+        this.#writeMany(name, valid);
+        for (const part of chunks(ids, IDS_PER_SELECT)) {
+          runSql(
+            this.ctx.storage,
+            `INSERT INTO change_log (collection, foreign_id, changed_at) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
+            ...part.flatMap((id) => [name, id, Date.now()]),
+          );
+          runSql(
+            this.ctx.storage,
+            `DELETE FROM documents WHERE collection = ? AND provider = ? AND tenant = ?
+               AND foreign_id IN (${part.map(() => '?').join(', ')})`,
+            name,
+            owner.provider,
+            owner.tenant,
+            ...part,
+          );
+        }
+      });
+      return { restored: valid.length + ids.length };
+    });
+  }
+
   /** A control value of this tenant (document routing, migration state); undefined when never written. */
   async readMeta(key: string): Promise<string | undefined> {
     return runSql<{ value: string }>(

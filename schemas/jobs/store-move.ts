@@ -56,6 +56,15 @@ export const MigrationFigures = z.object({
   cdc_applied: count,
   /** Change-log entries not yet applied (the CDC lag), when it was reported. */
   lag: count,
+  /**
+   * A store move's last comparison of both stores (`store-move-verifier.ts`): documents in either store,
+   * those equal in both, those that differ after a second read, and when it ran (ms since epoch). Absent
+   * before the first comparison, and for re-embeds.
+   */
+  verification: z
+    .object({ documents: count, verified: count, differing: count, at: count })
+    .strict()
+    .optional(),
 });
 
 export const StoreMoveProgressReport = defineMessage({

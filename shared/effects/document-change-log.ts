@@ -26,6 +26,19 @@ export interface DocumentChangeLog {
   scanPage(collection: DocumentCollection, after: string | null, limit: number): Promise<ScanPage>;
   /** Removes every document of `collection` (a store move's decommission of the old store). */
   purge(collection: DocumentCollection): Promise<number>;
+  /**
+   * A repair, not a write path: puts `docs` exactly as given (whatever the store held for them, slots with
+   * higher versions included, is replaced, not merged) and removes the documents `remove` names outright
+   * (no tombstone), each with its change-log entry. A store move's verifier uses it to make the new store
+   * equal to the old one where they differ. Writers should be quiet: a write racing it may be replaced.
+   * Answers the documents put or removed.
+   */
+  restore?(
+    collection: DocumentCollection,
+    scope: { provider: string; tenant: string },
+    docs: readonly StoredDocument[],
+    remove: readonly string[],
+  ): Promise<number>;
 }
 
 export interface ScanPage {

@@ -99,17 +99,16 @@ export class MemoryDocumentStore implements DocumentStore, DocumentChangeLog {
   ): Promise<StoredDocument[]> {
     const { index: where, options: o } = parseFind(index, options, this.#scope);
     const before = o.before === undefined ? undefined : documentSortKey(o.before);
-    const matches = [...this.#collection(parseCollection(collection, this.#scope)).values()].filter(
-      (d) =>
-        (o.includeDeleted || d.slots.deleted === undefined) &&
-        (before === undefined || documentSortKey(d.foreign_id) < before) &&
-        Object.entries(where).every(([k, v]) => d.index[k] === v),
-    );
-    matches.sort((a, b) => {
-      const [ka, kb] = [documentSortKey(a.foreign_id), documentSortKey(b.foreign_id)];
-      return ka < kb ? 1 : ka > kb ? -1 : 0;
-    });
-    return jsonCopy(matches.slice(0, o.limit ?? FIND_DEFAULT_LIMIT));
+    // Each key is computed once, not once per comparison: a paged scan sorts the whole collection per page.
+    const matches: Array<{ d: StoredDocument; key: string }> = [];
+    for (const d of this.#collection(parseCollection(collection, this.#scope)).values()) {
+      if (!o.includeDeleted && d.slots.deleted !== undefined) continue;
+      const key = documentSortKey(d.foreign_id);
+      if (before !== undefined && key >= before) continue;
+      if (Object.entries(where).every(([k, v]) => d.index[k] === v)) matches.push({ d, key });
+    }
+    matches.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+    return jsonCopy(matches.slice(0, o.limit ?? FIND_DEFAULT_LIMIT).map((m) => m.d));
   }
 
   async changeHead(): Promise<number> {
@@ -137,6 +136,28 @@ export class MemoryDocumentStore implements DocumentStore, DocumentChangeLog {
     const n = c.size;
     c.clear();
     return n;
+  }
+
+  async restore(
+    collection: DocumentCollection,
+    scope: DocumentScope,
+    docs: readonly StoredDocument[],
+    remove: readonly string[],
+  ): Promise<number> {
+    const name = parseCollection(collection, this.#scope);
+    const c = this.#collection(name);
+    const log = (foreign_id: string) =>
+      this.#changes.push({ seq: this.#changes.length + 1, collection: name, foreign_id });
+    for (const id of parseForeignIds(remove, this.#scope)) {
+      c.delete(`${scope.provider}/${scope.tenant}/${id}`);
+      log(id);
+    }
+    const valid = parseDocuments(docs, this.#scope);
+    for (const doc of valid) {
+      c.set(`${doc.provider}/${doc.tenant}/${doc.foreign_id}`, jsonCopy(doc));
+      log(doc.foreign_id);
+    }
+    return remove.length + valid.length;
   }
 
   async count(collection: DocumentCollection, options: { includeDeleted?: boolean } = {}): Promise<number> {

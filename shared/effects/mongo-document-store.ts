@@ -309,6 +309,33 @@ export class MongoDocumentStore implements DocumentStore, DocumentChangeLog {
     return n;
   }
 
+  /** See `DocumentChangeLog.restore`: the slot logs and records of those ids are replaced by the given ones. */
+  async restore(
+    collection: DocumentCollection,
+    _scope: DocumentScope, // this store is one tenant's: `remove` names its documents
+    docs: readonly StoredDocument[],
+    remove: readonly string[],
+  ): Promise<number> {
+    const name = parseCollection(collection, this.#scope);
+    const incoming = parseDocuments(docs, this.#scope);
+    const removed = parseForeignIds(remove, this.#scope);
+    const ids = [...new Set([...incoming.map((d) => d.foreign_id), ...removed])];
+    if (ids.length === 0) return 0;
+    const cols = await this.#collections(name);
+    // The entries come first, as for any change: a repair dying halfway is seen by a tailer and redone.
+    await this.#appendChanges(name, ids);
+    const arrivedAt = Date.now();
+    await this.#run('restore documents', async () => {
+      await cols.slots.deleteMany({ ...this.#scope, foreign_id: { $in: ids } });
+      await cols.documents.deleteMany({ ...this.#scope, foreign_id: { $in: ids } });
+      const slots = incoming.flatMap((doc, position) => slotRecordsOf(doc, arrivedAt, position));
+      if (slots.length > 0) await cols.slots.insertMany(slots, { ordered: false });
+      if (incoming.length > 0)
+        await cols.documents.insertMany(incoming.map(toMongoRecord), { ordered: false });
+    });
+    return incoming.length + removed.length;
+  }
+
   #changes(): Collection<ChangeRecord> {
     return this.#client.db(this.databaseName).collection<ChangeRecord>(CHANGES_COLLECTION);
   }

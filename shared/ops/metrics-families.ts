@@ -6,6 +6,7 @@
 import { HealthState } from '@promethean/schemas/ops/ops-messages';
 import type { AccessTenantStatus } from './access-status.ts';
 import { LatencySketch, type SketchData } from './latency-sketch.ts';
+import type { MigrationProgress } from './migration-progress.ts';
 import type { MetricFamily, Sample } from './prometheus-text.ts';
 import type { StatusSnapshot } from './status-snapshot.ts';
 
@@ -332,6 +333,47 @@ export function metricFamilies(s: StatusSnapshot): MetricFamily[] {
   ];
 }
 
+/** A store move's last comparison of both stores: only migrations that ran one have these series. */
+function verificationFamilies(
+  migrations: readonly MigrationProgress[],
+  labels: (m: MigrationProgress) => Record<string, string>,
+): MetricFamily[] {
+  const verified = migrations.filter((m) => m.verification !== undefined);
+  const per = (
+    name: string,
+    help: string,
+    pick: (v: NonNullable<MigrationProgress['verification']>) => number,
+  ) =>
+    family(
+      name,
+      'gauge',
+      help,
+      verified.map((m) => ({ labels: labels(m), value: pick(m.verification!) })),
+    );
+  return [
+    per(
+      'promethean_migration_documents_verified',
+      "Documents equal in both stores at a store move's last verification.",
+      (v) => v.verified,
+    ),
+    per(
+      'promethean_migration_documents_differing',
+      "Documents that differed (or were in one store only) at a store move's last verification, after a second read.",
+      (v) => v.differing,
+    ),
+    per(
+      'promethean_migration_documents_compared',
+      "Documents in either store at a store move's last verification.",
+      (v) => v.documents,
+    ),
+    per(
+      'promethean_migration_verified_seconds',
+      "When a store move's last verification ran (seconds since epoch).",
+      (v) => Math.floor(v.at / 1000),
+    ),
+  ];
+}
+
 /** Online migrations (store moves, re-embeds), one series set per tenant migration. */
 function migrationFamilies(s: StatusSnapshot): MetricFamily[] {
   const migrations = s.ledger?.migrations ?? [];
@@ -406,6 +448,7 @@ function migrationFamilies(s: StatusSnapshot): MetricFamily[] {
       'When the migration last reported (seconds since epoch).',
       (m) => Math.floor(m.updated_at / 1000),
     ),
+    ...verificationFamilies(migrations, labels),
     latencySummary(
       'promethean_migration_embed_latency_ms',
       "A re-embed's own embedding calls (backfill pages, change-log tails, rollback), over its life (ms).",

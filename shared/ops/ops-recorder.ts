@@ -216,6 +216,7 @@ export class OpsRecorder {
       cdc_events: p.cdc_events,
       cdc_applied: p.cdc_applied,
       lag: p.lag,
+      ...(p.verification && { verification: p.verification }),
       errors: 0,
       started_at: ms(p.started_at),
       updated_at: ms(p.updated_at),

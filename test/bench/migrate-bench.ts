@@ -11,7 +11,9 @@
  * workerd and is not driven by this script). The store move (embedded SQLite → MongoDB-wire and back, live
  * writes, cutover, verification of both stores, rollback) runs inside workerd: after the re-embed this script
  * runs `bench:store-move` with the same document count (`--store-move-documents 0` skips it) and reports
- * its line under `store_move`.
+ * its line under `store_move`, with the drift it plants in the new store behind the move's back (documents
+ * tombstoned, texts rewritten, orphan documents) and what the store-to-store verifier found and repaired.
+ * `phase_seconds` splits the re-embed's time (prepare, backfill, catch-up, the wrong-dimension repair, cutover).
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -157,13 +159,20 @@ try {
   })();
 
   const started = performance.now();
+  const phaseSeconds: Record<string, number> = {};
+  let phaseAt = started;
+  const phaseDone = (name: string) => {
+    const now = performance.now();
+    phaseSeconds[name] = Number(((now - phaseAt) / 1000).toFixed(2));
+    phaseAt = now;
+  };
   await migration.prepare();
-  let state = await migration.state();
+  phaseDone('prepare');
   let planted: { ids: Set<string>; count: number } | undefined;
   const newCol = () => chroma.getCollection({ name: `${base}__v2` });
-  while (state!.phase !== 'backfilled') {
-    state = await migration.backfillPage();
-    if (!planted && state.backfilled >= N / 2) {
+  // The whole backfill in this process: the next page is embedded while the current one is written.
+  await migration.backfill(async (page) => {
+    if (!planted && page.backfilled >= N / 2) {
       // Planted behind the pipeline's back, in what the backfill already wrote.
       const col = await newCol();
       const done = (await col.get({ limit: 3 * PLANT, include: [] })).ids;
@@ -192,7 +201,8 @@ try {
       });
       planted = { ids: new Set([...deleted, ...changed, ...orphans]), count: 3 * PLANT };
     }
-  }
+  });
+  phaseDone('backfill');
   // Another tenant whose collection was made with the wrong dimension.
   const wrongScope = { provider: 'bench', tenant: 'goose' };
   const wrongName = vectorCollectionName('bench', 'goose', 'messages');
@@ -205,6 +215,7 @@ try {
   void wrongScope;
   const { report: found } = await migration.catchUp();
   const report = found!;
+  phaseDone('catch_up');
   const wrongInput = {
     documents: wrongDocs,
     sourceOf: messageVectorSource,
@@ -228,7 +239,9 @@ try {
       }),
     drop: () => chroma.deleteCollection({ name: wrongName }),
   });
+  phaseDone('wrong_dimension_repair');
   await migration.cutover();
+  phaseDone('cutover');
   const seconds = (performance.now() - started) / 1000;
   await new Promise((r) => setTimeout(r, 1000));
   running = false;
@@ -296,6 +309,7 @@ try {
     to: NEW,
     seconds: Number(seconds.toFixed(2)),
     docs_per_s: Math.round(N / seconds),
+    phase_seconds: phaseSeconds,
     live_writes_during: live,
     live_rate_target: LIVE_RATE,
     live_caught_up: liveCaught,
@@ -329,6 +343,9 @@ interface MoveDirection {
   live_writes_during: number;
   documents_verified: number;
   documents_differing: number;
+  planted_drift: number;
+  drift_found: number;
+  drift_repaired: number;
   rollback_seconds: number;
   read_errors: number;
   phase_seconds: Record<string, number>;
@@ -368,6 +385,10 @@ function storeMove(documents: number): unknown {
       live_writes_during: m.live_writes_during,
       documents_verified: m.documents_verified,
       documents_differing: m.documents_differing,
+      // Planted in the new store behind the move's back; found and repaired by the store-to-store verifier.
+      planted_drift: m.planted_drift,
+      drift_found: m.drift_found,
+      drift_repaired: m.drift_repaired,
       lost: r.lost,
       duplicated: r.duplicated,
       rollback_seconds: m.rollback_seconds,

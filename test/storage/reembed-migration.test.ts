@@ -231,7 +231,19 @@ describe('online re-embed', { timeout: 60_000 }, () => {
       embedWith(OLD),
     );
     // The delete of 80 reached the new collection through the routed writer itself: the tail finds it gone.
-    expect((await m.tail()).cdc).toMatchObject({ reembedded: 8, deleted: 1 });
+    const tailed = await m.tail();
+    expect(tailed.cdc).toMatchObject({ reembedded: 8, deleted: 1 });
+    // Idle passes (the log holds only the tail's own state save since) write nothing: no save per minute.
+    const head = await t.documents.changeHead();
+    expect((await m.tail()).revision).toBe(tailed.revision);
+    expect((await m.tail()).revision).toBe(tailed.revision);
+    expect(await t.documents.changeHead()).toBe(head);
+    expect(await m.lag(tailed)).toBe(0);
+    // A message written after the idle passes is still applied and saved.
+    await t.live([message(tenant, i++)], embedWith(OLD));
+    const after = await m.tail();
+    expect(after.revision).toBe(tailed.revision + 1);
+    expect(after.cdc).toMatchObject({ reembedded: 9 });
     const check = await t.verify(`${t.base}__v2`, NEW);
     // Every live message once (0 lost, 0 doubled), texts and metadata equal to the documents.
     expect(check).toMatchObject({ ok: true, counts: { expected_vectors: i - 2, vectors: i - 2 } });
@@ -249,6 +261,29 @@ describe('online re-embed', { timeout: 60_000 }, () => {
     let state = await t.migration().backfillPage();
     while (state.phase !== 'backfilled') state = await t.migration().backfillPage();
     expect(state).toMatchObject({ backfilled: 110, pages: 5 });
+    expect((await t.verify(`${t.base}__v2`, NEW)).ok).toBe(true);
+    await t.cleanup();
+  });
+
+  it('backfill() embeds the next page while writing one: each page embedded once, a moved checkpoint honoured', async () => {
+    const t = await tenantWith('reembed-ahead', 110);
+    const texts: string[][] = [];
+    const embedNew: Embedder = async (batch) => {
+      texts.push([...batch]);
+      return embedWith(NEW)(batch);
+    };
+    const m = t.migration({ embedNew });
+    await m.prepare();
+    const seen: number[] = [];
+    const state = await m.backfill(async (page) => {
+      seen.push(page.backfilled);
+      // Another worker steps a page meanwhile: the page read ahead is dropped, not written twice.
+      if (seen.length === 2) await t.migration({ embedNew }).backfillPage();
+    });
+    expect(state).toMatchObject({ phase: 'backfilled', backfilled: 110 });
+    expect(seen).toEqual([25, 50, 100, 110]);
+    // 5 pages written, plus the one page embedded ahead and dropped.
+    expect(texts.map((b) => b.length)).toEqual([25, 25, 25, 25, 25, 10]);
     expect((await t.verify(`${t.base}__v2`, NEW)).ok).toBe(true);
     await t.cleanup();
   });

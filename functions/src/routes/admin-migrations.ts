@@ -164,6 +164,8 @@ const actions: Record<string, (m: StoreMoveMigration) => Promise<StoreMoveState>
   rollback: (m) => m.rollback(),
   // Compares both stores now (the step after a drained cutover does it once on its own).
   verify: (m) => m.verify(),
+  // Compares, then makes what differs in the new store what the old store holds (writers should be quiet).
+  repair: (m) => m.verify({ repair: true }),
 };
 
 adminMigrations.post(`${base}/:action`, async (c) => {

@@ -73,20 +73,34 @@ interface Actual {
 
 const PAGE = 1000;
 
-/** Every record of a collection, page by page (documents, metadata and vector length; vectors dropped). */
+/**
+ * The dimension of a collection's vectors, from one record (0 when it is empty). Chroma refuses a write whose
+ * vector length differs from the collection's, so one record speaks for all of them.
+ */
+async function collectionDimension(col: Collection): Promise<number> {
+  const one = await col.get({ limit: 1, include: ['embeddings'] });
+  return one.embeddings[0]?.length ?? 0;
+}
+
+/**
+ * Every record of a collection, page by page: documents and metadata. The vectors are not read (at 128
+ * floats a record they were most of the bytes, and the time, of a full comparison); every record carries
+ * the collection's dimension, which Chroma enforces per collection.
+ */
 async function readCollection(
   col: Collection,
   onPage: (done: number, total: number) => void,
 ): Promise<Map<string, Actual>> {
   const total = await col.count();
+  const dimension = total > 0 ? await collectionDimension(col) : 0;
   const out = new Map<string, Actual>();
   for (let offset = 0; offset < total; offset += PAGE) {
-    const page = await col.get({ limit: PAGE, offset, include: ['documents', 'metadatas', 'embeddings'] });
+    const page = await col.get({ limit: PAGE, offset, include: ['documents', 'metadatas'] });
     page.ids.forEach((id, i) => {
       out.set(id, {
         text: page.documents[i] ?? '',
         metadata: (page.metadatas[i] ?? {}) as Record<string, unknown>,
-        dimension: page.embeddings[i]?.length ?? 0,
+        dimension,
       });
     });
     onPage(Math.min(total, offset + PAGE), total);
@@ -219,28 +233,41 @@ export interface RepairInput extends IntegrityInput {
    * document as it is now. Without it, the report's snapshot is used (fine when nothing else writes).
    */
   recheck?: (ids: readonly string[]) => Promise<Map<string, Expected | undefined>>;
+  /**
+   * What the answered report covers: the whole collection against every document again (`collection`, the
+   * default), or only the records the repair touched, read back from the collection (`repaired`: the cost
+   * grows with the drift, not with the tenant).
+   */
+  verify?: 'collection' | 'repaired';
 }
 
 const EMBED_BATCH = 256;
 
 /** Fixes every finding of `report` from the documents; answers the report taken afterwards. */
 export async function repairIntegrity(report: IntegrityReport, input: RepairInput): Promise<IntegrityReport> {
-  const expected = new Map<string, Expected>();
-  for await (const doc of input.documents) {
-    const source = input.sourceOf(doc);
-    if (source.skip === undefined) expected.set(source.id, { text: source.text, metadata: source.metadata });
-  }
   let col = input.collection;
   const rebuild = report.drift.some(
     (d) => d.kind === 'wrong_collection_spec' || d.kind === 'missing_collection',
   );
+  const expected = new Map<string, Expected>();
+  // With `recheck`, a record-level repair reads only its findings' documents (below), not the tenant's.
+  if (rebuild || !input.recheck) {
+    for await (const doc of input.documents) {
+      const source = input.sourceOf(doc);
+      if (source.skip === undefined)
+        expected.set(source.id, { text: source.text, metadata: source.metadata });
+    }
+  }
   if (rebuild || !col) {
     if (col) await input.drop();
     col = await input.recreate();
   }
+  // Every record-level finding but an orphan names a record whose document exists (see `classify`).
   let rewrite = rebuild
     ? [...expected.keys()]
-    : report.drift.filter((d) => d.kind !== 'orphan_vector' && expected.has(d.id)).map((d) => d.id);
+    : report.drift
+        .filter((d) => d.kind !== 'orphan_vector' && (input.recheck !== undefined || expected.has(d.id)))
+        .map((d) => d.id);
   let orphans = report.drift.filter((d) => d.kind === 'orphan_vector').map((d) => d.id);
   if (input.recheck) {
     const fresh = await input.recheck([...orphans, ...rewrite]);
@@ -253,6 +280,7 @@ export async function repairIntegrity(report: IntegrityReport, input: RepairInpu
     orphans = orphans.filter((id) => !expected.has(id));
   }
   const stale = rewrite.filter((id) => !expected.has(id));
+  const touched = [...new Set([...orphans, ...rewrite])];
   if (orphans.length + stale.length > 0) await col.delete({ ids: [...orphans, ...stale] });
   rewrite = rewrite.filter((id) => expected.has(id));
   for (let i = 0; i < rewrite.length; i += EMBED_BATCH) {
@@ -277,8 +305,63 @@ export async function repairIntegrity(report: IntegrityReport, input: RepairInpu
       rewrite.length,
     );
   }
+  if (input.verify === 'repaired' && !rebuild) return repairedReport(report, input, col, touched, expected);
   return integrityReport({ ...input, collection: col });
 }
+
+/** The report after a repair, over the records it touched only: each read back and compared to its source. */
+async function repairedReport(
+  before: IntegrityReport,
+  input: RepairInput,
+  col: Collection,
+  ids: readonly string[],
+  expected: ReadonlyMap<string, Expected>,
+): Promise<IntegrityReport> {
+  const pin = pinOf(col);
+  const dimension = await collectionDimension(col);
+  const actual = new Map<string, Actual>();
+  for (let i = 0; i < ids.length; i += PAGE) {
+    const page = await col.get({ ids: ids.slice(i, i + PAGE), include: ['documents', 'metadatas'] });
+    page.ids.forEach((id, j) => {
+      actual.set(id, {
+        text: page.documents[j] ?? '',
+        metadata: (page.metadatas[j] ?? {}) as Record<string, unknown>,
+        dimension,
+      });
+    });
+  }
+  const { model, dimension: want } = input.expected;
+  const drift: DriftItem[] = [];
+  for (const id of ids) {
+    const e = expected.get(id);
+    const a = actual.get(id);
+    if (!e && !a) continue;
+    const same =
+      e !== undefined &&
+      a !== undefined &&
+      pin?.model === model &&
+      a.dimension === want &&
+      sameHash(
+        recordHash({ id, ...e, model, dimension: want }),
+        recordHash({ id, text: a.text, metadata: a.metadata, model, dimension: a.dimension }),
+      );
+    if (!same) drift.push(classify(id, e, a, want));
+  }
+  const by_kind: IntegrityReport['by_kind'] = {};
+  for (const d of drift) by_kind[d.kind] = (by_kind[d.kind] ?? 0) + 1;
+  return {
+    ...before,
+    pin,
+    counts: { ...before.counts, vectors: await col.count() },
+    ranges_compared: 0,
+    spot_checks: { checked: 0, failed: 0 },
+    drift,
+    by_kind,
+    ok: drift.length === 0,
+  };
+}
+
+const sameHash = (a: RecordHash, b: RecordHash) => a[0] === b[0] && a[1] === b[1];
 
 /** The metadata a collection gets when the repair (or a re-embed) creates it. */
 export function collectionMetadata(

@@ -22,6 +22,12 @@ export interface ReembedTailCounts {
   metadata_only: number;
   deleted: number;
   unchanged: number;
+  /**
+   * Message documents the tail looked at (coalesced per batch). Entries of other collections (the
+   * migration's own state saves among them) move the cursor without adding here. Absent in states saved
+   * before it was counted.
+   */
+  messages?: number;
 }
 
 export interface ReembedTailInput {
@@ -107,8 +113,11 @@ export async function tailReembed(
   counts: ReembedTailCounts,
 ): Promise<ReembedTailCounts> {
   let applied: Applied = { reembedded: 0, metadata_only: 0, deleted: 0, unchanged: 0 };
+  let messages = 0;
   const batch = await tailOnce(input.log, counts.cursor, async (collection, ids) => {
-    if (collection === 'messages') applied = await applyMessages(input, ids);
+    if (collection !== 'messages') return;
+    messages = ids.length;
+    applied = await applyMessages(input, ids);
   });
   if (batch.entries === 0) return counts;
   return {
@@ -118,5 +127,6 @@ export async function tailReembed(
     metadata_only: counts.metadata_only + applied.metadata_only,
     deleted: counts.deleted + applied.deleted,
     unchanged: counts.unchanged + applied.unchanged,
+    messages: (counts.messages ?? 0) + messages,
   };
 }

@@ -28,7 +28,7 @@
 import type { ChromaClient, Collection } from 'chromadb';
 import type { DocumentChangeLog } from '../../effects/document-change-log.ts';
 import { type DocumentStore, GET_MANY_MAX, type StoredDocument } from '../../effects/document-store.ts';
-import type { EmbeddingSpec, VectorCollection } from '../../effects/effect-ports.ts';
+import type { EmbeddingSpec, VectorCollection, VectorRecord } from '../../effects/effect-ports.ts';
 import { CHUNKER_VERSIONS } from '../../effects/vector-schema.ts';
 import { LatencySketch, type SketchData } from '../../ops/latency-sketch.ts';
 import {
@@ -132,6 +132,8 @@ const emptyCounts = (cursor: number): ReembedTailCounts => ({
 const TAIL_BATCHES = 50;
 /** Up to this many change-log entries behind, the lag is counted exactly (messages only). */
 const LAG_EXACT = 500;
+/** A tail that passed over at least this many non-message entries saves its cursor (below LAG_EXACT). */
+const IDLE_SAVE_DISTANCE = 100;
 
 /** A phase was asked for out of order (cutover before dual-write, decommission without cutover). */
 export class ReembedPhaseError extends Error {
@@ -140,6 +142,16 @@ export class ReembedPhaseError extends Error {
 
 const STATE_WIDTH = 12;
 
+/** One backfill page read (and embedded) ahead of its write. */
+interface BackfillPage {
+  /** The checkpoint it was read after. */
+  after: string | null;
+  docs: StoredDocument[];
+  sources: Array<{ id: string; text: string; metadata: VectorRecord['metadata'] }>;
+  vectors: number[][];
+  last: boolean;
+}
+
 const reembedStateId = (collection: VectorCollection, id: string) => `migration.reembed.${collection}.${id}`;
 
 export class ReembedMigration {
@@ -147,6 +159,11 @@ export class ReembedMigration {
   /** Latency recorded by this instance since its last save (added to the state's sketches there). */
   #embedMs = new LatencySketch();
   #upsertMs = new LatencySketch();
+  /**
+   * Collections this instance opened and found pinned right, by name: a page or tail batch does not ask
+   * Chroma for the collection again (one round trip each). Dropped when this instance deletes the collection.
+   */
+  readonly #opened = new Map<string, Collection>();
 
   constructor(options: ReembedOptions) {
     const clock = options.clock ?? Date.now;
@@ -253,6 +270,8 @@ export class ReembedMigration {
   }
 
   async #collection(c: RoutedCollection): Promise<Collection> {
+    const known = this.#opened.get(c.name);
+    if (known) return known;
     const metadata = collectionMetadata(c.spec, this.#o.target, CHUNKER_VERSIONS[this.#o.collection]);
     const col = await this.#o.chroma.getOrCreateCollection({
       name: c.name,
@@ -270,7 +289,9 @@ export class ReembedMigration {
         `collection ${c.name} is pinned to ${String(pin.model)}/${String(pin.dimension)}, not ${c.spec.model}/${c.spec.dimension}`,
       );
     }
-    return this.#timedWrites(col);
+    const timed = this.#timedWrites(col);
+    this.#opened.set(c.name, timed);
+    return timed;
   }
 
   /** Creates the pinned new collection and the state; a second call answers the existing state. */
@@ -304,36 +325,72 @@ export class ReembedMigration {
   /** One backfill page (resumes from the checkpoint); answers the state after it. */
   async backfillPage(): Promise<ReembedState> {
     const state = await this.#require(['prepared', 'backfilling']);
+    return this.#writePage(state, await this.#readPage(state.cursor));
+  }
+
+  /**
+   * The whole backfill in this process (a CLI, a bench): the next page is read and embedded while the
+   * current one is written to Chroma, so the model and the vector store work at once. Each page is still
+   * checkpointed before the next is written; a page read ahead of a checkpoint someone else moved is
+   * dropped and read again. The platform steps one page per queue message instead (`step()`): no page
+   * is embedded ahead there, since the next message may run anywhere. `onPage` runs after each checkpoint.
+   */
+  async backfill(onPage?: (state: ReembedState) => Promise<void> | void): Promise<ReembedState> {
+    let state = await this.#require(['prepared', 'backfilling', 'backfilled']);
+    let ahead: Promise<BackfillPage> | undefined;
+    while (state.phase !== 'backfilled') {
+      const cursor = state.cursor;
+      const page = ahead ? await ahead : await this.#readPage(cursor);
+      ahead = undefined;
+      const current = await this.#require(['prepared', 'backfilling']);
+      if (current.cursor !== page.after) {
+        state = current;
+        continue;
+      }
+      if (!page.last) {
+        ahead = this.#readPage(page.docs.at(-1)!.foreign_id);
+        // Awaited on the next turn; a failure there is that turn's, not an unhandled rejection now.
+        ahead.catch(() => undefined);
+      }
+      state = await this.#writePage(current, page);
+      await onPage?.(state);
+    }
+    return state;
+  }
+
+  /** The page of messages after `after` (newest first), with the new model's vectors. */
+  async #readPage(after: string | null): Promise<BackfillPage> {
     const pageSize = this.#o.pageSize ?? 500;
-    const page = await this.#o.documents.find(
+    const docs = await this.#o.documents.find(
       'messages',
       {},
-      {
-        limit: pageSize,
-        ...(state.cursor !== null && { before: state.cursor }),
-      },
+      { limit: pageSize, ...(after !== null && { before: after }) },
     );
-    const sources = page.map(this.#o.sourceOf).flatMap((s) => (s.skip === undefined ? [s] : []));
-    if (sources.length > 0) {
-      const answer = await this.#o.embedNew(sources.map((s) => s.text));
-      this.#assertSpec(answer, this.#o.to.spec);
+    const sources = docs.map(this.#o.sourceOf).flatMap((s) => (s.skip === undefined ? [s] : []));
+    const vectors = sources.length > 0 ? await this.#o.embedNew(sources.map((s) => s.text)) : undefined;
+    if (vectors) this.#assertSpec(vectors, this.#o.to.spec);
+    return { after, docs, sources, vectors: vectors?.vectors ?? [], last: docs.length < pageSize };
+  }
+
+  /** Writes a page read by `#readPage` and moves the checkpoint past it. */
+  async #writePage(state: ReembedState, page: BackfillPage): Promise<ReembedState> {
+    if (page.sources.length > 0) {
       const col = await this.#collection(this.#o.to);
       await col.upsert({
-        ids: sources.map((s) => s.id),
-        embeddings: answer.vectors,
-        documents: sources.map((s) => s.text),
-        metadatas: sources.map((s) => s.metadata),
+        ids: page.sources.map((s) => s.id),
+        embeddings: page.vectors,
+        documents: page.sources.map((s) => s.text),
+        metadatas: page.sources.map((s) => s.metadata),
       });
     }
-    const done = page.length < pageSize;
     return this.#save(
       {
         ...state,
-        cursor: page.at(-1)?.foreign_id ?? state.cursor,
-        backfilled: state.backfilled + sources.length,
+        cursor: page.docs.at(-1)?.foreign_id ?? state.cursor,
+        backfilled: state.backfilled + page.sources.length,
         pages: state.pages + 1,
       },
-      done ? 'backfilled' : 'backfilling',
+      page.last ? 'backfilled' : 'backfilling',
     );
   }
 
@@ -374,7 +431,15 @@ export class ReembedMigration {
       throw new ReembedPhaseError(`re-embed ${this.#o.id} has no change log to tail`);
     }
     const cdc = await this.#drainLog(state.cdc);
-    return cdc === state.cdc && this.#embedMs.count === 0 ? state : this.#save({ ...state, cdc });
+    // A pass that met no message (only other collections' entries, such as this migration's own last
+    // save) keeps the saved cursor: saving would log one more entry for the next pass to read, so an idle
+    // tail would write the state every minute. Past IDLE_SAVE_DISTANCE such entries it saves, so a
+    // re-read stays short and `lag` keeps counting exactly.
+    const idle =
+      (cdc.messages ?? 0) === (state.cdc.messages ?? 0) &&
+      cdc.cursor - state.cdc.cursor < IDLE_SAVE_DISTANCE &&
+      this.#embedMs.count === 0;
+    return cdc === state.cdc || idle ? state : this.#save({ ...state, cdc });
   }
 
   /**
@@ -513,6 +578,7 @@ export class ReembedMigration {
   async decommission(): Promise<ReembedState> {
     const state = await this.#require(['cut_over']);
     await this.#route({ read: this.#o.to, write: [this.#o.to] });
+    this.#opened.delete(this.#o.from.name);
     await this.#o.chroma.deleteCollection({ name: this.#o.from.name }).catch(() => undefined);
     return this.#save(state, 'decommissioned');
   }
@@ -532,8 +598,13 @@ export class ReembedMigration {
       await repairIntegrity(report, {
         ...input,
         recreate: () => this.#collection(target),
-        drop: () => this.#o.chroma.deleteCollection({ name: target.name }),
+        drop: async () => {
+          this.#opened.delete(target.name);
+          await this.#o.chroma.deleteCollection({ name: target.name });
+        },
         recheck: (ids) => this.#recheck(ids),
+        // The next phase's report compares the whole collection again; this one checks what it rewrote.
+        verify: 'repaired' as const,
       });
     }
     return report;

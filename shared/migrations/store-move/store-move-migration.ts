@@ -80,6 +80,7 @@ export const StoreMoveState = z.object({
       differing: z.number().int().min(0),
       differing_ids: z.array(z.string()),
       ranges_compared: z.number().int().min(0),
+      repaired: z.number().int().min(0).optional(),
       at: z.string(),
     })
     .optional(),
@@ -340,9 +341,10 @@ export class StoreMoveMigration {
   /**
    * Compares both stores document by document and keeps the result in the state (after the CDC caught up,
    * so only writes racing the scans can differ, and those are read again). Any phase with both stores
-   * filled: from `cdc` until decommission.
+   * filled: from `cdc` until decommission. With `repair`, what differs is made in the new store what it is
+   * in the old one (the move's source), then compared again (`repaired` in the result).
    */
-  async verify(): Promise<StoreMoveState> {
+  async verify(options: { repair?: boolean } = {}): Promise<StoreMoveState> {
     const { state, raw } = await this.#read();
     if (!state || !['cdc', 'dual_write', 'cut_over'].includes(state.phase)) {
       throw new StoreMovePhaseError(`verification needs a backfilled move, not ${state?.phase ?? 'none'}`);
@@ -352,6 +354,7 @@ export class StoreMoveMigration {
       this.#o.stores[state.to],
       state.collections,
       this.#now,
+      options,
     );
     // Written over whatever the steps moved meanwhile: only the verification is this call's.
     const { state: latest, raw: latestRaw } = await this.#read();

@@ -15,6 +15,19 @@ export function storeMoveFigures(state: StoreMoveState, lag: number): z.infer<ty
     cdc_events: state.cdc_entries,
     cdc_applied: state.cdc_applied + state.reverse_applied,
     lag: Math.max(0, Math.trunc(lag)),
+    ...(state.verification && { verification: verificationFigures(state.verification) }),
+  };
+}
+
+function verificationFigures(
+  v: NonNullable<StoreMoveState['verification']>,
+): NonNullable<z.infer<typeof MigrationFigures>['verification']> {
+  const at = Date.parse(v.at);
+  return {
+    documents: v.documents,
+    verified: v.verified,
+    differing: v.differing,
+    at: Number.isFinite(at) ? at : 0,
   };
 }
 

@@ -36,6 +36,33 @@ describe('verifyStoreMove', () => {
     expect(equal).toMatchObject({ documents: 40, verified: 40, differing: 0, ranges_compared: 1 });
   });
 
+  it('repairs what it found: the new store made what the old one holds, then compared equal', async () => {
+    const from = new MemoryDocumentStore(scope);
+    const to = new MemoryDocumentStore(scope);
+    const docs = Array.from({ length: 30 }, (_, i) => message(i));
+    await from.upsertMany('messages', docs);
+    await from.upsertMany('messages', [{ ...message(5), slots: { deleted: { version: '3', value: true } } }]);
+    await to.upsertMany('messages', docs);
+    await to.upsertMany('messages', [{ ...message(5), slots: { deleted: { version: '3', value: true } } }]);
+    // Behind the move's back, in the new store: a tombstone, a newer text, an orphan, a tombstone undone.
+    await to.upsertMany('messages', [{ ...message(1), slots: { deleted: { version: '9', value: true } } }]);
+    await to.upsertMany('messages', [
+      { ...message(2), slots: { created: { version: '9', value: 'drift' } } },
+    ]);
+    await to.upsertMany('messages', [message(77)]);
+    await to.restore('messages', scope, [message(5)], []);
+    const head = await to.changeHead();
+    const report = await verifyStoreMove(from, to, ['messages'], at, { repair: true });
+    expect(report).toMatchObject({ documents: 31, differing: 4, repaired: 4 });
+    // Each repaired document is in the new store's change log (a tailer sees the repair).
+    expect((await to.changesAfter(head, 100)).map((c) => c.foreign_id).sort()).toEqual(
+      [1, 2, 5, 77].map((i) => String(1_400_000_000_000_000_000n + BigInt(i))).sort(),
+    );
+    expect(await verifyStoreMove(from, to, ['messages'], at)).toMatchObject({ documents: 30, differing: 0 });
+    expect(await to.get('messages', message(77).foreign_id)).toBeUndefined();
+    expect(await to.getMany('messages', [message(2).foreign_id])).toEqual([message(2)]);
+  });
+
   it('keeps the figure in the move once the log is drained after cutover', async () => {
     const stores = { sqlite: new MemoryDocumentStore(scope), mongodb: new MemoryDocumentStore(scope) };
     await stores.sqlite.upsertMany(

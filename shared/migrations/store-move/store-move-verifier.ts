@@ -3,7 +3,9 @@
  * by range digests bisected down to the ids that differ (`range-checksums.ts`), so the work after the scans
  * grows with the drift, not the size. Ids that differ are read again from both stores before they count as
  * differing: writers keep writing during a move, and a document written between the two scans is not drift.
- * What remains is what the report (and `documents_verified`) stands on.
+ * What remains is what the report (and `documents_verified`) stands on. With `repair`, each of those is
+ * then made in the new store exactly what it is in the old one (the move's source): put when the old store
+ * has it, removed when it does not (`DocumentChangeLog.restore`), and compared once more.
  */
 import type { DocumentCollection, StoredDocument } from '../../effects/document-store.ts';
 import { GET_MANY_MAX } from '../../effects/document-store.ts';
@@ -26,6 +28,8 @@ export interface StoreMoveVerification {
   differing_ids: string[];
   /** Range digests compared while bisecting (0 differing → one per collection). */
   ranges_compared: number;
+  /** With `repair`: differing documents the new store was made equal on (compared again after). */
+  repaired?: number;
   at: string;
 }
 
@@ -59,9 +63,33 @@ async function stillDiffering(
     const [left, right] = await Promise.all([a.getMany(collection, part), b.getMany(collection, part)]);
     const l = new Map(left.map((d) => [d.foreign_id, canonicalJson(d)]));
     const r = new Map(right.map((d) => [d.foreign_id, canonicalJson(d)]));
-    for (const id of part) if (l.get(id) === undefined || l.get(id) !== r.get(id)) out.push(id);
+    // Gone from both (a repair removed an orphan) is equal, not drift.
+    for (const id of part) if (l.get(id) !== r.get(id)) out.push(id);
   }
   return out;
+}
+
+/** Makes `ids` in `to` what they are in `from`: the document as it is there, or gone. */
+async function restoreFrom(
+  from: StoreWithLog,
+  to: StoreWithLog,
+  collection: DocumentCollection,
+  ids: readonly string[],
+): Promise<void> {
+  for (let i = 0; i < ids.length; i += GET_MANY_MAX) {
+    const part = ids.slice(i, i + GET_MANY_MAX);
+    const source = await from.getMany(collection, part);
+    const held = new Set(source.map((d) => d.foreign_id));
+    const first = source[0] ?? (await to.getMany(collection, part))[0];
+    if (!first) continue;
+    const scope = { provider: first.provider, tenant: first.tenant };
+    await to.restore!(
+      collection,
+      scope,
+      source,
+      part.filter((id) => !held.has(id)),
+    );
+  }
 }
 
 /** Compares `collections` of the two stores document by document. */
@@ -70,7 +98,10 @@ export async function verifyStoreMove(
   to: StoreWithLog,
   collections: readonly DocumentCollection[],
   now: () => Date = () => new Date(),
+  options: { repair?: boolean } = {},
 ): Promise<StoreMoveVerification> {
+  if (options.repair && !to.restore) throw new Error('the new store cannot restore documents: no repair');
+  let repaired = 0;
   let documents = 0;
   let rangesCompared = 0;
   const differing: string[] = [];
@@ -82,6 +113,10 @@ export async function verifyStoreMove(
     rangesCompared += found.ranges_compared;
     const confirmed = await stillDiffering(from, to, collection, found.differing);
     differing.push(...confirmed.map((id) => `${collection}:${id}`));
+    if (options.repair && confirmed.length > 0) {
+      await restoreFrom(from, to, collection, confirmed);
+      repaired += confirmed.length - (await stillDiffering(from, to, collection, confirmed)).length;
+    }
   }
   return {
     documents,
@@ -89,6 +124,7 @@ export async function verifyStoreMove(
     differing: differing.length,
     differing_ids: differing.slice(0, VERIFY_NAMED_MAX),
     ranges_compared: rangesCompared,
+    ...(options.repair && { repaired }),
     at: now().toISOString(),
   };
 }

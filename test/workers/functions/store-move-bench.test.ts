@@ -6,7 +6,10 @@
  * pages of the same size, no checkpoint, no change log tail). Prints one JSON line (`{"bench":"store-move"…`);
  * `npm run bench:store-move -- --json` runs it with 20,000 documents and repeats that line last. Each
  * direction also reports `phase_seconds` (seed, backfill, first CDC pass, drain, verification), so a run at two
- * sizes shows which phase grows faster than the document count. The test
+ * sizes shows which phase grows faster than the document count. After the drain, drift is planted in the new
+ * store behind the move's back (10 seeded documents tombstoned, 10 texts rewritten with a newer slot
+ * version, 10 orphan documents); after cutover the verifier must find exactly those and repair them
+ * (`planted_drift`, `drift_found`, `drift_repaired`), and a second comparison must find nothing. The test
  * suite runs it with 500 (STORE_MOVE_BENCH_DOCUMENTS) and asserts only correctness, never timing.
  */
 import { env } from 'cloudflare:workers';
@@ -25,6 +28,8 @@ import { documentStoreOn } from '../../../functions/storage/tenant-storage-ports
 const documents = Number((env as unknown as Record<string, string>).STORE_MOVE_BENCH_DOCUMENTS ?? '500');
 const PAGE = 500;
 const LIVE_PER_SECOND = 50;
+/** Drift planted per kind in the new store behind the move's back (tombstones, texts, orphans). */
+const PLANTED_PER_KIND = 10;
 const run = Math.random().toString(36).slice(2, 8);
 const settings = readStorageEnv(env);
 
@@ -127,14 +132,20 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
   const drainApplied = state.cdc_applied - appliedBeforeDrain;
   const drainSeconds = (performance.now() - tDrain) / 1000;
   const totalSeconds = (performance.now() - t0) / 1000;
+  // Behind the pipeline's back, straight into the new store (never in the old store's log, before the
+  // cutover's reverse cursor): seeded documents deleted, texts changed, orphan documents inserted.
+  const planted = plantedDrift(tenant);
+  await stores[to].upsertMany('messages', planted.documents);
   // Dual-write, cutover (its drains, the read flip), then the store-to-store verification.
   await migration.startDualWrite();
   const tCutover = performance.now();
   state = await migration.cutover();
   const cutoverSeconds = (performance.now() - tCutover) / 1000;
   const tCompare = performance.now();
-  state = await migration.verify();
+  const found = (await migration.verify({ repair: true })).verification;
   const compareSeconds = (performance.now() - tCompare) / 1000;
+  // The comparison after the repair is the "documents verified" figure.
+  state = await migration.verify();
   const verification = state.verification;
   const tRollback = performance.now();
   await migration.rollback();
@@ -176,10 +187,30 @@ async function move(from: DocumentBackend, to: DocumentBackend) {
     documents_verified: verification?.verified ?? 0,
     documents_compared: verification?.documents ?? 0,
     documents_differing: verification?.differing ?? -1,
+    planted_drift: planted.documents.length,
+    drift_found: found?.differing ?? 0,
+    drift_found_planted: (found?.differing_ids ?? []).filter((id) => planted.ids.has(id)).length,
+    drift_repaired: found?.repaired ?? 0,
     rollback_seconds: round(rollbackSeconds),
     reads_during: reads,
     read_errors: readErrors,
   };
+}
+
+/** Seeded documents tombstoned, seeded texts rewritten (a newer slot version), and orphans. */
+function plantedDrift(tenant: string): { documents: StoredDocument[]; ids: Set<string> } {
+  const n = Math.min(PLANTED_PER_KIND, Math.floor(documents / 3));
+  const deleted = Array.from({ length: n }, (_, k) => ({
+    ...message(tenant, 3 * k, 'seed'),
+    slots: { deleted: { version: '9999', value: true } },
+  }));
+  const changed = Array.from({ length: n }, (_, k) => ({
+    ...message(tenant, 3 * k + 1, 'seed'),
+    slots: { created: { version: '9999', value: { content: 'rewritten behind the move' } } },
+  }));
+  const orphans = Array.from({ length: n }, (_, k) => message(tenant, 5_000_000 + k, 'orphan'));
+  const all = [...deleted, ...changed, ...orphans];
+  return { documents: all, ids: new Set(all.map((d) => `messages:${d.foreign_id}`)) };
 }
 
 /** The baseline: a wipe-and-rebuild writes every document straight into an empty store. */
@@ -212,6 +243,9 @@ it(
       lost: toMongo.lost + toSqlite.lost,
       duplicated: toMongo.duplicated + toSqlite.duplicated,
       documents_verified: toMongo.documents_verified + toSqlite.documents_verified,
+      planted_drift: toMongo.planted_drift + toSqlite.planted_drift,
+      drift_found: toMongo.drift_found + toSqlite.drift_found,
+      drift_repaired: toMongo.drift_repaired + toSqlite.drift_repaired,
     };
     console.log(JSON.stringify(result));
     expect(result.lost).toBe(0);
@@ -223,6 +257,12 @@ it(
     expect(toSqlite.documents_differing).toBe(0);
     expect(toMongo.documents_verified).toBe(toMongo.documents_compared);
     expect(toMongo.read_errors + toSqlite.read_errors).toBe(0);
+    // Exactly the planted drift was found (every named id a planted one) and all of it repaired.
+    for (const d of [toMongo, toSqlite]) {
+      expect(d.drift_found).toBe(d.planted_drift);
+      expect(d.drift_found_planted).toBe(Math.min(d.planted_drift, 50));
+      expect(d.drift_repaired).toBe(d.planted_drift);
+    }
   },
   30 * 60_000,
 );

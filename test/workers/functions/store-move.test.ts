@@ -476,9 +476,36 @@ describe('store move admin routes (workerd)', () => {
     expect(dual.body).toMatchObject({ state: { phase: 'dual_write' }, lag: 0, progress: 1 });
     expect(dual.body.routing).toMatchObject({ read: 'sqlite', write: ['sqlite', 'mongodb'] });
     expect((await call('/cutover', { method: 'POST' })).body).toMatchObject({ state: { goal: 'cut_over' } });
-    await call('/step', { method: 'POST' });
+    // Cutover, then (caught up) the comparison of both stores; then the chain has nothing more to do.
+    more = true;
+    for (let guard = 0; guard < 10 && more; guard++)
+      more = (await call('/step', { method: 'POST' })).body.more as boolean;
     const cut = await call('');
-    expect(cut.body).toMatchObject({ state: { phase: 'cut_over' }, routing: { read: 'mongodb' } });
+    expect(cut.body).toMatchObject({
+      state: { phase: 'cut_over', verification: { differing: 0 } },
+      routing: { read: 'mongodb' },
+    });
+    // A document changed in the new store behind the move's back: the repair action finds and restores it.
+    const mongo = documentStoreOn(
+      adminEnv,
+      { provider: 'echo', tenant: 'demo' },
+      'mongodb',
+      readStorageEnv(adminEnv),
+    );
+    const victim = { ...message('demo', 4, 'route'), provider: 'echo' };
+    await mongo.upsertMany('messages', [{ ...victim, slots: { deleted: { version: '9999', value: true } } }]);
+    const repaired = await call('/repair', { method: 'POST' });
+    expect(repaired.body).toMatchObject({
+      state: {
+        verification: { differing: 1, repaired: 1, differing_ids: [`messages:${victim.foreign_id}`] },
+      },
+    });
+    expect((await call('/verify', { method: 'POST' })).body).toMatchObject({
+      state: { verification: { differing: 0 } },
+    });
+    expect(await mongo.get('messages', victim.foreign_id)).toEqual(
+      await docs.get('messages', victim.foreign_id),
+    );
     const rolled = await call('/rollback', { method: 'POST' });
     expect(rolled.body).toMatchObject({ state: { phase: 'rolled_back' } });
     expect((await call('')).body.routing).toMatchObject({ read: 'sqlite', write: ['sqlite'] });
@@ -493,9 +520,21 @@ describe('store move admin routes (workerd)', () => {
     );
     expect(metrics).toMatch(new RegExp(`promethean_migration_backfill_total\\{${l}\\} (1[2-9]|[2-9]\\d)\\n`));
     expect(metrics).toContain(`promethean_migration_errors_total{${l}} 0`);
+    // The step after cutover compared both stores: its figures outlive the rollback.
+    const verified = Number(
+      new RegExp(`promethean_migration_documents_verified\\{${l}\\} (\\d+)\\n`).exec(metrics)?.[1],
+    );
+    expect(verified).toBeGreaterThanOrEqual(12);
+    expect(metrics).toContain(`promethean_migration_documents_compared{${l}} ${verified}\n`);
+    expect(metrics).toContain(`promethean_migration_documents_differing{${l}} 0\n`);
+    const at = Number(
+      new RegExp(`promethean_migration_verified_seconds\\{${l}\\} (\\d+)\\n`).exec(metrics)?.[1],
+    );
+    expect(Math.abs(at - Date.now() / 1000)).toBeLessThan(600);
     const panels = await (await app.request('/status/panels', auth, adminEnv)).text();
     const row = panels.slice(panels.indexOf(`data-migration="echo/demo/store-move/route-${run}"`));
     expect(row).toContain('rolled_back');
+    expect(row.slice(0, row.indexOf('</tr>'))).toContain(`verified ${verified} / ${verified}, 0 differing`);
   });
 });
 

@@ -129,6 +129,34 @@ describe('MongoDocumentStore specifics', () => {
     ]);
   });
 
+  it('restores documents exactly (a newer slot does not survive, as it would a merge) and removes others outright', async () => {
+    const scope = scopeFor('restore');
+    const store = new MongoDocumentStore(client, scope, { target: 'test' });
+    const doc = (id: string, slots: StoredDocument['slots']): StoredDocument => ({
+      ...scope,
+      foreign_id: id,
+      urn: `urn:contract:message:${scope.tenant}:${id}`,
+      index: { channel_id: 'c' },
+      slots,
+    });
+    const original = doc('1', { created: { version: '1', value: { content: 'kept' } } });
+    await store.upsertMany('messages', [original, doc('2', { created: { version: '1', value: 'orphan' } })]);
+    await store.upsertMany('messages', [doc('1', { deleted: { version: '9', value: true } })]);
+    const head = await store.changeHead();
+    expect(await store.restore('messages', scope, [original], ['2'])).toBe(2);
+    expect(await store.get('messages', '1')).toEqual(original);
+    expect(await store.find('messages', {})).toEqual([original]);
+    expect(await store.get('messages', '2')).toBeUndefined();
+    expect(await store.count('messages', { includeDeleted: true })).toBe(1);
+    expect((await store.changesAfter(head, 10)).map((c) => c.foreign_id).sort()).toEqual(['1', '2']);
+    // A write after the repair merges as usual.
+    await store.upsertMany('messages', [doc('1', { edit: { version: '2', value: 'later' } })]);
+    expect((await store.get('messages', '1'))?.slots).toMatchObject({
+      created: {},
+      edit: { value: 'later' },
+    });
+  });
+
   it('cuts database names that MongoDB would refuse and keeps them distinct', () => {
     const long = 'p'.repeat(63);
     const a = mongoDatabaseName(long, 'tenant-a'.padEnd(63, 'x'));

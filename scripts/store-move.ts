@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   return runMigrationCommand({
     command,
     client,
-    actions: ['cutover', 'decommission', 'rollback', 'pause', 'resume', 'verify'],
+    actions: ['cutover', 'decommission', 'rollback', 'pause', 'resume', 'verify', 'repair'],
     queue: values.queue === true,
     usage: STORE_MOVE_USAGE,
     out: (text) => console.log(text),

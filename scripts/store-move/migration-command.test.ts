@@ -63,6 +63,13 @@ describe('runMigrationCommand', () => {
     expect(calls).toEqual(['POST /rollback {"queue":true}']);
   });
 
+  it('sends repair, which only the store move lists among its actions', async () => {
+    const { client, calls } = recordingClient();
+    const { c } = command({ client, command: 'repair', actions: ['verify', 'repair'] });
+    expect(await runMigrationCommand(c)).toBe(0);
+    expect(calls).toEqual(['POST /repair']);
+  });
+
   it('refuses an action of another migration kind with the usage and exit 2, sending nothing', async () => {
     const { client, calls } = recordingClient();
     const { c, err } = command({ client, command: 'verify' });

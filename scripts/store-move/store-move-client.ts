@@ -52,7 +52,7 @@ common:   --url URL (default http://127.0.0.1:8787)
 
 export const STORE_MOVE_USAGE = `usage: npm run store-move -- <command> --tenant <provider>/<tenant> [options]
 commands: start --to sqlite|mongodb --id <id> [--goal dual_write|cut_over|decommissioned]
-          status | watch | cutover | decommission | rollback | pause | resume | verify
+          status | watch | cutover | decommission | rollback | pause | resume | verify | repair
 common:   --url URL (default http://127.0.0.1:8787)
           --queue  (start, cutover, decommission, rollback, resume: the store-mover agent runs the steps
                     from the queue; follow with status, or the status page's migrations panel)`;
@@ -93,7 +93,7 @@ export class StoreMoveClient {
   }
 
   action(
-    name: 'cutover' | 'decommission' | 'rollback' | 'pause' | 'resume' | 'verify',
+    name: 'cutover' | 'decommission' | 'rollback' | 'pause' | 'resume' | 'verify' | 'repair',
     o: { queue?: boolean } = {},
   ): Promise<MoveView> {
     return this.#call(`/${name}`, 'POST', o.queue ? { queue: true } : undefined);

@@ -1,8 +1,6 @@
 /**
  * The functions Worker's storage settings, read from its bindings on every use (never cached): the MongoDB
- * connection string (a secret), the Chroma URL and the deployment-wide document store override. Only the
- * checking of the values is remembered, for the values last seen: every agent invocation builds its ports
- * and reads these, and the URL check alone was ~5 % of the Worker's CPU on the live path (issue 18).
+ * connection string (a secret), the Chroma URL and the deployment-wide document store override.
  */
 import { StorageConfigurationError } from '@promethean/shared/effects/storage-errors';
 import { z } from 'zod';
@@ -23,29 +21,11 @@ const MongoUri = z
 const Override = z.enum(['', 'sqlite', 'mongodb']);
 const HttpUrl = z.url({ protocol: /^https?$/ });
 
-/** The values last read and what they parsed to (a malformed value throws, and is never remembered). */
-let lastRead: { mongo: string; chroma: string; override: string; settings: StorageEnv } | undefined;
-
 /** Parses the storage variables; a malformed value is a StorageConfigurationError naming the variable. */
 export function readStorageEnv(env: object): StorageEnv {
   const vars = env as Record<string, unknown>;
   const text = (name: string) => (typeof vars[name] === 'string' ? (vars[name] as string).trim() : '');
-  const raw = {
-    mongo: text('MONGODB_URI'),
-    chroma: text('CHROMA_URL'),
-    override: text('DOCUMENT_STORE_OVERRIDE'),
-  };
-  const last = lastRead;
-  if (last && last.mongo === raw.mongo && last.chroma === raw.chroma && last.override === raw.override) {
-    return { ...last.settings };
-  }
-  const settings = parseStorageEnv(raw);
-  lastRead = { ...raw, settings: { ...settings } };
-  return settings;
-}
-
-function parseStorageEnv(raw: { mongo: string; chroma: string; override: string }): StorageEnv {
-  const mongo = raw.mongo;
+  const mongo = text('MONGODB_URI');
   // The value is a credential: errors name the variable, never echo it.
   if (mongo && !MongoUri.safeParse(mongo).success) {
     throw new StorageConfigurationError(
@@ -53,14 +33,14 @@ function parseStorageEnv(raw: { mongo: string; chroma: string; override: string 
       'MONGODB_URI',
     );
   }
-  const chroma = raw.chroma || DEFAULT_CHROMA_URL;
+  const chroma = text('CHROMA_URL') || DEFAULT_CHROMA_URL;
   if (!HttpUrl.safeParse(chroma).success) {
     throw new StorageConfigurationError(`CHROMA_URL "${chroma}" is not an http(s) URL`, 'CHROMA_URL');
   }
-  const override = Override.safeParse(raw.override);
+  const override = Override.safeParse(text('DOCUMENT_STORE_OVERRIDE'));
   if (!override.success) {
     throw new StorageConfigurationError(
-      `DOCUMENT_STORE_OVERRIDE "${raw.override}" must be sqlite, mongodb or empty`,
+      `DOCUMENT_STORE_OVERRIDE "${text('DOCUMENT_STORE_OVERRIDE')}" must be sqlite, mongodb or empty`,
       'DOCUMENT_STORE_OVERRIDE',
     );
   }

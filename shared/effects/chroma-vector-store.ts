@@ -138,12 +138,6 @@ function rememberCollection(key: string, col: Collection): void {
   }
 }
 
-/** Forgets this isolate's Chroma clients and opened collections (tests that restart or wipe a server). */
-export function forgetChromaHandles(): void {
-  isolateClients.clear();
-  isolateCollections.clear();
-}
-
 /** Whether an error may come from a handle to a collection that is gone (then it is opened again). */
 function staleHandle(error: unknown): boolean {
   const cause = error instanceof AgentError && error.cause !== undefined ? error.cause : error;

@@ -23,6 +23,7 @@ export const TENANT_DOCUMENTS_MIGRATIONS: readonly string[] = [
   // page write asked all six, and without these each read every page row (quadratic in a crawl).
   // Partial, so no other collection's writes pay for them; find() names the collection literally so
   // the planner can use them.
+  // The keys are spelled out, not NEAR_DUPLICATE_INDEX_KEYS: a migration never changes once shipped.
   ['content_sha256', 'lead', 'sim0', 'sim1', 'sim2', 'sim3']
     .map(
       (key) =>

@@ -131,3 +131,9 @@ export function compareForeignIds(a: string, b: string): number {
   if (/^\d+$/.test(a) && /^\d+$/.test(b) && a.length !== b.length) return a.length - b.length;
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * The page index fields the web crawler's near-duplicate lookups ask by (exact hash, same lead, the four
+ * SimHash bands). Both adapters index them for `pages`: without, each lookup reads every page.
+ */
+export const NEAR_DUPLICATE_INDEX_KEYS = ['content_sha256', 'lead', 'sim0', 'sim1', 'sim2', 'sim3'] as const;

@@ -51,6 +51,7 @@ import {
   FIND_DEFAULT_LIMIT,
   type FindOptions,
   mergeDocument,
+  NEAR_DUPLICATE_INDEX_KEYS,
   type StoredDocument,
   type UpsertOptions,
   type UpsertResult,
@@ -95,6 +96,11 @@ export const MAX_ROUNDS = 16;
 export const UNIQUE_KEY_INDEX = 'provider_1_tenant_1_foreign_id_1';
 const SORT_INDEX = 'provider_1_tenant_1_deleted_1_sort_key_-1';
 const CHANNEL_INDEX = 'provider_1_tenant_1_index.channel_id_1_sort_key_-1';
+
+/** The name of a `pages` near-duplicate index (as the contract catalog's `MONGO_PAGE_INDEXES` declares it). */
+function pageIndexName(key: (typeof NEAR_DUPLICATE_INDEX_KEYS)[number]): string {
+  return `provider_1_tenant_1_index.${key}_1_sort_key_-1`;
+}
 const DUPLICATE_KEY = 11000;
 /** The most statements one update command carries (FerretDB v1.24 hangs at 100; see `#bulkWrite`). */
 export const UPDATE_CHUNK = 50;
@@ -625,6 +631,15 @@ export class MongoDocumentStore implements DocumentStore, DocumentChangeLog {
           { provider: 1, tenant: 1, 'index.channel_id': 1, sort_key: -1 },
           { name: CHANNEL_INDEX },
         );
+        // The web crawler's near-duplicate lookups (each would otherwise read every page).
+        if (name === 'pages') {
+          for (const key of NEAR_DUPLICATE_INDEX_KEYS) {
+            await cols.documents.createIndex(
+              { provider: 1, tenant: 1, [`index.${key}`]: 1, sort_key: -1 },
+              { name: pageIndexName(key) },
+            );
+          }
+        }
         await cols.slots.createIndex(byKey, { name: 'provider_1_tenant_1_foreign_id_1' });
         // Every database the project creates carries its target marker (an existing one stands).
         await ensureMongoMarker(db, this.#target);

@@ -89,6 +89,18 @@ describe('PageFetcher', () => {
     expect(waits).toEqual([3000, 200]);
   });
 
+  it("waits at least the host's crawl-delay before a retry", async () => {
+    const o = origin([
+      () => new Response('busy', { status: 503 }),
+      () => new Response('busy', { status: 503 }),
+      html('<p>ok</p>'),
+    ]);
+    const { f, waits } = fetcher(o.fetch, { backoff_base_ms: 100 });
+    const r = await f.fetch({ url: 'https://a.test/p', min_retry_gap_ms: 10_000 });
+    expect(r).toMatchObject({ kind: 'ok', attempts: 3 });
+    expect(waits).toEqual([10_000, 10_000]);
+  });
+
   it('gives up after its retries', async () => {
     const o = origin([() => new Response('no', { status: 500 })]);
     const r = await fetcher(o.fetch, { retries: 1 }).f.fetch({ url: 'https://a.test/p' });

@@ -43,6 +43,8 @@ export interface FetchRequest {
   retries?: number;
   /** The caller wants raw bytes (a gzipped sitemap): no binary sniffing, no text decoding. */
   binary?: boolean;
+  /** A retry waits at least this long after the failed answer: the host's crawl-delay. */
+  min_retry_gap_ms?: number;
 }
 
 interface Answered {
@@ -114,7 +116,11 @@ export class PageFetcher {
       last = outcome.result;
       if (attempt <= retries) {
         // Exponential backoff; a Retry-After from the origin wins when longer (capped so one host cannot park a worker).
-        const wait = Math.min(30_000, Math.max(base * 2 ** (attempt - 1), outcome.retry_after_ms));
+        // Never sooner than the host's crawl-delay: a retry is a request to the host like any other.
+        const wait = Math.max(
+          Math.min(30_000, Math.max(base * 2 ** (attempt - 1), outcome.retry_after_ms)),
+          request.min_retry_gap_ms ?? 0,
+        );
         await (this.#o.sleep ?? defaultSleep)(wait);
       }
     }

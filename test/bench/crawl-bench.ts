@@ -103,11 +103,12 @@ function maxPerSecond(requests: FixtureRequest[]): { host: string; count: number
  */
 function gapFigures(requests: FixtureRequest[]): {
   min_gap_after_response_ms: number;
+  min_gap_between: string;
   median_start_gap_ms: number;
 } {
   const byHost = new Map<string, FixtureRequest[]>();
   for (const r of requests) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r]);
-  const afterEnd: number[] = [];
+  let min = { gap: Number.POSITIVE_INFINITY, between: '' };
   const starts: number[] = [];
   for (const list of byHost.values()) {
     list.sort((a, b) => a.at - b.at);
@@ -115,12 +116,14 @@ function gapFigures(requests: FixtureRequest[]): {
       const prev = list[i - 1] as FixtureRequest;
       const cur = list[i] as FixtureRequest;
       starts.push(cur.at - prev.at);
-      if (prev.ended_at !== undefined) afterEnd.push(cur.at - prev.ended_at);
+      const gap = prev.ended_at === undefined ? Number.POSITIVE_INFINITY : cur.at - prev.ended_at;
+      if (gap < min.gap) min = { gap, between: `${cur.host}: ${prev.path} → ${cur.path}` };
     }
   }
   starts.sort((a, b) => a - b);
   return {
-    min_gap_after_response_ms: Math.round(Math.min(...afterEnd)),
+    min_gap_after_response_ms: Math.round(min.gap),
+    min_gap_between: min.between,
     median_start_gap_ms: Math.round(starts[Math.floor(starts.length / 2)] ?? 0),
   };
 }

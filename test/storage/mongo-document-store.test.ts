@@ -7,6 +7,8 @@ import {
   REPLACE_BY_DELETE_MIN,
 } from '@promethean/shared/effects/mongo-document-store';
 import { type SlotRecord, slotRecordsOf } from '@promethean/shared/effects/mongo-slot-log';
+import { dataContracts, MONGO_PAGE_INDEXES } from '@promethean/shared/migrations/contracts/contract-catalog';
+import type { DocumentCollectionContract } from '@promethean/shared/migrations/contracts/data-contract';
 import { type Collection, MongoClient } from 'mongodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../servers/free-port.ts';
@@ -103,6 +105,29 @@ function clientCountingReads(): { client: MongoClient; reads: Map<string, number
 }
 
 describe('MongoDocumentStore specifics', () => {
+  it('indexes the near-duplicate fields of pages (as the contract declares), and of no other collection', async () => {
+    const scope = scopeFor('pageidx');
+    const store = new MongoDocumentStore(client, scope, { target: 'test' });
+    const page: StoredDocument = {
+      ...scope,
+      foreign_id: 'p1',
+      urn: `urn:contract:page:${scope.tenant}:p1`,
+      index: { content_sha256: 'h', lead: 'l', sim0: 'a', sim1: 'b', sim2: 'c', sim3: 'd' },
+      slots: { crawl: { version: '1', value: {} } },
+    };
+    await store.upsertMany('pages', [page]);
+    await store.upsertMany('jobs', [jobDoc(scope, 'request.000001')]);
+    const db = client.db(store.databaseName);
+    const names = async (c: string) => (await db.collection(c).indexes()).map((i) => i.name ?? '').sort();
+    const declared = (
+      dataContracts().get('documents.pages.contract.json') as DocumentCollectionContract
+    ).mongodb.indexes.map((i) => i.name);
+    expect(await names('pages')).toEqual(['_id_', ...declared].sort());
+    expect(MONGO_PAGE_INDEXES.every((i) => declared.includes(i.name))).toBe(true);
+    expect((await names('jobs')).filter((n) => n.includes('sim0'))).toEqual([]);
+    expect(await store.find('pages', { sim2: 'c' })).toHaveLength(1);
+  });
+
   it('keeps each tenant in promethean_<provider>_<tenant>: one record per document, every slot in the log', async () => {
     const scope = scopeFor('layout');
     const store = new MongoDocumentStore(client, scope, { target: 'test' });

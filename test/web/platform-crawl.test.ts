@@ -47,7 +47,7 @@ async function platformCrawl(config: CrawlJobConfig, faults: QueueFaults) {
   const queue = new QueueFrontier(faults);
   const crawl = new MemoryCrawl(
     fetcher,
-    // The Worker's host settings: waiters queue at the host and sleep until their turn in the handler.
+    // The host's waiter queue (the Worker's settings with HOST_QUEUE_ON_WORKER): waiters sleep until their turn.
     {
       user_agent: config.user_agent,
       host_qps: config.host_qps,

@@ -139,12 +139,18 @@ export async function crawlStep(deps: CrawlDeps, item: FrontierItem, holder: str
     if (permit.start_in_ms) await (deps.sleep ?? timerSleep)(permit.start_in_ms);
     result =
       item.kind === 'page'
-        ? await deps.fetcher.fetch({ url: item.url, etag: last?.etag, last_modified: last?.last_modified })
+        ? await deps.fetcher.fetch({
+            url: item.url,
+            etag: last?.etag,
+            last_modified: last?.last_modified,
+            min_retry_gap_ms: permit.delay_ms,
+          })
         : await deps.fetcher.fetch({
             url: item.url,
             content_types: SITEMAP_TYPES,
             binary: true,
             max_bytes: 10 * 1024 * 1024,
+            min_retry_gap_ms: permit.delay_ms,
           });
   } finally {
     await deps.hosts.release(item.url, holder);

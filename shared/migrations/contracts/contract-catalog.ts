@@ -10,7 +10,7 @@ import {
   SocialMessageUpdated,
 } from '@promethean/schemas/events/social-message';
 import { z } from 'zod';
-import type { DocumentCollection } from '../../effects/document-store.ts';
+import { type DocumentCollection, NEAR_DUPLICATE_INDEX_KEYS } from '../../effects/document-store.ts';
 import { StoredDocumentInput } from '../../effects/document-validation.ts';
 import { CHUNKER_VERSIONS } from '../../effects/vector-schema.ts';
 import { EdgeSlotSchemas, PageSlotSchemas } from '../../web/page-graph-slots.ts';
@@ -65,6 +65,17 @@ export const MONGO_RECORD_INDEXES: IndexSpec[] = [
     unique: false,
   },
 ];
+/** `pages` only: the near-duplicate lookups (`NEAR_DUPLICATE_INDEX_KEYS`), newest first. */
+export const MONGO_PAGE_INDEXES: IndexSpec[] = NEAR_DUPLICATE_INDEX_KEYS.map((key) => ({
+  name: `provider_1_tenant_1_index.${key}_1_sort_key_-1`,
+  keys: [
+    ['provider', 1],
+    ['tenant', 1],
+    [`index.${key}`, 1],
+    ['sort_key', -1],
+  ],
+  unique: false,
+}));
 export const MONGO_SLOT_LOG_INDEXES: IndexSpec[] = [
   {
     name: 'provider_1_tenant_1_foreign_id_1',
@@ -93,12 +104,7 @@ export const SQLITE_DOCUMENT_INDEXES = [
   'documents_by_channel',
   'documents_by_sort',
   'documents_live',
-  'pages_by_content_sha256',
-  'pages_by_lead',
-  'pages_by_sim0',
-  'pages_by_sim1',
-  'pages_by_sim2',
-  'pages_by_sim3',
+  ...NEAR_DUPLICATE_INDEX_KEYS.map((key) => `pages_by_${key}`),
 ];
 
 const DOCUMENT_INVARIANTS = [
@@ -128,7 +134,11 @@ export function documentContract(
     record_schema: jsonSchema(StoredDocumentInput),
     slot_schemas: Object.fromEntries(Object.entries(slots).map(([name, s]) => [name, jsonSchema(s)])),
     invariants: DOCUMENT_INVARIANTS,
-    mongodb: { indexes: MONGO_RECORD_INDEXES, slot_log_indexes: MONGO_SLOT_LOG_INDEXES },
+    mongodb: {
+      indexes:
+        collection === 'pages' ? [...MONGO_RECORD_INDEXES, ...MONGO_PAGE_INDEXES] : MONGO_RECORD_INDEXES,
+      slot_log_indexes: MONGO_SLOT_LOG_INDEXES,
+    },
     sqlite: { table: 'documents', columns: SQLITE_DOCUMENT_COLUMNS, indexes: SQLITE_DOCUMENT_INDEXES },
   };
 }

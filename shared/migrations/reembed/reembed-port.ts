@@ -49,6 +49,8 @@ export interface ReembedPortOptions {
   target: DataTarget;
   collection?: VectorCollection;
   pageSize?: number;
+  /** Backfill pages one step writes (`ReembedOptions.pagesPerStep`). */
+  pagesPerStep?: number;
   now?: () => Date;
 }
 
@@ -69,6 +71,7 @@ export function reembedPort(o: ReembedPortOptions): ReembedPort {
       target: o.target,
       changeLog: o.changeLog(),
       ...(o.pageSize !== undefined && { pageSize: o.pageSize }),
+      ...(o.pagesPerStep !== undefined && { pagesPerStep: o.pagesPerStep }),
       ...(o.now && { now: o.now }),
     });
   const current = async () => {

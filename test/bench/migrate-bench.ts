@@ -45,6 +45,7 @@ const { values } = parseArgs({
     planted: { type: 'string', default: '10' },
     'store-move-documents': { type: 'string' },
     'embedded-documents': { type: 'string' },
+    'pages-per-step': { type: 'string', default: '4' },
     'in-process-documents': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
@@ -380,7 +381,11 @@ function embeddedReembed(documents: number): unknown {
   log(`re-embed of ${documents} documents on the embedded store, platform path (workerd)`);
   const { lines, status, output } = runWorkerdBench(
     ['test/workers/functions/reembed-bench.test.ts'],
-    { REEMBED_BENCH_DOCUMENTS: String(documents), REEMBED_BENCH_PAGE: String(PAGE) },
+    {
+      REEMBED_BENCH_DOCUMENTS: String(documents),
+      REEMBED_BENCH_PAGE: String(PAGE),
+      REEMBED_BENCH_PAGES_PER_STEP: String(values['pages-per-step']),
+    },
     ['reembed-platform'],
   );
   const line = lines['reembed-platform'];

@@ -37,6 +37,7 @@ import { documentStoreOn, tenantStoragePorts } from '../../../functions/storage/
 
 const documents = Number((env as unknown as Record<string, string>).REEMBED_BENCH_DOCUMENTS ?? '300');
 const PAGE = Number((env as unknown as Record<string, string>).REEMBED_BENCH_PAGE ?? '500');
+const PER_STEP = Number((env as unknown as Record<string, string>).REEMBED_BENCH_PAGES_PER_STEP ?? '4');
 const SEED_PAGE = 500;
 const LIVE_PER_SECOND = 50;
 const OLD = { model: 'old-embed', dimension: 64 };
@@ -110,7 +111,8 @@ providers:
     }
     const seedSeconds = (performance.now() - tSeed) / 1000;
 
-    const reembed = () => tenantReembedPort(env, view, { embedderFor, pageSize: PAGE })!;
+    const reembed = () =>
+      tenantReembedPort(env, view, { embedderFor, pageSize: PAGE, pagesPerStep: PER_STEP })!;
     const base = createFunctionsRuntime(env).deps;
     const recorder = new PublishRecorder();
     const deps = {
@@ -124,6 +126,8 @@ providers:
       }),
     };
     const ops = new OpsRecorder();
+    /** Time spent in steps, by the phase the migration was in when the step began. */
+    const stepSeconds: Record<string, { steps: number; seconds: number }> = {};
     /** Handles a chain's messages as the queue consumer would, each the step the last one published. */
     const chain = async (first: unknown) => {
       let next: unknown = first;
@@ -131,7 +135,12 @@ providers:
       let last: Envelope | undefined;
       for (; next !== undefined; steps++) {
         recorder.published.length = 0;
+        const before = String((last?.payload as { phase?: string } | undefined)?.phase ?? 'start');
+        const tStep = performance.now();
         const outcome = (await invokeAgent(reembedder, next, deps)).outcome;
+        const spent = (stepSeconds[before] ??= { steps: 0, seconds: 0 });
+        spent.steps++;
+        spent.seconds = round(spent.seconds + (performance.now() - tStep) / 1000);
         if (outcome !== 'ok') throw new Error(`step ${steps}: ${outcome}`);
         for (const e of recorder.published) ops.reembedProgress(e);
         last = recorder.published.findLast((e) => e.intent === 'jobs.migrations.reembed.progress') ?? last;
@@ -255,6 +264,8 @@ providers:
       seconds: round(seconds),
       docs_per_s: Math.round(documents / seconds),
       steps: toCutover.steps,
+      pages_per_step: PER_STEP,
+      step_seconds_by_phase: stepSeconds,
       phase: toCutover.last?.phase,
       copied: toCutover.last?.copied,
       live_writes_during: liveDuring,

@@ -7,8 +7,16 @@
  * the integrity report must find exactly that and repair it. Baseline in the same run: a plain re-backfill
  * (wipe the collection, embed and write everything). The last line is one JSON object.
  *
- * The document store here is the in-memory adapter in this process (the embedded SQLite store lives inside
- * workerd and is not driven by this script). The store move (embedded SQLite → MongoDB-wire and back, live
+ * The headline figures (`documents`, `seconds`, `docs_per_s`, `live_writes_during`, `rollback_seconds`,
+ * `baseline`; the whole line under `embedded`) are the re-embed on the embedded store: a tenant seeded in its
+ * SQLite TenantDocuments Durable Object inside workerd, re-embedded by the reembedder agent one step message
+ * after another (the queue path, `--pages-per-step`, 4 by default) into the real Chroma, with live writes at
+ * 50/s and a searcher throughout, then compared document by document (lost, duplicated) and rolled back, with
+ * a wipe-and-re-backfill from TenantDocuments as baseline (test/workers/functions/reembed-bench.test.ts,
+ * `--embedded-documents`, 0 skips it). The run described above (planted drift, repair) follows in this
+ * process against the in-memory document store and is reported under `in_process` (`--in-process-documents`,
+ * 0 skips it); `planted_drift`, `drift_found` and `drift_repaired` come from it, `lost` and `duplicated` sum both.
+ * The store move (embedded SQLite → MongoDB-wire and back, live
  * writes, cutover, verification of both stores, rollback) runs inside workerd: after the re-embed this script
  * runs `bench:store-move` with the same document count (`--store-move-documents 0` skips it) and reports
  * its line under `store_move`, with the drift it plants in the new store behind the move's back (documents

@@ -138,7 +138,8 @@ providers:
         const before = String((last?.payload as { phase?: string } | undefined)?.phase ?? 'start');
         const tStep = performance.now();
         const outcome = (await invokeAgent(reembedder, next, deps)).outcome;
-        const spent = (stepSeconds[before] ??= { steps: 0, seconds: 0 });
+        const spent = stepSeconds[before] ?? { steps: 0, seconds: 0 };
+        stepSeconds[before] = spent;
         spent.steps++;
         spent.seconds = round(spent.seconds + (performance.now() - tStep) / 1000);
         if (outcome !== 'ok') throw new Error(`step ${steps}: ${outcome}`);

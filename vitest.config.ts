@@ -59,6 +59,10 @@ export default defineConfig({
                 DATA_TARGET: 'test',
                 // `npm run bench:store-move` sets this; the test suite runs the short form (500 documents).
                 STORE_MOVE_BENCH_DOCUMENTS: process.env.STORE_MOVE_BENCH_DOCUMENTS ?? '500',
+                // `npm run bench:migrate` sets these for the re-embed on the embedded store (short form: 300).
+                REEMBED_BENCH_DOCUMENTS: process.env.REEMBED_BENCH_DOCUMENTS ?? '300',
+                REEMBED_BENCH_PAGE: process.env.REEMBED_BENCH_PAGE ?? '500',
+                REEMBED_BENCH_PAGES_PER_STEP: process.env.REEMBED_BENCH_PAGES_PER_STEP ?? '4',
                 // The voice host's secret as this Worker knows it (test/workers/functions/voice-ingest.test.ts).
                 VOICE_INGEST_SECRET: 'voice-ingest-test-secret-0123456789',
                 // Signs playback chunk URLs (test/workers/functions/voice-ingest.test.ts).

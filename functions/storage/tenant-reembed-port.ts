@@ -22,6 +22,8 @@ export interface TenantReembedOptions {
   /** The model calls (the deployment's model port set to the collection's model by default). */
   embedderFor?: (spec: EmbeddingSpec) => Embedder;
   pageSize?: number;
+  /** Backfill pages one step writes (`ReembedOptions.pagesPerStep`). */
+  pagesPerStep?: number;
 }
 
 /** The deployment's model settings with the embedding model and dimension of `spec`. */
@@ -66,5 +68,6 @@ export function tenantReembedPort(
     sourceOf: messageVectorSource,
     target,
     ...(o.pageSize !== undefined && { pageSize: o.pageSize }),
+    ...(o.pagesPerStep !== undefined && { pagesPerStep: o.pagesPerStep }),
   });
 }

@@ -228,7 +228,7 @@ export function createEffects(s: EffectsSetup): Effects {
       'reembed',
       s.ports.reembed,
       'storage.migrations',
-      ['reembedStatus', 'reembedStart', 'reembedStep', 'reembedSetGoal', 'reembedRollback'],
+      ['reembedStatus', 'reembedCurrent', 'reembedStart', 'reembedStep', 'reembedSetGoal', 'reembedRollback'],
       s,
     ),
     http: Object.freeze({

@@ -93,7 +93,7 @@ async function tenantWith(tenant: string, n: number, url = sharedChroma) {
   );
   const base = vectorCollectionName('contract', tenant, 'messages');
   const chroma = new ChromaClient(chromaClientArgs(url));
-  const migration = (o: { changeLog?: boolean; embedNew?: Embedder } = {}) =>
+  const migration = (o: { changeLog?: boolean; embedNew?: Embedder; pagesPerStep?: number } = {}) =>
     new ReembedMigration({
       documents,
       chroma,
@@ -108,6 +108,7 @@ async function tenantWith(tenant: string, n: number, url = sharedChroma) {
       target: 'test',
       pageSize: 25,
       ...(o.changeLog && { changeLog: documents }),
+      ...(o.pagesPerStep !== undefined && { pagesPerStep: o.pagesPerStep }),
     });
   const search = async () => {
     const pin = await vectors.pinned('messages');
@@ -288,6 +289,31 @@ describe('online re-embed', { timeout: 60_000 }, () => {
     await t.cleanup();
   });
 
+  it('a step() writes pagesPerStep pages, each checkpointed, and embeds nothing past its last page', async () => {
+    const t = await tenantWith('reembed-per-step', 110);
+    const texts: string[][] = [];
+    const embedNew: Embedder = async (batch) => {
+      texts.push([...batch]);
+      return embedWith(NEW)(batch);
+    };
+    await t.migration({ embedNew, pagesPerStep: 2 }).prepare();
+    const pages: number[] = [];
+    const embedded: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      // A fresh instance each time, as each queue message may run in another isolate.
+      const { state, more } = await t.migration({ embedNew, pagesPerStep: 2 }).step();
+      expect(more).toBe(true);
+      pages.push(state.pages);
+      embedded.push(texts.length);
+    }
+    expect(pages).toEqual([2, 4, 5]);
+    // Each page embedded exactly once: no step read a page it did not write.
+    expect(embedded).toEqual([2, 4, 5]);
+    expect(texts.map((b) => b.length)).toEqual([25, 25, 25, 25, 10]);
+    expect((await t.verify(`${t.base}__v2`, NEW)).ok).toBe(true);
+    await t.cleanup();
+  });
+
   it('a Chroma restart mid-backfill fails the page, and the retried page resumes', async () => {
     const server = await startChromaServer({ log: () => undefined });
     try {
@@ -354,7 +380,7 @@ describe('online re-embed', { timeout: 60_000 }, () => {
       const tenant = `reembed-lrb-${phase.replace('_', '')}`;
       const scope = { provider: 'contract', tenant };
       const t = await tenantWith(tenant, 60);
-      const m = t.migration({ changeLog: true });
+      const m = t.migration({ changeLog: true, pagesPerStep: 1 });
       await m.prepare(phase === 'cut_over' ? 'cut_over' : 'dual_write');
       const order = ['prepared', 'backfilling', 'backfilled', 'dual_write', 'cut_over'];
       let state = (await m.state())!;

@@ -47,8 +47,8 @@ export const reembedder = defineAgent(manifest, 'functions/agents/reembedder/age
       );
     }
     // A chain left over from an earlier re-embed (rolled back and replaced) stops here.
-    const current = await reembed.reembedStatus();
-    if (current?.state.id !== id) return;
+    // Only the id is needed here: the step itself loads the state and counts the lag.
+    if ((await reembed.reembedCurrent()) !== id) return;
     const view = await final(() => reembed.reembedStep());
     await ctx.effects.publish(ReembedProgressReport, progressOf(id, seq, view), {
       id: migrationProgressId('reembed', id, chain, seq),

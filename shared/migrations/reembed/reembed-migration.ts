@@ -112,6 +112,11 @@ export interface ReembedOptions {
   sourceOf: VectorSourceOf;
   target: DataTarget;
   pageSize?: number;
+  /**
+   * Backfill pages one `step()` writes (4 by default): within a step the next page is read and embedded
+   * while the current one is written, each page still checkpointed; a step never reads past its last page.
+   */
+  pagesPerStep?: number;
   now?: () => Date;
   /** The document store's change log: catch-up tails it instead of comparing checksums. */
   changeLog?: Pick<DocumentChangeLog, 'changeHead' | 'changesAfter'>;
@@ -332,13 +337,18 @@ export class ReembedMigration {
    * The whole backfill in this process (a CLI, a bench): the next page is read and embedded while the
    * current one is written to Chroma, so the model and the vector store work at once. Each page is still
    * checkpointed before the next is written; a page read ahead of a checkpoint someone else moved is
-   * dropped and read again. The platform steps one page per queue message instead (`step()`): no page
-   * is embedded ahead there, since the next message may run anywhere. `onPage` runs after each checkpoint.
+   * dropped and read again. `onPage` runs after each checkpoint. With `maxPages` it stops after that
+   * many pages and reads nothing past the last (a platform step: the next message may run anywhere, and a
+   * page read ahead there would be embedded twice).
    */
-  async backfill(onPage?: (state: ReembedState) => Promise<void> | void): Promise<ReembedState> {
+  async backfill(
+    onPage?: (state: ReembedState) => Promise<void> | void,
+    o: { maxPages?: number } = {},
+  ): Promise<ReembedState> {
     let state = await this.#require(['prepared', 'backfilling', 'backfilled']);
     let ahead: Promise<BackfillPage> | undefined;
-    while (state.phase !== 'backfilled') {
+    const limit = o.maxPages ?? Number.POSITIVE_INFINITY;
+    for (let written = 0; state.phase !== 'backfilled' && written < limit; ) {
       const cursor = state.cursor;
       const page = ahead ? await ahead : await this.#readPage(cursor);
       ahead = undefined;
@@ -347,12 +357,13 @@ export class ReembedMigration {
         state = current;
         continue;
       }
-      if (!page.last) {
+      if (!page.last && written + 1 < limit) {
         ahead = this.#readPage(page.docs.at(-1)!.foreign_id);
         // Awaited on the next turn; a failure there is that turn's, not an unhandled rejection now.
         ahead.catch(() => undefined);
       }
       state = await this.#writePage(current, page);
+      written++;
       await onPage?.(state);
     }
     return state;
@@ -475,7 +486,7 @@ export class ReembedMigration {
     switch (state.phase) {
       case 'prepared':
       case 'backfilling':
-        return { state: await this.backfillPage(), more: true };
+        return { state: await this.backfill(undefined, { maxPages: this.#o.pagesPerStep ?? 4 }), more: true };
       case 'backfilled': {
         const next = (await this.catchUp()).state;
         return { state: next, more: goal !== 'dual_write' || (await this.lag(next)) > 0 };

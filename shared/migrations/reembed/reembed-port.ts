@@ -26,6 +26,8 @@ export interface ReembedView {
 
 export interface ReembedPort {
   reembedStatus(): Promise<ReembedView | undefined>;
+  /** The id of the current re-embed (the one the routing names): one read, no state load, no lag count. */
+  reembedCurrent(): Promise<string | undefined>;
   /** Prepares a re-embed into a new collection pinned to `to`; a second start of the same id answers it. */
   reembedStart(o: { id: string; to: EmbeddingSpec; goal: ReembedGoal }): Promise<ReembedView>;
   /** One unit of work toward the goal; `more` says whether another step has work now. */
@@ -49,6 +51,8 @@ export interface ReembedPortOptions {
   target: DataTarget;
   collection?: VectorCollection;
   pageSize?: number;
+  /** Backfill pages one step writes (`ReembedOptions.pagesPerStep`). */
+  pagesPerStep?: number;
   now?: () => Date;
 }
 
@@ -69,6 +73,7 @@ export function reembedPort(o: ReembedPortOptions): ReembedPort {
       target: o.target,
       changeLog: o.changeLog(),
       ...(o.pageSize !== undefined && { pageSize: o.pageSize }),
+      ...(o.pagesPerStep !== undefined && { pagesPerStep: o.pagesPerStep }),
       ...(o.now && { now: o.now }),
     });
   const current = async () => {
@@ -87,6 +92,9 @@ export function reembedPort(o: ReembedPortOptions): ReembedPort {
     async reembedStatus() {
       const found = await current();
       return found ? view(found.migration, found.state) : undefined;
+    },
+    async reembedCurrent() {
+      return (await readRouting(o.documents, collection))?.migration_id;
     },
     async reembedStart({ id, to, goal }) {
       const found = await current();

@@ -102,7 +102,8 @@ providers:
       OLD,
     );
 
-    const reembed = () => tenantReembedPort(env, view, { embedderFor, pageSize: 10 })!;
+    // One page per step, so the redelivered step below is one mid-backfill.
+    const reembed = () => tenantReembedPort(env, view, { embedderFor, pageSize: 10, pagesPerStep: 1 })!;
     const base = createFunctionsRuntime(env).deps;
     const recorder = new PublishRecorder();
     const deps = {

@@ -14,7 +14,6 @@
 import { env } from 'cloudflare:workers';
 import type { Envelope } from '@promethean/schemas/envelope';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
-import { RecordingSink } from '@promethean/shared/agent/telemetry';
 import { chromaClientArgs } from '@promethean/shared/effects/chroma-vector-store';
 import type { StoredDocument } from '@promethean/shared/effects/document-store';
 import type { EmbeddingSpec } from '@promethean/shared/effects/effect-ports';
@@ -30,10 +29,10 @@ import { createdDocument } from '../../../functions/agents/message-indexer/messa
 import { reembedder } from '../../../functions/agents/reembedder/handler.ts';
 import { hashedEmbedding } from '../../../functions/models/offline-embedding.ts';
 import { scheduleReembedTails } from '../../../functions/ops/reembed-tail-schedule.ts';
-import { createFunctionsRuntime } from '../../../functions/src/runtime-dependencies.ts';
 import { readStorageEnv } from '../../../functions/storage/storage-env.ts';
 import { tenantReembedPort } from '../../../functions/storage/tenant-reembed-port.ts';
 import { documentStoreOn, tenantStoragePorts } from '../../../functions/storage/tenant-storage-ports.ts';
+import { reembedderDeps } from './reembedder-harness.ts';
 
 const documents = Number((env as unknown as Record<string, string>).REEMBED_BENCH_DOCUMENTS ?? '300');
 const PAGE = Number((env as unknown as Record<string, string>).REEMBED_BENCH_PAGE ?? '500');
@@ -113,18 +112,7 @@ providers:
 
     const reembed = () =>
       tenantReembedPort(env, view, { embedderFor, pageSize: PAGE, pagesPerStep: PER_STEP })!;
-    const base = createFunctionsRuntime(env).deps;
-    const recorder = new PublishRecorder();
-    const deps = {
-      ...base,
-      registry,
-      broker: recorder,
-      sink: new RecordingSink(),
-      ports: (v: typeof view) => ({
-        ...(typeof base.ports === 'function' ? base.ports(v) : base.ports),
-        reembed: reembed(),
-      }),
-    };
+    const { deps, recorder } = reembedderDeps(env, registry, reembed);
     const ops = new OpsRecorder();
     /** Time spent in steps, by the phase the migration was in when the step began. */
     const stepSeconds: Record<string, { steps: number; seconds: number }> = {};

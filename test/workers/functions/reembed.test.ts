@@ -8,7 +8,6 @@
 import { env } from 'cloudflare:workers';
 import type { Envelope } from '@promethean/schemas/envelope';
 import { invokeAgent } from '@promethean/shared/agent/agent-invocation';
-import { RecordingSink } from '@promethean/shared/agent/telemetry';
 import { chromaClientArgs } from '@promethean/shared/effects/chroma-vector-store';
 import type { StoredDocument } from '@promethean/shared/effects/document-store';
 import type { EmbeddingSpec } from '@promethean/shared/effects/effect-ports';
@@ -28,10 +27,10 @@ import { reembedder } from '../../../functions/agents/reembedder/handler.ts';
 import { hashedEmbedding } from '../../../functions/models/offline-embedding.ts';
 import { scheduleReembedTails } from '../../../functions/ops/reembed-tail-schedule.ts';
 import { reportMigration } from '../../../functions/src/routes/migration-chains.ts';
-import { createFunctionsRuntime } from '../../../functions/src/runtime-dependencies.ts';
 import { readStorageEnv } from '../../../functions/storage/storage-env.ts';
 import { tenantReembedPort } from '../../../functions/storage/tenant-reembed-port.ts';
 import { tenantStoragePorts } from '../../../functions/storage/tenant-storage-ports.ts';
+import { reembedderDeps } from './reembedder-harness.ts';
 
 const run = Math.random().toString(36).slice(2, 8);
 const OLD = { model: 'old-embed', dimension: 8 };
@@ -104,18 +103,7 @@ providers:
 
     // One page per step, so the redelivered step below is one mid-backfill.
     const reembed = () => tenantReembedPort(env, view, { embedderFor, pageSize: 10, pagesPerStep: 1 })!;
-    const base = createFunctionsRuntime(env).deps;
-    const recorder = new PublishRecorder();
-    const deps = {
-      ...base,
-      registry,
-      broker: recorder,
-      sink: new RecordingSink(),
-      ports: (v: typeof view) => ({
-        ...(typeof base.ports === 'function' ? base.ports(v) : base.ports),
-        reembed: reembed(),
-      }),
-    };
+    const { deps, recorder } = reembedderDeps(env, registry, reembed);
     const ops = new OpsRecorder();
     /** Runs a chain from its first message; answers the progress reports it published. */
     const chain = async (first: unknown) => {

@@ -120,8 +120,7 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
     for (const part of chunks(ids, IDS_PER_SELECT)) {
       const rows = runSql<Row>(
         this.ctx.storage,
-        `SELECT * FROM documents WHERE collection = ? AND provider = ? AND tenant = ?
-           AND foreign_id IN (${part.map(() => '?').join(', ')})`,
+        selectByIdsSql('scoped', part.length),
         collection,
         scope.provider,
         scope.tenant,

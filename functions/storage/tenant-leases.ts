@@ -38,15 +38,21 @@ export class TenantLeases extends DurableObject<FunctionsEnv> {
         'SELECT holder, expires_at FROM leases WHERE name = ?',
         a.name,
       );
-      const decision = decideLease(current, a.holder, a.limit, a.ttl_ms, Date.now());
-      runSql(this.ctx.storage, 'DELETE FROM leases WHERE name = ?', a.name);
-      for (const h of decision.holders) {
+      const now = Date.now();
+      const decision = decideLease(current, a.holder, a.limit, a.ttl_ms, now);
+      // The rows end as decision.holders, written as the difference: the rule keeps every live holder as
+      // it was and changes only the asking one, so the expired rows go and that one row is upserted. Every
+      // job's page request acquires, and rewriting all holders cost a statement per holder each time.
+      runSql(this.ctx.storage, 'DELETE FROM leases WHERE name = ? AND expires_at <= ?', a.name, now);
+      const asked = decision.holders.find((h) => h.holder === a.holder);
+      if (asked) {
         runSql(
           this.ctx.storage,
-          'INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)',
+          `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+           ON CONFLICT (name, holder) DO UPDATE SET expires_at = excluded.expires_at`,
           a.name,
-          h.holder,
-          h.expires_at,
+          asked.holder,
+          asked.expires_at,
         );
       }
       grant = decision.grant;

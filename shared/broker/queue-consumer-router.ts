@@ -104,9 +104,10 @@ export const DEFAULT_BATCH_CONCURRENCY = 8;
 
 /** The agents that subscribe to an envelope's topic and bind its tenant. */
 export function subscribersOf(agents: readonly Agent[], envelope: Envelope): Agent[] {
+  // The intent first: one string compare rules out most inputs before any topic is split and matched.
   return agents.filter(
     (a) =>
-      a.manifest.inputs.some((i) => topicMatches(i.topic, envelope.dst) && i.schema === envelope.intent) &&
+      a.manifest.inputs.some((i) => i.schema === envelope.intent && topicMatches(i.topic, envelope.dst)) &&
       bindsTenant(a.manifest, envelope.provider, envelope.tenant),
   );
 }

@@ -201,7 +201,10 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
       const byScope = new Map<string, StoredDocument[]>();
       for (const d of valid) {
         const key = `${d.provider}/${d.tenant}`;
-        byScope.set(key, [...(byScope.get(key) ?? []), d]);
+        // Appended in place: copying the group for each document made a page's grouping quadratic.
+        const group = byScope.get(key);
+        if (group) group.push(d);
+        else byScope.set(key, [d]);
       }
       for (const group of byScope.values()) {
         const scope = { provider: group[0]!.provider, tenant: group[0]!.tenant };

@@ -12,6 +12,7 @@ import { StorageConfigurationError } from '@promethean/shared/effects/storage-er
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
+import { parsePageCorr } from '../agents/backfill/backfill-job.ts';
 import { DurableObjectPlayback } from '../agents/voice-mixer/durable-object-playback.ts';
 import { DurableObjectCrawl } from '../agents/web-crawler/durable-object-crawl.ts';
 import { workerToolChat } from '../llm-gateway/worker-gateway-core.ts';
@@ -114,7 +115,12 @@ export function createFunctionsRuntime(
 ): FunctionsRuntime {
   const broker = queueBusFor(
     env,
-    { mailbox: new DurableObjectReplyMailbox(env.REPLY_MAILBOX) },
+    {
+      // A backfill page's answer is continued on by the backfill agent, never awaited through request().
+      mailbox: new DurableObjectReplyMailbox(env.REPLY_MAILBOX, {
+        unawaited: (corr) => parsePageCorr(corr) !== undefined,
+      }),
+    },
     'the functions Worker',
   );
   // The cache wraps the decorated ports, so its own document writes are counted as store writes.

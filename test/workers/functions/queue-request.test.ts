@@ -1,11 +1,13 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { RestRequest, RestResponse } from '@promethean/schemas/rest/rest-messages';
+import { InvalidMessageError } from '@promethean/shared/agent/agent-errors';
 import { createEnvelope } from '@promethean/shared/agent/envelope-factory';
 import { RequestTimeoutError } from '@promethean/shared/broker/broker-client';
 import type { QueueBody } from '@promethean/shared/broker/queue-body';
 import { QueueBroker } from '@promethean/shared/broker/queue-broker';
 import { describe, expect, it } from 'vitest';
+import { pageCorr, parsePageCorr } from '../../../functions/agents/backfill/backfill-job.ts';
 import worker from '../../../functions/src/index.ts';
 import { DurableObjectReplyMailbox } from '../../../functions/storage/durable-object-reply-mailbox.ts';
 
@@ -86,6 +88,47 @@ describe('QueueBroker request/response across isolates', () => {
     expect(
       await new DurableObjectReplyMailbox(env.REPLY_MAILBOX).awaitReply('corr-unasked', 20),
     ).toBeUndefined();
+  });
+
+  it("never offers a backfill page's answer to a mailbox, even one marked as expecting it", async () => {
+    const corr = pageCorr('job-unasked', 0);
+    const stub = env.REPLY_MAILBOX.get(env.REPLY_MAILBOX.idFromName(corr));
+    // Marked by hand: had the consumer asked this mailbox, it would have kept the reply.
+    await stub.expect();
+    const batch = createMessageBatch('promethean-events', [
+      { id: 'r3', timestamp: new Date(), attempts: 1, body: { v: 1, envelope: response(corr) } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    await getQueueResult(batch, ctx);
+    expect(await new DurableObjectReplyMailbox(env.REPLY_MAILBOX).awaitReply(corr, 20)).toBeUndefined();
+  });
+
+  it("refuses to wait on a backfill page's corr, before anything is published", async () => {
+    let published = 0;
+    const broker = new QueueBroker({
+      queues: {
+        BUS_EVENTS: env.BUS_EVENTS as Queue<QueueBody>,
+        BUS_ACCESS: {
+          send: async () => {
+            published++;
+          },
+          sendBatch: async () => {
+            published++;
+          },
+        } as unknown as Queue<QueueBody>,
+      },
+      mailbox: new DurableObjectReplyMailbox(env.REPLY_MAILBOX, {
+        unawaited: (corr) => parsePageCorr(corr) !== undefined,
+      }),
+    });
+    const pending = broker.request(request(pageCorr('job-asked', 3)), {
+      responsePattern: 'promethean.p.discord.t.duck.rest.response',
+      timeoutMs: 1_000,
+    });
+    await expect(pending).rejects.toBeInstanceOf(InvalidMessageError);
+    await expect(pending).rejects.toThrow(/backfill:job-asked:3/);
+    expect(published).toBe(0);
   });
 
   it('keeps a response that arrives before the request waits', async () => {

@@ -54,6 +54,8 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'local' },
     // platform mode: cancel the job after this long.
     'timeout-s': { type: 'string', default: '240' },
+    // platform mode: the functions Worker's CRAWL_HOST_QUEUE (on, off; default: wrangler.toml's, off).
+    'host-queue': { type: 'string' },
   },
 });
 
@@ -223,7 +225,12 @@ async function platformBench(): Promise<void> {
     log(
       `crawling the fixture web through both Workers (${Object.values(web.origins).join(', ')}), qps ${config.qps}`,
     );
-    const run = await runPlatformCrawl(web, config, { timeout_s: Number(values['timeout-s']), log });
+    const hostQueue = values['host-queue'];
+    const run = await runPlatformCrawl(web, config, {
+      timeout_s: Number(values['timeout-s']),
+      log,
+      ...(hostQueue !== undefined ? { functionsVars: { CRAWL_HOST_QUEUE: hostQueue } } : {}),
+    });
     const figures = politeness(web.requests, config.qps);
     const c = run.status.counters;
     const pages = c.pages ?? 0;
@@ -252,6 +259,7 @@ async function platformBench(): Promise<void> {
         counters: c,
         wall_s: Math.round((performance.now() - started) / 100) / 10,
         runtime: `both Workers under ${run.launcher}`,
+        host_queue: hostQueue ?? 'default',
       }),
     );
   } finally {

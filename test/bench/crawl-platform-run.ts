@@ -38,12 +38,12 @@ const TENANT = 'discord/duck';
 export async function runPlatformCrawl(
   web: FixtureWeb,
   config: CrawlJobConfig,
-  o: { timeout_s: number; log: (line: string) => void },
+  o: { timeout_s: number; log: (line: string) => void; functionsVars?: Record<string, string> },
 ): Promise<PlatformCrawlRun> {
   const t0 = performance.now();
   const stack = await startPipelineStack({
     documents: 'sqlite',
-    functionsVars: { SSRF_TRUSTED_ORIGINS: crawlableOrigins(web.origins).join(',') },
+    functionsVars: { ...o.functionsVars, SSRF_TRUSTED_ORIGINS: crawlableOrigins(web.origins).join(',') },
     log: o.log,
   });
   try {

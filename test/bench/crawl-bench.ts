@@ -41,6 +41,7 @@ import {
   startFixtureWeb,
 } from '../web/fixture-web.ts';
 import { runPlatformCrawl } from './crawl-platform-run.ts';
+import { busiestHostTimeline } from './host-timeline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -179,6 +180,8 @@ function trafficFigures(
     pages_per_s: Math.round(figures.pages_per_s * 100) / 100,
     politeness_bound_pages_per_s: Math.round(figures.bound_per_s * 100) / 100,
     politeness_ratio: Math.round(figures.ratio * 1000) / 1000,
+    // Where the ratio goes: the host that sets the bound, its time split up (test/bench/host-timeline.ts).
+    busiest_host: busiestHostTimeline(gets, web.origins, FIXTURE_CRAWL_DELAY_S * 1000),
     baseline_fetch_only: {
       runtime: 'node (local driver, same fixture, no passes)',
       requests: baseline.requests,
@@ -234,6 +237,7 @@ async function platformBench(): Promise<void> {
     const figures = politeness(web.requests, config.qps);
     const c = run.status.counters;
     const pages = c.pages ?? 0;
+    const report = run.integrity;
     console.log(
       JSON.stringify({
         bench: 'crawl',
@@ -245,6 +249,24 @@ async function platformBench(): Promise<void> {
         summaries_ratio: Math.round(((c.summaries ?? 0) / Math.max(1, pages)) * 10_000) / 10_000,
         tagged_ratio: Math.round(((c.tagged ?? 0) / Math.max(1, pages)) * 10_000) / 10_000,
         vectors_ratio: Math.round(((c.vectors ?? 0) / Math.max(1, pages)) * 10_000) / 10_000,
+        // From the tenant's stores after the run (GET /admin/web/integrity), as local mode computes them.
+        duplicate_nodes_ratio: report
+          ? Math.round((report.duplicate_titles / Math.max(1, report.crawled)) * 10_000) / 10_000
+          : null,
+        dual_sink_mismatch: report ? report.missing_vectors.length + report.extra_vectors : null,
+        integrity: report
+          ? {
+              pages: report.pages,
+              edges: report.edges,
+              crawled: report.crawled,
+              duplicate_titles: report.duplicate_titles,
+              summarized: report.summarized,
+              vectors: report.vectors,
+              missing_vectors: report.missing_vectors.length,
+              extra_vectors: report.extra_vectors,
+              pinned: report.pinned,
+            }
+          : null,
         ...trafficFigures(web, config.qps, figures, baseline),
         platform_vs_baseline: Math.round((figures.pages_per_s / baseline.pages_per_s) * 1000) / 1000,
         job_s: Math.round(run.job_s * 10) / 10,
@@ -319,7 +341,6 @@ async function localBench(): Promise<void> {
     const report = await integrityReport(documents, vectors);
 
     const pages = (await documents.find('pages', {}, { limit: 10_000 })).filter((d) => crawlOf(d));
-    const titles = new Set(pages.map((d) => crawlOf(d)?.title));
     const summaries = pages
       .map((d) => d.slots.summary?.value as { tokens: number } | undefined)
       .filter((s) => s !== undefined);
@@ -347,7 +368,8 @@ async function localBench(): Promise<void> {
       bench: 'crawl',
       pages: report.pages,
       edges: report.edges,
-      duplicate_nodes_ratio: Math.round(((pages.length - titles.size) / pages.length) * 10_000) / 10_000,
+      duplicate_nodes_ratio:
+        Math.round((report.duplicate_titles / Math.max(1, report.crawled)) * 10_000) / 10_000,
       summaries_ratio: Math.round((summaries.length / pages.length) * 10_000) / 10_000,
       avg_summary_tokens:
         Math.round((summaries.reduce((a, s) => a + s.tokens, 0) / Math.max(1, summaries.length)) * 10) / 10,

@@ -57,6 +57,8 @@ const { values } = parseArgs({
     'timeout-s': { type: 'string', default: '240' },
     // platform mode: the functions Worker's CRAWL_HOST_QUEUE (on, off; default: wrangler.toml's, off).
     'host-queue': { type: 'string' },
+    // platform mode: the functions Worker's CRAWL_HOST_LANES (0: no lanes; default: wrangler.toml's, 2).
+    'host-lanes': { type: 'string' },
   },
 });
 
@@ -229,12 +231,22 @@ async function platformBench(): Promise<void> {
       `crawling the fixture web through both Workers (${Object.values(web.origins).join(', ')}), qps ${config.qps}`,
     );
     const hostQueue = values['host-queue'];
+    const hostLanes = values['host-lanes'];
     const run = await runPlatformCrawl(web, config, {
       timeout_s: Number(values['timeout-s']),
       log,
-      ...(hostQueue !== undefined ? { functionsVars: { CRAWL_HOST_QUEUE: hostQueue } } : {}),
+      functionsVars: {
+        ...(hostQueue !== undefined ? { CRAWL_HOST_QUEUE: hostQueue } : {}),
+        ...(hostLanes !== undefined ? { CRAWL_HOST_LANES: hostLanes } : {}),
+      },
     });
     const figures = politeness(web.requests, config.qps);
+    // The fixture's request log, for timelines beyond busiest_host (bodies left out).
+    mkdirSync(join('test-artifacts'), { recursive: true });
+    writeFileSync(
+      join('test-artifacts', 'crawl-platform-requests.json'),
+      `${JSON.stringify(web.requests.map(({ body_head: _b, ...r }) => r))}\n`,
+    );
     const c = run.status.counters;
     const pages = c.pages ?? 0;
     const report = run.integrity;
@@ -282,6 +294,7 @@ async function platformBench(): Promise<void> {
         wall_s: Math.round((performance.now() - started) / 100) / 10,
         runtime: `both Workers under ${run.launcher}`,
         host_queue: hostQueue ?? 'default',
+        host_lanes: hostLanes ?? 'default',
       }),
     );
   } finally {

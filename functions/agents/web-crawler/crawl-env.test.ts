@@ -2,6 +2,7 @@ import { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
 import type { PageFetcher } from '@promethean/shared/web/page-fetcher';
 import { describe, expect, it } from 'vitest';
 import { CrawlConfigurationError, readCrawlEnv } from './crawl-env.ts';
+import { HOST_LANE_WIDTH } from './crawl-job-core.ts';
 import { DurableObjectCrawl } from './durable-object-crawl.ts';
 import {
   HOST_OFFER_MS,
@@ -77,10 +78,10 @@ async function secondAsk(vars: Record<string, unknown>) {
 
 describe('CRAWL_HOST_QUEUE', () => {
   it('reads on, off and empty (default off), and refuses anything else with a typed error naming the variable', () => {
-    expect(readCrawlEnv({})).toEqual({ hostQueue: false });
-    expect(readCrawlEnv({ CRAWL_HOST_QUEUE: '' })).toEqual({ hostQueue: false });
-    expect(readCrawlEnv({ CRAWL_HOST_QUEUE: 'off' })).toEqual({ hostQueue: false });
-    expect(readCrawlEnv({ CRAWL_HOST_QUEUE: ' On ' })).toEqual({ hostQueue: true });
+    expect(readCrawlEnv({}).hostQueue).toBe(false);
+    expect(readCrawlEnv({ CRAWL_HOST_QUEUE: '' }).hostQueue).toBe(false);
+    expect(readCrawlEnv({ CRAWL_HOST_QUEUE: 'off' }).hostQueue).toBe(false);
+    expect(readCrawlEnv({ CRAWL_HOST_QUEUE: ' On ' }).hostQueue).toBe(true);
     for (const bad of ['yes', 'true', 1, true]) {
       const call = () => readCrawlEnv({ CRAWL_HOST_QUEUE: bad }, { tenant: 'duck' });
       expect(call).toThrow(CrawlConfigurationError);
@@ -110,5 +111,17 @@ describe('CRAWL_HOST_QUEUE', () => {
     const { port } = portWith({ CRAWL_HOST_QUEUE: 'maybe' });
     await port.claim('j1', 'k1');
     await expect(port.permit('j1', 'https://example.org/a', 'a')).rejects.toThrow(CrawlConfigurationError);
+  });
+});
+
+describe('CRAWL_HOST_LANES', () => {
+  it('empty is the default width, 0 turns lanes off, anything but a whole number 0..64 is refused', () => {
+    expect(readCrawlEnv({}).hostLanes).toBe(HOST_LANE_WIDTH);
+    expect(readCrawlEnv({ CRAWL_HOST_LANES: '' }).hostLanes).toBe(HOST_LANE_WIDTH);
+    expect(readCrawlEnv({ CRAWL_HOST_LANES: ' 3 ' }).hostLanes).toBe(3);
+    expect(readCrawlEnv({ CRAWL_HOST_LANES: '0' }).hostLanes).toBeUndefined();
+    for (const bad of ['two', '-1', '1.5', '65']) {
+      expect(() => readCrawlEnv({ CRAWL_HOST_LANES: bad })).toThrow(/CRAWL_HOST_LANES .* whole number/);
+    }
   });
 });

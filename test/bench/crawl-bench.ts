@@ -41,7 +41,7 @@ import {
   startFixtureWeb,
 } from '../web/fixture-web.ts';
 import { runPlatformCrawl } from './crawl-platform-run.ts';
-import { busiestHostTimeline } from './host-timeline.ts';
+import { hostTimelines } from './host-timeline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -168,6 +168,7 @@ function trafficFigures(
   baseline: PolitenessFigures,
 ) {
   const gets = web.requests.filter((r) => r.host !== 'private');
+  const timelines = hostTimelines(gets, web.origins, FIXTURE_CRAWL_DELAY_S * 1000);
   return {
     robots_violations: web.requests.filter((r) => r.violation === 'robots' || r.violation === 'nofollow')
       .length,
@@ -183,7 +184,14 @@ function trafficFigures(
     politeness_bound_pages_per_s: Math.round(figures.bound_per_s * 100) / 100,
     politeness_ratio: Math.round(figures.ratio * 1000) / 1000,
     // Where the ratio goes: the host that sets the bound, its time split up (test/bench/host-timeline.ts).
-    busiest_host: busiestHostTimeline(gets, web.origins, FIXTURE_CRAWL_DELAY_S * 1000),
+    busiest_host: timelines[0],
+    other_hosts: timelines.slice(1).map((t) => ({
+      host: t.host,
+      requests: t.requests,
+      tail_ms: t.tail_ms,
+      idle_no_work_ms: t.idle_no_work_ms,
+      overhead_ms: t.overhead_ms,
+    })),
     baseline_fetch_only: {
       runtime: 'node (local driver, same fixture, no passes)',
       requests: baseline.requests,

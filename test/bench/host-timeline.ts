@@ -55,11 +55,19 @@ export function busiestHostTimeline(
   origins: Readonly<Record<string, string>>,
   delay_ms: number,
 ): HostTimeline | undefined {
+  return hostTimelines(requests, origins, delay_ms)[0];
+}
+
+/** Every host's timeline, the busiest first (the others show whose tail ends the crawl). */
+export function hostTimelines(
+  requests: readonly FixtureRequest[],
+  origins: Readonly<Record<string, string>>,
+  delay_ms: number,
+): HostTimeline[] {
   const log = [...requests].sort((a, b) => a.at - b.at);
   const first = log[0];
   const last = log.at(-1);
-  if (!first || !last) return undefined;
-  const urlOf = (r: FixtureRequest) => `${origins[r.host] ?? `http://${r.host}`}${r.path}`;
+  if (!first || !last) return [];
   // When each URL was first revealed: the end of the earliest response linking to it.
   const revealed = new Map<string, number>();
   for (const r of log) {
@@ -72,7 +80,22 @@ export function busiestHostTimeline(
   }
   const counts = new Map<string, number>();
   for (const r of log) counts.set(r.host, (counts.get(r.host) ?? 0) + 1);
-  const [host, n] = [...counts].sort((a, b) => b[1] - a[1])[0] as [string, number];
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([host, n]) => timelineOf(log, host, n, revealed, origins, delay_ms));
+}
+
+function timelineOf(
+  log: readonly FixtureRequest[],
+  host: string,
+  n: number,
+  revealed: ReadonlyMap<string, number>,
+  origins: Readonly<Record<string, string>>,
+  delay_ms: number,
+): HostTimeline {
+  const first = log[0] as FixtureRequest;
+  const last = log.at(-1) as FixtureRequest;
+  const urlOf = (r: FixtureRequest) => `${origins[r.host] ?? `http://${r.host}`}${r.path}`;
   const mine = log.filter((r) => r.host === host);
   let knownFromStart = 0;
   const readyAt = mine.map((r) => {

@@ -96,6 +96,33 @@ describe('/v1/web', () => {
     expect(body.out_edges).toEqual([]);
   });
 
+  it('reports integrity: documents against vectors, and crawled pages sharing a title', async () => {
+    const r = await get('/integrity?tenant=web/club');
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({
+      pages: 3,
+      edges: 1,
+      crawled: 3,
+      duplicate_titles: 0,
+      summarized: 3,
+      vectors: 3,
+      missing_vectors: [],
+      extra_vectors: 0,
+    });
+    // One content under a second URL is a second node with the same title.
+    const dup = await memoryWebPages(scope, [
+      ...PAGES,
+      { ...(PAGES[0] as (typeof PAGES)[number]), url: 'https://birds.test/mallards?v=2' },
+    ]);
+    const dupApp = webRoutes(auth, () => dup.ports);
+    const report = await (
+      await dupApp.request('/integrity?tenant=web/club', { headers: { authorization: 'Bearer admin' } })
+    ).json();
+    expect(report).toMatchObject({ pages: 4, crawled: 4, duplicate_titles: 1 });
+    expect((await get('/integrity?tenant=web/other')).status).toBe(404);
+    expect((await get('/integrity?tenant=web/club', 'wrong')).status).toBe(401);
+  });
+
   it('refuses without the admin token, and answers 400 / 404 for bad input', async () => {
     expect((await get('/search?tenant=web/club&q=x', 'wrong')).status).toBe(401);
     expect((await get('/search?q=x')).status).toBe(400);

@@ -4,6 +4,7 @@
  * queue, the CrawlJob and CrawlHost Durable Objects, the web-crawler agent with the model double and
  * Chroma. The fixture's origins are trusted through SSRF_TRUSTED_ORIGINS in this stack's variables only.
  */
+import type { IntegrityReport } from '@promethean/functions/agents/web-crawler/crawl-report';
 import type { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
 import { crawlableOrigins, type FixtureWeb } from '../web/fixture-web.ts';
 import { DEFAULT_LAUNCHER, startPipelineStack } from './pipeline-stack.ts';
@@ -30,6 +31,8 @@ export interface PlatformCrawlRun {
    * caught up (or the run ended): what the Workers cost, without the fixture, Chroma or the model double.
    */
   workerd_cpu_ms: number;
+  /** The tenant's integrity report (GET /admin/web/integrity), read after the run; undefined if it failed. */
+  integrity: IntegrityReport | undefined;
 }
 
 const TENANT = 'discord/duck';
@@ -38,12 +41,12 @@ const TENANT = 'discord/duck';
 export async function runPlatformCrawl(
   web: FixtureWeb,
   config: CrawlJobConfig,
-  o: { timeout_s: number; log: (line: string) => void },
+  o: { timeout_s: number; log: (line: string) => void; functionsVars?: Record<string, string> },
 ): Promise<PlatformCrawlRun> {
   const t0 = performance.now();
   const stack = await startPipelineStack({
     documents: 'sqlite',
-    functionsVars: { SSRF_TRUSTED_ORIGINS: crawlableOrigins(web.origins).join(',') },
+    functionsVars: { ...o.functionsVars, SSRF_TRUSTED_ORIGINS: crawlableOrigins(web.origins).join(',') },
     log: o.log,
   });
   try {
@@ -86,12 +89,20 @@ export async function runPlatformCrawl(
       }
       await new Promise((r) => setTimeout(r, 250));
     }
+    const cpuMs = workerdCpuMs() - cpu0;
+    const jobSeconds = jobS ?? (performance.now() - t1) / 1000;
+    // After the timed part: the report reads every page, edge and vector of the tenant.
+    const answer = await stack.admin(`/admin/web/integrity?tenant=${encodeURIComponent(TENANT)}`);
+    let integrity: IntegrityReport | undefined;
+    if (answer.ok) integrity = (await answer.json()) as IntegrityReport;
+    else o.log(`  integrity report: ${answer.status} ${await answer.text()}`);
     return {
       status,
-      job_s: jobS ?? (performance.now() - t1) / 1000,
+      job_s: jobSeconds,
       passes_s: passesS,
       stack_start_s: stackStart,
-      workerd_cpu_ms: workerdCpuMs() - cpu0,
+      workerd_cpu_ms: cpuMs,
+      integrity,
       launcher: process.env.STACK_LAUNCHER || DEFAULT_LAUNCHER,
     };
   } finally {

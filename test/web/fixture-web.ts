@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   articleText,
   BLOG_POSTS,
@@ -35,6 +35,86 @@ export interface FixtureRequest {
   ended_at?: number;
   /** Why this request should not have happened, if it should not have. */
   violation?: 'robots' | 'private' | 'post' | 'nofollow';
+  /**
+   * The first bytes of the body and the redirect target, kept (not parsed) so `fixtureLinks` can say which
+   * URLs this response revealed without costing the server's event loop during a crawl.
+   */
+  body_head?: Buffer;
+  location?: string;
+}
+
+/** Bytes of a body kept for `fixtureLinks` (every fixture page and sitemap is smaller; the 50 MB trap is cut). */
+const BODY_HEAD_BYTES = 256 * 1024;
+
+/**
+ * The absolute URLs a response revealed to a crawler: links (`href`), sitemap `<loc>` entries (gzipped too),
+ * `Sitemap:` lines of robots.txt, and a redirect's target. For timelines (when a URL could first be known),
+ * not for judging: the crawler's own extraction decides what it follows.
+ */
+export function fixtureLinks(request: FixtureRequest, origin: string): string[] {
+  const base = `${origin}${request.path}`;
+  const found: string[] = [];
+  const add = (raw: string) => {
+    try {
+      found.push(new URL(raw.replaceAll('&amp;', '&'), base).href);
+    } catch {
+      // Not a URL: a crawler cannot follow it either.
+    }
+  };
+  if (request.location) add(request.location);
+  let body = request.body_head;
+  if (!body || body.length === 0) return found;
+  if (body[0] === 0x1f && body[1] === 0x8b) {
+    try {
+      body = gunzipSync(body);
+    } catch {
+      return found;
+    }
+  }
+  const text = body.toString('utf8');
+  for (const m of text.matchAll(/href\s*=\s*["']([^"']+)["']/gi)) add(m[1] as string);
+  for (const m of text.matchAll(/<loc>\s*([^<\s]+)\s*<\/loc>/gi)) add(m[1] as string);
+  for (const m of text.matchAll(/^sitemap:\s*(\S+)/gim)) add(m[1] as string);
+  return found;
+}
+
+/** Keeps the head of what a response writes (and its redirect target) on `record`. */
+function captureBody(res: ServerResponse, record: FixtureRequest): void {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  const keep = (chunk: unknown, encoding?: unknown) => {
+    if (kept >= BODY_HEAD_BYTES || chunk === undefined || chunk === null || typeof chunk === 'function')
+      return;
+    const buf =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+        : Buffer.from(chunk as Uint8Array);
+    const part = buf.subarray(0, BODY_HEAD_BYTES - kept);
+    chunks.push(part);
+    kept += part.length;
+  };
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    const headers = args.find((a) => typeof a === 'object' && a !== null) as
+      | Record<string, unknown>
+      | undefined;
+    const location = headers?.location ?? headers?.Location;
+    if (typeof location === 'string') record.location = location;
+    return writeHead(...args);
+  }) as typeof res.writeHead;
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((...args: unknown[]) => {
+    keep(args[0], args[1]);
+    return write(...args);
+  }) as typeof res.write;
+  res.end = ((...args: unknown[]) => {
+    keep(args[0], args[1]);
+    const location = res.getHeader('location');
+    if (typeof location === 'string') record.location ??= location;
+    record.body_head = Buffer.concat(chunks);
+    return end(...args);
+  }) as typeof res.end;
 }
 
 export interface FixtureWeb {
@@ -350,6 +430,7 @@ export async function startFixtureWeb(now: () => number = () => performance.now(
       };
       res.once('finish', ended);
       res.once('close', ended);
+      captureBody(res, record);
       HANDLERS[role](req, res, url, origins, state);
     });
     server.keepAliveTimeout = 1000;

@@ -47,7 +47,7 @@ async function platformCrawl(config: CrawlJobConfig, faults: QueueFaults) {
   const queue = new QueueFrontier(faults);
   const crawl = new MemoryCrawl(
     fetcher,
-    // The host's waiter queue (the Worker's settings with HOST_QUEUE_ON_WORKER): waiters sleep until their turn.
+    // The host's waiter queue (the Worker's settings with CRAWL_HOST_QUEUE=on): waiters sleep until their turn.
     {
       user_agent: config.user_agent,
       host_qps: config.host_qps,

@@ -5,6 +5,13 @@
  * sweep and sent again, and a repeated report of a finished item changes nothing, so the queue may
  * deliver at least once and no page is lost or counted twice. The CrawlJob Durable Object persists
  * this through its storage; tests keep it in a Map.
+ *
+ * Host lanes: at most `HOST_LANE_WIDTH` items of one origin are on the queue at once (sent, not done); the
+ * rest wait in the job, in admission order, and the next is sent when one of its origin finishes. The
+ * host takes one request at a time anyway, so more of its items on the queue only wait there: inside a
+ * batch (whose other items, and the next batch, wait for them) or deferred by a second when their inline
+ * waits run out. With lanes each batch holds a few items of every host that has work, so no host idles
+ * behind another host's backlog.
  */
 import { CrawlJobConfig, FrontierItem } from '@promethean/shared/web/crawl-config';
 import {
@@ -36,7 +43,10 @@ export interface FrontierRow {
   status: 'open' | 'done';
   /** Last time the item was sent, claimed or deferred: the sweep resends only rows quiet for longer. */
   touched_at: number;
-  /** How many times a message for it was sent (part of the message id, so a resend is a new message). */
+  /**
+   * How many times a message for it was sent (part of the message id, so a resend is a new message). 0: held
+   * in the job until its origin's lane has room (never swept: nothing was sent that could be lost).
+   */
   sends: number;
 }
 
@@ -65,6 +75,11 @@ export interface JobStatus {
 type StoredLedger = Omit<LedgerSnapshot, 'seen'>;
 
 const ROW = 'i:';
+/**
+ * Items of one origin on the queue at once. Two: while one holds the host, the next is delivered and waits
+ * (about one crawl-delay, inline) to go straight after it; the one after is sent when either finishes.
+ */
+export const HOST_LANE_WIDTH = 2;
 /** `take`'s answer while the job is not running: longer than any inline wait. */
 export const NOT_RUNNING_WAIT_MS = 60_000;
 /** `s:<counter>:<page id>`: a pass already counted for a page. */
@@ -79,10 +94,18 @@ export class CrawlJobCore {
   #bucket: TokenBucket | undefined;
   #startedAt = 0;
   #updatedAt = 0;
+  readonly #laneWidth: number;
+  /** Per origin: open items sent and not done. */
+  readonly #inFlight = new Map<string, number>();
+  /** Per origin: held items (keys), in admission order. */
+  readonly #held = new Map<string, string[]>();
 
-  constructor(store: JobStore, now: () => number) {
+  /** `lane_width`: items of one origin on the queue at once; `null`: no lanes (every item sent at once). */
+  constructor(store: JobStore, now: () => number, o: { lane_width?: number | null } = {}) {
     this.#store = store;
     this.#now = now;
+    this.#laneWidth =
+      o.lane_width === null ? Number.POSITIVE_INFINITY : Math.max(1, o.lane_width ?? HOST_LANE_WIDTH);
     const config = store.get('config');
     if (config === undefined) return;
     this.#config = CrawlJobConfig.parse(config);
@@ -90,6 +113,14 @@ export class CrawlJobCore {
       const row = v as FrontierRow;
       this.#rows.set(k.slice(ROW.length), { ...row, item: FrontierItem.parse(row.item) });
     }
+    const held: Array<[string, FrontierRow]> = [];
+    for (const [key, row] of this.#rows) {
+      if (row.status !== 'open') continue;
+      if (row.sends > 0) this.#bump(originOf(row.item), 1);
+      else held.push([key, row]);
+    }
+    held.sort((a, b) => a[1].touched_at - b[1].touched_at);
+    for (const [key, row] of held) this.#heldOf(originOf(row.item)).push(key);
     const stored = store.get('ledger') as StoredLedger;
     this.#ledger = new CrawlLedger(this.#config, { ...stored, seen: [...this.#rows.keys()] });
     this.#startedAt = Number(store.get('started_at') ?? 0);
@@ -122,15 +153,54 @@ export class CrawlJobCore {
 
   #admitted(items: FrontierItem[]): Outgoing[] {
     const now = this.#now();
-    const out: Outgoing[] = [];
+    const origins = new Set<string>();
     for (const item of items) {
       const key = frontierKey(item);
-      const row: FrontierRow = { item, status: 'open', touched_at: now, sends: 1 };
+      const row: FrontierRow = { item, status: 'open', touched_at: now, sends: 0 };
       this.#rows.set(key, row);
       this.#store.put(ROW + key, row);
-      out.push({ key, item, sends: 1 });
+      const origin = originOf(item);
+      this.#heldOf(origin).push(key);
+      origins.add(origin);
     }
+    const out = this.#fill(origins);
     this.#persistLedger();
+    return out;
+  }
+
+  #heldOf(origin: string): string[] {
+    let list = this.#held.get(origin);
+    if (!list) {
+      list = [];
+      this.#held.set(origin, list);
+    }
+    return list;
+  }
+
+  #bump(origin: string, by: number): void {
+    const n = Math.max(0, (this.#inFlight.get(origin) ?? 0) + by);
+    if (n === 0) this.#inFlight.delete(origin);
+    else this.#inFlight.set(origin, n);
+  }
+
+  /** Sends held items of `origins` while their lanes have room, oldest first. */
+  #fill(origins: Iterable<string>): Outgoing[] {
+    const out: Outgoing[] = [];
+    const now = this.#now();
+    for (const origin of origins) {
+      const held = this.#held.get(origin);
+      while (held && held.length > 0 && (this.#inFlight.get(origin) ?? 0) < this.#laneWidth) {
+        const key = held.shift() as string;
+        const row = this.#rows.get(key);
+        if (row?.status !== 'open' || row.sends > 0) continue;
+        const sent: FrontierRow = { ...row, touched_at: now, sends: 1 };
+        this.#rows.set(key, sent);
+        this.#store.put(ROW + key, sent);
+        this.#bump(origin, 1);
+        out.push({ key, item: row.item, sends: 1 });
+      }
+      if (held && held.length === 0) this.#held.delete(origin);
+    }
     return out;
   }
 
@@ -190,12 +260,21 @@ export class CrawlJobCore {
     const done: FrontierRow = { ...row, status: 'done', touched_at: this.#now() };
     this.#rows.set(key, done);
     this.#store.put(ROW + key, done);
-    const send = this.#admitted(items);
+    const origin = originOf(row.item);
+    if (row.sends > 0) this.#bump(origin, -1);
+    else {
+      // Reported before it was sent (a stale message of an older job state): out of the held list too.
+      const held = this.#held.get(origin);
+      const at = held?.indexOf(key) ?? -1;
+      if (held && at >= 0) held.splice(at, 1);
+    }
+    // The finished item's lane first: its next item is the one that has waited longest.
+    const send = [...(ledger.state === 'cancelled' ? [] : this.#fill([origin])), ...this.#admitted(items)];
     if (this.openCount() === 0 && ledger.state === 'running') {
       ledger.setState('done');
       this.#persistLedger();
     }
-    return { answer: { admitted: send.length, state: ledger.state, open: this.openCount() }, send };
+    return { answer: { admitted: items.length, state: ledger.state, open: this.openCount() }, send };
   }
 
   /** A pass for a page, counted once per page however often it is reported. */
@@ -244,14 +323,19 @@ export class CrawlJobCore {
     if (this.#ledger?.state !== 'paused') return [];
     this.#ledger.setState('running');
     this.#persistLedger();
-    return this.#resend(() => true);
+    // The paused messages were dropped: the items that were on the queue go again, then the lanes fill.
+    return [...this.#resend((r) => r.sends > 0), ...this.#fill([...this.#held.keys()])];
   }
 
   /** Open rows quiet for `stale_ms` (a message lost to a crash, or a worker that died): sent again. */
   sweep(stale_ms: number): Outgoing[] {
     if (this.#ledger?.state !== 'running') return [];
     const before = this.#now() - stale_ms;
-    return this.#resend((r) => r.touched_at <= before);
+    // Held rows were never sent, so no message of theirs can be lost; lanes with room are filled too.
+    return [
+      ...this.#resend((r) => r.sends > 0 && r.touched_at <= before),
+      ...this.#fill([...this.#held.keys()]),
+    ];
   }
 
   #resend(pick: (r: FrontierRow) => boolean): Outgoing[] {
@@ -285,6 +369,14 @@ export class CrawlJobCore {
       updated_at: this.#updatedAt,
       config,
     };
+  }
+}
+
+function originOf(item: FrontierItem): string {
+  try {
+    return new URL(item.url).origin;
+  } catch {
+    return item.url;
   }
 }
 

@@ -17,6 +17,7 @@ import type {
   PassCounter,
   StepReport,
 } from '@promethean/shared/web/crawl-port';
+import { CrawlConfigurationError, readCrawlEnv } from './crawl-env.ts';
 import { CrawlJobCore, type JobStatus, type JobStore, type Outgoing } from './crawl-job-core.ts';
 
 /** How often a running job's alarm sweeps, and how quiet a row must be to be sent again. */
@@ -41,12 +42,23 @@ export class CrawlJob extends DurableObject<FunctionsEnv> {
   /** Built on first send: the object only ever publishes frontier items (no agent runtime needed). */
   #broker: QueueBroker | undefined;
 
+  /** A bad crawl variable: start and complete throw it (the admin route answers it; items are retried). */
+  readonly #configError: CrawlConfigurationError | undefined;
+
   constructor(ctx: DurableObjectState, env: FunctionsEnv) {
     super(ctx, env);
-    this.#core = new CrawlJobCore(new KvJobStore(ctx.storage.kv), () => Date.now());
+    let lanes: number | null = null;
+    try {
+      lanes = readCrawlEnv(env).hostLanes ?? null;
+    } catch (e) {
+      if (!(e instanceof CrawlConfigurationError)) throw e;
+      this.#configError = e;
+    }
+    this.#core = new CrawlJobCore(new KvJobStore(ctx.storage.kv), () => Date.now(), { lane_width: lanes });
   }
 
   async start(config: unknown): Promise<JobStatus | undefined> {
+    if (this.#configError) throw this.#configError;
     const out = this.#core.start(config);
     await this.#send(out);
     await this.#arm();
@@ -58,6 +70,7 @@ export class CrawlJob extends DurableObject<FunctionsEnv> {
   }
 
   async complete(key: string, report: StepReport): Promise<CompleteAnswer> {
+    if (this.#configError) throw this.#configError;
     const { answer, send } = this.#core.complete(key, report);
     await this.#send(send);
     return answer;

@@ -6,11 +6,19 @@
 import type { DocumentStore, StoredDocument } from '@promethean/shared/effects/document-store';
 import { FIND_MAX_LIMIT } from '@promethean/shared/effects/document-store';
 import type { EmbeddingSpec, VectorStore } from '@promethean/shared/effects/effect-ports';
+import { crawlOf } from '@promethean/shared/web/page-graph';
 
 export interface IntegrityReport {
   pages: number;
   edges: number;
   summarized: number;
+  /** Pages fetched and stored with their content (a page only linked to has no crawl record). */
+  crawled: number;
+  /**
+   * Crawled pages whose title another crawled page already has: one content under two URLs stored as two
+   * nodes (on the fixture web, where every content has its own title, exactly the duplicate nodes).
+   */
+  duplicate_titles: number;
   vectors: number;
   /** Summarized pages whose vector Chroma lacks (ids), and the count of vectors beyond the summarized pages. */
   missing_vectors: string[];
@@ -48,6 +56,8 @@ export async function integrityReport(
   const pages: StoredDocument[] = await documents.find('pages', {}, { limit: FIND_MAX_LIMIT });
   const edges = await documents.find('edges', {}, { limit: FIND_MAX_LIMIT });
   const summarized = pages.filter((p) => p.slots.summary).map((p) => p.foreign_id);
+  const crawled = pages.map(crawlOf).filter((c) => c !== undefined);
+  const titles = new Set(crawled.map((c) => c.title));
   const present = await vectorIds(vectors);
   const vectorCount = await vectors.count('web_summaries');
   const summarizedSet = new Set(summarized);
@@ -72,6 +82,8 @@ export async function integrityReport(
     pages: pages.length,
     edges: edges.length,
     summarized: summarized.length,
+    crawled: crawled.length,
+    duplicate_titles: crawled.length - titles.size,
     vectors: vectorCount,
     missing_vectors: summarized.filter((id) => !present.has(id)),
     extra_vectors: [...present].filter((id) => !summarizedSet.has(id)).length,
@@ -101,6 +113,7 @@ export function reportMarkdown(r: IntegrityReport, counters: Record<string, numb
     rows([
       ['pages (documents)', r.pages],
       ['edges (documents)', r.edges],
+      ['crawled pages / sharing a title with another', `${r.crawled} / ${r.duplicate_titles}`],
       ['summarized pages', r.summarized],
       ['vectors in web_summaries', r.vectors],
       ['summarized pages without a vector', r.missing_vectors.length],

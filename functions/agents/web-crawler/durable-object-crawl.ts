@@ -12,6 +12,7 @@ import type {
   StepReport,
 } from '@promethean/shared/web/crawl-port';
 import type { FetchRequest, FetchResult, PageFetcher } from '@promethean/shared/web/page-fetcher';
+import { type CrawlEnv, readCrawlEnv } from './crawl-env.ts';
 import { workerPageFetcher } from './crawl-fetcher.ts';
 import {
   HOST_OFFER_MS,
@@ -24,9 +25,6 @@ import {
 /** A slot held longer than this is taken back: the holder died. */
 export const HOST_LEASE_MS = 60_000;
 
-/** Whether CrawlHost keeps a queue of waiters for this Worker's crawls (see the comment in #settings). */
-export const HOST_QUEUE_ON_WORKER = false;
-
 export function crawlJobName(provider: string, tenant: string, job_id: string): string {
   return `${provider}/${tenant}/${job_id}`;
 }
@@ -38,6 +36,7 @@ export class DurableObjectCrawl implements CrawlPort {
   /** Configs learned from claims (a worker claims before it asks for anything else). */
   readonly #configs = new Map<string, CrawlJobConfig>();
   readonly #fetchers = new Map<string, PageFetcher>();
+  #crawlEnv: CrawlEnv | undefined;
 
   constructor(env: FunctionsEnv, provider: string, tenant: string) {
     this.#env = env;
@@ -76,17 +75,26 @@ export class DurableObjectCrawl implements CrawlPort {
     return config;
   }
 
+  // Read on first use, not in the constructor: every tenant's ports build this object, and a bad
+  // CRAWL_HOST_QUEUE should stop crawls only (CrawlConfigurationError, retried), not the tenant's other work.
+  #crawlSettings(): CrawlEnv {
+    this.#crawlEnv ??= readCrawlEnv(this.#env, { provider: this.#provider, tenant: this.#tenant });
+    return this.#crawlEnv;
+  }
+
   #settings(job_id: string): HostPolicySettings {
     const c = this.#config(job_id);
     return {
       user_agent: c.user_agent,
       host_qps: c.host_qps,
       lease_ms: HOST_LEASE_MS,
-      // The host's waiter queue is off on the Worker. Locally the queue consumer runs one batch at a
-      // time, and a waiter sleeping until its turn holds its batch. bench:crawl measured the queue at
-      // 0.285-0.401 of the bound (5 runs) against 0.400-0.455 without it (2 runs). Deployed consumers run
-      // batches concurrently; turning it on there (HOST_QUEUE_ON_WORKER) needs a measurement.
-      ...(HOST_QUEUE_ON_WORKER ? { queue_horizon_ms: HOST_QUEUE_HORIZON_MS, offer_ms: HOST_OFFER_MS } : {}),
+      // The host's waiter queue is off by default (CRAWL_HOST_QUEUE). Locally the queue consumer runs one
+      // batch at a time, and a waiter sleeping until its turn holds its batch: bench:crawl measured the
+      // queue at 0.285-0.401 of the bound (5 runs) against 0.400-0.455 without it (2 runs). Deployed
+      // consumers run batches concurrently; turn it on there where it is measured.
+      ...(this.#crawlSettings().hostQueue
+        ? { queue_horizon_ms: HOST_QUEUE_HORIZON_MS, offer_ms: HOST_OFFER_MS }
+        : {}),
     };
   }
 

@@ -1,5 +1,6 @@
 /**
- * `/v1/web`: semantic search over a tenant's crawled pages and a page with its edges. Admin-scoped
+ * `/v1/web`: semantic search over a tenant's crawled pages, a page with its edges, and the crawl's
+ * integrity report. Admin-scoped
  * (ADMIN_TOKEN) with the tenant named in `tenant=<provider>/<tenant>`. Kept in one file with a port
  * resolver so it can move under the `/v1` OpenAPI app unchanged.
  */
@@ -7,6 +8,7 @@ import { SegmentName } from '@promethean/schemas/identifiers';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { integrityReport } from '../../agents/web-crawler/crawl-report.ts';
 import {
   pageWithEdges,
   searchWeb,
@@ -54,6 +56,14 @@ export function webRoutes(auth: MiddlewareHandler, resolve: WebPortsResolver): H
     if (!found)
       throw new HTTPException(404, { message: `no page ${id} for ${scope.provider}/${scope.tenant}` });
     return c.json(found);
+  });
+
+  // The crawl integrity report over the tenant's stores (documents vs Chroma, duplicate titles, degrees).
+  // It reads every page and edge (up to FIND_MAX_LIMIT each): an operator's and a benchmark's check.
+  web.get('/integrity', async (c) => {
+    const scope = parse(TenantParam, c.req.query('tenant'));
+    const { documents, vectors } = await resolve(c, scope);
+    return c.json(await integrityReport(documents, vectors));
   });
 
   return web;

@@ -1,0 +1,61 @@
+/**
+ * The functions Worker's crawl settings, read from its variables: whether the CrawlHost objects keep a
+ * queue of waiters for this Worker's crawls (`CRAWL_HOST_QUEUE`, read where the crawl port is built), and
+ * how many items of one origin a CrawlJob keeps on the queue at once (`CRAWL_HOST_LANES`, read by the
+ * CrawlJob object). A deployment changes either where it is measured, without a code change.
+ */
+import { type ErrorContext, RetryAfterError } from '@promethean/shared/agent/agent-errors';
+import { z } from 'zod';
+import { HOST_LANE_WIDTH } from './crawl-job-core.ts';
+
+export interface CrawlEnv {
+  /** CrawlHost queues waiters and grants starts ahead (HOST_QUEUE_HORIZON_MS); off by default. */
+  hostQueue: boolean;
+  /** Items of one origin on the queue at once (crawl-job-core.ts); undefined: no lanes, every item sent at once. */
+  hostLanes: number | undefined;
+}
+
+/**
+ * A crawl variable this Worker cannot read. Retried slowly: the frontier items wait in the queue (and end in
+ * the dead-letter queue, not lost) until an operator fixes the variable.
+ */
+export class CrawlConfigurationError extends RetryAfterError {
+  override readonly name = 'CrawlConfigurationError';
+  constructor(
+    message: string,
+    /** The environment variable an operator has to fix. */
+    readonly variable: string,
+    context: ErrorContext = {},
+  ) {
+    super(message, 60_000, context);
+  }
+}
+
+// Empty is the default (off), so wrangler.toml can ship the variable unset.
+const HostQueue = z.enum(['', 'off', 'on']);
+// "0" turns lanes off (every admitted item is sent at once, as before lanes); empty is the default.
+const HostLanes = z.union([z.literal(''), z.coerce.number().int().min(0).max(64)]);
+
+export function readCrawlEnv(env: object, context: ErrorContext = {}): CrawlEnv {
+  const raw = (env as Record<string, unknown>).CRAWL_HOST_QUEUE;
+  const value = typeof raw === 'string' ? raw.trim().toLowerCase() : raw === undefined ? '' : raw;
+  const parsed = HostQueue.safeParse(value);
+  if (!parsed.success) {
+    throw new CrawlConfigurationError(
+      `CRAWL_HOST_QUEUE ${JSON.stringify(raw)} must be on, off or empty`,
+      'CRAWL_HOST_QUEUE',
+      context,
+    );
+  }
+  const lanesRaw = (env as Record<string, unknown>).CRAWL_HOST_LANES;
+  const lanes = HostLanes.safeParse(typeof lanesRaw === 'string' ? lanesRaw.trim() : (lanesRaw ?? ''));
+  if (!lanes.success) {
+    throw new CrawlConfigurationError(
+      `CRAWL_HOST_LANES ${JSON.stringify(lanesRaw)} must be a whole number from 0 (off) to 64, or empty`,
+      'CRAWL_HOST_LANES',
+      context,
+    );
+  }
+  const width = lanes.data === '' ? HOST_LANE_WIDTH : lanes.data;
+  return { hostQueue: parsed.data === 'on', hostLanes: width === 0 ? undefined : width };
+}

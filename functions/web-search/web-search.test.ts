@@ -105,6 +105,10 @@ describe('/v1/web', () => {
       crawled: 3,
       duplicate_titles: 0,
       summarized: 3,
+      summary_tokens_mean: 10,
+      // Every fixture page has two tags, one fewer than a valid list needs.
+      tagged: 3,
+      tags_valid: 0,
       vectors: 3,
       missing_vectors: [],
       extra_vectors: 0,
@@ -112,13 +116,17 @@ describe('/v1/web', () => {
     // One content under a second URL is a second node with the same title.
     const dup = await memoryWebPages(scope, [
       ...PAGES,
-      { ...(PAGES[0] as (typeof PAGES)[number]), url: 'https://birds.test/mallards?v=2' },
+      {
+        ...(PAGES[0] as (typeof PAGES)[number]),
+        url: 'https://birds.test/mallards?v=2',
+        tags: ['#ducks', '#ponds', '#reeds'],
+      },
     ]);
     const dupApp = webRoutes(auth, () => dup.ports);
     const report = await (
       await dupApp.request('/integrity?tenant=web/club', { headers: { authorization: 'Bearer admin' } })
     ).json();
-    expect(report).toMatchObject({ pages: 4, crawled: 4, duplicate_titles: 1 });
+    expect(report).toMatchObject({ pages: 4, crawled: 4, duplicate_titles: 1, tagged: 4, tags_valid: 1 });
     expect((await get('/integrity?tenant=web/other')).status).toBe(404);
     expect((await get('/integrity?tenant=web/club', 'wrong')).status).toBe(401);
   });

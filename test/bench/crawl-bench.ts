@@ -269,6 +269,10 @@ async function platformBench(): Promise<void> {
         summaries_ratio: Math.round(((c.summaries ?? 0) / Math.max(1, pages)) * 10_000) / 10_000,
         tagged_ratio: Math.round(((c.tagged ?? 0) / Math.max(1, pages)) * 10_000) / 10_000,
         vectors_ratio: Math.round(((c.vectors ?? 0) / Math.max(1, pages)) * 10_000) / 10_000,
+        avg_summary_tokens: report ? report.summary_tokens_mean : null,
+        tags_valid_ratio: report
+          ? Math.round((report.tags_valid / Math.max(1, report.tagged)) * 10_000) / 10_000
+          : null,
         // From the tenant's stores after the run (GET /admin/web/integrity), as local mode computes them.
         duplicate_nodes_ratio: report
           ? Math.round((report.duplicate_titles / Math.max(1, report.crawled)) * 10_000) / 10_000
@@ -281,6 +285,8 @@ async function platformBench(): Promise<void> {
               crawled: report.crawled,
               duplicate_titles: report.duplicate_titles,
               summarized: report.summarized,
+              tagged: report.tagged,
+              tags_valid: report.tags_valid,
               vectors: report.vectors,
               missing_vectors: report.missing_vectors.length,
               extra_vectors: report.extra_vectors,

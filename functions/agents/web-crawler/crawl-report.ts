@@ -7,6 +7,7 @@ import type { DocumentStore, StoredDocument } from '@promethean/shared/effects/d
 import { FIND_MAX_LIMIT } from '@promethean/shared/effects/document-store';
 import type { EmbeddingSpec, VectorStore } from '@promethean/shared/effects/effect-ports';
 import { crawlOf } from '@promethean/shared/web/page-graph';
+import { isValidTag, MAX_TAGS, MIN_TAGS } from '../../web-tagger/tag-pass.ts';
 
 export interface IntegrityReport {
   pages: number;
@@ -19,6 +20,11 @@ export interface IntegrityReport {
    * nodes (on the fixture web, where every content has its own title, exactly the duplicate nodes).
    */
   duplicate_titles: number;
+  /** Mean tokens of the crawled pages' summaries (0 when none is summarized). */
+  summary_tokens_mean: number;
+  /** Crawled pages with a tag list, and those whose list is valid (3–12 tags, each passing the tag rules). */
+  tagged: number;
+  tags_valid: number;
   vectors: number;
   /** Summarized pages whose vector Chroma lacks (ids), and the count of vectors beyond the summarized pages. */
   missing_vectors: string[];
@@ -40,6 +46,20 @@ export async function vectorIds(vectors: VectorStore): Promise<Set<string>> {
   return new Set(matches.map((m) => m.id));
 }
 
+function summaryTokens(page: StoredDocument): number | undefined {
+  const tokens = (page.slots.summary?.value as { tokens?: unknown } | undefined)?.tokens;
+  return typeof tokens === 'number' ? tokens : undefined;
+}
+
+function tagList(page: StoredDocument): string[] | undefined {
+  const tags = (page.slots.tags?.value as { tags?: unknown } | undefined)?.tags;
+  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : undefined;
+}
+
+function validTagList(tags: readonly string[]): boolean {
+  return tags.length >= MIN_TAGS && tags.length <= MAX_TAGS && tags.every(isValidTag);
+}
+
 function bucket(n: number): string {
   if (n === 0) return '0';
   if (n === 1) return '1';
@@ -56,7 +76,10 @@ export async function integrityReport(
   const pages: StoredDocument[] = await documents.find('pages', {}, { limit: FIND_MAX_LIMIT });
   const edges = await documents.find('edges', {}, { limit: FIND_MAX_LIMIT });
   const summarized = pages.filter((p) => p.slots.summary).map((p) => p.foreign_id);
-  const crawled = pages.map(crawlOf).filter((c) => c !== undefined);
+  const crawledPages = pages.filter((p) => crawlOf(p) !== undefined);
+  const crawled = crawledPages.map(crawlOf).filter((c) => c !== undefined);
+  const tokens = crawledPages.map(summaryTokens).filter((t) => t !== undefined);
+  const tagLists = crawledPages.map(tagList).filter((t) => t !== undefined);
   const titles = new Set(crawled.map((c) => c.title));
   const present = await vectorIds(vectors);
   const vectorCount = await vectors.count('web_summaries');
@@ -84,6 +107,10 @@ export async function integrityReport(
     summarized: summarized.length,
     crawled: crawled.length,
     duplicate_titles: crawled.length - titles.size,
+    summary_tokens_mean:
+      tokens.length === 0 ? 0 : Math.round((tokens.reduce((a, b) => a + b, 0) / tokens.length) * 10) / 10,
+    tagged: tagLists.length,
+    tags_valid: tagLists.filter(validTagList).length,
     vectors: vectorCount,
     missing_vectors: summarized.filter((id) => !present.has(id)),
     extra_vectors: [...present].filter((id) => !summarizedSet.has(id)).length,
@@ -115,6 +142,8 @@ export function reportMarkdown(r: IntegrityReport, counters: Record<string, numb
       ['edges (documents)', r.edges],
       ['crawled pages / sharing a title with another', `${r.crawled} / ${r.duplicate_titles}`],
       ['summarized pages', r.summarized],
+      ['mean summary tokens', r.summary_tokens_mean],
+      ['tagged pages / with a valid tag list', `${r.tagged} / ${r.tags_valid}`],
       ['vectors in web_summaries', r.vectors],
       ['summarized pages without a vector', r.missing_vectors.length],
       ['vectors without a summarized page', r.extra_vectors],

@@ -18,13 +18,7 @@ import { OfflineModelPort } from '@promethean/functions/models/offline-model-por
 import { OpenAiModelPort } from '@promethean/functions/models/openai-model-port';
 import { unframe } from '@promethean/functions/models/untrusted-text';
 import { SUMMARY_PROMPT_ID } from '@promethean/functions/web-summarizer/summary-pass';
-import {
-  isValidTag,
-  keywordTags,
-  MAX_TAGS,
-  MIN_TAGS,
-  TAG_PROMPT_ID,
-} from '@promethean/functions/web-tagger/tag-pass';
+import { keywordTags, TAG_PROMPT_ID } from '@promethean/functions/web-tagger/tag-pass';
 import { ChromaVectorStore } from '@promethean/shared/effects/chroma-vector-store';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { MemoryVectorStore } from '@promethean/shared/effects/memory-vector-store';
@@ -371,12 +365,6 @@ async function localBench(): Promise<void> {
     const summaries = pages
       .map((d) => d.slots.summary?.value as { tokens: number } | undefined)
       .filter((s) => s !== undefined);
-    const tagLists = pages
-      .map((d) => (d.slots.tags?.value as { tags: string[] } | undefined)?.tags)
-      .filter((t) => t !== undefined);
-    const validTagLists = tagLists.filter(
-      (t) => t.length >= MIN_TAGS && t.length <= MAX_TAGS && t.every(isValidTag),
-    );
 
     const gets = web.requests.filter((r) => r.host !== 'private');
     const figures = politeness(web.requests, config.qps);
@@ -398,9 +386,8 @@ async function localBench(): Promise<void> {
       duplicate_nodes_ratio:
         Math.round((report.duplicate_titles / Math.max(1, report.crawled)) * 10_000) / 10_000,
       summaries_ratio: Math.round((summaries.length / pages.length) * 10_000) / 10_000,
-      avg_summary_tokens:
-        Math.round((summaries.reduce((a, s) => a + s.tokens, 0) / Math.max(1, summaries.length)) * 10) / 10,
-      tags_valid_ratio: Math.round((validTagLists.length / Math.max(1, tagLists.length)) * 10_000) / 10_000,
+      avg_summary_tokens: report.summary_tokens_mean,
+      tags_valid_ratio: Math.round((report.tags_valid / Math.max(1, report.tagged)) * 10_000) / 10_000,
       ...trafficFigures(web, config.qps, figures, baseline),
       load_average_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
       dual_sink_mismatch: report.missing_vectors.length + report.extra_vectors,

@@ -16,6 +16,7 @@ import type { DocumentChangeLog } from '@promethean/shared/effects/document-chan
 import type { DocumentStore } from '@promethean/shared/effects/document-store';
 import type { EffectPorts, VectorCollection, VectorStore } from '@promethean/shared/effects/effect-ports';
 import { StorageConfigurationError } from '@promethean/shared/effects/storage-errors';
+import { DECLARED_VECTOR_METADATA_KEYS } from '@promethean/shared/effects/vector-schema';
 import { RoutedVectorStore } from '@promethean/shared/migrations/reembed/routed-vector-store';
 import type { DocumentBackend } from '@promethean/shared/migrations/store-move/document-routing';
 import { RoutedDocumentStore } from '@promethean/shared/migrations/store-move/routed-document-store';
@@ -111,6 +112,8 @@ function vectorStore(
       tenant: tenant.tenant,
       target,
       ...(names && { names }),
+      // The contract's keys: writes need no read of the records first (ChromaVectorStore).
+      declaredMetadata: DECLARED_VECTOR_METADATA_KEYS,
     });
   return new RoutedVectorStore({
     documents,

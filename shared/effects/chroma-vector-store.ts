@@ -5,6 +5,8 @@
  * collection's metadata when it is created and checked before every write and query. Upserts to a server that
  * takes base64 embeddings go straight to its upsert route with the vectors packed natively
  * (`#upsertPacked`): the client packs them a byte at a time, the larger part of a page's CPU in the Worker.
+ * For a collection whose metadata keys are declared (`declaredMetadata`), a write sets every declared key
+ * (null where the record has none) instead of reading the records first (`#dropStaleMetadata`).
  */
 import { Buffer } from 'node:buffer';
 import {
@@ -66,6 +68,16 @@ function finiteNumbers(values: unknown): boolean {
   return true;
 }
 
+/** Metadata as sent to Chroma's upsert: a null removes the key from a record that had it. */
+type WrittenMetadata = Record<string, string | number | boolean | null>;
+
+/** Every declared key, in declared order: the record's value, or null to remove an old one. */
+function everyKey(metadata: VectorRecord['metadata'], declared: readonly string[]): WrittenMetadata {
+  const out: WrittenMetadata = {};
+  for (const key of declared) out[key] = Object.hasOwn(metadata, key) ? (metadata[key] ?? null) : null;
+  return out;
+}
+
 const RecordInput = z.object({
   id: z.string().min(1),
   // One pass over the array, not a parse per element and a copy: vectors have thousands of values.
@@ -99,6 +111,15 @@ export interface ChromaVectorStoreOptions extends DocumentScope {
    * new collection); `<provider>__<tenant>__<collection>` otherwise.
    */
   names?: Partial<Record<VectorCollection, string>>;
+  /**
+   * Per collection, every metadata key its records may hold (its data contract:
+   * `DECLARED_VECTOR_METADATA_KEYS`). Chroma's upsert merges metadata into what a record had, so a rewrite
+   * must remove the keys it no longer sets. Where the keys are declared, a write names each one, null for
+   * the keys a record does not set (Chroma 1.x removes a key written as null), and needs no read of the
+   * records first; a record holding an undeclared key is refused, since a later write could not clear it.
+   * Elsewhere the records are read before each write and those that would keep a key are deleted first.
+   */
+  declaredMetadata?: Partial<Record<VectorCollection, readonly string[]>>;
 }
 
 /** Client arguments for a Chroma URL (`http[s]://host[:port]`). */
@@ -150,12 +171,14 @@ export class ChromaVectorStore implements VectorStore {
   readonly #scope: DocumentScope;
   readonly #target: DataTarget;
   readonly #names: Partial<Record<VectorCollection, string>>;
+  readonly #declared: Partial<Record<VectorCollection, readonly string[]>>;
 
   constructor(options: ChromaVectorStoreOptions) {
     this.#url = options.url;
     this.#scope = { provider: options.provider, tenant: options.tenant };
     this.#target = options.target ?? 'working';
     this.#names = { ...options.names };
+    this.#declared = { ...options.declaredMetadata };
   }
 
   /** The isolate's client for this URL, built on first use: most invocations never touch the vector port. */
@@ -204,6 +227,8 @@ export class ChromaVectorStore implements VectorStore {
     const parsed = this.#parseRecords(name, records);
     // Checked before creating the collection too, so a bad first write cannot pin a wrong spec.
     assertMatchesPin(name, spec, spec, parsed);
+    const declared = this.#declared[collection];
+    if (declared) this.#assertDeclared(name, declared, parsed);
     if (parsed.length === 0) return;
     // Chunk by chunk: a retry on a reopened collection re-sends only the chunk that failed (upserts repeat
     // safely), and the pin is checked against the collection each chunk goes to.
@@ -211,8 +236,11 @@ export class ChromaVectorStore implements VectorStore {
       const chunk = parsed.slice(start, start + UPSERT_CHUNK);
       await this.#withCollection(collection, spec, async (col) => {
         assertMatchesPin(name, this.#pinOf(name, col), spec, chunk);
-        await this.#dropStaleMetadata(name, col, chunk);
-        await this.#run('upsert', name, () => this.#upsertChunk(col, chunk));
+        // Nulls remove keys only on a server that takes packed vectors (Chroma 1.x, checked against it);
+        // an older one is read first, as a collection without declared keys is.
+        const clearing = declared && (await this.#client.supportsBase64Encoding()) ? declared : undefined;
+        if (!clearing) await this.#dropStaleMetadata(name, col, chunk);
+        await this.#run('upsert', name, () => this.#upsertChunk(col, chunk, clearing));
       });
     }
   }
@@ -273,11 +301,18 @@ export class ChromaVectorStore implements VectorStore {
     return col && this.#pinOf(this.#name(collection), col);
   }
 
-  async #upsertChunk(col: Collection, chunk: readonly VectorRecord[]): Promise<void> {
+  /** `clearing`: the declared keys, each written (null where a record has none) so no old value stays. */
+  async #upsertChunk(
+    col: Collection,
+    chunk: readonly VectorRecord[],
+    clearing?: readonly string[],
+  ): Promise<void> {
     const ids = chunk.map((r) => r.id);
     const documents = chunk.map((r) => r.document);
-    // Chroma refuses an empty metadata object; null means "none".
-    const metadatas = chunk.map((r) => (Object.keys(r.metadata).length > 0 ? r.metadata : null));
+    const metadatas = clearing
+      ? chunk.map((r) => everyKey(r.metadata, clearing))
+      : // Chroma refuses an empty metadata object; null means "none".
+        chunk.map((r) => (Object.keys(r.metadata).length > 0 ? r.metadata : null));
     if (await this.#client.supportsBase64Encoding()) {
       await this.#upsertPacked(col, {
         ids,
@@ -305,7 +340,7 @@ export class ChromaVectorStore implements VectorStore {
       ids: string[];
       embeddings: string[];
       documents: string[];
-      metadatas: Array<VectorRecord['metadata'] | null>;
+      metadatas: Array<WrittenMetadata | null>;
     },
   ): Promise<void> {
     const path = [col.tenant, col.database, col.id].map(encodeURIComponent);
@@ -345,6 +380,21 @@ export class ChromaVectorStore implements VectorStore {
       return Object.keys(existing.metadatas[i] ?? {}).some((key) => !(key in next));
     });
     if (stale.length > 0) await this.#run('delete', name, () => col.delete({ ids: stale }));
+  }
+
+  /** Refuses a record holding a key its collection does not declare: no later write would clear it. */
+  #assertDeclared(name: string, declared: readonly string[], records: readonly VectorRecord[]): void {
+    const allowed = new Set(declared);
+    for (const r of records) {
+      const other = Object.keys(r.metadata).find((key) => !allowed.has(key));
+      if (other !== undefined) {
+        throw new NonRetriableError(
+          `invalid vector records for ${name}: ${r.id} has metadata key "${other}", which the collection ` +
+            `does not declare (${declared.join(', ')})`,
+          this.#scope,
+        );
+      }
+    }
   }
 
   #name(collection: VectorCollection): string {

@@ -31,6 +31,36 @@ export const CHUNKER_VERSIONS: Record<VectorCollection, string> = {
   web_summaries: 'web-summary-v1',
 };
 
+/** A metadata value's declared type (what a vector store's filters compare). */
+export type VectorMetadataType = 'string' | 'number' | 'boolean';
+
+/**
+ * The metadata a collection's records carry, where its data contract declares it (`vectors.messages`:
+ * what `functions/agents/message-embedder/message-vector-source.ts#metadataOf` writes). A record holds
+ * every required key and no key outside these; the contract check reports any other key.
+ */
+export const MESSAGE_VECTOR_METADATA: {
+  required: Record<string, VectorMetadataType>;
+  optional: Record<string, VectorMetadataType>;
+} = {
+  required: { urn: 'string', channel_id: 'string' },
+  optional: {
+    space_id: 'string',
+    author_id: 'string',
+    author_bot: 'boolean',
+    created_at: 'string',
+    edited_at: 'string',
+  },
+};
+
+/** Every metadata key a collection's records may hold, for the collections that declare them. */
+export const DECLARED_VECTOR_METADATA_KEYS: Partial<Record<VectorCollection, readonly string[]>> = {
+  messages: Object.freeze([
+    ...Object.keys(MESSAGE_VECTOR_METADATA.required),
+    ...Object.keys(MESSAGE_VECTOR_METADATA.optional),
+  ]),
+};
+
 /** The collection name every adapter uses: `<provider>__<tenant>__<collection>`. */
 export function vectorCollectionName(provider: string, tenant: string, collection: VectorCollection): string {
   return `${provider}__${tenant}__${collection}`;

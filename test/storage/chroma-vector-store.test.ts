@@ -5,7 +5,11 @@ import {
   PIN_MODEL_KEY,
   TARGET_KEY,
 } from '@promethean/shared/effects/chroma-vector-store';
-import { vectorCollectionName } from '@promethean/shared/effects/vector-schema';
+import type { VectorRecord } from '@promethean/shared/effects/effect-ports';
+import {
+  DECLARED_VECTOR_METADATA_KEYS,
+  vectorCollectionName,
+} from '@promethean/shared/effects/vector-schema';
 import { ChromaClient } from 'chromadb';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { freePort } from '../servers/free-port.ts';
@@ -15,6 +19,18 @@ const { chromaUrl } = inject('storageServers');
 
 describeVectorStoreContract('Chroma (real server, from Node)', {
   store: (scope) => new ChromaVectorStore({ url: chromaUrl, ...scope, target: 'test' }),
+});
+
+// The same contract where `messages` declares its keys (the contract fixture's): writes are not read first,
+// and a rewrite still keeps no key of the earlier version (the redelivery case).
+describeVectorStoreContract('Chroma, declared metadata keys (no read before a write)', {
+  store: (scope) =>
+    new ChromaVectorStore({
+      url: chromaUrl,
+      ...scope,
+      target: 'test',
+      declaredMetadata: { messages: ['channel_id', 'pinned', 'n'] },
+    }),
 });
 
 describe('ChromaVectorStore specifics', () => {
@@ -166,5 +182,80 @@ describe('ChromaVectorStore specifics', () => {
     expect(await store().count('messages')).toBe(0);
     expect(await store().query('messages', [1, 0, 0], 5)).toEqual([]);
     await store().delete('messages', ['c']);
+  });
+
+  it('with declared keys, an edit, re-embed or redelivery is written without a read and keeps no old key', async () => {
+    const own = { provider: 'contract', tenant: `declared-${scope.tenant}` };
+    const store = () =>
+      new ChromaVectorStore({
+        url: chromaUrl,
+        ...own,
+        target: 'test',
+        declaredMetadata: DECLARED_VECTOR_METADATA_KEYS,
+      });
+    const spec = { model: 'm', dimension: 2 };
+    const urn = 'urn:discord:message:1';
+    const edited = {
+      urn,
+      channel_id: 'c1',
+      space_id: 'g1',
+      author_id: 'u1',
+      author_bot: false,
+      created_at: '2026-12-03T10:00:00.000Z',
+      edited_at: '2026-12-03T10:05:00.000Z',
+    };
+    await store().upsert(
+      'messages',
+      [{ id: urn, embedding: [1, 0], document: 'v1', metadata: edited }],
+      spec,
+    );
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    try {
+      // A rewrite that sets fewer keys: the author and edit are gone (a re-embed from an older document).
+      await store().upsert(
+        'messages',
+        [{ id: urn, embedding: [0, 1], document: 'v2', metadata: { urn, channel_id: 'c2' } }],
+        spec,
+      );
+      const paths = fetchSpy.mock.calls.map(
+        ([input]) =>
+          new URL(input instanceof Request ? input.url : String(input)).pathname.split('/').slice(-1)[0],
+      );
+      expect(paths).toEqual(['upsert']);
+    } finally {
+      fetchSpy.mockRestore();
+    }
+    const [match] = await store().query('messages', [0, 1], 5);
+    expect(match).toMatchObject({ id: urn, document: 'v2', metadata: { urn, channel_id: 'c2' } });
+    expect(await store().query('messages', [0, 1], 5, { author_id: 'u1' })).toEqual([]);
+    expect(await store().query('messages', [0, 1], 5, { channel_id: 'c1' })).toEqual([]);
+    // Written again with every key (an edit redelivered): all of them are there once more.
+    await store().upsert(
+      'messages',
+      [{ id: urn, embedding: [1, 0], document: 'v3', metadata: edited }],
+      spec,
+    );
+    expect((await store().query('messages', [1, 0], 5, { author_bot: false }))[0]?.metadata).toEqual(edited);
+    expect(await store().count('messages')).toBe(1);
+  });
+
+  it('with declared keys, refuses a record holding another key and writes nothing of its batch', async () => {
+    const own = { provider: 'contract', tenant: `undeclared-${scope.tenant}` };
+    const store = new ChromaVectorStore({
+      url: chromaUrl,
+      ...own,
+      target: 'test',
+      declaredMetadata: DECLARED_VECTOR_METADATA_KEYS,
+    });
+    const records: VectorRecord[] = [
+      { id: 'ok', embedding: [1, 0], document: 'ok', metadata: { urn: 'ok', channel_id: 'c' } },
+      { id: 'bad', embedding: [0, 1], document: 'bad', metadata: { urn: 'bad', channel_id: 'c', mood: 'x' } },
+    ];
+    await expect(store.upsert('messages', records, { model: 'm', dimension: 2 })).rejects.toMatchObject({
+      name: 'NonRetriableError',
+      message: expect.stringContaining('bad has metadata key "mood"'),
+    });
+    expect(await store.count('messages')).toBe(0);
+    expect(await store.pinned('messages')).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ import {
 import { z } from 'zod';
 import { type DocumentCollection, NEAR_DUPLICATE_INDEX_KEYS } from '../../effects/document-store.ts';
 import { StoredDocumentInput } from '../../effects/document-validation.ts';
-import { CHUNKER_VERSIONS } from '../../effects/vector-schema.ts';
+import { CHUNKER_VERSIONS, MESSAGE_VECTOR_METADATA } from '../../effects/vector-schema.ts';
 import { EdgeSlotSchemas, PageSlotSchemas } from '../../web/page-graph-slots.ts';
 import type {
   DataContract,
@@ -157,16 +157,7 @@ export const MessagesVectorContract: VectorCollectionContract = {
   embedding: { model: 'text-embedding-3-small', dimension: 1536 },
   distance: 'cosine',
   chunker_version: MESSAGE_CHUNKER_VERSION,
-  metadata: {
-    required: { urn: 'string', channel_id: 'string' },
-    optional: {
-      space_id: 'string',
-      author_id: 'string',
-      author_bot: 'boolean',
-      created_at: 'string',
-      edited_at: 'string',
-    },
-  },
+  metadata: MESSAGE_VECTOR_METADATA,
   collection_metadata: [
     'promethean:embedding_model',
     'promethean:embedding_dimension',

@@ -96,7 +96,7 @@ async function tenantWith(tenant: string, n: number, url = sharedChroma) {
   const migration = (o: { changeLog?: boolean; embedNew?: Embedder; pagesPerStep?: number } = {}) =>
     new ReembedMigration({
       documents,
-      chroma,
+      chromaUrl: url,
       scope,
       collection: 'messages',
       id: 'to-new-embed',

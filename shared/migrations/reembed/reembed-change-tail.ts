@@ -2,10 +2,10 @@
  * A re-embed's catch-up from the document store's change log: each message that changed after the
  * backfill's starting point is brought into the new collection in its current state. Only a changed text
  * costs an embedding call; a metadata-only change keeps the stored vector; a deleted (or now empty)
- * message loses its vector. Records are written by delete-then-upsert through the collection's vector store
- * (packed vectors), because Chroma merges metadata on upsert (a stale key would survive); the upsert skips
- * the store's own stale-key read, the ids being just deleted. An id is written once per batch, so nothing
- * is doubled.
+ * message loses its vector. Records are written through the collection's vector store (packed vectors):
+ * those the collection held are deleted first, because Chroma merges metadata on upsert (a stale key would
+ * survive), so the upsert skips the store's own stale-key read. An id is written once per batch, so
+ * nothing is doubled.
  */
 import type { Collection } from 'chromadb';
 import type { DocumentChangeLog } from '../../effects/document-change-log.ts';
@@ -97,7 +97,12 @@ async function applyMessages(input: ReembedTailInput, foreignIds: readonly strin
     }
     const write = [...metadataOnly, ...reembed];
     if (write.length > 0) {
-      await input.vectors.delete(write.map((s) => s.id));
+      // Only records the collection holds can carry a stale key; a Chroma delete is a write even for
+      // absent ids, and most of a catch-up's ids (messages new since the backfill began) are absent. A dual
+      // write landing between the read above and this write is merged into this record; one landing
+      // between a delete and the write had the same window before. The integrity report covers both.
+      const held = write.filter((s) => byId.has(s.id)).map((s) => s.id);
+      if (held.length > 0) await input.vectors.delete(held);
       await input.vectors.upsert(
         write.map((s) => ({
           id: s.id,

@@ -4,14 +4,13 @@
  * that takes its writes first, Chroma at CHROMA_URL, and the model port pinned to each collection's model.
  */
 
-import { ChromaVectorStore, chromaClientArgs } from '@promethean/shared/effects/chroma-vector-store';
+import { ChromaVectorStore } from '@promethean/shared/effects/chroma-vector-store';
 import type { EmbeddingSpec } from '@promethean/shared/effects/effect-ports';
 import type { Embedder } from '@promethean/shared/migrations/integrity/vector-source';
 import { type ReembedPort, reembedPort } from '@promethean/shared/migrations/reembed/reembed-port';
 import { readDocumentRouting } from '@promethean/shared/migrations/store-move/document-routing';
 import { parseDataTarget } from '@promethean/shared/migrations/target-marker';
 import type { TenantView } from '@promethean/shared/platform/provider-registry';
-import { ChromaClient } from 'chromadb';
 import { messageVectorSource } from '../agents/message-embedder/message-vector-source.ts';
 import { createModelPort } from '../models/model-port-factory.ts';
 import { DurableObjectControlStore } from './durable-object-control-store.ts';
@@ -62,7 +61,7 @@ export function tenantReembedPort(
       changeHead: async () => (await primary()).changeHead(),
       changesAfter: async (after, limit) => (await primary()).changesAfter(after, limit),
     }),
-    chroma: () => new ChromaClient(chromaClientArgs(settings.chromaUrl)),
+    chromaUrl: settings.chromaUrl,
     embedderFor: o.embedderFor ?? deploymentEmbedder(env, tenant),
     currentPin: () => new ChromaVectorStore({ url: settings.chromaUrl, ...scope, target }).pinned('messages'),
     sourceOf: messageVectorSource,

@@ -165,6 +165,18 @@ function staleHandle(error: unknown): boolean {
   return cause instanceof ChromaNotFoundError || cause instanceof VectorSchemaMismatchError;
 }
 
+/** How `ChromaVectorStore.upsert` may write. */
+export interface ChromaUpsertOptions {
+  /**
+   * The caller vouches that no record of these ids holds a metadata key its new record lacks: the ids were
+   * just deleted, or the collection is one only the caller writes, always with the same keys (a re-embed's
+   * new collection during its backfill). The stale-metadata read before each chunk (a Chroma `get`) is
+   * then skipped. A wrong promise leaves an old key on a record; callers that make it check their records
+   * afterwards (the re-embed's catch-up compares every document changed since its start).
+   */
+  noStaleKeys?: boolean;
+}
+
 export class ChromaVectorStore implements VectorStore {
   #chroma: ChromaClient | undefined;
   readonly #url: string;
@@ -222,6 +234,7 @@ export class ChromaVectorStore implements VectorStore {
     collection: VectorCollection,
     records: readonly VectorRecord[],
     spec: EmbeddingSpec,
+    options: ChromaUpsertOptions = {},
   ): Promise<void> {
     const name = this.#name(collection);
     const parsed = this.#parseRecords(name, records);
@@ -239,7 +252,7 @@ export class ChromaVectorStore implements VectorStore {
         // Nulls remove keys only on a server that takes packed vectors (Chroma 1.x, checked against it);
         // an older one is read first, as a collection without declared keys is.
         const clearing = declared && (await this.#client.supportsBase64Encoding()) ? declared : undefined;
-        if (!clearing) await this.#dropStaleMetadata(name, col, chunk);
+        if (!clearing && !options.noStaleKeys) await this.#dropStaleMetadata(name, col, chunk);
         await this.#run('upsert', name, () => this.#upsertChunk(col, chunk, clearing));
       });
     }
@@ -299,6 +312,33 @@ export class ChromaVectorStore implements VectorStore {
   async pinned(collection: VectorCollection): Promise<EmbeddingSpec | undefined> {
     const col = await this.#open(collection);
     return col && this.#pinOf(this.#name(collection), col);
+  }
+
+  /**
+   * The collection itself, for readers that need Chroma's own API (an integrity report's ranged reads): as
+   * Chroma has it now (asked each time, then kept for this isolate's writes), created pinned to `spec` when
+   * absent. A collection pinned otherwise is a hard stop (`VectorSchemaMismatchError`).
+   */
+  async collection(collection: VectorCollection, spec: EmbeddingSpec): Promise<Collection> {
+    const name = this.#name(collection);
+    const col = await this.#open(collection, spec);
+    const pin = this.#pinOf(name, col);
+    if (pin.model !== spec.model || pin.dimension !== spec.dimension) {
+      throw new VectorSchemaMismatchError(name, pin, spec);
+    }
+    return col;
+  }
+
+  /** Deletes the collection (absent is fine) and forgets this isolate's handle to it. */
+  async drop(collection: VectorCollection): Promise<void> {
+    const name = this.#name(collection);
+    isolateCollections.delete(this.#key(collection));
+    try {
+      await this.#client.deleteCollection({ name });
+    } catch (error) {
+      if (error instanceof ChromaNotFoundError) return;
+      throw this.#wrap('deleteCollection', name, error);
+    }
   }
 
   /** `clearing`: the declared keys, each written (null where a record has none) so no old value stays. */

@@ -130,7 +130,7 @@ async function inProcessReembed(N: number) {
     const base = vectorCollectionName('bench', 'duck', 'messages');
     const migration = new ReembedMigration({
       documents,
-      chroma,
+      chromaUrl: url,
       scope,
       collection: 'messages',
       id: 'bench',

@@ -8,6 +8,7 @@ import {
 import type { VectorRecord } from '@promethean/shared/effects/effect-ports';
 import {
   DECLARED_VECTOR_METADATA_KEYS,
+  VectorSchemaMismatchError,
   vectorCollectionName,
 } from '@promethean/shared/effects/vector-schema';
 import { ChromaClient } from 'chromadb';
@@ -257,5 +258,63 @@ describe('ChromaVectorStore specifics', () => {
     });
     expect(await store.count('messages')).toBe(0);
     expect(await store.pinned('messages')).toBeUndefined();
+  });
+
+  it('upsert skips the stale-metadata read only when told no stored record has a key the new one lacks', async () => {
+    const own = { provider: 'contract', tenant: `nostale-${scope.tenant}` };
+    const store = new ChromaVectorStore({ url: chromaUrl, ...own, target: 'test' });
+    const spec = { model: 'm', dimension: 2 };
+    const record = (metadata: Record<string, string>) => ({
+      id: 'a',
+      embedding: [1, 0],
+      document: 'a',
+      metadata,
+    });
+    await store.upsert('messages', [record({ keep: 'x', gone: 'y' })], spec);
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const gets = () =>
+      fetchSpy.mock.calls.filter(([input]) =>
+        String(input instanceof Request ? input.url : input).endsWith('/get'),
+      ).length;
+    try {
+      await store.upsert('messages', [record({ keep: 'x2', gone: 'y2' })], spec, { noStaleKeys: true });
+      expect(gets()).toBe(0);
+      // Without the promise the store reads first and drops the record whose key would go stale.
+      await store.upsert('messages', [record({ keep: 'x3' })], spec);
+      expect(gets()).toBe(1);
+    } finally {
+      fetchSpy.mockRestore();
+    }
+    const [match] = await store.query('messages', [1, 0], 1);
+    expect(match?.metadata).toEqual({ keep: 'x3' });
+    await store.drop('messages');
+  });
+
+  it('collection() answers the pinned collection, refuses another pin; drop() deletes it and forgets the handle', async () => {
+    const own = { provider: 'contract', tenant: `open-${scope.tenant}` };
+    const name = vectorCollectionName(own.provider, own.tenant, 'messages');
+    const store = new ChromaVectorStore({ url: chromaUrl, ...own, target: 'test' });
+    const col = await store.collection('messages', { model: 'm', dimension: 2 });
+    expect(col.name).toBe(name);
+    expect(col.metadata).toMatchObject({
+      [PIN_MODEL_KEY]: 'm',
+      [PIN_DIMENSION_KEY]: 2,
+      [TARGET_KEY]: 'test',
+    });
+    await expect(store.collection('messages', { model: 'm', dimension: 3 })).rejects.toBeInstanceOf(
+      VectorSchemaMismatchError,
+    );
+    await store.drop('messages');
+    await store.drop('messages'); // absent is fine
+    const url = new URL(chromaUrl);
+    const client = new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false });
+    expect(await client.getCollection({ name }).catch(() => 'gone')).toBe('gone');
+    // The next write creates it again under the new pin, with no stale handle in the way.
+    await store.upsert('messages', [{ id: 'b', embedding: [1, 0, 0], document: 'b', metadata: {} }], {
+      model: 'm2',
+      dimension: 3,
+    });
+    expect(await store.pinned('messages')).toEqual({ model: 'm2', dimension: 3 });
+    await store.drop('messages');
   });
 });

@@ -11,16 +11,16 @@ import {
 } from '@promethean/functions/agents/message-indexer/message-document';
 import { hashedEmbedding } from '@promethean/functions/models/offline-embedding';
 import { ChromaVectorStore, chromaClientArgs } from '@promethean/shared/effects/chroma-vector-store';
-import type { StoredDocument } from '@promethean/shared/effects/document-store';
+import type { DocumentStore, StoredDocument } from '@promethean/shared/effects/document-store';
 import type { VectorCollection } from '@promethean/shared/effects/effect-ports';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
 import { vectorCollectionName } from '@promethean/shared/effects/vector-schema';
 import { integrityReport } from '@promethean/shared/migrations/integrity/integrity-report';
-import type { Embedder } from '@promethean/shared/migrations/integrity/vector-source';
+import type { Embedder, VectorSourceOf } from '@promethean/shared/migrations/integrity/vector-source';
 import { ReembedMigration, type ReembedPhase } from '@promethean/shared/migrations/reembed/reembed-migration';
 import { RoutedVectorStore } from '@promethean/shared/migrations/reembed/routed-vector-store';
 import { ChromaClient } from 'chromadb';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { startChromaServer } from '../servers/chroma-server.ts';
 
 const { chromaUrl: sharedChroma } = inject('storageServers');
@@ -93,10 +93,18 @@ async function tenantWith(tenant: string, n: number, url = sharedChroma) {
   );
   const base = vectorCollectionName('contract', tenant, 'messages');
   const chroma = new ChromaClient(chromaClientArgs(url));
-  const migration = (o: { changeLog?: boolean; embedNew?: Embedder; pagesPerStep?: number } = {}) =>
+  const migration = (
+    o: {
+      changeLog?: boolean;
+      embedNew?: Embedder;
+      pagesPerStep?: number;
+      documents?: DocumentStore;
+      sourceOf?: VectorSourceOf;
+    } = {},
+  ) =>
     new ReembedMigration({
-      documents,
-      chroma,
+      documents: o.documents ?? documents,
+      chromaUrl: url,
       scope,
       collection: 'messages',
       id: 'to-new-embed',
@@ -104,7 +112,7 @@ async function tenantWith(tenant: string, n: number, url = sharedChroma) {
       to: { name: `${base}__v2`, spec: NEW },
       embedNew: o.embedNew ?? embedWith(NEW),
       embedOld: embedWith(OLD),
-      sourceOf: messageVectorSource,
+      sourceOf: o.sourceOf ?? messageVectorSource,
       target: 'test',
       pageSize: 25,
       ...(o.changeLog && { changeLog: documents }),
@@ -115,11 +123,11 @@ async function tenantWith(tenant: string, n: number, url = sharedChroma) {
     const matches = await vectors.query('messages', hashedEmbedding('duck fact', pin!.dimension), 3);
     return { pin, matches };
   };
-  const verify = async (name: string, spec: typeof OLD) => {
+  const verify = async (name: string, spec: typeof OLD, sourceOf: VectorSourceOf = messageVectorSource) => {
     const all: StoredDocument[] = await documents.find('messages', {}, { limit: 10_000 });
     return integrityReport({
       documents: all,
-      sourceOf: messageVectorSource,
+      sourceOf,
       collection: await chroma.getCollection({ name }),
       collectionName: name,
       expected: spec,
@@ -310,6 +318,107 @@ describe('online re-embed', { timeout: 60_000 }, () => {
     // Each page embedded exactly once: no step read a page it did not write.
     expect(embedded).toEqual([2, 4, 5]);
     expect(texts.map((b) => b.length)).toEqual([25, 25, 25, 25, 10]);
+    expect((await t.verify(`${t.base}__v2`, NEW)).ok).toBe(true);
+    await t.cleanup();
+  });
+
+  it('a fresh new collection is backfilled without stale-metadata reads; a page redone after an edit ends exact', async () => {
+    const tenant = 'reembed-fresh';
+    const t = await tenantWith(tenant, 60);
+    // A source whose metadata loses a key when the text says so: the case the skipped read would catch.
+    const sourceOf: VectorSourceOf = (doc) => {
+      const s = messageVectorSource(doc);
+      if (s.skip !== undefined || !s.text.includes('bare')) return s;
+      const { created_at: _dropped, ...metadata } = s.metadata;
+      return { ...s, metadata };
+    };
+    // The checkpoint save after the first page fails once: the page is written, its checkpoint is not.
+    let failSave = false;
+    const documents = new Proxy(t.documents, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (typeof value !== 'function') return value;
+        if (prop !== 'upsertMany') return value.bind(target);
+        return async (collection: string, docs: StoredDocument[]) => {
+          if (collection === 'jobs' && failSave) {
+            failSave = false;
+            throw new Error('worker killed before its checkpoint');
+          }
+          return target.upsertMany(collection as 'jobs', docs);
+        };
+      },
+    });
+    const m = t.migration({ changeLog: true, documents, sourceOf });
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const gets = () =>
+      fetchSpy.mock.calls.filter(([input]) =>
+        String(input instanceof Request ? input.url : input).endsWith('/get'),
+      ).length;
+    try {
+      expect(await m.prepare()).toMatchObject({ to_fresh: true });
+      failSave = true;
+      await expect(m.backfillPage()).rejects.toThrow('worker killed');
+      const edited = updatedDocument(
+        { provider: 'contract', tenant },
+        {
+          urn: message(tenant, 59).urn,
+          foreign_id: String(5_000_059),
+          channel: { urn: `urn:contract:channel:${tenant}:c`, foreign_id: 'c' },
+          is_direct: false,
+          content: 'duck fact 59 bare',
+          edited_at: '2026-01-02T00:00:00.000Z',
+        },
+      );
+      await t.documents.upsertMany('messages', [edited]);
+      let state = await m.backfillPage(); // the same page again, 59 now without created_at
+      while (state.phase !== 'backfilled') state = await m.backfillPage();
+      expect(state).toMatchObject({ backfilled: 60, pages: 3 });
+      expect(gets()).toBe(0);
+    } finally {
+      fetchSpy.mockRestore();
+    }
+    // Chroma merged the redone record's metadata into the first write's: the old key is still there ...
+    const v2 = await t.chroma.getCollection({ name: `${t.base}__v2` });
+    const before = await v2.get({ ids: [message(tenant, 59).urn], include: ['metadatas'] });
+    expect(before.metadatas[0]).toHaveProperty('created_at');
+    expect((await t.verify(`${t.base}__v2`, NEW, sourceOf)).ok).toBe(false);
+    // ... and the catch-up, which looks at every document changed since prepare, writes it exactly.
+    await m.catchUp();
+    expect((await t.verify(`${t.base}__v2`, NEW, sourceOf)).ok).toBe(true);
+    await t.cleanup();
+  });
+
+  it('a new collection that already held records is backfilled with the stale-metadata read', async () => {
+    const tenant = 'reembed-not-fresh';
+    const t = await tenantWith(tenant, 30);
+    const held = new ChromaVectorStore({
+      url: sharedChroma,
+      provider: 'contract',
+      tenant,
+      target: 'test',
+      names: { messages: `${t.base}__v2` },
+    });
+    const id = message(tenant, 0).urn;
+    await held.upsert(
+      'messages',
+      [{ id, embedding: hashedEmbedding('x', NEW.dimension), document: 'x', metadata: { stale: 'yes' } }],
+      NEW,
+    );
+    const m = t.migration();
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const gets = () =>
+      fetchSpy.mock.calls.filter(([input]) =>
+        String(input instanceof Request ? input.url : input).endsWith('/get'),
+      ).length;
+    try {
+      expect((await m.prepare()).to_fresh).toBe(false);
+      let state = await m.backfillPage();
+      while (state.phase !== 'backfilled') state = await m.backfillPage();
+      expect(gets()).toBe(2); // one read per page (29..5, then 4..0)
+    } finally {
+      fetchSpy.mockRestore();
+    }
+    // The record that was there lost its stray key: the backfill wrote it exactly.
     expect((await t.verify(`${t.base}__v2`, NEW)).ok).toBe(true);
     await t.cleanup();
   });

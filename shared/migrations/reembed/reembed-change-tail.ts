@@ -2,13 +2,15 @@
  * A re-embed's catch-up from the document store's change log: each message that changed after the
  * backfill's starting point is brought into the new collection in its current state. Only a changed text
  * costs an embedding call; a metadata-only change keeps the stored vector; a deleted (or now empty)
- * message loses its vector. Records are written by delete-then-add because Chroma merges metadata on
- * upsert (a stale key would survive); an id is written once per batch, so nothing is doubled.
+ * message loses its vector. Records are written through the collection's vector store (packed vectors):
+ * those the collection held are deleted first, because Chroma merges metadata on upsert (a stale key would
+ * survive), so the upsert skips the store's own stale-key read. An id is written once per batch, so
+ * nothing is doubled.
  */
 import type { Collection } from 'chromadb';
 import type { DocumentChangeLog } from '../../effects/document-change-log.ts';
 import { type DocumentStore, GET_MANY_MAX } from '../../effects/document-store.ts';
-import type { EmbeddingSpec } from '../../effects/effect-ports.ts';
+import type { EmbeddingSpec, VectorRecord } from '../../effects/effect-ports.ts';
 import { tailOnce } from '../cdc/change-tailer.ts';
 import { recordHash } from '../integrity/range-checksums.ts';
 import type { Embedder, VectorSourceOf } from '../integrity/vector-source.ts';
@@ -33,7 +35,13 @@ export interface ReembedTailCounts {
 export interface ReembedTailInput {
   log: Pick<DocumentChangeLog, 'changesAfter'>;
   documents: DocumentStore;
+  /** The collection the tail reads (what each record holds now). */
   collection: Collection;
+  /** Where it writes: that collection's vector store; `upsert` gets ids just deleted. */
+  vectors: {
+    delete(ids: readonly string[]): Promise<void>;
+    upsert(records: readonly VectorRecord[]): Promise<void>;
+  };
   spec: EmbeddingSpec;
   embed: Embedder;
   sourceOf: VectorSourceOf;
@@ -50,7 +58,7 @@ async function applyMessages(input: ReembedTailInput, foreignIds: readonly strin
     const live = sources.flatMap((s) => (s.skip === undefined ? [s] : []));
     if (gone.length > 0) {
       const present = await input.collection.get({ ids: gone, include: [] });
-      if (present.ids.length > 0) await input.collection.delete({ ids: present.ids });
+      await input.vectors.delete(present.ids);
       out.deleted += present.ids.length;
     }
     if (live.length === 0) continue;
@@ -89,13 +97,20 @@ async function applyMessages(input: ReembedTailInput, foreignIds: readonly strin
     }
     const write = [...metadataOnly, ...reembed];
     if (write.length > 0) {
-      await input.collection.delete({ ids: write.map((s) => s.id) });
-      await input.collection.add({
-        ids: write.map((s) => s.id),
-        embeddings: write.map((s) => vectors.get(s.id)!),
-        documents: write.map((s) => s.text),
-        metadatas: write.map((s) => s.metadata),
-      });
+      // Only records the collection holds can carry a stale key; a Chroma delete is a write even for
+      // absent ids, and most of a catch-up's ids (messages new since the backfill began) are absent. A dual
+      // write landing between the read above and this write is merged into this record; one landing
+      // between a delete and the write had the same window before. The integrity report covers both.
+      const held = write.filter((s) => byId.has(s.id)).map((s) => s.id);
+      if (held.length > 0) await input.vectors.delete(held);
+      await input.vectors.upsert(
+        write.map((s) => ({
+          id: s.id,
+          embedding: vectors.get(s.id)!,
+          document: s.text,
+          metadata: s.metadata,
+        })),
+      );
     }
     out.unchanged += unchanged.length;
     out.metadata_only += metadataOnly.length;

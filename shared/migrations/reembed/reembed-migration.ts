@@ -25,14 +25,14 @@
  *               where its tail stopped.
  *   decommission → after cutover only: the old collection is deleted.
  */
-import type { ChromaClient, Collection } from 'chromadb';
+import type { Collection } from 'chromadb';
+import { ChromaVectorStore } from '../../effects/chroma-vector-store.ts';
 import type { DocumentChangeLog } from '../../effects/document-change-log.ts';
 import { type DocumentStore, GET_MANY_MAX, type StoredDocument } from '../../effects/document-store.ts';
 import type { EmbeddingSpec, VectorCollection, VectorRecord } from '../../effects/effect-ports.ts';
-import { CHUNKER_VERSIONS } from '../../effects/vector-schema.ts';
+import { VectorSchemaMismatchError } from '../../effects/vector-schema.ts';
 import { LatencySketch, type SketchData } from '../../ops/latency-sketch.ts';
 import {
-  collectionMetadata,
   type Expected,
   type IntegrityReport,
   integrityReport,
@@ -83,6 +83,13 @@ export interface ReembedState {
   cursor: string | null;
   backfilled: number;
   pages: number;
+  /**
+   * The new collection was empty when prepared: during the backfill only its pages write it, always with
+   * the same metadata keys, so a page's upsert skips the stale-metadata read (a record a redone page wrote
+   * differently is of a document changed since prepare, which catch-up rewrites exactly). Absent in states
+   * saved before it was recorded (then every page reads first).
+   */
+  to_fresh?: boolean;
   /** Drift found and repaired by catch-ups (what changed during the backfill). */
   caught_up: number;
   /** The change-log catch-up (when the migration has the log): cursor from prepare, and what it applied. */
@@ -101,7 +108,8 @@ export interface ReembedState {
 
 export interface ReembedOptions {
   documents: DocumentStore;
-  chroma: ChromaClient;
+  /** The Chroma server: both collections are reached through `ChromaVectorStore` (one per collection name). */
+  chromaUrl: string;
   scope: { provider: string; tenant: string };
   collection: VectorCollection;
   id: string;
@@ -164,11 +172,8 @@ export class ReembedMigration {
   /** Latency recorded by this instance since its last save (added to the state's sketches there). */
   #embedMs = new LatencySketch();
   #upsertMs = new LatencySketch();
-  /**
-   * Collections this instance opened and found pinned right, by name: a page or tail batch does not ask
-   * Chroma for the collection again (one round trip each). Dropped when this instance deletes the collection.
-   */
-  readonly #opened = new Map<string, Collection>();
+  /** The vector store of each collection this instance touched, by name (it keeps the isolate's handles). */
+  readonly #stores = new Map<string, ChromaVectorStore>();
 
   constructor(options: ReembedOptions) {
     const clock = options.clock ?? Date.now;
@@ -205,6 +210,35 @@ export class ReembedMigration {
         };
       },
     });
+  }
+
+  /** Writes records through the collection's vector store, timed into the migration's Chroma latency. */
+  async #upsert(
+    target: RoutedCollection,
+    records: readonly VectorRecord[],
+    options: { noStaleKeys?: boolean } = {},
+  ): Promise<void> {
+    const clock = this.#o.clock ?? Date.now;
+    const t0 = clock();
+    try {
+      await this.#vectors(target).upsert(this.#o.collection, records, target.spec, options);
+    } finally {
+      this.#upsertMs.record(Math.max(0, clock() - t0));
+    }
+  }
+
+  #vectors(c: RoutedCollection): ChromaVectorStore {
+    let store = this.#stores.get(c.name);
+    if (!store) {
+      store = new ChromaVectorStore({
+        url: this.#o.chromaUrl,
+        ...this.#o.scope,
+        target: this.#o.target,
+        names: { [this.#o.collection]: c.name },
+      });
+      this.#stores.set(c.name, store);
+    }
+    return store;
   }
 
   /** The state's latency with what this instance recorded since its last save. */
@@ -274,29 +308,19 @@ export class ReembedMigration {
     );
   }
 
+  /**
+   * The collection (created pinned to its spec when absent), for the integrity report's reads and repair;
+   * its writes are timed. The pin is asserted before any write: pinned otherwise is a hard stop.
+   */
   async #collection(c: RoutedCollection): Promise<Collection> {
-    const known = this.#opened.get(c.name);
-    if (known) return known;
-    const metadata = collectionMetadata(c.spec, this.#o.target, CHUNKER_VERSIONS[this.#o.collection]);
-    const col = await this.#o.chroma.getOrCreateCollection({
-      name: c.name,
-      embeddingFunction: null,
-      configuration: { hnsw: { space: 'cosine' } },
-      metadata,
-    });
-    // The pin is asserted before any write: a collection of that name pinned otherwise is a hard stop.
-    const pin = {
-      model: col.metadata?.['promethean:embedding_model'],
-      dimension: col.metadata?.['promethean:embedding_dimension'],
-    };
-    if (pin.model !== c.spec.model || pin.dimension !== c.spec.dimension) {
+    try {
+      return this.#timedWrites(await this.#vectors(c).collection(this.#o.collection, c.spec));
+    } catch (error) {
+      if (!(error instanceof VectorSchemaMismatchError)) throw error;
       throw new ReembedPhaseError(
-        `collection ${c.name} is pinned to ${String(pin.model)}/${String(pin.dimension)}, not ${c.spec.model}/${c.spec.dimension}`,
+        `collection ${c.name} is pinned to ${error.pinned.model}/${error.pinned.dimension}, not ${c.spec.model}/${c.spec.dimension}`,
       );
     }
-    const timed = this.#timedWrites(col);
-    this.#opened.set(c.name, timed);
-    return timed;
   }
 
   /** Creates the pinned new collection and the state; a second call answers the existing state. */
@@ -306,7 +330,7 @@ export class ReembedMigration {
     // The log head comes first: every change after it is tailed, so none made during the backfill is missed.
     const head = this.#o.changeLog ? await this.#o.changeLog.changeHead() : undefined;
     await this.#collection(this.#o.from);
-    await this.#collection(this.#o.to);
+    const fresh = (await (await this.#collection(this.#o.to)).count()) === 0;
     await this.#route({ read: this.#o.from, write: [this.#o.from] });
     const total = await this.#o.documents.count('messages');
     const initial: ReembedState = {
@@ -320,6 +344,7 @@ export class ReembedMigration {
       backfilled: 0,
       pages: 0,
       caught_up: 0,
+      to_fresh: fresh,
       ...(head !== undefined && { cdc: emptyCounts(head) }),
       revision: 0,
       history: [{ phase: 'prepared', at: this.#now() }],
@@ -386,13 +411,16 @@ export class ReembedMigration {
   /** Writes a page read by `#readPage` and moves the checkpoint past it. */
   async #writePage(state: ReembedState, page: BackfillPage): Promise<ReembedState> {
     if (page.sources.length > 0) {
-      const col = await this.#collection(this.#o.to);
-      await col.upsert({
-        ids: page.sources.map((s) => s.id),
-        embeddings: page.vectors,
-        documents: page.sources.map((s) => s.text),
-        metadatas: page.sources.map((s) => s.metadata),
-      });
+      await this.#upsert(
+        this.#o.to,
+        page.sources.map((s, i) => ({
+          id: s.id,
+          embedding: page.vectors[i]!,
+          document: s.text,
+          metadata: s.metadata,
+        })),
+        { noStaleKeys: state.to_fresh === true },
+      );
     }
     return this.#save(
       {
@@ -548,6 +576,10 @@ export class ReembedMigration {
       log: this.#o.changeLog!,
       documents: this.#o.documents,
       collection: await this.#collection(target),
+      vectors: {
+        delete: (ids: readonly string[]) => this.#vectors(target).delete(this.#o.collection, ids),
+        upsert: (records: readonly VectorRecord[]) => this.#upsert(target, records, { noStaleKeys: true }),
+      },
       spec: target.spec,
       embed: into === 'to' ? this.#o.embedNew : this.#o.embedOld,
       sourceOf: this.#o.sourceOf,
@@ -589,8 +621,7 @@ export class ReembedMigration {
   async decommission(): Promise<ReembedState> {
     const state = await this.#require(['cut_over']);
     await this.#route({ read: this.#o.to, write: [this.#o.to] });
-    this.#opened.delete(this.#o.from.name);
-    await this.#o.chroma.deleteCollection({ name: this.#o.from.name }).catch(() => undefined);
+    await this.#vectors(this.#o.from).drop(this.#o.collection);
     return this.#save(state, 'decommissioned');
   }
 
@@ -609,10 +640,7 @@ export class ReembedMigration {
       await repairIntegrity(report, {
         ...input,
         recreate: () => this.#collection(target),
-        drop: async () => {
-          this.#opened.delete(target.name);
-          await this.#o.chroma.deleteCollection({ name: target.name });
-        },
+        drop: () => this.#vectors(target).drop(this.#o.collection),
         recheck: (ids) => this.#recheck(ids),
         // The next phase's report compares the whole collection again; this one checks what it rewrote.
         verify: 'repaired' as const,

@@ -3,7 +3,6 @@
  * idempotent call at a time. The migration's state and the vector routing live in the tenant's document
  * store (`jobs`), so any isolate resumes it; the current re-embed is the one the routing names.
  */
-import type { ChromaClient } from 'chromadb';
 import type { DocumentChangeLog } from '../../effects/document-change-log.ts';
 import type { DocumentStore } from '../../effects/document-store.ts';
 import type { EmbeddingSpec, VectorCollection } from '../../effects/effect-ports.ts';
@@ -42,7 +41,8 @@ export interface ReembedPortOptions {
   documents: DocumentStore;
   /** The change log of the store that takes the tenant's writes first. */
   changeLog: () => Pick<DocumentChangeLog, 'changeHead' | 'changesAfter'>;
-  chroma: () => ChromaClient;
+  /** The Chroma server the tenant's collections live on. */
+  chromaUrl: string;
   /** An embedder answering with exactly `spec` (the pin is asserted on every answer). */
   embedderFor: (spec: EmbeddingSpec) => Embedder;
   /** The pin of the tenant's default collection, when no routing was ever written. */
@@ -61,7 +61,7 @@ export function reembedPort(o: ReembedPortOptions): ReembedPort {
   const build = (id: string, from: ReembedState['from'], to: ReembedState['to']) =>
     new ReembedMigration({
       documents: o.documents,
-      chroma: o.chroma(),
+      chromaUrl: o.chromaUrl,
       scope: o.scope,
       collection,
       id,

@@ -255,6 +255,12 @@ providers:
       steps: toCutover.steps,
       pages_per_step: PER_STEP,
       step_seconds_by_phase: stepSeconds,
+      // Summed over the migration's life (read-ahead embeds overlap the writes): where the steps' time went.
+      migration_seconds: {
+        chroma_writes: round((status.state.latency?.chroma_upsert_ms.sum ?? 0) / 1000),
+        chroma_write_calls: status.state.latency?.chroma_upsert_ms.count ?? 0,
+        embed: round((status.state.latency?.embed_ms.sum ?? 0) / 1000),
+      },
       phase: toCutover.last?.phase,
       copied: toCutover.last?.copied,
       live_writes_during: liveDuring,

@@ -44,6 +44,22 @@ export class RetryAfterError extends AgentError {
   }
 }
 
+/**
+ * A Worker variable this deployment cannot serve with. Retried slowly (every minute), so the work waits in
+ * its queue (and ends in the dead-letter queue, not lost) until an operator fixes `variable`.
+ */
+export class ConfigurationError extends RetryAfterError {
+  override readonly name: string = 'ConfigurationError';
+  constructor(
+    message: string,
+    /** The environment variable an operator has to set or fix. */
+    readonly variable: string,
+    context: ErrorContext = {},
+  ) {
+    super(message, 60_000, context);
+  }
+}
+
 /** An effect the manifest does not grant; raised before the effect runs, so nothing happened. */
 export class PolicyDeniedError extends NonRetriableError {
   override readonly name = 'PolicyDeniedError';

@@ -1,5 +1,10 @@
 /** Typed errors of the storage adapters: bad documents, missing configuration, an unreachable store. */
-import { type ErrorContext, NonRetriableError, RetryAfterError } from '../agent/agent-errors.ts';
+import {
+  ConfigurationError,
+  type ErrorContext,
+  NonRetriableError,
+  RetryAfterError,
+} from '../agent/agent-errors.ts';
 
 /** A document or query failed validation before it reached a store; resending it cannot help. */
 export class InvalidDocumentError extends NonRetriableError {
@@ -15,19 +20,10 @@ export class InvalidDocumentError extends NonRetriableError {
 
 /**
  * A tenant's storage is configured in a way this deployment cannot serve (a `mongodb` tenant without
- * `MONGODB_URI`, an unknown `DOCUMENT_STORE_OVERRIDE`). Retried slowly, so messages wait in the queue (and
- * end in the dead-letter queue, not lost) until an operator fixes the configuration.
+ * `MONGODB_URI`, an unknown `DOCUMENT_STORE_OVERRIDE`): the tenant's messages wait for an operator.
  */
-export class StorageConfigurationError extends RetryAfterError {
+export class StorageConfigurationError extends ConfigurationError {
   override readonly name = 'StorageConfigurationError';
-  constructor(
-    message: string,
-    /** The environment variable an operator has to set or fix. */
-    readonly variable: string,
-    context: ErrorContext = {},
-  ) {
-    super(message, 60_000, context);
-  }
 }
 
 /** The document or vector database did not answer (down, restarting, unreachable); retry shortly. */

@@ -14,6 +14,7 @@ import {
 import { ChromaClient } from 'chromadb';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { freePort } from '../servers/free-port.ts';
+import { ChromaRequestLog } from './chroma-request-log.ts';
 import { describeVectorStoreContract } from './vector-store-contract.ts';
 
 const { chromaUrl } = inject('storageServers');
@@ -136,20 +137,17 @@ describe('ChromaVectorStore specifics', () => {
       [record('a')],
       spec,
     );
-    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const requests = new ChromaRequestLog();
     try {
       // As the next queue batch does: new ports, so a new store, for the same tenant.
       const later = new ChromaVectorStore({ url: chromaUrl, ...own, target: 'test' });
       await later.upsert('messages', [record('b')], spec);
       expect(await later.count('messages')).toBe(2);
-      const paths = fetchSpy.mock.calls.map(
-        ([input]) =>
-          new URL(input instanceof Request ? input.url : String(input)).pathname.split('/').slice(-1)[0],
-      );
+      const paths = requests.paths();
       // The stale-metadata read, the upsert and the count; no pre-flight-checks, no collection lookup.
       expect(paths).toEqual(['get', 'upsert', 'count']);
     } finally {
-      fetchSpy.mockRestore();
+      requests.restore();
     }
   });
 
@@ -210,7 +208,7 @@ describe('ChromaVectorStore specifics', () => {
       [{ id: urn, embedding: [1, 0], document: 'v1', metadata: edited }],
       spec,
     );
-    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const requests = new ChromaRequestLog();
     try {
       // A rewrite that sets fewer keys: the author and edit are gone (a re-embed from an older document).
       await store().upsert(
@@ -218,13 +216,10 @@ describe('ChromaVectorStore specifics', () => {
         [{ id: urn, embedding: [0, 1], document: 'v2', metadata: { urn, channel_id: 'c2' } }],
         spec,
       );
-      const paths = fetchSpy.mock.calls.map(
-        ([input]) =>
-          new URL(input instanceof Request ? input.url : String(input)).pathname.split('/').slice(-1)[0],
-      );
+      const paths = requests.paths();
       expect(paths).toEqual(['upsert']);
     } finally {
-      fetchSpy.mockRestore();
+      requests.restore();
     }
     const [match] = await store().query('messages', [0, 1], 5);
     expect(match).toMatchObject({ id: urn, document: 'v2', metadata: { urn, channel_id: 'c2' } });
@@ -271,11 +266,8 @@ describe('ChromaVectorStore specifics', () => {
       metadata,
     });
     await store.upsert('messages', [record({ keep: 'x', gone: 'y' })], spec);
-    const fetchSpy = vi.spyOn(globalThis, 'fetch');
-    const gets = () =>
-      fetchSpy.mock.calls.filter(([input]) =>
-        String(input instanceof Request ? input.url : input).endsWith('/get'),
-      ).length;
+    const requests = new ChromaRequestLog();
+    const gets = () => requests.count('get');
     try {
       await store.upsert('messages', [record({ keep: 'x2', gone: 'y2' })], spec, { noStaleKeys: true });
       expect(gets()).toBe(0);
@@ -283,7 +275,7 @@ describe('ChromaVectorStore specifics', () => {
       await store.upsert('messages', [record({ keep: 'x3' })], spec);
       expect(gets()).toBe(1);
     } finally {
-      fetchSpy.mockRestore();
+      requests.restore();
     }
     const [match] = await store.query('messages', [1, 0], 1);
     expect(match?.metadata).toEqual({ keep: 'x3' });

@@ -20,8 +20,9 @@ import type { Embedder, VectorSourceOf } from '@promethean/shared/migrations/int
 import { ReembedMigration, type ReembedPhase } from '@promethean/shared/migrations/reembed/reembed-migration';
 import { RoutedVectorStore } from '@promethean/shared/migrations/reembed/routed-vector-store';
 import { ChromaClient } from 'chromadb';
-import { describe, expect, inject, it, vi } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { startChromaServer } from '../servers/chroma-server.ts';
+import { ChromaRequestLog } from './chroma-request-log.ts';
 
 const { chromaUrl: sharedChroma } = inject('storageServers');
 const OLD = { model: 'old-embed', dimension: 8 };
@@ -349,11 +350,8 @@ describe('online re-embed', { timeout: 60_000 }, () => {
       },
     });
     const m = t.migration({ changeLog: true, documents, sourceOf });
-    const fetchSpy = vi.spyOn(globalThis, 'fetch');
-    const gets = () =>
-      fetchSpy.mock.calls.filter(([input]) =>
-        String(input instanceof Request ? input.url : input).endsWith('/get'),
-      ).length;
+    const requests = new ChromaRequestLog();
+    const gets = () => requests.count('get');
     try {
       expect(await m.prepare()).toMatchObject({ to_fresh: true });
       failSave = true;
@@ -375,7 +373,7 @@ describe('online re-embed', { timeout: 60_000 }, () => {
       expect(state).toMatchObject({ backfilled: 60, pages: 3 });
       expect(gets()).toBe(0);
     } finally {
-      fetchSpy.mockRestore();
+      requests.restore();
     }
     // Chroma merged the redone record's metadata into the first write's: the old key is still there ...
     const v2 = await t.chroma.getCollection({ name: `${t.base}__v2` });
@@ -405,18 +403,15 @@ describe('online re-embed', { timeout: 60_000 }, () => {
       NEW,
     );
     const m = t.migration();
-    const fetchSpy = vi.spyOn(globalThis, 'fetch');
-    const gets = () =>
-      fetchSpy.mock.calls.filter(([input]) =>
-        String(input instanceof Request ? input.url : input).endsWith('/get'),
-      ).length;
+    const requests = new ChromaRequestLog();
+    const gets = () => requests.count('get');
     try {
       expect((await m.prepare()).to_fresh).toBe(false);
       let state = await m.backfillPage();
       while (state.phase !== 'backfilled') state = await m.backfillPage();
       expect(gets()).toBe(2); // one read per page (29..5, then 4..0)
     } finally {
-      fetchSpy.mockRestore();
+      requests.restore();
     }
     // The record that was there lost its stray key: the backfill wrote it exactly.
     expect((await t.verify(`${t.base}__v2`, NEW)).ok).toBe(true);

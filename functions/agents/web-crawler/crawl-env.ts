@@ -4,7 +4,7 @@
  * how many items of one origin a CrawlJob keeps on the queue at once (`CRAWL_HOST_LANES`, read by the
  * CrawlJob object). A deployment changes either where it is measured, without a code change.
  */
-import { type ErrorContext, RetryAfterError } from '@promethean/shared/agent/agent-errors';
+import { ConfigurationError, type ErrorContext } from '@promethean/shared/agent/agent-errors';
 import { z } from 'zod';
 import { HOST_LANE_WIDTH } from './crawl-job-core.ts';
 
@@ -15,20 +15,9 @@ export interface CrawlEnv {
   hostLanes: number | undefined;
 }
 
-/**
- * A crawl variable this Worker cannot read. Retried slowly: the frontier items wait in the queue (and end in
- * the dead-letter queue, not lost) until an operator fixes the variable.
- */
-export class CrawlConfigurationError extends RetryAfterError {
+/** A crawl variable this Worker cannot read: crawls wait for an operator, the tenant's other work goes on. */
+export class CrawlConfigurationError extends ConfigurationError {
   override readonly name = 'CrawlConfigurationError';
-  constructor(
-    message: string,
-    /** The environment variable an operator has to fix. */
-    readonly variable: string,
-    context: ErrorContext = {},
-  ) {
-    super(message, 60_000, context);
-  }
 }
 
 // Empty is the default (off), so wrangler.toml can ship the variable unset.

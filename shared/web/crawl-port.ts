@@ -7,6 +7,7 @@
 import type { CrawlJobConfig, FrontierItem } from './crawl-config.ts';
 import type { Counter, JobState } from './crawl-ledger.ts';
 import type { FetchRequest, FetchResult } from './page-fetcher.ts';
+import type { RobotsRules } from './robots-txt.ts';
 
 export type Permit =
   /** Go, but send no sooner than `start_in_ms` after this answer arrived (absent: at once). */
@@ -15,8 +16,26 @@ export type Permit =
   | { kind: 'disallowed'; detail: string };
 
 export type RobotsReady =
-  | { kind: 'ready'; sitemaps: string[]; delay_ms: number; state: 'parsed' | 'unavailable' | 'unreachable' }
+  | {
+      kind: 'ready';
+      sitemaps: string[];
+      delay_ms: number;
+      state: 'parsed' | 'unavailable' | 'unreachable';
+      /** The rules the host's robots.txt gives the job's user agent, while its cached copy holds. */
+      rules?: HostRobotsRules | undefined;
+    }
   | { kind: 'wait'; wait_ms: number };
+
+/**
+ * An origin's robots rules for one user agent, valid until `expires_at` (the host's cache entry's). The
+ * robots item reports them to its job, which then finishes the items they disallow itself: such an item
+ * makes no request, so sending it would only hold a place in its host's lane.
+ */
+export interface HostRobotsRules {
+  origin: string;
+  rules: RobotsRules;
+  expires_at: number;
+}
 
 /** A frontier item's claim: work on it, drop the message (done, cancelled, unknown), or park it (paused). */
 export type FrontierClaim =
@@ -35,6 +54,8 @@ export interface AdmitRequest {
 export interface StepReport {
   requests: AdmitRequest[];
   counters: Partial<Record<Counter, number>>;
+  /** A robots item's: its origin's rules (absent for other items, or when the host gave none). */
+  robots?: HostRobotsRules | undefined;
 }
 
 export interface CompleteAnswer {

@@ -100,7 +100,15 @@ async function platformCrawl(config: CrawlJobConfig, faults: QueueFaults) {
       await documents.find('edges', {}, { limit: 10_000 }),
     ),
   ];
-  return { run, pages, ordered, calendar, diffs, status: crawl.job(config.job_id).status() };
+  return {
+    run,
+    sent: queue.sent,
+    pages,
+    ordered,
+    calendar,
+    diffs,
+    status: crawl.job(config.job_id).status(),
+  };
 }
 
 // News and wiki: no near-duplicate pairs, so which copy wins a race cannot change the page set.
@@ -125,6 +133,12 @@ describe('the crawl frontier on a queue', () => {
     expect(clean.status?.counters.summaries).toBe(clean.pages.length);
     expect(clean.status?.counters.tagged).toBe(clean.pages.length);
     expect(clean.status?.counters.vectors).toBe(clean.pages.length);
+    // Every news article links to a draft under robots' `Disallow: /private/`. Once the robots item has
+    // reported news's rules, the job finishes such links itself: counted, never sent to take a lane.
+    const blocked = clean.status?.counters.robots_blocked ?? 0;
+    const draftsSent = clean.sent.filter((u) => u.includes('/private/')).length;
+    expect(blocked).toBeGreaterThan(30);
+    expect(draftsSent).toBeLessThan(blocked / 2);
 
     const before = web.requests.length;
     const faulty = await platformCrawl(job('faulty'), {

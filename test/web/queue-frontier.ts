@@ -52,6 +52,8 @@ export class QueueFrontier {
     sweeps: 0,
     resent: 0,
   };
+  /** The URL of every item the job sent (lost sends too). */
+  readonly sent: string[] = [];
   #sends = 0;
   #reports = 0;
 
@@ -63,6 +65,7 @@ export class QueueFrontier {
   send = (job_id: string, items: Outgoing[]): void => {
     for (const o of items) {
       this.#sends++;
+      this.sent.push(o.item.url);
       if (this.faults.lose_every && this.#sends % this.faults.lose_every === 0) {
         this.result.lost++;
         continue;

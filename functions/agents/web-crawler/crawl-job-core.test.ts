@@ -1,3 +1,4 @@
+import { parseRobotsTxt, rulesFor } from '@promethean/shared/web/robots-txt';
 import { describe, expect, it } from 'vitest';
 import { CrawlJobCore, HOST_LANE_WIDTH, MemoryJobStore, type Outgoing } from './crawl-job-core.ts';
 
@@ -130,5 +131,80 @@ describe('CrawlJobCore host lanes', () => {
     expect(resumed.map((o) => [o.key, o.sends])).toEqual([[robots?.key, 2]]);
     const { send } = core.complete(robots?.key as string, { requests: [], counters: {} });
     expect(send.map((o) => o.item.url)).toEqual([`${hosts[0]}/`]);
+  });
+});
+
+describe('CrawlJobCore robots rules in the job', () => {
+  const a = 'https://a.test';
+  const rulesUntil = (expires_at: number) => ({
+    origin: a,
+    rules: rulesFor(parseRobotsTxt('User-agent: *\nDisallow: /private/\n'), 'PrometheanBot'),
+    expires_at,
+  });
+  const link = (raw: string) => ({
+    raw,
+    base: `${a}/`,
+    item: { kind: 'page' as const, depth: 1, via: 'link' as const, hops: 0 },
+  });
+  const urls = (out: Outgoing[]) => out.map((o) => o.item.url);
+  const jobConfig = { provider: 'echo', tenant: 'demo', job_id: 'robots', max_pages: 100, max_depth: 5 };
+
+  it('a disallowed item holds no lane: it is finished in the job, counted, never sent', () => {
+    let now = 1_000;
+    const store = new MemoryJobStore();
+    const core = new CrawlJobCore(store, () => now, { lane_width: 1 });
+    // Width 1: robots.txt goes; the seed, a disallowed page and another page are held behind it.
+    const [robots] = core.start({ ...jobConfig, seeds: [`${a}/`, `${a}/private/x`, `${a}/y`] });
+    expect(robots?.item.kind).toBe('robots');
+    now += 10;
+    // The robots item reports its rules: the held disallowed page is finished at once, out of turn.
+    const first = core.complete(robots?.key as string, {
+      requests: [],
+      counters: {},
+      robots: rulesUntil(1_000_000),
+    });
+    expect(urls(first.send)).toEqual([`${a}/`]);
+    expect(core.status()).toMatchObject({ open: 2, counters: { robots_blocked: 1 } });
+    now += 10;
+    // The seed's links: two disallowed pages between allowed ones. The lane's one place goes to `/y`
+    // (held longest), and the disallowed links are never held at all.
+    const second = core.complete(`page:${a}/`, {
+      requests: [link('/private/1'), link('/p1'), link('/private/2'), link('/p2')],
+      counters: {},
+    });
+    expect(second.answer.admitted).toBe(4);
+    expect(urls(second.send)).toEqual([`${a}/y`]);
+    expect(core.status()).toMatchObject({ open: 3, counters: { robots_blocked: 3 } });
+    // Each later completion sends the next allowed page, never a disallowed one.
+    const third = core.complete(`page:${a}/y`, { requests: [], counters: {} });
+    expect(urls(third.send)).toEqual([`${a}/p1`]);
+    // The rules survive a reload: a disallowed link found after it is finished in the job too.
+    const reloaded = new CrawlJobCore(store, () => now, { lane_width: 1 });
+    const fourth = reloaded.complete(`page:${a}/p1`, {
+      requests: [link('/private/3'), link('/private/1')],
+      counters: {},
+    });
+    expect(urls(fourth.send)).toEqual([`${a}/p2`]);
+    const last = reloaded.complete(`page:${a}/p2`, { requests: [], counters: {} });
+    expect(last.send).toEqual([]);
+    // The job ends with its last allowed item; /private/1 again was a duplicate, not a second block.
+    expect(reloaded.status()).toMatchObject({ state: 'done', open: 0, counters: { robots_blocked: 4 } });
+  });
+
+  it('expired rules are left to the worker, as before: the host may have new ones', () => {
+    let now = 1_000;
+    const core = new CrawlJobCore(new MemoryJobStore(), () => now);
+    const [robots] = core.start({ ...jobConfig, seeds: [`${a}/`] });
+    core.complete(robots?.key as string, { requests: [], counters: {}, robots: rulesUntil(5_000) });
+    const fresh = core.complete(`page:${a}/`, {
+      requests: [link('/private/early'), link('/q')],
+      counters: {},
+    });
+    expect(urls(fresh.send)).toEqual([`${a}/q`]);
+    now = 5_000;
+    // The host's cached copy has expired: the item goes to a worker, whose permit asks the host afresh.
+    const expired = core.complete(`page:${a}/q`, { requests: [link('/private/late')], counters: {} });
+    expect(urls(expired.send)).toEqual([`${a}/private/late`]);
+    expect(core.status()?.counters.robots_blocked).toBe(1);
   });
 });

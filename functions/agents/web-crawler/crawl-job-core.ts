@@ -12,6 +12,11 @@
  * batch (whose other items, and the next batch, wait for them) or deferred by a second when their inline
  * waits run out. With lanes each batch holds a few items of every host that has work, so no host idles
  * behind another host's backlog.
+ *
+ * Robots in the job: a robots item reports its origin's rules (as the host's CrawlHost caches them, until
+ * that cache entry expires). A held item those rules disallow is finished by the job itself, counted
+ * `robots_blocked` as a worker would count it, and never sent: it would make no request, only hold a
+ * place in its host's lane (and a queue round trip) ahead of items that do.
  */
 import { CrawlJobConfig, FrontierItem } from '@promethean/shared/web/crawl-config';
 import {
@@ -24,11 +29,14 @@ import {
 import type {
   CompleteAnswer,
   FrontierClaim,
+  HostRobotsRules,
   PassCounter,
   StepReport,
 } from '@promethean/shared/web/crawl-port';
 import { frontierKey } from '@promethean/shared/web/crawl-port';
 import { TokenBucket } from '@promethean/shared/web/host-politeness';
+import { isAllowed } from '@promethean/shared/web/robots-txt';
+import { carriesSessionToken } from '@promethean/shared/web/url-canonicalizer';
 import { admitUrl } from './crawl-step.ts';
 
 /** A synchronous key-value store (a SQLite-backed Durable Object's `storage.kv`, or a Map). */
@@ -84,6 +92,8 @@ export const HOST_LANE_WIDTH = 2;
 export const NOT_RUNNING_WAIT_MS = 60_000;
 /** `s:<counter>:<page id>`: a pass already counted for a page. */
 const PASS = 's:';
+/** `r:<origin>`: the origin's robots rules, as its robots item reported them. */
+const RULES = 'r:';
 
 export class CrawlJobCore {
   readonly #store: JobStore;
@@ -99,6 +109,10 @@ export class CrawlJobCore {
   readonly #inFlight = new Map<string, number>();
   /** Per origin: held items (keys), in admission order. */
   readonly #held = new Map<string, string[]>();
+  /** Per origin: its robots rules, from its robots item's report. */
+  readonly #rules = new Map<string, HostRobotsRules>();
+  /** Items finished by the job since the ledger was last stored. */
+  #blocked = 0;
 
   /** `lane_width`: items of one origin on the queue at once; `null`: no lanes (every item sent at once). */
   constructor(store: JobStore, now: () => number, o: { lane_width?: number | null } = {}) {
@@ -121,6 +135,7 @@ export class CrawlJobCore {
     }
     held.sort((a, b) => a[1].touched_at - b[1].touched_at);
     for (const [key, row] of held) this.#heldOf(originOf(row.item)).push(key);
+    for (const [k, v] of store.list(RULES)) this.#rules.set(k.slice(RULES.length), v as HostRobotsRules);
     const stored = store.get('ledger') as StoredLedger;
     this.#ledger = new CrawlLedger(this.#config, { ...stored, seen: [...this.#rows.keys()] });
     this.#startedAt = Number(store.get('started_at') ?? 0);
@@ -157,6 +172,11 @@ export class CrawlJobCore {
     for (const item of items) {
       const key = frontierKey(item);
       const row: FrontierRow = { item, status: 'open', touched_at: now, sends: 0 };
+      // Its row is written either way: the row is what dedupes the URL after a reload.
+      if (this.#disallowed(item, now)) {
+        this.#finishBlocked(key, row, now);
+        continue;
+      }
       this.#rows.set(key, row);
       this.#store.put(ROW + key, row);
       const origin = originOf(item);
@@ -193,6 +213,10 @@ export class CrawlJobCore {
         const key = held.shift() as string;
         const row = this.#rows.get(key);
         if (row?.status !== 'open' || row.sends > 0) continue;
+        if (this.#disallowed(row.item, now)) {
+          this.#finishBlocked(key, row, now);
+          continue;
+        }
         const sent: FrontierRow = { ...row, touched_at: now, sends: 1 };
         this.#rows.set(key, sent);
         this.#store.put(ROW + key, sent);
@@ -204,8 +228,56 @@ export class CrawlJobCore {
     return out;
   }
 
+  /**
+   * The origin's reported rules, while fresh, disallow the item. Robots items are never checked, and a URL
+   * with a session token is left to the worker, which refuses it before it asks robots (its own counter).
+   */
+  #disallowed(item: FrontierItem, now: number): boolean {
+    if (item.kind === 'robots' || carriesSessionToken(item.url)) return false;
+    const rules = this.#rules.get(originOf(item));
+    if (!rules || now >= rules.expires_at) return false;
+    return !isAllowed(rules.rules, item.url).allowed;
+  }
+
+  /** Finishes the origin's held items its rules disallow, wherever they stand in the lane's order. */
+  #dropBlocked(origin: string): void {
+    const held = this.#held.get(origin);
+    if (!held) return;
+    const now = this.#now();
+    const keep = held.filter((key) => {
+      const row = this.#rows.get(key);
+      if (row?.status !== 'open' || row.sends > 0 || !this.#disallowed(row.item, now)) return true;
+      this.#finishBlocked(key, row, now);
+      return false;
+    });
+    if (keep.length > 0) this.#held.set(origin, keep);
+    else this.#held.delete(origin);
+  }
+
+  /** An item robots disallows: done, counted as the worker's step counts it, never sent. */
+  #finishBlocked(key: string, row: FrontierRow, now: number): void {
+    const done: FrontierRow = { ...row, status: 'done', touched_at: now };
+    this.#rows.set(key, done);
+    this.#store.put(ROW + key, done);
+    this.#ledger?.count('robots_blocked');
+    this.#blocked++;
+  }
+
+  /** The last open item finished in the job (a blocked one): a running job is done. */
+  #settle(): void {
+    const ledger = this.#ledger;
+    if (!ledger) return;
+    let changed = this.#blocked > 0;
+    if (this.openCount() === 0 && ledger.state === 'running') {
+      ledger.setState('done');
+      changed = true;
+    }
+    if (changed) this.#persistLedger();
+  }
+
   #persistLedger(): void {
     if (!this.#ledger) return;
+    this.#blocked = 0;
     const { seen: _seen, ...rest } = this.#ledger.snapshot();
     this.#updatedAt = this.#now();
     this.#store.put('ledger', rest);
@@ -261,6 +333,11 @@ export class CrawlJobCore {
     this.#rows.set(key, done);
     this.#store.put(ROW + key, done);
     const origin = originOf(row.item);
+    if (report.robots && report.robots.origin === origin) {
+      this.#rules.set(origin, report.robots);
+      this.#store.put(RULES + origin, report.robots);
+      this.#dropBlocked(origin);
+    }
     if (row.sends > 0) this.#bump(origin, -1);
     else {
       // Reported before it was sent (a stale message of an older job state): out of the held list too.
@@ -270,10 +347,7 @@ export class CrawlJobCore {
     }
     // The finished item's lane first: its next item is the one that has waited longest.
     const send = [...(ledger.state === 'cancelled' ? [] : this.#fill([origin])), ...this.#admitted(items)];
-    if (this.openCount() === 0 && ledger.state === 'running') {
-      ledger.setState('done');
-      this.#persistLedger();
-    }
+    this.#settle();
     return { answer: { admitted: items.length, state: ledger.state, open: this.openCount() }, send };
   }
 
@@ -324,7 +398,9 @@ export class CrawlJobCore {
     this.#ledger.setState('running');
     this.#persistLedger();
     // The paused messages were dropped: the items that were on the queue go again, then the lanes fill.
-    return [...this.#resend((r) => r.sends > 0), ...this.#fill([...this.#held.keys()])];
+    const out = [...this.#resend((r) => r.sends > 0), ...this.#fill([...this.#held.keys()])];
+    this.#settle();
+    return out;
   }
 
   /** Open rows quiet for `stale_ms` (a message lost to a crash, or a worker that died): sent again. */
@@ -332,10 +408,12 @@ export class CrawlJobCore {
     if (this.#ledger?.state !== 'running') return [];
     const before = this.#now() - stale_ms;
     // Held rows were never sent, so no message of theirs can be lost; lanes with room are filled too.
-    return [
+    const out = [
       ...this.#resend((r) => r.sends > 0 && r.touched_at <= before),
       ...this.#fill([...this.#held.keys()]),
     ];
+    this.#settle();
+    return out;
   }
 
   #resend(pick: (r: FrontierRow) => boolean): Outgoing[] {

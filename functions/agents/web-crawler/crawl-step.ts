@@ -17,6 +17,7 @@ import {
 } from '@promethean/shared/web/content-hash';
 import type { CrawlJobConfig, FrontierItem } from '@promethean/shared/web/crawl-config';
 import type { Counter, CrawlLedger } from '@promethean/shared/web/crawl-ledger';
+import type { HostRobotsRules } from '@promethean/shared/web/crawl-port';
 import { type ExtractedPage, extractHtml } from '@promethean/shared/web/html-extraction';
 import type { FetchResult, PageFetcher } from '@promethean/shared/web/page-fetcher';
 import {
@@ -60,7 +61,9 @@ export interface CrawlDeps {
 
 const timerSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export type StepResult = { kind: 'done'; admitted: FrontierItem[] } | { kind: 'wait'; wait_ms: number };
+export type StepResult =
+  | { kind: 'done'; admitted: FrontierItem[]; robots?: HostRobotsRules | undefined }
+  | { kind: 'wait'; wait_ms: number };
 
 const SITEMAP_TYPES: readonly string[] = [
   'application/xml',
@@ -165,11 +168,13 @@ async function robotsStep(deps: CrawlDeps, item: FrontierItem, holder: string): 
   const origin = new URL(item.url).origin;
   const ready = await deps.hosts.robots(origin, holder);
   if (ready.kind === 'wait') return ready;
-  if (!deps.config.use_sitemaps || ready.state !== 'parsed') return { kind: 'done', admitted: [] };
+  if (!deps.config.use_sitemaps || ready.state !== 'parsed') {
+    return { kind: 'done', admitted: [], robots: ready.rules };
+  }
   const admitted = ready.sitemaps.flatMap((s) =>
     admitUrl(deps, s, undefined, { kind: 'sitemap', depth: 0, via: 'sitemap', hops: 0 }),
   );
-  return { kind: 'done', admitted };
+  return { kind: 'done', admitted, robots: ready.rules };
 }
 
 async function sitemapStep(deps: CrawlDeps, item: FrontierItem, result: FetchResult): Promise<StepResult> {

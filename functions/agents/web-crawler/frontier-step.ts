@@ -107,6 +107,8 @@ export async function frontierStep(
     return result;
   }
   for (const page of stored) await ports.stored(page);
-  const answer = await crawl.complete(job, msg.key, ledger.report());
+  const report = ledger.report();
+  if (result.robots) report.robots = result.robots;
+  const answer = await crawl.complete(job, msg.key, report);
   return { kind: 'done', admitted: answer.admitted, open: answer.open };
 }

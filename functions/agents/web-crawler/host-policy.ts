@@ -198,6 +198,11 @@ export class HostPolicyCore implements HostPolicyPort {
       sitemaps: entry.robots?.sitemaps ?? [],
       delay_ms: this.#delayMs(entry),
       state: entry.state,
+      rules: {
+        origin: entry.origin,
+        rules: entryRules(entry, this.#settings.user_agent),
+        expires_at: entry.expires_at,
+      },
     };
   }
 

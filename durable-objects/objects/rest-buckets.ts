@@ -176,6 +176,7 @@ export class RestBuckets extends DurableObject<AccessEnv> {
     return {
       ...call,
       params: { ...call.params, webhook_id: held.application_id, webhook_token: held.token },
+      interaction: true,
     };
   }
 }

@@ -178,6 +178,52 @@ describe('GlobalLimiter', () => {
     expect(g.waitMs()).toBe(1_500);
   });
 
+  it('lets interaction requests past a full second and a global 429, taking no slot', async () => {
+    const clock = new ManualClock();
+    const g = new GlobalLimiter(2, clock);
+    (await g.acquire())();
+    (await g.acquire())();
+    g.block(500);
+    const exempt = await Promise.all(Array.from({ length: 100 }, () => g.acquireExempt()));
+    for (const release of exempt) release();
+    expect(clock.sleeping).toBe(0);
+    expect(g.banWaitMs()).toBe(0);
+    // The counted requests still wait for the 429 and their second, and no longer for the 100 beside them.
+    expect(g.waitMs()).toBe(500);
+    await clock.advance(1_000);
+    expect(g.waitMs()).toBe(0);
+  });
+
+  it('holds interaction requests during a ban (per IP address), not during a global 429', async () => {
+    const clock = new ManualClock();
+    const g = new GlobalLimiter(50, clock);
+    g.ban(60_000);
+    expect(g.waitMs()).toBe(60_000);
+    let sent = false;
+    const pending = g.acquireExempt().then((release) => {
+      sent = true;
+      release();
+    });
+    await clock.advance(59_999);
+    expect(sent).toBe(false);
+    await clock.advance(1);
+    await pending;
+    expect(sent).toBe(true);
+  });
+
+  it('does not learn the fixed round trip from a request that had an interaction request beside it', async () => {
+    const clock = new ManualClock();
+    const g = new GlobalLimiter(50, clock);
+    for (let i = 0; i < QUIET_SAMPLES_NEEDED; i++) {
+      const exempt = await g.acquireExempt();
+      const release = await g.acquire();
+      await clock.advance(5);
+      release();
+      exempt();
+    }
+    expect(g.fixedRttMs).toBe(0);
+  });
+
   // 1,000 requests at 50/s cannot take less than 19 s from the first send to the last.
   for (const latency of [5, 15, 50, 150]) {
     it(`reaches the limit with a steady ${latency} ms answer and never lets 51 arrive in one second`, async () => {

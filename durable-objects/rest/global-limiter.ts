@@ -15,6 +15,10 @@
  * its send to its answer), less a margin; a too-small estimate only costs throughput. Until enough
  * such round trips have been seen, and for requests that failed without an answer, the whole round trip
  * counts, as before.
+ *
+ * Interaction endpoints (the callback, the original response and follow-ups on an interaction token)
+ * are not bound to the bot's global limit (https://discord.com/developers/docs/topics/rate-limits#global-rate-limit),
+ * so they take no slot and never wait for one; only a Cloudflare ban, which is per IP address, holds them.
  */
 import type { Sleeper } from './bucket-queue.ts';
 
@@ -32,9 +36,12 @@ export class GlobalLimiter {
   readonly #perSecond: number;
   readonly #clock: Sleeper;
   #inFlight = 0;
+  /** Interaction requests in flight: no slot, but a round trip beside them is not quiet. */
+  #exemptInFlight = 0;
   /** When each answered request stops counting, in increasing order. */
   #expiries: number[] = [];
   #blockedUntil = 0;
+  #bannedUntil = 0;
   #minRttMs = Number.POSITIVE_INFINITY;
   #sends = 0;
   #quietSamples = 0;
@@ -85,8 +92,29 @@ export class GlobalLimiter {
     }
   }
 
+  /**
+   * For an interaction request: waits out a ban only, and takes no slot. The returned function
+   * (call it when answered) ends its part in the quiet-round-trip check.
+   */
+  async acquireExempt(): Promise<(answered?: boolean) => void> {
+    for (let wait = this.banWaitMs(); wait > 0; wait = this.banWaitMs()) await this.#clock.sleep(wait);
+    this.#exemptInFlight++;
+    this.#sends++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#exemptInFlight = Math.max(0, this.#exemptInFlight - 1);
+    };
+  }
+
+  /** Milliseconds until an interaction request may go out: only a ban holds it. */
+  banWaitMs(): number {
+    return Math.max(0, this.#bannedUntil - this.#clock.now());
+  }
+
   #take(): (answered?: boolean) => void {
-    const aloneAtSend = this.#inFlight === 0;
+    const aloneAtSend = this.#inFlight === 0 && this.#exemptInFlight === 0;
     this.#inFlight++;
     const sendNumber = ++this.#sends;
     const sentAt = this.#clock.now();
@@ -118,5 +146,11 @@ export class GlobalLimiter {
   /** A global 429: every bucket stops until it passes. */
   block(retryAfterMs: number): void {
     this.#blockedUntil = Math.max(this.#blockedUntil, this.#clock.now() + retryAfterMs);
+  }
+
+  /** Cloudflare's ban page: it bars the IP address, so interaction requests stop too. */
+  ban(ms: number): void {
+    this.block(ms);
+    this.#bannedUntil = Math.max(this.#bannedUntil, this.#clock.now() + ms);
   }
 }

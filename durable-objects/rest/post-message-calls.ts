@@ -38,6 +38,7 @@ function interactionCall(
       params,
       body,
       idempotency_key,
+      interaction: true,
     };
   }
   return {
@@ -46,6 +47,7 @@ function interactionCall(
     params,
     body: { ...body, ...(cmd.ephemeral && { flags: EPHEMERAL }) },
     idempotency_key,
+    interaction: true,
   };
 }
 

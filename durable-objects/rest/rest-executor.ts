@@ -14,6 +14,18 @@ export interface RestCall extends RouteCall {
   body?: unknown;
   idempotency_key?: string | undefined;
   timeout_ms?: number | undefined;
+  /**
+   * The webhook route carries an interaction token (not an ordinary webhook's): Discord does not count
+   * it against the bot's global limit. Set only by RestBuckets, never from a caller's payload.
+   */
+  interaction?: boolean | undefined;
+}
+
+const CALLBACK_ROUTE = '/interactions/{interaction_id}/{interaction_token}/callback';
+
+/** Interaction endpoints are not bound to the bot's global limit; their route buckets still apply. */
+export function isInteractionEndpoint(call: RestCall): boolean {
+  return call.interaction === true || call.route === CALLBACK_ROUTE;
 }
 
 export interface RestResult {
@@ -164,7 +176,8 @@ export class RestExecutor {
     let rateLimits = 0;
     for (;;) {
       const queue = this.#queueFor(call);
-      const wait = Math.max(queue.waitMs(), this.#global.waitMs());
+      const exempt = isInteractionEndpoint(call);
+      const wait = Math.max(queue.waitMs(), exempt ? this.#global.banWaitMs() : this.#global.waitMs());
       if (this.#o.clock.now() + wait > deadline) {
         return fail(
           429,
@@ -174,7 +187,7 @@ export class RestExecutor {
         );
       }
       const response = await queue.run(async () => {
-        const release = await this.#global.acquire();
+        const release = exempt ? await this.#global.acquireExempt() : await this.#global.acquire();
         this.sent++;
         const r = await this.#o.fetch(this.#request(call)).catch((e: unknown) => e as Error);
         release(!(r instanceof Error));
@@ -232,7 +245,15 @@ export class RestExecutor {
     if (response.ok) return { kind: 'done', result: { ok: true, retry_after_ms: null, ...base } };
     const route = `${call.method} ${call.route}`;
     if (response.status === 429)
-      return this.#rateLimited(queue, info, contentType.includes('text/html'), String(data), base, route);
+      return this.#rateLimited(
+        call,
+        queue,
+        info,
+        contentType.includes('text/html'),
+        String(data),
+        base,
+        route,
+      );
     if (response.status === 401 || response.status === 403)
       this.#o.state.recordInvalid(now, response.status, route);
     if (response.status === 401) this.#o.state.disableToken(now, `401 from ${route}`);
@@ -245,6 +266,7 @@ export class RestExecutor {
   }
 
   #rateLimited(
+    call: RestCall,
     queue: BucketQueueType,
     info: ReturnType<typeof readRateLimit>,
     isBanPage: boolean,
@@ -258,7 +280,7 @@ export class RestExecutor {
     if (isBanPage) {
       // Cloudflare's HTML ban page: stop every request of this tenant for a while; retrying makes it worse.
       const ms = Math.max(info.retryAfterMs ?? 0, 60_000);
-      this.#global.block(ms);
+      this.#global.ban(ms);
       return {
         kind: 'done',
         result: {
@@ -271,8 +293,11 @@ export class RestExecutor {
     }
     const ms = info.retryAfterMs ?? 1000;
     // A 429 without any bucket header comes from in front of the API: treat it as global.
-    if (info.global || info.bucket === null) this.#global.block(ms);
-    else queue.block(ms);
+    if (info.global || info.bucket === null) {
+      this.#global.block(ms);
+      // An interaction request does not wait on the global limiter, so its retry waits on its queue.
+      if (isInteractionEndpoint(call)) queue.block(ms);
+    } else queue.block(ms);
     return {
       kind: 'rate_limited',
       result: {

@@ -254,6 +254,8 @@ try {
     worst_p99_at_10_ms: at10.length > 0 ? Math.max(...at10.map((r) => r.p99_ms)) : null,
     target_p99_ms: 50,
     failed: runs.reduce((n, r) => n + r.failed, 0),
+    // 429s the fake Discord answered over the whole run (follow-ups included): the access layer should cause none.
+    fake_discord_429: stack.fake.state.snapshot().rate_limited,
   };
   if (!values.json) log(JSON.stringify(result, null, 2));
   console.log(JSON.stringify(result));

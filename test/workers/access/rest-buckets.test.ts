@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
 import type { RestStatus } from '../../../durable-objects/objects/rest-buckets.ts';
 import type { RestResult } from '../../../durable-objects/rest/rest-executor.ts';
 import { FAKE_BOT_USERS } from './fake-bot-credentials.ts';
@@ -251,6 +251,63 @@ describe('RestBuckets against the fake Discord', () => {
     const status = JSON.stringify(await stub.status());
     expect(status).toMatch(/:900000000000000001:h_[A-Za-z0-9_-]{12}"/);
     expect(status).not.toContain('interaction-tok');
+  });
+
+  it('sends interaction follow-ups outside the global limit, while bot requests keep to it', async () => {
+    const { stub, tenant } = restFor('duck');
+    const appId = '900000000000000001';
+    const followUps = 60;
+    const ordinary = 55;
+    const urns = await Promise.all(
+      Array.from({ length: followUps }, async () => {
+        const id = String(880_000_000_000_000_000n + BigInt(++n));
+        const token = `fu-tok-${id}`;
+        // The deferral is sent by the functions Worker, not through RestBuckets: straight to the fake.
+        const callback = await fetch(
+          `${inject('fakeDiscord').restUrl}/interactions/${id}/${token}/callback`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ type: 5 }),
+          },
+        );
+        expect(callback.status).toBe(204);
+        const urn = `urn:discord:interaction:duck:${id}`;
+        await stub.holdInteractionToken({ urn, application_id: appId, token, received_at: Date.now() });
+        return urn;
+      }),
+    );
+    const before = (await fakeDiscord.requests()).length;
+    const answer = (urn: string, i: number) =>
+      stub.postMessage(tenant, {
+        channel: { foreign_id: channel() },
+        content: `answer ${i}`,
+        mention_users: [],
+        idempotency_key: `fu${i}`,
+        interaction_urn: urn,
+        interaction_response: i % 2 === 0 ? 'edit_original' : 'followup',
+      });
+    // Half the follow-ups first (they would take global slots), the bot requests, then the rest.
+    const half = followUps / 2;
+    const results = await Promise.all([
+      ...urns.slice(0, half).map((urn, i) => answer(urn, i)),
+      ...Array.from({ length: ordinary }, (_, i) =>
+        stub.call(tenant, post(channel(), `o${i}`, `o${i}`)).then((r) => [r]),
+      ),
+      ...urns.slice(half).map((urn, i) => answer(urn, half + i)),
+    ]);
+    expect(results.flat().filter((r) => !r.ok)).toEqual([]);
+    expect((await fakeDiscord.state()).rate_limited).toBe(0);
+    const sent = (await fakeDiscord.requests()).slice(before);
+    const hooks = sent.filter((r) => r.path.startsWith('/webhooks/'));
+    const bot = sent.filter((r) => r.path.startsWith('/channels/')).sort((a, b) => a.time - b.time);
+    expect([hooks.length, bot.length]).toEqual([followUps, ordinary]);
+    // Discord needs no bot token on an interaction token's routes, and is not sent one.
+    expect(hooks.every((r) => r.bot === null)).toBe(true);
+    // The bot requests keep to 50 a second: the 51st goes a second after the first.
+    expect(bot[50]!.time - bot[0]!.time).toBeGreaterThanOrEqual(1_000);
+    // No follow-up waited for a global slot: each went before the 51st bot request.
+    expect(Math.max(...hooks.map((r) => r.time))).toBeLessThan(bot[50]!.time);
   });
 
   it('refuses an invalid post with a 400 result naming the problem, sending nothing', async () => {

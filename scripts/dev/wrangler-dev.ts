@@ -46,6 +46,10 @@ export interface WranglerDevOptions {
    * the first Worker gets PROMETHEAN_ENV=development, since its wrangler.toml holds production values.
    */
   asDeployed?: boolean;
+  /** The inspector port; default WRANGLER_INSPECTOR_PORT, else 0 (a free one). */
+  inspectorPort?: string;
+  /** Extra environment for wrangler, e.g. a private dev registry for a stack of several sessions. */
+  env?: Readonly<Record<string, string>>;
 }
 
 export function startWranglerDev(o: WranglerDevOptions): ManagedProcess {
@@ -62,7 +66,7 @@ export function startWranglerDev(o: WranglerDevOptions): ManagedProcess {
       String(o.port),
       '--inspector-port',
       // A fixed port lets a profiler attach (WRANGLER_INSPECTOR_PORT); 0 picks a free one.
-      process.env.WRANGLER_INSPECTOR_PORT ?? '0',
+      o.inspectorPort ?? process.env.WRANGLER_INSPECTOR_PORT ?? '0',
       '--persist-to',
       o.stateDir,
       '--show-interactive-dev-session=false',
@@ -76,7 +80,7 @@ export function startWranglerDev(o: WranglerDevOptions): ManagedProcess {
       ...(o.envFile === undefined ? [] : ['--env-file', o.envFile]),
     ],
     cwd: o.root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', ...o.env },
     stopSignal: 'SIGINT',
     echo: o.echo ?? false,
   });

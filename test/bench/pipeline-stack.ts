@@ -3,7 +3,7 @@
  * (real workerd, local queues, Durable Objects), the fake Discord, a real Chroma server, the model
  * double, and a MongoDB-wire server when asked for. Everything binds 127.0.0.1 and `stop()` ends it all.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -55,7 +55,12 @@ export interface PipelineStackOptions {
   launcher?: StackLauncher;
 }
 
-export type StackLauncher = 'wrangler-dev' | 'miniflare';
+/**
+ * `wrangler-dev-split`: one `wrangler dev` per Worker, joined by a dev registry private to the run (service
+ * binding, the access Worker's OpsLedger binding, and queues produced in one session and consumed in the other).
+ */
+export type StackLauncher = 'wrangler-dev' | 'wrangler-dev-split' | 'miniflare';
+const LAUNCHERS: readonly StackLauncher[] = ['wrangler-dev', 'wrangler-dev-split', 'miniflare'];
 /** The faster of the two for these runs (docs/testing/miniflare.md has the figures). */
 export const DEFAULT_LAUNCHER: StackLauncher = 'wrangler-dev';
 
@@ -63,8 +68,9 @@ function chosenLauncher(o: PipelineStackOptions): StackLauncher {
   const fromEnv = process.env.STACK_LAUNCHER;
   if (o.launcher) return o.launcher;
   if (fromEnv === undefined || fromEnv === '') return DEFAULT_LAUNCHER;
-  if (fromEnv === 'wrangler-dev' || fromEnv === 'miniflare') return fromEnv;
-  throw new Error(`STACK_LAUNCHER must be wrangler-dev or miniflare, not ${fromEnv}`);
+  const known = LAUNCHERS.find((l) => l === fromEnv);
+  if (known) return known;
+  throw new Error(`STACK_LAUNCHER must be one of ${LAUNCHERS.join(', ')}, not ${fromEnv}`);
 }
 
 export interface PipelineStack {
@@ -134,6 +140,14 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
     };
     const launcher = chosenLauncher(o);
     log(`[stack] starting both Workers under ${launcher} at ${url} (documents: ${o.documents})...`);
+    // As under wrangler dev, where the env file reaches both Workers and .dev.vars the access one.
+    const accessVars: Record<string, string> = {
+      ...functionsVars,
+      ...DEVELOPMENT_VARS,
+      ...fakeDiscordVars(fake.restUrl),
+      LOG_LEVEL: logLevel,
+      ...o.accessVars,
+    };
     if (launcher === 'miniflare') {
       stopOnSignals(() => runCleanups(cleanups));
       const workers = await startMiniflareWorkers({
@@ -142,20 +156,12 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
         echo,
         workers: [
           { config: 'wrangler.toml', vars: functionsVars },
-          {
-            config: 'durable-objects/wrangler.toml',
-            // As under wrangler dev, where the env file reaches both Workers and .dev.vars the access one.
-            vars: {
-              ...functionsVars,
-              ...DEVELOPMENT_VARS,
-              ...fakeDiscordVars(fake.restUrl),
-              LOG_LEVEL: logLevel,
-              ...o.accessVars,
-            },
-          },
+          { config: 'durable-objects/wrangler.toml', vars: accessVars },
         ],
       });
       cleanups.push(() => workers.stop());
+    } else if (launcher === 'wrangler-dev-split') {
+      await startUnderSplitWranglerDev(cleanups, port, functionsVars, accessVars, echo);
     } else {
       await startUnderWranglerDev(cleanups, fake, port, functionsVars, logLevel, echo, o.accessVars);
     }
@@ -203,12 +209,7 @@ async function startUnderWranglerDev(
   // read this file, and must not get this run's variables (e.g. GATEWAY_PUBLISH=full).
   process.once('exit', () => removeFakeDevVars());
   const envFile = join(stateDir, 'stack.env');
-  writeFileSync(
-    envFile,
-    Object.entries(vars)
-      .map(([k, v]) => `${k}=${dotenvValue(v)}`)
-      .join('\n'),
-  );
+  writeFileSync(envFile, envFileText(vars));
   const workers = startWranglerDev({
     root: ROOT,
     configs: ['wrangler.toml', 'durable-objects/wrangler.toml'],
@@ -220,6 +221,91 @@ async function startUnderWranglerDev(
   cleanups.push(() => workers.stop());
   stopOnSignals(() => runCleanups(cleanups));
   await waitForHttp(`http://127.0.0.1:${port}/health`, workers, 180_000);
+}
+
+/**
+ * One `wrangler dev` per Worker, so each Worker's workerd has its own process. They find each other through
+ * a dev registry in the run's own folder: the machine-wide one would join them to other people's sessions of
+ * the same Workers. Each session is its Worker's first config, so each takes its own env file (no .dev.vars).
+ */
+async function startUnderSplitWranglerDev(
+  cleanups: Array<() => Promise<void>>,
+  port: number,
+  functionsVars: Record<string, string>,
+  accessVars: Record<string, string>,
+  echo: boolean,
+): Promise<void> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'pipeline-stack-split-'));
+  cleanups.push(async () => rmSync(stateDir, { recursive: true, force: true }));
+  const registry = join(stateDir, 'registry');
+  // wrangler reads the first, Miniflare the second (which wins over the path wrangler passes it).
+  const env = { WRANGLER_REGISTRY_PATH: registry, CLOUDFLARE_DEV_REGISTRY_PATH: registry };
+  stopOnSignals(() => runCleanups(cleanups));
+  const session = (
+    name: 'functions' | 'access',
+    config: string,
+    sessionPort: number,
+    vars: Record<string, string>,
+  ) => {
+    const envFile = join(stateDir, `${name}.env`);
+    writeFileSync(envFile, envFileText(vars));
+    const worker = startWranglerDev({
+      root: ROOT,
+      configs: [config],
+      port: sessionPort,
+      stateDir: join(stateDir, `state-${name}`),
+      envFile,
+      echo,
+      // Only the functions session may take a fixed inspector port (a profiler attaches to it).
+      ...(name === 'access' && { inspectorPort: '0' }),
+      env,
+    });
+    cleanups.push(() => worker.stop());
+    return worker;
+  };
+  // A queue message whose consumer's session is not in the producer's registry is dropped by the producer's
+  // broker, so the sessions start one after the other: the access session reads the functions Worker's entry
+  // when it starts, and the functions session must see the access Worker's before the run sends anything.
+  const functions = session('functions', 'wrangler.toml', port, functionsVars);
+  await waitForHttp(`http://127.0.0.1:${port}/health`, functions, 180_000);
+  await waitFor(
+    () => existsSync(join(registry, 'promethean-functions')),
+    functions,
+    'its dev registry entry',
+  );
+  const accessPort = await freePort();
+  const access = session('access', 'durable-objects/wrangler.toml', accessPort, accessVars);
+  await waitForHttp(`http://127.0.0.1:${accessPort}/health`, access, 180_000);
+  // The status snapshot calls the access Worker over the service binding; null until the registry has it.
+  const reachesAccess = () =>
+    fetch(`http://127.0.0.1:${port}/admin/status`, {
+      headers: { authorization: `Bearer ${STACK_ADMIN_TOKEN}` },
+    })
+      .then(async (r) => r.ok && ((await r.json()) as { access?: unknown }).access != null)
+      .catch(() => false);
+  await waitFor(reachesAccess, functions, 'the access Worker through the dev registry');
+}
+
+/** Polls `ready` every 250 ms for up to 60 s while `owner` runs. */
+async function waitFor(
+  ready: () => boolean | Promise<boolean>,
+  owner: ReturnType<typeof startWranglerDev>,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (!owner.isRunning())
+      throw new Error(`${owner.name} exited before ${what}:\n${owner.output.slice(-3000)}`);
+    if (await ready()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${owner.name}: no ${what} within 60 s:\n${owner.output.slice(-3000)}`);
+}
+
+function envFileText(vars: Record<string, string>): string {
+  return Object.entries(vars)
+    .map(([k, v]) => `${k}=${dotenvValue(v)}`)
+    .join('\n');
 }
 
 /** dotenv keeps single-quoted values literally (double quotes would keep JSON's backslashes). */

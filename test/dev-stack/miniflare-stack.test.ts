@@ -13,8 +13,11 @@ const GUILD = '800000000000000001';
 const CHANNEL = '700000000000009001';
 const devVars = join(import.meta.dirname, '..', '..', 'durable-objects', '.dev.vars');
 
-// STACK_LAUNCHER=wrangler-dev runs the same checks under wrangler dev: the launchers' timing comparison.
-const launcher: StackLauncher = process.env.STACK_LAUNCHER === 'wrangler-dev' ? 'wrangler-dev' : 'miniflare';
+// STACK_LAUNCHER=wrangler-dev (or wrangler-dev-split: one wrangler dev per Worker) runs the same checks
+// under wrangler dev: the launchers' timing comparison, and the split launcher's cross-session check.
+const fromEnv = process.env.STACK_LAUNCHER;
+const launcher: StackLauncher =
+  fromEnv === 'wrangler-dev' || fromEnv === 'wrangler-dev-split' ? fromEnv : 'miniflare';
 let stack: PipelineStack;
 
 beforeAll(async () => {
@@ -40,7 +43,7 @@ async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boo
 it('serves /health without writing a .dev.vars', async () => {
   const r = await fetch(`${stack.url}/health`);
   expect(r.status).toBe(200);
-  if (launcher === 'miniflare') expect(existsSync(devVars)).toBe(false);
+  if (launcher !== 'wrangler-dev') expect(existsSync(devVars)).toBe(false);
 });
 
 it('passes one message through both Workers (functions -> access -> fake Discord -> functions)', async () => {

@@ -26,7 +26,7 @@
  *   decommission → after cutover only: the old collection is deleted.
  */
 import type { Collection } from 'chromadb';
-import { ChromaVectorStore } from '../../effects/chroma-vector-store.ts';
+import { type ChromaUpsertOptions, ChromaVectorStore } from '../../effects/chroma-vector-store.ts';
 import type { DocumentChangeLog } from '../../effects/document-change-log.ts';
 import { type DocumentStore, GET_MANY_MAX, type StoredDocument } from '../../effects/document-store.ts';
 import type { EmbeddingSpec, VectorCollection, VectorRecord } from '../../effects/effect-ports.ts';
@@ -216,7 +216,7 @@ export class ReembedMigration {
   async #upsert(
     target: RoutedCollection,
     records: readonly VectorRecord[],
-    options: { noStaleKeys?: boolean } = {},
+    options: ChromaUpsertOptions = {},
   ): Promise<void> {
     const clock = this.#o.clock ?? Date.now;
     const t0 = clock();

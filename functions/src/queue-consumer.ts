@@ -10,15 +10,7 @@ import { consumeDeadLetters } from '../ops/dead-letter-consumer.ts';
 import { afterBatch, countedRuntime, functionsOps } from '../ops/functions-ops.ts';
 import { ledgerPort } from '../ops/ops-bindings.ts';
 import { FUNCTION_AGENTS } from './agents.ts';
-
-/**
- * Envelopes of an events batch settled at once. Each mostly waits on stores, the model and Chroma, and
- * the more settle together, the more of their round trips share one call (runtime-coalescing.ts): at 8, a
- * live burst was stored at ~100 envelopes/s with the CPU half idle, every envelope waiting on its turn.
- * The agents of live messages allow 32 in flight per tenant (their agent.yml), so one batch alone never
- * makes admission control defer a tenant's envelopes.
- */
-const EVENTS_CONCURRENCY = 32;
+import { eventsBatchLanes } from './events-batch-lanes.ts';
 
 /** The platform's backlog figure for the queue, when the batch carries one. */
 function backlogOf(batch: MessageBatch<unknown>): { messages: number; at: number } | undefined {
@@ -56,7 +48,9 @@ export async function consumeQueue(
     observer: ops.observer(),
     // A crawl batch is small and each item mostly waits (its host's slot, the fetch): all at once.
     ...(batch.queue === QUEUE_NAMES.BUS_CRAWL && { concurrency: batch.messages.length }),
-    ...(batch.queue === QUEUE_NAMES.BUS_EVENTS && { concurrency: EVENTS_CONCURRENCY }),
+    ...(batch.queue === QUEUE_NAMES.BUS_EVENTS && {
+      concurrency: eventsBatchLanes(env as unknown as { EVENTS_CONCURRENCY?: unknown }),
+    }),
   });
   await router.consume(batch);
   // The messages are settled; reporting must not hold the batch open.

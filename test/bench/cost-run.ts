@@ -213,6 +213,7 @@ export async function runCostStack(o: CostRunOptions) {
       ...((mode === 'full' || LEVERS_OFF.has('documents')) && { DOCUMENT_COALESCING: 'off' }),
       ...((mode === 'full' || LEVERS_OFF.has('embeddings')) && { EMBED_COALESCING: 'off' }),
       ...((mode === 'full' || LEVERS_OFF.has('vectors')) && { VECTOR_COALESCING: 'off' }),
+      ...(process.env.EVENTS_CONCURRENCY && { EVENTS_CONCURRENCY: process.env.EVENTS_CONCURRENCY }),
     },
     log: (l) => log(l),
     ...(o.launcher && { launcher: o.launcher }),

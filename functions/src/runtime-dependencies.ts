@@ -130,7 +130,7 @@ export function createFunctionsRuntime(
   // Below the embedding cache and above the counting decorator: the cache's reads and writes and its
   // misses share round trips, and the ledger counts the shared calls (runtime-coalescing.ts).
   const coalescing = new RuntimeCoalescing(env as unknown as Record<string, unknown>);
-  const ports = (tenant: TenantView) => {
+  const buildPorts = (tenant: TenantView): EffectPorts => {
     const p = cachedEmbeddings(
       env,
       tenant,
@@ -141,6 +141,21 @@ export function createFunctionsRuntime(
       observers.embedLookup,
     );
     return p.documents ? { ...p, documents: configReads.watching(p.documents, tenant) } : p;
+  };
+  // One set of ports per tenant for the life of the runtime (one batch or request). Each invocation asked
+  // twice (its context, its config overlay), and each ask re-read the env with zod (the storage, egress and
+  // model variables, URLs parsed), made Durable Object stubs and an embedding cache: under a live burst that
+  // was about a fifth of workerd's CPU per message (docs/operations.md, Freshness). Ports that could not be
+  // built are not kept, so the next ask throws again.
+  const built = new Map<string, EffectPorts>();
+  const ports = (tenant: TenantView): EffectPorts => {
+    const key = `${tenant.provider}/${tenant.tenant}`;
+    let p = built.get(key);
+    if (!p) {
+      p = buildPorts(tenant);
+      built.set(key, p);
+    }
+    return p;
   };
   const deps: ContextDependencies = {
     registry: ProviderRegistry.fromYaml(providersYml),

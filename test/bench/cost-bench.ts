@@ -17,7 +17,9 @@
  * the tenant settings per agent invocation; GATEWAY_COALESCE=off: one queue message per dispatch;
  * DOCUMENT_COALESCING=off and EMBED_COALESCING=off: one store and model round trip per invocation), and
  * the levers on (the default; `--off coalesce,documents,embeddings` turns some off, to measure one). Each
- * run checks every dispatched message is stored once (documents and vectors).
+ * run checks every dispatched message is stored once (documents and vectors). `EVENTS_CONCURRENCY=N` in the
+ * bench's environment is passed to the functions Worker of both stacks: the lanes of an events batch
+ * (functions/src/events-batch-lanes.ts; 32 before issue 18 session 18, to measure against).
  * Prints one JSON line last.
  */
 import { parseArgs } from 'node:util';

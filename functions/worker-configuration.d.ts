@@ -16,6 +16,7 @@ interface __BaseEnv_FunctionsEnv {
 	AGENT_SETTINGS: string;
 	CRAWL_HOST_QUEUE: string;
 	CRAWL_HOST_LANES: string;
+	CRAWL_HOST_TURNS: string;
 	VOICE_PLAYBACK_BASE_URL: string;
 	TENANT_DOCUMENTS: DurableObjectNamespace<import("./src/index").TenantDocuments>;
 	REPLY_MAILBOX: DurableObjectNamespace<import("./src/index").ReplyMailbox>;
@@ -43,7 +44,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "PROMETHEAN_ENV" | "DATA_TARGET" | "LOG_LEVEL" | "BUILD_SHA" | "CHROMA_URL" | "DOCUMENT_STORE_OVERRIDE" | "AGENT_SETTINGS" | "CRAWL_HOST_QUEUE" | "CRAWL_HOST_LANES" | "VOICE_PLAYBACK_BASE_URL">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "PROMETHEAN_ENV" | "DATA_TARGET" | "LOG_LEVEL" | "BUILD_SHA" | "CHROMA_URL" | "DOCUMENT_STORE_OVERRIDE" | "AGENT_SETTINGS" | "CRAWL_HOST_QUEUE" | "CRAWL_HOST_LANES" | "CRAWL_HOST_TURNS" | "VOICE_PLAYBACK_BASE_URL">> {}
 }
 declare module "*.yml" {
 	const value: string;

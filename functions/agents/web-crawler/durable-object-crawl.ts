@@ -10,6 +10,7 @@ import type {
   FrontierClaim,
   PassCounter,
   StepReport,
+  Turn,
 } from '@promethean/shared/web/crawl-port';
 import type { FetchRequest, FetchResult, PageFetcher } from '@promethean/shared/web/page-fetcher';
 import { type CrawlEnv, readCrawlEnv } from './crawl-env.ts';
@@ -140,6 +141,13 @@ export class DurableObjectCrawl implements CrawlPort {
 
   async release(job_id: string, url: string, holder: string): Promise<void> {
     await this.#host(url).release(url, holder, this.#settings(job_id));
+  }
+
+  /** The host's CrawlHost sends the request in its turn (CRAWL_HOST_TURNS, on by default); undefined: off. */
+  async fetchInTurn(job_id: string, request: FetchRequest, holder: string): Promise<Turn | undefined> {
+    if (!this.#crawlSettings().hostTurns) return undefined;
+    const name = crawlJobName(this.#provider, this.#tenant, job_id);
+    return (await this.#host(request.url).fetchInTurn(request, holder, this.#settings(job_id), name)) as Turn;
   }
 
   refusal(url: string): Promise<Extract<FetchResult, { kind: 'skipped' }> | undefined> {

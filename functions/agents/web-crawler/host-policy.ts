@@ -4,7 +4,7 @@
  * plain state; the CrawlHosts Durable Object persists that state, the local driver keeps it in memory.
  */
 
-import type { Permit, RobotsReady } from '@promethean/shared/web/crawl-port';
+import type { Permit, RobotsReady, Turn } from '@promethean/shared/web/crawl-port';
 import {
   acquireHost,
   type GateAnswer,
@@ -12,7 +12,7 @@ import {
   INITIAL_HOST_GATE,
   releaseHost,
 } from '@promethean/shared/web/host-politeness';
-import type { PageFetcher } from '@promethean/shared/web/page-fetcher';
+import type { FetchRequest, PageFetcher } from '@promethean/shared/web/page-fetcher';
 import {
   entryRules,
   isFresh,
@@ -22,7 +22,7 @@ import {
 } from '@promethean/shared/web/robots-cache';
 import { isAllowed } from '@promethean/shared/web/robots-txt';
 
-export type { Permit, RobotsReady };
+export type { Permit, RobotsReady, Turn };
 
 /** What the crawl asks of the host policy (local or the Durable Object's RPC). */
 export interface HostPolicyPort {
@@ -35,6 +35,11 @@ export interface HostPolicyPort {
    */
   permit(url: string, holder: string, jobGate?: JobGate): Promise<Permit>;
   release(url: string, holder: string): Promise<void>;
+  /**
+   * Robots, politeness and the request in one, made by the host's owner in its turn (see
+   * `HostPolicyCore.requestInTurn`). Absent, or answering undefined: `permit`, fetch, `release`.
+   */
+  fetchInTurn?(request: FetchRequest, holder: string): Promise<Turn | undefined>;
 }
 
 /**
@@ -53,6 +58,28 @@ export const HOST_OFFER_MS = 150;
 
 /** Takes a job-wide token at `now` (0) or says how long until one is there (ms). */
 export type JobGate = (now: number) => number;
+
+/**
+ * The job-wide QPS bucket where it is another object (a round trip): take a token (0) or say how long
+ * until one is there (ms); give back a token taken for a request that then did not happen.
+ */
+export interface RemoteJobGate {
+  take(): Promise<number>;
+  refund(): Promise<void>;
+}
+
+/**
+ * A turn waits at the host only when it is due within this (otherwise it goes back to the queue): the
+ * web-crawler's `inline_wait_ms`, so a waiting item holds its consumer slot no longer than an inline
+ * wait would.
+ */
+export const HOST_TURN_HORIZON_MS = 1500;
+
+/** One origin's line of turns waiting in this process: served one at a time, in arrival order. */
+interface TurnLine {
+  tail: Promise<void>;
+  waiting: number;
+}
 
 export interface HostPolicySettings {
   user_agent: string;
@@ -109,7 +136,7 @@ export class HostPolicyCore implements HostPolicyPort {
     return crawlDelay !== undefined ? crawlDelay * 1000 : 1000 / this.#settings.host_qps;
   }
 
-  #acquire(origin: string, holder: string, jobGate?: JobGate, future = true): GateAnswer {
+  #acquire(origin: string, holder: string, jobGate?: JobGate, future = true, commit = true): GateAnswer {
     const record = this.#record(origin);
     const delay = this.#delayMs(record.robots);
     const now = this.#now();
@@ -130,7 +157,7 @@ export class HostPolicyCore implements HostPolicyPort {
       const wait = jobGate(now);
       if (wait > 0) return { granted: false, wait_ms: wait }; // the host's state is left as it was
     }
-    this.#records.set(origin, { ...record, gate });
+    if (commit) this.#records.set(origin, { ...record, gate });
     return answer;
   }
 
@@ -224,6 +251,98 @@ export class HostPolicyCore implements HostPolicyPort {
 
   async release(url: string, holder: string): Promise<void> {
     this.#release(new URL(url).origin, holder);
+  }
+
+  readonly #lines = new Map<string, TurnLine>();
+
+  /**
+   * Robots, the host's slot and the request in one: the turn joins the origin's line here (in the
+   * object that owns the gate), the head of the line sleeps until the slot is free and the delay since
+   * the last response's end has run, takes the job's token, sends the request itself and releases the
+   * slot the moment the response is read. So no round trip lies between the delay's end and the
+   * request, nor between the response's end and the release (the worker's permit, sleep, re-ask and
+   * release did: ~30–50 ms per request on a busy thread). A turn further off than `horizon_ms` is
+   * told to wait (its item goes back to the queue). If the asker is gone, the request is still made
+   * once and its answer dropped: the item is redone, as after a worker killed mid-fetch.
+   */
+  async requestInTurn(
+    request: FetchRequest,
+    holder: string,
+    options: {
+      job_gate?: RemoteJobGate | undefined;
+      sleep: (ms: number) => Promise<void>;
+      horizon_ms: number;
+    },
+  ): Promise<Turn> {
+    const origin = new URL(request.url).origin;
+    const robots = await this.robots(origin, holder);
+    if (robots.kind === 'wait') return robots;
+    const entry = this.#record(origin).robots as RobotsEntry;
+    const verdict = isAllowed(entryRules(entry, this.#settings.user_agent), request.url);
+    if (!verdict.allowed) {
+      const why = verdict.rule ? `disallow: ${verdict.rule.pattern}` : 'disallowed';
+      return { kind: 'disallowed', detail: `robots.txt (${entry.state}) ${why}` };
+    }
+    const line = this.#lines.get(origin) ?? { tail: Promise.resolve(), waiting: 0 };
+    const gate = this.#record(origin).gate;
+    const due = Math.max(0, this.nextStart(origin) - this.#now());
+    const eta = due + line.waiting * (robots.delay_ms + (gate.last_duration ?? 0));
+    if (eta > options.horizon_ms) return { kind: 'wait', wait_ms: Math.ceil(eta) };
+    const ahead = line.tail;
+    let leave = () => {};
+    line.tail = new Promise<void>((r) => {
+      leave = r;
+    });
+    line.waiting++;
+    this.#lines.set(origin, line);
+    try {
+      await ahead;
+      const wait = await this.#takeSlot(origin, holder, options);
+      if (wait !== undefined) return { kind: 'wait', wait_ms: wait };
+      try {
+        return {
+          kind: 'fetched',
+          delay_ms: robots.delay_ms,
+          result: await this.#fetcher.fetch({ ...request, min_retry_gap_ms: robots.delay_ms }),
+        };
+      } finally {
+        this.#release(origin, holder);
+      }
+    } finally {
+      line.waiting--;
+      if (line.waiting === 0) this.#lines.delete(origin);
+      leave();
+    }
+  }
+
+  /**
+   * Sleeps until the host's gate grants `holder` now and the job has a token for it, then holds the slot
+   * (undefined). A wait past the horizon (a paused job's token, a slot leased to a worker) is answered
+   * instead: the line is not held for it.
+   */
+  async #takeSlot(
+    origin: string,
+    holder: string,
+    options: {
+      job_gate?: RemoteJobGate | undefined;
+      sleep: (ms: number) => Promise<void>;
+      horizon_ms: number;
+    },
+  ): Promise<number | undefined> {
+    for (;;) {
+      // Looked at first without taking it: a job token is asked only when the host would grant.
+      const host = this.#acquire(origin, holder, undefined, false, false);
+      const wait = host.granted ? await (options.job_gate?.take() ?? 0) : host.wait_ms;
+      if (wait > options.horizon_ms) return wait;
+      if (wait > 0) {
+        await options.sleep(wait);
+        continue;
+      }
+      const answer = this.#acquire(origin, holder, undefined, false);
+      if (answer.granted) return undefined;
+      // Another asker of this host (a robots.txt fetch) took the slot while the token was asked for.
+      await options.job_gate?.refund();
+    }
   }
 }
 

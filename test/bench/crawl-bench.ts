@@ -51,7 +51,7 @@ const { values } = parseArgs({
     'timeout-s': { type: 'string', default: '240' },
     // platform mode: the functions Worker's CRAWL_HOST_QUEUE (on, off; default: wrangler.toml's, off).
     'host-queue': { type: 'string' },
-    // platform mode: the functions Worker's CRAWL_HOST_TURNS (on, off; default: wrangler.toml's, on).
+    // platform mode: the functions Worker's CRAWL_HOST_TURNS (on, off; default: wrangler.toml's, off).
     'host-turns': { type: 'string' },
     // platform mode: the functions Worker's CRAWL_HOST_LANES (0: no lanes; default: wrangler.toml's, 2).
     'host-lanes': { type: 'string' },

@@ -61,7 +61,7 @@ async function platformCrawl(config: CrawlJobConfig, faults: QueueFaults) {
     },
     Date.now,
     queue.send,
-    // The host sends each request in its turn (the Worker's default, CRAWL_HOST_TURNS).
+    // The host sends each request in its turn (the Worker with CRAWL_HOST_TURNS=on).
     { horizon_ms: HOST_TURN_HORIZON_MS, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
   );
   const documents = new MemoryDocumentStore();

@@ -12,7 +12,7 @@ import { HOST_LANE_WIDTH } from './crawl-job-core.ts';
 export interface CrawlEnv {
   /** CrawlHost queues waiters and grants starts ahead (HOST_QUEUE_HORIZON_MS); off by default. */
   hostQueue: boolean;
-  /** CrawlHost sends each request itself in the host's turn (`fetchInTurn`); on by default. */
+  /** CrawlHost sends each request itself in the host's turn (`fetchInTurn`); off by default. */
   hostTurns: boolean;
   /** Items of one origin on the queue at once (crawl-job-core.ts); undefined: no lanes, every item sent at once. */
   hostLanes: number | undefined;
@@ -23,7 +23,7 @@ export class CrawlConfigurationError extends ConfigurationError {
   override readonly name = 'CrawlConfigurationError';
 }
 
-// Empty is the default (the queue off, turns on), so wrangler.toml can ship the variables unset.
+// Empty is the default (off), so wrangler.toml can ship the variables unset.
 const HostQueue = z.enum(['', 'off', 'on']);
 // "0" turns lanes off (every admitted item is sent at once, as before lanes); empty is the default.
 const HostLanes = z.union([z.literal(''), z.coerce.number().int().min(0).max(64)]);
@@ -62,8 +62,8 @@ export function readCrawlEnv(env: object, context: ErrorContext = {}): CrawlEnv 
   const width = lanes.data === '' ? HOST_LANE_WIDTH : lanes.data;
   return {
     hostQueue: parsed.data === 'on',
-    // Empty is on: the host's owner sends its requests in turn unless a deployment says "off".
-    hostTurns: turns.data !== 'off',
+    // Off unless "on": under wrangler dev it measured no better than the worker's permit (docs/agents/web-crawler.md).
+    hostTurns: turns.data === 'on',
     hostLanes: width === 0 ? undefined : width,
   };
 }

@@ -143,7 +143,7 @@ export class DurableObjectCrawl implements CrawlPort {
     await this.#host(url).release(url, holder, this.#settings(job_id));
   }
 
-  /** The host's CrawlHost sends the request in its turn (CRAWL_HOST_TURNS, on by default); undefined: off. */
+  /** The host's CrawlHost sends the request in its turn (CRAWL_HOST_TURNS=on; off by default); undefined: off. */
   async fetchInTurn(job_id: string, request: FetchRequest, holder: string): Promise<Turn | undefined> {
     if (!this.#crawlSettings().hostTurns) return undefined;
     const name = crawlJobName(this.#provider, this.#tenant, job_id);

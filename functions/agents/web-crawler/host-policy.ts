@@ -383,7 +383,8 @@ export class HostPolicyCore implements HostPolicyPort {
     const peek = this.#acquire(origin, holder, undefined, false, false);
     if (peek.granted) return 0;
     const { gate } = this.#record(origin);
-    const free = gate.in_flight === undefined || this.#now() - gate.in_flight_since >= this.#settings.lease_ms;
+    const free =
+      gate.in_flight === undefined || this.#now() - gate.in_flight_since >= this.#settings.lease_ms;
     const untilDelayEnds = Math.ceil(this.nextStart(origin) - this.#now());
     return free && untilDelayEnds > 0 ? Math.min(untilDelayEnds, peek.wait_ms) : peek.wait_ms;
   }

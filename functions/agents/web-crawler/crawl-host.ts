@@ -112,8 +112,8 @@ export class CrawlHost extends DurableObject<FunctionsEnv> {
     return this.#policy(settings).permit(url, holder);
   }
 
-  release(url: string, holder: string, settings: HostPolicySettings): Promise<void> {
-    return this.#policy(settings).release(url, holder);
+  release(url: string, holder: string, settings: HostPolicySettings, cut_short = false): Promise<void> {
+    return this.#policy(settings).release(url, holder, cut_short);
   }
 
   /**

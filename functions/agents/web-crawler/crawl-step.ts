@@ -153,13 +153,15 @@ export async function crawlStep(deps: CrawlDeps, item: FrontierItem, holder: str
 async function permittedFetch(deps: CrawlDeps, request: FetchRequest, holder: string): Promise<Turn> {
   const permit = await deps.hosts.permit(request.url, holder, deps.job_gate);
   if (permit.kind !== 'go') return permit;
+  let result: FetchResult | undefined;
   try {
     // The slot is ours from the granted start: sending sooner would shorten the crawl-delay.
     if (permit.start_in_ms) await (deps.sleep ?? timerSleep)(permit.start_in_ms);
-    const result = await deps.fetcher.fetch({ ...request, min_retry_gap_ms: permit.delay_ms });
+    result = await deps.fetcher.fetch({ ...request, min_retry_gap_ms: permit.delay_ms });
     return { kind: 'fetched', delay_ms: permit.delay_ms, result };
   } finally {
-    await deps.hosts.release(request.url, holder);
+    // A skipped answer's body was cancelled, not read to its end: the host's end comes later.
+    await deps.hosts.release(request.url, holder, result === undefined || result.kind === 'skipped');
   }
 }
 

@@ -139,8 +139,8 @@ export class DurableObjectCrawl implements CrawlPort {
     return permit;
   }
 
-  async release(job_id: string, url: string, holder: string): Promise<void> {
-    await this.#host(url).release(url, holder, this.#settings(job_id));
+  async release(job_id: string, url: string, holder: string, cut_short = false): Promise<void> {
+    await this.#host(url).release(url, holder, this.#settings(job_id), cut_short);
   }
 
   /** The host's CrawlHost sends the request in its turn (CRAWL_HOST_TURNS=on; off by default); undefined: off. */

@@ -92,7 +92,7 @@ export async function frontierStep(
       robots: (origin, h) => patiently(() => crawl.robots(job, origin, h)),
       // The job's QPS bucket is asked by the port (job token first, refunded when the host says wait).
       permit: (url, h) => patiently(() => crawl.permit(job, url, h)),
-      release: (url, h) => crawl.release(job, url, h),
+      release: (url, h, cut) => crawl.release(job, url, h, cut),
       ...(crawl.fetchInTurn
         ? { fetchInTurn: (request, h) => patiently(() => crawl.fetchInTurn?.(job, request, h) ?? none()) }
         : {}),

@@ -153,4 +153,18 @@ describe('requests made in the host turn', () => {
     expect(released).toBeDefined();
     expect((t?.start ?? 0) - (released ?? 0)).toBe(100);
   });
+
+  it('counts a cut-short response (its body cancelled) as ending one more delay later, on either path', async () => {
+    const { core, advance, now } = fakeHost();
+    await core.robots('https://example.org', 'r');
+    advance(1000);
+    expect(await core.permit('https://example.org/big', 'w')).toMatchObject({ kind: 'go' });
+    advance(30);
+    await core.release('https://example.org/big', 'w', true);
+    expect(core.nextStart('https://example.org')).toBe(now() + 200);
+    advance(1000);
+    expect(await core.permit('https://example.org/small', 'w2')).toMatchObject({ kind: 'go' });
+    await core.release('https://example.org/small', 'w2');
+    expect(core.nextStart('https://example.org')).toBe(now() + 100);
+  });
 });

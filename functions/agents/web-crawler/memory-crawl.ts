@@ -103,8 +103,8 @@ export class MemoryCrawl implements CrawlPort {
     return permit;
   }
 
-  async release(_job_id: string, url: string, holder: string): Promise<void> {
-    await this.#hosts.release(url, holder);
+  async release(_job_id: string, url: string, holder: string, cut_short = false): Promise<void> {
+    await this.#hosts.release(url, holder, cut_short);
   }
 
   async fetchInTurn(job_id: string, request: FetchRequest, holder: string): Promise<Turn | undefined> {

@@ -1,7 +1,18 @@
 import type { CompletionRequest, ModelPort } from '@promethean/shared/effects/effect-ports';
 import { describe, expect, it } from 'vitest';
 import { OfflineModelPort } from '../models/offline-model-port.ts';
-import { isValidTag, keywordTags, normalizeTag, parseTags, TAG_PROMPT, tagPage } from './tag-pass.ts';
+import {
+  fallbackTags,
+  isValidTag,
+  keywordTags,
+  MAX_TAGS,
+  MIN_TAGS,
+  normalizeTag,
+  parseTags,
+  TAG_DENY_LIST,
+  TAG_PROMPT,
+  tagPage,
+} from './tag-pass.ts';
 
 /** A model that answers a fixed text and remembers what it was asked. */
 function scripted(text: string): { port: ModelPort; asked: CompletionRequest[] } {
@@ -75,5 +86,39 @@ describe('tags', () => {
     expect(r.offline).toBe(true);
     expect(r.tags[0]).toBe('#herons');
     expect(keywordTags('the the the', 5)).toEqual([]);
+  });
+
+  it('a near-empty page still gets 3 valid tags, from its title, URL, language and type', async () => {
+    const { port } = scripted('no tags here');
+    const r = await tagPage(port, {
+      title: 'Hi',
+      text: '',
+      url: 'http://www.quiet.test/a/b.html',
+      lang: 'en-GB',
+      media_type: 'text/plain',
+    });
+    expect(r.tags).toEqual(['#hi', '#quiet-test', '#a', '#b', '#lang-en']);
+    expect(r.topped_up).toBe(5);
+  });
+
+  it('a page with nothing at all (no title, no text, no URL) still gets 3 valid tags', async () => {
+    const offline = await tagPage(new OfflineModelPort(), { title: '', text: '' });
+    expect(offline.tags).toEqual(['#text-html', '#web-document', '#crawled']);
+    const { port } = scripted('#home #page #website');
+    const denied = await tagPage(port, { title: 'Home page', text: 'home', url: 'http://home/' });
+    expect(denied.tags.length).toBeGreaterThanOrEqual(MIN_TAGS);
+    expect(denied.tags.length).toBeLessThanOrEqual(MAX_TAGS);
+    expect(denied.tags.every(isValidTag)).toBe(true);
+    expect(denied.tags.some((t) => TAG_DENY_LIST.has(t))).toBe(false);
+  });
+
+  it('the top-up candidates are deterministic, distinct enough and never denied', () => {
+    const page = { title: 'Admin Token', text: 'password password', url: 'http://admin.test/home/' };
+    const tags = fallbackTags(page);
+    expect(fallbackTags(page)).toEqual(tags);
+    expect(tags.every(isValidTag)).toBe(true);
+    expect(tags).not.toContain('#admin');
+    expect(tags).not.toContain('#home');
+    expect(new Set(tags).size).toBeGreaterThanOrEqual(MIN_TAGS);
   });
 });

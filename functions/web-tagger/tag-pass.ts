@@ -1,7 +1,10 @@
 /**
  * The tag pass: a constant prompt of its own, temperature 0, asking for 3–12 `#kebab-case` tags.
  * Every tag is checked (shape, length, deny-list); an answer with fewer than 3 valid tags is topped up
- * from the page's own frequent words, and offline the page's words are the tags (labelled offline).
+ * from the page's own frequent words, and offline the page's words are the tags (labelled offline). A page
+ * with too few words (near-empty, a short plain-text file) is topped up further from what every crawled
+ * page has: its title's words, its URL's host and path, its language and content type, so every page
+ * gets 3–12 valid tags.
  */
 import type { ModelPort } from '@promethean/shared/effects/effect-ports';
 import { frameUntrusted } from '../models/untrusted-text.ts';
@@ -92,16 +95,73 @@ export function parseTags(answer: string): string[] {
   return out.slice(0, MAX_TAGS);
 }
 
+/** What the tag pass reads of a page; the URL, language and media type only feed the top-up. */
+export interface TaggablePage {
+  title: string;
+  text: string;
+  url?: string | undefined;
+  lang?: string | undefined;
+  media_type?: string | undefined;
+}
+
+/** Tags that hold on any page, the last resort of the top-up (distinct from each other, never denied). */
+const LAST_RESORT_TAGS = ['#web-document', '#crawled'] as const;
+
+/** Words of at least 2 characters (the keyword tags need 4), as tags, in their order. */
+function wordTags(text: string): string[] {
+  return (text.toLowerCase().match(/\p{L}[\p{L}\p{N}]+|\p{N}{2,}/gu) ?? [])
+    .filter((w) => !STOP_WORDS.has(w))
+    .flatMap((w) => normalizeTag(w) ?? []);
+}
+
+/** The URL's host (whole, then without `www.`'s label) and its path segments, as tags. */
+function urlTags(url: string | undefined): string[] {
+  if (url === undefined) return [];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const segments = parsed.pathname
+    .split('/')
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    })
+    .map((s) => s.replace(/\.[a-z0-9]{1,5}$/i, ''));
+  return [parsed.hostname.replace(/^www\./, ''), ...segments].flatMap((s) => normalizeTag(s) ?? []);
+}
+
+/**
+ * Deterministic top-up candidates, best first: the page's frequent words, its title's words (short ones
+ * too), its URL, its language and media type, then the last-resort tags.
+ */
+export function fallbackTags(page: TaggablePage): string[] {
+  const lang = page.lang?.split(/[-_]/)[0];
+  return [
+    ...keywordTags(`${page.title} ${page.text}`, MAX_TAGS),
+    ...wordTags(page.title),
+    ...urlTags(page.url),
+    ...(lang ? [normalizeTag(`lang-${lang}`)] : []),
+    normalizeTag(page.media_type ?? 'text/html'),
+    ...LAST_RESORT_TAGS,
+  ].filter((t): t is string => t !== undefined && isValidTag(t));
+}
+
 export interface PageTags {
   tags: string[];
   model: string;
   offline: boolean;
   prompt: string;
-  /** Tags taken from the page's words because the model gave too few. */
+  /** Tags taken from the page (words, title, URL, language, type) because the model gave too few. */
   topped_up: number;
 }
 
-export async function tagPage(models: ModelPort, page: { title: string; text: string }): Promise<PageTags> {
+export async function tagPage(models: ModelPort, page: TaggablePage): Promise<PageTags> {
   const answer = await models.complete({
     system: TAG_PROMPT,
     messages: [
@@ -116,7 +176,7 @@ export async function tagPage(models: ModelPort, page: { title: string; text: st
   const tags = answer.offline ? [] : parseTags(answer.text);
   let topped = 0;
   if (tags.length < MIN_TAGS) {
-    for (const t of keywordTags(`${page.title} ${page.text}`, MAX_TAGS)) {
+    for (const t of fallbackTags(page)) {
       if (tags.length >= Math.max(MIN_TAGS, 5)) break;
       if (!tags.includes(t)) {
         tags.push(t);

@@ -15,6 +15,12 @@ export type Permit =
   | { kind: 'wait'; wait_ms: number }
   | { kind: 'disallowed'; detail: string };
 
+/** A request made in the host's turn (`fetchInTurn`): its answer, or why none was made. */
+export type Turn =
+  | { kind: 'fetched'; delay_ms: number; result: FetchResult }
+  | { kind: 'wait'; wait_ms: number }
+  | { kind: 'disallowed'; detail: string };
+
 export type RobotsReady =
   | {
       kind: 'ready';
@@ -79,7 +85,14 @@ export interface CrawlPort {
   robots(job_id: string, origin: string, holder: string): Promise<RobotsReady>;
   /** robots allows `url` and both the job's QPS bucket and the host's gate grant a request now. */
   permit(job_id: string, url: string, holder: string): Promise<Permit>;
-  release(job_id: string, url: string, holder: string): Promise<void>;
+  /** `cut_short`: the response was not read to its end (its body cancelled); see HostPolicyPort. */
+  release(job_id: string, url: string, holder: string, cut_short?: boolean): Promise<void>;
+  /**
+   * Robots, the job's token, the host's slot and the request in one ask of the host's owner, which
+   * sends the request itself at the slot's time and releases the slot when the response is read.
+   * Absent (or answering undefined: turned off): the worker asks `permit`, fetches and `release`s.
+   */
+  fetchInTurn?(job_id: string, request: FetchRequest, holder: string): Promise<Turn | undefined>;
   refusal(url: string): Promise<Extract<FetchResult, { kind: 'skipped' }> | undefined>;
   fetch(job_id: string, request: FetchRequest): Promise<FetchResult>;
   /**

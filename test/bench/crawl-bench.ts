@@ -51,6 +51,8 @@ const { values } = parseArgs({
     'timeout-s': { type: 'string', default: '240' },
     // platform mode: the functions Worker's CRAWL_HOST_QUEUE (on, off; default: wrangler.toml's, off).
     'host-queue': { type: 'string' },
+    // platform mode: the functions Worker's CRAWL_HOST_TURNS (on, off; default: wrangler.toml's, off).
+    'host-turns': { type: 'string' },
     // platform mode: the functions Worker's CRAWL_HOST_LANES (0: no lanes; default: wrangler.toml's, 2).
     'host-lanes': { type: 'string' },
   },
@@ -234,12 +236,14 @@ async function platformBench(): Promise<void> {
     );
     const hostQueue = values['host-queue'];
     const hostLanes = values['host-lanes'];
+    const hostTurns = values['host-turns'];
     const run = await runPlatformCrawl(web, config, {
       timeout_s: Number(values['timeout-s']),
       log,
       functionsVars: {
         ...(hostQueue !== undefined ? { CRAWL_HOST_QUEUE: hostQueue } : {}),
         ...(hostLanes !== undefined ? { CRAWL_HOST_LANES: hostLanes } : {}),
+        ...(hostTurns !== undefined ? { CRAWL_HOST_TURNS: hostTurns } : {}),
       },
     });
     const figures = politeness(web.requests, config.qps);
@@ -303,6 +307,7 @@ async function platformBench(): Promise<void> {
         runtime: `both Workers under ${run.launcher}`,
         host_queue: hostQueue ?? 'default',
         host_lanes: hostLanes ?? 'default',
+        host_turns: hostTurns ?? 'default',
       }),
     );
   } finally {

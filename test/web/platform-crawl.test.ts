@@ -4,7 +4,11 @@
  * workers, lost sends, evicted job state) must end with exactly the pages of a clean run.
  */
 
-import { HOST_OFFER_MS, HOST_QUEUE_HORIZON_MS } from '@promethean/functions/agents/web-crawler/host-policy';
+import {
+  HOST_OFFER_MS,
+  HOST_QUEUE_HORIZON_MS,
+  HOST_TURN_HORIZON_MS,
+} from '@promethean/functions/agents/web-crawler/host-policy';
 import { MemoryCrawl } from '@promethean/functions/agents/web-crawler/memory-crawl';
 import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
 import {
@@ -57,6 +61,8 @@ async function platformCrawl(config: CrawlJobConfig, faults: QueueFaults) {
     },
     Date.now,
     queue.send,
+    // The host sends each request in its turn (the Worker with CRAWL_HOST_TURNS=on).
+    { horizon_ms: HOST_TURN_HORIZON_MS, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
   );
   const documents = new MemoryDocumentStore();
   const passPorts = {

@@ -100,7 +100,7 @@ export class QueueFrontier {
         touch: (j, k) => crawl.touch(j, k),
         robots: (j, o, h) => crawl.robots(j, o, h),
         permit: (j, u, h) => crawl.permit(j, u, h),
-        release: (j, u, h) => crawl.release(j, u, h),
+        release: (j, u, h, cut) => crawl.release(j, u, h, cut),
         refusal: (u) => crawl.refusal(u),
         fetch: (j, r) => crawl.fetch(j, r),
         passed: (j, c, p) => crawl.passed(j, c, p),

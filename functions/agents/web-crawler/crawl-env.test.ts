@@ -114,6 +114,26 @@ describe('CRAWL_HOST_QUEUE', () => {
   });
 });
 
+describe('CRAWL_HOST_TURNS', () => {
+  it('reads on, off and empty (default off), and refuses anything else naming the variable', () => {
+    expect(readCrawlEnv({}).hostTurns).toBe(false);
+    expect(readCrawlEnv({ CRAWL_HOST_TURNS: '' }).hostTurns).toBe(false);
+    expect(readCrawlEnv({ CRAWL_HOST_TURNS: 'off' }).hostTurns).toBe(false);
+    expect(readCrawlEnv({ CRAWL_HOST_TURNS: ' ON ' }).hostTurns).toBe(true);
+    for (const bad of ['yes', 1]) {
+      expect(() => readCrawlEnv({ CRAWL_HOST_TURNS: bad })).toThrow(
+        /CRAWL_HOST_TURNS .* must be on, off or empty/,
+      );
+    }
+  });
+
+  it('off: the port answers undefined, so the step asks for a permit as before', async () => {
+    const { port } = portWith({});
+    await port.claim('j1', 'k1');
+    expect(await port.fetchInTurn('j1', { url: 'https://example.org/a' }, 'a')).toBeUndefined();
+  });
+});
+
 describe('CRAWL_HOST_LANES', () => {
   it('empty is the default width, 0 turns lanes off, anything but a whole number 0..64 is refused', () => {
     expect(readCrawlEnv({}).hostLanes).toBe(HOST_LANE_WIDTH);

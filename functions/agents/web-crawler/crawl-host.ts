@@ -4,11 +4,20 @@
  * flight (leased, so a dead worker's slot comes back), the crawl-delay between starts, a token bucket.
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { Permit, RobotsReady } from '@promethean/shared/web/crawl-port';
+import type { Permit, RobotsReady, Turn } from '@promethean/shared/web/crawl-port';
+import type { FetchRequest } from '@promethean/shared/web/page-fetcher';
 import { entryRules } from '@promethean/shared/web/robots-cache';
 import { workerPageFetcher } from './crawl-fetcher.ts';
 import { HOST_LEASE_MS } from './durable-object-crawl.ts';
-import { HostPolicyCore, type HostPolicySettings, type HostRecord, type HostRecords } from './host-policy.ts';
+import {
+  HOST_TURN_HORIZON_MS,
+  HostPolicyCore,
+  type HostPolicySettings,
+  type HostRecord,
+  type HostRecords,
+} from './host-policy.ts';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** What the status page shows of a host: its robots.txt state and its politeness gate. */
 export interface HostSnapshot {
@@ -103,7 +112,27 @@ export class CrawlHost extends DurableObject<FunctionsEnv> {
     return this.#policy(settings).permit(url, holder);
   }
 
-  release(url: string, holder: string, settings: HostPolicySettings): Promise<void> {
-    return this.#policy(settings).release(url, holder);
+  release(url: string, holder: string, settings: HostPolicySettings, cut_short = false): Promise<void> {
+    return this.#policy(settings).release(url, holder, cut_short);
+  }
+
+  /**
+   * The request made here, in the host's turn (`HostPolicyCore.requestInTurn`): the timer that ends the
+   * crawl-delay sends it, and the response's end releases the slot, with no round trip to a worker in
+   * between. The job's QPS token is taken from its CrawlJob (`job`: the object's name) at the slot's time.
+   */
+  fetchInTurn(
+    request: FetchRequest,
+    holder: string,
+    settings: HostPolicySettings,
+    job: string,
+  ): Promise<Turn> {
+    const jobs = this.env.CRAWL_JOBS;
+    const stub = jobs.get(jobs.idFromName(job));
+    return this.#policy(settings).requestInTurn(request, holder, {
+      job_gate: { take: () => stub.take(), refund: () => stub.refund() },
+      sleep,
+      horizon_ms: HOST_TURN_HORIZON_MS,
+    });
   }
 }

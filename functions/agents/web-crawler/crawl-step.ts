@@ -17,9 +17,9 @@ import {
 } from '@promethean/shared/web/content-hash';
 import type { CrawlJobConfig, FrontierItem } from '@promethean/shared/web/crawl-config';
 import type { Counter, CrawlLedger } from '@promethean/shared/web/crawl-ledger';
-import type { HostRobotsRules } from '@promethean/shared/web/crawl-port';
+import type { HostRobotsRules, Turn } from '@promethean/shared/web/crawl-port';
 import { type ExtractedPage, extractHtml } from '@promethean/shared/web/html-extraction';
-import type { FetchResult, PageFetcher } from '@promethean/shared/web/page-fetcher';
+import type { FetchRequest, FetchResult, PageFetcher } from '@promethean/shared/web/page-fetcher';
 import {
   type CrawlRecord,
   crawlOf,
@@ -130,38 +130,39 @@ export async function crawlStep(deps: CrawlDeps, item: FrontierItem, holder: str
     ledger.count('fresh');
     return { kind: 'done', admitted: await storedLinks(deps, item, id) };
   }
-  const permit = await deps.hosts.permit(item.url, holder, deps.job_gate);
-  if (permit.kind === 'wait') return permit;
-  if (permit.kind === 'disallowed') {
+  const request: FetchRequest =
+    item.kind === 'page'
+      ? { url: item.url, etag: last?.etag, last_modified: last?.last_modified }
+      : { url: item.url, content_types: SITEMAP_TYPES, binary: true, max_bytes: 10 * 1024 * 1024 };
+  // The host's owner makes the request in its turn where it can; otherwise the worker's own permit.
+  const turn =
+    (await deps.hosts.fetchInTurn?.(request, holder)) ?? (await permittedFetch(deps, request, holder));
+  if (turn.kind === 'wait') return turn;
+  if (turn.kind === 'disallowed') {
     ledger.count('robots_blocked');
     return { kind: 'done', admitted: [] };
   }
-  let result: FetchResult;
-  try {
-    // The slot is ours from the granted start: sending sooner would shorten the crawl-delay.
-    if (permit.start_in_ms) await (deps.sleep ?? timerSleep)(permit.start_in_ms);
-    result =
-      item.kind === 'page'
-        ? await deps.fetcher.fetch({
-            url: item.url,
-            etag: last?.etag,
-            last_modified: last?.last_modified,
-            min_retry_gap_ms: permit.delay_ms,
-          })
-        : await deps.fetcher.fetch({
-            url: item.url,
-            content_types: SITEMAP_TYPES,
-            binary: true,
-            max_bytes: 10 * 1024 * 1024,
-            min_retry_gap_ms: permit.delay_ms,
-          });
-  } finally {
-    await deps.hosts.release(item.url, holder);
-  }
+  const result = turn.result;
   const host = new URL(item.url).host;
   if (result.kind !== 'skipped') deps.metrics.hostTiming(host, result.elapsed_ms);
   if (item.kind === 'sitemap') return sitemapStep(deps, item, result);
   return pageStep(deps, item, id, existing, result);
+}
+
+/** The worker's own politeness: the host's permit, the request, the release. */
+async function permittedFetch(deps: CrawlDeps, request: FetchRequest, holder: string): Promise<Turn> {
+  const permit = await deps.hosts.permit(request.url, holder, deps.job_gate);
+  if (permit.kind !== 'go') return permit;
+  let result: FetchResult | undefined;
+  try {
+    // The slot is ours from the granted start: sending sooner would shorten the crawl-delay.
+    if (permit.start_in_ms) await (deps.sleep ?? timerSleep)(permit.start_in_ms);
+    result = await deps.fetcher.fetch({ ...request, min_retry_gap_ms: permit.delay_ms });
+    return { kind: 'fetched', delay_ms: permit.delay_ms, result };
+  } finally {
+    // A skipped answer's body was cancelled, not read to its end: the host's end comes later.
+    await deps.hosts.release(request.url, holder, result === undefined || result.kind === 'skipped');
+  }
 }
 
 async function robotsStep(deps: CrawlDeps, item: FrontierItem, holder: string): Promise<StepResult> {

@@ -10,6 +10,7 @@ import type {
   FrontierClaim,
   PassCounter,
   StepReport,
+  Turn,
 } from '@promethean/shared/web/crawl-port';
 import type { FetchRequest, FetchResult, PageFetcher } from '@promethean/shared/web/page-fetcher';
 import { type CrawlEnv, readCrawlEnv } from './crawl-env.ts';
@@ -138,8 +139,15 @@ export class DurableObjectCrawl implements CrawlPort {
     return permit;
   }
 
-  async release(job_id: string, url: string, holder: string): Promise<void> {
-    await this.#host(url).release(url, holder, this.#settings(job_id));
+  async release(job_id: string, url: string, holder: string, cut_short = false): Promise<void> {
+    await this.#host(url).release(url, holder, this.#settings(job_id), cut_short);
+  }
+
+  /** The host's CrawlHost sends the request in its turn (CRAWL_HOST_TURNS=on; off by default); undefined: off. */
+  async fetchInTurn(job_id: string, request: FetchRequest, holder: string): Promise<Turn | undefined> {
+    if (!this.#crawlSettings().hostTurns) return undefined;
+    const name = crawlJobName(this.#provider, this.#tenant, job_id);
+    return (await this.#host(request.url).fetchInTurn(request, holder, this.#settings(job_id), name)) as Turn;
   }
 
   refusal(url: string): Promise<Extract<FetchResult, { kind: 'skipped' }> | undefined> {

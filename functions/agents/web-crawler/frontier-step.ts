@@ -52,6 +52,8 @@ export interface FrontierMessage {
   item: FrontierItem;
 }
 
+const none = async () => undefined;
+
 export async function frontierStep(
   msg: FrontierMessage,
   ports: FrontierPorts,
@@ -62,12 +64,12 @@ export async function frontierStep(
   const { crawl } = ports;
   const job = msg.job_id;
   let waits = 0;
-  const patiently = async <T extends { kind: string; wait_ms?: number }>(
+  const patiently = async <T extends { kind: string; wait_ms?: number } | undefined>(
     ask: () => Promise<T>,
   ): Promise<T> => {
     for (;;) {
       const answer = await ask();
-      if (answer.kind !== 'wait' || !inline) return answer;
+      if (answer?.kind !== 'wait' || !inline) return answer;
       const wait = answer.wait_ms ?? 0;
       if (wait > inline.max_wait_ms || waits >= inline.max_waits) return answer;
       waits++;
@@ -90,7 +92,10 @@ export async function frontierStep(
       robots: (origin, h) => patiently(() => crawl.robots(job, origin, h)),
       // The job's QPS bucket is asked by the port (job token first, refunded when the host says wait).
       permit: (url, h) => patiently(() => crawl.permit(job, url, h)),
-      release: (url, h) => crawl.release(job, url, h),
+      release: (url, h, cut) => crawl.release(job, url, h, cut),
+      ...(crawl.fetchInTurn
+        ? { fetchInTurn: (request, h) => patiently(() => crawl.fetchInTurn?.(job, request, h) ?? none()) }
+        : {}),
     },
     documents: ports.documents,
     vectors: ports.vectors,

@@ -9,6 +9,7 @@ import type {
   FrontierClaim,
   PassCounter,
   StepReport,
+  Turn,
 } from '@promethean/shared/web/crawl-port';
 import type { FetchRequest, FetchResult, PageFetcher } from '@promethean/shared/web/page-fetcher';
 import { CrawlJobCore, MemoryJobStore, type Outgoing } from './crawl-job-core.ts';
@@ -20,6 +21,11 @@ import {
   type RobotsReady,
 } from './host-policy.ts';
 
+export interface MemoryTurns {
+  horizon_ms: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
 export class MemoryCrawl implements CrawlPort {
   readonly jobs = new Map<string, CrawlJobCore>();
   readonly stores = new Map<string, MemoryJobStore>();
@@ -27,13 +33,17 @@ export class MemoryCrawl implements CrawlPort {
   readonly #hosts: HostPolicyCore;
   readonly #now: () => number;
   readonly #send: (job_id: string, items: Outgoing[]) => void;
+  readonly #turns: MemoryTurns | undefined;
 
   constructor(
     fetcher: PageFetcher,
     settings: HostPolicySettings,
     now: () => number,
     send: (job_id: string, items: Outgoing[]) => void,
+    /** The host sends requests in its turn (the Worker's CRAWL_HOST_TURNS); absent: permit, fetch, release. */
+    turns?: MemoryTurns,
   ) {
+    this.#turns = turns;
     this.#fetcher = fetcher;
     this.#now = now;
     this.#send = send;
@@ -93,8 +103,18 @@ export class MemoryCrawl implements CrawlPort {
     return permit;
   }
 
-  async release(_job_id: string, url: string, holder: string): Promise<void> {
-    await this.#hosts.release(url, holder);
+  async release(_job_id: string, url: string, holder: string, cut_short = false): Promise<void> {
+    await this.#hosts.release(url, holder, cut_short);
+  }
+
+  async fetchInTurn(job_id: string, request: FetchRequest, holder: string): Promise<Turn | undefined> {
+    if (!this.#turns) return undefined;
+    return this.#hosts.requestInTurn(request, holder, {
+      // The job's core is looked up at each ask: an eviction meanwhile reloads it, as a stub would.
+      job_gate: { take: async () => this.job(job_id).take(), refund: async () => this.job(job_id).refund() },
+      sleep: this.#turns.sleep,
+      horizon_ms: this.#turns.horizon_ms,
+    });
   }
 
   refusal(url: string): Promise<Extract<FetchResult, { kind: 'skipped' }> | undefined> {

@@ -79,6 +79,7 @@ describe('ProviderRegistry', () => {
     expect(() => ProviderRegistry.fromYaml(duplicate)).toThrow(RegistryConfigError);
     expect(() => ProviderRegistry.fromYaml(duplicate)).toThrow(/duplicate/);
     expect(() => ProviderRegistry.fromYaml(YAML, ['discord'])).toThrow(/unknown adapter "echo"/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the YAML holds a literal ${VAR} reference, not a template
     const literal = YAML.replace('${DUCK_CREDENTIAL_FOR_TEST}', 'plain-text-secret');
     expect(() => ProviderRegistry.fromYaml(literal)).toThrow(/ENV_VAR/);
   });

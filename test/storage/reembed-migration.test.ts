@@ -20,7 +20,7 @@ import type { Embedder, VectorSourceOf } from '@promethean/shared/migrations/int
 import { ReembedMigration, type ReembedPhase } from '@promethean/shared/migrations/reembed/reembed-migration';
 import { RoutedVectorStore } from '@promethean/shared/migrations/reembed/routed-vector-store';
 import { ChromaClient } from 'chromadb';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { startChromaServer } from '../servers/chroma-server.ts';
 import { ChromaRequestLog } from './chroma-request-log.ts';
 
@@ -275,7 +275,7 @@ describe('online re-embed', { timeout: 60_000 }, () => {
     await t.cleanup();
   });
 
-  it('backfill() embeds the next page while writing one: each page embedded once, a moved checkpoint honoured', async () => {
+  it('backfill() pipelines pages: the next embedded while two are written, checkpoints in order; a moved checkpoint drops what is in flight', async () => {
     const t = await tenantWith('reembed-ahead', 110);
     const texts: string[][] = [];
     const embedNew: Embedder = async (batch) => {
@@ -287,14 +287,83 @@ describe('online re-embed', { timeout: 60_000 }, () => {
     const seen: number[] = [];
     const state = await m.backfill(async (page) => {
       seen.push(page.backfilled);
-      // Another worker steps a page meanwhile: the page read ahead is dropped, not written twice.
+      // Another worker steps a page meanwhile (the third, which this run is writing too): what this run has
+      // in flight is dropped and read again from the moved checkpoint.
       if (seen.length === 2) await t.migration({ embedNew }).backfillPage();
     });
     expect(state).toMatchObject({ phase: 'backfilled', backfilled: 110 });
     expect(seen).toEqual([25, 50, 100, 110]);
-    // 5 pages written, plus the one page embedded ahead and dropped.
-    expect(texts.map((b) => b.length)).toEqual([25, 25, 25, 25, 25, 10]);
+    // Pages 1-3 by this run, 3 by the other worker, 4-5 read ahead and dropped, then 4-5 again.
+    expect(texts.map((b) => b.length)).toEqual([25, 25, 25, 25, 25, 10, 25, 10]);
     expect((await t.verify(`${t.base}__v2`, NEW)).ok).toBe(true);
+    await t.cleanup();
+  });
+
+  it('backfill() has two page writes in flight at once and still moves the checkpoint page by page, in order', async () => {
+    const t = await tenantWith('reembed-in-flight', 110);
+    const m = t.migration();
+    await m.prepare();
+    const real = globalThis.fetch;
+    let upserts = 0;
+    let secondStarted: () => void = () => undefined;
+    const second = new Promise<void>((resolve) => {
+      secondStarted = resolve;
+    });
+    let overlapped = false;
+    // The first page's write is held until the second page's write has started (or 5 s pass, then the
+    // writes did not overlap and the test fails on `overlapped`).
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.endsWith('/upsert')) {
+        upserts++;
+        if (upserts === 1) {
+          overlapped = await Promise.race([
+            second.then(() => true),
+            new Promise<boolean>((r) => setTimeout(() => r(false), 5_000)),
+          ]);
+        } else if (upserts === 2) secondStarted();
+      }
+      return real(input, init);
+    });
+    const seen: number[] = [];
+    try {
+      const state = await m.backfill((page) => {
+        seen.push(page.backfilled);
+      });
+      expect(state).toMatchObject({ phase: 'backfilled', backfilled: 110, pages: 5 });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(overlapped).toBe(true);
+    expect(seen).toEqual([25, 50, 75, 100, 110]);
+    expect((await t.verify(`${t.base}__v2`, NEW)).ok).toBe(true);
+    await t.cleanup();
+  });
+
+  it('a failed page write with the next one in flight keeps the checkpoint before it; the resumed backfill ends exact', async () => {
+    const t = await tenantWith('reembed-in-flight-fail', 110);
+    const m = t.migration();
+    await m.prepare();
+    const real = globalThis.fetch;
+    let upserts = 0;
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.endsWith('/upsert') && ++upserts === 2)
+        return new Response('chroma fell over', { status: 500 });
+      return real(input, init);
+    });
+    try {
+      await expect(m.backfill()).rejects.toThrow('chroma fell over');
+    } finally {
+      spy.mockRestore();
+    }
+    // Page 1 checkpointed; page 2 failed; page 3 (written or not) is past the checkpoint.
+    expect(await m.state()).toMatchObject({ phase: 'backfilling', pages: 1, backfilled: 25 });
+    const state = await t.migration().backfill();
+    expect(state).toMatchObject({ phase: 'backfilled', backfilled: 110, pages: 5 });
+    const report = await t.verify(`${t.base}__v2`, NEW);
+    expect(report.ok).toBe(true);
+    expect(report.counts.vectors).toBe(110);
     await t.cleanup();
   });
 

@@ -125,6 +125,11 @@ export interface ReembedOptions {
    * while the current one is written, each page still checkpointed; a step never reads past its last page.
    */
   pagesPerStep?: number;
+  /**
+   * Backfill pages written to Chroma at once (2 by default): the checkpoint still moves page by page, in
+   * order, each after its own write and every earlier one finished.
+   */
+  writesInFlight?: number;
   now?: () => Date;
   /** The document store's change log: catch-up tails it instead of comparing checksums. */
   changeLog?: Pick<DocumentChangeLog, 'changeHead' | 'changesAfter'>;
@@ -359,39 +364,78 @@ export class ReembedMigration {
   }
 
   /**
-   * The whole backfill in this process (a CLI, a bench): the next page is read and embedded while the
-   * current one is written to Chroma, so the model and the vector store work at once. Each page is still
-   * checkpointed before the next is written; a page read ahead of a checkpoint someone else moved is
-   * dropped and read again. `onPage` runs after each checkpoint. With `maxPages` it stops after that
-   * many pages and reads nothing past the last (a platform step: the next message may run anywhere, and a
-   * page read ahead there would be embedded twice).
+   * The whole backfill in this process (a CLI, a bench), or with `maxPages` one platform step's pages. Pages
+   * flow through a pipeline: the next page is read and embedded while up to `writesInFlight` earlier pages
+   * are written to Chroma (it takes two concurrent writes faster than one after the other), and checkpoints
+   * are saved strictly in page order, each after its own write (and every earlier one) finished. A worker
+   * killed mid-way resumes from the last checkpoint; pages written past it are written again by id (an
+   * upsert: no duplicates). A checkpoint someone else moved drops this run's pages in flight, which are
+   * read again from the moved checkpoint. `onPage` runs after each checkpoint. With `maxPages` it stops after
+   * that many pages and reads nothing past the last (a platform step: the next message may run anywhere,
+   * and a page read ahead there would be embedded twice).
    */
   async backfill(
     onPage?: (state: ReembedState) => Promise<void> | void,
     o: { maxPages?: number } = {},
   ): Promise<ReembedState> {
     let state = await this.#require(['prepared', 'backfilling', 'backfilled']);
-    let ahead: Promise<BackfillPage> | undefined;
     const limit = o.maxPages ?? Number.POSITIVE_INFINITY;
     for (let written = 0; state.phase !== 'backfilled' && written < limit; ) {
-      const cursor = state.cursor;
-      const page = ahead ? await ahead : await this.#readPage(cursor);
-      ahead = undefined;
-      const current = await this.#require(['prepared', 'backfilling']);
-      if (current.cursor !== page.after) {
-        state = current;
-        continue;
-      }
-      if (!page.last && written + 1 < limit) {
-        ahead = this.#readPage(page.docs.at(-1)!.foreign_id);
-        // Awaited on the next turn; a failure there is that turn's, not an unhandled rejection now.
-        ahead.catch(() => undefined);
-      }
-      state = await this.#writePage(current, page);
-      written++;
-      await onPage?.(state);
+      const run = await this.#backfillRun(state, limit - written, onPage);
+      state = run.state;
+      written += run.pages;
     }
     return state;
+  }
+
+  /**
+   * Pages from `state`'s checkpoint on, pipelined (see `backfill`), until the last page, `limit` pages, or a
+   * checkpoint moved by someone else (then `pages` counts only this run's checkpoints before it).
+   */
+  async #backfillRun(
+    start: ReembedState,
+    limit: number,
+    onPage?: (state: ReembedState) => Promise<void> | void,
+  ): Promise<{ state: ReembedState; pages: number }> {
+    const inFlight = Math.max(1, this.#o.writesInFlight ?? 2);
+    const noStaleKeys = start.to_fresh === true;
+    const writes: Array<{ page: BackfillPage; done: Promise<void> }> = [];
+    let state = start;
+    let pages = 0;
+    let read = 0;
+    let next: Promise<BackfillPage> | undefined = this.#readPage(start.cursor);
+    // Awaited in turn; until then a failure is that turn's, not an unhandled rejection.
+    next.catch(() => undefined);
+    /** Waits for what is still in flight, so no write outlives the run that started it. */
+    const drain = () => Promise.allSettled([next, ...writes.map((w) => w.done)]);
+    try {
+      while (next || writes.length > 0) {
+        if (next && writes.length < inFlight) {
+          const page: BackfillPage = await next;
+          read++;
+          next = page.last || read >= limit ? undefined : this.#readPage(page.docs.at(-1)!.foreign_id);
+          next?.catch(() => undefined);
+          const done = this.#writeVectors(page, noStaleKeys);
+          done.catch(() => undefined);
+          writes.push({ page, done });
+          continue;
+        }
+        const oldest = writes.shift()!;
+        await oldest.done;
+        const current = await this.#require(['prepared', 'backfilling']);
+        if (current.cursor !== oldest.page.after) {
+          await drain();
+          return { state: current, pages };
+        }
+        state = await this.#checkpoint(current, oldest.page);
+        pages++;
+        await onPage?.(state);
+      }
+    } catch (error) {
+      await drain();
+      throw error;
+    }
+    return { state, pages };
   }
 
   /** The page of messages after `after` (newest first), with the new model's vectors. */
@@ -410,18 +454,27 @@ export class ReembedMigration {
 
   /** Writes a page read by `#readPage` and moves the checkpoint past it. */
   async #writePage(state: ReembedState, page: BackfillPage): Promise<ReembedState> {
-    if (page.sources.length > 0) {
-      await this.#upsert(
-        this.#o.to,
-        page.sources.map((s, i) => ({
-          id: s.id,
-          embedding: page.vectors[i]!,
-          document: s.text,
-          metadata: s.metadata,
-        })),
-        { noStaleKeys: state.to_fresh === true },
-      );
-    }
+    await this.#writeVectors(page, state.to_fresh === true);
+    return this.#checkpoint(state, page);
+  }
+
+  /** A page's vectors into the new collection (`noStaleKeys`: the collection was empty at prepare). */
+  async #writeVectors(page: BackfillPage, noStaleKeys: boolean): Promise<void> {
+    if (page.sources.length === 0) return;
+    await this.#upsert(
+      this.#o.to,
+      page.sources.map((s, i) => ({
+        id: s.id,
+        embedding: page.vectors[i]!,
+        document: s.text,
+        metadata: s.metadata,
+      })),
+      { noStaleKeys },
+    );
+  }
+
+  /** Moves the checkpoint past a written page. */
+  #checkpoint(state: ReembedState, page: BackfillPage): Promise<ReembedState> {
     return this.#save(
       {
         ...state,

@@ -9,7 +9,7 @@ import type { DocumentStore } from '../effects/document-store.ts';
 import { MemoryDocumentStore } from '../effects/memory-document-store.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { IsolateOps, PLATFORM_PROVIDER } from './isolate-ops.ts';
-import type { AgentControl } from './ops-delta.ts';
+import type { AgentControl, OpsDelta } from './ops-delta.ts';
 import { storeChecks } from './readiness-probes.ts';
 
 const agent = defineAgent(
@@ -160,5 +160,60 @@ describe('IsolateOps readiness', () => {
       ready: false,
       reason: 'documents echo/demo: no document store adapter configured',
     });
+  });
+});
+
+describe('IsolateOps flushAfterBatch', () => {
+  function recordingLedger() {
+    const deltas: OpsDelta[] = [];
+    const ledger = {
+      record: async (delta: OpsDelta) => {
+        deltas.push(delta);
+        return { controls: [] };
+      },
+      controls: async () => [],
+    };
+    return { deltas, ledger };
+  }
+
+  it('flushes at once when no flush happened within the window, and every time with a window of 0', async () => {
+    const { clock, ops } = setup();
+    const { deltas, ledger } = recordingLedger();
+    const noPause = async () => expect.unreachable('nothing may wait');
+    ops.recorder.invocation();
+    expect(await ops.flushAfterBatch(ledger, 1_000, noPause)).toBe(true);
+    clock.advance(1_000);
+    ops.recorder.invocation();
+    expect(await ops.flushAfterBatch(ledger, 1_000, noPause)).toBe(true);
+    ops.recorder.invocation();
+    expect(await ops.flushAfterBatch(ledger, 0, noPause)).toBe(true);
+    expect(deltas.map((d) => d.ops.worker_invocations)).toEqual([1, 1, 1]);
+  });
+
+  it('inside the window, one batch waits out the rest of it and flushes every batch counted meanwhile', async () => {
+    const { clock, ops } = setup();
+    const { deltas, ledger } = recordingLedger();
+    ops.recorder.invocation();
+    await ops.flushAfterBatch(ledger, 1_000);
+    clock.advance(300);
+    const waits: number[] = [];
+    let release = () => {};
+    const pause = (ms: number) => {
+      waits.push(ms);
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    };
+    ops.recorder.invocation();
+    const waiting = ops.flushAfterBatch(ledger, 1_000, pause);
+    ops.recorder.invocation();
+    // A second batch in the same window leaves its counts to the waiting one.
+    expect(await ops.flushAfterBatch(ledger, 1_000, pause)).toBe(false);
+    expect(waits).toEqual([700]);
+    expect(deltas).toHaveLength(1);
+    clock.advance(700);
+    release();
+    expect(await waiting).toBe(true);
+    expect(deltas.map((d) => d.ops.worker_invocations)).toEqual([1, 2]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Everything operational one Worker isolate keeps: its agents' health trackers, admission control,
- * the operators' agent controls as last seen, and the counters it flushes to the ops ledger once per
- * batch. Per isolate by nature (Workers share nothing in memory); the ledger is where isolates meet.
+ * the operators' agent controls as last seen, and the counters it flushes to the ops ledger (after each
+ * batch, at most once per flush window). Per isolate by nature (Workers share nothing in memory); the ledger is where isolates meet.
  */
 
 import type { Envelope } from '@promethean/schemas/envelope';
@@ -58,6 +58,21 @@ export interface IsolateOpsOptions {
   controlsTtlMs?: number;
 }
 
+/**
+ * The default flush window: a batch's counts reach the ledger within this long. Queue batches of one
+ * message each (interactions at load) used to cost one ledger write each, as much Durable Object work as
+ * the message itself; one write per window carries every batch of it.
+ */
+export const DEFAULT_FLUSH_WINDOW_MS = 1_000;
+
+/** The flush window from an optional variable (`OPS_FLUSH_WINDOW_MS`; `0` = one write per batch). */
+export function flushWindowMs(value: unknown): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_FLUSH_WINDOW_MS;
+}
+
+const realPause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 const OK_OUTCOMES = new Set(['ok', 'skipped']);
 const RAN_OUTCOMES = new Set(['ok', 'skipped', 'retry', 'failed']);
 
@@ -76,6 +91,8 @@ export class IsolateOps implements AgentControls {
   readonly #applied = new Map<string, AgentControl['state'] | undefined>();
   readonly #lastHealthEvent = new Map<string, number>();
   #readiness: { at: number; results: ReadinessResult[] } | undefined;
+  #flushedAt: number | undefined;
+  #flushWaiting = false;
 
   constructor(o: IsolateOpsOptions) {
     this.worker = o.worker;
@@ -214,6 +231,7 @@ export class IsolateOps implements AgentControls {
    * the controls it answers with. On failure the delta is put back for the next flush; never throws.
    */
   async flush(ledger: OpsLedgerPort): Promise<boolean> {
+    this.#flushedAt = this.#clock.now();
     this.recorder.durableObjectRequest();
     const delta = this.recorder.takeDelta({
       worker: this.worker,
@@ -233,6 +251,30 @@ export class IsolateOps implements AgentControls {
       }
       return false;
     }
+  }
+
+  /**
+   * The flush after a batch, at most one per `windowMs` in this isolate: inside the window the batch's
+   * counts stay in the recorder and one waiting batch (its own `waitUntil` keeps it alive) flushes them
+   * all when the window ends, so they never wait for the next cron tick. Any other batch in the window
+   * returns at once. `windowMs` 0 flushes now, as `flush` does. Never throws.
+   */
+  async flushAfterBatch(
+    ledger: OpsLedgerPort,
+    windowMs: number,
+    pause: (ms: number) => Promise<void> = realPause,
+  ): Promise<boolean> {
+    const wait = this.#flushedAt === undefined ? 0 : this.#flushedAt + windowMs - this.#clock.now();
+    if (wait > 0) {
+      if (this.#flushWaiting) return false;
+      this.#flushWaiting = true;
+      try {
+        await pause(wait);
+      } finally {
+        this.#flushWaiting = false;
+      }
+    }
+    return this.flush(ledger);
   }
 
   /**

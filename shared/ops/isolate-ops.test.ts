@@ -176,44 +176,27 @@ describe('IsolateOps flushAfterBatch', () => {
     return { deltas, ledger };
   }
 
-  it('flushes at once when no flush happened within the window, and every time with a window of 0', async () => {
-    const { clock, ops } = setup();
+  it('flushes every batch with a window of 0', async () => {
+    const { ops } = setup();
     const { deltas, ledger } = recordingLedger();
-    const noPause = async () => expect.unreachable('nothing may wait');
-    ops.recorder.invocation();
-    expect(await ops.flushAfterBatch(ledger, 1_000, noPause)).toBe(true);
-    clock.advance(1_000);
-    ops.recorder.invocation();
-    expect(await ops.flushAfterBatch(ledger, 1_000, noPause)).toBe(true);
-    ops.recorder.invocation();
-    expect(await ops.flushAfterBatch(ledger, 0, noPause)).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      ops.recorder.invocation();
+      expect(await ops.flushAfterBatch(ledger, 0)).toBe(true);
+    }
     expect(deltas.map((d) => d.ops.worker_invocations)).toEqual([1, 1, 1]);
   });
 
-  it('inside the window, one batch waits out the rest of it and flushes every batch counted meanwhile', async () => {
+  it('inside the window keeps the counts for the first flush after it', async () => {
     const { clock, ops } = setup();
     const { deltas, ledger } = recordingLedger();
     ops.recorder.invocation();
-    await ops.flushAfterBatch(ledger, 1_000);
-    clock.advance(300);
-    const waits: number[] = [];
-    let release = () => {};
-    const pause = (ms: number) => {
-      waits.push(ms);
-      return new Promise<void>((resolve) => {
-        release = resolve;
-      });
-    };
+    expect(await ops.flushAfterBatch(ledger, 1_000)).toBe(true);
+    clock.advance(999);
     ops.recorder.invocation();
-    const waiting = ops.flushAfterBatch(ledger, 1_000, pause);
+    expect(await ops.flushAfterBatch(ledger, 1_000)).toBe(false);
+    clock.advance(1);
     ops.recorder.invocation();
-    // A second batch in the same window leaves its counts to the waiting one.
-    expect(await ops.flushAfterBatch(ledger, 1_000, pause)).toBe(false);
-    expect(waits).toEqual([700]);
-    expect(deltas).toHaveLength(1);
-    clock.advance(700);
-    release();
-    expect(await waiting).toBe(true);
+    expect(await ops.flushAfterBatch(ledger, 1_000)).toBe(true);
     expect(deltas.map((d) => d.ops.worker_invocations)).toEqual([1, 2]);
   });
 });

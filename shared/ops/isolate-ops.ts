@@ -59,19 +59,17 @@ export interface IsolateOpsOptions {
 }
 
 /**
- * The default flush window: a batch's counts reach the ledger within this long. Queue batches of one
- * message each (interactions at load) used to cost one ledger write each, as much Durable Object work as
- * the message itself; one write per window carries every batch of it.
+ * The default flush window: 0, one ledger write per batch. Queue batches of one message each
+ * (interactions at load) cost one write each; a window makes it one per isolate per window, the counts of
+ * the batches inside it riding on the next flush (the next batch after it, or the cron tick).
  */
-export const DEFAULT_FLUSH_WINDOW_MS = 1_000;
+export const DEFAULT_FLUSH_WINDOW_MS = 0;
 
 /** The flush window from an optional variable (`OPS_FLUSH_WINDOW_MS`; `0` = one write per batch). */
 export function flushWindowMs(value: unknown): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
   return Number.isFinite(n) && n >= 0 ? n : DEFAULT_FLUSH_WINDOW_MS;
 }
-
-const realPause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const OK_OUTCOMES = new Set(['ok', 'skipped']);
 const RAN_OUTCOMES = new Set(['ok', 'skipped', 'retry', 'failed']);
@@ -92,7 +90,6 @@ export class IsolateOps implements AgentControls {
   readonly #lastHealthEvent = new Map<string, number>();
   #readiness: { at: number; results: ReadinessResult[] } | undefined;
   #flushedAt: number | undefined;
-  #flushWaiting = false;
 
   constructor(o: IsolateOpsOptions) {
     this.worker = o.worker;
@@ -255,25 +252,12 @@ export class IsolateOps implements AgentControls {
 
   /**
    * The flush after a batch, at most one per `windowMs` in this isolate: inside the window the batch's
-   * counts stay in the recorder and one waiting batch (its own `waitUntil` keeps it alive) flushes them
-   * all when the window ends, so they never wait for the next cron tick. Any other batch in the window
-   * returns at once. `windowMs` 0 flushes now, as `flush` does. Never throws.
+   * counts stay in the recorder for the next flush (nothing waits: a batch held open for the window's end
+   * slowed the queue's consumption to a crawl in a measured run). `windowMs` 0 flushes every time.
+   * False when nothing was sent. Never throws.
    */
-  async flushAfterBatch(
-    ledger: OpsLedgerPort,
-    windowMs: number,
-    pause: (ms: number) => Promise<void> = realPause,
-  ): Promise<boolean> {
-    const wait = this.#flushedAt === undefined ? 0 : this.#flushedAt + windowMs - this.#clock.now();
-    if (wait > 0) {
-      if (this.#flushWaiting) return false;
-      this.#flushWaiting = true;
-      try {
-        await pause(wait);
-      } finally {
-        this.#flushWaiting = false;
-      }
-    }
+  async flushAfterBatch(ledger: OpsLedgerPort, windowMs: number): Promise<boolean> {
+    if (this.#flushedAt !== undefined && this.#clock.now() - this.#flushedAt < windowMs) return false;
     return this.flush(ledger);
   }
 

@@ -1,6 +1,6 @@
 /** Wires the interaction intake to the access Worker's bindings, read fresh for every request. */
 
-import { componentTelemetry } from '@promethean/shared/agent/telemetry';
+import { componentTelemetry, consoleSink, logLevelFor } from '@promethean/shared/agent/telemetry';
 import { busFor } from '@promethean/shared/broker/bus-for';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import providersYml from '../../providers.yml';
@@ -16,9 +16,15 @@ export function numberSetting(value: unknown, fallback: number): number {
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
-/** One JSON line per event, like the agents' telemetry; never given the interaction token. */
-export const intakeLog: IntakeLog = (level, msg, fields) =>
-  componentTelemetry('interactions-webhook').log(level, msg, fields);
+/**
+ * One JSON line per event, like the agents' telemetry and from the Worker's own `LOG_LEVEL` floor as
+ * theirs is (warn unless configured): an info line for every interaction was a serialised console write
+ * per command. Never given the interaction token.
+ */
+export function intakeLog(env: { PROMETHEAN_ENV?: unknown; LOG_LEVEL?: unknown }): IntakeLog {
+  const telemetry = componentTelemetry('interactions-webhook', {}, consoleSink(logLevelFor(env)));
+  return (level, msg, fields) => telemetry.log(level, msg, fields);
+}
 
 /** The intake's dependencies for one request. */
 export function intakeDeps(env: AccessEnv, ctx: ExecutionContext): IntakeDeps {
@@ -39,6 +45,6 @@ export function intakeDeps(env: AccessEnv, ctx: ExecutionContext): IntakeDeps {
     maxSkewS,
     waitUntil: (work) => ctx.waitUntil(work),
     publish: (envelope) => broker.publish(envelope),
-    log: intakeLog,
+    log: intakeLog(vars),
   };
 }

@@ -1,9 +1,11 @@
 /**
  * The access Worker's queue handler: commands for providers go to the access agents, under admission
- * control and operator controls; what it cost is counted and flushed to the ops ledger once per batch.
+ * control and operator controls; what it cost is counted and flushed to the ops ledger after the batch
+ * (at most once per flush window, `OPS_FLUSH_WINDOW_MS`).
  */
 import type { DeadLetter } from '@promethean/shared/broker/queue-body';
 import { QueueConsumerRouter } from '@promethean/shared/broker/queue-consumer-router';
+import { flushWindowMs } from '@promethean/shared/ops/isolate-ops';
 import { ACCESS_AGENTS } from './access-agents.ts';
 import { accessLedger, accessOps, countedAccessEnv } from './access-ops.ts';
 import { createAccessRuntime } from './runtime-dependencies.ts';
@@ -43,7 +45,8 @@ export async function consumeAccessQueue(
   ctx.waitUntil(
     (async () => {
       await ops.publishHealth(broker);
-      if (ledger) await ops.flush(ledger);
+      const window = (env as unknown as { OPS_FLUSH_WINDOW_MS?: unknown }).OPS_FLUSH_WINDOW_MS;
+      if (ledger) await ops.flushAfterBatch(ledger, flushWindowMs(window));
     })(),
   );
 }

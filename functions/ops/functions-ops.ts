@@ -7,7 +7,7 @@
 import { componentTelemetry } from '@promethean/shared/agent/telemetry';
 import { QUEUE_NAMES } from '@promethean/shared/broker/bus-routes';
 import type { StatusPort } from '@promethean/shared/effects/effect-ports';
-import { type IsolateOps, isolateOps } from '@promethean/shared/ops/isolate-ops';
+import { flushWindowMs, type IsolateOps, isolateOps } from '@promethean/shared/ops/isolate-ops';
 import { countedEnv, countedPorts } from '@promethean/shared/ops/platform-instrumentation';
 import { storeChecks } from '@promethean/shared/ops/readiness-probes';
 import { tenantStatus } from '@promethean/shared/ops/status-snapshot';
@@ -78,7 +78,8 @@ export async function afterBatch(
   runtime: FunctionsRuntime,
 ): Promise<void> {
   await ops.publishHealth(runtime.broker);
-  await ops.flush(ledgerPort(env));
+  const window = flushWindowMs((env as unknown as { OPS_FLUSH_WINDOW_MS?: unknown }).OPS_FLUSH_WINDOW_MS);
+  await ops.flushAfterBatch(ledgerPort(env), window);
 }
 
 /** The cron tick: readiness checks, every agent's health event, one flush. */

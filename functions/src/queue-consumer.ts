@@ -1,7 +1,8 @@
 /**
  * The functions Worker's queue handler: the dead-letter queue goes to the archives; every other queue
  * is routed to the agents that subscribe to it, under admission control and operator controls, with
- * the platform operations counted and flushed to the ops ledger once per batch.
+ * the platform operations counted and flushed to the ops ledger after the batch (at most once per flush
+ * window, `OPS_FLUSH_WINDOW_MS`).
  */
 import { DEAD_LETTER_QUEUE, QUEUE_NAMES } from '@promethean/shared/broker/bus-routes';
 import type { DeadLetter } from '@promethean/shared/broker/queue-body';

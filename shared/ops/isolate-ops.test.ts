@@ -9,7 +9,7 @@ import type { DocumentStore } from '../effects/document-store.ts';
 import { MemoryDocumentStore } from '../effects/memory-document-store.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { IsolateOps, PLATFORM_PROVIDER } from './isolate-ops.ts';
-import type { AgentControl } from './ops-delta.ts';
+import type { AgentControl, OpsDelta } from './ops-delta.ts';
 import { storeChecks } from './readiness-probes.ts';
 
 const agent = defineAgent(
@@ -160,5 +160,43 @@ describe('IsolateOps readiness', () => {
       ready: false,
       reason: 'documents echo/demo: no document store adapter configured',
     });
+  });
+});
+
+describe('IsolateOps flushAfterBatch', () => {
+  function recordingLedger() {
+    const deltas: OpsDelta[] = [];
+    const ledger = {
+      record: async (delta: OpsDelta) => {
+        deltas.push(delta);
+        return { controls: [] };
+      },
+      controls: async () => [],
+    };
+    return { deltas, ledger };
+  }
+
+  it('flushes every batch with a window of 0', async () => {
+    const { ops } = setup();
+    const { deltas, ledger } = recordingLedger();
+    for (let i = 0; i < 3; i++) {
+      ops.recorder.invocation();
+      expect(await ops.flushAfterBatch(ledger, 0)).toBe(true);
+    }
+    expect(deltas.map((d) => d.ops.worker_invocations)).toEqual([1, 1, 1]);
+  });
+
+  it('inside the window keeps the counts for the first flush after it', async () => {
+    const { clock, ops } = setup();
+    const { deltas, ledger } = recordingLedger();
+    ops.recorder.invocation();
+    expect(await ops.flushAfterBatch(ledger, 1_000)).toBe(true);
+    clock.advance(999);
+    ops.recorder.invocation();
+    expect(await ops.flushAfterBatch(ledger, 1_000)).toBe(false);
+    clock.advance(1);
+    ops.recorder.invocation();
+    expect(await ops.flushAfterBatch(ledger, 1_000)).toBe(true);
+    expect(deltas.map((d) => d.ops.worker_invocations)).toEqual([1, 2]);
   });
 });

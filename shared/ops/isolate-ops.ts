@@ -1,7 +1,7 @@
 /**
  * Everything operational one Worker isolate keeps: its agents' health trackers, admission control,
- * the operators' agent controls as last seen, and the counters it flushes to the ops ledger once per
- * batch. Per isolate by nature (Workers share nothing in memory); the ledger is where isolates meet.
+ * the operators' agent controls as last seen, and the counters it flushes to the ops ledger (after each
+ * batch, at most once per flush window). Per isolate by nature (Workers share nothing in memory); the ledger is where isolates meet.
  */
 
 import type { Envelope } from '@promethean/schemas/envelope';
@@ -58,6 +58,19 @@ export interface IsolateOpsOptions {
   controlsTtlMs?: number;
 }
 
+/**
+ * The default flush window: 0, one ledger write per batch. Queue batches of one message each
+ * (interactions at load) cost one write each; a window makes it one per isolate per window, the counts of
+ * the batches inside it riding on the next flush (the next batch after it, or the cron tick).
+ */
+export const DEFAULT_FLUSH_WINDOW_MS = 0;
+
+/** The flush window from an optional variable (`OPS_FLUSH_WINDOW_MS`; `0` = one write per batch). */
+export function flushWindowMs(value: unknown): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_FLUSH_WINDOW_MS;
+}
+
 const OK_OUTCOMES = new Set(['ok', 'skipped']);
 const RAN_OUTCOMES = new Set(['ok', 'skipped', 'retry', 'failed']);
 
@@ -76,6 +89,7 @@ export class IsolateOps implements AgentControls {
   readonly #applied = new Map<string, AgentControl['state'] | undefined>();
   readonly #lastHealthEvent = new Map<string, number>();
   #readiness: { at: number; results: ReadinessResult[] } | undefined;
+  #flushedAt: number | undefined;
 
   constructor(o: IsolateOpsOptions) {
     this.worker = o.worker;
@@ -214,6 +228,7 @@ export class IsolateOps implements AgentControls {
    * the controls it answers with. On failure the delta is put back for the next flush; never throws.
    */
   async flush(ledger: OpsLedgerPort): Promise<boolean> {
+    this.#flushedAt = this.#clock.now();
     this.recorder.durableObjectRequest();
     const delta = this.recorder.takeDelta({
       worker: this.worker,
@@ -233,6 +248,17 @@ export class IsolateOps implements AgentControls {
       }
       return false;
     }
+  }
+
+  /**
+   * The flush after a batch, at most one per `windowMs` in this isolate: inside the window the batch's
+   * counts stay in the recorder for the next flush (nothing waits: a batch held open for the window's end
+   * slowed the queue's consumption to a crawl in a measured run). `windowMs` 0 flushes every time.
+   * False when nothing was sent. Never throws.
+   */
+  async flushAfterBatch(ledger: OpsLedgerPort, windowMs: number): Promise<boolean> {
+    if (this.#flushedAt !== undefined && this.#clock.now() - this.#flushedAt < windowMs) return false;
+    return this.flush(ledger);
   }
 
   /**

@@ -44,6 +44,10 @@ const keys = await generateInteractionKeys();
 const stack = await startPipelineStack({
   documents: 'sqlite',
   accessVars: credentialBindings({ discord: { duck: { public_key: keys.public_key_hex } } }),
+  // Both Workers' ledger flush window from the environment (`0` = one write per batch), for A/B runs.
+  ...(process.env.OPS_FLUSH_WINDOW_MS && {
+    functionsVars: { OPS_FLUSH_WINDOW_MS: process.env.OPS_FLUSH_WINDOW_MS },
+  }),
   log,
 });
 const target = new URL(stack.url);

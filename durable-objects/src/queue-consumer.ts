@@ -45,8 +45,7 @@ export async function consumeAccessQueue(
   ctx.waitUntil(
     (async () => {
       await ops.publishHealth(broker);
-      const window = (env as unknown as { OPS_FLUSH_WINDOW_MS?: unknown }).OPS_FLUSH_WINDOW_MS;
-      if (ledger) await ops.flushAfterBatch(ledger, flushWindowMs(window));
+      if (ledger) await ops.flushAfterBatch(ledger, flushWindowMs(env.OPS_FLUSH_WINDOW_MS));
     })(),
   );
 }

@@ -78,7 +78,7 @@ export async function afterBatch(
   runtime: FunctionsRuntime,
 ): Promise<void> {
   await ops.publishHealth(runtime.broker);
-  const window = flushWindowMs((env as unknown as { OPS_FLUSH_WINDOW_MS?: unknown }).OPS_FLUSH_WINDOW_MS);
+  const window = flushWindowMs(env.OPS_FLUSH_WINDOW_MS);
   await ops.flushAfterBatch(ledgerPort(env), window);
 }
 

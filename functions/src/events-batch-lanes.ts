@@ -7,16 +7,20 @@
  * behind. At 512 a batch of a live burst runs whole (under load the gateway coalesces ~10 envelopes per queue
  * message, a batch takes at most 50), so its writes are one shared call per tenant and store.
  */
-import { z } from 'zod';
+import { type NumberVarSpec, numberVarOrFallback } from '@promethean/shared/platform/number-var';
 
 export const EVENTS_BATCH_LANES = 512;
 
 /** `EVENTS_CONCURRENCY` (a functions Worker var, for benchmarks and operators): a positive integer. */
-const LanesVar = z.coerce.number().int().positive().max(5_000);
+export const EVENTS_CONCURRENCY: NumberVarSpec = {
+  name: 'EVENTS_CONCURRENCY',
+  fallback: EVENTS_BATCH_LANES,
+  min: 1,
+  max: 5_000,
+  integer: true,
+};
 
-/** The lanes for an events batch: `EVENTS_CONCURRENCY` when set and valid, else EVENTS_BATCH_LANES. */
+/** The lanes for an events batch: `EVENTS_CONCURRENCY` when set and valid, else EVENTS_BATCH_LANES (an invalid value is logged). */
 export function eventsBatchLanes(vars: { EVENTS_CONCURRENCY?: unknown }): number {
-  if (vars.EVENTS_CONCURRENCY === undefined || vars.EVENTS_CONCURRENCY === '') return EVENTS_BATCH_LANES;
-  const parsed = LanesVar.safeParse(vars.EVENTS_CONCURRENCY);
-  return parsed.success ? parsed.data : EVENTS_BATCH_LANES;
+  return numberVarOrFallback(EVENTS_CONCURRENCY, vars.EVENTS_CONCURRENCY);
 }

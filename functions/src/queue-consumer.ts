@@ -50,7 +50,7 @@ export async function consumeQueue(
     // A crawl batch is small and each item mostly waits (its host's slot, the fetch): all at once.
     ...(batch.queue === QUEUE_NAMES.BUS_CRAWL && { concurrency: batch.messages.length }),
     ...(batch.queue === QUEUE_NAMES.BUS_EVENTS && {
-      concurrency: eventsBatchLanes(env as unknown as { EVENTS_CONCURRENCY?: unknown }),
+      concurrency: eventsBatchLanes(env),
     }),
   });
   await router.consume(batch);

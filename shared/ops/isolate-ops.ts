@@ -20,6 +20,7 @@ import { healthOf } from '../agent/isolate-health.ts';
 import { componentTelemetry } from '../agent/telemetry.ts';
 import type { AgentControls, RouterObserver } from '../broker/queue-consumer-router.ts';
 import type { Scheduler } from '../broker/scheduler.ts';
+import { type NumberVarSpec, numberVarOrFallback } from '../platform/number-var.ts';
 import type { AgentControl, AgentHealthReport, OpsDelta } from './ops-delta.ts';
 import { OpsRecorder } from './ops-recorder.ts';
 import { type ReadinessCheck, type ReadinessResult, runReadiness } from './readiness-probes.ts';
@@ -65,10 +66,17 @@ export interface IsolateOpsOptions {
  */
 export const DEFAULT_FLUSH_WINDOW_MS = 0;
 
-/** The flush window from an optional variable (`OPS_FLUSH_WINDOW_MS`; `0` = one write per batch). */
+/** `OPS_FLUSH_WINDOW_MS` (both Workers): milliseconds, `0` = one write per batch; at most the cron tick's minute. */
+export const OPS_FLUSH_WINDOW_MS: NumberVarSpec = {
+  name: 'OPS_FLUSH_WINDOW_MS',
+  fallback: DEFAULT_FLUSH_WINDOW_MS,
+  min: 0,
+  max: 60_000,
+};
+
+/** The flush window from the optional variable (an invalid value is logged and the default used). */
 export function flushWindowMs(value: unknown): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
-  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_FLUSH_WINDOW_MS;
+  return numberVarOrFallback(OPS_FLUSH_WINDOW_MS, value);
 }
 
 const OK_OUTCOMES = new Set(['ok', 'skipped']);

@@ -384,8 +384,8 @@ export class QueueConsumerRouter {
    * refuses it (deferred either way); otherwise answers with the slot the invocation holds. A refusal
    * while this batch itself holds one of the agent's slots for the tenant waits for one of them to free:
    * the batch would run the message moments later anyway, and a deferral costs another queue write and
-   * delivery and at least a second of delay (a batch of 50 `/status` of one tenant used to send 34 of
-   * them round again, and the copies came back into later batches).
+   * delivery and at least a second of delay (a batch with more than 16 `/status` of one tenant used to send
+   * the surplus round again, and the copies came back into later batches).
    */
   async #admit(
     message: Message<unknown>,

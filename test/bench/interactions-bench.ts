@@ -251,8 +251,7 @@ async function measure(kind: Kind, concurrency: number) {
       // Commands admission control sent back through the queue (each costs another delivery), per the ledger.
       ...(refused0 !== undefined &&
         refused1 !== undefined && {
-          status_reporter_overloaded:
-            refused0 === null || refused1 === null ? null : refused1 - refused0,
+          status_reporter_overloaded: refused0 === null || refused1 === null ? null : refused1 - refused0,
         }),
       // Over the timed requests and, for commands, their after-answer work up to the last follow-up.
       workerd_cpu_ms_per_request: round((workerdCpu / requests) * 100) / 100,

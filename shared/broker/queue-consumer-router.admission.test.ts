@@ -8,7 +8,7 @@ import type { AgentControlState } from '../agent/agent-health.ts';
 import { sequentialIds } from '../agent/envelope-factory.ts';
 import { RecordingSink } from '../agent/telemetry.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
-import { RecordingQueue, recordedBatch } from '../testing/queue-batch-double.ts';
+import { type RecordedMessage, RecordingQueue, recordedBatch } from '../testing/queue-batch-double.ts';
 import { testEnvelopes } from '../testing/test-envelopes.ts';
 import type { DeadLetter } from './queue-body.ts';
 import { QueueBroker } from './queue-broker.ts';
@@ -127,7 +127,7 @@ describe('QueueConsumerRouter admission control', () => {
     );
     const report = await router.consume(batch);
     expect([...report.values()]).toEqual(Array(5).fill({ settlement: 'ack' }));
-    expect(batch.messages.map((m) => m.settled)).toEqual(Array(5).fill({ kind: 'ack' }));
+    expect(batch.messages.map((m: RecordedMessage) => m.settled)).toEqual(Array(5).fill({ kind: 'ack' }));
     expect(events.sent).toEqual([]);
     expect(settled.map((m) => m.outcome)).toEqual(Array(5).fill('ok'));
     expect(most).toBe(2);

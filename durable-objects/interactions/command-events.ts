@@ -11,6 +11,7 @@ import {
   InteractionVoice,
 } from '@promethean/schemas/interactions/interaction-commands';
 import type { MessageDefinition } from '@promethean/schemas/message-definition';
+import { checkPayload } from '@promethean/shared/agent/envelope-factory';
 import type { ChannelOptionValue, SlashCommandCall } from '@promethean/shared/platform/slash-command';
 import { z } from 'zod';
 
@@ -136,7 +137,8 @@ export function commandEvent(call: SlashCommandCall, receivedAt: number): Comman
     received_at: new Date(receivedAt).toISOString(),
     ...spec.payload(options.data),
   };
-  const checked = spec.def.payload.safeParse(payload);
+  // Checked here to tell the user what is wrong; `createEnvelope` wraps this result without a second parse.
+  const checked = checkPayload(spec.def, payload);
   if (!checked.success) return { ok: false, message: `\`/${name}\`: ${describe(checked.error)}.` };
   return {
     ok: true,

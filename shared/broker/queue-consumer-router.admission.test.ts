@@ -8,7 +8,7 @@ import type { AgentControlState } from '../agent/agent-health.ts';
 import { sequentialIds } from '../agent/envelope-factory.ts';
 import { RecordingSink } from '../agent/telemetry.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
-import { RecordingQueue, recordedBatch } from '../testing/queue-batch-double.ts';
+import { type RecordedMessage, RecordingQueue, recordedBatch } from '../testing/queue-batch-double.ts';
 import { testEnvelopes } from '../testing/test-envelopes.ts';
 import type { DeadLetter } from './queue-body.ts';
 import { QueueBroker } from './queue-broker.ts';
@@ -107,6 +107,44 @@ describe('QueueConsumerRouter admission control', () => {
     held.open();
     await running;
     expect(first.messages[0]!.settled).toEqual({ kind: 'ack' });
+  });
+
+  it('runs a batch beyond the agent’s limit in turn on its own slots instead of deferring the surplus', async () => {
+    let running = 0;
+    let most = 0;
+    const { router, events, settled, message, admission } = setup({
+      limits: '{ max_in_flight: 4, max_in_flight_per_tenant: 2 }',
+      handler: async () => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        running--;
+      },
+    });
+    const batch = recordedBatch(
+      'promethean-events',
+      ['m1', 'm2', 'm3', 'm4', 'm5'].map((id) => message(id)),
+    );
+    const report = await router.consume(batch);
+    expect([...report.values()]).toEqual(Array(5).fill({ settlement: 'ack' }));
+    expect(batch.messages.map((m: RecordedMessage) => m.settled)).toEqual(Array(5).fill({ kind: 'ack' }));
+    expect(events.sent).toEqual([]);
+    expect(settled.map((m) => m.outcome)).toEqual(Array(5).fill('ok'));
+    expect(most).toBe(2);
+    expect(admission.inFlight()).toEqual({ 'slow-indexer': 0 });
+  });
+
+  it('still defers when the slots are held by other work, even with batch-mates waiting', async () => {
+    const held = gate();
+    const { router, events, message } = setup({ handler: () => held.opened });
+    const running = router.consume(recordedBatch('promethean-events', [message('m1')]));
+    const second = recordedBatch('promethean-events', [message('m2'), message('m3')]);
+    const report = await router.consume(second); // m1's slot is not this batch's: nothing waits for it
+    expect(report.get('m2')).toEqual({ settlement: 'deferred', delaySeconds: 1 });
+    expect(report.get('m3')).toEqual({ settlement: 'deferred', delaySeconds: 1 });
+    expect(events.sent).toHaveLength(2);
+    held.open();
+    await running;
   });
 
   it("derives retry_after from the agent's observed latency, in whole seconds", async () => {

@@ -90,8 +90,9 @@ export interface RouterOptions {
   deferralDelays?: DeferralDelays;
   /**
    * Messages of one batch settled at once (default 8). Each still settles on its own; running them
-   * together overlaps their waits on stores, models and queues. Keep it at or below the agents'
-   * per-tenant in-flight limits, or admission control will defer the surplus.
+   * together overlaps their waits on stores, models and queues. Messages beyond an agent's in-flight
+   * limits wait for the batch's own slots of that agent and tenant (`#admit`); only work held elsewhere
+   * makes admission control defer a message.
    */
   concurrency?: number;
 }
@@ -140,10 +141,11 @@ export class QueueConsumerRouter {
       for (const m of members) units.push({ message: m, member: true });
     }
     const records: SettlementRecord[] = new Array(units.length);
+    const slots = new BatchSlots();
     let next = 0;
     const lane = async () => {
       for (let i = next++; i < units.length; i = next++) {
-        records[i] = await this.#settle(batch.queue, units[i]!.message, units[i]!.member);
+        records[i] = await this.#settle(batch.queue, units[i]!.message, slots, units[i]!.member);
       }
     };
     const lanes = Math.max(1, Math.min(this.#o.concurrency ?? DEFAULT_BATCH_CONCURRENCY, units.length));
@@ -187,8 +189,13 @@ export class QueueConsumerRouter {
   }
 
   /** `member`: an envelope of a batched queue message, whose queue outcome its carrier records. */
-  async #settle(queue: string, message: Message<unknown>, member = false): Promise<SettlementRecord> {
-    const detail = await this.#settleWithDetail(queue, message).catch((e: unknown) =>
+  async #settle(
+    queue: string,
+    message: Message<unknown>,
+    slots: BatchSlots,
+    member = false,
+  ): Promise<SettlementRecord> {
+    const detail = await this.#settleWithDetail(queue, message, slots).catch((e: unknown) =>
       this.#retryAfterRouterError(queue, message, e),
     );
     this.#observe({ queue, ...detail, ...(member && { shared: true }) });
@@ -231,7 +238,11 @@ export class QueueConsumerRouter {
     }
   }
 
-  async #settleWithDetail(queue: string, message: Message<unknown>): Promise<Omit<SettledMessage, 'queue'>> {
+  async #settleWithDetail(
+    queue: string,
+    message: Message<unknown>,
+    slots: BatchSlots,
+  ): Promise<Omit<SettledMessage, 'queue'>> {
     const body = QueueBody.safeParse(message.body);
     if (!body.success) {
       return this.#deadLetter(
@@ -273,8 +284,9 @@ export class QueueConsumerRouter {
     } catch (e) {
       parsed = e instanceof Error ? e : new Error(String(e));
     }
-    if (targets.length > 1) return this.#invokeEach(queue, message, body.data, envelope, parsed, targets);
-    return this.#invoke(queue, message, body.data, envelope, parsed, targets[0]!);
+    if (targets.length > 1)
+      return this.#invokeEach(queue, message, body.data, envelope, parsed, targets, slots);
+    return this.#invoke(queue, message, body.data, envelope, parsed, targets[0]!, slots);
   }
 
   /**
@@ -290,12 +302,13 @@ export class QueueConsumerRouter {
     envelope: Envelope,
     parsed: TypedEnvelope<unknown> | Error,
     targets: Agent[],
+    slots: BatchSlots,
   ): Promise<Omit<SettledMessage, 'queue'>> {
     const copies: MessageSendRequest<QueueBody>[] = [];
     await Promise.all(
       targets.map(async (agent) => {
         const share = new SharedDelivery(message);
-        const detail = await this.#invoke(queue, share, body, envelope, parsed, agent);
+        const detail = await this.#invoke(queue, share, body, envelope, parsed, agent, slots);
         this.#observe({ queue, ...detail, shared: true });
         if (share.retryDelaySeconds !== undefined) {
           copies.push({
@@ -329,6 +342,7 @@ export class QueueConsumerRouter {
     envelope: Envelope,
     parsed: TypedEnvelope<unknown> | Error,
     agent: Agent,
+    slots: BatchSlots,
   ): Promise<Omit<SettledMessage, 'queue'>> {
     const about = {
       agent: agent.manifest.id,
@@ -336,7 +350,7 @@ export class QueueConsumerRouter {
       provider: envelope.provider,
       tenant: envelope.tenant,
     };
-    const admitted = await this.#admit(message, body, envelope, agent);
+    const admitted = await this.#admit(message, body, envelope, agent, slots);
     if ('settlement' in admitted) return { ...about, ...admitted };
     this.#o.observer?.started?.(agent, envelope);
     let result: Awaited<ReturnType<typeof invokeParsed>> | undefined;
@@ -367,21 +381,37 @@ export class QueueConsumerRouter {
 
   /**
    * Holds the message back when an operator paused or stopped the agent, or when admission control
-   * refuses it (deferred either way); otherwise answers with the slot the invocation holds.
+   * refuses it (deferred either way); otherwise answers with the slot the invocation holds. A refusal
+   * while this batch itself holds one of the agent's slots for the tenant waits for one of them to free:
+   * the batch would run the message moments later anyway, and a deferral costs another queue write and
+   * delivery and at least a second of delay (a batch with more than 16 `/status` of one tenant used to send
+   * the surplus round again, and the copies came back into later batches).
    */
   async #admit(
     message: Message<unknown>,
     body: QueueBody,
     envelope: Envelope,
     agent: Agent,
+    slots: BatchSlots,
   ): Promise<{ permit: Permit | undefined } | (SettlementRecord & Pick<SettledMessage, 'outcome' | 'code'>)> {
     const control = this.#o.controls?.control(agent.manifest.id);
     if (control) {
       const delay = (this.#o.deferralDelays ?? DEFAULT_DEFERRAL_DELAYS)[control];
       return { outcome: control, ...(await this.#defer(message, body, envelope, agent, delay)) };
     }
+    const admission = this.#o.admission;
+    if (!admission) return { permit: undefined };
+    const tenant = `${envelope.provider}/${envelope.tenant}`;
+    const key = `${agent.manifest.id}\n${tenant}`;
     try {
-      return { permit: this.#o.admission?.admit(agent.manifest, `${envelope.provider}/${envelope.tenant}`) };
+      for (;;) {
+        try {
+          return { permit: slots.track(key, admission.admit(agent.manifest, tenant)) };
+        } catch (e) {
+          if (!(e instanceof OverloadedError) || !slots.holds(key)) throw e;
+          await slots.freed(key);
+        }
+      }
     } catch (e) {
       if (!(e instanceof OverloadedError)) throw e;
       const delay = Math.ceil(e.retryAfterMs / 1000);
@@ -479,6 +509,47 @@ export class QueueConsumerRouter {
     }
     message.ack();
     return { settlement: 'dead_letter' };
+  }
+}
+
+/**
+ * The admission slots one `consume` call holds, per agent and tenant, so a message of the batch that
+ * admission refuses can wait for its batch-mates instead of being deferred. Only this batch's own slots
+ * are waited for: they free as its invocations finish, within this request, so a waiter always wakes.
+ * Slots held by other invocations are not waited for (their ends are not this request's to await).
+ */
+class BatchSlots {
+  readonly #held = new Map<string, number>();
+  readonly #waiters = new Map<string, Array<() => void>>();
+
+  holds(key: string): boolean {
+    return (this.#held.get(key) ?? 0) > 0;
+  }
+
+  /** Resolves at the next release of one of this batch's slots for `key`. */
+  freed(key: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiters.set(key, [...(this.#waiters.get(key) ?? []), resolve]);
+    });
+  }
+
+  /** Counts `permit` as this batch's; its release wakes every waiter for `key` (each admits again). */
+  track(key: string, permit: Permit): Permit {
+    this.#held.set(key, (this.#held.get(key) ?? 0) + 1);
+    let released = false;
+    return {
+      release: (latencyMs?: number) => {
+        permit.release(latencyMs);
+        if (released) return;
+        released = true;
+        const left = (this.#held.get(key) ?? 1) - 1;
+        if (left > 0) this.#held.set(key, left);
+        else this.#held.delete(key);
+        const waiting = this.#waiters.get(key) ?? [];
+        this.#waiters.delete(key);
+        for (const wake of waiting) wake();
+      },
+    };
   }
 }
 

@@ -170,6 +170,22 @@ async function followUpsDone(tokens: ReadonlySet<string>, limitMs: number): Prom
   }
 }
 
+/** status-reporter's admission refusals so far, from the ops ledger (null if it cannot be read). */
+async function statusReporterRefusals(): Promise<number | null> {
+  try {
+    const r = await stack.admin('/admin/status');
+    if (!r.ok) return null;
+    const snapshot = (await r.json()) as {
+      ledger?: { agents?: Array<{ agent: string; overloaded: number }> } | null;
+    };
+    return (snapshot.ledger?.agents ?? [])
+      .filter((a) => a.agent === 'status-reporter')
+      .reduce((n, a) => n + a.overloaded, 0);
+  } catch {
+    return null;
+  }
+}
+
 async function measure(kind: Kind, concurrency: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const sockets = new WeakSet<object>();
@@ -187,6 +203,7 @@ async function measure(kind: Kind, concurrency: number) {
     for (let i = 0; i < requests; i++) prepared.push(await prepare(kind));
     const samples: Sample[] = [];
     let failed = 0;
+    const refused0 = kind === 'deferred' ? await statusReporterRefusals() : undefined;
     const cpu0 = { workerd: workerdCpuMs(), client: process.cpuUsage() };
     const started = performance.now();
     await runBounded(
@@ -207,6 +224,7 @@ async function measure(kind: Kind, concurrency: number) {
     const tokens = new Set(prepared.flatMap((p) => (p.token === undefined ? [] : [p.token])));
     const lastFollowUp = tokens.size > 0 ? await followUpsDone(tokens, 60_000) : undefined;
     const clientCpu = process.cpuUsage(cpu0.client);
+    const refused1 = refused0 === undefined ? undefined : await statusReporterRefusals();
     const workerdCpu = workerdCpuMs() - cpu0.workerd;
     const stat = (xs: number[]) => {
       const sorted = [...xs].sort((a, b) => a - b);
@@ -230,6 +248,11 @@ async function measure(kind: Kind, concurrency: number) {
         follow_ups_done_after_last_answer_ms:
           lastFollowUp === null ? null : Math.max(0, lastFollowUp - answeredAt),
       }),
+      // Commands admission control sent back through the queue (each costs another delivery), per the ledger.
+      ...(refused0 !== undefined &&
+        refused1 !== undefined && {
+          status_reporter_overloaded: refused0 === null || refused1 === null ? null : refused1 - refused0,
+        }),
       // Over the timed requests and, for commands, their after-answer work up to the last follow-up.
       workerd_cpu_ms_per_request: round((workerdCpu / requests) * 100) / 100,
       client_cpu_ms_per_request: round(((clientCpu.user + clientCpu.system) / 1000 / requests) * 100) / 100,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { componentTelemetry, consoleSink, logLevelFor, RecordingSink } from './telemetry.ts';
+import { componentTelemetry, consoleSink, logLevelFor, RecordingSink, Telemetry } from './telemetry.ts';
 
 describe('log levels', () => {
   it('uses LOG_LEVEL when it names a level, else info in development and warn elsewhere', () => {
@@ -21,6 +21,34 @@ describe('log levels', () => {
     } finally {
       console.log = original;
     }
+  });
+});
+
+describe('Telemetry', () => {
+  it('builds no record for a level its sink does not accept', () => {
+    const written: string[] = [];
+    const sink = {
+      accepts: (level: string) => level !== 'info',
+      write: (r: { msg: string }) => void written.push(r.msg),
+    };
+    const t = new Telemetry(sink, { runtime_id: 'r', agent: 'a', provider: 'p', tenant: 't' });
+    // A getter on the fields shows whether the record was built: it is read only when the fields are copied.
+    let read = false;
+    t.info('quiet', {
+      get probe() {
+        read = true;
+        return 1;
+      },
+    });
+    t.warn('loud');
+    expect(read).toBe(false);
+    expect(written).toEqual(['loud']);
+  });
+
+  it('writes every level to a sink that says nothing of levels', () => {
+    const sink = new RecordingSink();
+    new Telemetry(sink, { runtime_id: 'r', agent: 'a', provider: 'p', tenant: 't' }).log('debug', 'd');
+    expect(sink.records.map((r) => r.msg)).toEqual(['d']);
   });
 });
 

@@ -18,6 +18,8 @@ export interface LogRecord {
 
 export interface TelemetrySink {
   write(record: LogRecord): void;
+  /** False for a level the sink drops: the record is then not even built. Absent: every level is written. */
+  accepts?(level: LogLevel): boolean;
 }
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -26,6 +28,7 @@ const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 export function consoleSink(minLevel: LogLevel = 'info'): TelemetrySink {
   const floor = LEVELS.indexOf(minLevel);
   return {
+    accepts: (level) => LEVELS.indexOf(level) >= floor,
     write(record) {
       if (LEVELS.indexOf(record.level) < floor) return;
       const line = JSON.stringify(record);
@@ -70,6 +73,9 @@ export class Telemetry {
   }
 
   log(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
+    // A record below the floor is dropped by the sink anyway; copying its fields cost ~1 % of the
+    // functions Worker's CPU in a crawl's profile (the policy's per-effect decisions log at info).
+    if (this.#sink.accepts?.(level) === false) return;
     this.#sink.write({ ...fields, ...this.tags, level, msg });
   }
 

@@ -25,6 +25,24 @@ describe('CrawlLedger', () => {
       reason: 'denied',
     });
   });
+  it('throws on a bad deny pattern when built, unless lazy (then on its first admission)', () => {
+    expect(() => new CrawlLedger(config({ deny: ['('] }))).toThrow(SyntaxError);
+    const lazy = new CrawlLedger(config({ deny: ['('] }), undefined, { lazy: true });
+    expect(lazy.state).toBe('running');
+    expect(() => lazy.admit('https://a.test/x', undefined, page)).toThrow(SyntaxError);
+  });
+  it("a lazy ledger keeps to the deny list and the seeds' domains as an eager one does", () => {
+    const l = new CrawlLedger(config({ deny: ['/private/'] }), undefined, { lazy: true });
+    expect(l.admit('https://a.test/private/x', undefined, page)).toEqual({
+      admitted: false,
+      reason: 'denied',
+    });
+    expect(l.admit('https://b.test/', undefined, page)).toEqual({
+      admitted: false,
+      reason: 'outside_domains',
+    });
+    expect(l.admit('https://a.test/ok', undefined, page).admitted).toBe(true);
+  });
   it('enforces depth, redirect hops, page budget and trap budgets', () => {
     const l = new CrawlLedger(config({ max_depth: 2, max_pages: 30 }));
     expect(l.admit('https://a.test/deep', undefined, { ...page, depth: 3 })).toMatchObject({

@@ -80,8 +80,8 @@ function hostMatches(host: string, domains: readonly string[]): boolean {
 
 export class CrawlLedger {
   readonly #config: CrawlJobConfig;
-  readonly #deny: RegExp[];
-  readonly #domains: string[];
+  #deny: RegExp[] | undefined;
+  #domains: string[] | undefined;
   #state: JobState = 'running';
   readonly #seen = new Set<string>();
   readonly #templates = new Map<string, number>();
@@ -89,17 +89,34 @@ export class CrawlLedger {
   readonly #origins = new Set<string>();
   readonly counters = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
 
-  constructor(config: CrawlJobConfig, snapshot?: LedgerSnapshot) {
+  /**
+   * `lazy`: the deny patterns and allowed domains are built on the first admission, not here (a
+   * ledger that never admits itself, like a worker's recording ledger, never pays for them). Otherwise
+   * a bad deny pattern throws here, before anything is stored.
+   */
+  constructor(config: CrawlJobConfig, snapshot?: LedgerSnapshot, o: { lazy?: boolean } = {}) {
     this.#config = config;
-    this.#deny = config.deny.map((d) => new RegExp(d));
-    this.#domains =
-      config.allow_domains.length > 0
-        ? config.allow_domains
-        : config.seeds.flatMap((s) => {
+    if (!o.lazy) {
+      this.#denyPatterns();
+      this.#allowedDomains();
+    }
+    if (snapshot) this.#restore(snapshot);
+  }
+
+  #denyPatterns(): RegExp[] {
+    this.#deny ??= this.#config.deny.map((d) => new RegExp(d));
+    return this.#deny;
+  }
+
+  #allowedDomains(): string[] {
+    this.#domains ??=
+      this.#config.allow_domains.length > 0
+        ? this.#config.allow_domains
+        : this.#config.seeds.flatMap((s) => {
             const c = canonicalizeUrl(s);
             return c.ok ? [c.host] : [];
           });
-    if (snapshot) this.#restore(snapshot);
+    return this.#domains;
   }
 
   get state(): JobState {
@@ -133,14 +150,14 @@ export class CrawlLedger {
    * depth, page and trap budgets. Sitemap and robots items are admitted by their own URL too.
    */
   admit(raw: string, base: string | undefined, item: Omit<FrontierItem, 'url'>): Admission {
-    const c = canonicalizeUrl(raw, base, { deny: this.#deny });
+    const c = canonicalizeUrl(raw, base, { deny: this.#denyPatterns() });
     if (!c.ok) {
       if (c.reason === 'denied') this.count('denied');
       return { admitted: false, reason: c.reason === 'denied' ? 'denied' : 'refused' };
     }
     const key = `${item.kind}:${c.url}`;
     if (this.#seen.has(key)) return { admitted: false, reason: 'seen' };
-    if (!hostMatches(c.host, this.#domains)) return this.#reject('outside_domains');
+    if (!hostMatches(c.host, this.#allowedDomains())) return this.#reject('outside_domains');
     if (item.kind === 'page') {
       if (item.depth > this.#config.max_depth) return this.#reject('trap_depth');
       if (item.hops > this.#config.traps.redirect_chain) return this.#reject('trap_redirect');

@@ -189,6 +189,17 @@ export async function startPipelineStack(o: PipelineStackOptions): Promise<Pipel
   }
 }
 
+/**
+ * wrangler 4.156's `wrangler dev` attaches Miniflare's local trace collector to every Worker by default
+ * (X_LOCAL_OBSERVABILITY: a streaming tail worker plus user spans, in the Workers' own workerd). It
+ * doubled the functions Worker's CPU per crawled page (bench:crawl, Dec 3: 113–142 ms with it, 59–66 ms
+ * without) and a deployment does not run it, so the stack leaves it off; STACK_LOCAL_OBSERVABILITY=1 keeps it
+ * (for the local explorer's traces).
+ */
+export function wranglerDevStackEnv(): Record<string, string> {
+  return process.env.STACK_LOCAL_OBSERVABILITY === '1' ? {} : { X_LOCAL_OBSERVABILITY: 'false' };
+}
+
 /** One `wrangler dev` for both Workers: the access Worker's vars go through a generated .dev.vars. */
 async function startUnderWranglerDev(
   cleanups: Array<() => Promise<void>>,
@@ -217,6 +228,7 @@ async function startUnderWranglerDev(
     stateDir: join(stateDir, 'state'),
     envFile,
     echo,
+    env: wranglerDevStackEnv(),
   });
   cleanups.push(() => workers.stop());
   stopOnSignals(() => runCleanups(cleanups));
@@ -239,7 +251,11 @@ async function startUnderSplitWranglerDev(
   cleanups.push(async () => rmSync(stateDir, { recursive: true, force: true }));
   const registry = join(stateDir, 'registry');
   // wrangler reads the first, Miniflare the second (which wins over the path wrangler passes it).
-  const env = { WRANGLER_REGISTRY_PATH: registry, CLOUDFLARE_DEV_REGISTRY_PATH: registry };
+  const env = {
+    WRANGLER_REGISTRY_PATH: registry,
+    CLOUDFLARE_DEV_REGISTRY_PATH: registry,
+    ...wranglerDevStackEnv(),
+  };
   stopOnSignals(() => runCleanups(cleanups));
   const session = (
     name: 'functions' | 'access',

@@ -3,7 +3,7 @@
  * near-duplicate check, the graph write (page, then its edges), the discovered links admitted, and the
  * summary and tag passes with the dual sink (document first, then Chroma, the same id in both).
  */
-import type { DocumentStore } from '@promethean/shared/effects/document-store';
+import type { DocumentStore, StoredDocument } from '@promethean/shared/effects/document-store';
 import type { EmbeddingSpec, ModelPort, VectorStore } from '@promethean/shared/effects/effect-ports';
 import {
   hammingDistance,
@@ -307,8 +307,10 @@ async function pageStep(
   await deps.documents.upsertMany('pages', [pageDocument(scope, id, host, record)]);
   ledger.count('pages');
   const edges = new Map<string, ReturnType<typeof edgeDocument>>();
-  for (const link of page.links) {
-    const target = await linkTarget(link.href, item.url);
+  // Every link's id at once (a hash each): the hashes do not wait on one another.
+  const targets = await Promise.all(page.links.map((l) => linkTarget(l.href, item.url)));
+  for (const [i, link] of page.links.entries()) {
+    const target = targets[i];
     if (!target || target.id === id) continue;
     edges.set(
       target.id,
@@ -368,32 +370,22 @@ async function linkTarget(href: string, base: string): Promise<{ id: string; url
  * bench reports the resulting duplicate-node ratio).
  */
 async function isDuplicate(documents: DocumentStore, id: string, record: CrawlRecord): Promise<boolean> {
-  const exact = await documents.find('pages', { content_sha256: record.content_sha256 }, { limit: 2 });
+  // The lookups are independent: asked together, the page's report (and its links' admission) waits for
+  // one round trip to the store instead of six in a row. The answer is the same.
+  const near = (bits: number) => (c: StoredDocument) => {
+    const other = crawlOf(c);
+    return (
+      c.foreign_id !== id && other !== undefined && hammingDistance(other.simhash, record.simhash) <= bits
+    );
+  };
+  const [exact, sameLead, ...bands] = await Promise.all([
+    documents.find('pages', { content_sha256: record.content_sha256 }, { limit: 2 }),
+    record.text.length >= 200 ? documents.find('pages', { lead: record.lead }, { limit: 50 }) : [],
+    ...simhashBands(record.simhash).map((band, i) =>
+      documents.find('pages', { [`sim${i}`]: band }, { limit: 200 }),
+    ),
+  ]);
   if (exact.some((d) => d.foreign_id !== id)) return true;
-  if (record.text.length >= 200) {
-    const sameLead = await documents.find('pages', { lead: record.lead }, { limit: 50 });
-    for (const c of sameLead) {
-      const other = crawlOf(c);
-      if (
-        c.foreign_id !== id &&
-        other &&
-        hammingDistance(other.simhash, record.simhash) <= NEAR_DUPLICATE_SAME_LEAD_BITS
-      )
-        return true;
-    }
-  }
-  const bands = simhashBands(record.simhash);
-  for (const [i, band] of bands.entries()) {
-    const candidates = await documents.find('pages', { [`sim${i}`]: band }, { limit: 200 });
-    for (const c of candidates) {
-      const other = crawlOf(c);
-      if (
-        c.foreign_id !== id &&
-        other &&
-        hammingDistance(other.simhash, record.simhash) <= NEAR_DUPLICATE_BITS
-      )
-        return true;
-    }
-  }
-  return false;
+  if (sameLead.some(near(NEAR_DUPLICATE_SAME_LEAD_BITS))) return true;
+  return bands.some((candidates) => candidates.some(near(NEAR_DUPLICATE_BITS)));
 }

@@ -20,7 +20,8 @@ export class RecordingLedger extends CrawlLedger {
 
   constructor(config: CrawlJobConfig, state: JobState) {
     const counters = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
-    super(config, { state, seen: [], templates: {}, queries: {}, counters, origins: [] });
+    // Lazy: admissions are recorded here and decided by the job's ledger, so this one compiles no patterns.
+    super(config, { state, seen: [], templates: {}, queries: {}, counters, origins: [] }, { lazy: true });
   }
 
   override admit(raw: string, base: string | undefined, item: Omit<FrontierItem, 'url'>): Admission {

@@ -11,6 +11,7 @@ import { waitForHttp } from '../../scripts/dev/managed-process.ts';
 import { startMiniflareWorkers } from '../../scripts/dev/miniflare-workers.ts';
 import { startWranglerDev } from '../../scripts/dev/wrangler-dev.ts';
 import { freePort } from '../servers/free-port.ts';
+import { wranglerDevStackEnv } from './pipeline-stack.ts';
 
 export interface AccessWorkerProcess {
   url: string;
@@ -44,7 +45,14 @@ export async function startAccessWorker(
   }
   const port = 18_000 + Math.floor(Math.random() * 2000);
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-access-'));
-  const worker = startWranglerDev({ root, configs: ['durable-objects/wrangler.toml'], port, stateDir, vars });
+  const worker = startWranglerDev({
+    root,
+    configs: ['durable-objects/wrangler.toml'],
+    port,
+    stateDir,
+    vars,
+    env: wranglerDevStackEnv(),
+  });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/health`, worker, 120_000);

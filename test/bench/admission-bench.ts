@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { waitForHttp } from '../../scripts/dev/managed-process.ts';
 import { startWranglerDev } from '../../scripts/dev/wrangler-dev.ts';
+import { wranglerDevStackEnv } from './pipeline-stack.ts';
 
 const { values } = parseArgs({
   options: { json: { type: 'boolean', default: false }, messages: { type: 'string', default: '5000' } },
@@ -26,6 +27,7 @@ const worker = startWranglerDev({
   configs: ['test/bench/admission-bench.wrangler.toml'],
   port,
   stateDir,
+  env: wranglerDevStackEnv(),
 });
 const url = `http://127.0.0.1:${port}`;
 

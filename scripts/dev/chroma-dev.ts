@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { useWalJournal } from '../../test/servers/chroma-journal.ts';
 import { chromaHeartbeat } from '../../test/servers/chroma-server.ts';
 import { freePort } from '../../test/servers/free-port.ts';
 import { ServerProcess } from '../../test/servers/server-process.ts';
@@ -28,5 +29,7 @@ export async function startDevChroma(stateDir: string, port?: number): Promise<D
     args: [CHROMA_CLI, 'run', '--path', dataDir, '--host', '127.0.0.1', '--port', String(chosen)],
   });
   await proc.waitUntilReady(() => chromaHeartbeat(url));
+  // Chroma has made (or opened) its SQLite file and no client is connected yet: WAL (chroma-journal.ts).
+  useWalJournal(dataDir);
   return { url, dataDir, process: proc };
 }

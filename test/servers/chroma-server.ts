@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { chromaClientArgs, TARGET_KEY } from '@promethean/shared/effects/chroma-vector-store';
 import { DataTarget, type ObservedMarker } from '@promethean/shared/migrations/target-marker';
 import { ChromaClient, ChromaNotFoundError } from 'chromadb';
+import { useWalJournal } from './chroma-journal.ts';
 import { freePort } from './free-port.ts';
 import { ServerProcess } from './server-process.ts';
 
@@ -15,6 +16,8 @@ export interface ChromaServer {
   /** e.g. `http://127.0.0.1:41235` */
   url: string;
   kind: 'chroma';
+  /** The server's `--path`: its SQLite file and HNSW segments. */
+  dataDir: string;
   description: string;
   /** Stops the server (waiting for it to exit: SIGTERM takes over a second) and removes its data. */
   stop(): Promise<void>;
@@ -79,6 +82,8 @@ export async function startChromaServer(options: ChromaServerOptions = {}): Prom
       args: [CHROMA_CLI, 'run', '--path', dataDir, '--host', '127.0.0.1', '--port', String(port)],
     });
     await proc.waitUntilReady(() => chromaHeartbeat(url));
+    // Chroma has made its SQLite file and no client is connected yet: switch it to WAL (chroma-journal.ts).
+    useWalJournal(dataDir);
   };
   await launch();
   await markChromaServer(url);
@@ -87,6 +92,7 @@ export async function startChromaServer(options: ChromaServerOptions = {}): Prom
   return {
     url,
     kind: 'chroma',
+    dataDir,
     description,
     async kill() {
       await proc?.stop();

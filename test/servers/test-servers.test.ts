@@ -2,10 +2,14 @@
  * The test servers' lifecycle as the chaos suite uses it: a server killed under a running store comes
  * back on the same port with the same data, and the store recovers after failing retriably meanwhile.
  */
+
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { ChromaVectorStore } from '@promethean/shared/effects/chroma-vector-store';
 import { MongoDocumentStore } from '@promethean/shared/effects/mongo-document-store';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CHROMA_SQLITE_FILE } from './chroma-journal.ts';
 import { type ChromaServer, chromaHeartbeat, startChromaServer } from './chroma-server.ts';
 import { type MongoWireServer, pingMongo, startMongoWireServer } from './mongo-wire-server.ts';
 
@@ -58,5 +62,13 @@ describe('test servers', () => {
     await chroma.restart();
     expect(await store().count('messages')).toBe(1);
     expect(await store().pinned('messages')).toEqual({ model: 'm', dimension: 2 });
+    // Chroma kept the WAL journal it was started with (its own connections set no mode), across the restart.
+    const db = new DatabaseSync(join(chroma.dataDir, CHROMA_SQLITE_FILE));
+    try {
+      expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+      expect(db.prepare('SELECT count(*) AS n FROM embeddings').get()).toEqual({ n: 1 });
+    } finally {
+      db.close();
+    }
   });
 });

@@ -142,6 +142,8 @@ providers:
     let writing = true;
     let searches = 0;
     let searchErrors = 0;
+    /** The first search failure's message, so a failed run says what failed. */
+    let firstSearchError: string | undefined;
     const writer = (async () => {
       const started = performance.now();
       while (writing) {
@@ -164,8 +166,9 @@ providers:
           const pin = (await vectors.pinned('messages'))!;
           await vectors.query('messages', hashedEmbedding('ducks paddle', pin.dimension), 5);
           searches++;
-        } catch {
+        } catch (error) {
           searchErrors++;
+          firstSearchError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -267,6 +270,7 @@ providers:
       live_rate_target: LIVE_PER_SECOND,
       searches_during: searches,
       search_errors: searchErrors,
+      ...(firstSearchError === undefined ? {} : { first_search_error: firstSearchError }),
       tail_steps: tail.steps,
       documents_compared: report.counts.documents,
       lost: report.by_kind.missing_vector ?? 0,

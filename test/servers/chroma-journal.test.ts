@@ -52,7 +52,7 @@ describe('useWalJournal', () => {
     const holder = new DatabaseSync(join(dir, CHROMA_SQLITE_FILE));
     holder.exec('CREATE TABLE t (x); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1)');
     try {
-      expect(() => useWalJournal(dir)).toThrow();
+      expect(() => useWalJournal(dir, 50)).toThrow(/locked/);
     } finally {
       holder.exec('ROLLBACK');
       holder.close();

@@ -17,10 +17,12 @@ export const CHROMA_SQLITE_FILE = 'chroma.sqlite3';
 
 /**
  * Puts `<dataDir>/chroma.sqlite3` in WAL mode (creating the file if it is missing). Call it while nothing
- * writes to it (a Chroma server just started and idle is fine): the switch needs an exclusive lock.
+ * writes to it (a Chroma server just started and idle is fine): the switch needs an exclusive lock, and
+ * waits up to `busyTimeoutMs` for one (a just-started server may still be committing its own setup on a
+ * loaded machine) before it throws.
  */
-export function useWalJournal(dataDir: string): void {
-  const db = new DatabaseSync(join(dataDir, CHROMA_SQLITE_FILE));
+export function useWalJournal(dataDir: string, busyTimeoutMs = 5_000): void {
+  const db = new DatabaseSync(join(dataDir, CHROMA_SQLITE_FILE), { timeout: busyTimeoutMs });
   try {
     const row = db.prepare('PRAGMA journal_mode=WAL').get() as { journal_mode?: string } | undefined;
     if (row?.journal_mode !== 'wal')

@@ -529,7 +529,9 @@ class BatchSlots {
   /** Resolves at the next release of one of this batch's slots for `key`. */
   freed(key: string): Promise<void> {
     return new Promise((resolve) => {
-      this.#waiters.set(key, [...(this.#waiters.get(key) ?? []), resolve]);
+      const waiting = this.#waiters.get(key);
+      if (waiting) waiting.push(resolve);
+      else this.#waiters.set(key, [resolve]);
     });
   }
 

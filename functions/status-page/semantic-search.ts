@@ -5,6 +5,7 @@
  */
 import type { DocumentStore } from '@promethean/shared/effects/document-store';
 import type { EffectPorts, VectorMatch } from '@promethean/shared/effects/effect-ports';
+import { modelMatchedQuery } from '@promethean/shared/effects/model-matched-query';
 import { within } from '@promethean/shared/ops/bounded-wait';
 import { fromUrn } from '@promethean/shared/platform/urns';
 import { messageView } from '../agents/message-indexer/message-document.ts';
@@ -100,21 +101,27 @@ export async function searchMessages(
     return { kind: 'unavailable', part: 'model', message: reason(e) };
   }
   try {
-    const pinned = await bounded(vectors.pinned('messages'), 'the vector store', timeoutMs);
-    if (pinned === undefined)
+    const answer = await bounded(
+      modelMatchedQuery(
+        vectors,
+        'messages',
+        { vector: embedded.vectors[0] ?? [], spec: { model: embedded.model, dimension: embedded.dimension } },
+        k,
+      ),
+      'the vector store',
+      timeoutMs,
+    );
+    if (answer.kind === 'nothing-indexed')
       return { kind: 'nothing-indexed', model: embedded.model, offline: embedded.offline };
-    if (pinned.model !== embedded.model || pinned.dimension !== embedded.dimension) {
+    if (answer.kind === 'model-mismatch') {
+      const { pinned } = answer;
       return {
         kind: 'model-mismatch',
         pinned: `${pinned.model} (${pinned.dimension} dimensions)`,
         used: `${embedded.model} (${embedded.dimension} dimensions)`,
       };
     }
-    const matches = await bounded(
-      vectors.query('messages', embedded.vectors[0] ?? [], k),
-      'the vector store',
-      timeoutMs,
-    );
+    const { matches } = answer;
     const names = await authorNames(ports.documents, matches, timeoutMs);
     return {
       kind: 'results',

@@ -77,7 +77,11 @@ export async function searchWeb(ports: WebSearchPorts, query: WebSearchQuery) {
   const where: Record<string, string | boolean> = {};
   if (query.domain) where.domain = query.domain;
   for (const tag of query.tags) where[`tag_${tag.slice(1)}`] = true;
-  const matches = await ports.vectors.query('web_summaries', vector, query.k, where);
+  // Pinned to the query's model in the same call: distances across two models would be noise.
+  const matches = await ports.vectors.query('web_summaries', vector, query.k, where, {
+    model: embedded.model,
+    dimension: embedded.dimension,
+  });
   const docs = await ports.documents.getMany(
     'pages',
     matches.map((m) => m.id),

@@ -263,11 +263,15 @@ export class ChromaVectorStore implements VectorStore {
     embedding: readonly number[],
     k: number,
     where: Record<string, string | number | boolean> = {},
+    madeWith?: EmbeddingSpec,
   ): Promise<VectorMatch[]> {
     const name = this.#name(collection);
     if (k < 1) return [];
     const result = await this.#withCollection(collection, undefined, async (col) => {
       const pin = this.#pinOf(name, col);
+      if (madeWith && (madeWith.model !== pin.model || madeWith.dimension !== pin.dimension)) {
+        throw new VectorSchemaMismatchError(name, pin, madeWith);
+      }
       if (embedding.length !== pin.dimension) {
         throw new VectorSchemaMismatchError(name, pin, { model: pin.model, dimension: embedding.length });
       }

@@ -104,8 +104,8 @@ export class CoalescingVectorStore implements VectorStore {
     });
   }
 
-  query: VectorStore['query'] = (collection, embedding, k, where) =>
-    this.#target.query(collection, embedding, k, where);
+  query: VectorStore['query'] = (collection, embedding, k, where, madeWith) =>
+    this.#target.query(collection, embedding, k, where, madeWith);
 
   count: VectorStore['count'] = (collection) => this.#target.count(collection);
 

@@ -41,12 +41,19 @@ export interface EmbeddingSpec {
  */
 export interface VectorStore {
   upsert(collection: VectorCollection, records: readonly VectorRecord[], spec: EmbeddingSpec): Promise<void>;
-  /** Nearest `k` records, optionally filtered by exact metadata values. */
+  /**
+   * Nearest `k` records, optionally filtered by exact metadata values. With `madeWith` (the model and
+   * dimension the query embedding came from), the collection the call reads must be pinned to it, or the
+   * call fails with `VectorSchemaMismatchError`: checked in the same call that reads, so a re-embed's
+   * routing flip between a reader's own pin check and its query cannot pair a vector with another
+   * model's collection. An absent collection answers no matches.
+   */
   query(
     collection: VectorCollection,
     embedding: readonly number[],
     k: number,
     where?: Record<string, string | number | boolean>,
+    madeWith?: EmbeddingSpec,
   ): Promise<VectorMatch[]>;
   count(collection: VectorCollection): Promise<number>;
   delete(collection: VectorCollection, ids: readonly string[]): Promise<void>;

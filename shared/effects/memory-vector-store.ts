@@ -68,11 +68,17 @@ export class MemoryVectorStore implements VectorStore {
     embedding: readonly number[],
     k: number,
     where: Record<string, string | number | boolean> = {},
+    madeWith?: EmbeddingSpec,
   ): Promise<VectorMatch[]> {
     const c = this.#collection(collection);
+    if (c.spec && madeWith && (madeWith.model !== c.spec.model || madeWith.dimension !== c.spec.dimension)) {
+      throw new VectorSchemaMismatchError(this.#nameOf(collection), c.spec, madeWith);
+    }
     if (c.spec && embedding.length !== c.spec.dimension) {
-      const name = vectorCollectionName(this.#provider, this.#tenant, collection);
-      throw new VectorSchemaMismatchError(name, c.spec, { model: c.spec.model, dimension: embedding.length });
+      throw new VectorSchemaMismatchError(this.#nameOf(collection), c.spec, {
+        model: c.spec.model,
+        dimension: embedding.length,
+      });
     }
     const matches = [...c.records.values()]
       .filter((r) => Object.entries(where).every(([key, value]) => r.metadata[key] === value))
@@ -89,6 +95,10 @@ export class MemoryVectorStore implements VectorStore {
   async delete(collection: VectorCollection, ids: readonly string[]): Promise<void> {
     const c = this.#collection(collection);
     for (const id of ids) c.records.delete(id);
+  }
+
+  #nameOf(collection: VectorCollection): string {
+    return vectorCollectionName(this.#provider, this.#tenant, collection);
   }
 
   async pinned(collection: VectorCollection): Promise<EmbeddingSpec | undefined> {

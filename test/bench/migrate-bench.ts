@@ -42,6 +42,7 @@ import {
 import type { Embedder } from '../../shared/migrations/integrity/vector-source.ts';
 import { ReembedMigration } from '../../shared/migrations/reembed/reembed-migration.ts';
 import { RoutedVectorStore } from '../../shared/migrations/reembed/routed-vector-store.ts';
+import { followingSearch } from '../harness/following-search.ts';
 import { startChromaServer } from '../servers/chroma-server.ts';
 import { runWorkerdBench } from './workerd-bench-line.ts';
 
@@ -162,8 +163,7 @@ async function inProcessReembed(N: number) {
           await writeEmbedded(batch, embedWith(pin.model === NEW.model ? NEW : OLD));
         }
         try {
-          const pin = await vectors.pinned('messages');
-          await vectors.query('messages', hashedEmbedding('ducks paddle', pin!.dimension), 5);
+          await followingSearch(vectors);
           searches++;
         } catch {
           searchErrors++;

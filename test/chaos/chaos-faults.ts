@@ -229,7 +229,7 @@ export class FaultInjector {
       upsert: (c, records, spec) =>
         this.#afterWrite(v.upsert(c, records, spec), `writing ${records.length} ${c} vectors`),
       delete: (c, ids) => this.#afterWrite(v.delete(c, ids), `deleting ${ids.length} ${c} vectors`),
-      query: (c, e, k, where) => v.query(c, e, k, where),
+      query: (c, e, k, where, madeWith) => v.query(c, e, k, where, madeWith),
       count: (c) => v.count(c),
       pinned: (c) => v.pinned(c),
     };

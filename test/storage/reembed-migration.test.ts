@@ -14,6 +14,7 @@ import { ChromaVectorStore, chromaClientArgs } from '@promethean/shared/effects/
 import type { DocumentStore, StoredDocument } from '@promethean/shared/effects/document-store';
 import type { VectorCollection } from '@promethean/shared/effects/effect-ports';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
+import { modelMatchedQuery } from '@promethean/shared/effects/model-matched-query';
 import { vectorCollectionName } from '@promethean/shared/effects/vector-schema';
 import { integrityReport } from '@promethean/shared/migrations/integrity/integrity-report';
 import type { Embedder, VectorSourceOf } from '@promethean/shared/migrations/integrity/vector-source';
@@ -187,6 +188,36 @@ describe('online re-embed', { timeout: 60_000 }, () => {
     expect(check).toMatchObject({ ok: true, counts: { expected_vectors: i - 1, vectors: i - 1 } }); // 0 lost, 0 duplicated
     await m.decommission();
     expect(await t.chroma.getCollection({ name: t.base }).catch(() => 'gone')).toBe('gone');
+    await t.cleanup();
+  });
+
+  it('a search whose pin check and query straddle a cutover or a rollback answers "another model", never fails', async () => {
+    const t = await tenantWith('reembed-straddle', 60);
+    const m = t.migration();
+    await m.prepare();
+    let state = await m.state();
+    while (state!.phase !== 'backfilled') state = await m.backfillPage();
+    await m.catchUp();
+    const asked = (spec: typeof OLD) =>
+      modelMatchedQuery(
+        t.vectors,
+        'messages',
+        { vector: hashedEmbedding('duck fact', spec.dimension), spec },
+        3,
+      );
+    // The reader embedded with the model it read as pinned (old), then the routing flipped under it.
+    expect(await t.vectors.pinned('messages')).toEqual(OLD);
+    await m.cutover();
+    const oldVector = hashedEmbedding('duck fact', OLD.dimension);
+    await expect(t.vectors.query('messages', oldVector, 3, {}, OLD)).rejects.toMatchObject({
+      name: 'VectorSchemaMismatchError',
+      pinned: NEW,
+    });
+    expect(await asked(OLD)).toEqual({ kind: 'model-mismatch', pinned: NEW });
+    expect(await asked(NEW)).toMatchObject({ kind: 'matches', matches: { length: 3 } });
+    await m.rollback();
+    expect(await asked(NEW)).toEqual({ kind: 'model-mismatch', pinned: OLD });
+    expect(await asked(OLD)).toMatchObject({ kind: 'matches', matches: { length: 3 } });
     await t.cleanup();
   });
 

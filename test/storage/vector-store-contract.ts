@@ -68,6 +68,16 @@ export function describeVectorStoreContract(adapter: string, options: VectorStor
       expect(await store.pinned('messages')).toEqual(SPEC);
     });
 
+    it('answers a query made with the pinned model and refuses one made with another (same dimension)', async () => {
+      const store = await open(freshScope('made-with'));
+      expect(await store.query('messages', [1, 0, 0], 1, {}, SPEC)).toEqual([]); // no collection yet
+      await store.upsert('messages', FIXTURE.slice(0, 2), SPEC);
+      expect(await store.query('messages', [1, 0, 0], 1, {}, SPEC)).toHaveLength(1);
+      await expect(
+        store.query('messages', [1, 0, 0], 1, {}, { model: 'other-embed', dimension: 3 }),
+      ).rejects.toMatchObject({ name: 'VectorSchemaMismatchError', pinned: SPEC });
+    });
+
     it('never pins a collection to a first write whose vectors do not match its own spec', async () => {
       const store = await open(freshScope('first'));
       await expect(store.upsert('messages', [record('x', [1, 0])], SPEC)).rejects.toMatchObject({

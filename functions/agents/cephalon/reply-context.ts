@@ -5,6 +5,7 @@
 import type { ModelRef } from '@promethean/schemas/envelope';
 import { modelRefOf } from '@promethean/shared/agent/model-ref';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
+import { modelMatchedQuery } from '@promethean/shared/effects/model-matched-query';
 import { retrievalFilter } from '@promethean/shared/platform/retrieval-scope';
 import { messageView } from '../message-indexer/message-document.ts';
 import type { CephalonSettings } from './cephalon-settings.ts';
@@ -66,23 +67,24 @@ async function retrieved(
 ): Promise<{ lines: ContextLine[]; embedModel: ModelRef }> {
   const answer = await ctx.effects.models.embed([q.question]);
   const embedModel: ModelRef = modelRefOf('embed', answer);
-  const pinned = await ctx.effects.vectors.pinned('messages');
-  if (s.reply_context_k === 0 || !pinned) return { lines: [], embedModel };
-  if (pinned.model !== answer.model || pinned.dimension !== answer.dimension) {
+  if (s.reply_context_k === 0) return { lines: [], embedModel };
+  const where = retrievalFilter(s.retrieval_scope, { channelId: q.channelId, spaceId: q.spaceId });
+  const found = await modelMatchedQuery(
+    ctx.effects.vectors,
+    'messages',
+    { vector: answer.vectors[0] ?? [], spec: { model: answer.model, dimension: answer.dimension } },
+    s.reply_context_k + 1,
+    where,
+  );
+  if (found.kind === 'model-mismatch') {
     // Distances across models mean nothing: answer without retrieval rather than with noise.
     ctx.telemetry.warn('retrieval skipped: message vectors use another embedding model', {
-      pinned: `${pinned.model}/${pinned.dimension}`,
+      pinned: `${found.pinned.model}/${found.pinned.dimension}`,
       current: `${answer.model}/${answer.dimension}`,
     });
     return { lines: [], embedModel };
   }
-  const where = retrievalFilter(s.retrieval_scope, { channelId: q.channelId, spaceId: q.spaceId });
-  const matches = await ctx.effects.vectors.query(
-    'messages',
-    answer.vectors[0] ?? [],
-    s.reply_context_k + 1,
-    where,
-  );
+  const matches = found.kind === 'matches' ? found.matches : [];
   const lines = matches
     .filter((m) => m.id !== q.excludeUrn)
     .slice(0, s.reply_context_k)

@@ -70,10 +70,12 @@ export class RoutedVectorStore implements VectorStore {
     embedding: readonly number[],
     k: number,
     where?: Record<string, string | number | boolean>,
+    madeWith?: EmbeddingSpec,
   ): Promise<VectorMatch[]> {
+    // One routing read decides the collection, and that collection checks `madeWith` against its own pin.
     const routing = await readRouting(this.#o.documents, collection);
     const store = routing ? this.#o.storeFor(collection, routing.read.name) : this.#o.fallback;
-    return store.query(collection, embedding, k, where);
+    return store.query(collection, embedding, k, where, madeWith);
   }
 
   async count(collection: VectorCollection): Promise<number> {

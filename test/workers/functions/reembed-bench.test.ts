@@ -21,6 +21,7 @@ import { integrityReport } from '@promethean/shared/migrations/integrity/integri
 import type { Embedder } from '@promethean/shared/migrations/integrity/vector-source';
 import { OpsRecorder } from '@promethean/shared/ops/ops-recorder';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
+import { followingSearch } from '@promethean/test/harness/following-search';
 import { PublishRecorder } from '@promethean/test/harness/recording-runtime';
 import { ChromaClient } from 'chromadb';
 import { expect, it } from 'vitest';
@@ -162,9 +163,7 @@ providers:
     const searcher = (async () => {
       while (searching) {
         try {
-          const vectors = ports().vectors!;
-          const pin = (await vectors.pinned('messages'))!;
-          await vectors.query('messages', hashedEmbedding('ducks paddle', pin.dimension), 5);
+          await followingSearch(ports().vectors!);
           searches++;
         } catch (error) {
           searchErrors++;

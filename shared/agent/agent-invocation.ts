@@ -4,6 +4,7 @@ import type { Envelope, TypedEnvelope } from '@promethean/schemas/envelope';
 import type { ErrorCode } from '@promethean/schemas/ops/ops-messages';
 import { ErrorEvent } from '@promethean/schemas/ops/ops-messages';
 import { bounded } from '../effects/effect-timeouts.ts';
+import { DeadlineSweep } from '../ops/deadline-sweep.ts';
 import { UnknownProviderError, UnknownTenantError } from '../platform/registry-errors.ts';
 import type { Agent } from './agent-definition.ts';
 import {
@@ -158,6 +159,8 @@ export async function invokeParsed(
 ): Promise<InvocationOutcome> {
   const latency = () => deps.clock.now() - started;
   let telemetry: ReturnType<typeof createRuntimeContext>['telemetry'] | undefined;
+  const deadlines = new DeadlineSweep(deps.effectTimeouts?.scheduler);
+  const timeouts = { ...deps.effectTimeouts, deadlines };
   try {
     // The runtime settings are read once, before the context: the whole invocation runs on one revision.
     const overlay = deps.configOverlay
@@ -171,10 +174,10 @@ export async function invokeParsed(
             tenant: message.tenant,
             topic: message.dst,
           },
-          deps.effectTimeouts,
+          timeouts,
         )
       : undefined;
-    const ctx = createRuntimeContext(agent.manifest, message, deps, overlay);
+    const ctx = createRuntimeContext(agent.manifest, message, deps, overlay, timeouts);
     telemetry = ctx.telemetry;
     // The handler sees the context's frozen copy: a parse may be shared by several agents of one delivery.
     await agent.handle(ctx.message as TypedEnvelope<unknown>, ctx);
@@ -197,5 +200,7 @@ export async function invokeParsed(
     telemetry?.error('failed', { ...fields, outcome: c.code === 'policy_denied' ? 'denied' : 'error' });
     await publishErrorEvent(deps, agent.manifest.id, message, c.code, error, false);
     return { outcome: 'failed', error, code: c.code, latencyMs: latency() };
+  } finally {
+    deadlines.close();
   }
 }

@@ -113,6 +113,8 @@ export function createRuntimeContext(
   message: Envelope,
   deps: ContextDependencies,
   overlay?: ConfigOverlay,
+  /** The invocation's effect bounds (its deadline sweep included); `deps.effectTimeouts` otherwise. */
+  timeouts: EffectTimeouts | undefined = deps.effectTimeouts,
 ): RuntimeContext {
   const tenantView = deps.registry.tenant(message.provider, message.tenant);
   const runtimeId = deps.runtimeIds.next();
@@ -146,7 +148,7 @@ export function createRuntimeContext(
     clock: deps.clock,
     ids: deps.ids,
     context: errorContext,
-    ...(deps.effectTimeouts !== undefined && { timeouts: deps.effectTimeouts }),
+    ...(timeouts !== undefined && { timeouts }),
     // Every model call is one telemetry line tagged with the model, so usage can be summed per model.
     onModelAnswer: (role, answer) => {
       deps.onModelAnswer?.(role, answer);

@@ -6,6 +6,7 @@
 import { EffectTimeoutError, type ErrorContext } from '../agent/agent-errors.ts';
 import type { Scheduler } from '../broker/scheduler.ts';
 import { within } from '../ops/bounded-wait.ts';
+import type { DeadlineSweep } from '../ops/deadline-sweep.ts';
 
 /** Effect families, as named in `ctx.effects`. */
 export type EffectName =
@@ -51,6 +52,8 @@ export interface EffectTimeouts {
   timeoutsMs?: Partial<Record<EffectName, number>>;
   /** Real timers by default; a FakeClock in tests. */
   scheduler?: Scheduler;
+  /** The invocation's one timer for all its effect calls (on `scheduler`); without it, a timer per call. */
+  deadlines?: DeadlineSweep;
 }
 
 /** The limit for one effect family. */
@@ -68,5 +71,8 @@ export function bounded<T>(
 ): T {
   if (!(result instanceof Promise)) return result;
   const ms = effectTimeoutMs(name, o);
-  return within(result, ms, () => new EffectTimeoutError(call, ms, context), o.scheduler) as T;
+  const onTimeout = () => new EffectTimeoutError(call, ms, context);
+  return (
+    o.deadlines ? o.deadlines.bound(result, ms, onTimeout) : within(result, ms, onTimeout, o.scheduler)
+  ) as T;
 }

@@ -3,6 +3,8 @@
  * (Discord's scheme, which the echo provider shares), checked with `discord-interactions`' `verifyKey`
  * on the raw bytes, plus a timestamp freshness window, which `verifyKey` does not enforce.
  */
+
+import { fromHex } from '@promethean/shared/platform/hex-encoding';
 import { verifyKey } from 'discord-interactions';
 
 /** Why a request was refused; each is answered 401. */
@@ -44,19 +46,19 @@ const importedKeys = new Map<string, Promise<CryptoKey>>();
 /** Tenants per isolate are few; past this the cache starts over rather than grow without bound. */
 const MAX_CACHED_KEYS = 64;
 
-function hexBytes(hex: string): Uint8Array {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return bytes;
-}
-
 /** The imported Ed25519 key for `publicKeyHex` (which `isPublicKeyHex` accepted), once per isolate. */
 export function importedPublicKey(publicKeyHex: string): Promise<CryptoKey> {
   const id = publicKeyHex.toLowerCase();
   const known = importedKeys.get(id);
   if (known) return known;
   if (importedKeys.size >= MAX_CACHED_KEYS) importedKeys.clear();
-  const imported = crypto.subtle.importKey('raw', hexBytes(id), { name: 'Ed25519' }, false, ['verify']);
+  const imported = crypto.subtle.importKey(
+    'raw',
+    fromHex(id) as Uint8Array<ArrayBuffer>,
+    { name: 'Ed25519' },
+    false,
+    ['verify'],
+  );
   importedKeys.set(id, imported);
   imported.catch(() => importedKeys.delete(id));
   return imported;

@@ -4,6 +4,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { toHex } from '@promethean/shared/platform/hex-encoding';
 
 /** What a stored key grants: one provider+tenant, optionally narrowed to some channels. */
 export interface ApiKeyScope {
@@ -29,13 +30,9 @@ function base64Url(bytes: Uint8Array): string {
   return btoa(text).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** A fresh key: 64 bits of id, 256 bits of secret, from the platform's CSPRNG. */
 export function generateApiKey(): { keyId: string; key: string } {
-  const keyId = hex(crypto.getRandomValues(new Uint8Array(8)));
+  const keyId = toHex(crypto.getRandomValues(new Uint8Array(8)));
   return { keyId, key: `pe_${keyId}_${base64Url(crypto.getRandomValues(new Uint8Array(32)))}` };
 }
 

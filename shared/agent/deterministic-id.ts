@@ -1,11 +1,5 @@
 /** Deterministic output ids (envelope ids, idempotency keys) derived from what a message is about. */
-
-/** SHA-256 of a text, as lowercase hex. */
-export async function sha256Hex(data: string | Uint8Array): Promise<string> {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
+import { sha256Hex } from '../platform/sha256-hex.ts';
 
 /**
  * `parts` joined by `:` when that fits in `maxLength`, else the first part plus a hash of the rest:

@@ -7,6 +7,7 @@
  * (`vector_f64`, shared/effects/packed-vector.ts); records written as a JSON array (`vector`) still read.
  */
 import { z } from 'zod';
+import { sha256Hex } from '../platform/sha256-hex.ts';
 import type { DocumentCollection, DocumentStore, StoredDocument } from './document-store.ts';
 import { GET_MANY_MAX } from './document-store.ts';
 import type { ModelAnswer, ModelPort } from './effect-ports.ts';
@@ -44,13 +45,6 @@ const CachedSlot = z.object({
   vector_f64: z.string().optional(),
 });
 type CachedVector = Omit<z.infer<typeof CachedSlot>, 'vector' | 'vector_f64'> & { vector: number[] };
-
-const encoder = new TextEncoder();
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** The SHA-256 of the text as embedded: the `input_hash` half of the key. */
 export function inputHash(text: string): Promise<string> {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../platform/sha256-hex.ts';
 import {
   hammingDistance,
   NEAR_DUPLICATE_BITS,
   normalizeForHash,
-  sha256Hex,
   simhash64,
   simhashBands,
 } from './content-hash.ts';

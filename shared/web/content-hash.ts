@@ -1,13 +1,7 @@
 /** Content hashing for the crawl graph: exact hashes for bytes and ids, a SimHash for near-duplicate text. */
+import { sha256Hex } from '../platform/sha256-hex.ts';
 
 const encoder = new TextEncoder();
-
-/** Lower-case hex SHA-256 of bytes or of a string's UTF-8 (WebCrypto: the same in Workers and Node). */
-export async function sha256Hex(input: string | Uint8Array): Promise<string> {
-  const bytes = typeof input === 'string' ? encoder.encode(input) : input;
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** The text a page's hashes are taken over: case, punctuation and spacing do not make a new page. */
 export function normalizeForHash(text: string): string {

@@ -4,7 +4,8 @@
  * version), `crawl`, `summary` and `tags` keep the newest.
  */
 import type { StoredDocument } from '../effects/document-store.ts';
-import { sha256Hex, simhashBands } from './content-hash.ts';
+import { sha256Hex } from '../platform/sha256-hex.ts';
+import { simhashBands } from './content-hash.ts';
 
 /** `p` + the first 32 hex digits of SHA-256(canonical URL): the same id in the graph and in Chroma. */
 export async function pageId(canonicalUrl: string): Promise<string> {

@@ -1,9 +1,9 @@
 /** The chaos audit itself: a store that matches passes, and each kind of loss or duplication is named. */
 import { SocialMessageCreated, SocialMessageUpdated } from '@promethean/schemas/events/social-message';
-import { sha256Hex } from '@promethean/shared/agent/deterministic-id';
 import type { BrokerEvent } from '@promethean/shared/broker/broker-metrics';
 import { MemoryBlobStore } from '@promethean/shared/effects/memory-blob-store';
 import { MemoryDocumentStore } from '@promethean/shared/effects/memory-document-store';
+import { sha256Hex } from '@promethean/shared/platform/sha256-hex';
 import { describe, expect, it } from 'vitest';
 import {
   attachmentDocument,

@@ -4,12 +4,13 @@
  * blobs, the replies the access layer was asked to post, and the backfill (the fake Discord's history).
  * Anything missing or stale is lost; anything stored or posted more than once is duplicated.
  */
-import { sha256Hex } from '@promethean/shared/agent/deterministic-id';
+
 import type { BrokerEvent } from '@promethean/shared/broker/broker-metrics';
 import { chromaClientArgs } from '@promethean/shared/effects/chroma-vector-store';
 import type { DocumentStore } from '@promethean/shared/effects/document-store';
 import type { BlobStore } from '@promethean/shared/effects/effect-ports';
 import { vectorCollectionName } from '@promethean/shared/effects/vector-schema';
+import { sha256Hex } from '@promethean/shared/platform/sha256-hex';
 import { ChromaClient } from 'chromadb';
 import { blobKeyFor, storedOutcome } from '../../functions/agents/attachment-indexer/attachment-document.ts';
 import { messageView } from '../../functions/agents/message-indexer/message-document.ts';

@@ -7,11 +7,12 @@
 import { AttachmentIndexed } from '@promethean/schemas/events/attachment-indexed';
 import type { SocialAttachment } from '@promethean/schemas/events/social-message';
 import { NonRetriableError } from '@promethean/shared/agent/agent-errors';
-import { deterministicId, sha256Hex } from '@promethean/shared/agent/deterministic-id';
+import { deterministicId } from '@promethean/shared/agent/deterministic-id';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
 import type { StoredDocument } from '@promethean/shared/effects/document-store';
 import type { AttachmentFetchLimits } from '@promethean/shared/net/attachment-egress';
 import { redactUrl, SsrfRefusedError, UpstreamRefusedError } from '@promethean/shared/net/egress-errors';
+import { sha256Hex } from '@promethean/shared/platform/sha256-hex';
 import {
   type AttachmentOrigin,
   attachmentDocument,

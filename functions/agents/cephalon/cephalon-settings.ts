@@ -1,8 +1,8 @@
 /** The reply agent's settings (manifest defaults, tenant overrides) and the config revision they hash to. */
 import { NonRetriableError } from '@promethean/shared/agent/agent-errors';
-import { sha256Hex } from '@promethean/shared/agent/deterministic-id';
 import type { RuntimeContext } from '@promethean/shared/agent/runtime-context';
 import { RetrievalScope } from '@promethean/shared/platform/retrieval-scope';
+import { sha256Hex } from '@promethean/shared/platform/sha256-hex';
 import { z } from 'zod';
 import { PROMPT_FORMAT_VERSION, SYSTEM_PROMPT } from './system-prompt.ts';
 

@@ -3,17 +3,17 @@
  * the host fetches a URL it was handed (HMAC over the path and an expiry), so no shared secret travels
  * with blob fetches, and a leaked URL opens one chunk for minutes, never the host's control secret.
  */
+
+import { fromHex, toHex } from '@promethean/shared/platform/hex-encoding';
 import { HmacSha256 } from '@promethean/shared/platform/hmac-sha256';
 
 /** How long a handed-out URL stays good: playback fetches it within seconds; retries within minutes. */
 export const PLAYBACK_URL_TTL_MS = 15 * 60_000;
 export const MIN_PLAYBACK_SECRET_CHARS = 16;
 
-const toHex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-
-function fromHex(hex: string): Uint8Array | undefined {
-  if (!/^[0-9a-f]{64}$/.test(hex)) return undefined;
-  return Uint8Array.from(hex.match(/../g)!, (h) => Number.parseInt(h, 16));
+/** A signature as the signer writes it: 32 bytes in lower-case hex. */
+function signatureBytes(hex: string): Uint8Array | undefined {
+  return /^[0-9a-f]{64}$/.test(hex) ? fromHex(hex) : undefined;
 }
 
 const signedText = (pathname: string, expires: number) => `GET\n${pathname}\n${expires}`;
@@ -32,7 +32,7 @@ export type PlaybackUrlVerdict = 'ok' | 'unsigned' | 'expired' | 'bad_signature'
 /** Whether a request URL carries a valid, unexpired signature for its own path. */
 export async function verifyPlaybackUrl(url: URL, secret: string, now: number): Promise<PlaybackUrlVerdict> {
   const expires = Number(url.searchParams.get('expires'));
-  const signature = fromHex(url.searchParams.get('signature') ?? '');
+  const signature = signatureBytes(url.searchParams.get('signature') ?? '');
   if (!Number.isSafeInteger(expires) || !signature) return 'unsigned';
   if (expires <= now || expires > now + PLAYBACK_URL_TTL_MS) return 'expired';
   const ok = await new HmacSha256(secret).verify(signature, signedText(url.pathname, expires));

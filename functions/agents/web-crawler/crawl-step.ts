@@ -5,13 +5,13 @@
  */
 import type { DocumentStore, StoredDocument } from '@promethean/shared/effects/document-store';
 import type { EmbeddingSpec, ModelPort, VectorStore } from '@promethean/shared/effects/effect-ports';
+import { sha256Hex } from '@promethean/shared/platform/sha256-hex';
 import {
   hammingDistance,
   leadFingerprint,
   NEAR_DUPLICATE_BITS,
   NEAR_DUPLICATE_SAME_LEAD_BITS,
   normalizeForHash,
-  sha256Hex,
   simhash64,
   simhashBands,
 } from '@promethean/shared/web/content-hash';

@@ -1,6 +1,6 @@
 import { SocialMessageCreated } from '@promethean/schemas/events/social-message';
 import { testRegistry } from '@promethean/test/harness/recording-runtime';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AdmissionController } from '../agent/admission-control.ts';
 import { defineAgent } from '../agent/agent-definition.ts';
 import { OverloadedError, RetryAfterError } from '../agent/agent-errors.ts';
@@ -132,6 +132,26 @@ describe('QueueConsumerRouter admission control', () => {
     expect(settled.map((m) => m.outcome)).toEqual(Array(5).fill('ok'));
     expect(most).toBe(2);
     expect(admission.inFlight()).toEqual({ 'slow-indexer': 0 });
+  });
+
+  it('wakes one waiting batch-mate per freed slot, so a large batch asks admission about twice per message', async () => {
+    const { router, events, settled, message, admission } = setup({
+      limits: '{ max_in_flight: 4, max_in_flight_per_tenant: 2 }',
+      handler: () => new Promise((resolve) => setTimeout(resolve, 1)),
+    });
+    const admits = vi.spyOn(admission, 'admit');
+    const ids = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    const report = await router.consume(
+      recordedBatch(
+        'promethean-events',
+        ids.map((id) => message(id)),
+      ),
+    );
+    expect([...report.values()]).toEqual(Array(30).fill({ settlement: 'ack' }));
+    expect(settled.map((m) => m.outcome)).toEqual(Array(30).fill('ok'));
+    expect(events.sent).toEqual([]);
+    // Waking every waiter at each release made each of them retry admission and most fail (183 calls here).
+    expect(admits.mock.calls.length).toBeLessThanOrEqual(2 * ids.length);
   });
 
   it('still defers when the slots are held by other work, even with batch-mates waiting', async () => {

@@ -535,7 +535,11 @@ class BatchSlots {
     });
   }
 
-  /** Counts `permit` as this batch's; its release wakes every waiter for `key` (each admits again). */
+  /**
+   * Counts `permit` as this batch's. Its release frees one slot, so it wakes one waiter for `key` (the
+   * oldest), not all of them to race for it; the last release wakes every waiter, since no later release
+   * of this batch will (each then admits again, or defers).
+   */
   track(key: string, permit: Permit): Permit {
     this.#held.set(key, (this.#held.get(key) ?? 0) + 1);
     let released = false;
@@ -547,7 +551,12 @@ class BatchSlots {
         const left = (this.#held.get(key) ?? 1) - 1;
         if (left > 0) this.#held.set(key, left);
         else this.#held.delete(key);
-        const waiting = this.#waiters.get(key) ?? [];
+        const waiting = this.#waiters.get(key);
+        if (!waiting) return;
+        if (left > 0 && waiting.length > 1) {
+          waiting.shift()?.();
+          return;
+        }
         this.#waiters.delete(key);
         for (const wake of waiting) wake();
       },

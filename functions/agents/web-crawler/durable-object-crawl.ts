@@ -118,8 +118,8 @@ export class DurableObjectCrawl implements CrawlPort {
     return (await this.#job(job_id).complete(key, report)) as CompleteAnswer;
   }
 
-  async passed(job_id: string, counter: PassCounter, page_id: string): Promise<void> {
-    await this.#job(job_id).passed(counter, page_id);
+  async passed(job_id: string, counters: readonly PassCounter[], page_id: string): Promise<void> {
+    await this.#job(job_id).passed([...counters], page_id);
   }
 
   async touch(job_id: string, key: string): Promise<void> {

@@ -16,6 +16,7 @@ import type {
   DocumentCollection,
   DocumentStore,
   FindOptions,
+  FindQuery,
   StoredDocument,
   UpsertOptions,
   UpsertResult,
@@ -25,6 +26,7 @@ import {
   parseCollection,
   parseCountOptions,
   parseFind,
+  parseFindMany,
   parseForeignId,
   parseForeignIds,
 } from '@promethean/shared/effects/document-validation';
@@ -52,6 +54,7 @@ interface DocumentObjectStub {
     index: Record<string, string>,
     options?: FindOptions,
   ): Promise<unknown>;
+  findMany(collection: DocumentCollection, queries: FindQuery[]): Promise<unknown>;
   count(collection: DocumentCollection, options?: { includeDeleted?: boolean }): Promise<number>;
   changeHead(): Promise<number>;
   changesAfter(after: number, limit: number): Promise<unknown>;
@@ -108,6 +111,13 @@ export class DurableObjectDocumentStore implements DocumentStore, DocumentChange
       'find',
       () => this.#stub.find(name, query.index, query.options) as Promise<StoredDocument[]>,
     );
+  }
+
+  /** Several finds in one round trip (a crawled page's near-duplicate lookups). */
+  async findMany(collection: DocumentCollection, queries: readonly FindQuery[]): Promise<StoredDocument[][]> {
+    const name = parseCollection(collection, this.#scope);
+    const parsed = parseFindMany(queries, this.#scope);
+    return this.#call('findMany', () => this.#stub.findMany(name, parsed) as Promise<StoredDocument[][]>);
   }
 
   async count(collection: DocumentCollection, options?: { includeDeleted?: boolean }): Promise<number> {

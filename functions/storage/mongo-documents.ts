@@ -8,14 +8,16 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { DocumentChange, ScanPage } from '@promethean/shared/effects/document-change-log';
 import { type DocumentRefusal, refusingInvalid } from '@promethean/shared/effects/document-refusal';
-import type {
-  DocumentCollection,
-  FindOptions,
-  StoredDocument,
-  UpsertOptions,
-  UpsertResult,
+import {
+  type DocumentCollection,
+  type FindOptions,
+  type FindQuery,
+  findEach,
+  type StoredDocument,
+  type UpsertOptions,
+  type UpsertResult,
 } from '@promethean/shared/effects/document-store';
-import type { DocumentScope } from '@promethean/shared/effects/document-validation';
+import { type DocumentScope, parseFindMany } from '@promethean/shared/effects/document-validation';
 import { MongoDocumentStore } from '@promethean/shared/effects/mongo-document-store';
 import { StorageConfigurationError } from '@promethean/shared/effects/storage-errors';
 import { parseDataTarget } from '@promethean/shared/migrations/target-marker';
@@ -116,6 +118,11 @@ export class MongoDocuments extends DurableObject<FunctionsEnv> {
     options: FindOptions = {},
   ): Promise<StoredDocument[]> {
     return this.#storeFor().find(collection, index, options);
+  }
+
+  /** `findMany` over the RPC: the queries checked here (their number too), then each asked of MongoDB. */
+  async findMany(collection: DocumentCollection, queries: FindQuery[]): Promise<StoredDocument[][]> {
+    return findEach(this.#storeFor(), collection, parseFindMany(queries, this.#scope()));
   }
 
   async count(collection: DocumentCollection, options: { includeDeleted?: boolean } = {}): Promise<number> {

@@ -14,6 +14,7 @@ import {
   type DocumentCollection,
   documentSortKey,
   type FindOptions,
+  type FindQuery,
   mergeDocument,
   type StoredDocument,
   type UpsertOptions,
@@ -26,6 +27,7 @@ import {
   parseCountOptions,
   parseDocuments,
   parseFind,
+  parseFindMany,
   parseForeignId,
   parseForeignIds,
   parseUpsertOptions,
@@ -263,6 +265,15 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
     const q = findQuery(parseCollection(collection, this.#scope), fields, o);
     const rows = runSql<Row>(this.ctx.storage, q.sql, ...q.args);
     return rows.map(toDocument);
+  }
+
+  /** Several finds of one collection in one call, answered in order. */
+  async findMany(collection: DocumentCollection, queries: FindQuery[]): Promise<StoredDocument[][]> {
+    const name = parseCollection(collection, this.#scope);
+    return parseFindMany(queries, this.#scope).map((q) => {
+      const query = findQuery(name, q.index, q.options ?? {});
+      return runSql<Row>(this.ctx.storage, query.sql, ...query.args).map(toDocument);
+    });
   }
 
   async count(collection: DocumentCollection, options: { includeDeleted?: boolean } = {}): Promise<number> {

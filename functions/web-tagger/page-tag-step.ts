@@ -1,10 +1,12 @@
 /**
  * The tag pass for one summarized page and the end of the dual sink, as the web-tagger agent (and the
- * local driver and the reconcile job) runs it: tags go into the page document, then the summary's
- * embedding into Chroma's `web_summaries` under the page's id with the tags (without `#`) in its
- * metadata, then a `vector` slot records that text's vector is there. Each part is keyed by the
+ * local driver and the reconcile job) runs it: the page's tags are made, the summary's embedding goes
+ * into Chroma's `web_summaries` under the page's id with the tags (without `#`) in its metadata, then
+ * one document write stores the tags and a `vector` slot recording that text's vector is there (the
+ * page and its summary are in the document store before Chroma is written). Each part is keyed by the
  * page's content hash, so a redelivery finds it done and writes nothing; a crash between Chroma and
- * the `vector` slot only rewrites the same vector under the same id.
+ * the document write makes the tags again (temperature 0, the same tags) and rewrites the same vector
+ * under the same id.
  */
 import type { DocumentStore } from '@promethean/shared/effects/document-store';
 import type { EmbeddingSpec, ModelPort, VectorStore } from '@promethean/shared/effects/effect-ports';
@@ -48,9 +50,17 @@ export async function tagAndIndexPage(
   if (record.content_sha256 !== ref.content_sha256) return { kind: 'stale', reason: 'changed' };
   const summary = doc?.slots.summary?.value as SummarySlot | undefined;
   if (summary?.content_sha256 !== ref.content_sha256) return { kind: 'no_summary' };
-  let tags = doc?.slots.tags?.value as TagsSlot | undefined;
-  let wroteTags = false;
-  if (tags?.content_sha256 !== ref.content_sha256) {
+  const stored = doc?.slots.tags?.value as TagsSlot | undefined;
+  const haveTags = stored?.content_sha256 === ref.content_sha256;
+  const marked = doc?.slots.vector?.value as VectorSlot | undefined;
+  if (haveTags && !options.rewrite_vector && marked?.content_sha256 === ref.content_sha256) {
+    return { kind: 'indexed', wrote_tags: false, wrote_vector: false, tags: stored.tags };
+  }
+  // Tags not stored for this text are made now and stored with the vector's slot, after Chroma: one
+  // document write per page instead of two (the vector carries the tags in its metadata either way).
+  let tags: TagsSlot;
+  if (haveTags) tags = stored;
+  else {
     const made = await timed('tags', () => tagPage(ports.models, record));
     tags = {
       tags: made.tags,
@@ -59,15 +69,6 @@ export async function tagAndIndexPage(
       prompt: made.prompt,
       content_sha256: ref.content_sha256,
     };
-    await ports.documents.upsertMany('pages', [
-      pageSlotsDocument(scope, ref.page_id, passSlotVersion(ref), { tags }),
-    ]);
-    wroteTags = true;
-  }
-  const marked = doc?.slots.vector?.value as VectorSlot | undefined;
-  // New tags change the vector's metadata, so the vector is written again with them.
-  if (!wroteTags && !options.rewrite_vector && marked?.content_sha256 === ref.content_sha256) {
-    return { kind: 'indexed', wrote_tags: false, wrote_vector: false, tags: tags.tags };
   }
   const embedded = await timed('embed', () => ports.models.embed([summary.text]));
   const vector = embedded.vectors[0];
@@ -96,7 +97,12 @@ export async function tagAndIndexPage(
     dimension: embedded.dimension,
   };
   await ports.documents.upsertMany('pages', [
-    pageSlotsDocument(scope, ref.page_id, passSlotVersion(ref), { vector: slot }),
+    pageSlotsDocument(
+      scope,
+      ref.page_id,
+      passSlotVersion(ref),
+      haveTags ? { vector: slot } : { tags, vector: slot },
+    ),
   ]);
-  return { kind: 'indexed', wrote_tags: wroteTags, wrote_vector: true, tags: tags.tags };
+  return { kind: 'indexed', wrote_tags: !haveTags, wrote_vector: true, tags: tags.tags };
 }

@@ -15,6 +15,7 @@
 import {
   type DocumentCollection,
   type DocumentStore,
+  findEach,
   GET_MANY_MAX,
   type StoredDocument,
   type UpsertOptions,
@@ -81,6 +82,9 @@ export class CoalescingDocumentStore implements DocumentStore {
   }
 
   find: DocumentStore['find'] = (collection, index, options) => this.#target.find(collection, index, options);
+
+  findMany: NonNullable<DocumentStore['findMany']> = (collection, queries) =>
+    findEach(this.#target, collection, queries);
 
   count: DocumentStore['count'] = (collection, options) => this.#target.count(collection, options);
 

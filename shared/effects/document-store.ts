@@ -84,6 +84,31 @@ export interface DocumentStore {
     options?: FindOptions,
   ): Promise<StoredDocument[]>;
   count(collection: DocumentCollection, options?: { includeDeleted?: boolean }): Promise<number>;
+  /**
+   * Several `find`s of one collection in one call, answered in order (a store behind a Durable Object: one
+   * round trip instead of one each). Optional: `findEach` asks each `find` on its own where it is absent.
+   */
+  findMany?(collection: DocumentCollection, queries: readonly FindQuery[]): Promise<StoredDocument[][]>;
+}
+
+/** One query of a `findMany` call. */
+export interface FindQuery {
+  index: Record<string, string>;
+  options?: FindOptions | undefined;
+}
+
+/** The most queries one `findMany` call takes. */
+export const FIND_MANY_MAX = 16;
+
+/** `queries` answered in order: in one `findMany` call where the store has it, else each `find` at once. */
+export function findEach(
+  store: DocumentStore,
+  collection: DocumentCollection,
+  queries: readonly FindQuery[],
+): Promise<StoredDocument[][]> {
+  if (store.findMany && queries.length > 1 && queries.length <= FIND_MANY_MAX)
+    return store.findMany(collection, queries);
+  return Promise.all(queries.map((q) => store.find(collection, q.index, q.options)));
 }
 
 /** The most ids one `getMany` call takes; callers with more split them. */

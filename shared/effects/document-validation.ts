@@ -6,8 +6,10 @@ import { ForeignId, SegmentName, UrnString } from '@promethean/schemas/identifie
 import { z } from 'zod';
 import {
   type DocumentCollection,
+  FIND_MANY_MAX,
   FIND_MAX_LIMIT,
   type FindOptions,
+  type FindQuery,
   GET_MANY_MAX,
   type StoredDocument,
 } from './document-store.ts';
@@ -139,6 +141,16 @@ export function parseFind(
     index: parse(FindIndexInput, index, 'find index', scope),
     options: parse(FindOptionsInput, options ?? {}, 'find options', scope),
   };
+}
+
+const FindManyInput = z
+  .array(z.object({ index: FindIndexInput, options: FindOptionsInput.optional() }).strict())
+  .min(1)
+  .max(FIND_MANY_MAX);
+
+/** Validates a `findMany` call's queries: 1..`FIND_MANY_MAX`, each as `find` takes its index and options. */
+export function parseFindMany(queries: unknown, scope?: DocumentScope): FindQuery[] {
+  return parse(FindManyInput, queries, 'findMany queries', scope);
 }
 
 /** Validates `count` options. */

@@ -163,7 +163,9 @@ export function createEffects(s: EffectsSetup): Effects {
       'documents',
       s.ports.documents,
       'storage.documents',
-      ['upsertMany', 'get', 'getMany', 'find', 'count'],
+      s.ports.documents?.findMany
+        ? ['upsertMany', 'get', 'getMany', 'find', 'count', 'findMany']
+        : ['upsertMany', 'get', 'getMany', 'find', 'count'],
       s,
     ),
     vectors: guarded(

@@ -190,9 +190,13 @@ export class CrawlLedger {
   }
 
   snapshot(): LedgerSnapshot {
+    return { ...this.progress(), seen: [...this.#seen] };
+  }
+
+  /** The snapshot without `seen` (for a store whose own rows record the URLs seen). */
+  progress(): Omit<LedgerSnapshot, 'seen'> {
     return {
       state: this.#state,
-      seen: [...this.#seen],
       templates: Object.fromEntries(this.#templates),
       queries: Object.fromEntries(this.#queries),
       counters: { ...this.counters },

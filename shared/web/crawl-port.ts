@@ -96,10 +96,10 @@ export interface CrawlPort {
   refusal(url: string): Promise<Extract<FetchResult, { kind: 'skipped' }> | undefined>;
   fetch(job_id: string, request: FetchRequest): Promise<FetchResult>;
   /**
-   * A pass (web-summarizer, web-tagger) holds for a page the job stored: its counter goes up once per
-   * page, however often the pass runs for it.
+   * Passes (web-summarizer, web-tagger) hold for a page the job stored: each counter goes up once per
+   * page, however often the pass runs for it. Several counters travel in one call (the tagger's two).
    */
-  passed(job_id: string, counter: PassCounter, page_id: string): Promise<void>;
+  passed(job_id: string, counters: readonly PassCounter[], page_id: string): Promise<void>;
 }
 
 /** The job counters the passes feed (they run after the page's frontier item finished). */

@@ -302,6 +302,14 @@ async function platformBench(): Promise<void> {
         pages_per_workerd_cpu_s:
           run.workerd_cpu_ms > 0 ? Math.round((pages / (run.workerd_cpu_ms / 1000)) * 100) / 100 : null,
         load_average_1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+        // The ops ledger's count over the crawl and its passes (the bench's status polls included), per page.
+        ...(run.ops && {
+          durable_object_requests_per_page:
+            Math.round((run.ops.durable_object_requests / Math.max(1, pages)) * 10) / 10,
+          worker_invocations_per_page:
+            Math.round((run.ops.worker_invocations / Math.max(1, pages)) * 10) / 10,
+          queue_writes_per_page: Math.round((run.ops.queue_writes / Math.max(1, pages)) * 10) / 10,
+        }),
         counters: c,
         wall_s: Math.round((performance.now() - started) / 100) / 10,
         runtime: `both Workers under ${run.launcher}`,

@@ -5,6 +5,7 @@
  * Chroma. The fixture's origins are trusted through SSRF_TRUSTED_ORIGINS in this stack's variables only.
  */
 import type { IntegrityReport } from '@promethean/functions/agents/web-crawler/crawl-report';
+import type { StatusSnapshot } from '@promethean/shared/ops/status-snapshot';
 import type { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
 import { crawlableOrigins, type FixtureWeb } from '../web/fixture-web.ts';
 import { DEFAULT_LAUNCHER, startPipelineStack } from './pipeline-stack.ts';
@@ -33,6 +34,30 @@ export interface PlatformCrawlRun {
   workerd_cpu_ms: number;
   /** The tenant's integrity report (GET /admin/web/integrity), read after the run; undefined if it failed. */
   integrity: IntegrityReport | undefined;
+  /**
+   * What the ops ledger counted over the same span (the status polls included): Durable Object requests,
+   * Worker invocations and queue writes; undefined when /metrics answered no ledger.
+   */
+  ops: OpsCounts | undefined;
+}
+
+export interface OpsCounts {
+  durable_object_requests: number;
+  worker_invocations: number;
+  queue_writes: number;
+}
+
+async function opsCounts(admin: (path: string) => Promise<Response>): Promise<OpsCounts | undefined> {
+  const r = await admin('/metrics?format=json');
+  if (!r.ok) return undefined;
+  const total = ((await r.json()) as StatusSnapshot).ledger?.platform_ops.total;
+  return total
+    ? {
+        durable_object_requests: total.durable_object_requests,
+        worker_invocations: total.worker_invocations,
+        queue_writes: total.queue_writes,
+      }
+    : undefined;
 }
 
 const TENANT = 'discord/duck';
@@ -53,6 +78,7 @@ export async function runPlatformCrawl(
     const stackStart = (performance.now() - t0) / 1000;
     const { provider: _p, tenant: _t, ...body } = config;
     const t1 = performance.now();
+    const ops0 = await opsCounts((path) => stack.admin(path));
     const cpu0 = workerdCpuMs();
     const started = await stack.admin(`/admin/crawl/${TENANT}`, {
       method: 'POST',
@@ -90,6 +116,15 @@ export async function runPlatformCrawl(
       await new Promise((r) => setTimeout(r, 250));
     }
     const cpuMs = workerdCpuMs() - cpu0;
+    const ops1 = await opsCounts((path) => stack.admin(path));
+    const ops =
+      ops0 && ops1
+        ? {
+            durable_object_requests: ops1.durable_object_requests - ops0.durable_object_requests,
+            worker_invocations: ops1.worker_invocations - ops0.worker_invocations,
+            queue_writes: ops1.queue_writes - ops0.queue_writes,
+          }
+        : undefined;
     const jobSeconds = jobS ?? (performance.now() - t1) / 1000;
     // After the timed part: the report reads every page, edge and vector of the tenant.
     const answer = await stack.admin(`/admin/web/integrity?tenant=${encodeURIComponent(TENANT)}`);
@@ -103,6 +138,7 @@ export async function runPlatformCrawl(
       stack_start_s: stackStart,
       workerd_cpu_ms: cpuMs,
       integrity,
+      ops,
       launcher: process.env.STACK_LAUNCHER || DEFAULT_LAUNCHER,
     };
   } finally {

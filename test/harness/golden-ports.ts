@@ -93,8 +93,8 @@ function goldenCrawl(passes: GoldenCrawlPass[]): CrawlPort {
     release: absent('release'),
     refusal: absent('refusal'),
     fetch: absent('fetch'),
-    passed: async (job_id, counter, page_id) => {
-      passes.push({ job_id, counter, page_id });
+    passed: async (job_id, counters, page_id) => {
+      for (const counter of counters) passes.push({ job_id, counter, page_id });
     },
   };
 }

@@ -3,7 +3,12 @@
  * TenantDocuments and MongoDocuments): convergence under any delivery order and redelivery, no lost slot
  * under concurrent writers, queries, counts, tenant isolation, validation and bulk writes.
  */
-import type { DocumentStore, StoredDocument } from '@promethean/shared/effects/document-store';
+import {
+  type DocumentStore,
+  FIND_MANY_MAX,
+  findEach,
+  type StoredDocument,
+} from '@promethean/shared/effects/document-store';
 import type { DocumentScope } from '@promethean/shared/effects/document-validation';
 import { describe, expect, it } from 'vitest';
 
@@ -244,6 +249,35 @@ export function describeDocumentStoreContract(adapter: string, options: Document
       expect(ids_(await store.find('messages', { channel_id: 'c2' }))).toEqual(['55']);
       expect(ids_(await store.find('messages', { channel_id: 'c1', author_id: 'nobody' }))).toEqual([]);
       expect(await store.find('attachments', {})).toEqual([]);
+    });
+
+    it('answers several finds in one call in order, each as find answers it (findMany where the store has it)', async () => {
+      const scope = freshScope('findmany');
+      const store = await open(scope);
+      await store.upsertMany('messages', [
+        created(scope, '10'),
+        created(scope, '11'),
+        created(scope, '12', 'c2'),
+        deleted(scope, '11'),
+      ]);
+      const queries = [
+        { index: { channel_id: 'c1' } },
+        { index: { channel_id: 'c2' }, options: { limit: 1 } },
+        { index: { channel_id: 'c1' }, options: { includeDeleted: true } },
+        { index: { channel_id: 'none' } },
+      ];
+      const expected = await Promise.all(queries.map((q) => store.find('messages', q.index, q.options)));
+      expect(await findEach(store, 'messages', queries)).toEqual(expected);
+      if (store.findMany) {
+        expect(await store.findMany('messages', queries)).toEqual(expected);
+        await expect(store.findMany('messages', [{ index: { 'a.b': 'x' } }])).rejects.toMatchObject({
+          name: 'InvalidDocumentError',
+        });
+        const tooMany = Array.from({ length: FIND_MANY_MAX + 1 }, () => ({ index: { channel_id: 'c1' } }));
+        await expect(store.findMany('messages', tooMany)).rejects.toMatchObject({
+          name: 'InvalidDocumentError',
+        });
+      }
     });
 
     it('keeps voice segment and session documents apart from the other collections, slot by slot', async () => {

@@ -76,10 +76,9 @@ async function platformCrawl(config: CrawlJobConfig, faults: QueueFaults) {
     // What the web-summarizer and web-tagger agents do with the crawler's page.stored, in line here.
     stored: async (ref: PassPageRef) => {
       if ((await summarizeStoredPage(passPorts, scope, ref)).kind !== 'summarized' || !ref.job_id) return;
-      await crawl.passed(ref.job_id, 'summaries', ref.page_id);
+      await crawl.passed(ref.job_id, ['summaries'], ref.page_id);
       if ((await tagAndIndexPage(passPorts, scope, ref)).kind !== 'indexed') return;
-      await crawl.passed(ref.job_id, 'tagged', ref.page_id);
-      await crawl.passed(ref.job_id, 'vectors', ref.page_id);
+      await crawl.passed(ref.job_id, ['tagged', 'vectors'], ref.page_id);
     },
   };
   crawl.start(config);

@@ -15,6 +15,7 @@ import {
   type HostPolicySettings,
   type HostRecord,
   type HostRecords,
+  type RemoteJobGate,
 } from './host-policy.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -108,8 +109,19 @@ export class CrawlHost extends DurableObject<FunctionsEnv> {
     return this.#policy(settings).robots(origin, holder);
   }
 
-  permit(url: string, holder: string, settings: HostPolicySettings): Promise<Permit> {
-    return this.#policy(settings).permit(url, holder);
+  /**
+   * The host's slot for `url`. `job` (the CrawlJob object's name): its QPS token is taken from here, only
+   * when the host would grant (`HostPolicyCore.permitWithJob`); absent, the caller took it.
+   */
+  permit(url: string, holder: string, settings: HostPolicySettings, job?: string): Promise<Permit> {
+    const policy = this.#policy(settings);
+    return job ? policy.permitWithJob(url, holder, this.#jobGate(job)) : policy.permit(url, holder);
+  }
+
+  #jobGate(job: string): RemoteJobGate {
+    const jobs = this.env.CRAWL_JOBS;
+    const stub = jobs.get(jobs.idFromName(job));
+    return { take: () => stub.take(), refund: () => stub.refund() };
   }
 
   release(url: string, holder: string, settings: HostPolicySettings, cut_short = false): Promise<void> {
@@ -127,10 +139,8 @@ export class CrawlHost extends DurableObject<FunctionsEnv> {
     settings: HostPolicySettings,
     job: string,
   ): Promise<Turn> {
-    const jobs = this.env.CRAWL_JOBS;
-    const stub = jobs.get(jobs.idFromName(job));
     return this.#policy(settings).requestInTurn(request, holder, {
-      job_gate: { take: () => stub.take(), refund: () => stub.refund() },
+      job_gate: this.#jobGate(job),
       sleep,
       horizon_ms: HOST_TURN_HORIZON_MS,
     });

@@ -14,22 +14,35 @@ describe('CrawlJobCore pass counters', () => {
     const store = new MemoryJobStore();
     const core = new CrawlJobCore(store, () => 1_000);
     core.start(config);
-    core.passed('summaries', 'p1');
-    core.passed('summaries', 'p1');
-    core.passed('summaries', 'p2');
-    core.passed('tagged', 'p1');
+    core.passed(['summaries'], 'p1');
+    core.passed(['summaries'], 'p1');
+    core.passed(['summaries'], 'p2');
+    core.passed(['tagged'], 'p1');
     const reloaded = new CrawlJobCore(store, () => 2_000);
-    reloaded.passed('summaries', 'p2');
-    reloaded.passed('vectors', 'p1');
+    reloaded.passed(['summaries'], 'p2');
+    reloaded.passed(['vectors'], 'p1');
     const counters = reloaded.status()?.counters;
     expect(counters?.summaries).toBe(2);
     expect(counters?.tagged).toBe(1);
     expect(counters?.vectors).toBe(1);
   });
 
+  it('counts several passes in one report, each once per page', () => {
+    const store = new MemoryJobStore();
+    const core = new CrawlJobCore(store, () => 1_000);
+    core.start(config);
+    core.passed(['tagged', 'vectors'], 'p1');
+    core.passed(['tagged', 'vectors', 'vectors'], 'p1');
+    core.passed(['tagged', 'vectors'], 'p2');
+    const counters = new CrawlJobCore(store, () => 2_000).status()?.counters;
+    expect(counters?.tagged).toBe(2);
+    expect(counters?.vectors).toBe(2);
+    expect(counters?.summaries).toBe(0);
+  });
+
   it('ignores passes for a job that never started', () => {
     const core = new CrawlJobCore(new MemoryJobStore(), () => 1_000);
-    core.passed('summaries', 'p1');
+    core.passed(['summaries'], 'p1');
     expect(core.status()).toBeUndefined();
   });
 });

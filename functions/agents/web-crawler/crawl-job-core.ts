@@ -278,9 +278,10 @@ export class CrawlJobCore {
   #persistLedger(): void {
     if (!this.#ledger) return;
     this.#blocked = 0;
-    const { seen: _seen, ...rest } = this.#ledger.snapshot();
+    // Without `seen`: the rows are the seen set after a reload, and copying it here made every report
+    // and pass O(URLs the job has seen).
     this.#updatedAt = this.#now();
-    this.#store.put('ledger', rest);
+    this.#store.put('ledger', this.#ledger.progress());
     this.#store.put('updated_at', this.#updatedAt);
   }
 
@@ -351,14 +352,19 @@ export class CrawlJobCore {
     return { answer: { admitted: items.length, state: ledger.state, open: this.openCount() }, send };
   }
 
-  /** A pass for a page, counted once per page however often it is reported. */
-  passed(counter: PassCounter, page_id: string): void {
-    if (!this.#ledger) return;
-    const key = `${PASS}${counter}:${page_id}`;
-    if (this.#store.get(key) !== undefined) return;
-    this.#store.put(key, 1);
-    this.#ledger.count(counter);
-    this.#persistLedger();
+  /** Passes for a page, each counted once per page however often it is reported; the ledger stored once. */
+  passed(counters: readonly PassCounter[], page_id: string): void {
+    const ledger = this.#ledger;
+    if (!ledger) return;
+    let counted = false;
+    for (const counter of new Set(counters)) {
+      const key = `${PASS}${counter}:${page_id}`;
+      if (this.#store.get(key) !== undefined) continue;
+      this.#store.put(key, 1);
+      ledger.count(counter);
+      counted = true;
+    }
+    if (counted) this.#persistLedger();
   }
 
   openCount(): number {

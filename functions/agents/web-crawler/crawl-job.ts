@@ -76,8 +76,8 @@ export class CrawlJob extends DurableObject<FunctionsEnv> {
     return answer;
   }
 
-  passed(counter: PassCounter, page_id: string): void {
-    this.#core.passed(counter, page_id);
+  passed(counters: PassCounter[], page_id: string): void {
+    this.#core.passed(counters, page_id);
   }
 
   touch(key: string): void {

@@ -3,7 +3,7 @@
  * near-duplicate check, the graph write (page, then its edges), the discovered links admitted, and the
  * summary and tag passes with the dual sink (document first, then Chroma, the same id in both).
  */
-import type { DocumentStore, StoredDocument } from '@promethean/shared/effects/document-store';
+import { type DocumentStore, findEach, type StoredDocument } from '@promethean/shared/effects/document-store';
 import type { EmbeddingSpec, ModelPort, VectorStore } from '@promethean/shared/effects/effect-ports';
 import { sha256Hex } from '@promethean/shared/platform/sha256-hex';
 import {
@@ -370,21 +370,26 @@ async function linkTarget(href: string, base: string): Promise<{ id: string; url
  * bench reports the resulting duplicate-node ratio).
  */
 async function isDuplicate(documents: DocumentStore, id: string, record: CrawlRecord): Promise<boolean> {
-  // The lookups are independent: asked together, the page's report (and its links' admission) waits for
-  // one round trip to the store instead of six in a row. The answer is the same.
+  // The lookups are independent: asked in one call (one round trip to the store's object instead of six),
+  // the page's report (and its links' admission) waits for one answer. The answer is the same.
   const near = (bits: number) => (c: StoredDocument) => {
     const other = crawlOf(c);
     return (
       c.foreign_id !== id && other !== undefined && hammingDistance(other.simhash, record.simhash) <= bits
     );
   };
-  const [exact, sameLead, ...bands] = await Promise.all([
-    documents.find('pages', { content_sha256: record.content_sha256 }, { limit: 2 }),
-    record.text.length >= 200 ? documents.find('pages', { lead: record.lead }, { limit: 50 }) : [],
-    ...simhashBands(record.simhash).map((band, i) =>
-      documents.find('pages', { [`sim${i}`]: band }, { limit: 200 }),
-    ),
+  const withLead = record.text.length >= 200;
+  const answers = await findEach(documents, 'pages', [
+    { index: { content_sha256: record.content_sha256 }, options: { limit: 2 } },
+    ...(withLead ? [{ index: { lead: record.lead }, options: { limit: 50 } }] : []),
+    ...simhashBands(record.simhash).map((band, i) => ({
+      index: { [`sim${i}`]: band },
+      options: { limit: 200 },
+    })),
   ]);
+  const [exact = [], ...rest] = answers;
+  const sameLead = withLead ? (rest.shift() ?? []) : [];
+  const bands = rest;
   if (exact.some((d) => d.foreign_id !== id)) return true;
   if (sameLead.some(near(NEAR_DUPLICATE_SAME_LEAD_BITS))) return true;
   return bands.some((candidates) => candidates.some(near(NEAR_DUPLICATE_BITS)));

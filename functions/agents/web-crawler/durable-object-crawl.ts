@@ -1,7 +1,7 @@
 /**
  * The crawl port on this Worker: the job's CrawlJob object, each origin's CrawlHost object, and the
- * page fetcher under the env's SSRF policy. The job's QPS token is taken first and given back when
- * the host refuses, so a request waiting for its host never spends the job's budget.
+ * page fetcher under the env's SSRF policy. The job's QPS token is taken by the host's object, only when
+ * the host would grant, so a request waiting for its host never spends the job's budget.
  */
 import type { CrawlJobConfig } from '@promethean/shared/web/crawl-config';
 import type {
@@ -118,8 +118,8 @@ export class DurableObjectCrawl implements CrawlPort {
     return (await this.#job(job_id).complete(key, report)) as CompleteAnswer;
   }
 
-  async passed(job_id: string, counter: PassCounter, page_id: string): Promise<void> {
-    await this.#job(job_id).passed(counter, page_id);
+  async passed(job_id: string, counters: readonly PassCounter[], page_id: string): Promise<void> {
+    await this.#job(job_id).passed([...counters], page_id);
   }
 
   async touch(job_id: string, key: string): Promise<void> {
@@ -130,13 +130,10 @@ export class DurableObjectCrawl implements CrawlPort {
     return (await this.#host(origin).robots(origin, holder, this.#settings(job_id))) as RobotsReady;
   }
 
+  /** One round trip: the host's object asks the job's for the QPS token, only when it would grant. */
   async permit(job_id: string, url: string, holder: string): Promise<Permit> {
-    const job = this.#job(job_id);
-    const wait = await job.take();
-    if (wait > 0) return { kind: 'wait', wait_ms: wait };
-    const permit = (await this.#host(url).permit(url, holder, this.#settings(job_id))) as Permit;
-    if (permit.kind !== 'go') await job.refund();
-    return permit;
+    const job = crawlJobName(this.#provider, this.#tenant, job_id);
+    return (await this.#host(url).permit(url, holder, this.#settings(job_id), job)) as Permit;
   }
 
   async release(job_id: string, url: string, holder: string, cut_short = false): Promise<void> {

@@ -90,7 +90,7 @@ export async function frontierStep(
     },
     hosts: {
       robots: (origin, h) => patiently(() => crawl.robots(job, origin, h)),
-      // The job's QPS bucket is asked by the port (job token first, refunded when the host says wait).
+      // The job's QPS bucket is asked by the port (on the platform the host's object asks it, when it would grant).
       permit: (url, h) => patiently(() => crawl.permit(job, url, h)),
       release: (url, h, cut) => crawl.release(job, url, h, cut),
       ...(crawl.fetchInTurn

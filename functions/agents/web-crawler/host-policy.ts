@@ -256,6 +256,46 @@ export class HostPolicyCore implements HostPolicyPort {
 
   async permit(url: string, holder: string, jobGate?: JobGate): Promise<Permit> {
     const origin = new URL(url).origin;
+    const allowed = await this.#allowed(origin, url, holder);
+    if (allowed.kind !== 'ready') return allowed;
+    const answer = this.#acquire(origin, holder, jobGate);
+    return answer.granted
+      ? { kind: 'go', delay_ms: allowed.delay_ms, start_in_ms: answer.start_in_ms }
+      : { kind: 'wait', wait_ms: answer.wait_ms };
+  }
+
+  /**
+   * `permit` with the job's QPS bucket in another object (the CrawlJob): the job's token is asked only
+   * when the host would grant now, so an ask the host refuses (most asks of a busy host's second item)
+   * is the asker's one round trip, not three (the job's token, the host's refusal, the token given back).
+   * The host's gate is asked again after the token came (other asks ran meanwhile); if it refuses then,
+   * the token goes back.
+   */
+  async permitWithJob(url: string, holder: string, job: RemoteJobGate): Promise<Permit> {
+    const origin = new URL(url).origin;
+    const allowed = await this.#allowed(origin, url, holder);
+    if (allowed.kind !== 'ready') return allowed;
+    const peek = this.#acquire(origin, holder, undefined, true, false);
+    if (!peek.granted) {
+      // Committed too: a host with a waiter queue keeps this asker's place, as `permit` does. Its gate never
+      // grants, so the host stays as it was should the clock have reached a grant since the look.
+      const answer = this.#acquire(origin, holder, () => peek.wait_ms);
+      return { kind: 'wait', wait_ms: answer.granted ? peek.wait_ms : answer.wait_ms };
+    }
+    const wait = await job.take();
+    if (wait > 0) return { kind: 'wait', wait_ms: wait };
+    const answer = this.#acquire(origin, holder);
+    if (answer.granted) return { kind: 'go', delay_ms: allowed.delay_ms, start_in_ms: answer.start_in_ms };
+    await job.refund();
+    return { kind: 'wait', wait_ms: answer.wait_ms };
+  }
+
+  /** The origin's robots.txt known and allowing `url`: the crawl-delay; else the wait or the refusal. */
+  async #allowed(
+    origin: string,
+    url: string,
+    holder: string,
+  ): Promise<{ kind: 'ready'; delay_ms: number } | Exclude<Permit, { kind: 'go' }>> {
     const robots = await this.robots(origin, holder);
     if (robots.kind === 'wait') return robots;
     const entry = this.#record(origin).robots as RobotsEntry;
@@ -264,10 +304,7 @@ export class HostPolicyCore implements HostPolicyPort {
       const why = verdict.rule ? `disallow: ${verdict.rule.pattern}` : 'disallowed';
       return { kind: 'disallowed', detail: `robots.txt (${entry.state}) ${why}` };
     }
-    const answer = this.#acquire(origin, holder, jobGate);
-    return answer.granted
-      ? { kind: 'go', delay_ms: robots.delay_ms, start_in_ms: answer.start_in_ms }
-      : { kind: 'wait', wait_ms: answer.wait_ms };
+    return { kind: 'ready', delay_ms: robots.delay_ms };
   }
 
   async release(url: string, holder: string, cut_short = false): Promise<void> {

@@ -168,3 +168,67 @@ describe('requests made in the host turn', () => {
     expect(core.nextStart('https://example.org')).toBe(now() + 100);
   });
 });
+
+describe('a permit whose job token is asked by the host', () => {
+  it('asks the job for a token only when the host would grant, and grants with it', async () => {
+    const { core, advance } = fakeHost();
+    const job = countingGate();
+    await core.robots('https://example.org', 'r');
+    advance(1000);
+    expect(await core.permitWithJob('https://example.org/a', 'w1', job)).toMatchObject({ kind: 'go' });
+    expect(job.taken).toBe(1);
+    // The slot is held: a second asker is refused by the host alone, with no token taken or given back.
+    const refused = await core.permitWithJob('https://example.org/b', 'w2', job);
+    expect(refused.kind).toBe('wait');
+    expect(job).toMatchObject({ taken: 1, refunded: 0 });
+    advance(30);
+    await core.release('https://example.org/a', 'w1');
+    advance(100);
+    expect(await core.permitWithJob('https://example.org/b', 'w2', job)).toMatchObject({ kind: 'go' });
+    expect(job).toMatchObject({ taken: 2, refunded: 0 });
+  });
+
+  it("leaves the host's slot free when the job has no token yet", async () => {
+    const { core, advance } = fakeHost();
+    const job = countingGate([250]);
+    await core.robots('https://example.org', 'r');
+    advance(1000);
+    expect(await core.permitWithJob('https://example.org/a', 'w1', job)).toEqual({
+      kind: 'wait',
+      wait_ms: 250,
+    });
+    // Nothing was held for the refused asker: another asker (with a token) goes at once.
+    expect(await core.permitWithJob('https://example.org/b', 'w2', job)).toMatchObject({ kind: 'go' });
+    expect(job).toMatchObject({ taken: 2, refunded: 0 });
+  });
+
+  it('refuses a robots-disallowed URL without asking the job', async () => {
+    const { core, advance } = fakeHost();
+    const job = countingGate();
+    await core.robots('https://example.org', 'r');
+    advance(1000);
+    expect((await core.permitWithJob('https://example.org/private/x', 'w1', job)).kind).toBe('disallowed');
+    expect(job.taken).toBe(0);
+  });
+
+  it('gives the token back when the host was taken while the token was asked', async () => {
+    const { core, advance } = fakeHost();
+    await core.robots('https://example.org', 'r');
+    advance(1000);
+    let taken = 0;
+    let refunded = 0;
+    const job: RemoteJobGate = {
+      take: async () => {
+        taken++;
+        // Another asker (the permit path with its own token) gets the slot meanwhile.
+        if (taken === 1) await core.permit('https://example.org/other', 'w0');
+        return 0;
+      },
+      refund: async () => {
+        refunded++;
+      },
+    };
+    expect((await core.permitWithJob('https://example.org/a', 'w1', job)).kind).toBe('wait');
+    expect({ taken, refunded }).toEqual({ taken: 1, refunded: 1 });
+  });
+});

@@ -82,8 +82,8 @@ export class MemoryCrawl implements CrawlPort {
     return answer;
   }
 
-  async passed(job_id: string, counter: PassCounter, page_id: string): Promise<void> {
-    this.job(job_id).passed(counter, page_id);
+  async passed(job_id: string, counters: readonly PassCounter[], page_id: string): Promise<void> {
+    this.job(job_id).passed(counters, page_id);
   }
 
   async touch(job_id: string, key: string): Promise<void> {

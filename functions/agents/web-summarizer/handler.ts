@@ -14,7 +14,7 @@ export const webSummarizer = defineAgent(manifest, 'functions/agents/web-summari
       ctx.telemetry.info('page left alone', { page_id: ref.page_id, reason: step.reason });
       return;
     }
-    if (ref.job_id) await ctx.effects.crawl.passed(ref.job_id, 'summaries', ref.page_id);
+    if (ref.job_id) await ctx.effects.crawl.passed(ref.job_id, ['summaries'], ref.page_id);
     // Sent again on a redelivery (the tagger drops what it already did): a crash after the write
     // and before this line must not strand the page without tags.
     await ctx.effects.publish(WebPageSummarized, ref, {

@@ -21,10 +21,8 @@ export const webTagger = defineAgent(manifest, 'functions/agents/web-tagger/agen
         agent: ctx.agent.id,
       });
     }
-    if (ref.job_id) {
-      await ctx.effects.crawl.passed(ref.job_id, 'tagged', ref.page_id);
-      await ctx.effects.crawl.passed(ref.job_id, 'vectors', ref.page_id);
-    }
+    // One call for both counters: a round trip to the job's object per page less.
+    if (ref.job_id) await ctx.effects.crawl.passed(ref.job_id, ['tagged', 'vectors'], ref.page_id);
     ctx.telemetry.info('page tagged and indexed', {
       page_id: ref.page_id,
       tags: step.tags.length,

@@ -7,13 +7,15 @@
  * whose change log the migration's CDC tails into the other store.
  */
 import type { DocumentChange, DocumentChangeLog, ScanPage } from '../../effects/document-change-log.ts';
-import type {
-  DocumentCollection,
-  DocumentStore,
-  FindOptions,
-  StoredDocument,
-  UpsertOptions,
-  UpsertResult,
+import {
+  type DocumentCollection,
+  type DocumentStore,
+  type FindOptions,
+  type FindQuery,
+  findEach,
+  type StoredDocument,
+  type UpsertOptions,
+  type UpsertResult,
 } from '../../effects/document-store.ts';
 import type { ControlStore } from '../control-store.ts';
 import { type DocumentBackend, type DocumentRouting, readDocumentRouting } from './document-routing.ts';
@@ -100,6 +102,10 @@ export class RoutedDocumentStore implements DocumentStoreWithLog {
     options?: FindOptions,
   ): Promise<StoredDocument[]> {
     return (await this.#reader()).find(collection, index, options);
+  }
+
+  async findMany(collection: DocumentCollection, queries: readonly FindQuery[]): Promise<StoredDocument[][]> {
+    return findEach(await this.#reader(), collection, queries);
   }
 
   async count(collection: DocumentCollection, options?: { includeDeleted?: boolean }): Promise<number> {

@@ -114,9 +114,10 @@ providers:
     /**
      * Seconds inside the re-embed port by what the call did (the phase a step began in), so the fixed part
      * around the backfill shows: `prepare` (the start), `backfill`, `catch_up` (the log drained into the
-     * new collection, dual-write on), `cutover`, `tail` (after cutover), `routing_read` (each step's check
-     * that its re-embed is current). `step_overhead` (set below) is the rest of the steps' time: the agent
-     * runtime, schema checks and publishing.
+     * new collection, dual-write on; with a cutover goal it cuts over in the same step), `cutover`, `tail`
+     * (after cutover), `routing_read` (a separate check that the re-embed is current, where the agent makes
+     * one). `step_overhead` (set below) is the rest of the steps' time: the agent runtime, schema checks and
+     * publishing.
      */
     const phaseSeconds: Record<string, number> = {};
     let phaseNow = 'prepared';
@@ -135,16 +136,18 @@ providers:
         phaseSeconds[name] = (phaseSeconds[name] ?? 0) + (performance.now() - t) / 1000;
       }
     };
+    const timedStep = <T extends { state: { phase: string } } | undefined>(step: () => Promise<T>) =>
+      timed(stepPhase[phaseNow] ?? phaseNow, async () => {
+        const answer = await step();
+        if (answer) phaseNow = answer.state.phase;
+        return answer;
+      });
     const timedPort = (port: ReembedPort): ReembedPort => ({
       ...port,
       reembedCurrent: () => timed('routing_read', () => port.reembedCurrent()),
       reembedStart: (o) => timed('prepare', () => port.reembedStart(o)),
-      reembedStep: () =>
-        timed(stepPhase[phaseNow] ?? phaseNow, async () => {
-          const answer = await port.reembedStep();
-          phaseNow = answer.state.phase;
-          return answer;
-        }),
+      reembedStep: () => timedStep(() => port.reembedStep()),
+      reembedStepIfCurrent: (id) => timedStep(() => port.reembedStepIfCurrent(id)),
     });
     const reembed = () =>
       timedPort(tenantReembedPort(env, view, { embedderFor, pageSize: PAGE, pagesPerStep: PER_STEP })!);

@@ -27,7 +27,7 @@
  */
 import type { Collection } from 'chromadb';
 import { type ChromaUpsertOptions, ChromaVectorStore } from '../../effects/chroma-vector-store.ts';
-import type { DocumentChangeLog } from '../../effects/document-change-log.ts';
+import { CHANGES_MAX, type DocumentChangeLog } from '../../effects/document-change-log.ts';
 import { type DocumentStore, GET_MANY_MAX, type StoredDocument } from '../../effects/document-store.ts';
 import type { EmbeddingSpec, VectorCollection, VectorRecord } from '../../effects/effect-ports.ts';
 import { VectorSchemaMismatchError } from '../../effects/vector-schema.ts';
@@ -152,13 +152,6 @@ const TAIL_BATCHES = 50;
 const LAG_EXACT = 500;
 /** A tail that passed over at least this many non-message entries saves its cursor (below LAG_EXACT). */
 const IDLE_SAVE_DISTANCE = 100;
-/**
- * A drain before a flip (the catch-up into dual-write, cutover's first drain) stops after a batch of fewer
- * entries than this: the log is then within a moment's writes of its head, and the drain after the flip (or
- * the next tail) applies the rest from the saved cursor. Chasing a steady writer down to an empty batch
- * costs a round trip per few writes, up to TAIL_BATCHES of them.
- */
-const NEAR_HEAD_ENTRIES = 100;
 
 /** A phase was asked for out of order (cutover before dual-write, decommission without cutover). */
 export class ReembedPhaseError extends Error {
@@ -503,13 +496,16 @@ export class ReembedMigration {
     state: ReembedState;
     report: IntegrityReport | null;
     tail: ReembedTailCounts | null;
-    /** The change log was drained to within NEAR_HEAD_ENTRIES of its head (false without a change log). */
+    /**
+     * The change log was drained up to its head as one batch read it (only what was written meanwhile is
+     * left); false without a change log.
+     */
     nearHead: boolean;
   }> {
     const state = await this.#require(['backfilled', 'dual_write'], loaded);
     if (state.cdc && this.#o.changeLog) {
-      // Near the head is enough: cutover and the tail apply the rest from the saved cursor.
-      const drained = await this.#drain(state.cdc, 'to', NEAR_HEAD_ENTRIES);
+      // Up to the head as last read is enough: cutover and the tail apply the rest from the saved cursor.
+      const drained = await this.#drain(state.cdc, 'to', 'partial');
       if (state.phase === 'backfilled')
         await this.#route({ read: this.#o.from, write: [this.#o.from, this.#o.to] });
       const next = await this.#save({ ...state, cdc: drained.counts }, 'dual_write');
@@ -595,7 +591,7 @@ export class ReembedMigration {
         if (goal === 'dual_write' || !caught.nearHead) {
           return { state: caught.state, more: goal !== 'dual_write' || (await this.lag(caught.state)) > 0 };
         }
-        const next = await this.cutover(caught.state);
+        const next = await this.cutover(caught.state, { caughtUp: true });
         return { state: next, more: goal === 'decommissioned' || (await this.lag(next)) > 0 };
       }
       case 'dual_write':
@@ -622,16 +618,18 @@ export class ReembedMigration {
   /**
    * A last catch-up, then reads flip to the new collection, then one more catch-up: a writer that embedded
    * with the old model just before the flip wrote only the old collection, and this brings it over.
+   * `caughtUp`: the caller just drained the log (the catch-up of the same step), so the flip comes first
+   * and one drain after it applies what was written since.
    */
-  async cutover(loaded?: ReembedState): Promise<ReembedState> {
+  async cutover(loaded?: ReembedState, o: { caughtUp?: boolean } = {}): Promise<ReembedState> {
     const current = await this.#require(['dual_write', 'rolled_back'], loaded);
     if (current.phase === 'rolled_back' && !current.history.some((h) => h.phase === 'backfilled')) {
       throw new ReembedPhaseError(`re-embed ${this.#o.id} was rolled back before its backfill finished`);
     }
     if (current.cdc && this.#o.changeLog) {
       // From rolled_back too: the forward tail stopped at the rollback, so this applies every write since.
-      // Near the head is enough before the flip: the drain after it goes on from the cursor reached.
-      const { counts: cdc } = await this.#drain(current.cdc, 'to', NEAR_HEAD_ENTRIES);
+      // Up to the head as last read is enough before the flip: the drain after it goes on from there.
+      const cdc = o.caughtUp ? current.cdc : (await this.#drain(current.cdc, 'to', 'partial')).counts;
       const head = await this.#o.changeLog.changeHead();
       await this.#route({ read: this.#o.to, write: [this.#o.to, this.#o.from] });
       const after = await this.#drainLog(cdc);
@@ -651,17 +649,19 @@ export class ReembedMigration {
 
   /** Tails the log into the new collection until it has nothing newer (at most `TAIL_BATCHES` batches). */
   async #drainLog(from: ReembedTailCounts, into: 'to' | 'from' = 'to'): Promise<ReembedTailCounts> {
-    return (await this.#drain(from, into, 1)).counts;
+    return (await this.#drain(from, into, 'empty')).counts;
   }
 
   /**
-   * Tails the log into a collection until a batch reads fewer than `nearHead` entries (1: until one reads
-   * none), at most `TAIL_BATCHES` batches; `nearHead` in the answer says whether it got there.
+   * Tails the log into a collection until a batch reads nothing (`empty`) or less than a full batch
+   * (`partial`: the head as that read saw it; what writers add meanwhile is left for a later drain, since a
+   * steady writer keeps adding a few entries per round trip), at most `TAIL_BATCHES` batches; `nearHead` in
+   * the answer says whether it got there.
    */
   async #drain(
     from: ReembedTailCounts,
     into: 'to' | 'from',
-    nearHead: number,
+    until: 'empty' | 'partial',
   ): Promise<{ counts: ReembedTailCounts; nearHead: boolean }> {
     const target = into === 'to' ? this.#o.to : this.#o.from;
     const input = {
@@ -681,7 +681,7 @@ export class ReembedMigration {
       const next = await tailReembed(input, counts);
       const read = next.entries - counts.entries;
       counts = next;
-      if (read < nearHead) return { counts, nearHead: true };
+      if (read === 0 || (until === 'partial' && read < CHANGES_MAX)) return { counts, nearHead: true };
     }
     return { counts, nearHead: false };
   }

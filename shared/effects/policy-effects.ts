@@ -230,7 +230,15 @@ export function createEffects(s: EffectsSetup): Effects {
       'reembed',
       s.ports.reembed,
       'storage.migrations',
-      ['reembedStatus', 'reembedCurrent', 'reembedStart', 'reembedStep', 'reembedSetGoal', 'reembedRollback'],
+      [
+        'reembedStatus',
+        'reembedCurrent',
+        'reembedStart',
+        'reembedStep',
+        'reembedStepIfCurrent',
+        'reembedSetGoal',
+        'reembedRollback',
+      ],
       s,
     ),
     http: Object.freeze({

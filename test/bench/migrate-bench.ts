@@ -21,7 +21,8 @@
  * runs `bench:store-move` with the same document count (`--store-move-documents 0` skips it) and reports
  * its line under `store_move`, with the drift it plants in the new store behind the move's back (documents
  * tombstoned, texts rewritten, orphan documents) and what the store-to-store verifier found and repaired.
- * `phase_seconds` splits the re-embed's time (prepare, backfill, catch-up, the wrong-dimension repair, cutover).
+ * `phase_seconds` splits the re-embed's time (prepare, backfill, catch-up, the wrong-dimension repair, cutover);
+ * under `embedded`, `phase_seconds` splits the platform run's window by what the re-embed port was doing.
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';

@@ -627,6 +627,26 @@ describe('online re-embed', { timeout: 60_000 }, () => {
     },
   );
 
+  it('toward cutover, the step after the backfill catches up and cuts over at once; toward dual-write it stops there', async () => {
+    for (const goal of ['cut_over', 'dual_write'] as const) {
+      const tenant = `reembed-onestep-${goal.replace('_', '-')}`;
+      const t = await tenantWith(tenant, 30);
+      const m = t.migration({ changeLog: true, pagesPerStep: 4 });
+      await m.prepare(goal);
+      let step = await m.step();
+      while (step.state.phase !== 'backfilled') step = await m.step();
+      // Written during the backfill with the old model: only the change log brings it to the new collection.
+      await t.live([message(tenant, 30), message(tenant, 31)], embedWith(OLD));
+      step = await m.step();
+      expect(step.state.phase).toBe(goal);
+      expect(step.state.history.map((h) => h.phase)).toContain('dual_write');
+      expect(step.state.cdc?.messages).toBe(2);
+      expect((await t.search()).pin).toEqual(goal === 'cut_over' ? NEW : OLD);
+      expect(await t.verify(`${t.base}__v2`, NEW)).toMatchObject({ ok: true, counts: { vectors: 32 } });
+      await t.cleanup();
+    }
+  });
+
   it('cuts over again after a rollback: writes made meanwhile reach the new collection; latency is recorded', async () => {
     const tenant = 'reembed-recut';
     const t = await tenantWith(tenant, 40);

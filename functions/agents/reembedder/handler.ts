@@ -46,10 +46,9 @@ export const reembedder = defineAgent(manifest, 'functions/agents/reembedder/age
         }),
       );
     }
-    // A chain left over from an earlier re-embed (rolled back and replaced) stops here.
-    // Only the id is needed here: the step itself loads the state and counts the lag.
-    if ((await reembed.reembedCurrent()) !== id) return;
-    const view = await final(() => reembed.reembedStep());
+    // A chain left over from an earlier re-embed (rolled back and replaced) stops here (no view).
+    const view = await final(() => reembed.reembedStepIfCurrent(id));
+    if (!view) return;
     await ctx.effects.publish(ReembedProgressReport, progressOf(id, seq, view), {
       id: migrationProgressId('reembed', id, chain, seq),
     });

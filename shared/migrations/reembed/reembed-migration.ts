@@ -27,7 +27,7 @@
  */
 import type { Collection } from 'chromadb';
 import { type ChromaUpsertOptions, ChromaVectorStore } from '../../effects/chroma-vector-store.ts';
-import type { DocumentChangeLog } from '../../effects/document-change-log.ts';
+import { CHANGES_MAX, type DocumentChangeLog } from '../../effects/document-change-log.ts';
 import { type DocumentStore, GET_MANY_MAX, type StoredDocument } from '../../effects/document-store.ts';
 import type { EmbeddingSpec, VectorCollection, VectorRecord } from '../../effects/effect-ports.ts';
 import { VectorSchemaMismatchError } from '../../effects/vector-schema.ts';
@@ -170,7 +170,9 @@ interface BackfillPage {
   last: boolean;
 }
 
-const reembedStateId = (collection: VectorCollection, id: string) => `migration.reembed.${collection}.${id}`;
+/** The `jobs` document holding a re-embed's state. */
+export const reembedStateId = (collection: VectorCollection, id: string) =>
+  `migration.reembed.${collection}.${id}`;
 
 export class ReembedMigration {
   readonly #o: ReembedOptions;
@@ -376,9 +378,9 @@ export class ReembedMigration {
    */
   async backfill(
     onPage?: (state: ReembedState) => Promise<void> | void,
-    o: { maxPages?: number } = {},
+    o: { maxPages?: number; loaded?: ReembedState } = {},
   ): Promise<ReembedState> {
-    let state = await this.#require(['prepared', 'backfilling', 'backfilled']);
+    let state = await this.#require(['prepared', 'backfilling', 'backfilled'], o.loaded);
     const limit = o.maxPages ?? Number.POSITIVE_INFINITY;
     for (let written = 0; state.phase !== 'backfilled' && written < limit; ) {
       const run = await this.#backfillRun(state, limit - written, onPage);
@@ -490,18 +492,24 @@ export class ReembedMigration {
    * Brings the new collection up to date with the documents, then turns dual-write on: from the change log
    * when the migration has it (`tail` answers what it applied), else by checksums (`report`).
    */
-  async catchUp(): Promise<{
+  async catchUp(loaded?: ReembedState): Promise<{
     state: ReembedState;
     report: IntegrityReport | null;
     tail: ReembedTailCounts | null;
+    /**
+     * The change log was drained up to its head as one batch read it (only what was written meanwhile is
+     * left); false without a change log.
+     */
+    nearHead: boolean;
   }> {
-    const state = await this.#require(['backfilled', 'dual_write']);
+    const state = await this.#require(['backfilled', 'dual_write'], loaded);
     if (state.cdc && this.#o.changeLog) {
-      const cdc = await this.#drainLog(state.cdc);
+      // Up to the head as last read is enough: cutover and the tail apply the rest from the saved cursor.
+      const drained = await this.#drain(state.cdc, 'to', 'partial');
       if (state.phase === 'backfilled')
         await this.#route({ read: this.#o.from, write: [this.#o.from, this.#o.to] });
-      const next = await this.#save({ ...state, cdc }, 'dual_write');
-      return { state: next, report: null, tail: cdc };
+      const next = await this.#save({ ...state, cdc: drained.counts }, 'dual_write');
+      return { state: next, report: null, tail: drained.counts, nearHead: drained.nearHead };
     }
     const report = await this.#reconcile(this.#o.to, this.#o.embedNew);
     if (state.phase === 'backfilled')
@@ -510,7 +518,7 @@ export class ReembedMigration {
       { ...state, caught_up: state.caught_up + report.drift.length },
       'dual_write',
     );
-    return { state: next, report, tail: null };
+    return { state: next, report, tail: null, nearHead: false };
   }
 
   /**
@@ -541,11 +549,15 @@ export class ReembedMigration {
    */
   async lag(state: ReembedState): Promise<number> {
     if (!state.cdc || !this.#o.changeLog) return 0;
-    const behind = (await this.#o.changeLog.changeHead()) - state.cdc.cursor;
+    // Both reads at once (each step ends with this count): the entries go unused when the head is far.
+    const [head, entries] = await Promise.all([
+      this.#o.changeLog.changeHead(),
+      this.#o.changeLog.changesAfter(state.cdc.cursor, LAG_EXACT),
+    ]);
+    const behind = head - state.cdc.cursor;
     if (behind <= 0) return 0;
     if (behind > LAG_EXACT) return behind;
-    const entries = await this.#o.changeLog.changesAfter(state.cdc.cursor, LAG_EXACT);
-    return entries.filter((e) => e.collection === 'messages').length;
+    return entries.filter((e) => e.collection === 'messages' && e.seq <= head).length;
   }
 
   /** Moves the point where `step()` stops (cutover and decommission are goals an operator sets). */
@@ -560,22 +572,32 @@ export class ReembedMigration {
    * says whether another step has work now (a tail that caught up answers false: the next schedule
    * starts again).
    */
-  async step(): Promise<{ state: ReembedState; more: boolean }> {
-    const state = await this.state();
+  async step(loaded?: ReembedState): Promise<{ state: ReembedState; more: boolean }> {
+    const state = loaded ?? (await this.state());
     if (!state) throw new ReembedPhaseError(`re-embed ${this.#o.id} is not prepared`);
     const goal = state.goal ?? 'dual_write';
     switch (state.phase) {
       case 'prepared':
       case 'backfilling':
-        return { state: await this.backfill(undefined, { maxPages: this.#o.pagesPerStep ?? 4 }), more: true };
+        return {
+          state: await this.backfill(undefined, { maxPages: this.#o.pagesPerStep ?? 4, loaded: state }),
+          more: true,
+        };
       case 'backfilled': {
-        const next = (await this.catchUp()).state;
-        return { state: next, more: goal !== 'dual_write' || (await this.lag(next)) > 0 };
+        const caught = await this.catchUp(state);
+        // Toward cutover, a catch-up that reached the log's head cuts over in the same step: what it just
+        // drained needs no second step's loads and drains first. A catch-up that stopped short of the head
+        // (a long backfill's log) leaves cutover to the next step, so no step runs unbounded.
+        if (goal === 'dual_write' || !caught.nearHead) {
+          return { state: caught.state, more: goal !== 'dual_write' || (await this.lag(caught.state)) > 0 };
+        }
+        const next = await this.cutover(caught.state, { caughtUp: true });
+        return { state: next, more: goal === 'decommissioned' || (await this.lag(next)) > 0 };
       }
       case 'dual_write':
       case 'rolled_back':
         if (goal !== 'dual_write') {
-          const next = await this.cutover();
+          const next = await this.cutover(state);
           return { state: next, more: goal === 'decommissioned' || (await this.lag(next)) > 0 };
         }
         return this.#tailStep(state);
@@ -596,15 +618,18 @@ export class ReembedMigration {
   /**
    * A last catch-up, then reads flip to the new collection, then one more catch-up: a writer that embedded
    * with the old model just before the flip wrote only the old collection, and this brings it over.
+   * `caughtUp`: the caller just drained the log (the catch-up of the same step), so the flip comes first
+   * and one drain after it applies what was written since.
    */
-  async cutover(): Promise<ReembedState> {
-    const current = await this.#require(['dual_write', 'rolled_back']);
+  async cutover(loaded?: ReembedState, o: { caughtUp?: boolean } = {}): Promise<ReembedState> {
+    const current = await this.#require(['dual_write', 'rolled_back'], loaded);
     if (current.phase === 'rolled_back' && !current.history.some((h) => h.phase === 'backfilled')) {
       throw new ReembedPhaseError(`re-embed ${this.#o.id} was rolled back before its backfill finished`);
     }
     if (current.cdc && this.#o.changeLog) {
       // From rolled_back too: the forward tail stopped at the rollback, so this applies every write since.
-      const cdc = await this.#drainLog(current.cdc);
+      // Up to the head as last read is enough before the flip: the drain after it goes on from there.
+      const cdc = o.caughtUp ? current.cdc : (await this.#drain(current.cdc, 'to', 'partial')).counts;
       const head = await this.#o.changeLog.changeHead();
       await this.#route({ read: this.#o.to, write: [this.#o.to, this.#o.from] });
       const after = await this.#drainLog(cdc);
@@ -624,6 +649,20 @@ export class ReembedMigration {
 
   /** Tails the log into the new collection until it has nothing newer (at most `TAIL_BATCHES` batches). */
   async #drainLog(from: ReembedTailCounts, into: 'to' | 'from' = 'to'): Promise<ReembedTailCounts> {
+    return (await this.#drain(from, into, 'empty')).counts;
+  }
+
+  /**
+   * Tails the log into a collection until a batch reads nothing (`empty`) or less than a full batch
+   * (`partial`: the head as that read saw it; what writers add meanwhile is left for a later drain, since a
+   * steady writer keeps adding a few entries per round trip), at most `TAIL_BATCHES` batches; `nearHead` in
+   * the answer says whether it got there.
+   */
+  async #drain(
+    from: ReembedTailCounts,
+    into: 'to' | 'from',
+    until: 'empty' | 'partial',
+  ): Promise<{ counts: ReembedTailCounts; nearHead: boolean }> {
     const target = into === 'to' ? this.#o.to : this.#o.from;
     const input = {
       log: this.#o.changeLog!,
@@ -640,10 +679,11 @@ export class ReembedMigration {
     let counts = from;
     for (let i = 0; i < TAIL_BATCHES; i++) {
       const next = await tailReembed(input, counts);
-      if (next === counts) return counts;
+      const read = next.entries - counts.entries;
       counts = next;
+      if (read === 0 || (until === 'partial' && read < CHANGES_MAX)) return { counts, nearHead: true };
     }
-    return counts;
+    return { counts, nearHead: false };
   }
 
   /** From any phase before decommission: reads back on the old collection, caught up with the old model. */
@@ -739,8 +779,9 @@ export class ReembedMigration {
     }
   }
 
-  async #require(phases: readonly ReembedPhase[]): Promise<ReembedState> {
-    const state = await this.state();
+  /** The saved state (or `loaded`, the one the caller just read), refused unless in one of `phases`. */
+  async #require(phases: readonly ReembedPhase[], loaded?: ReembedState): Promise<ReembedState> {
+    const state = loaded ?? (await this.state());
     if (!state) throw new ReembedPhaseError(`re-embed ${this.#o.id} is not prepared`);
     if (!phases.includes(state.phase)) {
       throw new ReembedPhaseError(

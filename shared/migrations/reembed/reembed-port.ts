@@ -14,8 +14,9 @@ import {
   ReembedMigration,
   ReembedPhaseError,
   type ReembedState,
+  reembedStateId,
 } from './reembed-migration.ts';
-import { readRouting } from './vector-routing.ts';
+import { readRouting, routingId, type VectorRouting } from './vector-routing.ts';
 
 export interface ReembedView {
   state: ReembedState;
@@ -31,6 +32,12 @@ export interface ReembedPort {
   reembedStart(o: { id: string; to: EmbeddingSpec; goal: ReembedGoal }): Promise<ReembedView>;
   /** One unit of work toward the goal; `more` says whether another step has work now. */
   reembedStep(): Promise<ReembedView & { more: boolean }>;
+  /**
+   * `reembedStep` for the queue's step message of re-embed `id`: undefined when the routing names another
+   * re-embed (a chain left over from one rolled back and replaced). The routing and the state come in one
+   * read, and the step runs on that state (each store round trip at a step's start leaves Chroma idle).
+   */
+  reembedStepIfCurrent(id: string): Promise<(ReembedView & { more: boolean }) | undefined>;
   reembedSetGoal(goal: ReembedGoal): Promise<ReembedView>;
   reembedRollback(): Promise<ReembedView>;
 }
@@ -119,6 +126,19 @@ export function reembedPort(o: ReembedPortOptions): ReembedPort {
       const { migration } = await required();
       const { state, more } = await migration.step();
       return { ...(await view(migration, state)), more };
+    },
+    async reembedStepIfCurrent(id) {
+      const ids = [routingId(collection), reembedStateId(collection, id)] as const;
+      const docs = await o.documents.getMany('jobs', ids);
+      const slot = (foreignId: string, name: string) =>
+        docs.find((d) => d.foreign_id === foreignId)?.slots[name]?.value;
+      const routing = slot(ids[0], 'routing') as VectorRouting | undefined;
+      if (routing?.migration_id !== id) return undefined;
+      const state = slot(ids[1], 'state') as ReembedState | undefined;
+      if (!state) throw new ReembedPhaseError(`tenant ${o.scope.provider}/${o.scope.tenant} has no re-embed`);
+      const migration = build(id, state.from, state.to);
+      const { state: next, more } = await migration.step(state);
+      return { ...(await view(migration, next)), more };
     },
     async reembedSetGoal(goal) {
       const { migration } = await required();

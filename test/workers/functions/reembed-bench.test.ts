@@ -19,6 +19,7 @@ import type { StoredDocument } from '@promethean/shared/effects/document-store';
 import type { EmbeddingSpec } from '@promethean/shared/effects/effect-ports';
 import { integrityReport } from '@promethean/shared/migrations/integrity/integrity-report';
 import type { Embedder } from '@promethean/shared/migrations/integrity/vector-source';
+import type { ReembedPort } from '@promethean/shared/migrations/reembed/reembed-port';
 import { OpsRecorder } from '@promethean/shared/ops/ops-recorder';
 import { ProviderRegistry } from '@promethean/shared/platform/provider-registry';
 import { followingSearch } from '@promethean/test/harness/following-search';
@@ -111,20 +112,58 @@ providers:
     }
     const seedSeconds = (performance.now() - tSeed) / 1000;
 
+    /**
+     * Seconds inside the re-embed port by what the call did (the phase a step began in), so the fixed part
+     * around the backfill shows: `prepare` (the start), `backfill`, `catch_up` (the log drained into the
+     * new collection, dual-write on; with a cutover goal it cuts over in the same step), `cutover`, `tail`
+     * (after cutover), `routing_read` (a separate check that the re-embed is current, where the agent makes
+     * one). `step_overhead` (set below) is the rest of the steps' time: the agent runtime, schema checks and
+     * publishing.
+     */
+    const phaseSeconds: Record<string, number> = {};
+    let phaseNow = 'prepared';
+    const stepPhase: Record<string, string> = {
+      prepared: 'backfill',
+      backfilling: 'backfill',
+      backfilled: 'catch_up',
+      dual_write: 'cutover',
+      cut_over: 'tail',
+    };
+    const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+      const t = performance.now();
+      try {
+        return await work();
+      } finally {
+        phaseSeconds[name] = (phaseSeconds[name] ?? 0) + (performance.now() - t) / 1000;
+      }
+    };
+    const timedStep = <T extends { state: { phase: string } } | undefined>(step: () => Promise<T>) =>
+      timed(stepPhase[phaseNow] ?? phaseNow, async () => {
+        const answer = await step();
+        if (answer) phaseNow = answer.state.phase;
+        return answer;
+      });
+    const timedPort = (port: ReembedPort): ReembedPort => ({
+      ...port,
+      reembedCurrent: () => timed('routing_read', () => port.reembedCurrent()),
+      reembedStart: (o) => timed('prepare', () => port.reembedStart(o)),
+      reembedStep: () => timedStep(() => port.reembedStep()),
+      reembedStepIfCurrent: (id) => timedStep(() => port.reembedStepIfCurrent(id)),
+    });
     const reembed = () =>
-      tenantReembedPort(env, view, { embedderFor, pageSize: PAGE, pagesPerStep: PER_STEP })!;
+      timedPort(tenantReembedPort(env, view, { embedderFor, pageSize: PAGE, pagesPerStep: PER_STEP })!);
     const { deps, recorder } = reembedderDeps(env, registry, reembed);
     const ops = new OpsRecorder();
     /** Time spent in steps, by the phase the migration was in when the step began. */
     const stepSeconds: Record<string, { steps: number; seconds: number }> = {};
     /** Handles a chain's messages as the queue consumer would, each the step the last one published. */
-    const chain = async (first: unknown) => {
+    const chain = async (first: unknown, firstLabel: string) => {
       let next: unknown = first;
       let steps = 0;
       let last: Envelope | undefined;
       for (; next !== undefined; steps++) {
         recorder.published.length = 0;
-        const before = String((last?.payload as { phase?: string } | undefined)?.phase ?? 'start');
+        const before = String((last?.payload as { phase?: string } | undefined)?.phase ?? firstLabel);
         const tStep = performance.now();
         const outcome = (await invokeAgent(reembedder, next, deps)).outcome;
         const spent = stepSeconds[before] ?? { steps: 0, seconds: 0 };
@@ -175,18 +214,24 @@ providers:
 
     const t0 = performance.now();
     const liveAtStart = live;
-    const toCutover = await chain({
-      id: `reembed:bench-${run}:c1:step:0`,
-      ts: '2026-12-03T09:00:00.000Z',
-      src: 'admin',
-      dst: `promethean.p.contract.t.${tenant}.jobs.migrations.reembed.step`,
-      provider: 'contract',
-      tenant,
-      intent: 'jobs.migrations.reembed.step',
-      payload: { migration_id: 'bench', chain: 'c1', seq: 0, start: { ...NEW, goal: 'cut_over' } },
-    });
+    const toCutover = await chain(
+      {
+        id: `reembed:bench-${run}:c1:step:0`,
+        ts: '2026-12-03T09:00:00.000Z',
+        src: 'admin',
+        dst: `promethean.p.contract.t.${tenant}.jobs.migrations.reembed.step`,
+        provider: 'contract',
+        tenant,
+        intent: 'jobs.migrations.reembed.step',
+        payload: { migration_id: 'bench', chain: 'c1', seq: 0, start: { ...NEW, goal: 'cut_over' } },
+      },
+      'start',
+    );
     const seconds = (performance.now() - t0) / 1000;
     const liveDuring = live - liveAtStart;
+    const inPort = Object.values(phaseSeconds).reduce((a, b) => a + b, 0);
+    const windowPhases: Record<string, number> = { step_overhead: round(seconds - inPort) };
+    for (const [name, s] of Object.entries(phaseSeconds)) windowPhases[name] = round(s);
     writing = false;
     await writer;
     // Writes made around the cutover by a writer still on the old pin: the cron tick's tail chain.
@@ -194,7 +239,7 @@ providers:
       ops.takeDelta({ worker: 'functions', isolate: 'bench', at: Date.now(), health: [] }).migrations ?? [];
     const tick = new PublishRecorder();
     await scheduleReembedTails(tick, progress, Date.now() + 60_000);
-    const tail = tick.published[0] ? await chain(tick.published[0]) : { steps: 0, last: undefined };
+    const tail = tick.published[0] ? await chain(tick.published[0], 'tail') : { steps: 0, last: undefined };
     searching = false;
     await searcher;
 
@@ -257,6 +302,8 @@ providers:
       steps: toCutover.steps,
       pages_per_step: PER_STEP,
       step_seconds_by_phase: stepSeconds,
+      // The measured window (`seconds`) split by what the re-embed port was doing (see `timedPort`).
+      phase_seconds: windowPhases,
       // Summed over the migration's life (read-ahead embeds overlap the writes): where the steps' time went.
       migration_seconds: {
         chroma_writes: round((status.state.latency?.chroma_upsert_ms.sum ?? 0) / 1000),

@@ -119,6 +119,24 @@ describe('the status page trace lookup', () => {
     expect(page).toContain('action="/status/trace"');
   });
 
+  it('keeps every hop of a delta larger than one insert, a hop sent twice once', async () => {
+    const trace = `${run}-many`;
+    const hops = Array.from({ length: 23 }, (_, i) =>
+      hop({ trace, id: `${trace}-${i}`, agent: 'message-indexer', intent: 'SocialMessageCreated' }),
+    );
+    // The same envelope and agent twice in one delta (a redelivery inside one flush): one row.
+    hops.push({ ...hops[3]!, ts: '2026-11-20T10:00:09.000Z' });
+    const answer = await opsLedger(env).record(delta(hops));
+    expect('refused' in answer).toBe(false);
+    const found = await opsLedger(env).lookupTrace('echo', 'demo', trace);
+    expect(found.map((h) => h.id).sort()).toEqual(
+      hops
+        .slice(0, 23)
+        .map((h) => h.id)
+        .sort(),
+    );
+  });
+
   it('lists moderation notices on their tenant’s card only, each linked to its trace', async () => {
     const notice = {
       id: `${run}-notice`,

@@ -175,6 +175,28 @@ describe('the runtime context', () => {
     expect(rt.deps.registry.tenant('echo', 'demo').config.settings).toEqual({ bot_user_id: '100' });
     expect(contexts[0]!.secrets).toBeUndefined();
   });
+
+  it('shares one frozen settings copy within a runtime until a layer is replaced', async () => {
+    const { agent, contexts } = capture();
+    const rt = recordingRuntime(0);
+    await invokeAgent(agent, message('1'), rt.deps);
+    await invokeAgent(agent, message('2'), rt.deps);
+    expect(contexts[1]!.settings).toBe(contexts[0]!.settings);
+    rt.deps.settings = { reply_style: 'deployment' };
+    await invokeAgent(agent, message('3'), rt.deps);
+    expect(contexts[2]!.settings).not.toBe(contexts[0]!.settings);
+    expect(contexts[2]!.settings.reply_style).toBe('deployment');
+    // A config.patch is read as a new overlay object: the next invocation sees it.
+    let rev = 0;
+    rt.deps.configOverlay = async () => ({
+      config_rev: `r${++rev}`,
+      settings: { reply_style: `patch ${rev}` },
+    });
+    await invokeAgent(agent, message('4'), rt.deps);
+    await invokeAgent(agent, message('5'), rt.deps);
+    expect(contexts.slice(3).map((c) => c.settings.reply_style)).toEqual(['patch 1', 'patch 2']);
+    expect(Object.isFrozen(contexts[4]!.settings)).toBe(true);
+  });
 });
 
 describe('one delivery shared by several agents', () => {

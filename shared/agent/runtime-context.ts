@@ -94,6 +94,56 @@ export function shareMessage<T extends object>(message: T): T {
   return message;
 }
 
+/** One merge of an agent's settings for one tenant, and the objects it was merged from. */
+interface SettingsMerge {
+  sources: readonly unknown[];
+  value: Readonly<Record<string, unknown>>;
+}
+
+/** Per runtime (one batch or request): the last merge per agent and tenant. */
+const merges = new WeakMap<ContextDependencies, Map<string, SettingsMerge>>();
+
+/**
+ * The agent's settings overlaid with the deployment's, the tenant's and the runtime overlay's, copied and
+ * frozen. Every invocation of a batch used to clone and freeze its own copy; now invocations of one
+ * runtime share the frozen copy for as long as every layer is the same object (a `config.patch` brings a
+ * new overlay object, so the next invocation merges again).
+ */
+function mergedSettings(
+  manifest: AgentManifest,
+  deps: ContextDependencies,
+  tenantView: TenantView,
+  overlay: ConfigOverlay | undefined,
+): Readonly<Record<string, unknown>> {
+  const agentLayer = deps.agentSettings?.[manifest.id];
+  const sources = [
+    manifest.settings,
+    deps.settings,
+    agentLayer,
+    tenantView.config.settings,
+    overlay?.settings,
+  ];
+  let byKey = merges.get(deps);
+  if (!byKey) {
+    byKey = new Map();
+    merges.set(deps, byKey);
+  }
+  const key = `${manifest.id}\n${tenantView.provider}/${tenantView.tenant}`;
+  const last = byKey.get(key);
+  if (last?.sources.every((s, i) => s === sources[i])) return last.value;
+  const value = deepFreeze(
+    structuredClone({
+      ...manifest.settings,
+      ...(deps.settings ?? {}),
+      ...(agentLayer ?? {}),
+      ...tenantView.config.settings,
+      ...(overlay?.settings ?? {}),
+    }),
+  );
+  byKey.set(key, { sources, value });
+  return value;
+}
+
 function secretsFor(manifest: AgentManifest, message: Envelope, deps: ContextDependencies, policy: Policy) {
   if (!manifest.capabilities.includes('provider.secrets.read')) return undefined;
   policy.require('provider.secrets.read', 'context.secrets');
@@ -167,15 +217,7 @@ export function createRuntimeContext(
       });
     },
   });
-  const settings = deepFreeze(
-    structuredClone({
-      ...manifest.settings,
-      ...(deps.settings ?? {}),
-      ...(deps.agentSettings?.[manifest.id] ?? {}),
-      ...tenantView.config.settings,
-      ...(overlay?.settings ?? {}),
-    }),
-  );
+  const settings = mergedSettings(manifest, deps, tenantView, overlay);
   const secrets = secretsFor(manifest, message, deps, policy);
   return Object.freeze({
     runtimeId,

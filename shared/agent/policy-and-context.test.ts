@@ -140,6 +140,24 @@ describe('the runtime context', () => {
     }).toThrow(TypeError);
   });
 
+  it('hands out each effect family as one frozen, policy-checked object, publish detachable', async () => {
+    const { agent, contexts } = capture();
+    const rt = recordingRuntime(0);
+    await invokeAgent(agent, message(), rt.deps);
+    const { effects } = contexts[0]!;
+    expect(effects.documents).toBe(effects.documents);
+    for (const family of [effects.documents, effects.models, effects.provider, effects.http]) {
+      expect(Object.isFrozen(family)).toBe(true);
+    }
+    // Not in the probe's capabilities: refused at the call, as before, whenever the family was first reached.
+    expect(() => effects.vectors.count('messages')).toThrow(PolicyDeniedError);
+    await expect(Promise.resolve().then(() => effects.models.embed(['x']))).rejects.toThrow(
+      PolicyDeniedError,
+    );
+    const { publish } = effects;
+    await expect(publish(SocialMessageCreated, message('9').payload)).rejects.toThrow(PolicyDeniedError);
+  });
+
   it('gives concurrent invocations distinct runtime ids and tags every log line with them', async () => {
     const { agent, contexts } = capture();
     const rt = recordingRuntime(0);

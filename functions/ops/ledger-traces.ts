@@ -18,40 +18,23 @@ export const KEEP_TRACE_HOPS_MS = 60 * 60_000;
 /** The most hops one lookup answers (a trace this long is a loop worth seeing, not reading in full). */
 export const MAX_TRACE_HOPS = 500;
 
-/** Columns of one hop row; a statement takes at most 100 bound values, so 10 rows. */
-const HOP_COLUMNS = 10;
-const HOPS_PER_INSERT = Math.floor(100 / HOP_COLUMNS);
-
-/** The upsert for `rows` hops (statement text per row count, so the prepared-statement cache keeps it). */
-function insertHopsSql(rows: number): string {
-  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-  return `INSERT INTO trace_hops VALUES ${values}
-       ON CONFLICT (provider, tenant, id, agent) DO UPDATE SET seen_at = excluded.seen_at`;
-}
-
-/**
- * Stores hops; a redelivered envelope handled again by the same agent overwrites its hop. Ten rows per
- * statement: one statement per hop was most of the ledger's CPU per flush on the live path (each message
- * leaves a hop per agent, and every statement crosses into SQLite on its own).
- */
+/** Stores hops; a redelivered envelope handled again by the same agent overwrites its hop. */
 export function recordHops(storage: DurableObjectStorage, hops: readonly TraceHop[], now: number): void {
-  for (let i = 0; i < hops.length; i += HOPS_PER_INSERT) {
-    const part = hops.slice(i, i + HOPS_PER_INSERT);
+  for (const h of hops) {
     runSql(
       storage,
-      insertHopsSql(part.length),
-      ...part.flatMap((h) => [
-        h.provider,
-        h.tenant,
-        h.trace,
-        h.id,
-        h.agent,
-        h.parent ?? null,
-        h.intent,
-        h.src,
-        h.ts,
-        now,
-      ]),
+      `INSERT INTO trace_hops VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (provider, tenant, id, agent) DO UPDATE SET seen_at = excluded.seen_at`,
+      h.provider,
+      h.tenant,
+      h.trace,
+      h.id,
+      h.agent,
+      h.parent ?? null,
+      h.intent,
+      h.src,
+      h.ts,
+      now,
     );
   }
 }

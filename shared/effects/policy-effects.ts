@@ -139,7 +139,7 @@ function voiceControlOf(port: ProviderPort | undefined): Pick<ProviderPort, 'voi
 /**
  * The policy-wrapped effects of one invocation. Each family is wrapped the first time the handler reaches
  * for it: building every family's wrappers for every invocation (about fifty closures and twenty frozen
- * objects) was a tenth of the bytes the functions Worker allocated on the live path, while an indexer uses
+ * objects) was 7 % of the bytes the functions Worker allocated on the live path, while an indexer uses
  * one family. The instance is frozen; the families it hands out are frozen too.
  */
 class PolicyEffects implements Effects {

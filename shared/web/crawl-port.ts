@@ -15,6 +15,17 @@ export type Permit =
   | { kind: 'wait'; wait_ms: number }
   | { kind: 'disallowed'; detail: string };
 
+/**
+ * When the fetching worker read a response's end, sent with the release: `ended_at` on the worker's
+ * clock, and `held_ms`, the worker's own measure of the time from the permit's answer to that end (a
+ * duration, so no clock skew in it). The host counts the crawl-delay from `ended_at`, kept within what it
+ * knows for sure (see `releaseHost`), instead of from the release's arrival a round trip later.
+ */
+export interface ResponseEnd {
+  ended_at: number;
+  held_ms: number;
+}
+
 /** A request made in the host's turn (`fetchInTurn`): its answer, or why none was made. */
 export type Turn =
   | { kind: 'fetched'; delay_ms: number; result: FetchResult }
@@ -85,8 +96,11 @@ export interface CrawlPort {
   robots(job_id: string, origin: string, holder: string): Promise<RobotsReady>;
   /** robots allows `url` and both the job's QPS bucket and the host's gate grant a request now. */
   permit(job_id: string, url: string, holder: string): Promise<Permit>;
-  /** `cut_short`: the response was not read to its end (its body cancelled); see HostPolicyPort. */
-  release(job_id: string, url: string, holder: string, cut_short?: boolean): Promise<void>;
+  /**
+   * `cut_short`: the response was not read to its end (its body cancelled); `end`: when the worker read
+   * the response's end (see HostPolicyPort).
+   */
+  release(job_id: string, url: string, holder: string, cut_short?: boolean, end?: ResponseEnd): Promise<void>;
   /**
    * Robots, the job's token, the host's slot and the request in one ask of the host's owner, which
    * sends the request itself at the slot's time and releases the slot when the response is read.

@@ -21,12 +21,43 @@ class Gate {
     this.state = next;
     return answer;
   }
-  release(holder: string, now: number): void {
-    this.state = releaseHost(this.state, holder, now);
+  release(holder: string, now: number, reported?: { ended_at: number; held_ms: number }): void {
+    this.state = releaseHost(this.state, holder, now, reported);
   }
 }
 
 describe('host gate', () => {
+  it('counts the delay from the end the worker reported, not from the release a trip later', () => {
+    const g = new Gate(O);
+    g.ask('m1', 10_000);
+    g.release('m1', 10_400, { ended_at: 10_370, held_ms: 370 });
+    expect(g.ask('m2', 11_369).granted).toBe(false);
+    expect(g.ask('m2', 11_370)).toEqual({ granted: true, start_in_ms: 0 });
+  });
+  it('never lets a reported end shorten the delay below what the gate knows', () => {
+    // A worker clock behind the gate's: the end is kept at the grant plus the worker's own duration.
+    const behind = new Gate(O);
+    behind.ask('m1', 10_000);
+    behind.release('m1', 10_400, { ended_at: 9_000, held_ms: 350 });
+    expect(behind.ask('m2', 11_349).granted).toBe(false);
+    expect(behind.ask('m2', 11_350).granted).toBe(true);
+    // Ahead of it (a future end): the release's arrival.
+    const ahead = new Gate(O);
+    ahead.ask('m1', 10_000);
+    ahead.release('m1', 10_400, { ended_at: 12_000, held_ms: 350 });
+    expect(ahead.ask('m2', 11_399).granted).toBe(false);
+    expect(ahead.ask('m2', 11_400).granted).toBe(true);
+    // Garbled: the release's arrival.
+    for (const bad of [
+      { ended_at: Number.NaN, held_ms: 10 },
+      { ended_at: 10_100, held_ms: -5 },
+    ]) {
+      const g = new Gate(O);
+      g.ask('m1', 10_000);
+      g.release('m1', 10_400, bad);
+      expect(g.ask('m2', 11_399).granted).toBe(false);
+    }
+  });
   it('lets one request in at a time', () => {
     const g = new Gate(O);
     expect(g.ask('m1', 0)).toEqual({ granted: true, start_in_ms: 0 });

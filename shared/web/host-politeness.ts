@@ -46,11 +46,14 @@ export interface HostGateState {
    * vanished frees the host `lease_ms` after it.
    */
   in_flight_since: number;
+  /** When the request in flight was granted (the gate's clock): with the worker's `held_ms`, a floor for its end. */
+  granted_at?: number;
   last_start: number;
   /**
-   * When the host's last request was released, i.e. after its response ended: the crawl-delay counts
-   * from here, so a request sent late by a busy worker still leaves the full delay after it.
-   * Absent in gates stored before this field existed.
+   * When the host's last response ended: the release's arrival, or the end its worker reported, kept
+   * within what the gate knows for sure (`releaseHost`). The crawl-delay counts from here, so a request
+   * sent late by a busy worker still leaves the full delay after it. Absent in gates stored before this
+   * field existed.
    */
   last_end?: number;
   /** How long the last request held the slot (grant to release): the estimate for the one in flight. */
@@ -134,6 +137,7 @@ export function acquireHost(
         ...state,
         in_flight: holder,
         in_flight_since: ready,
+        granted_at: now,
         last_start: ready,
         bucket: bucket.state,
         waiters: waiters.filter((w) => w.holder !== holder),
@@ -158,13 +162,40 @@ export function acquireHost(
   ];
 }
 
-/** Frees the slot (only its holder can); the crawl-delay to the next start counts from `now`. */
-export function releaseHost(state: HostGateState, holder: string, now: number): HostGateState {
+/** The response's end as its worker reported it (see `ResponseEnd` in crawl-port). */
+export interface ReportedEnd {
+  ended_at: number;
+  held_ms: number;
+}
+
+/**
+ * Frees the slot (only its holder can); the crawl-delay to the next start counts from the response's
+ * end. That is `now` (the release's arrival, after the end by the release's trip) unless the worker
+ * reported when it read the end: then `ended_at`, but never later than `now` (a future value) and never
+ * earlier than the floor the gate can prove without trusting the worker's clock: the grant's time plus
+ * the worker's `held_ms` (a duration from the grant's answer to the end, which ran after the grant), and
+ * the granted start. So a skewed, early or garbled report can shorten the gap only back to that floor;
+ * a missing or malformed one leaves `now`.
+ */
+export function releaseHost(
+  state: HostGateState,
+  holder: string,
+  now: number,
+  reported?: ReportedEnd,
+): HostGateState {
   if (state.in_flight !== holder) return state;
+  const end = reported ? reportedEnd(state, now, reported) : now;
   return {
     ...state,
     in_flight: undefined,
-    last_end: Math.max(now, state.in_flight_since),
-    last_duration: Math.max(0, now - state.in_flight_since),
+    last_end: Math.max(end, state.in_flight_since),
+    last_duration: Math.max(0, end - state.in_flight_since),
   };
+}
+
+function reportedEnd(state: HostGateState, now: number, r: ReportedEnd): number {
+  if (!Number.isFinite(r.ended_at) || !Number.isFinite(r.held_ms) || r.held_ms < 0) return now;
+  if (state.granted_at === undefined) return now;
+  const floor = Math.max(state.in_flight_since, state.granted_at + r.held_ms);
+  return Math.min(now, Math.max(floor, r.ended_at));
 }

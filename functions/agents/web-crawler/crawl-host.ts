@@ -4,7 +4,7 @@
  * flight (leased, so a dead worker's slot comes back), the crawl-delay between starts, a token bucket.
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { Permit, RobotsReady, Turn } from '@promethean/shared/web/crawl-port';
+import type { Permit, ResponseEnd, RobotsReady, Turn } from '@promethean/shared/web/crawl-port';
 import type { FetchRequest } from '@promethean/shared/web/page-fetcher';
 import { entryRules } from '@promethean/shared/web/robots-cache';
 import { workerPageFetcher } from './crawl-fetcher.ts';
@@ -124,8 +124,15 @@ export class CrawlHost extends DurableObject<FunctionsEnv> {
     return { take: () => stub.take(), refund: () => stub.refund() };
   }
 
-  release(url: string, holder: string, settings: HostPolicySettings, cut_short = false): Promise<void> {
-    return this.#policy(settings).release(url, holder, cut_short);
+  /** `end`: when the worker read the response's end; kept within bounds the gate can prove (`releaseHost`). */
+  release(
+    url: string,
+    holder: string,
+    settings: HostPolicySettings,
+    cut_short = false,
+    end?: ResponseEnd,
+  ): Promise<void> {
+    return this.#policy(settings).release(url, holder, cut_short, end);
   }
 
   /**

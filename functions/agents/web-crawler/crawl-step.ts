@@ -17,7 +17,7 @@ import {
 } from '@promethean/shared/web/content-hash';
 import type { CrawlJobConfig, FrontierItem } from '@promethean/shared/web/crawl-config';
 import type { Counter, CrawlLedger } from '@promethean/shared/web/crawl-ledger';
-import type { HostRobotsRules, Turn } from '@promethean/shared/web/crawl-port';
+import type { HostRobotsRules, ResponseEnd, Turn } from '@promethean/shared/web/crawl-port';
 import { type ExtractedPage, extractHtml } from '@promethean/shared/web/html-extraction';
 import type { FetchRequest, FetchResult, PageFetcher } from '@promethean/shared/web/page-fetcher';
 import {
@@ -153,15 +153,21 @@ export async function crawlStep(deps: CrawlDeps, item: FrontierItem, holder: str
 async function permittedFetch(deps: CrawlDeps, request: FetchRequest, holder: string): Promise<Turn> {
   const permit = await deps.hosts.permit(request.url, holder, deps.job_gate);
   if (permit.kind !== 'go') return permit;
+  const granted = deps.now();
   let result: FetchResult | undefined;
+  let end: ResponseEnd | undefined;
   try {
     // The slot is ours from the granted start: sending sooner would shorten the crawl-delay.
     if (permit.start_in_ms) await (deps.sleep ?? timerSleep)(permit.start_in_ms);
     result = await deps.fetcher.fetch({ ...request, min_retry_gap_ms: permit.delay_ms });
+    // Read at once: the host counts the delay from here, not from the release's arrival a trip later.
+    const ended_at = deps.now();
+    end = { ended_at, held_ms: ended_at - granted };
     return { kind: 'fetched', delay_ms: permit.delay_ms, result };
   } finally {
     // A skipped answer's body was cancelled, not read to its end: the host's end comes later.
-    await deps.hosts.release(request.url, holder, result === undefined || result.kind === 'skipped');
+    const cut = result === undefined || result.kind === 'skipped';
+    await deps.hosts.release(request.url, holder, cut, cut ? undefined : end);
   }
 }
 

@@ -9,6 +9,7 @@ import type {
   CrawlPort,
   FrontierClaim,
   PassCounter,
+  ResponseEnd,
   StepReport,
   Turn,
 } from '@promethean/shared/web/crawl-port';
@@ -136,8 +137,14 @@ export class DurableObjectCrawl implements CrawlPort {
     return (await this.#host(url).permit(url, holder, this.#settings(job_id), job)) as Permit;
   }
 
-  async release(job_id: string, url: string, holder: string, cut_short = false): Promise<void> {
-    await this.#host(url).release(url, holder, this.#settings(job_id), cut_short);
+  async release(
+    job_id: string,
+    url: string,
+    holder: string,
+    cut_short = false,
+    end?: ResponseEnd,
+  ): Promise<void> {
+    await this.#host(url).release(url, holder, this.#settings(job_id), cut_short, end);
   }
 
   /** The host's CrawlHost sends the request in its turn (CRAWL_HOST_TURNS=on; off by default); undefined: off. */

@@ -92,7 +92,7 @@ export async function frontierStep(
       robots: (origin, h) => patiently(() => crawl.robots(job, origin, h)),
       // The job's QPS bucket is asked by the port (on the platform the host's object asks it, when it would grant).
       permit: (url, h) => patiently(() => crawl.permit(job, url, h)),
-      release: (url, h, cut) => crawl.release(job, url, h, cut),
+      release: (url, h, cut, end) => crawl.release(job, url, h, cut, end),
       ...(crawl.fetchInTurn
         ? { fetchInTurn: (request, h) => patiently(() => crawl.fetchInTurn?.(job, request, h) ?? none()) }
         : {}),

@@ -4,7 +4,7 @@
  * plain state; the CrawlHosts Durable Object persists that state, the local driver keeps it in memory.
  */
 
-import type { Permit, RobotsReady, Turn } from '@promethean/shared/web/crawl-port';
+import type { Permit, ResponseEnd, RobotsReady, Turn } from '@promethean/shared/web/crawl-port';
 import {
   acquireHost,
   type GateAnswer,
@@ -37,9 +37,10 @@ export interface HostPolicyPort {
   /**
    * Frees the slot. `cut_short`: the response was not read to its end (its body cancelled: too large,
    * a refused type or status, a timeout), so the host sees its end only when the closed connection
-   * reaches it, some time after this: the crawl-delay then counts from one more delay later.
+   * reaches it, some time after this: the crawl-delay then counts from one more delay later. `end`: when
+   * the worker read a full response's end; the delay counts from it, within bounds (`releaseHost`).
    */
-  release(url: string, holder: string, cut_short?: boolean): Promise<void>;
+  release(url: string, holder: string, cut_short?: boolean, end?: ResponseEnd): Promise<void>;
   /**
    * Robots, politeness and the request in one, made by the host's owner in its turn (see
    * `HostPolicyCore.requestInTurn`). Absent, or answering undefined: `permit`, fetch, `release`.
@@ -185,13 +186,12 @@ export class HostPolicyCore implements HostPolicyPort {
    * connection of a 50 MB page it was still sending 7–65 ms after the release (3 ms short of the delay
    * once with the release one round trip later); a cut-short answer is rare, so twice the delay costs little.
    */
-  #release(origin: string, holder: string, cut_short = false): void {
+  #release(origin: string, holder: string, cut_short = false, end?: ResponseEnd): void {
     const record = this.#record(origin);
-    const later = cut_short ? this.#delayMs(record.robots) : 0;
-    this.#records.set(origin, {
-      ...record,
-      gate: releaseHost(record.gate, holder, this.#now() + later),
-    });
+    const gate = cut_short
+      ? releaseHost(record.gate, holder, this.#now() + this.#delayMs(record.robots))
+      : releaseHost(record.gate, holder, this.#now(), end);
+    this.#records.set(origin, { ...record, gate });
   }
 
   async #fetchRobots(origin: string): Promise<RobotsEntry> {
@@ -307,8 +307,8 @@ export class HostPolicyCore implements HostPolicyPort {
     return { kind: 'ready', delay_ms: robots.delay_ms };
   }
 
-  async release(url: string, holder: string, cut_short = false): Promise<void> {
-    this.#release(new URL(url).origin, holder, cut_short);
+  async release(url: string, holder: string, cut_short = false, end?: ResponseEnd): Promise<void> {
+    this.#release(new URL(url).origin, holder, cut_short, end);
   }
 
   readonly #lines = new Map<string, TurnLine>();

@@ -8,6 +8,7 @@ import type {
   CrawlPort,
   FrontierClaim,
   PassCounter,
+  ResponseEnd,
   StepReport,
   Turn,
 } from '@promethean/shared/web/crawl-port';
@@ -103,8 +104,14 @@ export class MemoryCrawl implements CrawlPort {
     return permit;
   }
 
-  async release(_job_id: string, url: string, holder: string, cut_short = false): Promise<void> {
-    await this.#hosts.release(url, holder, cut_short);
+  async release(
+    _job_id: string,
+    url: string,
+    holder: string,
+    cut_short = false,
+    end?: ResponseEnd,
+  ): Promise<void> {
+    await this.#hosts.release(url, holder, cut_short, end);
   }
 
   async fetchInTurn(job_id: string, request: FetchRequest, holder: string): Promise<Turn | undefined> {

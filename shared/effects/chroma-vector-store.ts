@@ -8,7 +8,6 @@
  * For a collection whose metadata keys are declared (`declaredMetadata`), a write sets every declared key
  * (null where the record has none) instead of reading the records first (`#dropStaleMetadata`).
  */
-import { Buffer } from 'node:buffer';
 import {
   ChromaClient,
   ChromaConnectionError,
@@ -29,6 +28,7 @@ import type {
   VectorRecord,
   VectorStore,
 } from './effect-ports.ts';
+import { packVector } from './packed-vector.ts';
 import { StoreUnavailableError } from './storage-errors.ts';
 import {
   assertMatchesPin,
@@ -36,12 +36,6 @@ import {
   VectorSchemaMismatchError,
   vectorCollectionName,
 } from './vector-schema.ts';
-
-/** Base64 of a vector's float32 values (little-endian): Chroma's packed embedding form. */
-function packFloat32(vector: readonly number[]): string {
-  const values = Float32Array.from(vector);
-  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
-}
 
 /** Collection metadata keys holding the pin. */
 export const PIN_MODEL_KEY = 'promethean:embedding_model';
@@ -360,7 +354,8 @@ export class ChromaVectorStore implements VectorStore {
     if (await this.#client.supportsBase64Encoding()) {
       await this.#upsertPacked(col, {
         ids,
-        embeddings: chunk.map((r) => packFloat32(r.embedding)),
+        // Base64 of the float32 values (little-endian): Chroma's packed embedding form.
+        embeddings: chunk.map((r) => packVector(r.embedding, 'f32')),
         documents,
         metadatas,
       });

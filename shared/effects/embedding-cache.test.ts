@@ -7,6 +7,7 @@ import {
   withEmbeddingCache,
 } from './embedding-cache.ts';
 import { MemoryDocumentStore } from './memory-document-store.ts';
+import { packVector } from './packed-vector.ts';
 
 /** A model that records every text it is asked to embed; vectors derive from the text and a salt. */
 function countingModel(salt = 0, dimension = 3) {
@@ -74,7 +75,9 @@ describe('embedding cache', () => {
       ['a', 'bb'],
       ['ccc', 'dddd'],
     ]);
-    expect(mixed.vectors).toEqual((await direct.port.embed(['ccc', 'a', 'dddd', 'bb'])).vectors);
+    // The cache answers every vector rounded to float32 (what the vector store keeps), hit or miss.
+    const model = (await direct.port.embed(['ccc', 'a', 'dddd', 'bb'])).vectors;
+    expect(mixed.vectors).toEqual(model.map((v) => v.map(Math.fround)));
     expect(c.lookups.at(-1)).toEqual({ hits: 2, misses: 2 });
   });
 
@@ -111,21 +114,53 @@ describe('embedding cache', () => {
     expect(JSON.stringify(doc)).not.toContain('secret');
   });
 
-  it('stores the vector packed and answers a hit with exactly the vector the model gave', async () => {
+  // Until issue 18 a hit was the model's float64 vector exactly; now hit and miss both answer it rounded to
+  // float32, which is what Chroma stores of it either way (embedding-cache.ts says why that is enough).
+  it('stores the vector packed as float32 and answers hit and miss with the same float32 vector', async () => {
     const c = cached('m1');
+    const model = (await countingModel().port.embed(['packed text'])).vectors[0]!;
     const first = await c.port.embed(['packed text']);
+    expect(first.vectors).toEqual([model.map(Math.fround)]);
+    // The counting model's values (length + i + 0.112) are not float32 values: the rounding is real.
+    expect(first.vectors[0]).not.toEqual(model);
     const [entry] = await c.store.find(EMBEDDING_CACHE_COLLECTION, {});
-    expect(entry?.slots.vector?.value).toMatchObject({ vector_f64: expect.any(String) });
+    expect(entry?.slots.vector?.value).toMatchObject({ vector_f32: expect.any(String) });
     expect(entry?.slots.vector?.value).not.toHaveProperty('vector');
+    expect(entry?.slots.vector?.value).not.toHaveProperty('vector_f64');
     expect((await c.port.embed(['packed text'])).vectors).toEqual(first.vectors);
     expect(c.asked).toEqual([['packed text']]);
+    expect(c.lookups).toEqual([
+      { hits: 0, misses: 1 },
+      { hits: 1, misses: 0 },
+    ]);
   });
 
-  it('still answers from entries written before vectors were packed (a JSON array)', async () => {
+  it('stores a vector beyond float32 range as float64 and answers it as the model gave it', async () => {
+    const inner = countingModel();
+    const huge: ModelPort = {
+      ...inner.port,
+      embed: async (texts) => ({
+        ...(await inner.port.embed(texts)),
+        vectors: texts.map(() => [1e39, 0.1, 2]),
+      }),
+    };
+    const store = new MemoryDocumentStore(scope('duck'));
+    const port = withEmbeddingCache(huge, store, { model: 'm1', ...scope('duck') });
+    expect((await port.embed(['wide'])).vectors).toEqual([[1e39, 0.1, 2]]);
+    const [entry] = await store.find(EMBEDDING_CACHE_COLLECTION, {});
+    expect(entry?.slots.vector?.value).toMatchObject({ vector_f64: expect.any(String) });
+    expect((await port.embed(['wide'])).vectors).toEqual([[1e39, 0.1, 2]]);
+    expect(inner.asked).toEqual([['wide']]);
+  });
+
+  it.each([
+    ['as a JSON array (`vector`)', (v: number[]) => ({ vector: v })],
+    ['packed as float64 (`vector_f64`)', (v: number[]) => ({ vector_f64: packVector(v, 'f64') })],
+  ])('still answers from entries written %s, rounded to float32 as a miss would be', async (_, form) => {
     const store = new MemoryDocumentStore(scope('duck'));
     const hash = await inputHash('older entry');
     const id = await embeddingCacheId('m1', hash);
-    const value = { model: 'm1', input_hash: hash, dimension: 3, offline: false, vector: [0.5, -1.25, 3] };
+    const value = { model: 'm1', input_hash: hash, dimension: 3, offline: false, ...form([0.5, -1.25, 0.1]) };
     await store.upsertMany(EMBEDDING_CACHE_COLLECTION, [
       {
         ...scope('duck'),
@@ -136,7 +171,7 @@ describe('embedding cache', () => {
       },
     ]);
     const c = cached('m1', 'duck', store);
-    expect((await c.port.embed(['older entry'])).vectors).toEqual([[0.5, -1.25, 3]]);
+    expect((await c.port.embed(['older entry'])).vectors).toEqual([[0.5, -1.25, Math.fround(0.1)]]);
     expect(c.asked).toEqual([]);
     expect(c.lookups).toEqual([{ hits: 1, misses: 0 }]);
   });

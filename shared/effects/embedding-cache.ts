@@ -3,15 +3,26 @@
  * the same model. Entries live in the tenant's own document store (collection `embeddings`), keyed by
  * `{model, input_hash}` (SHA-256 of the text), so workers stay stateless, a redelivered or re-embedded
  * message costs no model call, and one tenant's cache is never read for another (each tenant's store is
- * scoped to it). The cached record holds the vector and the hash, never the text. Vectors are written packed
- * (`vector_f64`, shared/effects/packed-vector.ts); records written as a JSON array (`vector`) still read.
+ * scoped to it). The cached record holds the vector and the hash, never the text.
+ *
+ * Vectors are stored packed as float32 (`vector_f32`, shared/effects/packed-vector.ts), and every vector this
+ * port answers, hit or miss, is the model's rounded to float32. Until issue 18 the cache stored float64 and
+ * promised a hit "exactly the vector the model gave" (the decimals of the `float` JSON we ask for, parsed as
+ * float64). That exactness ended at the cache: the vector store (Chroma, the only one) keeps float32, and
+ * OpenAI's own base64 answer is the vector's float32 bytes (the `openai` client decodes it to a Float32Array).
+ * Rounding here changes nothing Chroma holds (rounding twice is rounding once), makes a hit and a miss answer
+ * the same vector, and halves the row that was most of the bytes SQLite wrote per indexed message (a
+ * 1,536-value vector: 8 KB of base64, not 16 KB). float32's relative error (at most 2^-24, about 6e-8) is far
+ * below what separates two texts' cosine distances. A vector with a value beyond float32's range (no
+ * embedding model answers one) is stored and answered as float64.
+ * Records written as float64 (`vector_f64`) or as a JSON array (`vector`) still read, and answer rounded too.
  */
 import { z } from 'zod';
 import { sha256Hex } from '../platform/sha256-hex.ts';
 import type { DocumentCollection, DocumentStore, StoredDocument } from './document-store.ts';
 import { GET_MANY_MAX } from './document-store.ts';
 import type { ModelAnswer, ModelPort } from './effect-ports.ts';
-import { packVector, unpackVector } from './packed-vector.ts';
+import { float32Vector, packVector, unpackVector } from './packed-vector.ts';
 
 export const EMBEDDING_CACHE_COLLECTION = 'embeddings' satisfies DocumentCollection;
 
@@ -33,8 +44,9 @@ export interface EmbeddingCacheOptions {
 }
 
 /**
- * The stored slot, with the vector packed (`vector_f64`) or, in records written before packing, as an array
- * (`vector`); a record whose model or dimension disagrees with the call is a miss, never a wrong vector.
+ * The stored slot, with the vector packed (`vector_f32`; `vector_f64` before issue 18 or out of float32's
+ * range) or, in records written before packing, as an array (`vector`); a record whose model or dimension
+ * disagrees with the call is a miss, never a wrong vector.
  */
 const CachedSlot = z.object({
   model: z.string(),
@@ -42,9 +54,11 @@ const CachedSlot = z.object({
   dimension: z.number().int().positive(),
   offline: z.boolean(),
   vector: z.array(z.number()).optional(),
+  vector_f32: z.string().optional(),
   vector_f64: z.string().optional(),
 });
-type CachedVector = Omit<z.infer<typeof CachedSlot>, 'vector' | 'vector_f64'> & { vector: number[] };
+type CachedSlotValue = z.infer<typeof CachedSlot>;
+type CachedVector = Omit<CachedSlotValue, 'vector' | 'vector_f32' | 'vector_f64'> & { vector: number[] };
 
 /** The SHA-256 of the text as embedded: the `input_hash` half of the key. */
 export function inputHash(text: string): Promise<string> {
@@ -62,9 +76,25 @@ const cacheIdOf = (hash: string, digest: string) => `${hash}.${digest}`;
 function cachedVectorOf(doc: StoredDocument | undefined): CachedVector | undefined {
   const parsed = CachedSlot.safeParse(doc?.slots.vector?.value);
   if (!parsed.success) return undefined;
-  const { vector_f64, vector: listed, ...rest } = parsed.data;
-  const vector = vector_f64 !== undefined ? unpackVector(vector_f64, rest.dimension) : listed;
-  return vector ? { ...rest, vector } : undefined;
+  const { vector_f32, vector_f64, vector: listed, ...rest } = parsed.data;
+  if (vector_f32 !== undefined) {
+    const vector = unpackVector(vector_f32, rest.dimension, 'f32');
+    return vector ? { ...rest, vector } : undefined;
+  }
+  // Written before issue 18 (or out of float32's range): answered rounded, as a fresh miss would be.
+  const wide = vector_f64 !== undefined ? unpackVector(vector_f64, rest.dimension, 'f64') : listed;
+  return wide ? { ...rest, vector: float32Vector(wide) ?? wide } : undefined;
+}
+
+/** The vector as this port answers and stores it: rounded to float32, packed (float64 only when it must be). */
+function storedFormOf(vector: readonly number[]): {
+  vector: number[];
+  packed: Pick<CachedSlotValue, 'vector_f32' | 'vector_f64'>;
+} {
+  const single = float32Vector(vector);
+  return single
+    ? { vector: single, packed: { vector_f32: packVector(single, 'f32') } }
+    : { vector: [...vector], packed: { vector_f64: packVector(vector, 'f64') } };
 }
 
 type EmbedAnswer = ModelAnswer & { vectors: number[][]; dimension: number };
@@ -104,14 +134,14 @@ export function withEmbeddingCache(
     const fresh = new Map<string, number[]>();
     const records: StoredDocument[] = indexes.map((textIndex, j) => {
       const id = ids[textIndex]!;
-      const vector = answer.vectors[j]!;
+      const { vector, packed } = storedFormOf(answer.vectors[j]!);
       fresh.set(id, vector);
-      const value: z.infer<typeof CachedSlot> = {
+      const value: CachedSlotValue = {
         model,
         input_hash: hashes[textIndex]!,
         dimension: answer.dimension,
         offline: answer.offline,
-        vector_f64: packVector(vector),
+        ...packed,
       };
       return {
         provider,

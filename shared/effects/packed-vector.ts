@@ -1,27 +1,49 @@
 /**
- * A vector as base64 of its float64 values (little-endian, as every platform we run on is): exact, about half
- * the size of its JSON, and cheap to write, clone across RPC and check. As a JSON array of numbers each value
- * is formatted, cloned and walked one by one: for a page of 100 vectors of 1,536 values that was most of the
- * embedding cache's CPU per message.
+ * A vector as base64 of its float32 or float64 values (little-endian, as every platform we run on is): a
+ * fraction of the size of its JSON, and cheap to write, clone across RPC and check. As a JSON array of numbers
+ * each value is formatted, cloned and walked one by one: for a page of 100 vectors of 1,536 values that was
+ * most of the embedding cache's CPU per message. float32 is what Chroma stores and OpenAI's base64 answers
+ * carry; float64 holds any finite number exactly.
  */
 import { Buffer } from 'node:buffer';
 
-const BYTES = Float64Array.BYTES_PER_ELEMENT;
+const ARRAYS = { f32: Float32Array, f64: Float64Array } as const;
 
-/** The packed form of `vector` (finite numbers, as every embedding is). */
-export function packVector(vector: readonly number[]): string {
-  const values = Float64Array.from(vector);
+/** The width of each packed value: `f32` (4 bytes) or `f64` (8 bytes). */
+export type VectorPacking = keyof typeof ARRAYS;
+
+/**
+ * The packed form of `vector` (finite numbers, as every embedding is). With `f32` each value is rounded to
+ * the nearest float32, as `Math.fround` does; a value beyond float32's range becomes infinite and does not
+ * unpack (see `float32Vector`).
+ */
+export function packVector(vector: readonly number[], packing: VectorPacking): string {
+  const values = ARRAYS[packing].from(vector);
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 }
 
 /** The vector `packed` holds, or undefined when it is not a packed vector of `dimension` finite values. */
-export function unpackVector(packed: string, dimension: number): number[] | undefined {
-  if (packed.length !== Math.ceil((dimension * BYTES) / 3) * 4) return undefined;
+export function unpackVector(
+  packed: string,
+  dimension: number,
+  packing: VectorPacking,
+): number[] | undefined {
+  const width = ARRAYS[packing].BYTES_PER_ELEMENT;
+  if (packed.length !== Math.ceil((dimension * width) / 3) * 4) return undefined;
   const bytes = Buffer.from(packed, 'base64');
-  if (bytes.byteLength !== dimension * BYTES) return undefined;
-  // Copied into a buffer of its own: Buffer's pool gives no float64 alignment.
-  const values = new Float64Array(dimension);
+  if (bytes.byteLength !== dimension * width) return undefined;
+  // Copied into a buffer of its own: Buffer's pool gives no float alignment.
+  const values = new ARRAYS[packing](dimension);
   new Uint8Array(values.buffer).set(bytes);
   const vector = Array.from(values);
   return vector.every(Number.isFinite) ? vector : undefined;
+}
+
+/**
+ * `vector` with each value rounded to float32 (what packing it as `f32` and unpacking gives back), or
+ * undefined when a value does not fit a finite float32.
+ */
+export function float32Vector(vector: readonly number[]): number[] | undefined {
+  const rounded = Array.from(Float32Array.from(vector));
+  return rounded.every(Number.isFinite) ? rounded : undefined;
 }

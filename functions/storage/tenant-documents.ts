@@ -200,9 +200,9 @@ export class TenantDocuments extends DurableObject<FunctionsEnv> {
     const documents: StoredDocument[] = [];
     // The savepoint is what makes a batch all-or-nothing: workerd commits its implicit transaction on the
     // next turn whether or not a statement failed, so without it a batch failing at its second INSERT
-    // would leave the first 11 documents and every change-log entry written (issue 18 measured the
-    // savepoint's sub-journal at 13.8 % of workerd's CPU in bench:index, and kept it;
-    // test/workers/functions/tenant-documents-atomicity.test.ts).
+    // would leave the first 11 documents and every change-log entry written
+    // (test/workers/functions/tenant-documents-atomicity.test.ts). Kept in issue 18, though SQLite's
+    // sub-journal, which the savepoint adds to, was 13.8 % of workerd's CPU in bench:index.
     this.ctx.storage.transactionSync(() => {
       // Documents of several scopes can only arrive when this object has no scope of its own (tests).
       const byScope = new Map<string, StoredDocument[]>();

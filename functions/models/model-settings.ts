@@ -7,6 +7,7 @@ export const DEFAULT_MODELS = Object.freeze({
   llm_model: 'gpt-4o-mini-2024-07-18',
   embed_model: 'text-embedding-3-small',
   embed_dimensions: 1536,
+  embed_encoding: 'base64',
   stt_model: 'whisper-1',
   tts_model: 'tts-1',
   tts_voice: 'alloy',
@@ -31,6 +32,7 @@ export const ModelEnvironment = z.object({
   LLM_MODEL: optionalText,
   EMBED_MODEL: optionalText,
   EMBED_DIMENSIONS: positiveInt(16_384),
+  EMBED_ENCODING: optionalText.pipe(z.enum(['base64', 'float']).optional()),
   STT_MODEL: optionalText,
   TTS_MODEL: optionalText,
   TTS_VOICE: optionalText,
@@ -46,6 +48,11 @@ export interface ModelSettings {
   llm_model: string;
   embed_model: string;
   embed_dimensions: number;
+  /**
+   * How the server sends vectors: `base64` (packed float32, the OpenAI API's and client's default, a
+   * fraction of the JSON to parse) or `float` (JSON numbers, for compatible servers that refuse base64).
+   */
+  embed_encoding: 'base64' | 'float';
   stt_model: string;
   tts_model: string;
   tts_voice: string;
@@ -91,6 +98,7 @@ function parseModelSettings(env: Readonly<Record<string, unknown>>): ModelSettin
     llm_model: e.LLM_MODEL ?? DEFAULT_MODELS.llm_model,
     embed_model: e.EMBED_MODEL ?? DEFAULT_MODELS.embed_model,
     embed_dimensions: e.EMBED_DIMENSIONS ?? DEFAULT_MODELS.embed_dimensions,
+    embed_encoding: e.EMBED_ENCODING ?? DEFAULT_MODELS.embed_encoding,
     stt_model: e.STT_MODEL ?? DEFAULT_MODELS.stt_model,
     tts_model: e.TTS_MODEL ?? DEFAULT_MODELS.tts_model,
     tts_voice: e.TTS_VOICE ?? DEFAULT_MODELS.tts_voice,

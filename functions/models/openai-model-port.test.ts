@@ -63,7 +63,25 @@ describe('OpenAiModelPort against the model double', () => {
     expect(answer.vectors).toHaveLength(3);
     expect(answer.vectors[0]).toEqual(answer.vectors[2]);
     expect(double.requests).toHaveLength(1);
-    expect(double.requests[0]?.body).toMatchObject({ encoding_format: 'float', dimensions: 64 });
+    expect(double.requests[0]?.body).toMatchObject({ encoding_format: 'base64', dimensions: 64 });
+  });
+
+  it('reads packed float32 vectors by default and JSON floats with EMBED_ENCODING=float, to the same values', async () => {
+    const packed = await port().embed(['ducks swim', 'geese fly']);
+    const floats = await port({ EMBED_ENCODING: 'float' }).embed(['ducks swim', 'geese fly']);
+    expect(double.requests.map((r) => (r.body as { encoding_format?: string }).encoding_format)).toEqual([
+      'base64',
+      'float',
+    ]);
+    // Base64 carries float32: the same vector as the floats, rounded to float32, which is what Chroma stores.
+    expect(packed.vectors).toEqual(floats.vectors.map((v) => Array.from(Float32Array.from(v))));
+    expect(packed.vectors.every((v) => v.every((x) => typeof x === 'number' && Number.isFinite(x)))).toBe(
+      true,
+    );
+  });
+
+  it('refuses an EMBED_ENCODING it does not know, naming the variable', () => {
+    expect(() => port({ EMBED_ENCODING: 'float16' })).toThrow(/EMBED_ENCODING/);
   });
 
   it('refuses vectors of another size than EMBED_DIMENSIONS', async () => {

@@ -138,14 +138,16 @@ export class OpenAiModelPort implements ModelPort {
   }
 
   async embed(texts: readonly string[]): Promise<ModelAnswer & { vectors: number[][]; dimension: number }> {
-    const { embed_model: model, embed_dimensions: dimension } = this.#settings;
+    const { embed_model: model, embed_dimensions: dimension, embed_encoding } = this.#settings;
     if (texts.length === 0) return { ...this.#answer(model), vectors: [], dimension };
     const response = await this.#call('embed', model, () =>
       this.#client.embeddings.create({
         model,
         input: [...texts],
-        // Plain floats: base64 is smaller on the wire, but not every compatible server speaks it.
-        encoding_format: 'float',
+        // Unset, the client asks for base64 and unpacks it (a server that sends arrays anyway is read as
+        // is): a vector's JSON is then one string, not 1,536 numbers to parse. `float` is for servers
+        // that refuse base64.
+        ...(embed_encoding === 'float' && { encoding_format: 'float' as const }),
         // Only the text-embedding-3 family can shorten its vectors; others have one fixed size.
         ...(model.startsWith('text-embedding-3') && { dimensions: dimension }),
       }),
@@ -159,7 +161,8 @@ export class OpenAiModelPort implements ModelPort {
         this.#scope,
       );
     }
-    const vectors = rows.map((r) => Array.from(r.embedding));
+    // The client's vectors are fresh arrays (parsed, or unpacked from base64): used as they are, not copied.
+    const vectors = rows.map((r) => r.embedding);
     const wrong = vectors.find((v) => v.length !== dimension);
     if (wrong) {
       throw new ModelResponseError(

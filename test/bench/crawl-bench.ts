@@ -338,6 +338,7 @@ async function localBench(): Promise<void> {
       llm_model: 'double-llm-2026-01-01',
       embed_model: 'text-embedding-3-small',
       embed_dimensions: 256,
+      embed_encoding: 'base64',
       stt_model: 'whisper-1',
       tts_model: 'tts-1',
       tts_voice: 'alloy',

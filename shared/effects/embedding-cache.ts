@@ -7,9 +7,9 @@
  *
  * Vectors are stored packed as float32 (`vector_f32`, shared/effects/packed-vector.ts), and every vector this
  * port answers, hit or miss, is the model's rounded to float32. Until issue 18 the cache stored float64 and
- * promised a hit "exactly the vector the model gave" (the decimals of the `float` JSON we ask for, parsed as
- * float64). That exactness ended at the cache: the vector store (Chroma, the only one) keeps float32, and
- * OpenAI's own base64 answer is the vector's float32 bytes (the `openai` client decodes it to a Float32Array).
+ * promised a hit "exactly the vector the model gave" (the decimals of the `float` JSON the port asked for then,
+ * parsed as float64). That exactness ended at the cache: the vector store (Chroma, the only one) keeps float32,
+ * and the port now asks for base64 by default (`EMBED_ENCODING`), which is the vector's float32 bytes.
  * Rounding here changes nothing Chroma holds (rounding twice is rounding once), makes a hit and a miss answer
  * the same vector, and halves the row that was most of the bytes SQLite wrote per indexed message (a
  * 1,536-value vector: 8 KB of base64, not 16 KB). float32's relative error (at most 2^-24, about 6e-8) is far

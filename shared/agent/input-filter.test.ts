@@ -1,6 +1,8 @@
 import type { Envelope } from '@promethean/schemas/envelope';
 import { SocialMessageCreated, SocialMessageUpdated } from '@promethean/schemas/events/social-message';
+import { SocialMessagesBackfilled } from '@promethean/schemas/jobs/backfill-messages';
 import { INPUT_PREDICATES } from '@promethean/schemas/manifest';
+import type { PayloadOf } from '@promethean/schemas/message-definition';
 import { describe, expect, it } from 'vitest';
 import { createEnvelope, parseTypedEnvelope, sequentialIds } from './envelope-factory.ts';
 import { INPUT_PREDICATE_SPECS, inputAdmits } from './input-filter.ts';
@@ -136,6 +138,21 @@ describe('loadManifest: input filters', () => {
     );
   });
 
+  it('has_attachments holds for a backfilled page when any of its messages has one', () => {
+    const test = INPUT_PREDICATE_SPECS.has_attachments.test;
+    const page = (messages: Array<PayloadOf<typeof SocialMessageCreated>>) =>
+      parseTypedEnvelope(
+        createEnvelope(
+          SocialMessagesBackfilled,
+          { job_id: 'j1', channel: ref('channel', '10'), page: 0, part: 0, messages },
+          at,
+        ),
+      ).payload;
+    const plain = created().payload as PayloadOf<typeof SocialMessageCreated>;
+    expect(test(page([plain, plain]))).toBe(false);
+    expect(test(page([plain, { ...plain, attachments: [attachment] }]))).toBe(true);
+  });
+
   it('refuses a predicate on an input whose payload it cannot test', () => {
     expect(() =>
       loadManifest(
@@ -145,7 +162,7 @@ describe('loadManifest: input filters', () => {
         'deleted.yml',
       ),
     ).toThrow(
-      'deleted.yml: inputs[0].when: has_attachments cannot test SocialMessageDeleted (it tests SocialMessageCreated, SocialMessageUpdated)',
+      'deleted.yml: inputs[0].when: has_attachments cannot test SocialMessageDeleted (it tests SocialMessageCreated, SocialMessageUpdated, SocialMessagesBackfilled)',
     );
   });
 

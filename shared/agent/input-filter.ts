@@ -7,6 +7,7 @@
  */
 import type { Envelope } from '@promethean/schemas/envelope';
 import { SocialMessageCreated, SocialMessageUpdated } from '@promethean/schemas/events/social-message';
+import { SocialMessagesBackfilled } from '@promethean/schemas/jobs/backfill-messages';
 import type { AgentManifest, InputPredicate, ManifestInput } from '@promethean/schemas/manifest';
 import type { MessageDefinition, PayloadOf } from '@promethean/schemas/message-definition';
 import { topicMatches } from '../platform/topics.ts';
@@ -34,10 +35,12 @@ export const INPUT_PREDICATE_SPECS: Readonly<Record<InputPredicate, PredicateSpe
   addresses_agent: over([SocialMessageCreated], (p) => p.mentions.bot || p.is_direct),
   /** A person wrote it, not a bot (an edit without its author is admitted: nothing says it is a bot's). */
   human_author: over([SocialMessageCreated, SocialMessageUpdated], (p) => p.author?.bot !== true),
-  /** The message carries at least one attachment (an edit only when it lists them). */
-  has_attachments: over(
-    [SocialMessageCreated, SocialMessageUpdated],
-    (p) => (p.attachments?.length ?? 0) > 0,
+  /**
+   * The message carries at least one attachment (an edit only when it lists them; a backfilled page when
+   * any of its messages does).
+   */
+  has_attachments: over([SocialMessageCreated, SocialMessageUpdated, SocialMessagesBackfilled], (p) =>
+    'messages' in p ? p.messages.some((m) => m.attachments.length > 0) : (p.attachments?.length ?? 0) > 0,
   ),
 });
 

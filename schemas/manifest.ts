@@ -42,6 +42,30 @@ export const ManifestPort = z.object({
   schema: z.string().min(1).describe('an intent from the schema catalog'),
 });
 
+/**
+ * Named tests over an input's parsed payload (implemented in shared/agent/input-filter.ts, which also says
+ * which intents each one can test). They read only the normalized payload, never a provider's shape.
+ */
+export const INPUT_PREDICATES = ['addresses_agent', 'human_author', 'has_attachments'] as const;
+export const InputPredicate = z.enum(INPUT_PREDICATES, {
+  error: (issue) =>
+    `unknown input predicate ${JSON.stringify(issue.input)}; known: ${INPUT_PREDICATES.join(', ')}`,
+});
+export type InputPredicate = z.infer<typeof InputPredicate>;
+
+/**
+ * An input: a subscription. `when` lists predicates that must all hold for a delivery to reach the agent;
+ * the router drops the others before it builds a context (the handler still checks for itself).
+ */
+export const ManifestInput = ManifestPort.extend({
+  when: z
+    .array(InputPredicate)
+    .min(1)
+    .optional()
+    .describe('predicates over the parsed payload, all of which must hold; absent: every message'),
+});
+export type ManifestInput = z.infer<typeof ManifestInput>;
+
 const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, 'must be semver like 1.0.0');
 
 export const AgentManifest = z
@@ -54,7 +78,7 @@ export const AgentManifest = z
       providers: z.array(z.string().min(1)).min(1).describe('provider names or *'),
       tenants: z.array(z.string().min(1)).min(1).describe('tenant names or *'),
     }),
-    inputs: z.array(ManifestPort).default([]),
+    inputs: z.array(ManifestInput).default([]),
     outputs: z.array(ManifestPort).default([]),
     capabilities: z.array(Capability).default([]),
     state: z.enum(['none', 'durable-object', 'document-store', 'vector-store']).default('none'),

@@ -62,6 +62,8 @@ const MIGRATIONS = [
   MIGRATION_PROGRESS_MIGRATION,
   `ALTER TABLE platform_ops ADD COLUMN dual_write_failed_documents INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE platform_ops ADD COLUMN dual_write_failed_vectors INTEGER NOT NULL DEFAULT 0`,
+  // Deliveries an agent's input filter refused (`when` in agent.yml): counted, never invoked, no hop.
+  'ALTER TABLE agent_intents ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0',
 ];
 
 /** Isolates not heard from for this long no longer count toward health or in-flight work. */
@@ -195,11 +197,12 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
       )[0];
       runSql(
         this.ctx.storage,
-        `INSERT INTO agent_intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO agent_intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (agent, intent) DO UPDATE SET count = count + excluded.count,
            errors = errors + excluded.errors, retries = retries + excluded.retries,
            dead_lettered = dead_lettered + excluded.dead_lettered, deferred = deferred + excluded.deferred,
-           overloaded = overloaded + excluded.overloaded, sketch = excluded.sketch`,
+           overloaded = overloaded + excluded.overloaded, sketch = excluded.sketch,
+           filtered = filtered + excluded.filtered`,
         a.agent,
         a.intent,
         a.count,
@@ -209,6 +212,7 @@ export class OpsLedger extends DurableObject<FunctionsEnv> {
         a.deferred,
         a.overloaded,
         merged(total?.sketch, a.latency),
+        a.filtered ?? 0,
       );
       const inMinute = runSql<{ sketch: string }>(
         this.ctx.storage,

@@ -3,6 +3,7 @@ import { findDefinition } from '@promethean/schemas/catalog';
 import { AgentManifest } from '@promethean/schemas/manifest';
 import { parse } from 'yaml';
 import { assertPattern, topicMatches } from '../platform/topics.ts';
+import { filterProblem } from './input-filter.ts';
 
 /** An `agent.yml` that cannot be used; the message names the file and the first problem. */
 export class ManifestError extends Error {
@@ -43,6 +44,10 @@ function checkPorts(source: string, m: AgentManifest): void {
       }
     });
   }
+  m.inputs.forEach((input, i) => {
+    const problem = filterProblem(input);
+    if (problem) throw new ManifestError(source, `inputs[${i}].when: ${problem}`);
+  });
 }
 
 /** Parses and validates manifest text; `source` names the file in errors. */

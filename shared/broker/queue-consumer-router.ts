@@ -5,7 +5,9 @@
  * that has to retry (or is deferred) continues on its own targeted copy, so one agent failing never
  * re-runs another agent's side effects. A message for an agent that is
  * overloaded, paused or stopped is deferred: re-sent with a delay, never dead-lettered, never counted
- * as a failure.
+ * as a failure. A subscriber whose input filter (`when` in agent.yml, shared/agent/input-filter.ts)
+ * refuses the parsed payload is not invoked at all: it is counted as `filtered`, with no context and
+ * no trace hop.
  */
 import type { Envelope, TypedEnvelope } from '@promethean/schemas/envelope';
 import type { ErrorCode } from '@promethean/schemas/ops/ops-messages';
@@ -15,6 +17,7 @@ import { OverloadedError } from '../agent/agent-errors.ts';
 import type { AgentControlState } from '../agent/agent-health.ts';
 import { invokeParsed, publishErrorEvent, refuseInvalidMessage } from '../agent/agent-invocation.ts';
 import { parseEnvelope, parsePayload } from '../agent/envelope-factory.ts';
+import { hasInputFilter, inputAdmits } from '../agent/input-filter.ts';
 import { bindsTenant } from '../agent/manifest-loader.ts';
 import { type ContextDependencies, shareMessage } from '../agent/runtime-context.ts';
 import { componentTelemetry } from '../agent/telemetry.ts';
@@ -27,7 +30,14 @@ export interface DeadLetterSink {
   send(letter: DeadLetter): Promise<void>;
 }
 
-export type Settlement = 'ack' | 'retry' | 'fanout' | 'dead_letter' | 'no_subscriber' | 'deferred';
+export type Settlement =
+  | 'ack'
+  | 'retry'
+  | 'fanout'
+  | 'dead_letter'
+  | 'no_subscriber'
+  | 'filtered'
+  | 'deferred';
 
 /** What happened to one message; `delaySeconds` is set for retries and deferrals. */
 export interface SettlementRecord {
@@ -35,8 +45,19 @@ export interface SettlementRecord {
   delaySeconds?: number;
 }
 
-/** Why a message reached (or did not reach) its agent, for metrics and health. */
-export type SettledOutcome = 'ok' | 'skipped' | 'retry' | 'failed' | 'overloaded' | 'paused' | 'stopped';
+/**
+ * Why a message reached (or did not reach) its agent, for metrics and health. `filtered`: the agent's
+ * input filter (`when` in agent.yml) refused the payload, so the agent never saw it.
+ */
+export type SettledOutcome =
+  | 'ok'
+  | 'skipped'
+  | 'retry'
+  | 'failed'
+  | 'overloaded'
+  | 'paused'
+  | 'stopped'
+  | 'filtered';
 
 /** Everything the router knows about one settled message; observers turn this into metrics. */
 export interface SettledMessage extends SettlementRecord {
@@ -260,7 +281,7 @@ export class QueueConsumerRouter {
       return this.#deadLetter(queue, message, body.data, 'invalid_envelope', e as Error);
     }
     await this.#o.broker.notifyLocal(envelope);
-    const targets = subscribersOf(this.#o.agents, envelope).filter(
+    let targets = subscribersOf(this.#o.agents, envelope).filter(
       (a) => !body.data.target || a.manifest.id === body.data.target,
     );
     if (targets.length === 0) {
@@ -284,9 +305,40 @@ export class QueueConsumerRouter {
     } catch (e) {
       parsed = e instanceof Error ? e : new Error(String(e));
     }
+    if (!(parsed instanceof Error)) {
+      targets = this.#admitted(queue, envelope, parsed, targets);
+      if (targets.length === 0) {
+        message.ack();
+        return { settlement: 'filtered' };
+      }
+    }
     if (targets.length > 1)
       return this.#invokeEach(queue, message, body.data, envelope, parsed, targets, slots);
     return this.#invoke(queue, message, body.data, envelope, parsed, targets[0]!, slots);
+  }
+
+  /**
+   * The targets whose input filters admit the payload. Each agent left out is observed as `filtered`
+   * (a shared record: the queue message's own fate is in the record of the delivery) and is not
+   * invoked, so it builds no context and makes no trace hop.
+   */
+  #admitted(queue: string, envelope: Envelope, parsed: TypedEnvelope<unknown>, targets: Agent[]): Agent[] {
+    if (!targets.some((a) => hasInputFilter(a.manifest))) return targets;
+    return targets.filter((agent) => {
+      if (!hasInputFilter(agent.manifest) || inputAdmits(agent.manifest, envelope, parsed.payload))
+        return true;
+      this.#observe({
+        queue,
+        agent: agent.manifest.id,
+        intent: envelope.intent,
+        provider: envelope.provider,
+        tenant: envelope.tenant,
+        outcome: 'filtered',
+        settlement: 'ack',
+        shared: true,
+      });
+      return false;
+    });
   }
 
   /**

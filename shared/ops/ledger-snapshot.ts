@@ -30,6 +30,8 @@ export interface AgentIntentStats {
   dead_lettered: number;
   deferred: number;
   overloaded: number;
+  /** Deliveries the agent's input filter refused; they never ran, so they are not in `count`. */
+  filtered: number;
   /** Since the ledger began. */
   latency: LatencySummary;
   /** Over the last `window_minutes`. */

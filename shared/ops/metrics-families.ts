@@ -67,6 +67,11 @@ function agentFamilies(s: StatusSnapshot): MetricFamily[] {
       'Messages refused by admission control.',
       (a) => a.overloaded,
     ),
+    counter(
+      'promethean_agent_filtered_total',
+      "Deliveries the agent's input filter refused (never invoked).",
+      (a) => a.filtered,
+    ),
     family('promethean_agent_latency_ms', 'summary', 'Handler latency since the ledger began (ms).', [
       ...quantiles((a) => a.latency),
       ...stats.flatMap((a) => [

@@ -31,6 +31,11 @@ export const AgentIntentDelta = z.object({
   /** Messages held back without running: overloaded, paused or stopped. */
   deferred: count,
   overloaded: count,
+  /**
+   * Deliveries the agent's input filter (`when` in agent.yml) refused: never invoked, so not in `count`
+   * (absent from older isolates).
+   */
+  filtered: count.default(0),
   latency: SketchDataSchema,
 });
 export type AgentIntentDelta = z.infer<typeof AgentIntentDelta>;

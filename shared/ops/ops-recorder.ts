@@ -49,7 +49,7 @@ const zeroOps = (): PlatformOpsDelta => ({
 });
 
 /** Settlements after which the message is gone from its queue (a delete in the platform's terms). */
-const LEAVES_QUEUE = new Set(['ack', 'dead_letter', 'deferred', 'fanout', 'no_subscriber']);
+const LEAVES_QUEUE = new Set(['ack', 'dead_letter', 'deferred', 'fanout', 'no_subscriber', 'filtered']);
 
 export class OpsRecorder {
   #agents = new Map<string, AgentIntentCounts>();
@@ -119,6 +119,11 @@ export class OpsRecorder {
     if (m.agent === undefined || m.intent === undefined || m.outcome === undefined) return;
     if (m.outcome === 'skipped') return;
     const a = this.#agentIntent(m.agent, m.intent);
+    if (m.outcome === 'filtered') {
+      // Delivered and refused by the agent's input filter: a counter, never a hop or a latency.
+      a.filtered++;
+      return;
+    }
     const heldBack = m.outcome === 'overloaded' || m.outcome === 'paused' || m.outcome === 'stopped';
     if (!heldBack) {
       // The handler ran: it counts, with its latency, whatever came of it.
@@ -296,6 +301,7 @@ export class OpsRecorder {
       a.dead_lettered += d.dead_lettered;
       a.deferred += d.deferred;
       a.overloaded += d.overloaded;
+      a.filtered += d.filtered ?? 0;
       a.latency.merge(d.latency);
     }
     for (const d of delta.queues) {
@@ -338,6 +344,7 @@ export class OpsRecorder {
         dead_lettered: 0,
         deferred: 0,
         overloaded: 0,
+        filtered: 0,
         latency: new LatencySketch(),
       };
       this.#agents.set(key, a);

@@ -59,6 +59,10 @@ interface Counters {
   durable_object_requests: number;
   rows_written: number;
   embed_texts: number;
+  /** Handler runs, every agent and intent (each is a context, an ops record and a trace hop). */
+  agent_invocations: number;
+  /** Deliveries an agent's input filter refused (agent.yml `when`): no context, no run, no hop. */
+  filtered_deliveries: number;
 }
 
 async function counters(stack: PipelineStack): Promise<Counters> {
@@ -76,6 +80,9 @@ async function counters(stack: PipelineStack): Promise<Counters> {
     durable_object_requests: t.durable_object_requests,
     rows_written: t.store_writes,
     embed_texts: t.embed_cache_misses,
+    agent_invocations: ledger.agents.reduce((n, a) => n + a.count, 0),
+    // Absent from a ledger older than input filters.
+    filtered_deliveries: ledger.agents.reduce((n, a) => n + (a.filtered ?? 0), 0),
   };
 }
 
@@ -368,6 +375,8 @@ export async function runCostStack(o: CostRunOptions) {
       rows_written: per(total.rows_written),
       embed_texts: per(total.embed_texts),
       embedding_requests: per(embeds() - embedsBefore),
+      agent_invocations: per(total.agent_invocations),
+      filtered_deliveries: per(total.filtered_deliveries),
     };
     const usd = usdPerMillion(perMessage);
     const vectorFreshness = percentiles(vectorMs);

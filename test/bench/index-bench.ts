@@ -139,7 +139,14 @@ interface RunResult {
 async function platformOperations(admin: (p: string) => Promise<Response>): Promise<object | undefined> {
   const r = await admin('/metrics?format=json');
   if (!r.ok) return undefined;
-  type Handler = { agent: string; intent: string; count: number; deferred?: number; p95_ms: number | null };
+  type Handler = {
+    agent: string;
+    intent: string;
+    count: number;
+    deferred?: number;
+    filtered?: number;
+    p95_ms: number | null;
+  };
   const body = (await r.json()) as { ledger?: { platform_ops?: unknown; agents?: Handler[] } };
   const ledger = body.ledger ?? {};
   return {
@@ -150,6 +157,8 @@ async function platformOperations(admin: (p: string) => Promise<Response>): Prom
       count: a.count,
       p95_ms: a.p95_ms,
       ...(a.deferred ? { deferred: a.deferred } : {}),
+      // Deliveries the agent's input filter refused (never invoked, not in count).
+      ...(a.filtered ? { filtered: a.filtered } : {}),
     })),
   };
 }

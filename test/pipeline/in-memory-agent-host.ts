@@ -1,12 +1,15 @@
 /**
  * Runs agents on an InMemoryBroker the way the queue consumer runs them in a Worker: each agent
- * subscribes to its manifest's inputs, every delivery goes through `invokeAgent`, a retriable outcome
+ * subscribes to its manifest's inputs, a delivery its input filter (`when`) refuses is counted and
+ * dropped as the router drops it, every other one goes through `invokeAgent`, a retriable outcome
  * makes the broker redeliver, a non-retriable one is recorded as a dead letter. Cross-component tests,
  * benchmarks and the chaos suite use it to drive whole pipelines in one process.
  */
 import type { Envelope } from '@promethean/schemas/envelope';
 import type { Agent } from '@promethean/shared/agent/agent-definition';
 import { type InvocationOutcome, invokeAgent } from '@promethean/shared/agent/agent-invocation';
+import { parseTypedEnvelope } from '@promethean/shared/agent/envelope-factory';
+import { hasInputFilter, inputAdmits } from '@promethean/shared/agent/input-filter';
 import type { ContextDependencies } from '@promethean/shared/agent/runtime-context';
 import type { BrokerClient } from '@promethean/shared/broker/broker-client';
 import type { InMemoryBroker } from '@promethean/shared/broker/in-memory-broker';
@@ -46,6 +49,8 @@ export interface AgentHostOptions {
 
 export class InMemoryAgentHost {
   readonly outcomes: HostedOutcome[] = [];
+  /** Deliveries an agent's input filter refused: the agent never saw them. */
+  readonly filtered: Array<{ agent: string; envelope: Envelope }> = [];
   readonly #o: AgentHostOptions;
   readonly #deps: ContextDependencies;
 
@@ -84,6 +89,20 @@ export class InMemoryAgentHost {
   async #deliver(agent: Agent, envelope: Envelope): Promise<void> {
     // A subscription sees every intent on its pattern; the router only hands an agent its declared inputs.
     if (!agent.manifest.inputs.some((i) => i.schema === envelope.intent)) return;
+    if (this.#refuses(agent, envelope)) {
+      this.filtered.push({ agent: agent.manifest.id, envelope });
+      this.#o.observer?.settled?.({
+        queue: 'in-memory',
+        agent: agent.manifest.id,
+        intent: envelope.intent,
+        provider: envelope.provider,
+        tenant: envelope.tenant,
+        outcome: 'filtered',
+        settlement: 'ack',
+        shared: true,
+      });
+      return;
+    }
     this.#o.beforeInvoke?.(agent, envelope);
     this.#o.observer?.started?.(agent, envelope);
     const result = await invokeAgent(agent, envelope, this.#deps);
@@ -94,6 +113,18 @@ export class InMemoryAgentHost {
       ...('error' in result && { error: result.error.message }),
     });
     if (result.outcome === 'retry') throw new RedeliverError(agent.manifest.id, envelope.id, result.error);
+  }
+
+  /** Whether the agent's input filter refuses the envelope's parsed payload (one that does not parse is not refused here). */
+  #refuses(agent: Agent, envelope: Envelope): boolean {
+    if (!hasInputFilter(agent.manifest)) return false;
+    let payload: unknown;
+    try {
+      payload = parseTypedEnvelope(envelope).payload;
+    } catch {
+      return false;
+    }
+    return !inputAdmits(agent.manifest, envelope, payload);
   }
 
   /** Outcomes that ended a message for good (dead letters in a Worker). */

@@ -2,7 +2,8 @@
  * One Discord message through five hops, with the real agents on an in-memory bus and the fake Discord:
  * gateway (dispatch → raw event → SocialMessageCreated) → message-indexer, message-embedder, cephalon →
  * PostMessage → discord-rest (which posts to the fake). Every envelope derived from another carries the
- * root's trace id and its parent's id; the hops the isolate records rebuild the same tree.
+ * root's trace id and its parent's id; the hops the isolate records rebuild the same tree. A message that
+ * does not address the bot never reaches cephalon (its input filter): counted, no hop.
  */
 
 import { OfflineModelPort } from '@promethean/functions/models/offline-model-port';
@@ -42,7 +43,7 @@ beforeAll(async () => {
 });
 afterAll(async () => fake?.stop());
 
-function messageCreate(id: string, content: string) {
+function messageCreate(id: string, content: string, mentions = [{ id: BOT, username: 'duck', bot: true }]) {
   return {
     id,
     channel_id: CHANNEL,
@@ -51,7 +52,7 @@ function messageCreate(id: string, content: string) {
     content,
     timestamp: '2026-11-20T10:00:00.000000+00:00',
     edited_timestamp: null,
-    mentions: [{ id: BOT, username: 'duck', bot: true }],
+    mentions,
     mention_roles: [],
     mention_everyone: false,
     attachments: [],
@@ -147,5 +148,38 @@ describe('one Discord message, five hops', () => {
       ['PostMessage', 1, ['discord-rest']],
     ]);
     expect(new Set(delta.hops?.map((h) => h.trace))).toEqual(new Set([raw?.id]));
+  });
+
+  it('does not hand cephalon a message that does not address the bot: counted as filtered, no hop', async () => {
+    fake.reset();
+    fake.state.seedChannel(CHANNEL, { guildId: GUILD, messages: 0 });
+    const { broker, host, ops, seen } = pipeline();
+    const tenant = testRegistry().tenant('discord', 'duck');
+    const dispatched = dispatchEnvelopes(
+      tenant,
+      'session-1',
+      42,
+      'MESSAGE_CREATE',
+      messageCreate('1100000000000000778', 'the pond is frozen today', []),
+      BOT,
+      '2026-11-20T10:00:02.000Z',
+    );
+    const created = dispatched.published[1];
+    for (const e of dispatched.published) await broker.publish(e);
+    await broker.drain();
+    expect(host.failures()).toEqual([]);
+    expect(
+      host.outcomes
+        .filter((o) => o.envelope.id === created?.id)
+        .map((o) => o.agent)
+        .sort(),
+    ).toEqual(['message-embedder', 'message-indexer']);
+    expect(host.filtered.map((f) => [f.agent, f.envelope.id])).toEqual([['cephalon', created?.id]]);
+    expect(seen.some((e) => e.intent === 'PostMessage')).toBe(false);
+    const delta = ops.recorder.takeDelta({ worker: 'test', isolate: 'i', at: clock.now(), health: [] });
+    expect(assembleTrace(delta.hops ?? []).map((s) => [s.intent, s.agents])).toEqual([
+      ['SocialMessageCreated', ['message-embedder', 'message-indexer']],
+    ]);
+    expect(delta.agents.find((a) => a.agent === 'cephalon')).toMatchObject({ count: 0, filtered: 1 });
   });
 });

@@ -133,6 +133,27 @@ describe('OpsLedger', () => {
     expect(s.series.some((p) => p.agent === 'ledger-probe' && p.count === 10)).toBe(true);
   });
 
+  it('adds up deliveries input filters refused apart from handler runs, and serves them on /metrics', async () => {
+    const ledger = opsLedger(env);
+    const quiet = { agent: 'filter-probe', errors: 0, retries: 0, deferred: 0, overloaded: 0 };
+    const none = { ...delta('functions', 'iso-f', []).agents[0]!, ...quiet };
+    const ran = { ...delta('functions', 'iso-g', [12]).agents[0]!, ...quiet };
+    await ledger.record(delta('functions', 'iso-f', [], { agents: [{ ...none, filtered: 5 }] }));
+    await ledger.record(delta('functions', 'iso-g', [], { agents: [{ ...ran, filtered: 2 }] }));
+    // An isolate from before filters sends no `filtered`: it counts as none.
+    await ledger.record(delta('functions', 'iso-h', [], { agents: [{ ...none, deferred: 1 }] }));
+    const stats = (await ledgerSnapshot(env)).agents.find((a) => a.agent === 'filter-probe')!;
+    expect(stats).toMatchObject({ count: 1, filtered: 7, deferred: 1 });
+    expect(stats.latency.count).toBe(1);
+    const text = await (await app.request('/metrics', { headers: bearer }, adminEnv)).text();
+    expect(text).toMatch(
+      /^promethean_agent_filtered_total\{agent="filter-probe",intent="SocialMessageCreated"\} 7$/m,
+    );
+    expect(text).toMatch(
+      /^promethean_agent_invocations_total\{agent="filter-probe",intent="SocialMessageCreated"\} 1$/m,
+    );
+  });
+
   it('prefers a fresh platform backlog figure over the counter estimate', async () => {
     await opsLedger(env).record(
       delta('access', 'iso-c', [], {

@@ -84,6 +84,9 @@ export class ConversationRig {
   readonly replies: SegmentReply[] = [];
   readonly #o: RigOptions;
   readonly #waiters = new Set<() => void>();
+  /** The host's error lines, kept so a watchdog exit can say what preceded it. */
+  readonly #errors: unknown[] = [];
+  #exitRequest: { code: number; detail: Record<string, unknown> } | undefined;
 
   private constructor(server: FakeVoiceServer, o: RigOptions) {
     this.server = server;
@@ -93,6 +96,9 @@ export class ConversationRig {
       config: loadHostConfig({
         VOICE_HOST_SECRET: 'rig-secret-0123456789',
         VOICE_HOST_ID: 'rig',
+        // The rig checks conversations, not the watchdog (its own tests do): a CI machine busy with other suites
+        // must not end the host over a slow stretch, and a real stall still fails the turn that waits on it.
+        WATCHDOG_STALL_MS: '30000',
         ...o.hostEnv,
       }),
       scheduler,
@@ -105,9 +111,18 @@ export class ConversationRig {
       fetcher: new PcmUrlFetcher({ origins: [], maxBytes: 1, timeoutMs: 1 }),
       log: (line) => {
         if (process.env.VOICE_RIG_DEBUG) console.error(JSON.stringify(line));
+        if ((line as { level?: unknown }).level !== 'error') return;
+        this.#errors.push(line);
+        if (this.#errors.length > 20) this.#errors.shift();
       },
-      exit: (code) => {
-        throw new Error(`voice host asked to exit ${code}`);
+      // Thrown from the watchdog's timer this would be an unhandled error outside any test; recorded, it fails
+      // the next wait with the watchdog's reason and the errors before it.
+      exit: (code, detail) => {
+        this.#exitRequest = { code, detail };
+        console.error(
+          JSON.stringify({ msg: 'voice host asked to exit', code, detail, errors: this.#errors }),
+        );
+        this.#wake();
       },
     });
     server.on('audio', (s, _seq, timestamp, opus) => {
@@ -190,6 +205,7 @@ export class ConversationRig {
   async until(what: string, ok: () => boolean, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!ok()) {
+      this.#throwIfExited(what);
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise<void>((r) => {
         const t = setTimeout(done, 50);
@@ -202,6 +218,15 @@ export class ConversationRig {
     }
   }
 
+  #throwIfExited(what: string): void {
+    const exit = this.#exitRequest;
+    if (exit === undefined) return;
+    throw new Error(
+      `the voice host asked to exit ${exit.code} while waiting for ${what}: ${JSON.stringify(exit.detail)}; ` +
+        `errors before it: ${JSON.stringify(this.#errors)}`,
+    );
+  }
+
   /** The voice server's view of a rig session. */
   serverSession(s: RigSession): VoiceServerSession | undefined {
     return this.#serverSession(s);
@@ -210,6 +235,7 @@ export class ConversationRig {
   async stop(): Promise<void> {
     await this.host.stop();
     await this.server.stop();
+    this.#throwIfExited('the rig to stop');
   }
 
   #serverSession(s: RigSession): VoiceServerSession | undefined {

@@ -11,6 +11,7 @@ import type {
   SpeechRequest,
   TranscriptionRequest,
 } from '@promethean/shared/effects/effect-ports';
+import { unpackVector } from '@promethean/shared/effects/packed-vector';
 import OpenAI, { toFile } from 'openai';
 import type { ModelOperation } from './model-errors.ts';
 import { ModelResponseError } from './model-errors.ts';
@@ -144,10 +145,10 @@ export class OpenAiModelPort implements ModelPort {
       this.#client.embeddings.create({
         model,
         input: [...texts],
-        // Unset, the client asks for base64 and unpacks it (a server that sends arrays anyway is read as
-        // is): a vector's JSON is then one string, not 1,536 numbers to parse. `float` is for servers
-        // that refuse base64.
-        ...(embed_encoding === 'float' && { encoding_format: 'float' as const }),
+        // base64: a vector's JSON is one string, not 1,536 numbers to parse, and this port unpacks it (the
+        // client's own unpacking walks each vector through the iterator protocol). `float` is for servers
+        // that refuse base64; a server that answers arrays anyway is read as is.
+        encoding_format: embed_encoding,
         // Only the text-embedding-3 family can shorten its vectors; others have one fixed size.
         ...(model.startsWith('text-embedding-3') && { dimensions: dimension }),
       }),
@@ -161,18 +162,36 @@ export class OpenAiModelPort implements ModelPort {
         this.#scope,
       );
     }
-    // The client's vectors are fresh arrays (parsed, or unpacked from base64): used as they are, not copied.
-    const vectors = rows.map((r) => r.embedding);
-    const wrong = vectors.find((v) => v.length !== dimension);
-    if (wrong) {
+    const vectors = rows.map((r) => this.#vectorOf(r.embedding as unknown, model, dimension));
+    return { ...this.#answer(model), ...reported(response.usage, undefined), vectors, dimension };
+  }
+
+  /**
+   * One answered vector as numbers: unpacked when the server sent base64 (float32, little-endian), as is when
+   * it sent an array (fresh from the parse: not copied).
+   */
+  #vectorOf(embedding: unknown, model: string, dimension: number): number[] {
+    const vector =
+      typeof embedding === 'string'
+        ? unpackVector(embedding, dimension, 'f32')
+        : Array.isArray(embedding)
+          ? (embedding as number[])
+          : undefined;
+    if (vector === undefined || vector.length !== dimension) {
+      const got =
+        typeof embedding === 'string'
+          ? `a base64 vector of ${embedding.length} characters that is not ${dimension} finite float32 values`
+          : Array.isArray(embedding)
+            ? `vectors have ${embedding.length} dimensions`
+            : `a vector of type ${typeof embedding}`;
       throw new ModelResponseError(
         'embed',
         model,
-        `vectors have ${wrong.length} dimensions but EMBED_DIMENSIONS is ${dimension}`,
+        `${got} but EMBED_DIMENSIONS is ${dimension}`,
         this.#scope,
       );
     }
-    return { ...this.#answer(model), ...reported(response.usage, undefined), vectors, dimension };
+    return vector;
   }
 
   async transcribe(

@@ -99,6 +99,20 @@ function storedFormOf(vector: readonly number[]): {
 
 type EmbedAnswer = ModelAnswer & { vectors: number[][]; dimension: number };
 
+/**
+ * One vector per id, each array the caller's own: the vectors here are built for this call (unpacked from the
+ * store or rounded from the model's answer), so only an id asked for twice needs a copy.
+ */
+function answeredOnce(ids: readonly string[], vectorOf: (id: string) => number[]): number[][] {
+  const given = new Set<string>();
+  return ids.map((id) => {
+    const vector = vectorOf(id);
+    if (given.has(id)) return [...vector];
+    given.add(id);
+    return vector;
+  });
+}
+
 /** `models` with a cached `embed`; every other call passes straight through. */
 export function withEmbeddingCache(
   models: ModelPort,
@@ -191,7 +205,7 @@ export function withEmbeddingCache(
           model,
           offline: [...cached.values()].some((c) => c.offline),
           dimension: first.dimension,
-          vectors: ids.map((id) => [...cached.get(id)!.vector]),
+          vectors: answeredOnce(ids, (id) => cached.get(id)!.vector),
         };
       }
     }
@@ -207,7 +221,7 @@ export function withEmbeddingCache(
     return {
       ...answer,
       model,
-      vectors: ids.map((id) => [...(fresh.get(id) ?? cached.get(id)!.vector)]),
+      vectors: answeredOnce(ids, (id) => fresh.get(id) ?? cached.get(id)!.vector),
     };
   };
 

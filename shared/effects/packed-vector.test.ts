@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { float32Vector, packVector, unpackVector } from './packed-vector.ts';
 
@@ -36,5 +37,19 @@ describe('packed vectors', () => {
   it('rounds a vector to float32, or answers undefined when a value does not fit', () => {
     expect(float32Vector([0.1, -2, 1 / 3])).toEqual([Math.fround(0.1), -2, Math.fround(1 / 3)]);
     expect(float32Vector([0.5, 1e39])).toBeUndefined();
+    expect(float32Vector([0.5, Number.NaN])).toBeUndefined();
+    expect(float32Vector([Number.NEGATIVE_INFINITY])).toBeUndefined();
+  });
+
+  it('answers dense arrays of plain numbers, packed the same as a typed array of the values', () => {
+    const vector = Array.from({ length: 1536 }, (_, i) => Math.sin(i) / 7);
+    const single = float32Vector(vector)!;
+    const unpacked = unpackVector(packVector(vector, 'f32'), vector.length, 'f32')!;
+    for (const v of [single, unpacked]) {
+      expect(Array.isArray(v)).toBe(true);
+      expect(Object.keys(v)).toHaveLength(vector.length);
+    }
+    expect(unpacked).toEqual(single);
+    expect(packVector(vector, 'f32')).toBe(Buffer.from(Float32Array.from(vector).buffer).toString('base64'));
   });
 });

@@ -18,7 +18,9 @@ export type VectorPacking = keyof typeof ARRAYS;
  * unpack (see `float32Vector`).
  */
 export function packVector(vector: readonly number[], packing: VectorPacking): string {
-  const values = ARRAYS[packing].from(vector);
+  // `set` copies an array of numbers in one native pass; `from` walks it through the iterator protocol.
+  const values = new ARRAYS[packing](vector.length);
+  values.set(vector);
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 }
 
@@ -35,8 +37,22 @@ export function unpackVector(
   // Copied into a buffer of its own: Buffer's pool gives no float alignment.
   const values = new ARRAYS[packing](dimension);
   new Uint8Array(values.buffer).set(bytes);
-  const vector = Array.from(values);
-  return vector.every(Number.isFinite) ? vector : undefined;
+  return finiteNumbersOf(values);
+}
+
+/**
+ * The values as a plain array, or undefined when one is not finite: one indexed loop, where `Array.from`
+ * and `every` walk the iterator protocol and allocate per step (most of a vector's cost on the indexing path).
+ */
+function finiteNumbersOf(values: Float32Array | Float64Array): number[] | undefined {
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    // x - x is NaN exactly when x is NaN or infinite.
+    if (x - x !== 0) return undefined;
+    out[i] = x;
+  }
+  return out;
 }
 
 /**
@@ -44,6 +60,11 @@ export function unpackVector(
  * undefined when a value does not fit a finite float32.
  */
 export function float32Vector(vector: readonly number[]): number[] | undefined {
-  const rounded = Array.from(Float32Array.from(vector));
-  return rounded.every(Number.isFinite) ? rounded : undefined;
+  const rounded = new Array<number>(vector.length);
+  for (let i = 0; i < vector.length; i++) {
+    const x = Math.fround(vector[i]!);
+    if (x - x !== 0) return undefined;
+    rounded[i] = x;
+  }
+  return rounded;
 }

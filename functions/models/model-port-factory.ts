@@ -112,3 +112,11 @@ export function configuredEmbedModel(env: Readonly<Record<string, unknown>>): st
     throw e;
   }
 }
+
+/** The embedding cache's key model and its size floor, or undefined when the model settings do not parse. */
+export function configuredEmbedCache(
+  env: Readonly<Record<string, unknown>>,
+): { model: string; minBytes: number } | undefined {
+  const model = configuredEmbedModel(env);
+  return model === undefined ? undefined : { model, minBytes: readModelSettings(env).embed_cache_min_bytes };
+}

@@ -8,6 +8,8 @@ export const DEFAULT_MODELS = Object.freeze({
   embed_model: 'text-embedding-3-small',
   embed_dimensions: 1536,
   embed_encoding: 'base64',
+  // See ModelSettings.embed_cache_min_bytes.
+  embed_cache_min_bytes: 400,
   stt_model: 'whisper-1',
   tts_model: 'tts-1',
   tts_voice: 'alloy',
@@ -19,6 +21,11 @@ const optionalText = z.preprocess(
   (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
   z.string().trim().optional(),
 );
+const wholeNumber = (max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().int().min(0).max(max).optional(),
+  );
 const positiveInt = (max: number) =>
   z.preprocess(
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
@@ -33,6 +40,7 @@ export const ModelEnvironment = z.object({
   EMBED_MODEL: optionalText,
   EMBED_DIMENSIONS: positiveInt(16_384),
   EMBED_ENCODING: optionalText.pipe(z.enum(['base64', 'float']).optional()),
+  EMBED_CACHE_MIN_BYTES: wholeNumber(1_000_000),
   STT_MODEL: optionalText,
   TTS_MODEL: optionalText,
   TTS_VOICE: optionalText,
@@ -53,6 +61,14 @@ export interface ModelSettings {
    * fraction of the JSON to parse) or `float` (JSON numbers, for compatible servers that refuse base64).
    */
   embed_encoding: 'base64' | 'float';
+  /**
+   * Texts shorter than this (UTF-8 bytes) skip the embedding cache: neither looked up nor stored. At list
+   * prices a cache entry (two rows written, $2.00 per million, and about 8 KB stored) costs what embedding
+   * about 100 tokens again does (text-embedding-3-small, $0.02 per million tokens), and 100 tokens of English
+   * are about 400 bytes; so a chat line is cheaper to embed again than to remember (docs/operations.md,
+   * "Embedding cache"). 0 caches every text.
+   */
+  embed_cache_min_bytes: number;
   stt_model: string;
   tts_model: string;
   tts_voice: string;
@@ -99,6 +115,7 @@ function parseModelSettings(env: Readonly<Record<string, unknown>>): ModelSettin
     embed_model: e.EMBED_MODEL ?? DEFAULT_MODELS.embed_model,
     embed_dimensions: e.EMBED_DIMENSIONS ?? DEFAULT_MODELS.embed_dimensions,
     embed_encoding: e.EMBED_ENCODING ?? DEFAULT_MODELS.embed_encoding,
+    embed_cache_min_bytes: e.EMBED_CACHE_MIN_BYTES ?? DEFAULT_MODELS.embed_cache_min_bytes,
     stt_model: e.STT_MODEL ?? DEFAULT_MODELS.stt_model,
     tts_model: e.TTS_MODEL ?? DEFAULT_MODELS.tts_model,
     tts_voice: e.TTS_VOICE ?? DEFAULT_MODELS.tts_voice,

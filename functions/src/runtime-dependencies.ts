@@ -16,7 +16,7 @@ import { parsePageCorr } from '../agents/backfill/backfill-job.ts';
 import { DurableObjectPlayback } from '../agents/voice-mixer/durable-object-playback.ts';
 import { DurableObjectCrawl } from '../agents/web-crawler/durable-object-crawl.ts';
 import { workerToolChat } from '../llm-gateway/worker-gateway-core.ts';
-import { configuredEmbedModel } from '../models/model-port-factory.ts';
+import { configuredEmbedCache } from '../models/model-port-factory.ts';
 import { type DualWriteFailed, dualWriteHooks } from '../storage/dual-write-hooks.ts';
 import { DurableObjectLeases } from '../storage/durable-object-leases.ts';
 import { DurableObjectReplyMailbox } from '../storage/durable-object-reply-mailbox.ts';
@@ -74,12 +74,13 @@ function cachedEmbeddings(
   ports: EffectPorts,
   onLookup?: (lookup: EmbeddingCacheLookup) => void,
 ): EffectPorts {
-  const model = configuredEmbedModel(env as unknown as Readonly<Record<string, unknown>>);
-  if (!ports.models || !ports.documents || model === undefined) return ports;
+  const cache = configuredEmbedCache(env as unknown as Readonly<Record<string, unknown>>);
+  if (!ports.models || !ports.documents || cache === undefined) return ports;
   return {
     ...ports,
     models: withEmbeddingCache(ports.models, ports.documents, {
-      model,
+      model: cache.model,
+      minBytes: cache.minBytes,
       provider: tenant.provider,
       tenant: tenant.tenant,
       ...(onLookup && { onLookup }),

@@ -4,6 +4,7 @@ import {
   EMBEDDING_CACHE_COLLECTION,
   embeddingCacheId,
   inputHash,
+  reachesUtf8Bytes,
   withEmbeddingCache,
 } from './embedding-cache.ts';
 import { MemoryDocumentStore } from './memory-document-store.ts';
@@ -229,5 +230,89 @@ describe('embedding cache', () => {
     expect(answer.vectors).toHaveLength(1);
     expect(inner.asked).toEqual([['still works']]);
     expect(errors).toHaveLength(2);
+  });
+});
+
+describe('embedding cache: texts below the size floor', () => {
+  function floored(minBytes: number, store = new MemoryDocumentStore(scope('duck'))) {
+    const inner = countingModel();
+    const usagePort: ModelPort = {
+      ...inner.port,
+      embed: async (texts) => ({
+        ...(await inner.port.embed(texts)),
+        usage: { prompt_tokens: texts.length, total_tokens: texts.length },
+      }),
+    };
+    const lookups: Array<{ hits: number; misses: number }> = [];
+    const port = withEmbeddingCache(usagePort, store, {
+      model: 'm1',
+      ...scope('duck'),
+      minBytes,
+      onLookup: (l) => lookups.push(l),
+    });
+    return { port, asked: inner.asked, lookups, store };
+  }
+  const long = 'a long text that is worth remembering';
+
+  it('sends short texts straight to the model, never reading or writing the store for them', async () => {
+    const c = floored(20);
+    const first = await c.port.embed(['hi', 'ok']);
+    await c.port.embed(['hi', 'ok']);
+    expect(c.asked).toEqual([
+      ['hi', 'ok'],
+      ['hi', 'ok'],
+    ]);
+    expect(c.lookups).toEqual([]);
+    expect(await c.store.count(EMBEDDING_CACHE_COLLECTION)).toBe(0);
+    expect(first.usage).toEqual({ prompt_tokens: 2, total_tokens: 2 });
+  });
+
+  it('caches the long texts of a mixed call and answers in the call order, with the usage of both requests', async () => {
+    const c = floored(20);
+    const all = ['hi', long, 'ok', `${long}, twice`];
+    const first = await c.port.embed(all);
+    const second = await c.port.embed(all);
+    // The two parts go out together, in either order.
+    expect(c.asked).toHaveLength(3);
+    expect(c.asked).toEqual(
+      expect.arrayContaining([
+        [long, `${long}, twice`],
+        ['hi', 'ok'],
+      ]),
+    );
+    expect(c.asked.filter((texts) => texts[0] === 'hi')).toHaveLength(2);
+    expect(c.lookups).toEqual([
+      { hits: 0, misses: 2 },
+      { hits: 2, misses: 0 },
+    ]);
+    expect(await c.store.count(EMBEDDING_CACHE_COLLECTION)).toBe(2);
+    const alone = await countingModel().port.embed(all);
+    // Cached vectors are rounded to float32; the short texts' pass through as the model gave them.
+    expect(first.vectors).toEqual([
+      alone.vectors[0],
+      alone.vectors[1]!.map(Math.fround),
+      alone.vectors[2],
+      alone.vectors[3]!.map(Math.fround),
+    ]);
+    expect(second.vectors).toEqual(first.vectors);
+    expect(first.usage).toEqual({ prompt_tokens: 4, total_tokens: 4 });
+    expect(second.usage).toEqual({ prompt_tokens: 2, total_tokens: 2 });
+  });
+
+  it('measures the floor in UTF-8 bytes', () => {
+    expect(reachesUtf8Bytes('abcd', 4)).toBe(true);
+    expect(reachesUtf8Bytes('abc', 4)).toBe(false);
+    // é is 2 bytes, 漢 3, and an emoji (a surrogate pair) 4.
+    expect(reachesUtf8Bytes('éé', 4)).toBe(true);
+    expect(reachesUtf8Bytes('éa', 4)).toBe(false);
+    expect(reachesUtf8Bytes('漢a', 4)).toBe(true);
+    expect(reachesUtf8Bytes('漢', 4)).toBe(false);
+    expect(reachesUtf8Bytes('🦆', 4)).toBe(true);
+    expect(reachesUtf8Bytes('🦆', 5)).toBe(false);
+    for (const text of ['héllo wörld', '漢字かな', 'duck 🦆 pond', 'plain']) {
+      const bytes = new TextEncoder().encode(text).length;
+      expect(reachesUtf8Bytes(text, bytes)).toBe(true);
+      expect(reachesUtf8Bytes(text, bytes + 1)).toBe(false);
+    }
   });
 });

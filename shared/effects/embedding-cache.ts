@@ -18,6 +18,7 @@
  * Records written as float64 (`vector_f64`) or as a JSON array (`vector`) still read, and answer rounded too.
  */
 import { z } from 'zod';
+import { AgentError } from '../agent/agent-errors.ts';
 import { sha256Hex } from '../platform/sha256-hex.ts';
 import type { DocumentCollection, DocumentStore, StoredDocument } from './document-store.ts';
 import { GET_MANY_MAX } from './document-store.ts';
@@ -41,6 +42,11 @@ export interface EmbeddingCacheOptions {
   onLookup?: (lookup: EmbeddingCacheLookup) => void;
   /** Told when the store could not be read or written (the call went on without the cache). */
   onStoreError?: (error: unknown) => void;
+  /**
+   * Texts of fewer UTF-8 bytes go straight to the model, neither looked up nor stored (nor counted as
+   * lookups): remembering them costs more than embedding them again (`EMBED_CACHE_MIN_BYTES`). Default 0.
+   */
+  minBytes?: number;
 }
 
 /**
@@ -98,6 +104,41 @@ function storedFormOf(vector: readonly number[]): {
 }
 
 type EmbedAnswer = ModelAnswer & { vectors: number[][]; dimension: number };
+
+/**
+ * Whether `text` is at least `limit` bytes as UTF-8, decided from its length where that settles it (each
+ * UTF-16 unit is 1 to 3 bytes, a surrogate pair 4), so a chat line costs no encoding.
+ */
+export function reachesUtf8Bytes(text: string, limit: number): boolean {
+  if (text.length >= limit) return true;
+  if (text.length * 3 < limit) return false;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    bytes += unit < 0x80 ? 1 : unit < 0x800 || (unit >= 0xd800 && unit <= 0xdfff) ? 2 : 3;
+  }
+  return bytes >= limit;
+}
+
+/** Two answers for parts of one call, put back in the call's order (`inFirst[i]`: text i is in `first`). */
+function interleaved(inFirst: readonly boolean[], first: EmbedAnswer, second: EmbedAnswer): EmbedAnswer {
+  let [a, b] = [0, 0];
+  const vectors = inFirst.map((f) => (f ? first.vectors[a++]! : second.vectors[b++]!));
+  const usage =
+    first.usage && second.usage
+      ? {
+          prompt_tokens: first.usage.prompt_tokens + second.usage.prompt_tokens,
+          total_tokens: first.usage.total_tokens + second.usage.total_tokens,
+        }
+      : (first.usage ?? second.usage);
+  return {
+    model: first.model,
+    offline: first.offline || second.offline,
+    dimension: first.dimension,
+    vectors,
+    ...(usage !== undefined && { usage }),
+  };
+}
 
 /**
  * One vector per id, each array the caller's own: the vectors here are built for this call (unpacked from the
@@ -179,7 +220,7 @@ export function withEmbeddingCache(
     return indexes.filter((i) => !seen.has(ids[i]!) && seen.add(ids[i]!));
   };
 
-  const embed = async (texts: readonly string[]): Promise<EmbedAnswer> => {
+  const cachedEmbed = async (texts: readonly string[]): Promise<EmbedAnswer> => {
     if (texts.length === 0) return models.embed(texts);
     const hashes = await Promise.all(texts.map((t) => inputHash(t)));
     digest ??= modelDigest(model);
@@ -223,6 +264,27 @@ export function withEmbeddingCache(
       model,
       vectors: answeredOnce(ids, (id) => fresh.get(id) ?? cached.get(id)!.vector),
     };
+  };
+
+  const minBytes = options.minBytes ?? 0;
+  const embed = async (texts: readonly string[]): Promise<EmbedAnswer> => {
+    if (minBytes <= 0) return cachedEmbed(texts);
+    const cacheable = texts.map((t) => reachesUtf8Bytes(t, minBytes));
+    if (cacheable.every(Boolean)) return cachedEmbed(texts);
+    if (!cacheable.some(Boolean)) return models.embed(texts);
+    const [cached, direct] = await Promise.all([
+      cachedEmbed(texts.filter((_, i) => cacheable[i])),
+      models.embed(texts.filter((_, i) => !cacheable[i])),
+    ]);
+    if (direct.dimension !== cached.dimension) {
+      // Only a model answering two sizes within moments (a misconfigured server) gets here: retrying asks again.
+      throw new AgentError(
+        `embedding dimensions disagree within one call: ${cached.dimension} through the cache, ` +
+          `${direct.dimension} from the model (model ${model})`,
+        { provider, tenant },
+      );
+    }
+    return interleaved(cacheable, cached, direct);
   };
 
   return {

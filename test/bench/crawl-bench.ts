@@ -339,6 +339,7 @@ async function localBench(): Promise<void> {
       embed_model: 'text-embedding-3-small',
       embed_dimensions: 256,
       embed_encoding: 'base64',
+      embed_cache_min_bytes: 400,
       stt_model: 'whisper-1',
       tts_model: 'tts-1',
       tts_voice: 'alloy',

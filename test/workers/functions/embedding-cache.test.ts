@@ -32,13 +32,15 @@ function portsFor(tenant: string, lookups: Array<{ hits: number; misses: number 
 describe('embedding cache in the Worker', () => {
   it('answers repeated text from the tenant store, misses for another tenant', async () => {
     const lookups: Array<{ hits: number; misses: number }> = [];
-    const a = portsFor(alpha, lookups);
+    // Short texts skip the cache by default (EMBED_CACHE_MIN_BYTES): 0 caches these.
+    const everything = { EMBED_CACHE_MIN_BYTES: '0' };
+    const a = portsFor(alpha, lookups, everything);
     const first = await a.models!.embed(['the same words', 'other words']);
     // A fresh runtime (a later batch, maybe another isolate) still finds them: the cache is in the store.
-    const again = await portsFor(alpha, lookups).models!.embed(['the same words', 'other words']);
+    const again = await portsFor(alpha, lookups, everything).models!.embed(['the same words', 'other words']);
     expect(again.vectors).toEqual(first.vectors);
     expect(again).toMatchObject({ model: 'offline-embed', offline: true });
-    await portsFor(beta, lookups).models!.embed(['the same words']);
+    await portsFor(beta, lookups, everything).models!.embed(['the same words']);
     expect(lookups).toEqual([
       { hits: 0, misses: 2 },
       { hits: 2, misses: 0 },
@@ -48,5 +50,21 @@ describe('embedding cache in the Worker', () => {
     const [betaEntry] = await portsFor(beta, []).documents!.find(EMBEDDING_CACHE_COLLECTION, {});
     expect(betaEntry).toMatchObject({ provider: 'echo', tenant: beta });
     expect(JSON.stringify(betaEntry)).not.toContain('the same words');
+  });
+
+  it('by default keeps only texts of at least 400 bytes, and refuses a floor that is not a whole number', async () => {
+    const lookups: Array<{ hits: number; misses: number }> = [];
+    const ports = () => portsFor(beta, lookups);
+    const long = 'a paragraph long enough to be worth remembering. '.repeat(9);
+    await ports().models!.embed(['a chat line', long]);
+    await ports().models!.embed(['a chat line', long]);
+    expect(lookups).toEqual([
+      { hits: 0, misses: 1 },
+      { hits: 1, misses: 0 },
+    ]);
+    // A floor that does not parse is an invalid model setting, named as such.
+    const broken = async () =>
+      portsFor(alpha, lookups, { EMBED_CACHE_MIN_BYTES: 'lots' }).models!.embed(['x']);
+    await expect(broken()).rejects.toThrow(/invalid model settings: EMBED_CACHE_MIN_BYTES/);
   });
 });

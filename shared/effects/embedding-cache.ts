@@ -43,8 +43,8 @@ export interface EmbeddingCacheOptions {
   /** Told when the store could not be read or written (the call went on without the cache). */
   onStoreError?: (error: unknown) => void;
   /**
-   * Texts of fewer UTF-8 bytes go straight to the model, neither looked up nor stored (nor counted as
-   * lookups): remembering them costs more than embedding them again (`EMBED_CACHE_MIN_BYTES`). Default 0.
+   * Texts of fewer UTF-8 bytes go straight to the model, neither looked up nor stored (and are reported as
+   * misses): remembering them costs more than embedding them again (`EMBED_CACHE_MIN_BYTES`). Default 0.
    */
   minBytes?: number;
 }
@@ -271,11 +271,18 @@ export function withEmbeddingCache(
     if (minBytes <= 0) return cachedEmbed(texts);
     const cacheable = texts.map((t) => reachesUtf8Bytes(t, minBytes));
     if (cacheable.every(Boolean)) return cachedEmbed(texts);
-    if (!cacheable.some(Boolean)) return models.embed(texts);
+    // Counted as misses: a miss is a text the model embedded, which is what the ledger's figure is for.
+    const short = texts.length - cacheable.filter(Boolean).length;
+    if (short === texts.length) {
+      const answer = await models.embed(texts);
+      options.onLookup?.({ hits: 0, misses: short });
+      return answer;
+    }
     const [cached, direct] = await Promise.all([
       cachedEmbed(texts.filter((_, i) => cacheable[i])),
       models.embed(texts.filter((_, i) => !cacheable[i])),
     ]);
+    options.onLookup?.({ hits: 0, misses: short });
     if (direct.dimension !== cached.dimension) {
       // Only a model answering two sizes within moments (a misconfigured server) gets here: retrying asks again.
       throw new AgentError(

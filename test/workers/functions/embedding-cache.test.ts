@@ -58,9 +58,12 @@ describe('embedding cache in the Worker', () => {
     const long = 'a paragraph long enough to be worth remembering. '.repeat(9);
     await ports().models!.embed(['a chat line', long]);
     await ports().models!.embed(['a chat line', long]);
+    // The chat line goes to the model each time (a miss); the paragraph is answered from the store.
     expect(lookups).toEqual([
       { hits: 0, misses: 1 },
+      { hits: 0, misses: 1 },
       { hits: 1, misses: 0 },
+      { hits: 0, misses: 1 },
     ]);
     // A floor that does not parse is an invalid model setting, named as such.
     const broken = async () =>

@@ -37,10 +37,14 @@ const TopicPattern = z
     'must be a promethean topic pattern',
   );
 
-export const ManifestPort = z.object({
-  topic: TopicPattern,
-  schema: z.string().min(1).describe('an intent from the schema catalog'),
-});
+// Strict here and in every nested object below: a misspelt key (`when:` on an output, `max_retry:`) is an
+// error naming it, not a setting silently dropped.
+export const ManifestPort = z
+  .object({
+    topic: TopicPattern,
+    schema: z.string().min(1).describe('an intent from the schema catalog'),
+  })
+  .strict();
 
 /**
  * Named tests over an input's parsed payload (implemented in shared/agent/input-filter.ts, which also says
@@ -74,10 +78,12 @@ export const AgentManifest = z
     kind: z.enum(AGENT_KINDS),
     version: semver.describe('semver of the contract this agent keeps'),
     description: z.string().min(1),
-    binds: z.object({
-      providers: z.array(z.string().min(1)).min(1).describe('provider names or *'),
-      tenants: z.array(z.string().min(1)).min(1).describe('tenant names or *'),
-    }),
+    binds: z
+      .object({
+        providers: z.array(z.string().min(1)).min(1).describe('provider names or *'),
+        tenants: z.array(z.string().min(1)).min(1).describe('tenant names or *'),
+      })
+      .strict(),
     inputs: z.array(ManifestInput).default([]),
     outputs: z.array(ManifestPort).default([]),
     capabilities: z.array(Capability).default([]),
@@ -87,6 +93,7 @@ export const AgentManifest = z
         interval_ms: z.number().int().positive().default(30_000),
         liveness_timeout_ms: z.number().int().positive().default(120_000),
       })
+      .strict()
       .prefault({}),
     idempotency_key: z
       .string()
@@ -98,12 +105,14 @@ export const AgentManifest = z
         base_delay_s: z.number().int().min(0).max(3600).default(2),
         max_delay_s: z.number().int().min(1).max(43_200).default(300),
       })
+      .strict()
       .prefault({}),
     limits: z
       .object({
         max_in_flight: z.number().int().positive().default(64),
         max_in_flight_per_tenant: z.number().int().positive().default(16),
       })
+      .strict()
       .prefault({}),
     settings: z.record(z.string(), z.unknown()).default({}),
   })

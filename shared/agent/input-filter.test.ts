@@ -138,6 +138,25 @@ describe('loadManifest: input filters', () => {
     );
   });
 
+  it('refuses `when` on an output and misspelt settings, naming the key, instead of dropping them', () => {
+    const withOutput = `${manifest(`  - topic: promethean.p.*.t.*.events.SocialMessageCreated
+    schema: SocialMessageCreated`)}outputs:
+  - topic: promethean.p.*.t.*.events.SocialMessageCreated
+    schema: SocialMessageCreated
+    when: [addresses_agent]
+`;
+    expect(() => loadManifest(withOutput, 'out.yml')).toThrow(/out\.yml: outputs\.0.*"when"/);
+    const misspelt = `${manifest(`  - topic: promethean.p.*.t.*.events.SocialMessageCreated
+    schema: SocialMessageCreated
+    wen: [addresses_agent]`)}retry: { max_retry: 3 }
+`;
+    expect(() => loadManifest(misspelt, 'typo.yml')).toThrow(/inputs\.0.*"wen"/);
+    const retryTypo = `${manifest(`  - topic: promethean.p.*.t.*.events.SocialMessageCreated
+    schema: SocialMessageCreated`)}retry: { max_retry: 3 }
+`;
+    expect(() => loadManifest(retryTypo, 'typo.yml')).toThrow(/typo\.yml: retry.*"max_retry"/);
+  });
+
   it('has_attachments holds for a backfilled page when any of its messages has one', () => {
     const test = INPUT_PREDICATE_SPECS.has_attachments.test;
     const page = (messages: Array<PayloadOf<typeof SocialMessageCreated>>) =>

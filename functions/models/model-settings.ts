@@ -63,7 +63,7 @@ export interface ModelSettings {
   embed_encoding: 'base64' | 'float';
   /**
    * Texts shorter than this (UTF-8 bytes) skip the embedding cache: neither looked up nor stored. At list
-   * prices a cache entry (two rows written, $2.00 per million, and about 8 KB stored) costs what embedding
+   * prices a cache entry (at least two rows written, $2.00 per million, and about 8 KB stored) costs what embedding
    * about 100 tokens again does (text-embedding-3-small, $0.02 per million tokens), and 100 tokens of English
    * are about 400 bytes; so a chat line is cheaper to embed again than to remember (docs/operations.md,
    * "Embedding cache"). 0 caches every text.

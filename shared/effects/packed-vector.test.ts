@@ -34,6 +34,15 @@ describe('packed vectors', () => {
     expect(unpackVector(packVector([1e39], 'f32'), 1, 'f32')).toBeUndefined();
   });
 
+  it('reads a vector whose base64 has no padding, as some compatible servers send it', () => {
+    const vector = [0.5, -0.25, 1 / 3, 2, 7];
+    const packed = packVector(vector, 'f32');
+    expect(packed.endsWith('=')).toBe(true);
+    const bare = packed.replace(/=+$/, '');
+    expect(unpackVector(bare, vector.length, 'f32')).toEqual(vector.map(Math.fround));
+    expect(unpackVector(bare.slice(0, -1), vector.length, 'f32')).toBeUndefined();
+  });
+
   it('rounds a vector to float32, or answers undefined when a value does not fit', () => {
     expect(float32Vector([0.1, -2, 1 / 3])).toEqual([Math.fround(0.1), -2, Math.fround(1 / 3)]);
     expect(float32Vector([0.5, 1e39])).toBeUndefined();

@@ -31,7 +31,9 @@ export function unpackVector(
   packing: VectorPacking,
 ): number[] | undefined {
   const width = ARRAYS[packing].BYTES_PER_ELEMENT;
-  if (packed.length !== Math.ceil((dimension * width) / 3) * 4) return undefined;
+  // Padded or not (some OpenAI-compatible servers leave the padding off); anything else is not worth decoding.
+  const unpadded = Math.ceil((dimension * width * 4) / 3);
+  if (packed.length !== Math.ceil(unpadded / 4) * 4 && packed.length !== unpadded) return undefined;
   const bytes = Buffer.from(packed, 'base64');
   if (bytes.byteLength !== dimension * width) return undefined;
   // Copied into a buffer of its own: Buffer's pool gives no float alignment.

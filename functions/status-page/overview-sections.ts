@@ -1,8 +1,9 @@
 /**
  * The deployment-wide parts of the status page: what could not be read, the tenants at a glance, queue
- * and dead-letter depths, and each agent's merged health.
+ * and dead-letter depths, and each agent's merged health and delivery outcomes.
  */
 import type { AccessTenantStatus } from '@promethean/shared/ops/access-status';
+import type { LedgerSnapshot } from '@promethean/shared/ops/ledger-snapshot';
 import type { StatusSnapshot } from '@promethean/shared/ops/status-snapshot';
 import { count, duration, utcTime } from './display-format.ts';
 import { html, type SafeHtml } from './html.ts';
@@ -137,5 +138,30 @@ export function agentsSection(s: StatusSnapshot): SafeHtml {
         );
   return html`<section class="card" id="agents"><h2>Agents</h2>
 <table><thead><tr><th>agent</th><th>worker</th><th>state</th><th>readiness · liveness</th><th class="num">in flight</th><th>reason</th></tr></thead>
-<tbody>${rows}</tbody></table></section>`;
+<tbody>${rows}</tbody></table>
+${agentOutcomes(s.ledger?.agents ?? [])}</section>`;
+}
+
+/**
+ * What happened to each agent's deliveries since the ledger began, per intent: handled, failed, retried,
+ * dead-lettered, deferred or overloaded (admission put them back on the queue), and filtered (its `when:`
+ * refused them before it ran). A column of deferrals or filtered deliveries says where work went that the
+ * handled count does not show.
+ */
+function agentOutcomes(agents: LedgerSnapshot['agents']): SafeHtml {
+  if (agents.length === 0) return html``;
+  const rows = [...agents]
+    .sort((a, b) => a.agent.localeCompare(b.agent) || a.intent.localeCompare(b.intent))
+    .map(
+      (
+        a,
+      ) => html`<tr data-outcomes="${a.agent}:${a.intent}"><td><code>${a.agent}</code></td><td>${a.intent}</td>
+<td class="num">${count(a.count)}</td><td class="num">${count(a.errors)}</td><td class="num">${count(a.retries)}</td>
+<td class="num">${count(a.dead_lettered)}</td><td class="num">${count(a.deferred)}</td><td class="num">${count(a.overloaded)}</td>
+<td class="num">${count(a.filtered)}</td></tr>`,
+    );
+  return html`<h3>Deliveries since the ledger began</h3>
+<table><thead><tr><th>agent</th><th>intent</th><th class="num">handled</th><th class="num">errors</th><th class="num">retried</th>
+<th class="num">dead-lettered</th><th class="num">deferred</th><th class="num">overloaded</th><th class="num">filtered</th></tr></thead>
+<tbody>${rows}</tbody></table>`;
 }

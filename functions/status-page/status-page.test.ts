@@ -279,6 +279,47 @@ describe('the status page', () => {
     expect(niceCeiling(4_800)).toBe(5_000);
   });
 
+  it("shows each agent's delivery outcomes per intent, filtered and deferred included, escaping names", () => {
+    const latency = { count: 0, sum_ms: 0, p50_ms: null, p95_ms: null, max_ms: 0 };
+    const stats = (agent: string, intent: string, n: Partial<Record<string, number>>) => ({
+      agent,
+      intent,
+      count: 0,
+      errors: 0,
+      retries: 0,
+      dead_lettered: 0,
+      deferred: 0,
+      overloaded: 0,
+      filtered: 0,
+      latency,
+      recent: { count: 0, errors: 0, latency },
+      ...n,
+    });
+    const agents = [
+      stats('message-indexer', 'SocialMessageCreated', { count: 12_345, retries: 2 }),
+      stats('cephalon', 'SocialMessageCreated', { count: 40, filtered: 12_305, deferred: 3, overloaded: 1 }),
+      stats(EVIL, 'SocialMessageCreated', { errors: 7 }),
+    ];
+    const page = statusPanels(
+      { snapshot: snapshot({ ledger: ledger({ agents }) }), tenants: [] },
+      NOW,
+    ).toString();
+    const row = (key: string) => page.split(`data-outcomes="${key}"`)[1]?.split('</tr>')[0] ?? '';
+    const cells = (key: string) => [...row(key).matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]);
+    // handled, errors, retried, dead-lettered, deferred, overloaded, filtered
+    expect(cells('cephalon:SocialMessageCreated')).toEqual(['40', '0', '0', '0', '3', '1', '12,305']);
+    expect(cells('message-indexer:SocialMessageCreated')).toEqual(['12,345', '0', '2', '0', '0', '0', '0']);
+    // Sorted by agent: cephalon before message-indexer.
+    expect(page.indexOf('data-outcomes="cephalon')).toBeLessThan(
+      page.indexOf('data-outcomes="message-indexer'),
+    );
+    expect(page).not.toContain(EVIL);
+    expect(page).toContain(escapeHtml(EVIL));
+    // Without ledger rows there is no outcome table.
+    const empty = statusPanels({ snapshot: snapshot(), tenants: [] }, NOW).toString();
+    expect(empty).not.toContain('Deliveries since the ledger began');
+  });
+
   it('renders search results and failures in words, escaping the query', () => {
     const request = { provider: 'echo', tenant: 'demo', query: EVIL };
     const down = searchResults(request, {

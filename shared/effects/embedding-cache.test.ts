@@ -305,6 +305,18 @@ describe('embedding cache: texts below the size floor', () => {
     expect(second.usage).toEqual({ prompt_tokens: 2, total_tokens: 2 });
   });
 
+  it("answers a mixed call in the model's size when the long texts hit entries of an older size", async () => {
+    const store = new MemoryDocumentStore(scope('duck'));
+    const before = floored(20, store);
+    await before.port.embed([long]);
+    // The same model now answers 5 dimensions (EMBED_DIMENSIONS changed): the cached entry has 3.
+    const inner = countingModel(0, 5);
+    const after = withEmbeddingCache(inner.port, store, { model: 'm1', ...scope('duck'), minBytes: 20 });
+    const mixed = await after.embed(['hi', long]);
+    expect(mixed.dimension).toBe(5);
+    expect(mixed.vectors.map((v) => v.length)).toEqual([5, 5]);
+  });
+
   it('measures the floor in UTF-8 bytes', () => {
     expect(reachesUtf8Bytes('abcd', 4)).toBe(true);
     expect(reachesUtf8Bytes('abc', 4)).toBe(false);

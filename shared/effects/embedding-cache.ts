@@ -278,11 +278,14 @@ export function withEmbeddingCache(
       options.onLookup?.({ hits: 0, misses: short });
       return answer;
     }
-    const [cached, direct] = await Promise.all([
-      cachedEmbed(texts.filter((_, i) => cacheable[i])),
+    const long = texts.filter((_, i) => cacheable[i]);
+    let [cached, direct] = await Promise.all([
+      cachedEmbed(long),
       models.embed(texts.filter((_, i) => !cacheable[i])),
     ]);
     options.onLookup?.({ hits: 0, misses: short });
+    // Every long text hit entries of another size (EMBED_DIMENSIONS changed since): the model's size wins.
+    if (direct.dimension !== cached.dimension) cached = await models.embed(long);
     if (direct.dimension !== cached.dimension) {
       // Only a model answering two sizes within moments (a misconfigured server) gets here: retrying asks again.
       throw new AgentError(

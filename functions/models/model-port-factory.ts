@@ -99,24 +99,28 @@ export function createModelPort(
   return new OpenAiModelPort(settings, options.scope ?? {}, options.fetch);
 }
 
-/**
- * The embedding model `createModelPort(env)` embeds with (the embedding cache's key), or undefined when the
- * settings are invalid (that port fails every call, so there is nothing to cache).
- */
-export function configuredEmbedModel(env: Readonly<Record<string, unknown>>): string | undefined {
+/** The settings `createModelPort(env)` runs on, or undefined when they are invalid (that port fails every call). */
+function validSettings(
+  env: Readonly<Record<string, unknown>>,
+): ReturnType<typeof readModelSettings> | undefined {
   try {
-    const settings = readModelSettings(env);
-    return settings.mode === 'offline' ? OFFLINE_MODELS.embed : settings.embed_model;
+    return readModelSettings(env);
   } catch (e) {
     if (e instanceof ModelSettingsError) return undefined;
     throw e;
   }
 }
 
-/** The embedding cache's key model and its size floor, or undefined when the model settings do not parse. */
+/**
+ * What the embedding cache needs from the settings: the model `createModelPort(env)` embeds with (the cache's
+ * key) and the size floor; undefined when the settings are invalid (that port fails every call, so there is
+ * nothing to cache).
+ */
 export function configuredEmbedCache(
   env: Readonly<Record<string, unknown>>,
 ): { model: string; minBytes: number } | undefined {
-  const model = configuredEmbedModel(env);
-  return model === undefined ? undefined : { model, minBytes: readModelSettings(env).embed_cache_min_bytes };
+  const settings = validSettings(env);
+  if (settings === undefined) return undefined;
+  const model = settings.mode === 'offline' ? OFFLINE_MODELS.embed : settings.embed_model;
+  return { model, minBytes: settings.embed_cache_min_bytes };
 }

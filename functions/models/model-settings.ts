@@ -17,20 +17,12 @@ export const DEFAULT_MODELS = Object.freeze({
 });
 
 /** Unset and empty variables both mean "use the default" (wrangler writes empty vars as ""). */
-const optionalText = z.preprocess(
-  (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-  z.string().trim().optional(),
-);
+const unsetIfBlank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalText = z.preprocess(unsetIfBlank, z.string().trim().optional());
 const wholeNumber = (max: number) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z.coerce.number().int().min(0).max(max).optional(),
-  );
+  z.preprocess(unsetIfBlank, z.coerce.number().int().min(0).max(max).optional());
 const positiveInt = (max: number) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z.coerce.number().int().positive().max(max).optional(),
-  );
+  z.preprocess(unsetIfBlank, z.coerce.number().int().positive().max(max).optional());
 
 /** The env variables models read; everything else in the env is ignored. */
 export const ModelEnvironment = z.object({
@@ -65,8 +57,8 @@ export interface ModelSettings {
    * Texts shorter than this (UTF-8 bytes) skip the embedding cache: neither looked up nor stored. At list
    * prices a cache entry (at least two rows written, $2.00 per million, and about 8 KB stored) costs what embedding
    * about 100 tokens again does (text-embedding-3-small, $0.02 per million tokens), and 100 tokens of English
-   * are about 400 bytes; so a chat line is cheaper to embed again than to remember (docs/operations.md,
-   * "Embedding cache"). 0 caches every text.
+   * are about 400 bytes; so a chat line is cheaper to embed again than to remember (docs/models.md,
+   * "The embedding cache"). 0 caches every text.
    */
   embed_cache_min_bytes: number;
   stt_model: string;

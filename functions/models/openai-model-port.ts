@@ -171,27 +171,18 @@ export class OpenAiModelPort implements ModelPort {
    * it sent an array (fresh from the parse: not copied).
    */
   #vectorOf(embedding: unknown, model: string, dimension: number): number[] {
-    const vector =
-      typeof embedding === 'string'
-        ? unpackVector(embedding, dimension, 'f32')
-        : Array.isArray(embedding)
-          ? (embedding as number[])
-          : undefined;
-    if (vector === undefined || vector.length !== dimension) {
-      const got =
-        typeof embedding === 'string'
-          ? `a base64 vector of ${embedding.length} characters that is not ${dimension} finite float32 values`
-          : Array.isArray(embedding)
-            ? `vectors have ${embedding.length} dimensions`
-            : `a vector of type ${typeof embedding}`;
-      throw new ModelResponseError(
-        'embed',
-        model,
-        `${got} but EMBED_DIMENSIONS is ${dimension}`,
-        this.#scope,
-      );
+    let got: string;
+    if (typeof embedding === 'string') {
+      const vector = unpackVector(embedding, dimension, 'f32');
+      if (vector) return vector;
+      got = `a base64 vector of ${embedding.length} characters that is not ${dimension} finite float32 values`;
+    } else if (Array.isArray(embedding)) {
+      if (embedding.length === dimension) return embedding as number[];
+      got = `vectors have ${embedding.length} dimensions`;
+    } else {
+      got = `a vector of type ${typeof embedding}`;
     }
-    return vector;
+    throw new ModelResponseError('embed', model, `${got} but EMBED_DIMENSIONS is ${dimension}`, this.#scope);
   }
 
   async transcribe(

@@ -32,6 +32,12 @@ function health(agent: string, over: Partial<AgentHealthReport> = {}): AgentHeal
   };
 }
 
+/**
+ * One timestamp for every delta of the file: deltas stamped apart can fall on both sides of a minute
+ * boundary and land in two per-minute rows, which the series assertions would read as lost counts.
+ */
+let deltaAt: number | undefined;
+
 function delta(worker: string, isolate: string, latencies: number[], over: Partial<OpsDelta> = {}): OpsDelta {
   const sketch = new LatencySketch();
   for (const l of latencies) sketch.record(l);
@@ -39,7 +45,7 @@ function delta(worker: string, isolate: string, latencies: number[], over: Parti
     v: 1,
     worker,
     isolate,
-    at: Date.now(),
+    at: (deltaAt ??= Date.now()),
     agents: [
       {
         agent: 'ledger-probe',

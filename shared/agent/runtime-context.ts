@@ -5,6 +5,7 @@ import type { BrokerClient } from '../broker/broker-client.ts';
 import type { EffectPorts, ModelAnswer } from '../effects/effect-ports.ts';
 import type { EffectTimeouts } from '../effects/effect-timeouts.ts';
 import { createEffects, type Effects, type ModelRole } from '../effects/policy-effects.ts';
+import { deepFreeze } from '../platform/deep-freeze.ts';
 import type { ProviderRegistry, TenantView } from '../platform/provider-registry.ts';
 import type { SecretAccessor, SecretEnvironment } from '../platform/secret-accessor.ts';
 import { PolicyDeniedError } from './agent-errors.ts';
@@ -70,14 +71,6 @@ export interface ContextDependencies {
   configOverlay?: (tenant: TenantView, agent: string) => Promise<ConfigOverlay | undefined>;
   /** Hears every model answer an agent gets (the ops layer counts calls, tokens and finish reasons per model). */
   onModelAnswer?: (role: ModelRole, answer: ModelAnswer) => void;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /** Messages frozen in place by `shareMessage`: every context takes them as they are. */

@@ -36,27 +36,54 @@ export const DocumentCollectionName = z.enum([
  * Where `value` stops being plain JSON (what every store can keep exactly), or undefined when it is JSON.
  * Object properties that are `undefined` are allowed: JSON drops them, as every store does.
  */
-export function jsonProblem(value: unknown, path = 'value', depth = 0): string | undefined {
-  if (depth > 64) return `${path}: nested deeper than 64 levels`;
+export function jsonProblem(value: unknown, path = 'value'): string | undefined {
+  const problem = problemWithin(value, 0);
+  return problem && `${path}${problem.at.reverse().join('')}: ${problem.message}`;
+}
+
+/** What is wrong and where, the innermost step first (each level adds its own on the way out). */
+interface JsonProblem {
+  at: string[];
+  message: string;
+}
+
+/**
+ * Every document of a write passes through here at each store boundary, so the walk builds no path string
+ * and no iterator per value: the path is put together only on the way out of a problem.
+ */
+function problemWithin(value: unknown, depth: number): JsonProblem | undefined {
+  if (depth > 64) return { at: [], message: 'nested deeper than 64 levels' };
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path}: ${value} is not JSON`;
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? undefined : { at: [], message: `${value} is not JSON` };
   if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      if (item === undefined) return `${path}[${i}]: undefined is not JSON`;
-      const problem = jsonProblem(item, `${path}[${i}]`, depth + 1);
-      if (problem) return problem;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const problem =
+        item === undefined ? { at: [], message: 'undefined is not JSON' } : problemWithin(item, depth + 1);
+      if (problem) {
+        problem.at.push(`[${i}]`);
+        return problem;
+      }
     }
     return undefined;
   }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [key, item] of Object.entries(value)) {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    for (let i = 0; i < keys.length; i++) {
+      const item = record[keys[i]!];
       if (item === undefined) continue;
-      const problem = jsonProblem(item, `${path}.${key}`, depth + 1);
-      if (problem) return problem;
+      const problem = problemWithin(item, depth + 1);
+      if (problem) {
+        problem.at.push(`.${keys[i]}`);
+        return problem;
+      }
     }
     return undefined;
   }
-  return `${path}: a ${typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value} is not JSON`;
+  const kind = typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+  return { at: [], message: `a ${kind} is not JSON` };
 }
 
 const JsonValue = z.unknown().superRefine((value, ctx) => {

@@ -2,6 +2,7 @@
 import type { TenantConfig } from '@promethean/schemas/providers-config';
 import { ProvidersConfig } from '@promethean/schemas/providers-config';
 import { parseDocument } from 'yaml';
+import { deepFreeze } from './deep-freeze.ts';
 import { RegistryConfigError, UnknownProviderError, UnknownTenantError } from './registry-errors.ts';
 import { SecretAccessor, type SecretEnvironment } from './secret-accessor.ts';
 
@@ -12,14 +13,6 @@ export interface TenantView {
   readonly tenant: string;
   readonly config: Readonly<Omit<TenantConfig, 'credentials'>>;
   readonly credential_keys: readonly string[];
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 function parseYaml(text: string): unknown {

@@ -38,6 +38,11 @@ function health(agent: string, over: Partial<AgentHealthReport> = {}): AgentHeal
  */
 let deltaAt: number | undefined;
 
+function deltaStamp(): number {
+  deltaAt ??= Date.now();
+  return deltaAt;
+}
+
 function delta(worker: string, isolate: string, latencies: number[], over: Partial<OpsDelta> = {}): OpsDelta {
   const sketch = new LatencySketch();
   for (const l of latencies) sketch.record(l);
@@ -45,7 +50,7 @@ function delta(worker: string, isolate: string, latencies: number[], over: Parti
     v: 1,
     worker,
     isolate,
-    at: (deltaAt ??= Date.now()),
+    at: deltaStamp(),
     agents: [
       {
         agent: 'ledger-probe',

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ModelConfigurationError } from './model-errors.ts';
-import { createModelPort, resetModelNotices } from './model-port-factory.ts';
+import { configuredEmbedCache, createModelPort, resetModelNotices } from './model-port-factory.ts';
+import { OFFLINE_EMBED_DIMENSION } from './offline-embedding.ts';
 import { OfflineModelPort } from './offline-model-port.ts';
 import { OpenAiModelPort } from './openai-model-port.ts';
 
@@ -32,5 +33,22 @@ describe('createModelPort', () => {
       level: 'error',
       problem: expect.stringContaining('EMBED_DIMENSIONS'),
     });
+  });
+});
+
+describe('configuredEmbedCache', () => {
+  it('keys the cache by the model the port embeds with and the size it answers', () => {
+    expect(
+      configuredEmbedCache({
+        MODEL_API_KEY: 'sk',
+        EMBED_MODEL: 'text-embedding-3-large',
+        EMBED_DIMENSIONS: '256',
+      }),
+    ).toMatchObject({ model: 'text-embedding-3-large', dimension: 256 });
+    expect(configuredEmbedCache({})).toMatchObject({ dimension: OFFLINE_EMBED_DIMENSION });
+  });
+
+  it('is undefined for invalid settings (that port fails every call)', () => {
+    expect(configuredEmbedCache({ MODEL_API_KEY: 'sk', EMBED_DIMENSIONS: 'many' })).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import { componentTelemetry, type LogLevel } from '@promethean/shared/agent/tele
 import type { ModelPort } from '@promethean/shared/effects/effect-ports';
 import { ModelConfigurationError } from './model-errors.ts';
 import { ModelSettingsError, readModelSettings } from './model-settings.ts';
+import { OFFLINE_EMBED_DIMENSION } from './offline-embedding.ts';
 import { OFFLINE_MODELS, OfflineModelPort } from './offline-model-port.ts';
 import { type ModelScope, OpenAiModelPort } from './openai-model-port.ts';
 
@@ -113,14 +114,19 @@ function validSettings(
 
 /**
  * What the embedding cache needs from the settings: the model `createModelPort(env)` embeds with (the cache's
- * key) and the size floor; undefined when the settings are invalid (that port fails every call, so there is
+ * key), the size of vector it answers, and the size floor; undefined when the settings are invalid (that port fails every call, so there is
  * nothing to cache).
  */
 export function configuredEmbedCache(
   env: Readonly<Record<string, unknown>>,
-): { model: string; minBytes: number } | undefined {
+): { model: string; dimension: number; minBytes: number } | undefined {
   const settings = validSettings(env);
   if (settings === undefined) return undefined;
-  const model = settings.mode === 'offline' ? OFFLINE_MODELS.embed : settings.embed_model;
-  return { model, minBytes: settings.embed_cache_min_bytes };
+  const offline = settings.mode === 'offline';
+  return {
+    model: offline ? OFFLINE_MODELS.embed : settings.embed_model,
+    // What the port answers: the OpenAI port refuses any other size, the offline model has one fixed size.
+    dimension: offline ? OFFLINE_EMBED_DIMENSION : settings.embed_dimensions,
+    minBytes: settings.embed_cache_min_bytes,
+  };
 }

@@ -80,6 +80,7 @@ function cachedEmbeddings(
     ...ports,
     models: withEmbeddingCache(ports.models, ports.documents, {
       model: cache.model,
+      dimension: cache.dimension,
       minBytes: cache.minBytes,
       provider: tenant.provider,
       tenant: tenant.tenant,

@@ -207,6 +207,35 @@ describe('embedding cache', () => {
     expect(lookups).toEqual([{ hits: 0, misses: 2 }]);
   });
 
+  it('answers in the configured size when every text hits an entry of an older size', async () => {
+    const store = new MemoryDocumentStore(scope('duck'));
+    const narrow = withEmbeddingCache(countingModel().port, store, {
+      model: 'm1',
+      ...scope('duck'),
+      now: () => 1_000,
+    });
+    await narrow.embed(['old', 'older']);
+    // EMBED_DIMENSIONS changed from 3 to 5 under the same model: the 3-value entries are misses now.
+    const wider = countingModel(0, 5);
+    const lookups: Array<{ hits: number; misses: number }> = [];
+    const port = withEmbeddingCache(wider.port, store, {
+      model: 'm1',
+      dimension: 5,
+      now: () => 2_000,
+      ...scope('duck'),
+      onLookup: (l) => lookups.push(l),
+    });
+    const answer = await port.embed(['old', 'older']);
+    expect(answer.dimension).toBe(5);
+    expect(answer.vectors.map((v) => v.length)).toEqual([5, 5]);
+    expect(wider.asked).toEqual([['old', 'older']]);
+    expect(lookups).toEqual([{ hits: 0, misses: 2 }]);
+    // The fresh 5-value entries replaced the old ones: the next call is answered from the store.
+    await port.embed(['old', 'older']);
+    expect(wider.asked).toHaveLength(1);
+    expect(lookups.at(-1)).toEqual({ hits: 2, misses: 0 });
+  });
+
   it('passes empty calls and every other model call straight through', async () => {
     const c = cached('m1');
     expect((await c.port.embed([])).vectors).toEqual([]);

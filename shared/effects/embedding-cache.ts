@@ -43,6 +43,14 @@ export interface EmbeddingCacheOptions {
   /** Told when the store could not be read or written (the call went on without the cache). */
   onStoreError?: (error: unknown) => void;
   /**
+   * The size of vector the model answers now (`EMBED_DIMENSIONS`, or the offline model's): an entry of
+   * another size, written before the setting changed, is a miss. Without it a call only learns the size from
+   * the model, so one whose every text hits an entry of the old size would answer the old size.
+   */
+  dimension?: number;
+  /** The clock an entry's version is read from (default `Date.now`). */
+  now?: () => number;
+  /**
    * Texts of fewer UTF-8 bytes go straight to the model, neither looked up nor stored (and are reported as
    * misses): remembering them costs more than embedding them again (`EMBED_CACHE_MIN_BYTES`). Default 0.
    */
@@ -170,7 +178,12 @@ export function withEmbeddingCache(
       const docs = await documents.getMany(EMBEDDING_CACHE_COLLECTION, ids.slice(i, i + GET_MANY_MAX));
       for (const doc of docs) {
         const cached = cachedVectorOf(doc);
-        if (cached && cached.model === model && cached.vector.length === cached.dimension) {
+        if (
+          cached &&
+          cached.model === model &&
+          cached.vector.length === cached.dimension &&
+          (options.dimension === undefined || cached.dimension === options.dimension)
+        ) {
           found.set(doc.foreign_id, cached);
         }
       }
@@ -187,6 +200,10 @@ export function withEmbeddingCache(
   ): Promise<{ answer: EmbedAnswer; fresh: Map<string, number[]> }> => {
     const answer = await models.embed(indexes.map((i) => texts[i]!));
     const fresh = new Map<string, number[]>();
+    // The slot's version is when it was written: a store keeps the higher version of a slot, so an entry
+    // written again (its old one was of another size) replaces the old one. Entries written as version '1'
+    // sort below every timestamp.
+    const version = new Date((options.now ?? Date.now)()).toISOString();
     const records: StoredDocument[] = indexes.map((textIndex, j) => {
       const id = ids[textIndex]!;
       const { vector, packed } = storedFormOf(answer.vectors[j]!);
@@ -204,7 +221,7 @@ export function withEmbeddingCache(
         foreign_id: id,
         urn: `urn:${provider}:embedding:${tenant}:${id}`,
         index: {},
-        slots: { vector: { version: '1', value } },
+        slots: { vector: { version, value } },
       };
     });
     // The vectors are the answer; failing to remember them only costs a model call next time.

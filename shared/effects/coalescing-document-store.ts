@@ -4,7 +4,7 @@
  * messages of a batch at once (and a coalesced gateway message carries many envelopes): their indexer
  * writes, embedder writes and embedding-cache reads meet here and travel together.
  *
- * Calls wait `windowMs` (a few milliseconds) for company, per collection and kind (writes, reads). If a shared call fails,
+ * Calls wait `windowMs` (a few milliseconds) for company, per collection and kind. If a shared call fails,
  * each caller's own call is made alone, so one caller's bad document never fails its neighbours; a caller
  * whose own call fails gets its own error, as without coalescing.
  *
@@ -63,16 +63,9 @@ export class CoalescingDocumentStore implements DocumentStore {
   ): Promise<UpsertResult> {
     if (docs.length === 0 || docs.length >= this.#o.maxDocuments)
       return this.#target.upsertMany(collection, docs, options);
-    // Callers that want the merged documents back and callers that do not share a write: on one delivery the
-    // indexer (no documents) and the embedder (documents) write the same page, and apart they were two RPCs,
-    // two reads of the page's rows and two parses of its documents in the store.
-    return this.#join(
-      this.#writes,
-      collection,
-      { docs, options },
-      docs.length,
-      this.#o.maxDocuments,
-      (waiters) => this.#flushWrites(collection, waiters),
+    const key = `${collection}\u0000${options?.returnDocuments === true}`;
+    return this.#join(this.#writes, key, { docs, options }, docs.length, this.#o.maxDocuments, (waiters) =>
+      this.#flushWrites(collection, waiters),
     );
   }
 
@@ -139,13 +132,13 @@ export class CoalescingDocumentStore implements DocumentStore {
   ): Promise<void> {
     if (waiters.length === 1)
       return settleAlone(waiters[0]!, (a) => this.#target.upsertMany(collection, a.docs, a.options));
-    const returnDocuments = waiters.some((w) => w.args.options?.returnDocuments === true);
+    const options = waiters[0]!.args.options;
     let shared: UpsertResult;
     try {
       shared = await this.#target.upsertMany(
         collection,
         waiters.flatMap((w) => w.args.docs),
-        returnDocuments ? { returnDocuments } : undefined,
+        options,
       );
     } catch {
       await Promise.all(
@@ -165,13 +158,12 @@ export class CoalescingDocumentStore implements DocumentStore {
       w.resolve({
         written: mine,
         unchanged: same,
-        ...(shared.documents &&
-          w.args.options?.returnDocuments === true && {
-            documents: ids.flatMap((id) => {
-              const d = byId.get(id);
-              return d ? [d] : [];
-            }),
+        ...(shared.documents && {
+          documents: ids.flatMap((id) => {
+            const d = byId.get(id);
+            return d ? [d] : [];
           }),
+        }),
       });
     }
   }

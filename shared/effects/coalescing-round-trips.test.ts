@@ -93,41 +93,25 @@ describe('CoalescingDocumentStore', () => {
     expect(a.written + b.written + c.written).toBe(3);
   });
 
-  it('keeps collections apart, and sends a full group at once', async () => {
+  it('keeps collections and answer kinds apart, and sends a full group at once', async () => {
     const { target, calls } = countingStore();
     const store = new CoalescingDocumentStore(target, { windowMs: 5, maxDocuments: 3 });
     const answers = Promise.all([
       store.upsertMany('messages', [doc('1'), doc('2')]),
       store.upsertMany('attachments', [doc('9')]),
-      store.upsertMany('messages', [doc('3')]),
+      store.upsertMany('messages', [doc('3')], { returnDocuments: true }),
       // Would make 4 > 3 with the first group: the first group goes now, this one starts the next.
       store.upsertMany('messages', [doc('4'), doc('5')]),
     ]);
-    expect(calls).toEqual(['upsertMany messages 1,2,3']);
+    expect(calls).toEqual(['upsertMany messages 1,2']);
     await vi.advanceTimersByTimeAsync(5);
     await answers;
     expect(calls.sort()).toEqual([
       'upsertMany attachments 9',
-      'upsertMany messages 1,2,3',
+      'upsertMany messages 1,2',
+      'upsertMany messages 3',
       'upsertMany messages 4,5',
     ]);
-  });
-
-  it('joins a caller that wants the documents back with one that does not, and answers documents only to the first', async () => {
-    const { target, calls } = countingStore();
-    const store = new CoalescingDocumentStore(target, { windowMs: 5, maxDocuments: 500 });
-    // One delivery's indexer and embedder writing the same page.
-    const answers = Promise.all([
-      store.upsertMany('messages', [doc('1'), doc('2')]),
-      store.upsertMany('messages', [doc('1'), doc('2')], { returnDocuments: true }),
-    ]);
-    await vi.advanceTimersByTimeAsync(5);
-    const [indexer, embedder] = await answers;
-    expect(calls).toEqual(['upsertMany messages 1,2,1,2']);
-    expect(indexer.documents).toBeUndefined();
-    expect(embedder.documents!.map((d) => d.foreign_id)).toEqual(['1', '2']);
-    expect(indexer.written + embedder.written).toBe(2);
-    expect(indexer.unchanged + embedder.unchanged).toBe(2);
   });
 
   it('when the shared write fails, writes each caller alone: only the bad caller fails', async () => {

@@ -114,8 +114,8 @@ function validSettings(
 
 /**
  * What the embedding cache needs from the settings: the model `createModelPort(env)` embeds with (the cache's
- * key), the size of vector it answers, and the size floor; undefined when the settings are invalid (that port fails every call, so there is
- * nothing to cache).
+ * key), the size of vector it answers, and the size floor; undefined when the settings are invalid (that port
+ * fails every call, so there is nothing to cache).
  */
 export function configuredEmbedCache(
   env: Readonly<Record<string, unknown>>,
